@@ -1,0 +1,161 @@
+/**
+ * Environment file → EnvironmentStack: instantiates one construct per service entry, wires
+ * `uses` / `after` / `dependsOn`, runs the invariants and renders the Docker target. Every
+ * user mistake becomes a positioned ConfigError; nothing is rendered when there is one.
+ */
+import type { Construct } from 'constructs';
+import { Adminer } from '../constructs/adminer';
+import { GenericService } from '../constructs/generic-service';
+import { OneShotJob } from '../constructs/one-shot-job';
+import { Postgres } from '../constructs/postgres';
+import { Redis } from '../constructs/redis';
+import { SingletonService } from '../constructs/singleton-service';
+import { TraefikProxy } from '../constructs/traefik-proxy';
+import { WebService } from '../constructs/web-service';
+import { ConfigError, pathToString, suggest, type Problem } from './config/errors';
+import { loadEnvironment, type LoadedEnvironment } from './config/load';
+import type { ServiceConfig } from './config/schema';
+import { positionOf } from './config/yaml-source';
+import { renderDocker } from './docker/render';
+import { EnvironmentStack } from './environment-stack';
+import { checkEnvironment } from './invariants';
+import type { Origin } from './values';
+import type { Connectable, WorkloadProps } from './workload';
+
+/** Env keys whose literal values are almost certainly secrets that belong in `secrets:`. */
+const SECRET_LIKE = /(PASSWORD|PASSWD|SECRET|TOKEN|API_KEY|PRIVATE_KEY|ACCESS_KEY)/;
+
+export function buildEnvironmentFile(scope: Construct, file: string): EnvironmentStack {
+  return buildEnvironment(scope, loadEnvironment(file));
+}
+
+export function buildEnvironment(scope: Construct, loaded: LoadedEnvironment): EnvironmentStack {
+  const { config, source } = loaded;
+  const problems: Problem[] = [];
+  const origin = (base: (string | number)[]): Origin => ({
+    locate: (sub) => {
+      const at = [...base, ...(sub ? sub.split('.') : [])];
+      return { ...positionOf(source, at), path: pathToString(at) };
+    },
+  });
+  const report = (at: (string | number)[], message: string) => problems.push({ ...positionOf(source, at), path: pathToString(at), message });
+  const hostNames = Object.keys(config.hosts);
+  const serviceNames = Object.keys(config.services);
+  const unknown = (what: string, name: string, known: string[]) => {
+    const hint = suggest(name, known);
+    return `unknown ${what} ${JSON.stringify(name)}${hint ? `; did you mean ${JSON.stringify(hint)}?` : `; known: ${known.join(', ') || 'none'}`}`;
+  };
+
+  // references the constructs need resolved before they can exist
+  const hostOf = new Map<string, string>();
+  for (const [name, svc] of Object.entries(config.services)) {
+    const at = ['services', name];
+    if (svc.host === undefined) {
+      if (hostNames.length === 1) hostOf.set(name, hostNames[0]);
+      else report([...at], `needs \`host:\`; this environment has several hosts (${hostNames.join(', ')})`);
+    } else if (!config.hosts[svc.host]) report([...at, 'host'], unknown('host', svc.host, hostNames));
+    else hostOf.set(name, svc.host);
+    if ('uses' in svc) {
+      svc.uses.forEach((u, i) => { if (!config.services[u]) report([...at, 'uses', i], unknown('service', u, serviceNames)); });
+      svc.after.forEach((u, i) => { if (!config.services[u]) report([...at, 'after', i], unknown('service', u, serviceNames)); });
+      for (const u of Object.keys(svc.dependsOn)) if (!config.services[u]) report([...at, 'dependsOn', u], unknown('service', u, serviceNames));
+      for (const [k, v] of Object.entries(svc.env)) {
+        if (config.secrets.includes(k)) report([...at, 'env', k], `${k} is a declared secret; list it under \`secrets:\` of this service instead of giving a value here`);
+        else if (SECRET_LIKE.test(k) && typeof v === 'string' && v !== '' && !v.startsWith('/')) {
+          report([...at, 'env', k], `looks like a secret value in plain YAML; declare ${k} in the top-level \`secrets:\` list, list it in this service's \`secrets:\` and pass its value as TF_VAR_${k} at deploy time`);
+        }
+      }
+    }
+  }
+  for (const [i, s] of config.secrets.entries()) if (config.secrets.indexOf(s) !== i) report(['secrets', i], `secret ${s} is declared twice`);
+  if (problems.length) throw new ConfigError(problems);
+
+  const stack = new EnvironmentStack(scope, {
+    name: config.name,
+    hosts: Object.entries(config.hosts).map(([name, h]) => ({ ...h, name, origin: origin(['hosts', name]) })),
+    secrets: [...new Set(config.secrets)],
+    production: config.production,
+    protectVolumes: config.protectVolumes,
+    state: config.state,
+    github: config.github,
+    origin: origin([]),
+  });
+
+  const built = new Map<string, Connectable & { uses?: (t: Connectable) => unknown }>();
+  // the proxy first, so routed services can find it
+  const ordered = Object.entries(config.services).sort(([, a], [, b]) => Number(b.kind === 'traefik') - Number(a.kind === 'traefik'));
+  for (const [name, svc] of ordered) {
+    built.set(name, instantiate(stack, name, svc, hostOf.get(name)!, origin(['services', name])));
+  }
+  for (const [name, svc] of Object.entries(config.services)) {
+    if (!('uses' in svc)) continue;
+    const consumer = built.get(name)!.service;
+    for (const u of svc.uses) built.get(u)!.connect(consumer);
+    for (const a of svc.after) consumer.dependOn(built.get(a)!.service, 'completed');
+    for (const [u, cond] of Object.entries(svc.dependsOn)) consumer.dependOn(built.get(u)!.service, cond);
+  }
+  validate(stack);
+  stack.render(renderDocker);
+  return stack;
+}
+
+/** Runs the invariants; throws every problem together. */
+export function validate(stack: EnvironmentStack): void {
+  const problems = checkEnvironment(stack);
+  if (problems.length) throw new ConfigError(problems);
+}
+
+function instantiate(stack: EnvironmentStack, name: string, svc: ServiceConfig, host: string, origin: Origin): Connectable {
+  switch (svc.kind) {
+    case 'traefik':
+      return new TraefikProxy(stack, name, {
+        host, version: svc.version, image: svc.image, entrypoints: svc.entrypoints, dashboardPort: svc.dashboard?.port,
+        acme: svc.acme, cpus: svc.resources.cpus, memory: svc.resources.memory, labels: svc.labels, origin,
+      }) as unknown as Connectable;
+    case 'postgres':
+      return new Postgres(stack, name, {
+        host, passwordSecret: svc.password, version: svc.version, timescale: svc.timescale, image: svc.image, tag: svc.tag,
+        user: svc.user, database: svc.database, publish: svc.publish, cpus: svc.resources.cpus, memory: svc.resources.memory, labels: svc.labels, origin,
+      });
+    case 'redis':
+      return new Redis(stack, name, {
+        host, passwordSecret: svc.password, version: svc.version, image: svc.image, tag: svc.tag, maxmemory: svc.maxmemory,
+        evictionPolicy: svc.evictionPolicy, appendonly: svc.appendonly, publish: svc.publish,
+        cpus: svc.resources.cpus, memory: svc.resources.memory, labels: svc.labels, origin,
+      });
+    case 'adminer':
+      return new Adminer(stack, name, { host, route: svc.route, version: svc.version, entrypoints: svc.entrypoints, cpus: svc.resources.cpus, memory: svc.resources.memory, origin }) as unknown as Connectable;
+    case 'web':
+      return new WebService(stack, name, { ...workloadProps(svc, host, origin), port: svc.port ?? 0, replicas: svc.replicas });
+    case 'singleton':
+      return new SingletonService(stack, name, { ...workloadProps(svc, host, origin), replicas: svc.replicas });
+    case 'job':
+      return new OneShotJob(stack, name, { ...workloadProps(svc, host, origin), command: svc.command, timeoutSeconds: svc.timeout });
+    case 'service':
+      return new GenericService(stack, name, { ...workloadProps(svc, host, origin), replicas: svc.replicas });
+  }
+}
+
+function workloadProps(svc: Extract<ServiceConfig, { kind: 'web' | 'singleton' | 'job' | 'service' }>, host: string, origin: Origin): WorkloadProps {
+  const routed = 'route' in svc ? svc : undefined;
+  return {
+    host,
+    image: svc.image,
+    tag: svc.tag,
+    command: svc.command,
+    entrypoint: svc.entrypoint,
+    env: svc.env,
+    secrets: svc.secrets,
+    port: routed?.port,
+    ports: routed?.ports,
+    route: routed?.route,
+    entrypoints: routed?.entrypoints,
+    health: routed?.health,
+    healthcheck: svc.healthcheck,
+    cpus: svc.resources.cpus,
+    memory: svc.resources.memory,
+    volumes: svc.volumes,
+    labels: svc.labels,
+    origin,
+  };
+}

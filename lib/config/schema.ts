@@ -1,0 +1,256 @@
+/**
+ * The environment file schema (zod). Every default lives here, once; the JSON Schema in
+ * environments/schema.json is exported from this file (`npm run schema`).
+ */
+import { z } from 'zod';
+
+export const NAME = /^[a-z][a-z0-9-]{0,40}$/;
+export const SECRET = /^[A-Z][A-Z0-9_]*$/;
+export const ENV_KEY = /^[A-Za-z_][A-Za-z0-9_]*$/;
+export const DURATION = /^(\d+(ms|s|m|h|d))+$/;
+export const MEMORY = /^\d+(\.\d+)?\s*(k|m|g)i?b?$/i;
+
+const name = (what: string) => z.string().regex(NAME, `${what} must be lower-case letters, digits and dashes, starting with a letter`);
+const secretName = z.string().regex(SECRET, 'a secret name is UPPER_SNAKE_CASE, e.g. DB_PASSWORD');
+const duration = z.string().regex(DURATION, 'expected a duration such as 10s, 1m30s, 2h or 90d');
+const port = z.number().int().min(1).max(65535);
+const memory = z.string().regex(MEMORY, 'expected a memory size such as 512m, 768MB or 3g');
+
+export const DOCKER_URL = /^(unix:\/\/\/.+|ssh:\/\/([^@/\s]+@)?[^:/\s]+(:\d{1,5})?|tcp:\/\/[^:/\s]+:\d{1,5})$/;
+
+export const HostSchema = z.strictObject({
+  /** Docker endpoint: unix:///var/run/docker.sock, ssh://user@host:22 or tcp://host:2376. */
+  docker: z.string().regex(DOCKER_URL, 'expected unix:///path/docker.sock, ssh://user@host[:port] or tcp://host:port'),
+  /** Address other hosts and the outside world use to reach this host. @default - none */
+  address: z.string().min(1).optional(),
+  /** Extra ssh options for ssh:// hosts, e.g. ["-o", "StrictHostKeyChecking=yes"]. @default [] */
+  sshOptions: z.array(z.string()).default([]),
+  /** Folder holding ca.pem, cert.pem and key.pem for tcp:// hosts with TLS. @default - no TLS */
+  tlsCertPath: z.string().min(1).optional(),
+}).describe('A Docker host');
+
+const SecretRef = z.union([
+  secretName,
+  z.strictObject({
+    name: secretName,
+    /** file: /run/secrets/<NAME> plus <NAME>_FILE (default); env: the value in <NAME> (shows in docker inspect). */
+    as: z.enum(['file', 'env']).default('file'),
+  }),
+]);
+
+const Healthcheck = z.strictObject({
+  /** Exec form (["CMD", "pg_isready"]) or a shell command (run with CMD-SHELL). */
+  test: z.union([z.array(z.string()).min(1), z.string().min(1)]),
+  interval: duration.default('10s'),
+  timeout: duration.default('5s'),
+  retries: z.number().int().min(1).default(5),
+  startPeriod: duration.default('10s'),
+});
+
+const Resources = z.strictObject({
+  /** CPUs, e.g. 0.5 or 2. @default - unlimited */
+  cpus: z.number().positive().optional(),
+  /** Memory limit, e.g. 512m or 3g. @default - unlimited */
+  memory: memory.optional(),
+});
+
+const Port = z.union([
+  port,
+  z.strictObject({
+    container: port,
+    /** Publish on the host at this port. @default - not published */
+    publish: port.optional(),
+  }),
+]);
+
+const Dependency = z.enum(['started', 'healthy', 'completed']);
+
+/** Fields every service kind shares. */
+const common = {
+  /** Host this service runs on. @default - the only host, when there is one */
+  host: z.string().optional(),
+  env: z.record(z.string().regex(ENV_KEY, 'an environment variable name'), z.union([z.string(), z.number(), z.boolean()])).default({}),
+  secrets: z.array(SecretRef).default([]),
+  resources: Resources.default({}),
+  /** Services whose connection settings and secrets this one needs; implies `healthy`. */
+  uses: z.array(z.string()).default([]),
+  /** One-shot jobs that must complete successfully before this starts. */
+  after: z.array(z.string()).default([]),
+  /** Other dependencies with an explicit condition. */
+  dependsOn: z.record(z.string(), Dependency).default({}),
+  labels: z.record(z.string(), z.string()).default({}),
+};
+
+const image = {
+  /** Image repository, e.g. ghcr.io/acme/backend (a tag here is allowed when `tag` is not set). */
+  image: z.string().min(1),
+  /** Image tag. Required (and not `latest`) in production environments. */
+  tag: z.string().min(1).optional(),
+  command: z.array(z.string()).optional(),
+  entrypoint: z.array(z.string()).optional(),
+  healthcheck: Healthcheck.optional(),
+  /** Persistent named volumes: volume name → mount path. */
+  volumes: z.record(z.string().regex(NAME, 'a volume name'), z.string().startsWith('/', 'a mount path is absolute')).default({}),
+};
+
+const routed = {
+  /** Traefik rule, e.g. Host(`api.example.com`) && PathPrefix(`/api`). @default - not routed */
+  route: z.string().min(1).optional(),
+  /** Proxy entrypoints the route listens on. @default - all of the proxy's entrypoints */
+  entrypoints: z.array(z.string()).optional(),
+  /** Container port that serves HTTP. */
+  port: port.optional(),
+  /** HTTP path answering 200 when healthy; builds the healthcheck. @default - none */
+  health: z.string().startsWith('/').optional(),
+  /** Named ports; `metrics` is scraped by Prometheus. */
+  ports: z.record(z.string().regex(NAME, 'a port name'), Port).default({}),
+};
+
+export const TraefikSchema = z.strictObject({
+  kind: z.literal('traefik'),
+  host: common.host,
+  version: z.string().default('v3.6'),
+  image: z.string().default('traefik'),
+  /** Entrypoint name → published host port. @default { web: 80 } */
+  entrypoints: z.record(z.string().regex(NAME, 'an entrypoint name'), port).default({ web: 80 }),
+  /** Dashboard and API on this host port (insecure API: keep it on a private network). @default - off */
+  dashboard: z.strictObject({ port }).optional(),
+  /** Let's Encrypt TLS via the TLS challenge on the named entrypoint. @default - off */
+  acme: z.strictObject({ email: z.string().email(), entrypoint: z.string() }).optional(),
+  resources: common.resources,
+  labels: common.labels,
+});
+
+export const PostgresSchema = z.strictObject({
+  kind: z.literal('postgres'),
+  host: common.host,
+  version: z.string().default('17'),
+  /** Use the TimescaleDB image (timescale/timescaledb:latest-pg<version>). @default false */
+  timescale: z.boolean().default(false),
+  /** Image override, e.g. a mirror. @default postgres (or timescale/timescaledb) */
+  image: z.string().optional(),
+  tag: z.string().optional(),
+  /** Secret holding the superuser password. */
+  password: secretName,
+  user: z.string().default('app'),
+  database: z.string().default('app'),
+  /** Publish 5432 on the host at this port (needed by services on other hosts). @default - not published */
+  publish: port.optional(),
+  resources: common.resources,
+  labels: common.labels,
+});
+
+export const RedisSchema = z.strictObject({
+  kind: z.literal('redis'),
+  host: common.host,
+  version: z.string().default('7'),
+  image: z.string().optional(),
+  tag: z.string().optional(),
+  /** Secret holding the password (requirepass). */
+  password: secretName,
+  maxmemory: z.string().regex(MEMORY, 'expected a memory size such as 512mb').default('512mb'),
+  evictionPolicy: z.enum(['noeviction', 'allkeys-lru', 'allkeys-lfu', 'allkeys-random', 'volatile-lru', 'volatile-lfu', 'volatile-random', 'volatile-ttl']).default('allkeys-lru'),
+  appendonly: z.boolean().default(true),
+  publish: port.optional(),
+  resources: common.resources,
+  labels: common.labels,
+});
+
+export const WebSchema = z.strictObject({
+  kind: z.literal('web'),
+  ...common,
+  ...image,
+  ...routed,
+  /** Replicas behind the proxy. @default 2 */
+  replicas: z.number().int().min(1).default(2),
+});
+
+export const SingletonSchema = z.strictObject({
+  kind: z.literal('singleton'),
+  ...common,
+  ...image,
+  ...routed,
+  /** A singleton has exactly one replica; the key exists only so a wrong value is reported. @default 1 */
+  replicas: z.number().int().default(1),
+});
+
+export const JobSchema = z.strictObject({
+  kind: z.literal('job'),
+  ...common,
+  ...image,
+  command: z.array(z.string()).min(1),
+  /** Seconds the deploy waits for the job to finish. @default 600 */
+  timeout: z.number().int().min(1).default(600),
+});
+
+export const AdminerSchema = z.strictObject({
+  kind: z.literal('adminer'),
+  host: common.host,
+  version: z.string().default('5'),
+  route: z.string().min(1),
+  entrypoints: z.array(z.string()).optional(),
+  resources: common.resources,
+  labels: common.labels,
+});
+
+export const GenericSchema = z.strictObject({
+  kind: z.literal('service'),
+  ...common,
+  ...image,
+  ...routed,
+  replicas: z.number().int().min(1).default(1),
+});
+
+export const ServiceSchema = z.discriminatedUnion('kind', [TraefikSchema, PostgresSchema, RedisSchema, WebSchema, SingletonSchema, JobSchema, AdminerSchema, GenericSchema]);
+export const SERVICE_KINDS = ['traefik', 'postgres', 'redis', 'web', 'singleton', 'job', 'adminer', 'service'] as const;
+
+const StateSchema = z.discriminatedUnion('backend', [
+  z.strictObject({ backend: z.literal('local') }),
+  /** Postgres backend; the connection string comes from PG_CONN_STR at deploy time. */
+  z.strictObject({ backend: z.literal('pg'), schema: z.string().optional() }),
+  /** S3 backend; credentials come from the AWS_* variables at deploy time. */
+  z.strictObject({
+    backend: z.literal('s3'),
+    bucket: z.string().min(1),
+    region: z.string().min(1),
+    key: z.string().optional(),
+    endpoint: z.string().url().optional(),
+  }),
+]);
+
+const GithubSchema = z.strictObject({
+  owner: z.string().min(1),
+  repository: z.string().min(1),
+  /** GitHub environment name. @default - the environment's name */
+  environment: z.string().optional(),
+});
+
+export const EnvironmentSchema = z.strictObject({
+  /** Stack name; also the prefix of every container, network and volume. */
+  name: name('an environment name'),
+  /** A partial file is only used through `extends:` and never becomes a stack. @default false */
+  partial: z.boolean().default(false),
+  /** Path of a file this one extends, relative to this file. */
+  extends: z.string().optional(),
+  /** Production rules apply: pinned image tags, no Adminer. @default false */
+  production: z.boolean().default(false),
+  /** Data volumes carry prevent_destroy. @default true */
+  protectVolumes: z.boolean().default(true),
+  platform: z.literal('docker').default('docker'),
+  /** Where Terraform state lives. @default { backend: local } */
+  state: StateSchema.default({ backend: 'local' }),
+  github: GithubSchema.optional(),
+  hosts: z.record(name('a host name'), HostSchema).refine((h) => Object.keys(h).length > 0, 'declare at least one host'),
+  /** Names of secrets given at deploy time as TF_VAR_<NAME>. Never values. */
+  secrets: z.array(secretName).default([]),
+  services: z.record(name('a service name'), ServiceSchema),
+});
+
+export type EnvironmentConfig = z.output<typeof EnvironmentSchema>;
+export type ServiceConfig = z.output<typeof ServiceSchema>;
+export type HostConfig = z.output<typeof HostSchema>;
+export type HealthcheckConfig = z.output<typeof Healthcheck>;
+export type SecretRefConfig = z.output<typeof SecretRef>;
+
+/** A partial file: everything optional, so a base topology can leave out what each environment sets. */
+export const PartialEnvironmentSchema = z.looseObject({ partial: z.literal(true), extends: z.string().optional() });

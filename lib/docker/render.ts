@@ -1,0 +1,222 @@
+/**
+ * Docker target: renders an EnvironmentStack's Services to kreuzwerker/docker resources,
+ * one aliased provider per host. Logical ids are set by hand (svc_<service>_<n>, ...) so
+ * plans read in the user's words and snapshots only change when behaviour does.
+ */
+import { Container, type ContainerConfig } from '@cdktf/provider-docker/lib/container';
+import { Image } from '@cdktf/provider-docker/lib/image';
+import { Network } from '@cdktf/provider-docker/lib/network';
+import { DockerProvider } from '@cdktf/provider-docker/lib/provider';
+import { Volume } from '@cdktf/provider-docker/lib/volume';
+import type { TerraformResource } from 'cdktf';
+import type { EnvironmentStack, HostProps } from '../environment-stack';
+import { imageName, secretPath, type Service } from '../service';
+import type { Template } from '../values';
+
+/** Set STACKYARD_DESTROY_DATA=<environment> at synth to lift prevent_destroy from that environment's volumes. */
+export const DESTROY_DATA_VARIABLE = 'STACKYARD_DESTROY_DATA';
+
+/** Label every stackyard object carries; the proxy only sees containers of its environment. */
+export const ENV_LABEL = 'stackyard.environment';
+
+const LOG_OPTS = { 'max-size': '10m', 'max-file': '3' };
+
+export function renderDocker(stack: EnvironmentStack): void {
+  const env = stack.environmentName;
+  const services = stack.services;
+  const protect = stack.protectVolumes && process.env[DESTROY_DATA_VARIABLE] !== env;
+  const providers = new Map<string, DockerProvider>();
+  const privateNets = new Map<string, Network>();
+  const images = new Map<string, Image>();
+  const containers = new Map<string, Container[]>();
+
+  const usedHosts = [...new Set(services.map((s) => s.host))].sort();
+  for (const hostName of usedHosts) {
+    const host = stack.hosts.get(hostName)!;
+    const provider = new DockerProvider(stack, `docker_${hostName}`, providerConfig(host));
+    providers.set(hostName, provider);
+    const net = new Network(stack, `network_${hostName}_private`, {
+      provider,
+      name: `${env}-private`,
+      driver: 'bridge',
+      labels: [{ label: ENV_LABEL, value: env }],
+    });
+    net.overrideLogicalId(`network_${slug(hostName)}_private`);
+    privateNets.set(hostName, net);
+  }
+  const proxy = stack.proxy;
+  let proxyNet: Network | undefined;
+  if (proxy) {
+    proxyNet = new Network(stack, 'network_proxy', {
+      provider: providers.get(proxy.service.host)!,
+      name: `${env}-proxy`,
+      driver: 'bridge',
+      labels: [{ label: ENV_LABEL, value: env }],
+    });
+    proxyNet.overrideLogicalId('network_proxy');
+  }
+
+  const imageFor = (s: Service): Image => {
+    const name = imageName(s.image);
+    const key = `${s.host}|${name}`;
+    let img = images.get(key);
+    if (!img) {
+      img = new Image(stack, `image_${key}`, { provider: providers.get(s.host)!, name, keepLocally: true });
+      img.overrideLogicalId(`image_${slug(s.host)}_${slug(name)}`);
+      images.set(key, img);
+    }
+    return img;
+  };
+
+  // Services are rendered in dependency order so depends_on can name the containers.
+  for (const s of topological(services)) {
+    const provider = providers.get(s.host)!;
+    const image = imageFor(s);
+    const volumes = s.volumes.map((v) => {
+      const vol = new Volume(stack, `volume_${s.serviceName}_${v.name}`, {
+        provider,
+        name: `${env}-${s.serviceName}-${v.name}`,
+        labels: [{ label: ENV_LABEL, value: env }, { label: 'stackyard.service', value: s.serviceName }],
+        lifecycle: protect ? { preventDestroy: true } : undefined,
+      });
+      vol.overrideLogicalId(`volume_${slug(s.serviceName)}_${slug(v.name)}`);
+      return { volumeName: vol.name, containerPath: v.path };
+    });
+    const binds = s.bindMounts.map((b) => ({ hostPath: b.hostPath, containerPath: b.path, readOnly: b.readOnly }));
+    const dependsOn: TerraformResource[] = s.dependencies.flatMap((d) => containers.get(d.service.serviceName) ?? []);
+    const routed = s.routes.length > 0 || s === proxy?.service;
+    const networks = [{ name: privateNets.get(s.host)!.name, aliases: [s.serviceName] }];
+    if (routed && proxyNet) networks.push({ name: proxyNet.name, aliases: [s.serviceName] });
+
+    const env_ = [...s.env.entries()].map(([k, v]) => `${k}=${literal(v)}`);
+    for (const sec of s.secrets) if (sec.as === 'env') env_.push(`${sec.name}=\${var.${sec.name}}`);
+    env_.sort();
+    const uploads = [
+      ...s.secrets.filter((x) => x.as === 'file').map((x) => ({ file: secretPath(x.name), content: `\${var.${x.name}}`, permissions: x.mode })),
+      ...s.files.map((f) => ({ file: f.path, content: renderTemplate(f.content), permissions: f.mode })),
+    ].sort((a, b) => a.file.localeCompare(b.file));
+
+    const list: Container[] = [];
+    for (let i = 1; i <= s.replicas; i++) {
+      const name = `${env}-${s.serviceName}-${i}`;
+      const labels = {
+        ...s.labels,
+        [ENV_LABEL]: env,
+        'stackyard.service': s.serviceName,
+        'stackyard.kind': s.kind,
+        'stackyard.replica': String(i),
+        ...(proxyNet ? traefikLabels(stack, s, proxyNet.name) : {}),
+      };
+      const hc = s.healthcheck;
+      const config: ContainerConfig = {
+        provider,
+        name,
+        hostname: name,
+        image: image.imageId,
+        command: s.command ? [...s.command] : undefined,
+        entrypoint: s.entrypoint ? [...s.entrypoint] : undefined,
+        env: env_,
+        labels: Object.entries(labels).sort(([a], [b]) => a.localeCompare(b)).map(([label, value]) => ({ label, value })),
+        networksAdvanced: networks,
+        ports: s.ports.filter((p) => p.publish !== undefined).map((p) => ({ internal: p.container, external: p.publish!, protocol: 'tcp', ip: '0.0.0.0' })),
+        volumes: [...volumes, ...binds].sort((a, b) => a.containerPath.localeCompare(b.containerPath)),
+        upload: uploads.length ? uploads : undefined,
+        healthcheck: hc
+          ? {
+              test: [...hc.test],
+              interval: `${hc.intervalSeconds}s`,
+              timeout: `${hc.timeoutSeconds}s`,
+              retries: hc.retries,
+              startPeriod: `${hc.startPeriodSeconds}s`,
+            }
+          : undefined,
+        memory: s.memoryMb,
+        cpus: s.cpus !== undefined ? String(s.cpus) : undefined,
+        logDriver: 'json-file',
+        logOpts: LOG_OPTS,
+        restart: s.oneShot ? 'no' : 'unless-stopped',
+        mustRun: s.oneShot ? false : true,
+        attach: s.oneShot ? true : undefined,
+        wait: !s.oneShot && hc ? true : undefined,
+        waitTimeout: !s.oneShot && hc ? Math.max(60, hc.startPeriodSeconds + hc.intervalSeconds * (hc.retries + 1) + 30) : undefined,
+        dependsOn: dependsOn.length ? dependsOn : undefined,
+        lifecycle: s.oneShot
+          ? {
+              postcondition: [
+                {
+                  condition: '${self.exit_code == 0}',
+                  errorMessage: `one-shot job "${s.serviceName}" of environment "${env}" failed (container ${name} exited non-zero); dependents were not deployed. Read its output with: docker logs ${name}`,
+                },
+              ],
+            }
+          : undefined,
+      };
+      const c = new Container(stack, `svc_${s.serviceName}_${i}`, config);
+      c.overrideLogicalId(`svc_${slug(s.serviceName)}_${i}`);
+      list.push(c);
+    }
+    containers.set(s.serviceName, list);
+  }
+}
+
+function providerConfig(host: HostProps) {
+  return {
+    alias: host.name,
+    host: host.docker,
+    sshOpts: host.docker.startsWith('ssh://') && host.sshOptions.length ? [...host.sshOptions] : undefined,
+    certPath: host.docker.startsWith('tcp://') ? host.tlsCertPath : undefined,
+  };
+}
+
+function traefikLabels(stack: EnvironmentStack, s: Service, network: string): Record<string, string> {
+  if (s.routes.length === 0) return {};
+  const proxy = stack.proxy!;
+  const out: Record<string, string> = { 'traefik.enable': 'true', 'traefik.docker.network': network };
+  s.routes.forEach((r, idx) => {
+    const id = `${stack.environmentName}-${s.serviceName}${idx === 0 ? '' : `-${idx + 1}`}`;
+    const router = `traefik.http.routers.${id}`;
+    const svc = `traefik.http.services.${id}`;
+    out[`${router}.rule`] = r.rule;
+    out[`${router}.entrypoints`] = [...(r.entrypoints ?? proxy.entrypoints)].join(',');
+    out[`${router}.service`] = id;
+    if (proxy.certResolver) out[`${router}.tls.certresolver`] = proxy.certResolver;
+    out[`${svc}.loadbalancer.server.port`] = String(r.port);
+    if (r.healthPath) {
+      out[`${svc}.loadbalancer.healthcheck.path`] = r.healthPath;
+      out[`${svc}.loadbalancer.healthcheck.interval`] = '5s';
+    }
+  });
+  return out;
+}
+
+/** A literal string as Terraform reads it: `${` and `%{` are escaped so no user text becomes an expression. */
+export function literal(s: string): string {
+  return s.replace(/\$\{/g, '$${').replace(/%\{/g, '%%{');
+}
+
+/** Renders a template: literals escaped, secrets as variable references (never values). */
+export function renderTemplate(t: Template): string {
+  return t
+    .map((p) => (typeof p === 'string' ? literal(p) : p.encode === 'url' ? `\${urlencode(var.${p.secret})}` : `\${var.${p.secret}}`))
+    .join('');
+}
+
+function slug(s: string): string {
+  return s.replace(/[^A-Za-z0-9]+/g, '_').replace(/^_+|_+$/g, '');
+}
+
+/** Dependency order, stable by name; cycles are reported by the invariants before rendering. */
+function topological(services: Service[]): Service[] {
+  const byName = [...services].sort((a, b) => a.serviceName.localeCompare(b.serviceName));
+  const done = new Set<string>();
+  const out: Service[] = [];
+  const visit = (s: Service, stack: Set<string>) => {
+    if (done.has(s.serviceName) || stack.has(s.serviceName)) return;
+    stack.add(s.serviceName);
+    for (const d of s.dependencies) visit(d.service, stack);
+    done.add(s.serviceName);
+    out.push(s);
+  };
+  for (const s of byName) visit(s, new Set());
+  return out;
+}

@@ -1,0 +1,141 @@
+/**
+ * One TerraformStack per environment: state backend, one provider per host, every declared
+ * secret as a sensitive variable, and the Services the constructs registered. This file and
+ * lib/docker/ are the only places that import cdktf, so a move to CDK Terrain stays small.
+ */
+import { LocalBackend, PgBackend, S3Backend, TerraformStack, TerraformVariable } from 'cdktf';
+import { Construct } from 'constructs';
+import type { Problem } from './config/errors';
+import type { EnvironmentConfig, HostConfig } from './config/schema';
+import { Service } from './service';
+import type { Origin } from './values';
+
+/** What the environment's reverse proxy offers the services it routes to. */
+export interface ProxyInfo {
+  readonly service: Service;
+  /** Entrypoint names, in declaration order. */
+  readonly entrypoints: readonly string[];
+  /** Certificate resolver routers use for TLS. @default - no TLS */
+  readonly certResolver?: string;
+}
+
+export interface HostProps extends HostConfig {
+  readonly name: string;
+  readonly origin?: Origin;
+}
+
+export interface EnvironmentStackProps {
+  readonly name: string;
+  readonly hosts: readonly HostProps[];
+  /** Secret names; each becomes a sensitive variable `TF_VAR_<NAME>`. @default [] */
+  readonly secrets?: readonly string[];
+  /** Production rules: pinned tags, no Adminer. @default false */
+  readonly production?: boolean;
+  /** prevent_destroy on data volumes. @default true */
+  readonly protectVolumes?: boolean;
+  /** @default { backend: 'local' } */
+  readonly state?: EnvironmentConfig['state'];
+  readonly github?: EnvironmentConfig['github'];
+  /** Where the environment came from. @default - construct path */
+  readonly origin?: Origin;
+}
+
+/** The folder, relative to a stack's working directory (cdktf.out/stacks/<name>), holding local state. */
+export const LOCAL_STATE_DIR = '../../../.stackyard/state';
+
+export class EnvironmentStack extends TerraformStack {
+  static of(c: Construct): EnvironmentStack {
+    let s: Construct | undefined = c;
+    while (s && !(s instanceof EnvironmentStack)) s = s.node.scope;
+    if (!s) throw new Error(`${c.node.path} is not inside an EnvironmentStack`);
+    return s;
+  }
+
+  readonly environmentName: string;
+  readonly production: boolean;
+  readonly protectVolumes: boolean;
+  readonly hosts: ReadonlyMap<string, HostProps>;
+  readonly github?: EnvironmentConfig['github'];
+  readonly origin?: Origin;
+  /** Problems found while wiring (e.g. a cross-host reference with no address); reported by validate(). */
+  readonly wiringProblems: Problem[] = [];
+  /** The reverse proxy, once a proxy construct registered itself. */
+  proxy?: ProxyInfo;
+  private readonly secretVars = new Map<string, TerraformVariable>();
+  private rendered = false;
+
+  constructor(scope: Construct, props: EnvironmentStackProps) {
+    super(scope, props.name);
+    this.environmentName = props.name;
+    this.production = props.production ?? false;
+    this.protectVolumes = props.protectVolumes ?? true;
+    this.hosts = new Map(props.hosts.map((h) => [h.name, h]));
+    this.github = props.github;
+    this.origin = props.origin;
+    this.configureBackend(props.state ?? { backend: 'local' });
+    for (const name of [...(props.secrets ?? [])].sort()) {
+      const v = new TerraformVariable(this, name, {
+        type: 'string',
+        sensitive: true,
+        nullable: false,
+        description: `Secret ${name}; give it at deploy time as TF_VAR_${name}.`,
+      });
+      v.overrideLogicalId(name);
+      this.secretVars.set(name, v);
+    }
+  }
+
+  get secretNames(): readonly string[] {
+    return [...this.secretVars.keys()];
+  }
+
+  hasSecret(name: string): boolean {
+    return this.secretVars.has(name);
+  }
+
+  /** Terraform expression of a secret's value; only ever a reference, never the value. */
+  secretExpression(name: string): string {
+    const v = this.secretVars.get(name);
+    if (!v) throw new Error(`secret ${name} is not declared in environment ${this.environmentName}`);
+    return v.stringValue;
+  }
+
+  /** Every Service in the environment, in construct-tree order. */
+  get services(): Service[] {
+    return this.node.findAll().filter((c): c is Service => c instanceof Service);
+  }
+
+  service(name: string): Service | undefined {
+    return this.services.find((s) => s.serviceName === name);
+  }
+
+  /** Renders the Services with a target, once, after every construct and relationship is in place. */
+  render(target: (stack: EnvironmentStack) => void): void {
+    if (this.rendered) return;
+    this.rendered = true;
+    target(this);
+  }
+
+  private configureBackend(state: EnvironmentConfig['state']): void {
+    // under its own scope: cdktf names the backend construct "backend", a likely service name
+    const scope = new Construct(this, 'state');
+    switch (state.backend) {
+      case 'local':
+        new LocalBackend(scope, { path: `${LOCAL_STATE_DIR}/${this.environmentName}.tfstate` });
+        return;
+      case 'pg':
+        // connection string from PG_CONN_STR at deploy time
+        new PgBackend(scope, { connStr: undefined as unknown as string, schemaName: state.schema ?? `stackyard_${this.environmentName.replace(/-/g, '_')}` });
+        return;
+      case 's3':
+        // credentials from AWS_* at deploy time
+        new S3Backend(scope, {
+          bucket: state.bucket,
+          region: state.region,
+          key: state.key ?? `stackyard/${this.environmentName}.tfstate`,
+          ...(state.endpoint ? { endpoints: { s3: state.endpoint }, usePathStyle: true } : {}),
+        });
+        return;
+    }
+  }
+}

@@ -1,0 +1,98 @@
+/**
+ * Invariants checked at synth, each with its own message and the position of the offending
+ * value. They run over the built model (not the raw file), so constructs used from code get
+ * the same checks; EnvironmentStack registers them with node.addValidation as well.
+ */
+import type { Problem } from './config/errors';
+import type { EnvironmentStack } from './environment-stack';
+import { imageName, type Service } from './service';
+
+export function checkEnvironment(stack: EnvironmentStack): Problem[] {
+  const problems: Problem[] = [...stack.wiringProblems];
+  const services = stack.services;
+  const at = (s: Service, sub: string, message: string) => problems.push({ ...s.origin.locate(sub), message });
+
+  // duplicate names (constructs from code can collide; file keys cannot)
+  const seen = new Map<string, Service>();
+  for (const s of services) {
+    if (seen.has(s.serviceName)) at(s, '', `two services are named ${s.serviceName}; names must be unique in an environment`);
+    seen.set(s.serviceName, s);
+  }
+
+  for (const s of services) {
+    if (!stack.hosts.has(s.host)) {
+      at(s, 'host', `unknown host ${JSON.stringify(s.host)}; declared hosts: ${[...stack.hosts.keys()].join(', ')}`);
+    }
+    if (s.singleton && s.replicas !== 1) {
+      at(s, 'replicas', `${s.serviceName} is a singleton and must run exactly 1 replica, got ${s.replicas}; remove \`replicas\` or use kind: web`);
+    }
+    for (const sec of s.secrets) {
+      if (!stack.hasSecret(sec.name)) at(s, 'secrets', `uses secret ${sec.name}, which is not declared; add it to the top-level \`secrets:\` list`);
+    }
+    for (const f of s.files) {
+      for (const part of f.content) {
+        if (typeof part !== 'string' && !stack.hasSecret(part.secret)) at(s, '', `needs secret ${part.secret}, which is not declared; add it to the top-level \`secrets:\` list`);
+      }
+    }
+    if (stack.production) {
+      const tag = s.image.tag;
+      if (!tag || /^latest/.test(tag)) {
+        at(s, s.image.tag ? 'tag' : 'image', `image ${imageName(s.image)} is not pinned; production needs a fixed tag (e.g. tag: "sha-a1b2c3d" or "17.6")`);
+      }
+      if (s.kind === 'adminer') at(s, 'kind', 'Adminer is not allowed in a production environment; remove it or set production: false');
+    }
+    for (const d of s.dependencies) {
+      if (d.condition === 'healthy' && !d.service.healthcheck) {
+        at(s, 'uses', `waits for ${d.service.serviceName} to be healthy, but ${d.service.serviceName} has no healthcheck; give it \`health:\` or \`healthcheck:\``);
+      }
+      if (d.condition === 'completed' && !d.service.oneShot) {
+        at(s, 'after', `runs after ${d.service.serviceName}, which is not a one-shot job (kind: job) and never completes`);
+      }
+    }
+    if (s.routes.length > 0) {
+      if (!stack.proxy) at(s, 'route', 'has a route but the environment has no proxy; add a service of kind: traefik');
+      else if (stack.proxy.service.host !== s.host) {
+        at(s, 'route', `is routed by the proxy on host ${stack.proxy.service.host} but runs on ${s.host}; run routed services on the proxy's host`);
+      } else {
+        for (const r of s.routes) {
+          for (const e of r.entrypoints ?? []) {
+            if (!stack.proxy.entrypoints.includes(e)) at(s, 'entrypoints', `unknown proxy entrypoint ${JSON.stringify(e)}; the proxy has ${stack.proxy.entrypoints.join(', ')}`);
+          }
+        }
+      }
+    }
+    if (s.replicas > 1 && s.ports.some((p) => p.publish !== undefined)) {
+      at(s, 'ports', `publishes a host port but runs ${s.replicas} replicas, which would collide on the host; route it through the proxy or use one replica`);
+    }
+  }
+
+  // host port collisions
+  const byHostPort = new Map<string, Service>();
+  for (const s of services) {
+    for (const p of s.ports) {
+      if (p.publish === undefined) continue;
+      const key = `${s.host}:${p.publish}`;
+      const other = byHostPort.get(key);
+      if (other && other !== s) {
+        at(s, 'ports', `publishes host port ${p.publish} on host ${s.host}, which ${other.serviceName} already publishes; choose another port`);
+      } else byHostPort.set(key, s);
+    }
+  }
+
+  // dependency cycles
+  const state = new Map<string, 'visiting' | 'done'>();
+  const visit = (s: Service, trail: Service[]) => {
+    const st = state.get(s.serviceName);
+    if (st === 'done') return;
+    if (st === 'visiting') {
+      const cycle = [...trail.slice(trail.indexOf(s)), s].map((x) => x.serviceName).join(' → ');
+      at(s, 'uses', `dependency cycle: ${cycle}; break it by removing one of these uses/after entries`);
+      return;
+    }
+    state.set(s.serviceName, 'visiting');
+    for (const d of s.dependencies) visit(d.service, [...trail, s]);
+    state.set(s.serviceName, 'done');
+  };
+  for (const s of [...services].sort((a, b) => a.serviceName.localeCompare(b.serviceName))) visit(s, []);
+  return problems;
+}

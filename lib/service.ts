@@ -1,0 +1,243 @@
+/**
+ * The target-neutral Service: what a container workload is, independent of whether Docker
+ * hosts or Kubernetes run it. Constructs in constructs/ build Services; targets in lib/docker
+ * (and later lib/kubernetes) render them. Rendering is deferred, so every addX() made after
+ * construction still counts.
+ */
+import { Construct } from 'constructs';
+import type { Origin, Template } from './values';
+
+export type DependencyCondition = 'started' | 'healthy' | 'completed';
+
+export interface ImageRef {
+  /** Repository, e.g. ghcr.io/acme/backend or postgres. */
+  readonly repository: string;
+  /** Tag; undefined means untagged (the registry's `latest`). */
+  readonly tag?: string;
+}
+
+export function imageName(ref: ImageRef): string {
+  return ref.tag ? `${ref.repository}:${ref.tag}` : ref.repository;
+}
+
+/** Splits `repo:tag` (a registry port is not a tag). */
+export function parseImage(image: string, tag?: string): ImageRef {
+  const slash = image.lastIndexOf('/');
+  const colon = image.lastIndexOf(':');
+  if (tag === undefined && colon > slash) return { repository: image.slice(0, colon), tag: image.slice(colon + 1) };
+  return { repository: image, tag };
+}
+
+export interface HealthcheckSpec {
+  /** Docker form: ["CMD", ...] or ["CMD-SHELL", "..."]. */
+  readonly test: readonly string[];
+  readonly intervalSeconds: number;
+  readonly timeoutSeconds: number;
+  readonly retries: number;
+  readonly startPeriodSeconds: number;
+}
+
+export interface SecretMount {
+  readonly name: string;
+  /** file: /run/secrets/<name> and <name>_FILE; env: the value in <name>. */
+  readonly as: 'file' | 'env';
+  /** File mode. @default 0400 */
+  readonly mode: string;
+}
+
+export interface FileSpec {
+  readonly path: string;
+  readonly content: Template;
+  /** @default 0400 */
+  readonly mode: string;
+  /** True when the content embeds a secret (it then never appears in plans or logs). */
+  readonly sensitive: boolean;
+}
+
+export interface PortSpec {
+  readonly name: string;
+  readonly container: number;
+  /** Host port; undefined when not published. */
+  readonly publish?: number;
+}
+
+export interface RouteSpec {
+  readonly rule: string;
+  readonly port: number;
+  /** @default - all proxy entrypoints */
+  readonly entrypoints?: readonly string[];
+  /** Path the proxy probes to take unhealthy replicas out of rotation. @default - none */
+  readonly healthPath?: string;
+}
+
+export interface VolumeSpec {
+  /** Volume name, unique within the service. */
+  readonly name: string;
+  readonly path: string;
+}
+
+export interface BindMount {
+  readonly hostPath: string;
+  readonly path: string;
+  readonly readOnly: boolean;
+}
+
+export interface Dependency {
+  readonly service: Service;
+  readonly condition: DependencyCondition;
+}
+
+export interface ServiceProps {
+  /** Service name, unique in the environment: DNS alias and container name part. @default - the construct id */
+  readonly name?: string;
+  /** Name of the host the service runs on (a key of the environment's hosts). */
+  readonly host: string;
+  readonly image: ImageRef;
+  /** What the construct is, for labels and messages (postgres, web, job, ...). */
+  readonly kind: string;
+  /** @default - the image's command */
+  readonly command?: readonly string[];
+  /** @default - the image's entrypoint */
+  readonly entrypoint?: readonly string[];
+  /** @default 1 */
+  readonly replicas?: number;
+  /** Never more than one replica. @default false */
+  readonly singleton?: boolean;
+  /** Runs to completion once per change instead of staying up. @default - long-running */
+  readonly oneShot?: { readonly timeoutSeconds: number };
+  /** @default - none */
+  readonly healthcheck?: HealthcheckSpec;
+  /** @default - unlimited */
+  readonly cpus?: number;
+  /** Memory limit in MiB. @default - unlimited */
+  readonly memoryMb?: number;
+  /** Holds data that must survive a deploy (its volumes are protected). @default false */
+  readonly stateful?: boolean;
+  /** Extra container labels. @default {} */
+  readonly labels?: Readonly<Record<string, string>>;
+  /** Where it came from in an environment file. @default - the construct path */
+  readonly origin?: Origin;
+}
+
+export class Service extends Construct {
+  /** Service name: the construct id, also its DNS alias on the environment's network. */
+  readonly serviceName: string;
+  readonly host: string;
+  readonly image: ImageRef;
+  readonly kind: string;
+  readonly command?: readonly string[];
+  readonly entrypoint?: readonly string[];
+  readonly replicas: number;
+  readonly singleton: boolean;
+  readonly oneShot?: { readonly timeoutSeconds: number };
+  readonly cpus?: number;
+  readonly memoryMb?: number;
+  readonly stateful: boolean;
+  readonly labels: Readonly<Record<string, string>>;
+  readonly origin: Origin;
+  healthcheck?: HealthcheckSpec;
+
+  private readonly _env = new Map<string, string>();
+  private readonly _secrets = new Map<string, SecretMount>();
+  private readonly _files = new Map<string, FileSpec>();
+  private readonly _ports = new Map<string, PortSpec>();
+  private readonly _routes: RouteSpec[] = [];
+  private readonly _volumes = new Map<string, VolumeSpec>();
+  private readonly _binds: BindMount[] = [];
+  private readonly _deps = new Map<string, Dependency>();
+
+  constructor(scope: Construct, id: string, props: ServiceProps) {
+    super(scope, id);
+    this.serviceName = props.name ?? id;
+    this.host = props.host;
+    this.image = props.image;
+    this.kind = props.kind;
+    this.command = props.command;
+    this.entrypoint = props.entrypoint;
+    this.singleton = props.singleton ?? false;
+    this.replicas = props.replicas ?? 1;
+    this.oneShot = props.oneShot;
+    this.healthcheck = props.healthcheck;
+    this.cpus = props.cpus;
+    this.memoryMb = props.memoryMb;
+    this.stateful = props.stateful ?? false;
+    this.labels = props.labels ?? {};
+    this.origin = props.origin ?? constructOrigin(this);
+  }
+
+  addEnv(name: string, value: string): this {
+    this._env.set(name, value);
+    return this;
+  }
+
+  /** Delivers a declared secret: as a file (default) or, when asked, as a plain variable. */
+  addSecret(name: string, options: { as?: 'file' | 'env'; mode?: string } = {}): this {
+    const as = options.as ?? 'file';
+    this._secrets.set(name, { name, as, mode: options.mode ?? '0400' });
+    if (as === 'file') this._env.set(`${name}_FILE`, secretPath(name));
+    return this;
+  }
+
+  addFile(file: { path: string; content: Template; mode?: string }): this {
+    const sensitive = file.content.some((p) => typeof p !== 'string');
+    this._files.set(file.path, { path: file.path, content: file.content, mode: file.mode ?? '0400', sensitive });
+    return this;
+  }
+
+  addPort(name: string, container: number, publish?: number): this {
+    this._ports.set(name, { name, container, publish });
+    return this;
+  }
+
+  addRoute(route: RouteSpec): this {
+    this._routes.push(route);
+    return this;
+  }
+
+  addVolume(name: string, path: string): this {
+    this._volumes.set(name, { name, path });
+    return this;
+  }
+
+  addBindMount(hostPath: string, path: string, readOnly = true): this {
+    this._binds.push({ hostPath, path, readOnly });
+    return this;
+  }
+
+  /** Starts this service only once `other` is started, healthy or completed. */
+  dependOn(other: Service, condition: DependencyCondition): this {
+    const existing = this._deps.get(other.serviceName);
+    const rank = { started: 0, healthy: 1, completed: 2 } as const;
+    if (!existing || rank[condition] > rank[existing.condition]) this._deps.set(other.serviceName, { service: other, condition });
+    return this;
+  }
+
+  get env(): ReadonlyMap<string, string> { return sortedMap(this._env); }
+  get secrets(): readonly SecretMount[] { return sortedValues(this._secrets); }
+  get files(): readonly FileSpec[] { return sortedValues(this._files); }
+  get ports(): readonly PortSpec[] { return sortedValues(this._ports); }
+  get routes(): readonly RouteSpec[] { return [...this._routes]; }
+  get volumes(): readonly VolumeSpec[] { return sortedValues(this._volumes); }
+  get bindMounts(): readonly BindMount[] { return [...this._binds].sort((a, b) => a.path.localeCompare(b.path)); }
+  get dependencies(): readonly Dependency[] { return sortedValues(this._deps); }
+
+  port(name: string): PortSpec | undefined {
+    return this._ports.get(name);
+  }
+}
+
+export function secretPath(name: string): string {
+  return `/run/secrets/${name}`;
+}
+
+function sortedMap<V>(m: Map<string, V>): ReadonlyMap<string, V> {
+  return new Map([...m.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
+}
+
+function sortedValues<V>(m: Map<string, V>): V[] {
+  return [...m.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([, v]) => v);
+}
+
+function constructOrigin(c: Construct): Origin {
+  return { locate: (subpath) => ({ file: `construct ${c.node.path}`, line: 0, col: 0, path: subpath ?? '' }) };
+}

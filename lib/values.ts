@@ -1,0 +1,30 @@
+/** Small value types shared by the model and the targets. */
+
+/** Text that may embed secret values; rendered by each target without the value ever appearing. */
+export type TemplatePart = string | { readonly secret: string; readonly encode?: 'url' };
+export type Template = readonly TemplatePart[];
+
+/** Where a piece of the model came from, for positioned error messages. */
+export interface Origin {
+  /** Position of a path below this service in its environment file. */
+  locate(subpath?: string): { file: string; line: number; col: number; path: string };
+}
+
+/** Parses a Docker-style memory size (512m, 768MB, 3g) into mebibytes. */
+export function memoryToMb(size: string): number {
+  const m = /^(\d+(?:\.\d+)?)\s*(k|m|g)i?b?$/i.exec(size.trim());
+  if (!m) throw new Error(`not a memory size: ${size}`);
+  const n = Number(m[1]);
+  const unit = m[2].toLowerCase();
+  return Math.round(unit === 'g' ? n * 1024 : unit === 'm' ? n : n / 1024);
+}
+
+/** Parses a duration (10s, 1m30s, 2h, 90d) into seconds. */
+export function durationToSeconds(d: string): number {
+  let total = 0;
+  for (const [, n, u] of d.matchAll(/(\d+)(ms|s|m|h|d)/g)) {
+    const v = Number(n);
+    total += u === 'ms' ? v / 1000 : u === 's' ? v : u === 'm' ? v * 60 : u === 'h' ? v * 3600 : v * 86400;
+  }
+  return total;
+}

@@ -1,0 +1,68 @@
+#!/usr/bin/env bash
+# Builds every image the bundled `local` environment and the e2e tests run, with no registry:
+# a Debian trixie root filesystem from debootstrap imported as the base image, then small
+# Dockerfiles in test/images/. Traefik is the real v3.6 built from the Go module proxy.
+#
+# Stand-ins are also tagged with the official names the constructs default to (postgres:17,
+# redis:7, traefik:v3.6, adminer:5) when those names are absent, so `local.yaml` runs unchanged
+# here; on a machine with registry access nothing is re-tagged over a pulled image.
+set -euo pipefail
+root=$(cd "$(dirname "$0")/.." && pwd)
+tools=${STACKYARD_TOOLS:-$root/.tools}
+SCRATCH=${STACKYARD_SCRATCH:-/var/tmp/stackyard}
+TRAEFIK_MODULE=github.com/traefik/traefik/v3
+TRAEFIK_VERSION=v3.6.12
+DEMO_VERSIONS="1 2"
+export GOFLAGS=-buildvcs=false GOTOOLCHAIN=${GOTOOLCHAIN:-local}
+fail() { printf '\nimages: %s\n' "$*" >&2; exit 1; }
+step() { printf '\n==> %s\n' "$*"; step_started=$(date +%s); }
+done_step() { printf '    done in %ss\n' "$(( $(date +%s) - step_started ))"; }
+. "$root/scripts/lib/gobuild.sh"
+has() { docker image inspect "$1" >/dev/null 2>&1; }
+docker version >/dev/null 2>&1 || fail "no Docker engine answers; run scripts/engine-docker.sh start (npm run up does)"
+
+step "base image debian:trixie-slim"
+if has debian:trixie-slim; then echo "    cached"; else
+  tarball=$SCRATCH/trixie-minbase.tar
+  if [ ! -s "$tarball" ]; then
+    command -v debootstrap >/dev/null || { apt-get install -y -qq debootstrap >/dev/null 2>&1 || { apt-get update -qq && apt-get install -y -qq debootstrap >/dev/null; }; }
+    rm -rf "$SCRATCH/rootfs" && mkdir -p "$SCRATCH"
+    debootstrap --variant=minbase trixie "$SCRATCH/rootfs" http://deb.debian.org/debian >"$SCRATCH/debootstrap.log" 2>&1 \
+      || { tail -20 "$SCRATCH/debootstrap.log" >&2; fail "debootstrap failed (log above)"; }
+    rm -rf "$SCRATCH/rootfs/var/cache/apt/archives/"*.deb "$SCRATCH/rootfs/var/lib/apt/lists/"*
+    tar -C "$SCRATCH/rootfs" -cf "$tarball.tmp" . && mv "$tarball.tmp" "$tarball" && rm -rf "$SCRATCH/rootfs"
+  fi
+  docker import "$tarball" debian:trixie-slim >/dev/null
+fi
+done_step
+
+step "Traefik $TRAEFIK_VERSION (Go module proxy)"
+mkdir -p "$tools/bin"
+if [ -x "$tools/bin/traefik" ] && "$tools/bin/traefik" version 2>/dev/null | grep -q "${TRAEFIK_VERSION#v}"; then echo "    cached"; else
+  LDFLAGS="-X github.com/traefik/traefik/v3/pkg/version.Version=${TRAEFIK_VERSION#v}" \
+    build traefik "$TRAEFIK_MODULE" "$TRAEFIK_VERSION" "$TRAEFIK_MODULE/cmd/traefik" "$tools/bin/traefik"
+fi
+done_step
+
+# image NAME TAG CONTEXT [OFFICIAL_NAME] [BUILD_ARGS...]
+image() {
+  local name=$1 tag=$2 ctx=$3 official=${4:-}; shift 4 || shift $#
+  step "image $name:$tag"
+  docker build -q -t "$name:$tag" "$@" "$ctx" >/dev/null || fail "building $name:$tag failed"
+  if [ -n "$official" ] && { ! has "$official" || docker image inspect -f '{{index .Config.Labels "stackyard.stand-in"}}' "$official" 2>/dev/null | grep -q yes; }; then
+    docker tag "$name:$tag" "$official"
+    echo "    also tagged $official (local stand-in)"
+  fi
+  done_step
+}
+cp "$tools/bin/traefik" "$root/test/images/traefik/traefik"
+trap 'rm -f "$root/test/images/traefik/traefik"' EXIT
+image stackyard-test/traefik 3.6 "$root/test/images/traefik" traefik:v3.6 --label stackyard.stand-in=yes
+image stackyard-test/postgres 17 "$root/test/images/postgres" postgres:17 --label stackyard.stand-in=yes
+image stackyard-test/redis 7 "$root/test/images/redis" redis:7 --label stackyard.stand-in=yes
+image stackyard-test/adminer 5 "$root/test/images/adminer" adminer:5 --label stackyard.stand-in=yes
+for v in $DEMO_VERSIONS; do
+  image stackyard/demo-app "$v" "$root/test/images/demo-app" "" --build-arg "VERSION=$v"
+done
+echo
+echo "Images ready."
