@@ -34,6 +34,7 @@ export function environmentFiles(dir: string): string[] {
 
 /** Builds every environment in one App; returns the app and stacks, or throws all problems together. */
 export function buildApp(files: readonly string[], outdir: string, only?: readonly string[]): { app: App; stacks: EnvironmentStack[] } {
+  const existed = fs.existsSync(outdir);
   const app = new App({ outdir, stackTraces: false, skipValidation: false });
   const problems: Problem[] = [];
   const stacks: EnvironmentStack[] = [];
@@ -54,7 +55,11 @@ export function buildApp(files: readonly string[], outdir: string, only?: readon
       else throw e;
     }
   }
-  if (problems.length) throw new ConfigError(problems);
+  if (problems.length) {
+    // cdktf creates the output folder up front; leave no trace of a failed run
+    if (!existed) fs.rmSync(outdir, { recursive: true, force: true });
+    throw new ConfigError(problems);
+  }
   return { app, stacks };
 }
 

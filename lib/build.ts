@@ -55,6 +55,10 @@ export function buildEnvironment(scope: Construct, loaded: LoadedEnvironment): E
       else report([...at], `needs \`host:\`; this environment has several hosts (${hostNames.join(', ')})`);
     } else if (!config.hosts[svc.host]) report([...at, 'host'], unknown('host', svc.host, hostNames));
     else hostOf.set(name, svc.host);
+    if ((svc.kind === 'web' || svc.kind === 'singleton' || svc.kind === 'service') && svc.route && svc.port === undefined) {
+      report([...at, 'route'], 'a routed service needs `port:`, the container port the proxy sends traffic to');
+    }
+    if (svc.kind === 'web' && svc.port === undefined) report(at, 'is required to have `port:` (kind: web serves HTTP behind the proxy)');
     if ('uses' in svc) {
       svc.uses.forEach((u, i) => { if (!config.services[u]) report([...at, 'uses', i], unknown('service', u, serviceNames)); });
       svc.after.forEach((u, i) => { if (!config.services[u]) report([...at, 'after', i], unknown('service', u, serviceNames)); });

@@ -83,12 +83,15 @@ function flatten(issue: Issue, prefix: PropertyKey[], source: SourcedDocument, o
     }
     case 'invalid_type': {
       if (value === undefined) problem(at, `is required (expected ${describeExpected(issue.expected)})`);
-      else problem(at, `expected ${describeExpected(issue.expected)}, got ${describeValue(value)}`);
+      else if (issue.expected === 'string' && (typeof value === 'number' || typeof value === 'boolean')) {
+        problem(at, `expected a string, got ${describeValue(value)}; quote it: "${String(value)}"`);
+      } else problem(at, `expected ${describeExpected(issue.expected)}, got ${describeValue(value)}`);
       return;
     }
     case 'invalid_union': {
       if ('note' in issue && issue.note === 'No matching discriminator') {
         const key = (issue as { discriminator?: string }).discriminator ?? 'kind';
+        if (at[at.length - 1] === key) at.pop();
         const d = valueAt(source.value, [...at, key]);
         const options = key === 'kind' ? SERVICE_KIND_LIST : 'local, pg, s3';
         if (d === undefined) problem([...at, key], `is required; one of ${options}`);

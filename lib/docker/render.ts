@@ -8,7 +8,7 @@ import { Image } from '@cdktf/provider-docker/lib/image';
 import { Network } from '@cdktf/provider-docker/lib/network';
 import { DockerProvider } from '@cdktf/provider-docker/lib/provider';
 import { Volume } from '@cdktf/provider-docker/lib/volume';
-import type { TerraformResource } from 'cdktf';
+import { Fn, type TerraformResource } from 'cdktf';
 import type { EnvironmentStack, HostProps } from '../environment-stack';
 import { imageName, secretPath, type Service } from '../service';
 import type { Template } from '../values';
@@ -18,6 +18,13 @@ export const DESTROY_DATA_VARIABLE = 'STACKYARD_DESTROY_DATA';
 
 /** Label every stackyard object carries; the proxy only sees containers of its environment. */
 export const ENV_LABEL = 'stackyard.environment';
+
+/**
+ * Provider versions this code is tested with. The prebuilt bindings were generated for
+ * kreuzwerker/docker 3.6.2; the engine built here from the Go module proxy is 4.6.0 (the only
+ * release the proxy serves), whose schema accepts everything stackyard writes. Both are allowed.
+ */
+export const DOCKER_PROVIDER_CONSTRAINT = '>= 3.6.2, < 5.0.0';
 
 const LOG_OPTS = { 'max-size': '10m', 'max-file': '3' };
 
@@ -30,6 +37,7 @@ export function renderDocker(stack: EnvironmentStack): void {
   const images = new Map<string, Image>();
   const containers = new Map<string, Container[]>();
 
+  stack.addOverride('terraform.required_providers.docker.version', DOCKER_PROVIDER_CONSTRAINT);
   const usedHosts = [...new Set(services.map((s) => s.host))].sort();
   for (const hostName of usedHosts) {
     const host = stack.hosts.get(hostName)!;
@@ -191,7 +199,10 @@ function traefikLabels(stack: EnvironmentStack, s: Service, network: string): Re
 
 /** A literal string as Terraform reads it: `${` and `%{` are escaped so no user text becomes an expression. */
 export function literal(s: string): string {
-  return s.replace(/\$\{/g, '$${').replace(/%\{/g, '%%{');
+  // cdktf reads `${` in plain strings as an expression; rawString makes it emit the escaped form
+  // (it leaves `%{` alone, so template directives are escaped here first)
+  const directivesEscaped = s.replace(/%\{/g, '%%{');
+  return s.includes('${') ? Fn.rawString(directivesEscaped) : directivesEscaped;
 }
 
 /** Renders a template: literals escaped, secrets as variable references (never values). */

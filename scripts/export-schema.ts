@@ -1,0 +1,31 @@
+/**
+ * Writes environments/schema.json from the zod schema (npm run schema). The YAML files
+ * reference it with `# yaml-language-server: $schema=./schema.json` for editor completion.
+ * test/schema.test.ts fails when the checked-in file is stale.
+ */
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { z } from 'zod';
+import { EnvironmentSchema } from '../lib/config/schema';
+
+export function environmentJsonSchema(): string {
+  const full = z.toJSONSchema(EnvironmentSchema, { io: 'input', unrepresentable: 'any' }) as Record<string, unknown>;
+  const partial = z.toJSONSchema(EnvironmentSchema.partial(), { io: 'input', unrepresentable: 'any' }) as Record<string, unknown>;
+  delete full.$schema;
+  delete partial.$schema;
+  const doc = {
+    $schema: 'https://json-schema.org/draft/2020-12/schema',
+    title: 'stackyard environment file',
+    description: 'Generated from lib/config/schema.ts by `npm run schema`; do not edit.',
+    if: { properties: { partial: { const: true } }, required: ['partial'] },
+    then: partial,
+    else: full,
+  };
+  return JSON.stringify(doc, null, 2) + '\n';
+}
+
+if (require.main === module) {
+  const target = path.join(__dirname, '..', '..', 'environments', 'schema.json');
+  fs.writeFileSync(target, environmentJsonSchema());
+  process.stdout.write(`wrote ${path.relative(process.cwd(), target)}\n`);
+}

@@ -1,0 +1,133 @@
+/** Bad environment files and what each must print: shared by the tests and `npm run` demos. */
+import { MINIMAL } from './helpers';
+
+const replace = (from: string, to: string) => MINIMAL.replace(from, to);
+
+export interface BadCase {
+  readonly name: string;
+  readonly files: Record<string, string>;
+  /** Every line the synth must print, in order. */
+  readonly expected: string[];
+  readonly main?: string[];
+}
+
+export const BAD_CASES: BadCase[] = [
+  { name: 'YAML syntax error', files: { 'env.yaml': 'name: test\nhosts: [unclosed\n' }, expected: [
+      "env.yaml:3:1 YAML syntax error: Flow sequence in block collection must be sufficiently indented and end with a ]",
+    ] },
+  { name: 'duplicate key', files: { 'env.yaml': replace('  db: { kind', '  api: { kind: redis, password: DB_PASSWORD }\n  db: { kind') }, expected: [
+      "env.yaml:9:3 duplicate key; each key may appear once in a mapping, remove or rename one of them",
+    ] },
+  { name: 'empty file', files: { 'env.yaml': '' }, expected: [
+      "env.yaml:1:1 file is empty; an environment file needs at least `name:` and `services:`",
+    ] },
+  { name: 'comment-only file', files: { 'env.yaml': '# nothing yet\n' }, expected: [
+      "env.yaml:1:1 file is empty; an environment file needs at least `name:` and `services:`",
+    ] },
+  { name: 'top level is a list', files: { 'env.yaml': '- name: test\n' }, expected: [
+      "env.yaml:1:1 expected a mapping with `name:`, `hosts:` and `services:` at the top level",
+    ] },
+  { name: 'wrong type', files: { 'env.yaml': replace('    port: 8000', '    port: 8000\n    replicas: two') }, expected: [
+      "env.yaml:13:5 services.api.replicas: expected a number, got \"two\"",
+    ] },
+  { name: 'unknown key with a suggestion', files: { 'env.yaml': replace('    port: 8000', '    port: 8000\n    replica: 2') }, expected: [
+      "env.yaml:13:5 services.api.replica: unknown key; did you mean `replicas`?",
+    ] },
+  { name: 'unknown top-level key', files: { 'env.yaml': MINIMAL + 'volumes: {}\n' }, expected: [
+      "env.yaml:17:1 volumes: unknown key; allowed here: extends, github, hosts, name, partial, platform, production, protectVolumes, secrets, services, state",
+    ] },
+  { name: 'missing required key', files: { 'env.yaml': replace('{ kind: postgres, password: DB_PASSWORD }', '{ kind: postgres }') }, expected: [
+      "env.yaml:7:3 services.db.password: is required (expected a string)",
+    ] },
+  { name: 'missing name', files: { 'env.yaml': replace('name: test\n', '') }, expected: [
+      "env.yaml:1:1 name: is required (expected a string)",
+    ] },
+  { name: 'bad docker host URL', files: { 'env.yaml': replace('unix:///var/run/docker.sock', 'docker.example.com:2375') }, expected: [
+      "env.yaml:3:11 hosts.main.docker: expected unix:///path/docker.sock, ssh://user@host[:port] or tcp://host:port (got \"docker.example.com:2375\")",
+    ] },
+  { name: 'unknown kind', files: { 'env.yaml': replace('kind: postgres', 'kind: postgress') }, expected: [
+      "env.yaml:7:9 services.db.kind: unknown kind \"postgress\"; did you mean `postgres`?",
+    ] },
+  { name: 'lower-case secret name', files: { 'env.yaml': replace('secrets: [DB_PASSWORD, JWT_SECRET]', 'secrets: [DB_PASSWORD, jwt_secret]') }, expected: [
+      "env.yaml:4:24 secrets.1: a secret name is UPPER_SNAKE_CASE, e.g. DB_PASSWORD (got \"jwt_secret\")",
+    ] },
+  { name: 'zero replicas', files: { 'env.yaml': replace('    port: 8000', '    port: 8000\n    replicas: 0') }, expected: [
+      "env.yaml:13:5 services.api.replicas: must be at least 1, got number 0",
+    ] },
+  { name: 'bad duration', files: { 'env.yaml': replace('    health: /health', '    healthcheck: { test: "true", interval: soon }') }, expected: [
+      "env.yaml:13:34 services.api.healthcheck.interval: expected a duration such as 10s, 1m30s, 2h or 90d (got \"soon\")",
+    ] },
+  { name: 'singleton with two replicas', files: { 'env.yaml': MINIMAL + '  orchestrator: { kind: singleton, image: ghcr.io/acme/api, tag: "1.0", replicas: 2 }\n' }, expected: [
+      "env.yaml:17:73 services.orchestrator.replicas: orchestrator is a singleton and must run exactly 1 replica, got 2; remove `replicas` or use kind: web",
+    ] },
+  { name: 'same host port twice', files: { 'env.yaml': replace('{ kind: postgres, password: DB_PASSWORD }', '{ kind: postgres, password: DB_PASSWORD, publish: 8001 }') }, expected: [
+      "env.yaml:7:3 services.db.ports: publishes host port 8001 on host main, which proxy already publishes; choose another port",
+    ] },
+  { name: 'unknown host', files: { 'env.yaml': replace('{ kind: postgres, password', '{ kind: postgres, host: mian, password') }, expected: [
+      "env.yaml:7:25 services.db.host: unknown host \"mian\"; did you mean \"main\"?",
+    ] },
+  { name: 'unknown service in uses', files: { 'env.yaml': replace('uses: [db]', 'uses: [db, redis]') }, expected: [
+      "env.yaml:15:16 services.api.uses.1: unknown service \"redis\"; known: proxy, db, api",
+    ] },
+  { name: 'undeclared secret', files: { 'env.yaml': replace('secrets: [JWT_SECRET]', 'secrets: [JWT_SECRET, OPENAI_API_KEY]') }, expected: [
+      "env.yaml:16:5 services.api.secrets: uses secret OPENAI_API_KEY, which is not declared; add it to the top-level `secrets:` list",
+    ] },
+  { name: 'dependency cycle', files: { 'env.yaml': MINIMAL + '  a: { kind: service, image: x/a, tag: "1", dependsOn: { b: started } }\n  b: { kind: service, image: x/b, tag: "1", dependsOn: { a: started } }\n' }, expected: [
+      "env.yaml:17:3 services.a.uses: dependency cycle: a → b → a; break it by removing one of these uses/after entries",
+    ] },
+  { name: 'latest tag in production', files: { 'env.yaml': replace('name: test', 'name: test\nproduction: true').replace('tag: "1.0"', 'tag: latest').replace('{ kind: postgres, password: DB_PASSWORD }', '{ kind: postgres, tag: "17.6", password: DB_PASSWORD }').replace('entrypoints: { web: 8001 } }', 'entrypoints: { web: 8001 }, version: v3.6.12 }') }, expected: [
+      "env.yaml:12:5 services.api.tag: image ghcr.io/acme/api:latest is not pinned; production needs a fixed tag (e.g. tag: \"sha-a1b2c3d\" or \"17.6\")",
+    ] },
+  { name: 'untagged image in production', files: { 'env.yaml': replace('name: test', 'name: test\nproduction: true').replace('    tag: "1.0"\n', '').replace('{ kind: postgres, password: DB_PASSWORD }', '{ kind: postgres, tag: "17.6", password: DB_PASSWORD }').replace('entrypoints: { web: 8001 } }', 'entrypoints: { web: 8001 }, version: v3.6.12 }') }, expected: [
+      "env.yaml:11:5 services.api.image: image ghcr.io/acme/api is not pinned; production needs a fixed tag (e.g. tag: \"sha-a1b2c3d\" or \"17.6\")",
+    ] },
+  { name: 'healthy dependency without healthcheck', files: { 'env.yaml': MINIMAL + '  watcher: { kind: service, image: x/w, tag: "1" }\n  reporter: { kind: service, image: x/r, tag: "1", dependsOn: { watcher: healthy } }\n' }, expected: [
+      "env.yaml:18:3 services.reporter.uses: waits for watcher to be healthy, but watcher has no healthcheck; give it `health:` or `healthcheck:`",
+    ] },
+  { name: 'after a service that is not a job', files: { 'env.yaml': MINIMAL + '  worker: { kind: service, image: x/w, tag: "1", after: [db] }\n' }, expected: [
+      "env.yaml:17:50 services.worker.after: runs after db, which is not a one-shot job (kind: job) and never completes",
+    ] },
+  { name: 'extends a missing file', files: { 'env.yaml': 'extends: ./nope.yaml\n' + MINIMAL }, expected: [
+      "env.yaml:1:1 extends: extends ./nope.yaml, which does not exist (looked for nope.yaml); fix the path relative to this file",
+    ] },
+  { name: 'extends itself', files: { 'env.yaml': 'extends: ./env.yaml\n' + MINIMAL }, expected: [
+      "env.yaml:1:1 extends: extends itself through env.yaml → env.yaml; remove the cycle",
+    ] },
+  { name: 'extends cycle through two files', files: { 'env.yaml': 'extends: ./b.yaml\n' + MINIMAL, 'b.yaml': 'partial: true\nextends: ./env.yaml\n' }, expected: [
+      "b.yaml:1:1 extends: extends itself through env.yaml → b.yaml → env.yaml; remove the cycle",
+    ] },
+  { name: 'secret value in env', files: { 'env.yaml': replace('    uses: [db]', '    uses: [db]\n    env: { STRIPE_API_KEY: sk_live_123 }') }, expected: [
+      "env.yaml:16:12 services.api.env.STRIPE_API_KEY: looks like a secret value in plain YAML; declare STRIPE_API_KEY in the top-level `secrets:` list, list it in this service's `secrets:` and pass its value as TF_VAR_STRIPE_API_KEY at deploy time",
+    ] },
+  { name: 'declared secret given a value', files: { 'env.yaml': replace('    uses: [db]', '    uses: [db]\n    env: { JWT_SECRET: hunter2 }') }, expected: [
+      "env.yaml:16:12 services.api.env.JWT_SECRET: JWT_SECRET is a declared secret; list it under `secrets:` of this service instead of giving a value here",
+    ] },
+  { name: 'adminer in production', files: { 'env.yaml': replace('name: test', 'name: test\nproduction: true').replace('{ kind: postgres, password: DB_PASSWORD }', '{ kind: postgres, tag: "17.6", password: DB_PASSWORD }').replace('entrypoints: { web: 8001 } }', 'entrypoints: { web: 8001 }, version: v3.6.12 }') + '  adminer: { kind: adminer, route: Host(`adminer.example.com`) }\n' }, expected: [
+      "env.yaml:18:14 services.adminer.kind: Adminer is not allowed in a production environment; remove it or set production: false",
+    ] },
+  { name: 'route without a proxy', files: { 'env.yaml': replace('  proxy: { kind: traefik, entrypoints: { web: 8001 } }\n', '') }, expected: [
+      "env.yaml:13:5 services.api.route: has a route but the environment has no proxy; add a service of kind: traefik",
+    ] },
+  { name: 'unknown proxy entrypoint', files: { 'env.yaml': replace('    route: PathPrefix(`/api`)', '    route: PathPrefix(`/api`)\n    entrypoints: [websecure]') }, expected: [
+      "env.yaml:15:5 services.api.entrypoints: unknown proxy entrypoint \"websecure\"; the proxy has web",
+    ] },
+  { name: 'host needed with several hosts', files: { 'env.yaml': replace('hosts:\n', 'hosts:\n  workers: { docker: "ssh://deploy@w.example.com" }\n') }, expected: [
+      "env.yaml:7:3 services.proxy: needs `host:`; this environment has several hosts (workers, main)",
+      "env.yaml:8:3 services.db: needs `host:`; this environment has several hosts (workers, main)",
+      "env.yaml:9:3 services.api: needs `host:`; this environment has several hosts (workers, main)",
+    ] },
+  { name: 'web service without port', files: { 'env.yaml': replace('    port: 8000\n', '') }, expected: [
+      "env.yaml:8:3 services.api: is required to have `port:` (kind: web serves HTTP behind the proxy)",
+      "env.yaml:13:5 services.api.route: a routed service needs `port:`, the container port the proxy sends traffic to",
+    ] },
+  { name: 'several mistakes at once', files: { 'env.yaml': replace('kind: postgres', 'kind: postgres, version: 17').replace('    port: 8000', '    port: "8000"').replace('uses: [db]', 'uses: [dbb]') }, expected: [
+      "env.yaml:7:25 services.db.version: expected a string, got number 17; quote it: \"17\"",
+      "env.yaml:12:5 services.api.port: expected a number, got \"8000\"",
+    ] },
+  { name: 'duplicate environment name', files: { 'a.yaml': MINIMAL, 'b.yaml': MINIMAL }, main: ['a.yaml', 'b.yaml'], expected: [
+      "b.yaml:1:1 name: environment name test is already used by a.yaml; names must be unique",
+    ] },
+  { name: 'cross-host use without a published port', files: { 'env.yaml': replace('hosts:\n', 'hosts:\n  data: { docker: "ssh://deploy@data.example.com", address: data.example.com }\n').replace('{ kind: postgres, password: DB_PASSWORD }', '{ kind: postgres, host: data, password: DB_PASSWORD }').replace('  proxy: { kind: traefik,', '  proxy: { kind: traefik, host: main,').replace('    image: ghcr.io/acme/api', '    host: main\n    image: ghcr.io/acme/api') }, expected: [
+      "env.yaml:17:5 services.api.uses: uses db from another host, but db does not publish its postgres port; set `publish:` on it",
+    ] },
+];

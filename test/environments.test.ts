@@ -1,0 +1,67 @@
+/** Snapshot of every bundled environment's synthesized JSON, plus what each must contain. */
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { buildApp, environmentFiles } from '../lib/app';
+import { tempDir } from './helpers';
+
+const root = path.resolve(__dirname, '..');
+
+function synthDir(dir: string): Record<string, any> {
+  const out = path.join(tempDir(), 'out');
+  const { app, stacks } = buildApp(environmentFiles(dir), out);
+  app.synth();
+  return Object.fromEntries(stacks.map((s) => [s.environmentName, JSON.parse(fs.readFileSync(path.join(out, 'stacks', s.environmentName, 'cdk.tf.json'), 'utf8'))]));
+}
+
+const stacks = synthDir(path.join(root, 'environments'));
+const containers = (stack: any) => stack.resource.docker_container as Record<string, any>;
+
+describe('bundled environments', () => {
+  it('are local, production and staging (base.yaml is partial)', () => {
+    expect(Object.keys(stacks).sort()).toEqual(['local', 'production', 'staging']);
+  });
+
+  it.each(['local', 'staging', 'production'])('%s matches its snapshot', async (name) => {
+    await expect(JSON.stringify(stacks[name], null, 2) + '\n').toMatchFileSnapshot(`__snapshots__/environments/${name}.tf.json`);
+  });
+
+  it('run seed 000: two backends, one orchestrator, the prestart job before them', () => {
+    for (const name of ['local', 'staging']) {
+      const c = containers(stacks[name]);
+      expect(Object.keys(c).filter((k) => k.startsWith('svc_backend_'))).toHaveLength(2);
+      expect(Object.keys(c).filter((k) => k.startsWith('svc_orchestrator_'))).toEqual(['svc_orchestrator_1']);
+      expect(c.svc_backend_1.depends_on).toContain('docker_container.svc_prestart_1');
+      expect(c.svc_orchestrator_1.depends_on).toContain('docker_container.svc_prestart_1');
+      expect(c.svc_backend_1.env).toContain('RUN_COLLECTORS=False');
+      expect(c.svc_orchestrator_1.env).toContain('RUN_COLLECTORS=True');
+    }
+  });
+
+  it('give collector keys to the orchestrator only (least privilege, unlike env_file for all)', () => {
+    const c = containers(stacks.local);
+    const holders = Object.entries(c).filter(([, v]) => (v.upload ?? []).some((u: any) => u.file === '/run/secrets/CRYPTOPANIC_API_KEY')).map(([k]) => k);
+    expect(holders).toEqual(['svc_orchestrator_1']);
+  });
+
+  it('differ between staging and production in replicas, resources and pinned tags (seed 004 table)', () => {
+    const s = containers(stacks.staging), p = containers(stacks.production);
+    expect(Object.keys(p).filter((k) => k.startsWith('svc_backend_'))).toHaveLength(3);
+    expect([s.svc_db_1.memory, s.svc_db_1.cpus]).toEqual([384, '0.75']);
+    expect([p.svc_db_1.memory, p.svc_db_1.cpus]).toEqual([512, '1']);
+    expect([p.svc_redis_1.memory, p.svc_backend_1.memory]).toEqual([600, 768]);
+    expect(p['svc_celery_worker_1'].memory).toBe(768);
+    expect(stacks.production.resource.docker_image.image_core_ghcr_io_acme_backend_sha_4f2c9e1.name).toBe('ghcr.io/acme/backend:sha-4f2c9e1');
+  });
+
+  it('have no Adminer in production and no protection on local volumes', () => {
+    expect(Object.keys(containers(stacks.production)).some((k) => k.startsWith('svc_adminer'))).toBe(false);
+    for (const v of Object.values(stacks.local.resource.docker_volume) as any[]) expect(v.lifecycle).toBeUndefined();
+    for (const v of Object.values(stacks.staging.resource.docker_volume) as any[]) expect(v.lifecycle).toEqual({ prevent_destroy: true });
+  });
+
+  it('reach staging and production over ssh with the configured options', () => {
+    expect(stacks.staging.provider.docker).toEqual([{ alias: 'core', host: 'ssh://deploy@core.staging.example.com:22', ssh_opts: ['-o', 'StrictHostKeyChecking=yes'] }]);
+    expect(stacks.local.provider.docker).toEqual([{ alias: 'local', host: 'unix:///var/run/docker.sock' }]);
+  });
+});

@@ -1,0 +1,59 @@
+/** Test helpers: write environment files to a temporary folder, synthesize, read the JSON back. */
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { buildApp } from '../lib/app';
+import { ConfigError, formatProblem } from '../lib/config/errors';
+
+export function tempDir(prefix = 'stackyard-test-'): string {
+  return fs.mkdtempSync(path.join(os.tmpdir(), prefix));
+}
+
+export function writeFiles(files: Record<string, string>): string {
+  const dir = tempDir();
+  for (const [name, text] of Object.entries(files)) {
+    fs.mkdirSync(path.dirname(path.join(dir, name)), { recursive: true });
+    fs.writeFileSync(path.join(dir, name), text);
+  }
+  return dir;
+}
+
+/** Synthesizes the named files and returns each stack's parsed cdk.tf.json by stack name. */
+export function synth(files: Record<string, string>, main: string[] = Object.keys(files)): Record<string, any> {
+  const dir = writeFiles(files);
+  const outdir = path.join(dir, 'out');
+  const { app, stacks } = buildApp(main.map((f) => path.join(dir, f)), outdir);
+  app.synth();
+  return Object.fromEntries(stacks.map((s) => [s.environmentName, JSON.parse(fs.readFileSync(path.join(outdir, 'stacks', s.environmentName, 'cdk.tf.json'), 'utf8'))]));
+}
+
+/** Synthesizes and returns the error lines (file paths shown relative to the temp folder). */
+export function errors(files: Record<string, string>, main: string[] = [Object.keys(files)[0]]): string[] {
+  const dir = writeFiles(files);
+  try {
+    buildApp(main.map((f) => path.join(dir, f)), path.join(dir, 'out'));
+  } catch (e) {
+    if (e instanceof ConfigError) return e.problems.map((p) => formatProblem(p).split(dir + path.sep).join(''));
+    throw e;
+  }
+  throw new Error('expected a ConfigError, but synthesis succeeded');
+}
+
+/** A small valid environment to vary in tests. */
+export const MINIMAL = `name: test
+hosts:
+  main: { docker: "unix:///var/run/docker.sock", address: 10.0.0.1 }
+secrets: [DB_PASSWORD, JWT_SECRET]
+services:
+  proxy: { kind: traefik, entrypoints: { web: 8001 } }
+  db: { kind: postgres, password: DB_PASSWORD }
+  api:
+    kind: web
+    image: ghcr.io/acme/api
+    tag: "1.0"
+    port: 8000
+    health: /health
+    route: PathPrefix(\`/api\`)
+    uses: [db]
+    secrets: [JWT_SECRET]
+`;
