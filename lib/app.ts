@@ -6,6 +6,7 @@ import { buildEnvironment } from './build';
 import { ConfigError, formatProblem, type Problem } from './config/errors';
 import { isPartialFile, loadEnvironment } from './config/load';
 import type { EnvironmentStack } from './environment-stack';
+import { withoutCreationTraces } from './trace-capture';
 
 export interface SynthOptions {
   /** Folder of environment files. */
@@ -67,8 +68,11 @@ export function synthEnvironments(opts: SynthOptions): number {
   const out = opts.out ?? ((l: string) => process.stdout.write(l + '\n'));
   const err = opts.err ?? ((l: string) => process.stderr.write(l + '\n'));
   try {
-    const { app, stacks } = buildApp(environmentFiles(opts.dir), opts.outdir ?? 'cdktf.out', opts.only);
-    app.synth();
+    const stacks = withoutCreationTraces(() => {
+      const built = buildApp(environmentFiles(opts.dir), opts.outdir ?? 'cdktf.out', opts.only);
+      built.app.synth();
+      return built.stacks;
+    });
     if (!opts.quiet) for (const line of summaryTable(stacks)) out(line);
     return 0;
   } catch (e) {

@@ -42,7 +42,8 @@ export function readMerged(file: string, seen: string[] = []): SourcedDocument {
   const baseValue = { ...(base.value as Record<string, unknown>) };
   delete baseValue.partial;
   delete baseValue.extends;
-  return mergeDocuments({ ...base, value: baseValue as SourcedDocument['value'] }, doc);
+  const stripped: SourcedDocument = { file: base.file, value: baseValue as SourcedDocument['value'], get positions() { return base.positions; } };
+  return mergeDocuments(stripped, doc);
 }
 
 /** Loads and validates one environment file. Throws ConfigError on any user mistake. */

@@ -123,12 +123,12 @@ export function renderDocker(stack: EnvironmentStack): void {
         image: image.imageId,
         command: s.command ? [...s.command] : undefined,
         entrypoint: s.entrypoint ? [...s.entrypoint] : undefined,
-        env: env_,
+        env: nonEmpty(env_),
         labels: Object.entries(labels).sort(([a], [b]) => a.localeCompare(b)).map(([label, value]) => ({ label, value })),
         networksAdvanced: networks,
-        ports: s.ports.filter((p) => p.publish !== undefined).map((p) => ({ internal: p.container, external: p.publish!, protocol: 'tcp', ip: '0.0.0.0' })),
-        volumes: [...volumes, ...binds].sort((a, b) => a.containerPath.localeCompare(b.containerPath)),
-        upload: uploads.length ? uploads : undefined,
+        ports: nonEmpty(s.ports.filter((p) => p.publish !== undefined).map((p) => ({ internal: p.container, external: p.publish!, protocol: 'tcp', ip: '0.0.0.0' }))),
+        volumes: nonEmpty([...volumes, ...binds].sort((a, b) => a.containerPath.localeCompare(b.containerPath))),
+        upload: nonEmpty(uploads),
         healthcheck: hc
           ? {
               test: [...hc.test],
@@ -210,6 +210,11 @@ export function renderTemplate(t: Template): string {
   return t
     .map((p) => (typeof p === 'string' ? literal(p) : p.encode === 'url' ? `\${urlencode(var.${p.secret})}` : `\${var.${p.secret}}`))
     .join('');
+}
+
+/** Leaves empty lists out of the configuration (cheaper to synthesize, same plan). */
+function nonEmpty<T>(xs: T[]): T[] | undefined {
+  return xs.length ? xs : undefined;
 }
 
 function slug(s: string): string {

@@ -13,7 +13,7 @@ describe('Postgres', () => {
     expect(db.healthcheck.test).toEqual(['CMD', 'pg_isready', '-U', 'app', '-d', 'app']);
     expect(db.volumes).toEqual([{ container_path: POSTGRES_DATA, volume_name: '${docker_volume.volume_db_data.name}' }]);
     expect(json.resource.docker_volume.volume_db_data).toMatchObject({ name: 'unit-db-data', lifecycle: { prevent_destroy: true } });
-    expect(db.ports).toEqual([]);
+    expect(db.ports).toBeUndefined(); // not published unless asked
   });
 
   it('uses the TimescaleDB image with timescale: true', () => {

@@ -1,0 +1,63 @@
+/**
+ * `npm run bench:synth`: synthesis time of stackyard against a plain cdktf program declaring the
+ * same docker resources (scripts/bench-plain.ts), for 10, 100 and 1,000 services on 10 hosts.
+ * Each run is a fresh `node` process (start-up included), A and B alternate, medians reported.
+ * Not a test: it prints figures; tests assert behaviour.
+ */
+import { spawnSync } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+
+const root = path.resolve(__dirname, '..', '..');
+const sizes = (process.env.BENCH_SIZES ?? '10,100,1000').split(',').map(Number);
+const rounds = Number(process.env.BENCH_ROUNDS ?? '5');
+const rssPreload = path.join(root, 'scripts', 'bench', 'maxrss.js');
+
+function environment(n: number): string {
+  const hosts = Array.from({ length: 10 }, (_, h) => `  h${h}: { docker: "ssh://deploy@h${h}.example.com:22", address: 10.0.0.${h + 1} }`).join('\n');
+  const services = Array.from({ length: n }, (_, i) =>
+    `  s${i}: { kind: service, host: h${i % 10}, image: ghcr.io/acme/app, tag: "1.0", env: { MODE: bench }, ports: { http: 8000 }, healthcheck: { test: [CMD, curl, -fsS, -o, /dev/null, "http://localhost:8000/health"] }, resources: { cpus: 0.5, memory: 256m } }`,
+  ).join('\n');
+  return `name: bench\nprotectVolumes: false\nhosts:\n${hosts}\nservices:\n${services}\n`;
+}
+
+function run(args: string[], env: NodeJS.ProcessEnv): { ms: number; rssMb: number } {
+  const rssFile = path.join(os.tmpdir(), `bench-rss-${process.pid}`);
+  const t0 = process.hrtime.bigint();
+  const r = spawnSync(process.execPath, ['-r', rssPreload, ...args], { env: { ...process.env, ...env, STACKYARD_BENCH_RSS: rssFile }, encoding: 'utf8' });
+  const ms = Number(process.hrtime.bigint() - t0) / 1e6;
+  if (r.status !== 0) throw new Error(`benchmark run failed: ${r.stderr}`);
+  return { ms, rssMb: Number(fs.readFileSync(rssFile, 'utf8')) / 1024 };
+}
+
+const median = (xs: number[]) => {
+  const s = [...xs].sort((a, b) => a - b);
+  return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
+};
+
+console.log(`synth benchmark: ${rounds} alternating rounds per size, node ${process.version}, ${os.cpus().length} CPUs`);
+console.log('services  stackyard median  plain cdktf median  ratio  stackyard peak RSS  plain peak RSS  stackyard with cdktf traces');
+let last = NaN;
+for (const n of sizes) {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), `bench-${n}-`));
+  fs.mkdirSync(path.join(dir, 'envs'));
+  fs.writeFileSync(path.join(dir, 'envs', 'bench.yaml'), environment(n));
+  const a: { ms: number; rssMb: number }[] = [];
+  const b: { ms: number; rssMb: number }[] = [];
+  const c: { ms: number; rssMb: number }[] = [];
+  for (let r = 0; r < rounds; r++) {
+    const sy = () => a.push(run([path.join(root, 'dist', 'bin', 'main.js')], { ENVIRONMENTS_DIR: path.join(dir, 'envs'), CDKTF_OUTDIR: path.join(dir, 'a'), STACKYARD_QUIET: '1' }));
+    const pl = () => b.push(run([path.join(root, 'dist', 'scripts', 'bench-plain.js'), String(n)], { CDKTF_OUTDIR: path.join(dir, 'b') }));
+    // stackyard again with cdktf's creation traces kept: shows what lib/trace-capture.ts saves
+    const tr = () => c.push(run([path.join(root, 'dist', 'bin', 'main.js')], { ENVIRONMENTS_DIR: path.join(dir, 'envs'), CDKTF_OUTDIR: path.join(dir, 'c'), STACKYARD_QUIET: '1', STACKYARD_CDKTF_TRACES: '1' }));
+    if (r % 2 === 0) { sy(); pl(); tr(); } else { tr(); pl(); sy(); }
+  }
+  const ma = median(a.map((x) => x.ms)), mb = median(b.map((x) => x.ms));
+  last = ma / mb;
+  const ra = Math.max(...a.map((x) => x.rssMb)), rb = Math.max(...b.map((x) => x.rssMb));
+  const mc = median(c.map((x) => x.ms));
+  console.log(`${String(n).padStart(8)}  ${(ma / 1000).toFixed(2).padStart(14)} s  ${(mb / 1000).toFixed(2).padStart(16)} s  ${last.toFixed(2).padStart(5)}  ${ra.toFixed(0).padStart(15)} MB  ${rb.toFixed(0).padStart(11)} MB  ${(mc / 1000).toFixed(2).padStart(10)} s (${(mc / mb).toFixed(2)}×)`);
+  fs.rmSync(dir, { recursive: true, force: true });
+}
+console.log(`synth ratio stackyard/plain at ${sizes[sizes.length - 1]} services: ${last.toFixed(2)}`);

@@ -1,0 +1,22 @@
+#!/usr/bin/env bash
+# Removes an environment's containers and networks, keeping its data volumes (like
+# `docker compose down`):  scripts/down.sh [env] [--volumes]
+# The volumes leave Terraform's state but stay on the host; the next deploy adopts them again.
+# --volumes is the deliberate step that deletes data too: it lifts prevent_destroy for this
+# environment (STACKYARD_DESTROY_DATA=<env>) and destroys everything.
+set -euo pipefail
+root=$(cd "$(dirname "$0")/.." && pwd)
+. "$root/scripts/lib/stack.sh"
+env=${1:-local}
+use_engine
+if [ "${2:-}" = --volumes ]; then export STACKYARD_DESTROY_DATA=$env; fi
+synth_one "$env"
+load_secrets "$env" placeholder
+cd "$stack_dir"
+tofu init -input=false -no-color >/dev/null || fail "tofu init failed in $stack_dir"
+if [ "${2:-}" != --volumes ]; then
+  for v in $(tofu state list 2>/dev/null | grep '^docker_volume\.' || true); do
+    tofu state rm -no-color "$v" >/dev/null && echo "keeping volume ${v#docker_volume.} (left on the host, out of state)"
+  done
+fi
+tofu destroy -auto-approve -input=false -no-color | tail -1
