@@ -141,7 +141,7 @@ function instantiate(stack: EnvironmentStack, name: string, svc: ServiceConfig, 
 }
 
 function workloadProps(svc: Extract<ServiceConfig, { kind: 'web' | 'singleton' | 'job' | 'service' }>, host: string, origin: Origin): WorkloadProps {
-  const routed = 'route' in svc ? svc : undefined;
+  const routed = svc.kind === 'job' ? undefined : svc;
   return {
     host,
     image: svc.image,

@@ -19,4 +19,10 @@ if [ "${2:-}" != --volumes ]; then
     tofu state rm -no-color "$v" >/dev/null && echo "keeping volume ${v#docker_volume.} (left on the host, out of state)"
   done
 fi
-tofu destroy -auto-approve -input=false -no-color | tail -1
+log=$(mktemp)
+if tofu destroy -auto-approve -input=false -no-color >"$log" 2>&1; then
+  tail -1 "$log"; rm -f "$log"
+else
+  tail -30 "$log" >&2; rm -f "$log"
+  fail "destroy of $env failed (above)"
+fi

@@ -48,7 +48,7 @@ done_step
 image() {
   local name=$1 tag=$2 ctx=$3 official=${4:-}; shift 4 || shift $#
   step "image $name:$tag"
-  docker build -q -t "$name:$tag" "$@" "$ctx" >/dev/null || fail "building $name:$tag failed"
+  docker build -q -t "$name:$tag" "$@" "$ctx" 2> >(grep -vE "DEPRECATED|buildx|BuildKit|^\s*$" >&2) >/dev/null || fail "building $name:$tag failed"
   if [ -n "$official" ] && { ! has "$official" || docker image inspect -f '{{index .Config.Labels "stackyard.stand-in"}}' "$official" 2>/dev/null | grep -q yes; }; then
     docker tag "$name:$tag" "$official"
     echo "    also tagged $official (local stand-in)"
@@ -59,6 +59,8 @@ cp "$tools/bin/traefik" "$root/test/images/traefik/traefik"
 trap 'rm -f "$root/test/images/traefik/traefik"' EXIT
 image stackyard-test/traefik 3.6 "$root/test/images/traefik" traefik:v3.6 --label stackyard.stand-in=yes
 image stackyard-test/postgres 17 "$root/test/images/postgres" postgres:17 --label stackyard.stand-in=yes
+# the same server again with another image id: replacing the Postgres container must keep its data
+image stackyard-test/postgres 17-r2 "$root/test/images/postgres" "" --label stackyard.stand-in=yes --label stackyard.variant=r2
 image stackyard-test/redis 7 "$root/test/images/redis" redis:7 --label stackyard.stand-in=yes
 image stackyard-test/adminer 5 "$root/test/images/adminer" adminer:5 --label stackyard.stand-in=yes
 for v in $DEMO_VERSIONS; do

@@ -35,6 +35,9 @@ describe('bundled environments', () => {
       expect(c.svc_orchestrator_1.depends_on).toContain('docker_container.svc_prestart_1');
       expect(c.svc_backend_1.env).toContain('RUN_COLLECTORS=False');
       expect(c.svc_orchestrator_1.env).toContain('RUN_COLLECTORS=True');
+      // an unrouted singleton keeps its port's healthcheck, and deploys wait for it
+      expect(c.svc_orchestrator_1.healthcheck.test).toEqual(['CMD', 'curl', '-fsS', '-o', '/dev/null', expect.stringMatching(/^http:\/\/localhost:8000\//)]);
+      expect(c.svc_orchestrator_1.wait).toBe(true);
     }
   });
 

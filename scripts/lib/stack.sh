@@ -13,8 +13,9 @@ use_engine() {
 
 # synth_one ENV: build and synthesize only that environment into $CDKTF_OUTDIR (default cdktf.out)
 synth_one() {
-  (cd "$root" && npm run --silent build && STACKYARD_ONLY=$1 STACKYARD_QUIET=1 node dist/bin/main.js) || exit 1
   stack_dir="$root/${CDKTF_OUTDIR:-cdktf.out}/stacks/$1"
+  rm -f "$stack_dir/cdk.tf.json"   # never act on a stale synthesis
+  (cd "$root" && { [ -n "${STACKYARD_SKIP_BUILD:-}" ] || npm run --silent build; } && STACKYARD_ONLY=$1 STACKYARD_QUIET=1 node dist/bin/main.js) || exit 1
   [ -f "$stack_dir/cdk.tf.json" ] || fail "no environment named $1 in ${ENVIRONMENTS_DIR:-environments}/"
 }
 

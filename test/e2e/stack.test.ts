@@ -1,0 +1,199 @@
+/**
+ * The local topology, deployed for real: OpenTofu + kreuzwerker/docker against the Docker
+ * engine scripts/engine-docker.sh starts, images from scripts/images.sh. Tests run in order;
+ * each builds on the state the previous one left.
+ */
+import { execSync } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import {
+  containers, deploy, docker, ENV, plannedChanges, probe, psql, report, ROOT, run, runAsync, SECRETS, STACK_DIR, steadyTraffic, tofu, toolEnv, writeEnvironment,
+} from './harness';
+
+const canaries = Object.values(SECRETS);
+const noCanary = (text: string, where: string) => {
+  for (const c of canaries) expect(text.includes(c), `${where} contains a secret value`).toBe(false);
+};
+const byName = () => Object.fromEntries(containers().map((c) => [c.name, c]));
+const sh = (cmd: string) => execSync(cmd, { cwd: ROOT, stdio: 'inherit', env: toolEnv() });
+
+function synthOnly(): void {
+  const r = run(process.execPath, ['dist/bin/main.js'], { env: toolEnv({ STACKYARD_ONLY: ENV, STACKYARD_QUIET: '1' }) });
+  if (r.status !== 0) throw new Error(r.stderr);
+}
+
+beforeAll(() => {
+  sh('bash scripts/engine-docker.sh start');
+  sh('bash scripts/engine.sh');
+  sh('bash scripts/images.sh');
+  // leftovers of an interrupted earlier run
+  writeEnvironment();
+  run('bash', ['scripts/down.sh', ENV, '--volumes']);
+  for (const id of docker('ps', '-aq', '--filter', `label=stackyard.environment=${ENV}`).split('\n').filter(Boolean)) docker('rm', '-f', id);
+  for (const v of docker('volume', 'ls', '-q', '--filter', `name=${ENV}-`).split('\n').filter(Boolean)) docker('volume', 'rm', '-f', v);
+  fs.rmSync(path.join(ROOT, '.stackyard', 'state', `${ENV}.tfstate`), { force: true });
+});
+
+afterAll(() => {
+  if (process.env.STACKYARD_E2E_KEEP !== '1') {
+    run('bash', ['scripts/down.sh', ENV, '--volumes']);
+    run('bash', ['scripts/engine-docker.sh', 'stop']);
+  }
+});
+
+describe('the e2e environment on a real engine', () => {
+  it('deploys from empty: every service healthy, the prestart job completed, no secret in the output', async () => {
+    const t0 = Date.now();
+    const r = await deploy();
+    expect(r.code, r.output.slice(-3000)).toBe(0);
+    report('initial deploy seconds', Math.round((Date.now() - t0) / 100) / 10);
+    noCanary(r.output, 'deploy output');
+    const c = byName();
+    expect(Object.keys(c).sort()).toEqual([
+      'e2e-adminer-1', 'e2e-backend-1', 'e2e-backend-2', 'e2e-celery-worker-1', 'e2e-db-1', 'e2e-frontend-1', 'e2e-frontend-2',
+      'e2e-orchestrator-1', 'e2e-prestart-1', 'e2e-proxy-1', 'e2e-redis-1', 'e2e-watcher-1',
+    ]);
+    for (const x of Object.values(c)) {
+      if (x.name === 'e2e-prestart-1') expect([x.state, x.exitCode]).toEqual(['exited', 0]);
+      else {
+        expect(x.state, x.name).toBe('running');
+        if (x.health) expect(x.health, x.name).toBe('healthy');
+      }
+    }
+    for (const n of ['e2e-db-1', 'e2e-redis-1', 'e2e-backend-1', 'e2e-orchestrator-1', 'e2e-proxy-1']) expect(c[n].health, n).toBe('healthy');
+  });
+
+  it('routes requests through Traefik to each backend replica', async () => {
+    // Traefik discovers containers from Docker events; give it a moment after the deploy
+    const t0 = Date.now();
+    while (!(await probe()).ok && Date.now() - t0 < 30_000) await new Promise((r) => setTimeout(r, 250));
+    report('seconds from deploy end to first routed request', (Date.now() - t0) / 1000);
+    // both replicas behind one router (Traefik throttles config updates, so allow a few seconds)
+    const seen = new Set<string>();
+    const t1 = Date.now();
+    while (seen.size < 2 && Date.now() - t1 < 30_000) {
+      const r = await probe();
+      expect(r.ok).toBe(true);
+      seen.add(r.body.replica);
+      await new Promise((res) => setTimeout(res, 100));
+    }
+    report('seconds until both backend replicas answered through the proxy', (Date.now() - t0) / 1000);
+    expect([...seen].sort()).toEqual(['e2e-backend-1', 'e2e-backend-2']);
+    const front = await probe('dashboard.localhost', '/');
+    expect(front.body.replica).toMatch(/^e2e-frontend-[12]$/);
+  });
+
+  it('ran the prestart job to completion before the backend started', () => {
+    const rows = psql("select kind || ' ' || name from events order by id").split('\n');
+    const done = rows.indexOf('prestart-done e2e-prestart-1');
+    const firstBackend = rows.findIndex((r) => /^start e2e-backend-/.test(r));
+    expect(rows[0]).toBe('prestart-begin e2e-prestart-1');
+    expect(done).toBeGreaterThan(0);
+    expect(firstBackend).toBeGreaterThan(done);
+    const c = byName();
+    expect(Date.parse(c['e2e-prestart-1'].finishedAt)).toBeLessThanOrEqual(Date.parse(c['e2e-backend-1'].startedAt));
+  });
+
+  it('delivers secrets as 0400 files only to the services that list them; docker inspect and logs show no value', () => {
+    const files = (name: string) => {
+      const r = run('docker', ['exec', name, 'sh', '-c', 'ls /run/secrets 2>/dev/null || true']);
+      return r.stdout.split('\n').filter(Boolean).sort();
+    };
+    expect(files('e2e-backend-1')).toEqual(['DATABASE_URL', 'DB_PASSWORD', 'JWT_SECRET', 'REDIS_PASSWORD', 'REDIS_URL']);
+    expect(files('e2e-orchestrator-1')).toEqual(['CRYPTOPANIC_API_KEY', 'DATABASE_URL', 'DB_PASSWORD', 'JWT_SECRET', 'NANSEN_API_KEY', 'NEWSCATCHER_API_KEY', 'REDIS_PASSWORD', 'REDIS_URL']);
+    expect(files('e2e-watcher-1')).toEqual(['DATABASE_URL', 'DB_PASSWORD', 'REDIS_PASSWORD', 'REDIS_URL']);
+    expect(files('e2e-frontend-1')).toEqual([]);
+    expect(files('e2e-db-1')).toEqual(['DB_PASSWORD']);
+    expect(docker('exec', 'e2e-backend-1', 'stat', '-c', '%a %U', '/run/secrets/JWT_SECRET')).toBe('400 root');
+    // the file holds the value given at deploy time
+    expect(docker('exec', 'e2e-backend-1', 'cat', '/run/secrets/JWT_SECRET')).toBe(SECRETS.JWT_SECRET);
+    const ids = containers().map((c) => c.id);
+    noCanary(docker('inspect', ...ids), 'docker inspect');
+    for (const c of containers()) noCanary(run('docker', ['logs', c.name]).stdout + run('docker', ['logs', c.name]).stderr, `docker logs ${c.name}`);
+  });
+
+  it('plans no change on a second deploy', () => {
+    const p = tofu('plan', '-detailed-exitcode', '-input=false', '-no-color');
+    expect(p.status, p.stdout).toBe(0);
+  });
+
+  it('replaces only the backend containers when its image tag changes, and counts failed requests meanwhile', async () => {
+    writeEnvironment({ backendTag: '2' });
+    synthOnly();
+    const changes = plannedChanges();
+    const replaced = changes.filter((c) => c.actions.includes('delete')).map((c) => c.address).sort();
+    expect(replaced).toEqual(['docker_container.svc_backend_1', 'docker_container.svc_backend_2']);
+    expect(changes.filter((c) => !c.actions.includes('delete')).map((c) => c.address)).toEqual(['docker_image.image_local_stackyard_demo_app_2']);
+    const traffic = steadyTraffic();
+    const r = await deploy({ backendTag: '2' });
+    const counts = await traffic.stop();
+    expect(r.code, r.output.slice(-3000)).toBe(0);
+    report('requests failed during backend tag change (baseline, no rolling update)', counts);
+    for (let i = 0; i < 6; i++) expect((await probe()).body.version).toBe('2');
+  });
+
+  it('keeps Postgres rows when the Postgres container is replaced', async () => {
+    psql("create table if not exists survivors (note text); insert into survivors values ('written before replacement')");
+    const before = byName()['e2e-db-1'].id;
+    const r = await deploy({ backendTag: '2', dbTag: '17-r2' });
+    expect(r.code, r.output.slice(-3000)).toBe(0);
+    expect(byName()['e2e-db-1'].id).not.toBe(before);
+    expect(psql('select note from survivors')).toBe('written before replacement');
+  });
+
+  it('fails the deploy with the job name when the one-shot job fails, leaving the running stack untouched', async () => {
+    const before = byName();
+    const r = await deploy({ backendTag: '1', dbTag: '17-r2', prestartFail: true });
+    expect(r.code).not.toBe(0);
+    expect(r.output).toContain('one-shot job "prestart" of environment "e2e" failed');
+    const after = byName();
+    for (const n of ['e2e-backend-1', 'e2e-backend-2', 'e2e-orchestrator-1', 'e2e-db-1']) expect(after[n].id, n).toBe(before[n].id);
+    expect((await probe()).body.version).toBe('2'); // the new backend tag was not rolled out
+  });
+
+  it('converges when an apply is killed midway and deploys again', async () => {
+    // kill the whole deploy (cdktf and tofu, SIGKILL: no clean-up) while the job container runs
+    let pid = 0;
+    let killedAt = '';
+    const first = deploy({ backendTag: '1', dbTag: '17-r2', prestartSeconds: 6 }, {
+      onStart: (p) => (pid = p),
+      onOutput: (out) => {
+        if (!killedAt && /docker_container\.svc_prestart_1: Creating/.test(out)) {
+          killedAt = 'while the prestart job ran';
+          setTimeout(() => process.kill(-pid, 'SIGKILL'), 2500); // the job sleeps 6 s
+        }
+      },
+    });
+    const killed = await first;
+    expect(killedAt).toBe('while the prestart job ran');
+    expect(killed.code).not.toBe(0);
+    const again = await deploy({ backendTag: '1', dbTag: '17-r2' });
+    expect(again.code, again.output.slice(-3000)).toBe(0);
+    expect(tofu('plan', '-detailed-exitcode', '-input=false', '-no-color').status).toBe(0);
+    expect((await probe()).body.version).toBe('1');
+  });
+
+  it('destroy refuses protected volumes; down removes containers and networks but keeps data; --volumes deletes it', async () => {
+    const refused = tofu('destroy', '-auto-approve', '-input=false', '-no-color');
+    expect(refused.status).not.toBe(0);
+    expect(refused.stdout + refused.stderr).toMatch(/prevent_destroy/);
+    expect(containers().filter((c) => c.state === 'running').length).toBeGreaterThan(5);
+
+    const down = run('bash', ['scripts/down.sh', ENV]);
+    expect(down.status, down.stdout + down.stderr).toBe(0);
+    expect(containers()).toEqual([]);
+    expect(docker('network', 'ls', '--format', '{{.Name}}').split('\n').filter((n) => n.startsWith(`${ENV}-`))).toEqual([]);
+    const volumes = docker('volume', 'ls', '--format', '{{.Name}}').split('\n').filter((n) => n.startsWith(`${ENV}-`)).sort();
+    expect(volumes).toEqual(['e2e-db-data', 'e2e-redis-data']);
+
+    // the next deploy adopts the kept volumes: the data is still there
+    const up = await deploy({ backendTag: '1', dbTag: '17-r2' });
+    expect(up.code, up.output.slice(-3000)).toBe(0);
+    expect(psql('select note from survivors')).toBe('written before replacement');
+
+    const gone = run('bash', ['scripts/down.sh', ENV, '--volumes']);
+    expect(gone.status, gone.stdout + gone.stderr).toBe(0);
+    expect(docker('volume', 'ls', '--format', '{{.Name}}').split('\n').filter((n) => n.startsWith(`${ENV}-`))).toEqual([]);
+  });
+});
