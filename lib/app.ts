@@ -4,7 +4,8 @@ import * as path from 'node:path';
 import { App } from 'cdktf';
 import { buildEnvironment } from './build';
 import { ConfigError, formatProblem, type Problem } from './config/errors';
-import { isPartialFile, loadEnvironment } from './config/load';
+import { isPartialFile, loadEnvironment, type LoadedEnvironment } from './config/load';
+import { positionOf } from './config/yaml-source';
 import type { EnvironmentStack } from './environment-stack';
 import { withoutCreationTraces } from './trace-capture';
 
@@ -38,23 +39,52 @@ export function buildApp(files: readonly string[], outdir: string, only?: readon
   const existed = fs.existsSync(outdir);
   const app = new App({ outdir, stackTraces: false, skipValidation: false });
   const problems: Problem[] = [];
-  const stacks: EnvironmentStack[] = [];
-  const names = new Map<string, string>();
-  for (const file of files) {
+  const collect = <T>(fn: () => T): T | undefined => {
     try {
-      const loaded = loadEnvironment(file);
-      if (only && !only.includes(loaded.config.name)) continue;
-      const previous = names.get(loaded.config.name);
-      if (previous) {
-        problems.push({ file, line: 1, col: 1, path: 'name', message: `environment name ${loaded.config.name} is already used by ${previous}; names must be unique` });
-        continue;
-      }
-      names.set(loaded.config.name, file);
-      stacks.push(buildEnvironment(app, loaded));
+      return fn();
     } catch (e) {
       if (e instanceof ConfigError) problems.push(...e.problems);
       else throw e;
+      return undefined;
     }
+  };
+  // pass 1: load every file, check what stacks share (names, GitHub environments, repository secrets)
+  const loaded: { file: string; env: LoadedEnvironment }[] = [];
+  const names = new Map<string, string>();
+  const githubOwners = new Map<string, string>();
+  for (const file of files) {
+    const env = collect(() => loadEnvironment(file));
+    if (!env || (only && !only.includes(env.config.name))) continue;
+    const previous = names.get(env.config.name);
+    if (previous) {
+      problems.push({ ...positionOf(env.source, ['name']), path: 'name', message: `environment name ${env.config.name} is already used by ${previous}; names must be unique` });
+      continue;
+    }
+    names.set(env.config.name, file);
+    const gh = env.config.github;
+    if (gh) {
+      const key = `${gh.owner}/${gh.repository} environment ${gh.environment ?? env.config.name}`;
+      const owner = githubOwners.get(key);
+      if (owner) problems.push({ ...positionOf(env.source, ['github']), path: 'github', message: `GitHub ${key} is already managed by ${owner}; give this stack its own \`github.environment\`` });
+      else githubOwners.set(key, file);
+      gh.repositorySecrets.forEach((s, i) => {
+        const k = `${gh.owner}/${gh.repository} repository secret ${s}`;
+        const o = githubOwners.get(k);
+        if (o) problems.push({ ...positionOf(env.source, ['github', 'repositorySecrets', i]), path: `github.repositorySecrets.${i}`, message: `${k} is already managed by ${o}; list a shared secret under repositorySecrets in one environment file only` });
+        else githubOwners.set(k, file);
+      });
+    }
+    loaded.push({ file, env });
+  }
+  // pass 2: build; a secret another stack keeps at repository level is not copied per environment
+  const stacks: EnvironmentStack[] = [];
+  for (const { env } of loaded) {
+    const gh = env.config.github;
+    const elsewhere = gh
+      ? env.config.secrets.filter((s) => !gh.repositorySecrets.includes(s) && githubOwners.has(`${gh.owner}/${gh.repository} repository secret ${s}`))
+      : [];
+    const stack = collect(() => buildEnvironment(app, env, { repositorySecretsElsewhere: elsewhere }));
+    if (stack) stacks.push(stack);
   }
   if (problems.length) {
     // cdktf creates the output folder up front; leave no trace of a failed run

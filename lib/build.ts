@@ -17,6 +17,7 @@ import { loadEnvironment, type LoadedEnvironment } from './config/load';
 import type { ServiceConfig } from './config/schema';
 import { positionOf } from './config/yaml-source';
 import { renderDocker } from './docker/render';
+import { renderGithub } from './github/render';
 import { EnvironmentStack } from './environment-stack';
 import { checkEnvironment } from './invariants';
 import type { Origin } from './values';
@@ -29,7 +30,12 @@ export function buildEnvironmentFile(scope: Construct, file: string): Environmen
   return buildEnvironment(scope, loadEnvironment(file));
 }
 
-export function buildEnvironment(scope: Construct, loaded: LoadedEnvironment): EnvironmentStack {
+export interface BuildOptions {
+  /** Declared secrets another stack keeps at GitHub repository level (not copied per environment). @default [] */
+  readonly repositorySecretsElsewhere?: readonly string[];
+}
+
+export function buildEnvironment(scope: Construct, loaded: LoadedEnvironment, options: BuildOptions = {}): EnvironmentStack {
   const { config, source } = loaded;
   const problems: Problem[] = [];
   const origin = (base: (string | number)[]): Origin => ({
@@ -72,6 +78,16 @@ export function buildEnvironment(scope: Construct, loaded: LoadedEnvironment): E
     }
   }
   for (const [i, s] of config.secrets.entries()) if (config.secrets.indexOf(s) !== i) report(['secrets', i], `secret ${s} is declared twice`);
+  const undeclared = (name: string) => `secret ${name} is not declared; add it to the top-level \`secrets:\` list`;
+  config.registries.forEach((r, i) => {
+    if (!config.secrets.includes(r.passwordSecret)) report(['registries', i, 'passwordSecret'], `registry ${r.address} needs its credentials: ${undeclared(r.passwordSecret)}`);
+  });
+  if (config.github) {
+    config.github.repositorySecrets.forEach((s, i) => { if (!config.secrets.includes(s)) report(['github', 'repositorySecrets', i], undeclared(s)); });
+    if (config.production && config.github.reviewers.users.length + config.github.reviewers.teams.length === 0) {
+      report(['github', 'reviewers'], 'a production environment needs at least one reviewer (users or teams) to approve deploys; add `reviewers: { teams: [...] }`');
+    }
+  }
   if (problems.length) throw new ConfigError(problems);
 
   const stack = new EnvironmentStack(scope, {
@@ -82,6 +98,9 @@ export function buildEnvironment(scope: Construct, loaded: LoadedEnvironment): E
     protectVolumes: config.protectVolumes,
     state: config.state,
     github: config.github,
+    registries: config.registries,
+    releaseTag: config.release?.tag,
+    repositorySecretsElsewhere: options.repositorySecretsElsewhere,
     origin: origin([]),
   });
 
@@ -89,7 +108,7 @@ export function buildEnvironment(scope: Construct, loaded: LoadedEnvironment): E
   // the proxy first, so routed services can find it
   const ordered = Object.entries(config.services).sort(([, a], [, b]) => Number(b.kind === 'traefik') - Number(a.kind === 'traefik'));
   for (const [name, svc] of ordered) {
-    built.set(name, instantiate(stack, name, svc, hostOf.get(name)!, origin(['services', name])));
+    built.set(name, instantiate(stack, name, svc, hostOf.get(name)!, origin(['services', name]), config.release));
   }
   for (const [name, svc] of Object.entries(config.services)) {
     if (!('uses' in svc)) continue;
@@ -99,7 +118,10 @@ export function buildEnvironment(scope: Construct, loaded: LoadedEnvironment): E
     for (const [u, cond] of Object.entries(svc.dependsOn)) consumer.dependOn(built.get(u)!.service, cond);
   }
   validate(stack);
-  stack.render(renderDocker);
+  stack.render((st) => {
+    renderDocker(st);
+    renderGithub(st);
+  });
   return stack;
 }
 
@@ -109,7 +131,7 @@ export function validate(stack: EnvironmentStack): void {
   if (problems.length) throw new ConfigError(problems);
 }
 
-function instantiate(stack: EnvironmentStack, name: string, svc: ServiceConfig, host: string, origin: Origin): Connectable {
+function instantiate(stack: EnvironmentStack, name: string, svc: ServiceConfig, host: string, origin: Origin, release?: { tag: string; images: readonly string[] }): Connectable {
   switch (svc.kind) {
     case 'traefik':
       return new TraefikProxy(stack, name, {
@@ -130,22 +152,24 @@ function instantiate(stack: EnvironmentStack, name: string, svc: ServiceConfig, 
     case 'adminer':
       return new Adminer(stack, name, { host, route: svc.route, version: svc.version, entrypoints: svc.entrypoints, cpus: svc.resources.cpus, memory: svc.resources.memory, origin }) as unknown as Connectable;
     case 'web':
-      return new WebService(stack, name, { ...workloadProps(svc, host, origin), port: svc.port ?? 0, replicas: svc.replicas });
+      return new WebService(stack, name, { ...workloadProps(svc, host, origin, release), port: svc.port ?? 0, replicas: svc.replicas });
     case 'singleton':
-      return new SingletonService(stack, name, { ...workloadProps(svc, host, origin), replicas: svc.replicas });
+      return new SingletonService(stack, name, { ...workloadProps(svc, host, origin, release), replicas: svc.replicas });
     case 'job':
-      return new OneShotJob(stack, name, { ...workloadProps(svc, host, origin), command: svc.command, timeoutSeconds: svc.timeout });
+      return new OneShotJob(stack, name, { ...workloadProps(svc, host, origin, release), command: svc.command, timeoutSeconds: svc.timeout });
     case 'service':
-      return new GenericService(stack, name, { ...workloadProps(svc, host, origin), replicas: svc.replicas });
+      return new GenericService(stack, name, { ...workloadProps(svc, host, origin, release), replicas: svc.replicas });
   }
 }
 
-function workloadProps(svc: Extract<ServiceConfig, { kind: 'web' | 'singleton' | 'job' | 'service' }>, host: string, origin: Origin): WorkloadProps {
+function workloadProps(svc: Extract<ServiceConfig, { kind: 'web' | 'singleton' | 'job' | 'service' }>, host: string, origin: Origin, release?: { tag: string; images: readonly string[] }): WorkloadProps {
   const routed = svc.kind === 'job' ? undefined : svc;
+  const released = svc.tag === undefined && !!release?.images.includes(svc.image);
   return {
     host,
     image: svc.image,
-    tag: svc.tag,
+    tag: released ? release!.tag : svc.tag,
+    release: released,
     command: svc.command,
     entrypoint: svc.entrypoint,
     env: svc.env,

@@ -5,7 +5,8 @@
  */
 import { LocalBackend, PgBackend, S3Backend, TerraformStack, TerraformVariable } from 'cdktf';
 import { Construct } from 'constructs';
-import type { Problem } from './config/errors';
+import { formatProblem, type Problem } from './config/errors';
+import { checkEnvironment } from './invariants';
 import type { EnvironmentConfig, HostConfig } from './config/schema';
 import { Service } from './service';
 import type { Origin } from './values';
@@ -36,9 +37,18 @@ export interface EnvironmentStackProps {
   /** @default { backend: 'local' } */
   readonly state?: EnvironmentConfig['state'];
   readonly github?: EnvironmentConfig['github'];
+  /** Private registries every host logs in to. @default [] */
+  readonly registries?: EnvironmentConfig['registries'];
+  /** Default release tag for images released together. @default - no release variable */
+  readonly releaseTag?: string;
+  /** Declared secrets another stack keeps at GitHub repository level. @default [] */
+  readonly repositorySecretsElsewhere?: readonly string[];
   /** Where the environment came from. @default - construct path */
   readonly origin?: Origin;
 }
+
+/** Terraform variable holding the release tag (TF_VAR_RELEASE_TAG at deploy time). */
+export const RELEASE_VARIABLE = 'RELEASE_TAG';
 
 /** The folder, relative to a stack's working directory (cdktf.out/stacks/<name>), holding local state. */
 export const LOCAL_STATE_DIR = '../../../.stackyard/state';
@@ -56,6 +66,8 @@ export class EnvironmentStack extends TerraformStack {
   readonly protectVolumes: boolean;
   readonly hosts: ReadonlyMap<string, HostProps>;
   readonly github?: EnvironmentConfig['github'];
+  readonly registries: NonNullable<EnvironmentConfig['registries']>;
+  readonly repositorySecretsElsewhere: readonly string[];
   readonly origin?: Origin;
   /** Problems found while wiring (e.g. a cross-host reference with no address); reported by validate(). */
   readonly wiringProblems: Problem[] = [];
@@ -71,8 +83,12 @@ export class EnvironmentStack extends TerraformStack {
     this.protectVolumes = props.protectVolumes ?? true;
     this.hosts = new Map(props.hosts.map((h) => [h.name, h]));
     this.github = props.github;
+    this.registries = props.registries ?? [];
+    this.repositorySecretsElsewhere = props.repositorySecretsElsewhere ?? [];
     this.origin = props.origin;
     this.configureBackend(props.state ?? { backend: 'local' });
+    // the same invariants bin/main.ts reports, for stacks built from code and synthesized by cdktf
+    this.node.addValidation({ validate: () => checkEnvironment(this).map(formatProblem) });
     for (const name of [...(props.secrets ?? [])].sort()) {
       const v = new TerraformVariable(this, name, {
         type: 'string',
@@ -82,6 +98,15 @@ export class EnvironmentStack extends TerraformStack {
       });
       v.overrideLogicalId(name);
       this.secretVars.set(name, v);
+    }
+    if (props.releaseTag !== undefined) {
+      const release = new TerraformVariable(this, RELEASE_VARIABLE, {
+        type: 'string',
+        default: props.releaseTag,
+        description: `Tag of the released application images; roll back by deploying an older one (TF_VAR_${RELEASE_VARIABLE}=sha-1234567).`,
+        validation: [{ condition: `\${can(regex("^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$", var.${RELEASE_VARIABLE}))}`, errorMessage: 'A release tag is a Docker tag: letters, digits, _ . -, up to 128 characters.' }],
+      });
+      release.overrideLogicalId(RELEASE_VARIABLE);
     }
   }
 

@@ -37,7 +37,9 @@ export function checkEnvironment(stack: EnvironmentStack): Problem[] {
     if (stack.production) {
       const tag = s.image.tag;
       if (!tag || /^latest/.test(tag)) {
-        at(s, s.image.tag ? 'tag' : 'image', `image ${imageName(s.image)} is not pinned; production needs a fixed tag (e.g. tag: "sha-a1b2c3d" or "17.6")`);
+        const message = `image ${imageName(s.image)} is not pinned; production needs a fixed tag (e.g. tag: "sha-a1b2c3d" or "17.6")`;
+        if (s.image.release && stack.origin) problems.push({ ...stack.origin.locate('release.tag'), message: `${message}, used by ${s.serviceName}` });
+        else at(s, s.image.tag ? 'tag' : 'image', message);
       }
       if (s.kind === 'adminer') at(s, 'kind', 'Adminer is not allowed in a production environment; remove it or set production: false');
     }

@@ -12,8 +12,10 @@ export type DependencyCondition = 'started' | 'healthy' | 'completed';
 export interface ImageRef {
   /** Repository, e.g. ghcr.io/acme/backend or postgres. */
   readonly repository: string;
-  /** Tag; undefined means untagged (the registry's `latest`). */
+  /** Tag; undefined means untagged (the registry's `latest`). With `release`, the default of the release tag. */
   readonly tag?: string;
+  /** Deployed with the environment's release tag, chosen at deploy time (TF_VAR_RELEASE_TAG). @default false */
+  readonly release?: boolean;
 }
 
 export function imageName(ref: ImageRef): string {

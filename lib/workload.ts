@@ -44,6 +44,8 @@ export interface WorkloadProps {
   readonly image: string;
   /** @default - the tag in `image`, else untagged */
   readonly tag?: string;
+  /** Use the environment's release tag (`tag` is then its default, for checks). @default false */
+  readonly release?: boolean;
   /** @default - the image's command */
   readonly command?: readonly string[];
   /** @default - the image's entrypoint */
@@ -92,7 +94,7 @@ export abstract class Workload extends Construct implements Connectable {
     this.service = new Service(this, 'Default', {
       name: id,
       host: props.host,
-      image: parseImage(props.image, props.tag),
+      image: { ...parseImage(props.image, props.tag), release: props.release },
       kind,
       command: props.command,
       entrypoint: props.entrypoint,

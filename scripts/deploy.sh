@@ -18,17 +18,24 @@ log=$(mktemp)
 trap 'rm -f "$log"' EXIT
 started=$(date +%s)
 reap
-# One-shot jobs first, alone (with what they need): a failing job then fails the deploy before
-# Terraform replaces anything that runs after it, as compose's service_completed_successfully does.
-jobs=$(node -e '
+# Phase 1, with OpenTofu directly: the one-shot jobs and everything that does not run after one
+# (databases, caches, the proxy...). A failing job then fails the deploy before Terraform replaces
+# anything that runs after it, as compose's service_completed_successfully does, and the
+# independent services start in parallel with the job's own dependencies.
+first=$(node -e '
   const c = (require(process.argv[1]).resource || {}).docker_container || {};
-  console.log(Object.keys(c).filter((k) => (c[k].labels || []).some((l) => l.label === "stackyard.kind" && l.value === "job")).map((k) => "-target=docker_container." + k).join(" "));
+  const isJob = (k) => (c[k].labels || []).some((l) => l.label === "stackyard.kind" && l.value === "job");
+  const deps = (k) => (c[k].depends_on || []).map((d) => d.replace(/^docker_container\./, "")).filter((d) => d in c);
+  const memo = {};
+  const afterJob = (k) => (memo[k] ??= deps(k).some((d) => isJob(d) || afterJob(d)));
+  const jobs = Object.keys(c).filter(isJob);
+  if (jobs.length) console.log(Object.keys(c).filter((k) => isJob(k) || !afterJob(k)).map((k) => "-target=docker_container." + k).join(" "));
 ' "$stack_dir/cdk.tf.json")
-if [ -n "$jobs" ]; then
-  echo "stackyard: running one-shot jobs first: ${jobs//-target=docker_container./}"
+if [ -n "$first" ]; then
+  echo "stackyard: phase 1, one-shot jobs and what does not wait for them: ${first//-target=docker_container./}"
   # shellcheck disable=SC2086
-  (cd "$stack_dir" && tofu apply -auto-approve -input=false -no-color $jobs 2>&1 | grep -v -e 'Resource targeting is in effect' -e '^ *$' | tee "$log") || {
-    grep -q 'is already in use by container' "$log" && { reap; (cd "$stack_dir" && tofu apply -auto-approve -input=false -no-color $jobs); } || fail "a one-shot job failed; nothing that runs after it was changed"
+  (cd "$stack_dir" && tofu apply -auto-approve -input=false -no-color $first 2>&1 | grep -v -e 'Resource targeting is in effect' -e '^ *$' | tee "$log") || {
+    grep -q 'is already in use by container' "$log" && { reap; (cd "$stack_dir" && tofu apply -auto-approve -input=false -no-color $first); } || fail "phase 1 failed (a one-shot job, or what it needs); nothing that runs after a job was changed"
   }
 fi
 if ! apply; then

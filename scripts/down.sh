@@ -20,9 +20,18 @@ if [ "${2:-}" != --volumes ]; then
   done
 fi
 log=$(mktemp)
-if tofu destroy -auto-approve -input=false -no-color >"$log" 2>&1; then
-  tail -1 "$log"; rm -f "$log"
-else
-  tail -30 "$log" >&2; rm -f "$log"
-  fail "destroy of $env failed (above)"
+trap 'rm -f "$log"' EXIT
+destroy() { tofu destroy -auto-approve -input=false -no-color >"$log" 2>&1; }
+if ! destroy; then
+  # Docker can be slow to release a network's last endpoint after its containers went away;
+  # the provider gives up after 30 s. What is left is only that network: try once more.
+  if grep -q "waiting for state to become 'removed'" "$log"; then
+    echo "stackyard: a network was still busy; retrying the destroy once"
+    sleep 5
+    destroy || { tail -30 "$log" >&2; fail "destroy of $env failed (above); if a network stays busy with no container on it, restarting dockerd clears Docker's stale endpoint count"; }
+  else
+    tail -30 "$log" >&2
+    fail "destroy of $env failed (above)"
+  fi
 fi
+tail -1 "$log"

@@ -26,7 +26,7 @@ case "${1:-start}" in
     mkdir -p "$SCRATCH/docker"
     started=$(date +%s)
     nohup dockerd --host "unix://$SOCK" --data-root "$SCRATCH/docker" --exec-root /run/stackyard-docker \
-      --pidfile "$PIDFILE" >"$LOG" 2>&1 &
+      --pidfile "$PIDFILE" >>"$LOG" 2>&1 &
     for _ in $(seq 1 60); do answers && break; sleep 0.5; done
     answers || { echo "docker engine: dockerd did not start; last lines of $LOG:" >&2; tail -20 "$LOG" >&2; exit 1; }
     echo "docker engine: started dockerd $(docker version --format '{{.Server.Version}}') on $SOCK in $(( $(date +%s) - started ))s (data in $SCRATCH/docker)"

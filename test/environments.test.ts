@@ -54,7 +54,8 @@ describe('bundled environments', () => {
     expect([p.svc_db_1.memory, p.svc_db_1.cpus]).toEqual([512, '1']);
     expect([p.svc_redis_1.memory, p.svc_backend_1.memory]).toEqual([600, 768]);
     expect(p['svc_celery_worker_1'].memory).toBe(768);
-    expect(stacks.production.resource.docker_image.image_core_ghcr_io_acme_backend_sha_4f2c9e1.name).toBe('ghcr.io/acme/backend:sha-4f2c9e1');
+    expect(stacks.production.resource.docker_image.image_core_ghcr_io_acme_backend_var_RELEASE_TAG.name).toBe('ghcr.io/acme/backend:${var.RELEASE_TAG}');
+    expect([stacks.staging.variable.RELEASE_TAG.default, stacks.production.variable.RELEASE_TAG.default]).toEqual(['main-4f2c9e1', 'sha-4f2c9e1']);
   });
 
   it('have no Adminer in production and no protection on local volumes', () => {
@@ -64,7 +65,9 @@ describe('bundled environments', () => {
   });
 
   it('reach staging and production over ssh with the configured options', () => {
-    expect(stacks.staging.provider.docker).toEqual([{ alias: 'core', host: 'ssh://deploy@core.staging.example.com:22', ssh_opts: ['-o', 'StrictHostKeyChecking=yes'] }]);
+    expect(stacks.staging.provider.docker).toEqual([
+      { alias: 'core', host: 'ssh://deploy@core.staging.example.com:22', ssh_opts: ['-o', 'StrictHostKeyChecking=yes'], registry_auth: [{ address: 'ghcr.io', username: 'acme-deploy', password: '${var.GHCR_TOKEN}' }] },
+    ]);
     expect(stacks.local.provider.docker).toEqual([{ alias: 'local', host: 'unix:///var/run/docker.sock' }]);
   });
 });

@@ -222,7 +222,32 @@ const GithubSchema = z.strictObject({
   owner: z.string().min(1),
   repository: z.string().min(1),
   /** GitHub environment name. @default - the environment's name */
-  environment: z.string().optional(),
+  environment: z.string().min(1).optional(),
+  /** Who must approve a deploy (GitHub user names and team slugs). Required when `production: true`. @default - nobody */
+  reviewers: z.strictObject({ users: z.array(z.string().min(1)).default([]), teams: z.array(z.string().min(1)).default([]) }).default({ users: [], teams: [] }),
+  /** Branch patterns allowed to deploy, e.g. ["release/*"]. @default - any branch */
+  branches: z.array(z.string().min(1)).min(1).optional(),
+  /** Minutes to wait before a deploy job starts. @default - none */
+  waitTimer: z.number().int().min(0).max(43200).optional(),
+  /** Declared secrets shared by every environment: repository-level instead of environment-level. @default [] */
+  repositorySecrets: z.array(secretName).default([]),
+  /** Non-secret settings for the workflows, as environment variables. @default {} */
+  variables: z.record(z.string().regex(SECRET, 'a variable name is UPPER_SNAKE_CASE'), z.string()).default({}),
+});
+
+const RegistrySchema = z.strictObject({
+  /** Registry host, e.g. ghcr.io. */
+  address: z.string().min(1),
+  username: z.string().min(1),
+  /** Declared secret holding the token or password. */
+  passwordSecret: secretName,
+});
+
+const ReleaseSchema = z.strictObject({
+  /** Tag deployed when none is given at deploy time (TF_VAR_RELEASE_TAG), e.g. sha-4f2c9e1. */
+  tag: z.string().min(1),
+  /** Image repositories that carry the release tag (services with their own `tag:` keep it). */
+  images: z.array(z.string().min(1)).min(1),
 });
 
 export const EnvironmentSchema = z.strictObject({
@@ -240,6 +265,10 @@ export const EnvironmentSchema = z.strictObject({
   /** Where Terraform state lives. @default { backend: local } */
   state: StateSchema.default({ backend: 'local' }),
   github: GithubSchema.optional(),
+  /** Private registries every host logs in to. @default [] */
+  registries: z.array(RegistrySchema).default([]),
+  /** Application images released together under one tag, chosen at deploy time. @default - none */
+  release: ReleaseSchema.optional(),
   hosts: z.record(name('a host name'), HostSchema).refine((h) => Object.keys(h).length > 0, 'declare at least one host'),
   /** Names of secrets given at deploy time as TF_VAR_<NAME>. Never values. */
   secrets: z.array(secretName).default([]),

@@ -10,6 +10,7 @@ import { DockerProvider } from '@cdktf/provider-docker/lib/provider';
 import { Volume } from '@cdktf/provider-docker/lib/volume';
 import { Fn, type TerraformResource } from 'cdktf';
 import type { EnvironmentStack, HostProps } from '../environment-stack';
+import { RELEASE_VARIABLE } from '../environment-stack';
 import { imageName, secretPath, type Service } from '../service';
 import type { Template } from '../values';
 
@@ -41,7 +42,12 @@ export function renderDocker(stack: EnvironmentStack): void {
   const usedHosts = [...new Set(services.map((s) => s.host))].sort();
   for (const hostName of usedHosts) {
     const host = stack.hosts.get(hostName)!;
-    const provider = new DockerProvider(stack, `docker_${hostName}`, providerConfig(host));
+    const provider = new DockerProvider(stack, `docker_${hostName}`, {
+      ...providerConfig(host),
+      registryAuth: stack.registries.length
+        ? stack.registries.map((r) => ({ address: r.address, username: r.username, password: `\${var.${r.passwordSecret}}` }))
+        : undefined,
+    });
     providers.set(hostName, provider);
     const net = new Network(stack, `network_${hostName}_private`, {
       provider,
@@ -65,7 +71,7 @@ export function renderDocker(stack: EnvironmentStack): void {
   }
 
   const imageFor = (s: Service): Image => {
-    const name = imageName(s.image);
+    const name = s.image.release ? `${s.image.repository}:\${var.${RELEASE_VARIABLE}}` : imageName(s.image);
     const key = `${s.host}|${name}`;
     let img = images.get(key);
     if (!img) {

@@ -16,5 +16,5 @@ export function dockerStack(build: (stack: EnvironmentStack) => void, opts: { pr
   const problems = checkEnvironment(stack);
   stack.render(renderDocker);
   const json = JSON.parse(Testing.synth(stack));
-  return { json, problems: problems.map((p) => p.message), containers: json.resource.docker_container as Record<string, any>, stack };
+  return { json, problems: problems.map((p) => p.message), containers: (json.resource?.docker_container ?? {}) as Record<string, any>, stack };
 }

@@ -1,3 +1,4 @@
+import { Testing } from 'cdktf';
 import { describe, expect, it } from 'vitest';
 import { Adminer } from '../../constructs/adminer';
 import { GenericService } from '../../constructs/generic-service';
@@ -76,5 +77,24 @@ describe('Adminer', () => {
     expect(dev.problems).toEqual([]);
     expect(dev.containers.svc_adminer_1.labels).toContainEqual({ label: 'traefik.http.services.unit-adminer.loadbalancer.server.port', value: '8080' });
     expect(dockerStack(build, { production: true }).problems).toEqual(['Adminer is not allowed in a production environment; remove it or set production: false']);
+  });
+});
+
+describe('EnvironmentStack', () => {
+  it('keeps local state per environment under a git-ignored folder, by a relative path', () => {
+    const { json } = dockerStack(() => undefined);
+    expect(json.terraform.backend).toEqual({ local: { path: '../../../.stackyard/state/unit.tfstate' } });
+  });
+
+  it('turns every declared secret into a sensitive, non-nullable variable and nothing else', () => {
+    const { json } = dockerStack(() => undefined, { secrets: ['B_TOKEN', 'A_KEY'] });
+    expect(Object.keys(json.variable)).toEqual(['A_KEY', 'B_TOKEN']);
+    expect(json.variable.A_KEY).toEqual({ type: 'string', sensitive: true, nullable: false, description: 'Secret A_KEY; give it at deploy time as TF_VAR_A_KEY.' });
+    expect(json.variable.A_KEY.default).toBeUndefined();
+  });
+
+  it('fails cdktf synthesis of a stack built from code when an invariant is broken', () => {
+    const { stack } = dockerStack((s) => new SingletonService(s, 'o', { host: 'main', image: 'x/o:1', replicas: 2 }));
+    expect(() => Testing.synth(stack, true)).toThrow(/o is a singleton and must run exactly 1 replica/);
   });
 });

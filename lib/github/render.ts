@@ -1,0 +1,103 @@
+/**
+ * GitHub target: the environment's GitHub environment (protection rules, reviewers, branch
+ * policy), its Actions secrets (values only from the sensitive Terraform variables) and
+ * variables. The provider takes its token from GITHUB_TOKEN at deploy time.
+ */
+import { DataGithubTeam } from '@cdktf/provider-github/lib/data-github-team';
+import { DataGithubUser } from '@cdktf/provider-github/lib/data-github-user';
+import { ActionsEnvironmentSecret } from '@cdktf/provider-github/lib/actions-environment-secret';
+import { ActionsEnvironmentVariable } from '@cdktf/provider-github/lib/actions-environment-variable';
+import { ActionsSecret } from '@cdktf/provider-github/lib/actions-secret';
+import { GithubProvider } from '@cdktf/provider-github/lib/provider';
+import { RepositoryEnvironment } from '@cdktf/provider-github/lib/repository-environment';
+import { RepositoryEnvironmentDeploymentPolicy } from '@cdktf/provider-github/lib/repository-environment-deployment-policy';
+import { Token } from 'cdktf';
+import type { EnvironmentStack } from '../environment-stack';
+
+/**
+ * The prebuilt bindings were generated for integrations/github 6.9.0; the Go module proxy here
+ * serves 6.6.0, whose schema has every resource used below. Both are allowed.
+ */
+export const GITHUB_PROVIDER_CONSTRAINT = '>= 6.6.0, < 7.0.0';
+
+/** Where a secret lives on GitHub: one place per secret. */
+export interface SecretPlacement {
+  readonly name: string;
+  /** environment: this stack sets it per environment; repository: this stack sets it for the whole repository; inherited: another stack does. */
+  readonly scope: 'environment' | 'repository' | 'inherited';
+  readonly services: readonly string[];
+}
+
+export function githubEnvironmentName(stack: EnvironmentStack): string | undefined {
+  return stack.github ? stack.github.environment ?? stack.environmentName : undefined;
+}
+
+/** Every declared secret, where it goes on GitHub, and which services read it. */
+export function secretInventory(stack: EnvironmentStack): SecretPlacement[] {
+  const shared = new Set(stack.github?.repositorySecrets ?? []);
+  const users = new Map<string, Set<string>>();
+  for (const s of stack.services) {
+    const names = [...s.secrets.map((x) => x.name), ...s.files.flatMap((f) => f.content.flatMap((p) => (typeof p === 'string' ? [] : [p.secret])))];
+    for (const n of names) (users.get(n) ?? users.set(n, new Set()).get(n)!).add(s.serviceName);
+  }
+  for (const r of stack.registries) (users.get(r.passwordSecret) ?? users.set(r.passwordSecret, new Set()).get(r.passwordSecret)!).add(`(registry ${r.address})`);
+  const inherited = new Set(stack.repositorySecretsElsewhere);
+  return stack.secretNames.map((name) => ({
+    name,
+    scope: shared.has(name) ? 'repository' : inherited.has(name) ? 'inherited' : 'environment',
+    services: [...(users.get(name) ?? [])].sort(),
+  }));
+}
+
+export function renderGithub(stack: EnvironmentStack): void {
+  const gh = stack.github;
+  if (!gh) return;
+  stack.addOverride('terraform.required_providers.github.version', GITHUB_PROVIDER_CONSTRAINT);
+  const provider = new GithubProvider(stack, 'github', { owner: gh.owner });
+  const environment = githubEnvironmentName(stack)!;
+  const users = gh.reviewers.users.map((u) => {
+    const d = new DataGithubUser(stack, `reviewer_user_${u}`, { provider, username: u });
+    d.overrideLogicalId(`reviewer_user_${slug(u)}`);
+    return Token.asNumber(d.id);
+  });
+  const teams = gh.reviewers.teams.map((t) => {
+    const d = new DataGithubTeam(stack, `reviewer_team_${t}`, { provider, slug: t, summaryOnly: true });
+    d.overrideLogicalId(`reviewer_team_${slug(t)}`);
+    return Token.asNumber(d.id);
+  });
+  const env = new RepositoryEnvironment(stack, 'github_environment', {
+    provider,
+    repository: gh.repository,
+    environment,
+    waitTimer: gh.waitTimer,
+    preventSelfReview: users.length + teams.length > 0 ? true : undefined,
+    canAdminsBypass: stack.production ? false : undefined,
+    reviewers: users.length + teams.length > 0 ? [{ users: users.length ? users : undefined, teams: teams.length ? teams : undefined }] : undefined,
+    deploymentBranchPolicy: gh.branches ? { protectedBranches: false, customBranchPolicies: true } : undefined,
+  });
+  env.overrideLogicalId('github_environment');
+  (gh.branches ?? []).forEach((pattern) => {
+    const p = new RepositoryEnvironmentDeploymentPolicy(stack, `github_branch_${pattern}`, { provider, repository: gh.repository, environment: env.environment, branchPattern: pattern });
+    p.overrideLogicalId(`github_branch_${slug(pattern)}`);
+  });
+  for (const s of secretInventory(stack)) {
+    const value = `\${var.${s.name}}`;
+    if (s.scope === 'inherited') continue;
+    if (s.scope === 'repository') {
+      const r = new ActionsSecret(stack, `github_repository_secret_${s.name}`, { provider, repository: gh.repository, secretName: s.name, plaintextValue: value });
+      r.overrideLogicalId(`github_repository_secret_${s.name}`);
+    } else {
+      const r = new ActionsEnvironmentSecret(stack, `github_secret_${s.name}`, { provider, repository: gh.repository, environment: env.environment, secretName: s.name, plaintextValue: value });
+      r.overrideLogicalId(`github_secret_${s.name}`);
+    }
+  }
+  const variables: Record<string, string> = { STACKYARD_ENVIRONMENT: stack.environmentName, ...gh.variables };
+  for (const [name, value] of Object.entries(variables).sort(([a], [b]) => a.localeCompare(b))) {
+    const v = new ActionsEnvironmentVariable(stack, `github_variable_${name}`, { provider, repository: gh.repository, environment: env.environment, variableName: name, value });
+    v.overrideLogicalId(`github_variable_${name}`);
+  }
+}
+
+function slug(s: string): string {
+  return s.replace(/[^A-Za-z0-9]+/g, '_').replace(/^_+|_+$/g, '');
+}

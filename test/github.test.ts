@@ -1,0 +1,140 @@
+/** The GitHub side of each environment: environment protection, secrets from variables only, variables. */
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { buildApp, environmentFiles } from '../lib/app';
+import { secretInventory } from '../lib/github/render';
+import { errors, MINIMAL, synth, tempDir } from './helpers';
+import { workflowFiles } from '../scripts/workflows';
+
+const root = path.resolve(__dirname, '..');
+const { app, stacks } = buildApp(environmentFiles(path.join(root, 'environments')), path.join(tempDir(), 'out'));
+app.synth();
+const json = (name: string) => JSON.parse(fs.readFileSync(path.join(app.outdir, 'stacks', name, 'cdk.tf.json'), 'utf8'));
+const stack = (name: string) => stacks.find((s) => s.environmentName === name)!;
+
+describe('GitHub environments', () => {
+  it('local creates no GitHub resource and no GitHub provider', () => {
+    const local = json('local');
+    expect(Object.keys(local.resource).filter((k) => k.startsWith('github'))).toEqual([]);
+    expect(Object.keys(local.data ?? {})).toEqual([]);
+    expect(local.provider.github).toBeUndefined();
+  });
+
+  it('production needs approval by a team and deploys only from release branches', () => {
+    const p = json('production');
+    expect(p.resource.github_repository_environment.github_environment).toMatchObject({
+      environment: 'production',
+      repository: 'platform',
+      wait_timer: 5,
+      prevent_self_review: true,
+      can_admins_bypass: false,
+      reviewers: [{ teams: ['${data.github_team.reviewer_team_platform_leads.id}'] }],
+      deployment_branch_policy: { protected_branches: false, custom_branch_policies: true },
+    });
+    expect(p.data.github_team.reviewer_team_platform_leads.slug).toBe('platform-leads');
+    expect(Object.values(p.resource.github_repository_environment_deployment_policy).map((x: any) => x.branch_pattern)).toEqual(['release/*']);
+    expect(p.provider.github).toEqual([{ owner: 'acme' }]);
+  });
+
+  it('puts every declared secret exactly once on GitHub, its value only a reference to the sensitive variable', () => {
+    for (const name of ['staging', 'production']) {
+      const s = json(name);
+      const envSecrets = Object.values(s.resource.github_actions_environment_secret ?? {}) as any[];
+      const repoSecrets = Object.values(s.resource.github_actions_secret ?? {}) as any[];
+      for (const x of [...envSecrets, ...repoSecrets]) expect(x.plaintext_value).toBe(`\${var.${x.secret_name}}`);
+      const placed = [...envSecrets, ...repoSecrets].map((x) => x.secret_name);
+      expect(new Set(placed).size).toBe(placed.length);
+      const declared = Object.keys(s.variable).filter((v) => s.variable[v].sensitive);
+      // GHCR_TOKEN lives at repository level, set by production only
+      expect(placed.sort()).toEqual(name === 'production' ? declared.sort() : declared.filter((d) => d !== 'GHCR_TOKEN').sort());
+    }
+    expect(Object.keys(json('production').resource.github_actions_secret)).toEqual(['github_repository_secret_GHCR_TOKEN']);
+    expect(json('staging').resource.github_actions_secret).toBeUndefined();
+  });
+
+  it('derives the inventory from the model: which services read which secret', () => {
+    const inv = Object.fromEntries(secretInventory(stack('production')).map((s) => [s.name, s]));
+    expect(inv.JWT_SECRET).toEqual({ name: 'JWT_SECRET', scope: 'environment', services: ['backend', 'orchestrator'] });
+    expect(inv.CRYPTOPANIC_API_KEY.services).toEqual(['orchestrator']);
+    expect(inv.GHCR_TOKEN).toEqual({ name: 'GHCR_TOKEN', scope: 'repository', services: ['(registry ghcr.io)'] });
+    expect(inv.SSH_PRIVATE_KEY.services).toEqual([]);
+    expect(secretInventory(stack('staging')).find((s) => s.name === 'GHCR_TOKEN')!.scope).toBe('inherited');
+  });
+
+  it('turns non-secret settings into environment variables', () => {
+    const vars = Object.values(json('staging').resource.github_actions_environment_variable).map((v: any) => [v.variable_name, v.value]);
+    expect(vars).toEqual([['API_URL', 'https://api.staging.example.com'], ['STACKYARD_ENVIRONMENT', 'staging']]);
+  });
+
+  it('logs every host in to the private registry with the token variable', () => {
+    expect(json('production').provider.docker[0].registry_auth).toEqual([{ address: 'ghcr.io', username: 'acme-deploy', password: '${var.GHCR_TOKEN}' }]);
+  });
+});
+
+describe('releases', () => {
+  it('tags application images with RELEASE_TAG, defaulting to the pinned tag; others keep theirs', () => {
+    const p = json('production');
+    expect(p.variable.RELEASE_TAG.default).toBe('sha-4f2c9e1');
+    const names = Object.values(p.resource.docker_image).map((i: any) => i.name).sort();
+    expect(names).toEqual(['ghcr.io/acme/backend:${var.RELEASE_TAG}', 'ghcr.io/acme/frontend:${var.RELEASE_TAG}', 'postgres:17.6', 'redis:7.4.5', 'traefik:v3.6.12']);
+  });
+
+  it('applies the production pinning rule to the release default', () => {
+    const out = errors({ 'env.yaml': MINIMAL.replace('name: test', 'name: test\nproduction: true\nrelease: { tag: latest, images: [ghcr.io/acme/api] }').replace('    tag: "1.0"\n', '').replace('{ kind: postgres, password: DB_PASSWORD }', '{ kind: postgres, tag: "17.6", password: DB_PASSWORD }').replace('entrypoints: { web: 8001 } }', 'entrypoints: { web: 8001 }, version: v3.6.12 }') });
+    expect(out).toEqual(['env.yaml:3:12 release.tag: image ghcr.io/acme/api:latest is not pinned; production needs a fixed tag (e.g. tag: "sha-a1b2c3d" or "17.6"), used by api']);
+  });
+});
+
+describe('GitHub bad input', () => {
+  const withGithub = (extra: string) => MINIMAL.replace('name: test', `name: test\n${extra}`);
+  it('a secret used by a service but not declared', () => {
+    expect(errors({ 'env.yaml': withGithub('github: { owner: acme, repository: platform }').replace('secrets: [JWT_SECRET]', 'secrets: [JWT_SECRET, SMTP_PASSWORD]') })).toEqual([
+      'env.yaml:17:5 services.api.secrets: uses secret SMTP_PASSWORD, which is not declared; add it to the top-level `secrets:` list',
+    ]);
+  });
+  it('a GitHub environment reused by two stack files', () => {
+    const a = withGithub('github: { owner: acme, repository: platform, environment: shared }');
+    const b = a.replace('name: test', 'name: other').replace('environment: shared }', 'environment: shared, waitTimer: 5 }');
+    expect(errors({ 'a.yaml': a, 'b.yaml': b }, ['a.yaml', 'b.yaml'])).toEqual([
+      'b.yaml:2:1 github: GitHub acme/platform environment shared is already managed by a.yaml; give this stack its own `github.environment`',
+    ]);
+  });
+  it('no reviewers for a production environment', () => {
+    const out = errors({ 'env.yaml': withGithub('production: true\ngithub: { owner: acme, repository: platform, reviewers: { users: [] } }').replace('{ kind: postgres, password: DB_PASSWORD }', '{ kind: postgres, tag: "17.6", password: DB_PASSWORD }').replace('entrypoints: { web: 8001 } }', 'entrypoints: { web: 8001 }, version: v3.6.12 }') });
+    expect(out).toEqual(['env.yaml:3:46 github.reviewers: a production environment needs at least one reviewer (users or teams) to approve deploys; add `reviewers: { teams: [...] }`']);
+  });
+  it('a registry without a declared credentials secret', () => {
+    expect(errors({ 'env.yaml': withGithub('registries: [{ address: ghcr.io, username: bot, passwordSecret: GHCR_TOKEN }]') })).toEqual([
+      'env.yaml:2:49 registries.0.passwordSecret: registry ghcr.io needs its credentials: secret GHCR_TOKEN is not declared; add it to the top-level `secrets:` list',
+    ]);
+    expect(errors({ 'env.yaml': withGithub('registries: [{ address: ghcr.io, username: bot }]') })).toEqual([
+      'env.yaml:2:14 registries.0.passwordSecret: is required (expected a string)',
+    ]);
+  });
+  it('a repository secret claimed by two stacks', () => {
+    const a = withGithub('github: { owner: acme, repository: platform, repositorySecrets: [JWT_SECRET] }');
+    const b = a.replace('name: test', 'name: other').replace('repository: platform,', 'repository: platform, environment: other,');
+    expect(errors({ 'a.yaml': a, 'b.yaml': b }, ['a.yaml', 'b.yaml'])).toEqual([
+      'b.yaml:2:86 github.repositorySecrets.0: acme/platform repository secret JWT_SECRET is already managed by a.yaml; list a shared secret under repositorySecrets in one environment file only',
+    ]);
+  });
+});
+
+describe('deploy workflows', () => {
+  it('are current (run `npm run workflows` after changing environments)', () => {
+    const files = workflowFiles(path.join(root, 'environments'));
+    expect([...files.keys()].sort()).toEqual(['deploy-production.yml', 'deploy-staging.yml']);
+    for (const [name, text] of files) expect(fs.readFileSync(path.join(root, '.github', 'workflows', name), 'utf8'), name).toBe(text);
+  });
+
+  it('pass secrets only as TF_VAR_ variables, exactly the declared ones', () => {
+    const text = fs.readFileSync(path.join(root, '.github', 'workflows', 'deploy-production.yml'), 'utf8');
+    const refs = [...text.matchAll(/^\s+([A-Z_]+): \$\{\{ secrets\.([A-Z_]+) \}\}$/gm)].map((m) => [m[1], m[2]]);
+    const app = refs.filter(([, s]) => !['STACKYARD_GITHUB_TOKEN', 'AWS_ACCESS_KEY_ID', 'AWS_SECRET_ACCESS_KEY'].includes(s));
+    for (const [env, s] of app) expect(env).toBe(`TF_VAR_${s}`);
+    expect(app.map(([, s]) => s).sort()).toEqual(stack('production').secretNames.slice().sort());
+    expect(text.match(/secrets\./g)!.length).toBe(refs.length); // no secret used anywhere else
+    expect(text).toContain('environment: production');
+  });
+});
