@@ -37,17 +37,21 @@ describe('GitHub environments', () => {
     expect(p.provider.github).toEqual([{ owner: 'acme' }]);
   });
 
-  it('puts every declared secret exactly once on GitHub, its value only a reference to the sensitive variable', () => {
+  it('puts every declared secret exactly once per GitHub environment, its value only a reference to the sensitive variable', () => {
     for (const name of ['staging', 'production']) {
       const s = json(name);
       const envSecrets = Object.values(s.resource.github_actions_environment_secret ?? {}) as any[];
       const repoSecrets = Object.values(s.resource.github_actions_secret ?? {}) as any[];
       for (const x of [...envSecrets, ...repoSecrets]) expect(x.plaintext_value).toBe(`\${var.${x.secret_name}}`);
-      const placed = [...envSecrets, ...repoSecrets].map((x) => x.secret_name);
-      expect(new Set(placed).size).toBe(placed.length);
-      const declared = Object.keys(s.variable).filter((v) => s.variable[v].sensitive);
+      const declared = Object.keys(s.variable).filter((v) => s.variable[v].sensitive).sort();
       // GHCR_TOKEN lives at repository level, set by production only
-      expect(placed.sort()).toEqual(name === 'production' ? declared.sort() : declared.filter((d) => d !== 'GHCR_TOKEN').sort());
+      const perEnvironment = declared.filter((d) => d !== 'GHCR_TOKEN');
+      for (const target of ['${github_repository_environment.github_environment.environment}', '${github_repository_environment.github_plan_environment.environment}']) {
+        expect(envSecrets.filter((x) => x.environment === target).map((x) => x.secret_name).sort(), `${name} ${target}`).toEqual(perEnvironment);
+      }
+      expect(envSecrets).toHaveLength(perEnvironment.length * 2);
+      expect(s.resource.github_repository_environment.github_plan_environment).toMatchObject({ environment: `${name}-plan` });
+      expect(s.resource.github_repository_environment.github_plan_environment.reviewers).toBeUndefined();
     }
     expect(Object.keys(json('production').resource.github_actions_secret)).toEqual(['github_repository_secret_GHCR_TOKEN']);
     expect(json('staging').resource.github_actions_secret).toBeUndefined();
@@ -63,7 +67,7 @@ describe('GitHub environments', () => {
   });
 
   it('turns non-secret settings into environment variables', () => {
-    const vars = Object.values(json('staging').resource.github_actions_environment_variable).map((v: any) => [v.variable_name, v.value]);
+    const vars = Object.values(json('staging').resource.github_actions_environment_variable).filter((v: any) => !v.environment.includes('plan')).map((v: any) => [v.variable_name, v.value]);
     expect(vars).toEqual([['API_URL', 'https://api.staging.example.com'], ['STACKYARD_ENVIRONMENT', 'staging']]);
   });
 

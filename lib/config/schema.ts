@@ -231,6 +231,11 @@ const GithubSchema = z.strictObject({
   waitTimer: z.number().int().min(0).max(43200).optional(),
   /** Declared secrets shared by every environment: repository-level instead of environment-level. @default [] */
   repositorySecrets: z.array(secretName).default([]),
+  /**
+   * Also create `<environment>-plan`: the same secrets and variables, no reviewers or branch
+   * policy, for the pull-request plan workflow (.github/workflows/plan.yml). @default false
+   */
+  planEnvironment: z.boolean().default(false),
   /** Non-secret settings for the workflows, as environment variables. @default {} */
   variables: z.record(z.string().regex(SECRET, 'a variable name is UPPER_SNAKE_CASE'), z.string()).default({}),
 });

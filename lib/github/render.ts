@@ -80,21 +80,32 @@ export function renderGithub(stack: EnvironmentStack): void {
     const p = new RepositoryEnvironmentDeploymentPolicy(stack, `github_branch_${pattern}`, { provider, repository: gh.repository, environment: env.environment, branchPattern: pattern });
     p.overrideLogicalId(`github_branch_${slug(pattern)}`);
   });
+  const targets = [{ id: '', environment: env.environment }];
+  if (gh.planEnvironment) {
+    // unprotected twin for pull-request plans: same secrets and variables, no approval
+    const plan = new RepositoryEnvironment(stack, 'github_plan_environment', { provider, repository: gh.repository, environment: `${environment}-plan` });
+    plan.overrideLogicalId('github_plan_environment');
+    targets.push({ id: 'plan_', environment: plan.environment });
+  }
   for (const s of secretInventory(stack)) {
     const value = `\${var.${s.name}}`;
     if (s.scope === 'inherited') continue;
     if (s.scope === 'repository') {
       const r = new ActionsSecret(stack, `github_repository_secret_${s.name}`, { provider, repository: gh.repository, secretName: s.name, plaintextValue: value });
       r.overrideLogicalId(`github_repository_secret_${s.name}`);
-    } else {
-      const r = new ActionsEnvironmentSecret(stack, `github_secret_${s.name}`, { provider, repository: gh.repository, environment: env.environment, secretName: s.name, plaintextValue: value });
-      r.overrideLogicalId(`github_secret_${s.name}`);
+      continue;
+    }
+    for (const t of targets) {
+      const r = new ActionsEnvironmentSecret(stack, `github_${t.id}secret_${s.name}`, { provider, repository: gh.repository, environment: t.environment, secretName: s.name, plaintextValue: value });
+      r.overrideLogicalId(`github_${t.id}secret_${s.name}`);
     }
   }
   const variables: Record<string, string> = { STACKYARD_ENVIRONMENT: stack.environmentName, ...gh.variables };
   for (const [name, value] of Object.entries(variables).sort(([a], [b]) => a.localeCompare(b))) {
-    const v = new ActionsEnvironmentVariable(stack, `github_variable_${name}`, { provider, repository: gh.repository, environment: env.environment, variableName: name, value });
-    v.overrideLogicalId(`github_variable_${name}`);
+    for (const t of targets) {
+      const v = new ActionsEnvironmentVariable(stack, `github_${t.id}variable_${name}`, { provider, repository: gh.repository, environment: t.environment, variableName: name, value });
+      v.overrideLogicalId(`github_${t.id}variable_${name}`);
+    }
   }
 }
 
