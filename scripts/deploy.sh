@@ -31,6 +31,11 @@ first=$(node -e '
   const jobs = Object.keys(c).filter(isJob);
   if (jobs.length) console.log(Object.keys(c).filter((k) => isJob(k) || !afterJob(k)).map((k) => "-target=docker_container." + k).join(" "));
 ' "$stack_dir/cdk.tf.json")
+# From empty nothing runs yet that a failing job could leave half-replaced: one apply is enough.
+if [ -n "$first" ] && ! (cd "$stack_dir" && tofu state list 2>/dev/null | grep -q '^docker_container\.'); then
+  echo "stackyard: nothing deployed yet; jobs run in the single apply (dependents still wait for them)"
+  first=""
+fi
 if [ -n "$first" ]; then
   echo "stackyard: phase 1, one-shot jobs and what does not wait for them: ${first//-target=docker_container./}"
   # shellcheck disable=SC2086

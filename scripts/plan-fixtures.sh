@@ -46,7 +46,15 @@ YAML
 }
 plan() {
   (cd cdktf.out/stacks/$ENV && tofu plan -input=false -no-color -out=fx.plan >/dev/null && tofu show -json fx.plan) \
-    | node -e 'let s="";process.stdin.on("data",d=>s+=d).on("end",()=>{const j=JSON.parse(s);delete j.timestamp;process.stdout.write(JSON.stringify(j,null,1)+"\n")})' > "$OUT/$1.json"
+    | node -e '
+        // kept as the engine wrote it, except: no timestamp, no prior_state / planned_values
+        // (the summary reads resource_changes and configuration; this keeps fixtures small),
+        // and machine paths replaced by placeholders
+        let s = ""; process.stdin.on("data", (d) => (s += d)).on("end", () => {
+          const j = JSON.parse(s); delete j.timestamp; delete j.prior_state; delete j.planned_values;
+          const text = JSON.stringify(j).split(process.argv[1]).join("<repo>").split(process.argv[2]).join("<scratch>");
+          process.stdout.write(text + "\n");
+        });' "$root" "${STACKYARD_SCRATCH:-/var/tmp/stackyard}" > "$OUT/$1.json"
   echo "wrote test/fixtures/plans/$1.json"
 }
 clean() { bash scripts/down.sh $ENV --volumes >/dev/null 2>&1 || true; rm -f .stackyard/state/$ENV.tfstate*; }

@@ -90,7 +90,7 @@ export function renderDocker(stack: EnvironmentStack): void {
       const vol = new Volume(stack, `volume_${s.serviceName}_${v.name}`, {
         provider,
         name: `${env}-${s.serviceName}-${v.name}`,
-        labels: [{ label: ENV_LABEL, value: env }, { label: 'stackyard.service', value: s.serviceName }],
+        labels: [{ label: ENV_LABEL, value: env }, { label: 'stackyard.host', value: s.host }, { label: 'stackyard.service', value: s.serviceName }],
         lifecycle: protect ? { preventDestroy: true } : undefined,
       });
       vol.overrideLogicalId(`volume_${slug(s.serviceName)}_${slug(v.name)}`);
@@ -118,6 +118,7 @@ export function renderDocker(stack: EnvironmentStack): void {
         [ENV_LABEL]: env,
         'stackyard.service': s.serviceName,
         'stackyard.kind': s.kind,
+        'stackyard.host': s.host,
         'stackyard.replica': String(i),
         ...(proxyNet ? traefikLabels(stack, s, proxyNet.name) : {}),
       };

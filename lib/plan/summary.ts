@@ -55,6 +55,9 @@ export function parsePlan(name: string, text: string, file = name): StackPlan {
   if (major !== '1') fail(`has plan format_version ${plan.format_version}; stackyard reads format 1.x (OpenTofu 1.x, Terraform ≥ 0.12)`);
   const providerKeys = new Map<string, string>();
   for (const r of plan.configuration?.root_module?.resources ?? []) providerKeys.set(r.address, r.provider_config_key ?? '');
+  const aliases = Object.keys(plan.configuration?.provider_config ?? {}).map((k) => k.split('.')[1]).filter(Boolean);
+  // resources already gone from the configuration: the host is in stackyard's logical id
+  const aliasFromName = (name: string) => aliases.find((a) => name.startsWith(`image_${a}_`) || name.startsWith(`network_${a}_`));
   const changes: ResourceChange[] = [];
   for (const rc of plan.resource_changes ?? []) {
     if (rc.mode === 'data') continue;
@@ -62,7 +65,7 @@ export function parsePlan(name: string, text: string, file = name): StackPlan {
     if (action === 'no-op' || action === 'read') continue;
     const values = rc.change.after ?? rc.change.before ?? {};
     const labels = labelMap(rc.change.after?.labels ?? rc.change.before?.labels);
-    const alias = (providerKeys.get(rc.address) ?? '').split('.')[1];
+    const alias = (providerKeys.get(rc.address) ?? '').split('.')[1] ?? aliasFromName(rc.name);
     const service = labels['stackyard.service'] ?? serviceFromAddress(rc.type, rc.name);
     const kind = labels['stackyard.kind'];
     const destructive = action === 'replace' || action === 'delete';
@@ -71,7 +74,7 @@ export function parsePlan(name: string, text: string, file = name): StackPlan {
       address: rc.address,
       type: rc.type,
       action,
-      host: alias ?? (rc.type.startsWith('github') ? 'github' : '-'),
+      host: labels['stackyard.host'] ?? alias ?? (rc.type.startsWith('github') ? 'github' : '-'),
       service: rc.type.startsWith('github') ? 'github' : service ?? (values.name as string | undefined) ?? rc.name,
       kind,
       attributes: attributeChanges(rc.change, action),
@@ -123,8 +126,15 @@ function attributeChanges(change: Json, action: Action): AttributeChange[] {
   };
   if (action === 'delete') return [];
   walk(action === 'create' ? undefined : change.before ?? undefined, change.after ?? undefined, change.before_sensitive, change.after_sensitive, change.after_unknown, []);
-  // a create lists what is set, not a diff against nothing
-  return out.filter((c) => !(action === 'create' && (c.after === '(none)' || c.after === 'null')));
+  // Only what the user changed: not computed attributes that become unknown on a replacement
+  // (unless they force it), not optional ones dropping from an empty default to unset.
+  const empty = new Set(['', '[]', '{}', '0', 'false', '(none)', 'null']);
+  return out.filter((c) => {
+    if (c.forcesReplacement) return true;
+    if (c.after === UNKNOWN) return false;
+    if ((c.after === '(none)' || c.after === 'null') && empty.has(c.before)) return false;
+    return !(action === 'create' && (c.after === '(none)' || c.after === 'null'));
+  });
 }
 
 function render(v: Json, sensitive: Json): string {

@@ -56,7 +56,7 @@ export function synthDiff(baseDir: string, headDir: string): StackPlan[] {
         address,
         type,
         action: action === 'update' && replacing ? 'replace' : action,
-        host: String(body.provider ?? '-').split('.')[1] ?? '-',
+        host: labels['stackyard.host'] ?? String(body.provider ?? '-').split('.')[1] ?? '-',
         service: labels['stackyard.service'] ?? (type.startsWith('github') ? 'github' : serviceFromAddress(type, address.split('.')[1]) ?? address.split('.')[1]),
         kind,
         attributes: attributes.map((a) => ({ ...a, forcesReplacement: replacing && /^(image|volumes|name|env|command|entrypoint|upload|ports|labels|networks_advanced|healthcheck)(\.|$)/.test(a.path) })),
