@@ -12,6 +12,13 @@ import { Redis } from '../constructs/redis';
 import { SingletonService } from '../constructs/singleton-service';
 import { TraefikProxy } from '../constructs/traefik-proxy';
 import { WebService } from '../constructs/web-service';
+import { CeleryBeat } from '../constructs/celery-beat';
+import { CeleryWorker } from '../constructs/celery-worker';
+import { Grafana } from '../constructs/grafana';
+import { Jaeger } from '../constructs/jaeger';
+import { Prometheus } from '../constructs/prometheus';
+import { WorkerPool } from '../constructs/worker-pool';
+import type { Service } from './service';
 import { ConfigError, pathToString, suggest, type Problem } from './config/errors';
 import { loadEnvironment, type LoadedEnvironment } from './config/load';
 import type { ServiceConfig } from './config/schema';
@@ -56,7 +63,10 @@ export function buildEnvironment(scope: Construct, loaded: LoadedEnvironment, op
   const hostOf = new Map<string, string>();
   for (const [name, svc] of Object.entries(config.services)) {
     const at = ['services', name];
-    if (svc.host === undefined) {
+    if (svc.kind === 'worker-pool') {
+      for (const h of Object.keys(svc.hosts)) if (!config.hosts[h]) report([...at, 'hosts', h], unknown('host', h, hostNames));
+      if (svc.registerWith && !config.services[svc.registerWith]) report([...at, 'registerWith'], unknown('service', svc.registerWith, serviceNames));
+    } else if (svc.host === undefined) {
       if (hostNames.length === 1) hostOf.set(name, hostNames[0]);
       else report([...at], `needs \`host:\`; this environment has several hosts (${hostNames.join(', ')})`);
     } else if (!config.hosts[svc.host]) report([...at, 'host'], unknown('host', svc.host, hostNames));
@@ -67,14 +77,31 @@ export function buildEnvironment(scope: Construct, loaded: LoadedEnvironment, op
     if (svc.kind === 'web' && svc.port === undefined) report(at, 'is required to have `port:` (kind: web serves HTTP behind the proxy)');
     if ('uses' in svc) {
       svc.uses.forEach((u, i) => { if (!config.services[u]) report([...at, 'uses', i], unknown('service', u, serviceNames)); });
+      if ('tracing' in svc && svc.tracing && !Object.values(config.services).some((x) => x.kind === 'jaeger')) {
+        report([...at, 'tracing'], 'sends traces, but the environment has no Jaeger; add a service of kind: jaeger or remove `tracing`');
+      }
+      if ((svc.kind === 'celery-worker' || svc.kind === 'celery-beat') && !svc.uses.some((u) => config.services[u]?.kind === 'redis')) {
+        report([...at, 'uses'], 'a Celery service needs a Redis in `uses:` as its broker and result backend');
+      }
+    }
+    if ('after' in svc) {
       svc.after.forEach((u, i) => { if (!config.services[u]) report([...at, 'after', i], unknown('service', u, serviceNames)); });
       for (const u of Object.keys(svc.dependsOn)) if (!config.services[u]) report([...at, 'dependsOn', u], unknown('service', u, serviceNames));
+    }
+    if ('env' in svc) {
       for (const [k, v] of Object.entries(svc.env)) {
         if (config.secrets.includes(k)) report([...at, 'env', k], `${k} is a declared secret; list it under \`secrets:\` of this service instead of giving a value here`);
         else if (SECRET_LIKE.test(k) && typeof v === 'string' && v !== '' && !v.startsWith('/')) {
           report([...at, 'env', k], `looks like a secret value in plain YAML; declare ${k} in the top-level \`secrets:\` list, list it in this service's \`secrets:\` and pass its value as TF_VAR_${k} at deploy time`);
         }
       }
+    }
+    if (svc.kind === 'prometheus') {
+      (svc.scrape ?? []).forEach((t, i) => {
+        const target = config.services[t];
+        if (!target) report([...at, 'scrape', i], unknown('service', t, serviceNames));
+        else if (!('ports' in target) || !target.ports.metrics) report([...at, 'scrape', i], `${t} declares no \`metrics\` port to scrape; add \`ports: { metrics: <port> }\` to it or remove it here`);
+      });
     }
   }
   for (const [i, s] of config.secrets.entries()) if (config.secrets.indexOf(s) !== i) report(['secrets', i], `secret ${s} is declared twice`);
@@ -104,18 +131,30 @@ export function buildEnvironment(scope: Construct, loaded: LoadedEnvironment, op
     origin: origin([]),
   });
 
-  const built = new Map<string, Connectable & { uses?: (t: Connectable) => unknown }>();
+  const built = new Map<string, Built>();
   // the proxy first, so routed services can find it
   const ordered = Object.entries(config.services).sort(([, a], [, b]) => Number(b.kind === 'traefik') - Number(a.kind === 'traefik'));
   for (const [name, svc] of ordered) {
     built.set(name, instantiate(stack, name, svc, hostOf.get(name)!, origin(['services', name]), config.release));
   }
+  const jaeger = [...built.values()].find((b) => b.construct instanceof Jaeger)?.construct as Jaeger | undefined;
   for (const [name, svc] of Object.entries(config.services)) {
-    if (!('uses' in svc)) continue;
-    const consumer = built.get(name)!.service;
-    for (const u of svc.uses) built.get(u)!.connect(consumer);
-    for (const a of svc.after) consumer.dependOn(built.get(a)!.service, 'completed');
-    for (const [u, cond] of Object.entries(svc.dependsOn)) consumer.dependOn(built.get(u)!.service, cond);
+    const b = built.get(name)!;
+    if ('uses' in svc) {
+      for (const u of svc.uses) {
+        const target = built.get(u)!.connectable;
+        if (b.construct instanceof WorkerPool || b.construct instanceof CeleryWorker || b.construct instanceof CeleryBeat) b.construct.uses(target);
+        else for (const consumer of b.consumers) target.connect(consumer);
+      }
+    }
+    if ('after' in svc) {
+      for (const consumer of b.consumers) {
+        for (const a of svc.after) consumer.dependOn(built.get(a)!.connectable.service, 'completed');
+        for (const [u, cond] of Object.entries(svc.dependsOn)) consumer.dependOn(built.get(u)!.connectable.service, cond);
+      }
+    }
+    if ('tracing' in svc && svc.tracing && jaeger) for (const consumer of b.consumers) jaeger.trace(consumer);
+    if (svc.kind === 'worker-pool' && svc.registerWith) (b.construct as WorkerPool).registerWith(built.get(svc.registerWith)!.connectable, svc.registerEnv);
   }
   validate(stack);
   stack.render((st) => {
@@ -131,39 +170,68 @@ export function validate(stack: EnvironmentStack): void {
   if (problems.length) throw new ConfigError(problems);
 }
 
-function instantiate(stack: EnvironmentStack, name: string, svc: ServiceConfig, host: string, origin: Origin, release?: { tag: string; images: readonly string[] }): Connectable {
+/** What a service entry became: the construct, what others connect to, and its Services. */
+interface Built {
+  readonly construct: unknown;
+  readonly connectable: Connectable;
+  readonly consumers: readonly Service[];
+}
+
+function instantiate(stack: EnvironmentStack, name: string, svc: ServiceConfig, host: string, origin: Origin, release?: { tag: string; images: readonly string[] }): Built {
+  const one = (c: Connectable): Built => ({ construct: c, connectable: c, consumers: [c.service] });
+  const plain = (c: { readonly service: Service }): Built => one({ service: c.service, connect: (consumer) => consumer.dependOn(c.service, c.service.healthcheck ? 'healthy' : 'started') } as Connectable);
+  const res = 'resources' in svc ? svc.resources : { cpus: undefined, memory: undefined };
   switch (svc.kind) {
     case 'traefik':
-      return new TraefikProxy(stack, name, {
+      return { ...plain(new TraefikProxy(stack, name, {
         host, version: svc.version, image: svc.image, entrypoints: svc.entrypoints, dashboardPort: svc.dashboard?.port,
-        acme: svc.acme, cpus: svc.resources.cpus, memory: svc.resources.memory, labels: svc.labels, origin,
-      }) as unknown as Connectable;
+        acme: svc.acme, cpus: res.cpus, memory: res.memory, labels: svc.labels, origin,
+      })) };
     case 'postgres':
-      return new Postgres(stack, name, {
+      return one(new Postgres(stack, name, {
         host, passwordSecret: svc.password, version: svc.version, timescale: svc.timescale, image: svc.image, tag: svc.tag,
-        user: svc.user, database: svc.database, publish: svc.publish, cpus: svc.resources.cpus, memory: svc.resources.memory, labels: svc.labels, origin,
-      });
+        user: svc.user, database: svc.database, publish: svc.publish, cpus: res.cpus, memory: res.memory, labels: svc.labels, origin,
+      }));
     case 'redis':
-      return new Redis(stack, name, {
+      return one(new Redis(stack, name, {
         host, passwordSecret: svc.password, version: svc.version, image: svc.image, tag: svc.tag, maxmemory: svc.maxmemory,
-        evictionPolicy: svc.evictionPolicy, appendonly: svc.appendonly, publish: svc.publish,
-        cpus: svc.resources.cpus, memory: svc.resources.memory, labels: svc.labels, origin,
-      });
+        evictionPolicy: svc.evictionPolicy, appendonly: svc.appendonly, publish: svc.publish, cpus: res.cpus, memory: res.memory, labels: svc.labels, origin,
+      }));
     case 'adminer':
-      return new Adminer(stack, name, { host, route: svc.route, version: svc.version, entrypoints: svc.entrypoints, cpus: svc.resources.cpus, memory: svc.resources.memory, origin }) as unknown as Connectable;
+      return plain(new Adminer(stack, name, { host, route: svc.route, version: svc.version, entrypoints: svc.entrypoints, cpus: res.cpus, memory: res.memory, origin }));
     case 'web':
-      return new WebService(stack, name, { ...workloadProps(svc, host, origin, release), port: svc.port ?? 0, replicas: svc.replicas });
+      return one(new WebService(stack, name, { ...workloadProps(svc, host, origin, release), port: svc.port ?? 0, replicas: svc.replicas }));
     case 'singleton':
-      return new SingletonService(stack, name, { ...workloadProps(svc, host, origin, release), replicas: svc.replicas });
+      return one(new SingletonService(stack, name, { ...workloadProps(svc, host, origin, release), replicas: svc.replicas }));
     case 'job':
-      return new OneShotJob(stack, name, { ...workloadProps(svc, host, origin, release), command: svc.command, timeoutSeconds: svc.timeout });
+      return one(new OneShotJob(stack, name, { ...workloadProps(svc, host, origin, release), command: svc.command, timeoutSeconds: svc.timeout }));
     case 'service':
-      return new GenericService(stack, name, { ...workloadProps(svc, host, origin, release), replicas: svc.replicas });
+      return one(new GenericService(stack, name, { ...workloadProps(svc, host, origin, release), replicas: svc.replicas }));
+    case 'celery-worker':
+      return one(new CeleryWorker(stack, name, { ...workloadProps(svc, host, origin, release), app: svc.app, queues: svc.queues, concurrency: svc.concurrency, replicas: svc.replicas }));
+    case 'celery-beat':
+      return one(new CeleryBeat(stack, name, { ...workloadProps(svc, host, origin, release), app: svc.app, replicas: svc.replicas }));
+    case 'worker-pool': {
+      const pool = new WorkerPool(stack, name, {
+        image: svc.image, tag: svc.tag, command: svc.command, type: svc.type, hosts: svc.hosts, basePort: svc.basePort,
+        cpus: res.cpus, memory: res.memory, env: Object.fromEntries(Object.entries(svc.env).map(([k, v]) => [k, String(v)])), secrets: svc.secrets, origin,
+      });
+      const first = pool.services[0];
+      return { construct: pool, connectable: { service: first, connect: (consumer) => pool.services.forEach((s) => consumer.dependOn(s, 'started')) } as Connectable, consumers: pool.services };
+    }
+    case 'prometheus':
+      return plain(new Prometheus(stack, name, { host, version: svc.version, image: svc.image, retention: svc.retention, scrapeInterval: svc.scrapeInterval, publish: svc.publish, scrape: svc.scrape, cpus: res.cpus, memory: res.memory, origin }));
+    case 'grafana':
+      return plain(new Grafana(stack, name, { host, adminPasswordSecret: svc.adminPassword, version: svc.version, image: svc.image, publish: svc.publish, cpus: res.cpus, memory: res.memory, origin }));
+    case 'jaeger': {
+      const j = new Jaeger(stack, name, { host, version: svc.version, image: svc.image, uiPort: svc.uiPort, otlpPort: svc.otlpPort, cpus: res.cpus, memory: res.memory, origin });
+      return { ...plain(j), construct: j };
+    }
   }
 }
 
-function workloadProps(svc: Extract<ServiceConfig, { kind: 'web' | 'singleton' | 'job' | 'service' }>, host: string, origin: Origin, release?: { tag: string; images: readonly string[] }): WorkloadProps {
-  const routed = svc.kind === 'job' ? undefined : svc;
+function workloadProps(svc: Extract<ServiceConfig, { kind: 'web' | 'singleton' | 'job' | 'service' | 'celery-worker' | 'celery-beat' }>, host: string, origin: Origin, release?: { tag: string; images: readonly string[] }): WorkloadProps {
+  const routed = svc.kind === 'job' || svc.kind === 'celery-worker' || svc.kind === 'celery-beat' ? undefined : svc;
   const released = svc.tag === undefined && !!release?.images.includes(svc.image);
   return {
     host,

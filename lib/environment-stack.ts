@@ -110,6 +110,15 @@ export class EnvironmentStack extends TerraformStack {
     }
   }
 
+  private readonly nextPort = new Map<string, number>();
+
+  /** Reserves `count` consecutive host ports on a host, from `base` or after earlier reservations. */
+  allocatePorts(host: string, base: number, count: number): number {
+    const first = Math.max(base, this.nextPort.get(host) ?? base);
+    this.nextPort.set(host, first + count);
+    return first;
+  }
+
   get secretNames(): readonly string[] {
     return [...this.secretVars.keys()];
   }

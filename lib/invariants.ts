@@ -30,7 +30,7 @@ export function checkEnvironment(stack: EnvironmentStack): Problem[] {
       if (!stack.hasSecret(sec.name)) at(s, 'secrets', `uses secret ${sec.name}, which is not declared; add it to the top-level \`secrets:\` list`);
     }
     for (const f of s.files) {
-      for (const part of f.content) {
+      for (const part of typeof f.content === 'function' ? [] : f.content) {
         if (typeof part !== 'string' && !stack.hasSecret(part.secret)) at(s, '', `needs secret ${part.secret}, which is not declared; add it to the top-level \`secrets:\` list`);
       }
     }
@@ -68,16 +68,15 @@ export function checkEnvironment(stack: EnvironmentStack): Problem[] {
     }
   }
 
-  // host port collisions
-  const byHostPort = new Map<string, Service>();
+  // host port collisions, replica by replica
+  const byHostPort = new Map<string, string>();
   for (const s of services) {
-    for (const p of s.ports) {
-      if (p.publish === undefined) continue;
-      const key = `${s.host}:${p.publish}`;
+    for (const { replica, port } of s.publishedPorts()) {
+      const key = `${s.host}:${port.publish}`;
+      const who = s.perReplica ? `${s.serviceName} (replica ${replica})` : s.serviceName;
       const other = byHostPort.get(key);
-      if (other && other !== s) {
-        at(s, 'ports', `publishes host port ${p.publish} on host ${s.host}, which ${other.serviceName} already publishes; choose another port`);
-      } else byHostPort.set(key, s);
+      if (other && other !== who) at(s, 'ports', `publishes host port ${port.publish} on host ${s.host}, which ${other} already publishes; choose another port`);
+      else byHostPort.set(key, who);
     }
   }
 

@@ -49,7 +49,11 @@ export interface SecretMount {
 
 export interface FileSpec {
   readonly path: string;
-  readonly content: Template;
+  /**
+   * The content, or a function computing plain text (never secrets) when the target renders,
+   * after every service exists: generated configuration such as Prometheus scrape targets.
+   */
+  readonly content: Template | (() => string);
   /** @default 0400 */
   readonly mode: string;
   /** True when the content embeds a secret (it then never appears in plans or logs). */
@@ -117,6 +121,11 @@ export interface ServiceProps {
   readonly stateful?: boolean;
   /** Extra container labels. @default {} */
   readonly labels?: Readonly<Record<string, string>>;
+  /**
+   * What differs between replicas (1-based): settings and published ports, e.g. a worker pool's
+   * sequential ports and public URLs. @default - replicas are identical
+   */
+  readonly perReplica?: (replica: number) => { readonly env?: Readonly<Record<string, string>>; readonly ports?: readonly PortSpec[] };
   /** Where it came from in an environment file. @default - the construct path */
   readonly origin?: Origin;
 }
@@ -137,6 +146,7 @@ export class Service extends Construct {
   readonly stateful: boolean;
   readonly labels: Readonly<Record<string, string>>;
   readonly origin: Origin;
+  readonly perReplica?: ServiceProps['perReplica'];
   healthcheck?: HealthcheckSpec;
 
   private readonly _env = new Map<string, string>();
@@ -165,6 +175,7 @@ export class Service extends Construct {
     this.stateful = props.stateful ?? false;
     this.labels = props.labels ?? {};
     this.origin = props.origin ?? constructOrigin(this);
+    this.perReplica = props.perReplica;
   }
 
   addEnv(name: string, value: string): this {
@@ -180,10 +191,19 @@ export class Service extends Construct {
     return this;
   }
 
-  addFile(file: { path: string; content: Template; mode?: string }): this {
-    const sensitive = file.content.some((p) => typeof p !== 'string');
+  addFile(file: { path: string; content: Template | (() => string); mode?: string }): this {
+    const sensitive = typeof file.content !== 'function' && file.content.some((p) => typeof p !== 'string');
     this._files.set(file.path, { path: file.path, content: file.content, mode: file.mode ?? '0400', sensitive });
     return this;
+  }
+
+  /** Published ports of every replica, including per-replica ones. */
+  publishedPorts(): { replica: number; port: PortSpec }[] {
+    const out: { replica: number; port: PortSpec }[] = [];
+    for (let i = 1; i <= this.replicas; i++) {
+      for (const p of [...this.ports, ...(this.perReplica?.(i).ports ?? [])]) if (p.publish !== undefined) out.push({ replica: i, port: p });
+    }
+    return out;
   }
 
   addPort(name: string, container: number, publish?: number): this {

@@ -7,7 +7,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { z } from 'zod';
 import { ConfigError, pathToString, suggest, type Problem } from './errors';
-import { EnvironmentSchema, type EnvironmentConfig } from './schema';
+import { EnvironmentSchema, SERVICE_KINDS, type EnvironmentConfig } from './schema';
 import { displayPath, mergeDocuments, parseYamlFile, positionOf, type SourcedDocument } from './yaml-source';
 
 export interface LoadedEnvironment {
@@ -129,7 +129,7 @@ function flatten(issue: Issue, prefix: PropertyKey[], source: SourcedDocument, o
   }
 }
 
-const SERVICE_KIND_LIST = 'traefik, postgres, redis, web, singleton, job, adminer, service';
+const SERVICE_KIND_LIST = SERVICE_KINDS.join(', ');
 
 function unionDescription(at: (string | number)[]): string {
   const last = at[at.length - 2];

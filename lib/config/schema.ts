@@ -79,6 +79,8 @@ const common = {
   /** Other dependencies with an explicit condition. */
   dependsOn: z.record(z.string(), Dependency).default({}),
   labels: z.record(z.string(), z.string()).default({}),
+  /** Send traces to the environment's Jaeger (OTEL_EXPORTER_OTLP_ENDPOINT). @default false */
+  tracing: z.boolean().default(false),
 };
 
 const image = {
@@ -201,8 +203,88 @@ export const GenericSchema = z.strictObject({
   replicas: z.number().int().min(1).default(1),
 });
 
-export const ServiceSchema = z.discriminatedUnion('kind', [TraefikSchema, PostgresSchema, RedisSchema, WebSchema, SingletonSchema, JobSchema, AdminerSchema, GenericSchema]);
-export const SERVICE_KINDS = ['traefik', 'postgres', 'redis', 'web', 'singleton', 'job', 'adminer', 'service'] as const;
+export const CeleryWorkerSchema = z.strictObject({
+  kind: z.literal('celery-worker'),
+  ...common,
+  ...image,
+  /** The Celery application (-A), e.g. app.worker. */
+  app: z.string().min(1),
+  queues: z.array(z.string().min(1)).min(1).default(['celery']),
+  concurrency: z.number().int().min(1).default(2),
+  replicas: z.number().int().min(1).default(1),
+});
+
+export const CeleryBeatSchema = z.strictObject({
+  kind: z.literal('celery-beat'),
+  ...common,
+  ...image,
+  app: z.string().min(1),
+  /** A scheduler runs once; the key exists so a wrong value is reported. @default 1 */
+  replicas: z.number().int().default(1),
+});
+
+export const WorkerPoolSchema = z.strictObject({
+  kind: z.literal('worker-pool'),
+  image: z.string().min(1),
+  tag: z.string().min(1).optional(),
+  command: z.array(z.string()).min(1),
+  /** WORKER_TYPE, e.g. backtesting or training. */
+  type: z.string().min(1),
+  /** Replicas per host (seed 003's scale-2 / scale-3 profiles are these counts). */
+  hosts: z.record(z.string(), z.number().int().min(0)).refine((h) => Object.keys(h).length > 0, 'name at least one host'),
+  /** First port of the per-host sequence shared by every pool. @default 5003 */
+  basePort: port.default(5003),
+  /** Service the workers register with; its URL goes to `registerEnv`. @default - none */
+  registerWith: z.string().optional(),
+  /** @default API_URL */
+  registerEnv: z.string().regex(ENV_KEY, 'an environment variable name').default('API_URL'),
+  env: common.env,
+  secrets: z.array(secretName).default([]),
+  uses: common.uses,
+  resources: common.resources,
+  tracing: common.tracing,
+});
+
+export const PrometheusSchema = z.strictObject({
+  kind: z.literal('prometheus'),
+  host: common.host,
+  version: z.string().default('v3.5.0'),
+  image: z.string().optional(),
+  /** 90d in production, 7d for development (seed 003). @default 15d */
+  retention: duration.default('15d'),
+  scrapeInterval: duration.default('15s'),
+  publish: port.optional(),
+  /** Only these services. @default - every service with a `metrics` port */
+  scrape: z.array(z.string()).optional(),
+  resources: common.resources,
+});
+
+export const GrafanaSchema = z.strictObject({
+  kind: z.literal('grafana'),
+  host: common.host,
+  version: z.string().default('12.1.0'),
+  image: z.string().optional(),
+  adminPassword: secretName,
+  publish: port.default(3000),
+  resources: common.resources,
+});
+
+export const JaegerSchema = z.strictObject({
+  kind: z.literal('jaeger'),
+  host: common.host,
+  version: z.string().default('1.76.0'),
+  image: z.string().optional(),
+  uiPort: port.default(16686),
+  /** Publish OTLP gRPC for services on other hosts. @default - not published */
+  otlpPort: port.optional(),
+  resources: common.resources,
+});
+
+export const ServiceSchema = z.discriminatedUnion('kind', [
+  TraefikSchema, PostgresSchema, RedisSchema, WebSchema, SingletonSchema, JobSchema, AdminerSchema, GenericSchema,
+  CeleryWorkerSchema, CeleryBeatSchema, WorkerPoolSchema, PrometheusSchema, GrafanaSchema, JaegerSchema,
+]);
+export const SERVICE_KINDS = ['traefik', 'postgres', 'redis', 'web', 'singleton', 'job', 'adminer', 'service', 'celery-worker', 'celery-beat', 'worker-pool', 'prometheus', 'grafana', 'jaeger'] as const;
 
 const StateSchema = z.discriminatedUnion('backend', [
   z.strictObject({ backend: z.literal('local') }),

@@ -107,12 +107,15 @@ export function renderDocker(stack: EnvironmentStack): void {
     env_.sort();
     const uploads = [
       ...s.secrets.filter((x) => x.as === 'file').map((x) => ({ file: secretPath(x.name), content: `\${var.${x.name}}`, permissions: x.mode })),
-      ...s.files.map((f) => ({ file: f.path, content: renderTemplate(f.content), permissions: f.mode })),
+      ...s.files.map((f) => ({ file: f.path, content: (typeof f.content === 'function' ? literal(f.content()) : renderTemplate(f.content)), permissions: f.mode })),
     ].sort((a, b) => a.file.localeCompare(b.file));
 
     const list: Container[] = [];
     for (let i = 1; i <= s.replicas; i++) {
       const name = `${env}-${s.serviceName}-${i}`;
+      const own = s.perReplica?.(i) ?? {};
+      const replicaEnv = own.env ? [...env_, ...Object.entries(own.env).map(([k, v]) => `${k}=${literal(v)}`)].sort() : env_;
+      const replicaPorts = [...s.ports, ...(own.ports ?? [])];
       const labels = {
         ...s.labels,
         [ENV_LABEL]: env,
@@ -130,10 +133,10 @@ export function renderDocker(stack: EnvironmentStack): void {
         image: image.imageId,
         command: s.command ? [...s.command] : undefined,
         entrypoint: s.entrypoint ? [...s.entrypoint] : undefined,
-        env: nonEmpty(env_),
+        env: nonEmpty(replicaEnv),
         labels: Object.entries(labels).sort(([a], [b]) => a.localeCompare(b)).map(([label, value]) => ({ label, value })),
         networksAdvanced: networks,
-        ports: nonEmpty(s.ports.filter((p) => p.publish !== undefined).map((p) => ({ internal: p.container, external: p.publish!, protocol: 'tcp', ip: '0.0.0.0' }))),
+        ports: nonEmpty(replicaPorts.filter((p) => p.publish !== undefined).map((p) => ({ internal: p.container, external: p.publish!, protocol: 'tcp', ip: '0.0.0.0' }))),
         volumes: nonEmpty([...volumes, ...binds].sort((a, b) => a.containerPath.localeCompare(b.containerPath))),
         upload: nonEmpty(uploads),
         healthcheck: hc

@@ -37,7 +37,7 @@ export function secretInventory(stack: EnvironmentStack): SecretPlacement[] {
   const shared = new Set(stack.github?.repositorySecrets ?? []);
   const users = new Map<string, Set<string>>();
   for (const s of stack.services) {
-    const names = [...s.secrets.map((x) => x.name), ...s.files.flatMap((f) => f.content.flatMap((p) => (typeof p === 'string' ? [] : [p.secret])))];
+    const names = [...s.secrets.map((x) => x.name), ...s.files.flatMap((f) => (typeof f.content === 'function' ? [] : f.content.flatMap((p) => (typeof p === 'string' ? [] : [p.secret]))))];
     for (const n of names) (users.get(n) ?? users.set(n, new Set()).get(n)!).add(s.serviceName);
   }
   for (const r of stack.registries) (users.get(r.passwordSecret) ?? users.set(r.passwordSecret, new Set()).get(r.passwordSecret)!).add(`(registry ${r.address})`);

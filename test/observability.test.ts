@@ -1,0 +1,131 @@
+/** Worker pools, Celery and observability: what each construct wires, checked on synthesized JSON. */
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { buildApp, environmentFiles } from '../lib/app';
+import { errors, MINIMAL, synth, tempDir } from './helpers';
+
+const HOSTS = `hosts:
+  core: { docker: "ssh://deploy@core.example.com", address: core.example.com }
+  b: { docker: "ssh://deploy@b.example.com", address: b.example.com }
+`;
+const base = (services: string, extra = '') => `name: obs\n${extra}${HOSTS}secrets: [DB_PASSWORD, REDIS_PASSWORD, GF_PASSWORD]\nservices:\n  db: { kind: postgres, host: core, password: DB_PASSWORD, publish: 5432 }\n${services}`;
+const promConfig = (stack: any) => stack.resource.docker_container.svc_prometheus_1.upload.find((u: any) => u.file === '/etc/prometheus/prometheus.yml').content as string;
+
+describe('Prometheus targets follow the model', () => {
+  const api = '  api: { kind: service, host: core, image: x/api, tag: "1", replicas: 2, ports: { metrics: 9100 } }\n';
+  const remote = '  exporter: { kind: service, host: b, image: x/exp, tag: "1", ports: { metrics: { container: 9100, publish: 19100 } } }\n';
+  const prom = '  prometheus: { kind: prometheus, host: core, retention: 90d }\n';
+
+  it('scrapes every replica of every service with a metrics port, across hosts by address', () => {
+    const config = promConfig(synth({ 'e.yaml': base(api + remote + prom) }).obs);
+    expect(config).toContain('  - job_name: "api"\n    static_configs:\n      - targets: ["obs-api-1:9100", "obs-api-2:9100"]');
+    expect(config).toContain('  - job_name: "exporter"\n    static_configs:\n      - targets: ["b.example.com:19100"]');
+  });
+
+  it('adds a target when a service with a metrics port is added, and drops it when removed', () => {
+    const without = promConfig(synth({ 'e.yaml': base(prom + api) }).obs);
+    const withIt = promConfig(synth({ 'e.yaml': base(prom + api + remote) }).obs);
+    expect(without).not.toContain('exporter');
+    expect(withIt).toContain('job_name: "exporter"');
+    expect(promConfig(synth({ 'e.yaml': base(prom) }).obs)).not.toContain('job_name');
+  });
+
+  it('keeps data in a protected volume with the retention given', () => {
+    const s = synth({ 'e.yaml': base(prom) }).obs;
+    expect(s.resource.docker_container.svc_prometheus_1.command).toContain('--storage.tsdb.retention.time=90d');
+    expect(s.resource.docker_volume.volume_prometheus_data.lifecycle).toEqual({ prevent_destroy: true });
+  });
+});
+
+describe('Grafana and Jaeger', () => {
+  const services = '  prometheus: { kind: prometheus, host: core }\n  jaeger: { kind: jaeger, host: core, otlpPort: 4317 }\n  grafana: { kind: grafana, host: core, adminPassword: GF_PASSWORD }\n  worker: { kind: service, host: b, image: x/w, tag: "1", tracing: true }\n  api: { kind: service, host: core, image: x/a, tag: "1", tracing: true }\n';
+  const s = synth({ 'e.yaml': base(services) }).obs;
+  const c = s.resource.docker_container;
+
+  it('Grafana gets its datasources from the model and its password from a secret file', () => {
+    const ds = c.svc_grafana_1.upload.find((u: any) => u.file.endsWith('datasources/stackyard.yaml')).content;
+    expect(ds).toContain('  - name: "prometheus"\n    type: prometheus\n    access: proxy\n    url: "http://prometheus:9090"\n    isDefault: true');
+    expect(ds).toContain('  - name: "jaeger"\n    type: jaeger\n    access: proxy\n    url: "http://jaeger:16686"');
+    expect(c.svc_grafana_1.env).toContain('GF_SECURITY_ADMIN_PASSWORD__FILE=/run/secrets/GF_PASSWORD');
+    expect(s.resource.docker_volume.volume_grafana_data.lifecycle).toEqual({ prevent_destroy: true });
+  });
+
+  it('services that opt into tracing get the OTLP endpoint, across hosts by address', () => {
+    expect(c.svc_api_1.env).toContain('OTEL_EXPORTER_OTLP_ENDPOINT=http://jaeger:4317');
+    expect(c.svc_worker_1.env).toContain('OTEL_EXPORTER_OTLP_ENDPOINT=http://core.example.com:4317');
+    expect(c.svc_jaeger_1.ports).toEqual([{ internal: 4317, external: 4317, protocol: 'tcp', ip: '0.0.0.0' }, { internal: 16686, external: 16686, protocol: 'tcp', ip: '0.0.0.0' }]);
+  });
+});
+
+describe('WorkerPool', () => {
+  const pools = `  backend: { kind: service, host: core, image: x/api, tag: "1", ports: { http: { container: 8000, publish: 8000 } } }
+  backtest: { kind: worker-pool, image: x/api, tag: "1", command: [run, backtest], type: backtesting, hosts: { b: 2 }, registerWith: backend, registerEnv: KTRDR_API_URL, uses: [db], resources: { cpus: 1, memory: 3g } }
+  training: { kind: worker-pool, image: x/api, tag: "1", command: [run, training], type: training, hosts: { b: 1 }, resources: { cpus: 2, memory: 5g } }
+`;
+  const c = synth({ 'e.yaml': base(pools) }).obs.resource.docker_container;
+
+  it('allocates ports in sequence per host across pools and builds each public URL from the host address', () => {
+    expect([c.svc_backtest_b_1, c.svc_backtest_b_2, c.svc_training_b_1].map((x: any) => x.ports[0].external)).toEqual([5003, 5004, 5005]);
+    expect(c.svc_backtest_b_2.env).toEqual(expect.arrayContaining(['WORKER_PORT=5004', 'WORKER_PUBLIC_BASE_URL=http://b.example.com:5004', 'WORKER_TYPE=backtesting', 'KTRDR_API_URL=http://core.example.com:8000', 'DB_HOST=core.example.com']));
+    expect([c.svc_backtest_b_1.cpus, c.svc_backtest_b_1.memory, c.svc_training_b_1.cpus, c.svc_training_b_1.memory]).toEqual(['1', 3072, '2', 5120]);
+  });
+});
+
+describe('Celery', () => {
+  it('a worker and a beat take their broker from the Redis they use', () => {
+    const c = synth({ 'e.yaml': base('  redis: { kind: redis, host: core, password: REDIS_PASSWORD }\n  worker: { kind: celery-worker, host: core, image: x/api, tag: "1", app: app.worker, queues: [default, slow], concurrency: 4, uses: [redis] }\n  beat: { kind: celery-beat, host: core, image: x/api, tag: "1", app: app.worker, uses: [redis] }\n') }).obs.resource.docker_container;
+    expect(c.svc_worker_1.command).toEqual(['celery', '-A', 'app.worker', 'worker', '--loglevel=INFO', '-Q', 'default,slow', '--concurrency', '4']);
+    expect(c.svc_worker_1.env).toEqual(expect.arrayContaining(['CELERY_BROKER_URL_FILE=/run/secrets/REDIS_URL', 'CELERY_RESULT_BACKEND_FILE=/run/secrets/REDIS_URL']));
+    expect(c.svc_beat_1.command).toEqual(['celery', '-A', 'app.worker', 'beat', '--loglevel=INFO']);
+  });
+});
+
+describe('bad input for fleets and observability', () => {
+  const one = (services: string, extra = '') => errors({ 'e.yaml': base(services, extra) });
+  it('port collision between a pool and a service on one host', () => {
+    expect(one('  backtest: { kind: worker-pool, image: x/api, tag: "1", command: [run], type: backtesting, hosts: { b: 2 } }\n  other: { kind: service, host: b, image: x/o, tag: "1", ports: { http: { container: 80, publish: 5004 } } }\n')).toEqual([
+      'e.yaml:9:58 services.other.ports: publishes host port 5004 on host b, which backtest-b (replica 2) already publishes; choose another port',
+    ]);
+  });
+  it('a worker host without a public address', () => {
+    const out = errors({ 'e.yaml': base('  backtest: { kind: worker-pool, image: x/api, tag: "1", command: [run], type: backtesting, hosts: { b: 1 } }\n').replace('b: { docker: "ssh://deploy@b.example.com", address: b.example.com }', 'b: { docker: "ssh://deploy@b.example.com" }') });
+    expect(out).toEqual(['e.yaml:8:102 services.backtest.hosts.b: worker host b has no `address:`, but workers register with a public URL built from it; give hosts.b.address']);
+  });
+  it('a retention that is not a duration', () => {
+    expect(one('  prometheus: { kind: prometheus, host: core, retention: 90 days }\n')).toEqual([
+      'e.yaml:8:47 services.prometheus.retention: expected a duration such as 10s, 1m30s, 2h or 90d (got "90 days")',
+    ]);
+  });
+  it('a scrape target on a service with no metrics port', () => {
+    expect(one('  api: { kind: service, host: core, image: x/a, tag: "1" }\n  prometheus: { kind: prometheus, host: core, scrape: [api] }\n')).toEqual([
+      'e.yaml:9:56 services.prometheus.scrape.0: api declares no `metrics` port to scrape; add `ports: { metrics: <port> }` to it or remove it here',
+    ]);
+  });
+  it('tracing without a Jaeger, and Celery without a broker', () => {
+    expect(one('  api: { kind: service, host: core, image: x/a, tag: "1", tracing: true }\n  worker: { kind: celery-worker, host: core, image: x/api, tag: "1", app: app.worker }\n')).toEqual([
+      'e.yaml:8:59 services.api.tracing: sends traces, but the environment has no Jaeger; add a service of kind: jaeger or remove `tracing`',
+      'e.yaml:9:3 services.worker.uses: a Celery service needs a Redis in `uses:` as its broker and result backend',
+    ]);
+  });
+  it('a celery beat asked for two replicas', () => {
+    expect(one('  redis: { kind: redis, host: core, password: REDIS_PASSWORD }\n  beat: { kind: celery-beat, host: core, image: x/api, tag: "1", app: a, uses: [redis], replicas: 2 }\n')).toEqual([
+      'e.yaml:9:89 services.beat.replicas: beat is a singleton and must run exactly 1 replica, got 2; remove `replicas` or use kind: web',
+    ]);
+  });
+});
+
+describe('examples', () => {
+  const root = path.resolve(__dirname, '..');
+  for (const example of fs.readdirSync(path.join(root, 'examples')).filter((d) => fs.statSync(path.join(root, 'examples', d)).isDirectory())) {
+    it(`${example} synthesizes and matches its snapshots`, async () => {
+      const { app, stacks } = buildApp(environmentFiles(path.join(root, 'examples', example)), path.join(tempDir(), 'out'));
+      app.synth();
+      expect(stacks.length).toBeGreaterThan(0);
+      for (const s of stacks) {
+        const text = fs.readFileSync(path.join(app.outdir, 'stacks', s.environmentName, 'cdk.tf.json'), 'utf8');
+        await expect(text).toMatchFileSnapshot(`__snapshots__/examples/${example}/${s.environmentName}.tf.json`);
+      }
+    });
+  }
+});
