@@ -18,6 +18,9 @@ import { Grafana } from '../constructs/grafana';
 import { Jaeger } from '../constructs/jaeger';
 import { Prometheus } from '../constructs/prometheus';
 import { WorkerPool } from '../constructs/worker-pool';
+import { Alertmanager } from '../constructs/alertmanager';
+import { PostgresBackup } from '../constructs/postgres-backup';
+import { cronProblem, ScheduledJob } from '../constructs/scheduled-job';
 import type { Service } from './service';
 import { ConfigError, pathToString, suggest, type Problem } from './config/errors';
 import { loadEnvironment, type LoadedEnvironment } from './config/load';
@@ -63,7 +66,20 @@ export function buildEnvironment(scope: Construct, loaded: LoadedEnvironment, op
   const hostOf = new Map<string, string>();
   for (const [name, svc] of Object.entries(config.services)) {
     const at = ['services', name];
-    if (svc.kind === 'worker-pool') {
+    if (svc.kind === 'scheduled-job' || svc.kind === 'postgres-backup') {
+      const problem = cronProblem(svc.schedule);
+      if (problem) report([...at, 'schedule'], `invalid cron expression ${JSON.stringify(svc.schedule)}: ${problem}`);
+    }
+    if (svc.kind === 'alertmanager') {
+      const names = Object.keys(svc.receivers);
+      if (!names.includes(svc.defaultReceiver)) report([...at, 'defaultReceiver'], unknown('receiver', svc.defaultReceiver, names));
+      svc.routes.forEach((r, i) => { if (!names.includes(r.receiver)) report([...at, 'routes', i, 'receiver'], unknown('receiver', r.receiver, names)); });
+    }
+    if (svc.kind === 'postgres-backup') {
+      const target = config.services[svc.database];
+      if (!target) report([...at, 'database'], unknown('service', svc.database, serviceNames));
+      else if (target.kind !== 'postgres') report([...at, 'database'], `${svc.database} is a ${target.kind}, not a postgres service`);
+    } else if (svc.kind === 'worker-pool') {
       for (const h of Object.keys(svc.hosts)) if (!config.hosts[h]) report([...at, 'hosts', h], unknown('host', h, hostNames));
       if (svc.registerWith && !config.services[svc.registerWith]) report([...at, 'registerWith'], unknown('service', svc.registerWith, serviceNames));
     } else if (svc.host === undefined) {
@@ -132,8 +148,9 @@ export function buildEnvironment(scope: Construct, loaded: LoadedEnvironment, op
   });
 
   const built = new Map<string, Built>();
-  // the proxy first, so routed services can find it
-  const ordered = Object.entries(config.services).sort(([, a], [, b]) => Number(b.kind === 'traefik') - Number(a.kind === 'traefik'));
+  // the proxy first, so routed services can find it; databases before their backups
+  const rank = (kind: string) => (kind === 'traefik' ? 0 : kind === 'postgres' ? 1 : kind === 'postgres-backup' ? 3 : 2);
+  const ordered = Object.entries(config.services).sort(([, a], [, b]) => rank(a.kind) - rank(b.kind));
   for (const [name, svc] of ordered) {
     built.set(name, instantiate(stack, name, svc, hostOf.get(name)!, origin(['services', name]), config.release));
   }
@@ -223,6 +240,15 @@ function instantiate(stack: EnvironmentStack, name: string, svc: ServiceConfig, 
       return plain(new Prometheus(stack, name, { host, version: svc.version, image: svc.image, retention: svc.retention, scrapeInterval: svc.scrapeInterval, publish: svc.publish, scrape: svc.scrape, cpus: res.cpus, memory: res.memory, origin }));
     case 'grafana':
       return plain(new Grafana(stack, name, { host, adminPasswordSecret: svc.adminPassword, version: svc.version, image: svc.image, publish: svc.publish, cpus: res.cpus, memory: res.memory, origin }));
+    case 'scheduled-job':
+      return one(new ScheduledJob(stack, name, { ...workloadProps(svc, host, origin, release), command: svc.command, schedule: svc.schedule }));
+    case 'postgres-backup': {
+      const db = stack.node.tryFindChild(svc.database);
+      if (!(db instanceof Postgres)) throw new Error(`postgres-backup ${name}: database ${svc.database} must be built first`);
+      return one(new PostgresBackup(stack, name, { database: db, schedule: svc.schedule, retentionDays: svc.retentionDays }));
+    }
+    case 'alertmanager':
+      return plain(new Alertmanager(stack, name, { host, version: svc.version, receivers: svc.receivers, defaultReceiver: svc.defaultReceiver, routes: svc.routes, publish: svc.publish, cpus: res.cpus, memory: res.memory, origin }));
     case 'jaeger': {
       const j = new Jaeger(stack, name, { host, version: svc.version, image: svc.image, uiPort: svc.uiPort, otlpPort: svc.otlpPort, cpus: res.cpus, memory: res.memory, origin });
       return { ...plain(j), construct: j };
@@ -230,8 +256,8 @@ function instantiate(stack: EnvironmentStack, name: string, svc: ServiceConfig, 
   }
 }
 
-function workloadProps(svc: Extract<ServiceConfig, { kind: 'web' | 'singleton' | 'job' | 'service' | 'celery-worker' | 'celery-beat' }>, host: string, origin: Origin, release?: { tag: string; images: readonly string[] }): WorkloadProps {
-  const routed = svc.kind === 'job' || svc.kind === 'celery-worker' || svc.kind === 'celery-beat' ? undefined : svc;
+function workloadProps(svc: Extract<ServiceConfig, { kind: 'web' | 'singleton' | 'job' | 'service' | 'celery-worker' | 'celery-beat' | 'scheduled-job' }>, host: string, origin: Origin, release?: { tag: string; images: readonly string[] }): WorkloadProps {
+  const routed = svc.kind === 'job' || svc.kind === 'celery-worker' || svc.kind === 'celery-beat' || svc.kind === 'scheduled-job' ? undefined : svc;
   const released = svc.tag === undefined && !!release?.images.includes(svc.image);
   return {
     host,

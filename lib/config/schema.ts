@@ -280,11 +280,43 @@ export const JaegerSchema = z.strictObject({
   resources: common.resources,
 });
 
+export const ScheduledJobSchema = z.strictObject({
+  kind: z.literal('scheduled-job'),
+  ...common,
+  ...image,
+  command: z.array(z.string()).min(1),
+  /** Five-field cron, e.g. "0 0,6,12,18 * * *" (every 6 hours). */
+  schedule: z.string().min(1),
+});
+
+export const PostgresBackupSchema = z.strictObject({
+  kind: z.literal('postgres-backup'),
+  /** The postgres service to dump. */
+  database: z.string().min(1),
+  /** @default "0 3 * * *" */
+  schedule: z.string().min(1).default('0 3 * * *'),
+  /** @default 14 */
+  retentionDays: z.number().int().min(1).default(14),
+});
+
+export const AlertmanagerSchema = z.strictObject({
+  kind: z.literal('alertmanager'),
+  host: common.host,
+  version: z.string().default('v0.28.1'),
+  /** Receiver name → webhook URL. */
+  receivers: z.record(z.string().min(1), z.string().url()).refine((r) => Object.keys(r).length > 0, 'declare at least one receiver'),
+  defaultReceiver: z.string().min(1),
+  routes: z.array(z.strictObject({ match: z.record(z.string(), z.string()), receiver: z.string().min(1) })).default([]),
+  publish: port.optional(),
+  resources: common.resources,
+});
+
 export const ServiceSchema = z.discriminatedUnion('kind', [
+  ScheduledJobSchema, PostgresBackupSchema, AlertmanagerSchema,
   TraefikSchema, PostgresSchema, RedisSchema, WebSchema, SingletonSchema, JobSchema, AdminerSchema, GenericSchema,
   CeleryWorkerSchema, CeleryBeatSchema, WorkerPoolSchema, PrometheusSchema, GrafanaSchema, JaegerSchema,
 ]);
-export const SERVICE_KINDS = ['traefik', 'postgres', 'redis', 'web', 'singleton', 'job', 'adminer', 'service', 'celery-worker', 'celery-beat', 'worker-pool', 'prometheus', 'grafana', 'jaeger'] as const;
+export const SERVICE_KINDS = ['traefik', 'postgres', 'redis', 'web', 'singleton', 'job', 'adminer', 'service', 'celery-worker', 'celery-beat', 'worker-pool', 'prometheus', 'grafana', 'jaeger', 'scheduled-job', 'postgres-backup', 'alertmanager'] as const;
 
 const StateSchema = z.discriminatedUnion('backend', [
   z.strictObject({ backend: z.literal('local') }),

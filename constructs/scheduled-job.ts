@@ -1,0 +1,79 @@
+import { Construct } from 'constructs';
+import { EnvironmentStack } from '../lib/environment-stack';
+import { Service } from '../lib/service';
+import { Workload, type WorkloadProps } from '../lib/workload';
+
+export interface ScheduledJobProps extends Omit<WorkloadProps, 'replicas' | 'route' | 'port' | 'health' | 'healthcheck'> {
+  /** The command to run on schedule, e.g. ["bash", "scripts/fetch_contracts.sh"]. */
+  readonly command: readonly string[];
+  /** Five-field cron (minute hour day month weekday), e.g. "0 0,6,12,18 * * *" for every 6 hours (seed 001). */
+  readonly schedule: string;
+  /** Ofelia image for the host's scheduler. @default mcuadros/ofelia:v0.3.13 */
+  readonly schedulerImage?: string;
+}
+
+/** Five-field cron: each field *, a number, a range, a list or a step, within its bounds. */
+export function cronProblem(expr: string): string | undefined {
+  const fields = expr.trim().split(/\s+/);
+  if (fields.length !== 5) return `expected 5 fields (minute hour day month weekday), got ${fields.length}`;
+  const bounds: [string, number, number][] = [['minute', 0, 59], ['hour', 0, 23], ['day of month', 1, 31], ['month', 1, 12], ['day of week', 0, 7]];
+  for (let i = 0; i < 5; i++) {
+    const [name, lo, hi] = bounds[i];
+    for (const part of fields[i].split(',')) {
+      const m = /^(\*|(\d+)(?:-(\d+))?)(?:\/(\d+))?$/.exec(part);
+      if (!m) return `${name} field ${JSON.stringify(fields[i])} is not a number, range, list or step`;
+      for (const n of [m[2], m[3]].filter((x) => x !== undefined).map(Number)) if (n < lo || n > hi) return `${name} ${n} is outside ${lo}-${hi}`;
+      if (m[4] !== undefined && Number(m[4]) === 0) return `${name} step must be at least 1`;
+    }
+  }
+  return undefined;
+}
+
+/**
+ * A command on a cron schedule, run by Ofelia, a scheduler that runs as a container and reads its
+ * jobs from container labels. The job's own container stays idle with the job's image, settings
+ * and secret files; at each tick Ofelia execs the command in it, so a scheduled run sees exactly
+ * what a one-shot job would. One Ofelia per host, limited to this environment's containers.
+ */
+export class ScheduledJob extends Workload {
+  constructor(scope: Construct, id: string, props: ScheduledJobProps) {
+    super(scope, id, 'scheduled-job', {
+      ...props,
+      replicas: 1,
+      entrypoint: ['sleep'],
+      command: ['infinity'],
+      labels: {
+        ...props.labels,
+        'ofelia.enabled': 'true',
+        // Ofelia's cron has a seconds field first
+        [`ofelia.job-exec.${id}.schedule`]: `0 ${props.schedule.trim()}`,
+        [`ofelia.job-exec.${id}.command`]: props.command.map(shellQuote).join(' '),
+        [`ofelia.job-exec.${id}.no-overlap`]: 'true',
+      },
+    });
+    schedulerFor(EnvironmentStack.of(this), props.host, props.schedulerImage ?? 'mcuadros/ofelia:v0.3.13');
+  }
+}
+
+function shellQuote(s: string): string {
+  return /^[A-Za-z0-9_@%+=:,./-]+$/.test(s) ? s : `'${s.replace(/'/g, `'\\''`)}'`;
+}
+
+/** The host's Ofelia container, created once. */
+function schedulerFor(stack: EnvironmentStack, host: string, image: string): Service {
+  const id = `scheduler-${host}`;
+  const existing = stack.node.tryFindChild(id);
+  if (existing) return (existing as Construct & { service: Service }).service;
+  const holder = new Construct(stack, id) as Construct & { service: Service };
+  const slash = image.lastIndexOf(':');
+  holder.service = new Service(holder, 'Default', {
+    name: id,
+    host,
+    kind: 'scheduler',
+    image: { repository: image.slice(0, slash), tag: image.slice(slash + 1) },
+    command: ['daemon', '--docker', `--docker-filter=label=stackyard.environment=${stack.environmentName}`],
+  });
+  const url = stack.hosts.get(host)?.docker ?? '';
+  holder.service.addBindMount(url.startsWith('unix://') ? url.slice('unix://'.length) : '/var/run/docker.sock', '/var/run/docker.sock', true);
+  return holder.service;
+}
