@@ -19,6 +19,7 @@ import { Jaeger } from '../constructs/jaeger';
 import { Prometheus } from '../constructs/prometheus';
 import { WorkerPool } from '../constructs/worker-pool';
 import { Alertmanager } from '../constructs/alertmanager';
+import { NfsServer } from '../constructs/nfs-server';
 import { PostgresBackup } from '../constructs/postgres-backup';
 import { cronProblem, ScheduledJob } from '../constructs/scheduled-job';
 import type { Service } from './service';
@@ -120,6 +121,19 @@ export function buildEnvironment(scope: Construct, loaded: LoadedEnvironment, op
       });
     }
   }
+  for (const [vol, def] of Object.entries(config.nfs)) {
+    const server = config.services[def.server];
+    if (!server || server.kind !== 'nfs-server') {
+      report(['nfs', vol, 'server'], `${JSON.stringify(def.server)} is not an nfs-server service of this environment; name the service of kind: nfs-server that exports this volume`);
+    } else {
+      const h = server.host ?? (hostNames.length === 1 ? hostNames[0] : undefined);
+      if (h && config.hosts[h] && !config.hosts[h].address) report(['nfs', vol, 'server'], `the NFS server runs on host ${h}, which has no \`address:\`; Docker mounts NFS by address, give hosts.${h}.address`);
+    }
+  }
+  for (const [name, svc] of Object.entries(config.services)) {
+    if (!('mounts' in svc)) continue;
+    for (const vol of Object.keys(svc.mounts)) if (!config.nfs[vol]) report(['services', name, 'mounts', vol], unknown('NFS volume', vol, Object.keys(config.nfs)));
+  }
   for (const [i, s] of config.secrets.entries()) if (config.secrets.indexOf(s) !== i) report(['secrets', i], `secret ${s} is declared twice`);
   const undeclared = (name: string) => `secret ${name} is not declared; add it to the top-level \`secrets:\` list`;
   config.registries.forEach((r, i) => {
@@ -154,6 +168,7 @@ export function buildEnvironment(scope: Construct, loaded: LoadedEnvironment, op
   for (const [name, svc] of ordered) {
     built.set(name, instantiate(stack, name, svc, hostOf.get(name)!, origin(['services', name]), config.release));
   }
+  for (const [vol, def] of Object.entries(config.nfs)) (built.get(def.server)!.construct as NfsServer).volume(vol, { path: def.path, mountOptions: def.options });
   const jaeger = [...built.values()].find((b) => b.construct instanceof Jaeger)?.construct as Jaeger | undefined;
   for (const [name, svc] of Object.entries(config.services)) {
     const b = built.get(name)!;
@@ -171,6 +186,7 @@ export function buildEnvironment(scope: Construct, loaded: LoadedEnvironment, op
       }
     }
     if ('tracing' in svc && svc.tracing && jaeger) for (const consumer of b.consumers) jaeger.trace(consumer);
+    if ('mounts' in svc) for (const [vol, mountPath] of Object.entries(svc.mounts)) for (const consumer of b.consumers) consumer.addNfsMount(vol, mountPath);
     if (svc.kind === 'worker-pool' && svc.registerWith) (b.construct as WorkerPool).registerWith(built.get(svc.registerWith)!.connectable, svc.registerEnv);
   }
   validate(stack);
@@ -246,6 +262,10 @@ function instantiate(stack: EnvironmentStack, name: string, svc: ServiceConfig, 
       const db = stack.node.tryFindChild(svc.database);
       if (!(db instanceof Postgres)) throw new Error(`postgres-backup ${name}: database ${svc.database} must be built first`);
       return one(new PostgresBackup(stack, name, { database: db, schedule: svc.schedule, retentionDays: svc.retentionDays }));
+    }
+    case 'nfs-server': {
+      const nfs = new NfsServer(stack, name, { host, exportPath: svc.exportPath, image: svc.image, publish: svc.publish, origin });
+      return { ...plain(nfs), construct: nfs };
     }
     case 'alertmanager':
       return plain(new Alertmanager(stack, name, { host, version: svc.version, receivers: svc.receivers, defaultReceiver: svc.defaultReceiver, routes: svc.routes, publish: svc.publish, cpus: res.cpus, memory: res.memory, origin }));

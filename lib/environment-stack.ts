@@ -73,6 +73,8 @@ export class EnvironmentStack extends TerraformStack {
   readonly wiringProblems: Problem[] = [];
   /** The reverse proxy, once a proxy construct registered itself. */
   proxy?: ProxyInfo;
+  /** NFS volumes services can mount: name → the NFS server's service, exported path, mount options. */
+  readonly nfsVolumes = new Map<string, { readonly server: Service; readonly path: string; readonly options: string }>();
   private readonly secretVars = new Map<string, TerraformVariable>();
   private rendered = false;
 

@@ -119,6 +119,8 @@ export interface ServiceProps {
   readonly memoryMb?: number;
   /** Holds data that must survive a deploy (its volumes are protected). @default false */
   readonly stateful?: boolean;
+  /** Full privileges (an NFS server needs them to export). @default false */
+  readonly privileged?: boolean;
   /** Extra container labels. @default {} */
   readonly labels?: Readonly<Record<string, string>>;
   /**
@@ -144,6 +146,7 @@ export class Service extends Construct {
   readonly cpus?: number;
   readonly memoryMb?: number;
   readonly stateful: boolean;
+  readonly privileged: boolean;
   readonly labels: Readonly<Record<string, string>>;
   readonly origin: Origin;
   readonly perReplica?: ServiceProps['perReplica'];
@@ -156,6 +159,7 @@ export class Service extends Construct {
   private readonly _routes: RouteSpec[] = [];
   private readonly _volumes = new Map<string, VolumeSpec>();
   private readonly _binds: BindMount[] = [];
+  private readonly _nfs = new Map<string, string>();
   private readonly _deps = new Map<string, Dependency>();
 
   constructor(scope: Construct, id: string, props: ServiceProps) {
@@ -173,6 +177,7 @@ export class Service extends Construct {
     this.cpus = props.cpus;
     this.memoryMb = props.memoryMb;
     this.stateful = props.stateful ?? false;
+    this.privileged = props.privileged ?? false;
     this.labels = props.labels ?? {};
     this.origin = props.origin ?? constructOrigin(this);
     this.perReplica = props.perReplica;
@@ -219,6 +224,16 @@ export class Service extends Construct {
   addVolume(name: string, path: string): this {
     this._volumes.set(name, { name, path });
     return this;
+  }
+
+  /** Mounts an environment NFS volume (declared under `nfs:`) at `path`. */
+  addNfsMount(volume: string, path: string): this {
+    this._nfs.set(volume, path);
+    return this;
+  }
+
+  get nfsMounts(): readonly { volume: string; path: string }[] {
+    return [...this._nfs.entries()].sort(([a], [b]) => a.localeCompare(b)).map(([volume, path]) => ({ volume, path }));
   }
 
   addBindMount(hostPath: string, path: string, readOnly = true): this {

@@ -81,6 +81,8 @@ const common = {
   labels: z.record(z.string(), z.string()).default({}),
   /** Send traces to the environment's Jaeger (OTEL_EXPORTER_OTLP_ENDPOINT). @default false */
   tracing: z.boolean().default(false),
+  /** NFS volumes (declared under top-level `nfs:`) → mount path, e.g. { shared: /mnt/shared }. @default {} */
+  mounts: z.record(z.string(), z.string().startsWith('/', 'a mount path is absolute')).default({}),
 };
 
 const image = {
@@ -243,6 +245,16 @@ export const WorkerPoolSchema = z.strictObject({
   uses: common.uses,
   resources: common.resources,
   tracing: common.tracing,
+  mounts: common.mounts,
+});
+
+export const NfsServerSchema = z.strictObject({
+  kind: z.literal('nfs-server'),
+  host: common.host,
+  /** @default /srv/shared */
+  exportPath: z.string().startsWith('/').default('/srv/shared'),
+  image: z.string().optional(),
+  publish: port.default(2049),
 });
 
 export const PrometheusSchema = z.strictObject({
@@ -312,11 +324,11 @@ export const AlertmanagerSchema = z.strictObject({
 });
 
 export const ServiceSchema = z.discriminatedUnion('kind', [
-  ScheduledJobSchema, PostgresBackupSchema, AlertmanagerSchema,
+  NfsServerSchema, ScheduledJobSchema, PostgresBackupSchema, AlertmanagerSchema,
   TraefikSchema, PostgresSchema, RedisSchema, WebSchema, SingletonSchema, JobSchema, AdminerSchema, GenericSchema,
   CeleryWorkerSchema, CeleryBeatSchema, WorkerPoolSchema, PrometheusSchema, GrafanaSchema, JaegerSchema,
 ]);
-export const SERVICE_KINDS = ['traefik', 'postgres', 'redis', 'web', 'singleton', 'job', 'adminer', 'service', 'celery-worker', 'celery-beat', 'worker-pool', 'prometheus', 'grafana', 'jaeger', 'scheduled-job', 'postgres-backup', 'alertmanager'] as const;
+export const SERVICE_KINDS = ['traefik', 'postgres', 'redis', 'web', 'singleton', 'job', 'adminer', 'service', 'celery-worker', 'celery-beat', 'worker-pool', 'prometheus', 'grafana', 'jaeger', 'scheduled-job', 'postgres-backup', 'alertmanager', 'nfs-server'] as const;
 
 const StateSchema = z.discriminatedUnion('backend', [
   z.strictObject({ backend: z.literal('local') }),
@@ -386,6 +398,12 @@ export const EnvironmentSchema = z.strictObject({
   github: GithubSchema.optional(),
   /** Private registries every host logs in to. @default [] */
   registries: z.array(RegistrySchema).default([]),
+  /** NFS volumes: name → the nfs-server service exporting it, the path under the export, mount options. @default {} */
+  nfs: z.record(name('an NFS volume name'), z.strictObject({
+    server: z.string().min(1),
+    path: z.string().startsWith('/').default('/'),
+    options: z.string().default('nfsvers=4,rw,soft'),
+  })).default({}),
   /** Application images released together under one tag, chosen at deploy time. @default - none */
   release: ReleaseSchema.optional(),
   hosts: z.record(name('a host name'), HostSchema).refine((h) => Object.keys(h).length > 0, 'declare at least one host'),

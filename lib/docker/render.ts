@@ -82,6 +82,27 @@ export function renderDocker(stack: EnvironmentStack): void {
     return img;
   };
 
+  // NFS volumes: one docker volume of type nfs per host that mounts it; the data lives on the server
+  const nfsVolumes = new Map<string, Volume>();
+  const nfsVolume = (name: string, host: string): Volume => {
+    const key = `${name}|${host}`;
+    let v = nfsVolumes.get(key);
+    if (!v) {
+      const def = stack.nfsVolumes.get(name)!;
+      const address = stack.hosts.get(def.server.host)?.address ?? def.server.host;
+      v = new Volume(stack, `nfs_${host}_${name}`, {
+        provider: providers.get(host)!,
+        name: `${env}-nfs-${name}`,
+        driver: 'local',
+        driverOpts: { type: 'nfs', o: `addr=${address},${def.options}`, device: `:${def.path}` },
+        labels: [{ label: ENV_LABEL, value: env }, { label: 'stackyard.host', value: host }, { label: 'stackyard.nfs', value: name }],
+      });
+      v.overrideLogicalId(`nfs_${slug(host)}_${slug(name)}`);
+      nfsVolumes.set(key, v);
+    }
+    return v;
+  };
+
   // Services are rendered in dependency order so depends_on can name the containers.
   for (const s of topological(services)) {
     const provider = providers.get(s.host)!;
@@ -97,6 +118,7 @@ export function renderDocker(stack: EnvironmentStack): void {
       return { volumeName: vol.name, containerPath: v.path };
     });
     const binds = s.bindMounts.map((b) => ({ hostPath: b.hostPath, containerPath: b.path, readOnly: b.readOnly }));
+    const nfs = s.nfsMounts.map((m) => ({ volumeName: nfsVolume(m.volume, s.host).name, containerPath: m.path }));
     const dependsOn: TerraformResource[] = s.dependencies.flatMap((d) => containers.get(d.service.serviceName) ?? []);
     const routed = s.routes.length > 0 || s === proxy?.service;
     const networks = [{ name: privateNets.get(s.host)!.name, aliases: [s.serviceName] }];
@@ -137,7 +159,8 @@ export function renderDocker(stack: EnvironmentStack): void {
         labels: Object.entries(labels).sort(([a], [b]) => a.localeCompare(b)).map(([label, value]) => ({ label, value })),
         networksAdvanced: networks,
         ports: nonEmpty(replicaPorts.filter((p) => p.publish !== undefined).map((p) => ({ internal: p.container, external: p.publish!, protocol: 'tcp', ip: '0.0.0.0' }))),
-        volumes: nonEmpty([...volumes, ...binds].sort((a, b) => a.containerPath.localeCompare(b.containerPath))),
+        volumes: nonEmpty([...volumes, ...nfs, ...binds].sort((a, b) => a.containerPath.localeCompare(b.containerPath))),
+        privileged: s.privileged ? true : undefined,
         upload: nonEmpty(uploads),
         healthcheck: hc
           ? {
