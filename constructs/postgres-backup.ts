@@ -9,8 +9,15 @@ export interface PostgresBackupProps {
   readonly schedule?: string;
   /** Days a dump is kept. @default 14 */
   readonly retentionDays?: number;
-  /** Volume holding the dumps, mounted at /backups. @default "backups" (a protected named volume) */
+  /** Named volume holding the dumps, mounted at /backups. @default "backups" (protected) */
   readonly volume?: string;
+  /**
+   * Write into this environment NFS volume instead (shared storage, seed 003's db-backups), in
+   * `directory` under its mount. @default - the named volume
+   */
+  readonly nfsVolume?: string;
+  /** Folder under the NFS mount. @default "db-backups" */
+  readonly directory?: string;
 }
 
 /**
@@ -23,6 +30,8 @@ export class PostgresBackup extends ScheduledJob {
     const db = props.database;
     const name = db.database;
     const days = props.retentionDays ?? 14;
+    const dir = props.nfsVolume ? `/mnt/${props.nfsVolume}/${props.directory ?? 'db-backups'}` : '/backups';
+    const file = `${dir}/${name}_$(date +%Y%m%d).sql.gz`;
     super(scope, id, {
       host: db.service.host,
       image: db.service.image.repository,
@@ -31,11 +40,12 @@ export class PostgresBackup extends ScheduledJob {
       command: [
         'sh',
         '-c',
-        `PGPASSWORD="$(cat /run/secrets/${db.passwordSecret})" pg_dump -h ${db.service.serviceName} -U ${db.user} ${name} | gzip > /backups/${name}_$(date +%Y%m%d).sql.gz.tmp && mv /backups/${name}_$(date +%Y%m%d).sql.gz.tmp /backups/${name}_$(date +%Y%m%d).sql.gz && find /backups -name "${name}_*.sql.gz" -mtime +${days} -delete`,
+        `mkdir -p ${dir} && PGPASSWORD="$(cat /run/secrets/${db.passwordSecret})" pg_dump -h ${db.service.serviceName} -U ${db.user} ${name} | gzip > ${file}.tmp && mv ${file}.tmp ${file} && find ${dir} -name "${name}_*.sql.gz" -mtime +${days} -delete`,
       ],
       secrets: [db.passwordSecret],
-      volumes: { [props.volume ?? 'backups']: '/backups' },
+      volumes: props.nfsVolume ? {} : { [props.volume ?? 'backups']: '/backups' },
     });
+    if (props.nfsVolume) this.service.addNfsMount(props.nfsVolume, `/mnt/${props.nfsVolume}`);
     this.service.dependOn(db.service, 'healthy');
   }
 }

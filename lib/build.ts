@@ -131,6 +131,7 @@ export function buildEnvironment(scope: Construct, loaded: LoadedEnvironment, op
     }
   }
   for (const [name, svc] of Object.entries(config.services)) {
+    if (svc.kind === 'postgres-backup' && svc.nfsVolume && !config.nfs[svc.nfsVolume]) report(['services', name, 'nfsVolume'], unknown('NFS volume', svc.nfsVolume, Object.keys(config.nfs)));
     if (!('mounts' in svc)) continue;
     for (const vol of Object.keys(svc.mounts)) if (!config.nfs[vol]) report(['services', name, 'mounts', vol], unknown('NFS volume', vol, Object.keys(config.nfs)));
   }
@@ -261,7 +262,7 @@ function instantiate(stack: EnvironmentStack, name: string, svc: ServiceConfig, 
     case 'postgres-backup': {
       const db = stack.node.tryFindChild(svc.database);
       if (!(db instanceof Postgres)) throw new Error(`postgres-backup ${name}: database ${svc.database} must be built first`);
-      return one(new PostgresBackup(stack, name, { database: db, schedule: svc.schedule, retentionDays: svc.retentionDays }));
+      return one(new PostgresBackup(stack, name, { database: db, schedule: svc.schedule, retentionDays: svc.retentionDays, nfsVolume: svc.nfsVolume, directory: svc.directory }));
     }
     case 'nfs-server': {
       const nfs = new NfsServer(stack, name, { host, exportPath: svc.exportPath, image: svc.image, publish: svc.publish, origin });

@@ -154,7 +154,7 @@ describe('schedules', () => {
   it('a Postgres backup dumps <db>_YYYYMMDD.sql.gz nightly into a protected volume and prunes by age', () => {
     const cmd = labels('svc_backup_1')['ofelia.job-exec.backup.command'];
     expect(labels('svc_backup_1')['ofelia.job-exec.backup.schedule']).toBe('0 0 3 * * *');
-    expect(cmd).toContain('pg_dump -h db -U app app | gzip > /backups/app_$(date +%Y%m%d).sql.gz.tmp');
+    expect(cmd).toContain("pg_dump -h db -U app app | gzip > /backups/app_$(date +%Y%m%d).sql.gz.tmp");
     expect(cmd).toContain('find /backups -name "app_*.sql.gz" -mtime +7 -delete');
     expect(c.svc_backup_1.volumes).toEqual([{ container_path: '/backups', volume_name: '${docker_volume.volume_backup_backups.name}' }]);
     expect(s.resource.docker_volume.volume_backup_backups.lifecycle).toEqual({ prevent_destroy: true });
@@ -201,6 +201,16 @@ describe('NFS', () => {
     expect(s.resource.docker_volume.nfs_b_shared).toMatchObject({ provider: 'docker.b', driver: 'local', driver_opts: { type: 'nfs', o: 'addr=core.example.com,nfsvers=4,rw,soft', device: ':/' } });
     expect(s.resource.docker_volume.nfs_core_shared.provider).toBe('docker.core');
     expect(s.resource.docker_container.svc_worker_1.volumes).toEqual([{ container_path: '/mnt/shared', volume_name: '${docker_volume.nfs_b_shared.name}' }]);
+  });
+
+  it('a Postgres backup can write into the shared storage', () => {
+    const b = synth({ 'e.yaml': base(nfs + '  backup: { kind: postgres-backup, database: db, nfsVolume: shared }\n', 'nfs: { shared: { server: nfs } }\n') }).obs;
+    const c = b.resource.docker_container.svc_backup_1;
+    expect(c.volumes).toEqual([{ container_path: '/mnt/shared', volume_name: '${docker_volume.nfs_core_shared.name}' }]);
+    const cmd = c.labels.find((l: any) => l.label === 'ofelia.job-exec.backup.command').value;
+    expect(cmd).toContain('mkdir -p /mnt/shared/db-backups && ');
+    expect(cmd).toContain('gzip > /mnt/shared/db-backups/app_$(date +%Y%m%d).sql.gz.tmp');
+    expect(b.resource.docker_volume.volume_backup_backups).toBeUndefined();
   });
 
   it('an NFS volume whose server is not in the environment, and a mount of an undeclared volume', () => {

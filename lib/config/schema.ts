@@ -309,6 +309,10 @@ export const PostgresBackupSchema = z.strictObject({
   schedule: z.string().min(1).default('0 3 * * *'),
   /** @default 14 */
   retentionDays: z.number().int().min(1).default(14),
+  /** Write into this NFS volume (shared storage), under `directory`. @default - a protected named volume */
+  nfsVolume: z.string().optional(),
+  /** @default db-backups */
+  directory: z.string().regex(/^[A-Za-z0-9._-]+$/, 'a folder name').default('db-backups'),
 });
 
 export const AlertmanagerSchema = z.strictObject({
