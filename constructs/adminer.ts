@@ -1,7 +1,7 @@
 import { Construct } from 'constructs';
 import { Service } from '../lib/service';
 import { healthcheck } from '../lib/workload';
-import { memoryToMb, type Origin } from '../lib/values';
+import { limits, type Origin } from '../lib/values';
 
 export interface AdminerProps {
   readonly host: string;
@@ -31,8 +31,7 @@ export class Adminer extends Construct {
       kind: 'adminer',
       image: { repository: 'adminer', tag: props.version ?? '5' },
       healthcheck: healthcheck({ test: 'php -r "exit(@file_get_contents(\'http://localhost:8080/\') === false ? 1 : 0);"' }),
-      cpus: props.cpus,
-      memoryMb: props.memory ? memoryToMb(props.memory) : undefined,
+      ...limits(props),
       origin: props.origin,
     });
     this.service.addPort('http', 8080).addRoute({ rule: props.route, port: 8080, entrypoints: props.entrypoints });

@@ -1,6 +1,6 @@
 import { Construct } from 'constructs';
 import { Service } from '../lib/service';
-import { memoryToMb, type Origin } from '../lib/values';
+import { limits, type Origin } from '../lib/values';
 import { healthcheck } from '../lib/workload';
 
 export interface AlertmanagerRoute {
@@ -42,8 +42,7 @@ export class Alertmanager extends Construct {
       image: { repository: 'prom/alertmanager', tag: props.version ?? 'v0.28.1' },
       command: ['--config.file=/etc/alertmanager/alertmanager.yml', '--storage.path=/alertmanager'],
       healthcheck: healthcheck({ test: ['CMD', 'wget', '-qO-', 'http://localhost:9093/-/healthy'] }),
-      cpus: props.cpus,
-      memoryMb: props.memory ? memoryToMb(props.memory) : undefined,
+      ...limits(props),
       origin: props.origin,
     });
     const lines = ['route:', `  receiver: ${JSON.stringify(props.defaultReceiver)}`];

@@ -1,7 +1,7 @@
 import { Construct } from 'constructs';
 import { EnvironmentStack } from '../lib/environment-stack';
 import { Service } from '../lib/service';
-import { memoryToMb, type Origin } from '../lib/values';
+import { limits, type Origin } from '../lib/values';
 import { healthcheck } from '../lib/workload';
 
 export interface GrafanaProps {
@@ -41,8 +41,7 @@ export class Grafana extends Construct {
       image: { repository: props.image ?? 'grafana/grafana', tag: props.version ?? '12.1.0' },
       healthcheck: healthcheck({ test: ['CMD', 'wget', '-qO-', 'http://localhost:3000/api/health'], interval: '10s', timeout: '5s', retries: 5, startPeriod: '20s' }),
       stateful: true,
-      cpus: props.cpus,
-      memoryMb: props.memory ? memoryToMb(props.memory) : undefined,
+      ...limits(props),
       origin: props.origin,
     });
     this.service

@@ -1,6 +1,6 @@
 import { Construct } from 'constructs';
 import { Service } from '../lib/service';
-import { memoryToMb, type Origin } from '../lib/values';
+import { limits, type Origin } from '../lib/values';
 import { endpoint, healthcheck } from '../lib/workload';
 
 export interface JaegerProps {
@@ -33,8 +33,7 @@ export class Jaeger extends Construct {
       kind: 'jaeger',
       image: { repository: props.image ?? 'jaegertracing/all-in-one', tag: props.version ?? '1.76.0' },
       healthcheck: healthcheck({ test: ['CMD', 'wget', '-qO-', 'http://localhost:14269/'], interval: '10s', timeout: '5s', retries: 5, startPeriod: '5s' }),
-      cpus: props.cpus,
-      memoryMb: props.memory ? memoryToMb(props.memory) : undefined,
+      ...limits(props),
       origin: props.origin,
     });
     this.service

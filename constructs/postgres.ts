@@ -2,7 +2,7 @@ import { Construct } from 'constructs';
 import { Service } from '../lib/service';
 import { healthcheck, type Connectable } from '../lib/workload';
 import { endpoint } from '../lib/workload';
-import { memoryToMb, type Origin } from '../lib/values';
+import { limits, type Origin } from '../lib/values';
 
 export interface PostgresProps {
   readonly host: string;
@@ -62,8 +62,7 @@ export class Postgres extends Construct implements Connectable {
       },
       healthcheck: healthcheck({ test: ['CMD', 'pg_isready', '-U', this.user, '-d', this.database], interval: '5s', timeout: '5s', retries: 10, startPeriod: '30s' }),
       stateful: true,
-      cpus: props.cpus,
-      memoryMb: props.memory ? memoryToMb(props.memory) : undefined,
+      ...limits(props),
       labels: props.labels,
       origin: props.origin,
     });

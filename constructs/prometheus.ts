@@ -1,7 +1,7 @@
 import { Construct } from 'constructs';
 import { EnvironmentStack } from '../lib/environment-stack';
 import { Service } from '../lib/service';
-import { memoryToMb, type Origin } from '../lib/values';
+import { limits, type Origin } from '../lib/values';
 import { healthcheck } from '../lib/workload';
 
 export interface PrometheusProps {
@@ -55,8 +55,7 @@ export class Prometheus extends Construct {
       ],
       healthcheck: healthcheck({ test: ['CMD', 'wget', '-qO-', 'http://localhost:9090/-/healthy'], interval: '10s', timeout: '5s', retries: 5, startPeriod: '10s' }),
       stateful: true,
-      cpus: props.cpus,
-      memoryMb: props.memory ? memoryToMb(props.memory) : undefined,
+      ...limits(props),
       origin: props.origin,
     });
     this.service

@@ -1,7 +1,7 @@
 import { Construct } from 'constructs';
 import { Service } from '../lib/service';
 import { endpoint, healthcheck, type Connectable } from '../lib/workload';
-import { memoryToMb, type Origin } from '../lib/values';
+import { limits, type Origin } from '../lib/values';
 
 export interface RedisProps {
   readonly host: string;
@@ -59,8 +59,7 @@ export class Redis extends Construct implements Connectable {
         startPeriod: '5s',
       }),
       stateful: true,
-      cpus: props.cpus,
-      memoryMb: props.memory ? memoryToMb(props.memory) : undefined,
+      ...limits(props),
       labels: props.labels,
       origin: props.origin,
     });

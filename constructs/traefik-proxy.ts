@@ -2,7 +2,7 @@ import { Construct } from 'constructs';
 import { EnvironmentStack } from '../lib/environment-stack';
 import { Service } from '../lib/service';
 import { healthcheck } from '../lib/workload';
-import { memoryToMb, type Origin } from '../lib/values';
+import { limits, type Origin } from '../lib/values';
 
 export interface TraefikProxyProps {
   readonly host: string;
@@ -70,8 +70,7 @@ export class TraefikProxy extends Construct {
       image: { repository: props.image ?? 'traefik', tag: props.version ?? 'v3.6' },
       command: args,
       healthcheck: healthcheck({ test: ['CMD', 'traefik', 'healthcheck', '--ping'], interval: '5s', timeout: '3s', retries: 10, startPeriod: '5s' }),
-      cpus: props.cpus,
-      memoryMb: props.memory ? memoryToMb(props.memory) : undefined,
+      ...limits(props),
       labels: props.labels,
       origin: props.origin,
     });

@@ -1,7 +1,7 @@
 import { Construct } from 'constructs';
 import { EnvironmentStack } from '../lib/environment-stack';
 import { parseImage, Service } from '../lib/service';
-import { memoryToMb, type Origin } from '../lib/values';
+import { limits, type Origin } from '../lib/values';
 import { endpoint, type Connectable } from '../lib/workload';
 
 export interface WorkerPoolProps {
@@ -52,8 +52,7 @@ export class WorkerPool extends Construct {
         image: parseImage(props.image, props.tag),
         command: props.command,
         replicas,
-        cpus: props.cpus,
-        memoryMb: props.memory ? memoryToMb(props.memory) : undefined,
+        ...limits(props),
         origin: props.origin,
         perReplica: (i) => {
           const port = first + i - 1;

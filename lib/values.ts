@@ -28,3 +28,8 @@ export function durationToSeconds(d: string): number {
   }
   return total;
 }
+
+/** CPU and memory limits as the Service model takes them, from props that give `memory` as text. */
+export function limits(p: { readonly cpus?: number; readonly memory?: string }): { cpus?: number; memoryMb?: number } {
+  return { cpus: p.cpus, memoryMb: p.memory ? memoryToMb(p.memory) : undefined };
+}

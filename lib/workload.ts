@@ -6,7 +6,7 @@
 import { Construct } from 'constructs';
 import { EnvironmentStack } from './environment-stack';
 import { parseImage, Service, type DependencyCondition, type HealthcheckSpec } from './service';
-import { durationToSeconds, memoryToMb, type Origin } from './values';
+import { durationToSeconds, limits, type Origin } from './values';
 
 /** Something a workload can use: it wires connection settings and secrets into the consumer. */
 export interface Connectable {
@@ -102,8 +102,7 @@ export abstract class Workload extends Construct implements Connectable {
       singleton: extra.singleton,
       oneShot: extra.oneShot,
       healthcheck: hc,
-      cpus: props.cpus,
-      memoryMb: props.memory ? memoryToMb(props.memory) : undefined,
+      ...limits(props),
       labels: props.labels,
       origin: props.origin,
     });
