@@ -8,7 +8,7 @@ use_engine
 synth_one "$env"
 load_secrets "$env" "$([ "${2:-}" = --generate-secrets ] && echo generate)"
 reap() {
-  (cd "$stack_dir" && tofu init -input=false -no-color >/dev/null && tofu state pull 2>/dev/null | node "$root/scripts/reap-orphans.js" cdk.tf.json) \
+  (cd "$stack_dir" && tf init -input=false -no-color >/dev/null && tf state pull 2>/dev/null | node "$root/scripts/reap-orphans.js" cdk.tf.json) \
     || fail "could not read the state of $env"
 }
 apply() {
@@ -32,15 +32,15 @@ first=$(node -e '
   if (jobs.length) console.log(Object.keys(c).filter((k) => isJob(k) || !afterJob(k)).map((k) => "-target=docker_container." + k).join(" "));
 ' "$stack_dir/cdk.tf.json")
 # From empty nothing runs yet that a failing job could leave half-replaced: one apply is enough.
-if [ -n "$first" ] && ! (cd "$stack_dir" && tofu state list 2>/dev/null | grep -q '^docker_container\.'); then
+if [ -n "$first" ] && ! (cd "$stack_dir" && tf state list 2>/dev/null | grep -q '^docker_container\.'); then
   echo "stackyard: nothing deployed yet; jobs run in the single apply (dependents still wait for them)"
   first=""
 fi
 if [ -n "$first" ]; then
   echo "stackyard: phase 1, one-shot jobs and what does not wait for them: ${first//-target=docker_container./}"
   # shellcheck disable=SC2086
-  (cd "$stack_dir" && tofu apply -auto-approve -input=false -no-color $first 2>&1 | grep -v -e 'Resource targeting is in effect' -e '^ *$' | tee "$log") || {
-    grep -q 'is already in use by container' "$log" && { reap; (cd "$stack_dir" && tofu apply -auto-approve -input=false -no-color $first); } || fail "phase 1 failed (a one-shot job, or what it needs); nothing that runs after a job was changed"
+  (cd "$stack_dir" && tf apply -auto-approve -input=false -no-color $first 2>&1 | grep -v -e 'Resource targeting is in effect' -e '^ *$' | tee "$log") || {
+    grep -q 'is already in use by container' "$log" && { reap; (cd "$stack_dir" && tf apply -auto-approve -input=false -no-color $first); } || fail "phase 1 failed (a one-shot job, or what it needs); nothing that runs after a job was changed"
   }
 fi
 if ! apply; then

@@ -13,15 +13,15 @@ if [ "${2:-}" = --volumes ]; then export STACKYARD_DESTROY_DATA=$env; fi
 synth_one "$env"
 load_secrets "$env" placeholder
 cd "$stack_dir"
-tofu init -input=false -no-color >/dev/null || fail "tofu init failed in $stack_dir"
+tf init -input=false -no-color >/dev/null || fail "tf init failed in $stack_dir"
 if [ "${2:-}" != --volumes ]; then
-  for v in $(tofu state list 2>/dev/null | grep '^docker_volume\.' || true); do
-    tofu state rm -no-color "$v" >/dev/null && echo "keeping volume ${v#docker_volume.} (left on the host, out of state)"
+  for v in $(tf state list 2>/dev/null | grep '^docker_volume\.' || true); do
+    tf state rm -no-color "$v" >/dev/null && echo "keeping volume ${v#docker_volume.} (left on the host, out of state)"
   done
 fi
 log=$(mktemp)
 trap 'rm -f "$log"' EXIT
-destroy() { tofu destroy -auto-approve -input=false -no-color >"$log" 2>&1; }
+destroy() { tf destroy -auto-approve -input=false -no-color >"$log" 2>&1; }
 if ! destroy; then
   # Docker can be slow to release a network's last endpoint after its containers went away;
   # the provider gives up after 30 s. What is left is only that network: try once more.

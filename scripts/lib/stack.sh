@@ -4,6 +4,8 @@ root=${root:-$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)}
 tools=${STACKYARD_TOOLS:-$root/.tools}
 export CHECKPOINT_DISABLE=1 TF_IN_AUTOMATION=1
 fail() { printf 'stackyard: %s\n' "$*" >&2; exit 1; }
+# the Terraform engine: OpenTofu from scripts/engine.sh, or the user's own (TERRAFORM_BINARY_NAME)
+tf() { "${TERRAFORM_BINARY_NAME:-tofu}" "$@"; }
 
 use_engine() {
   if [ -n "${STACKYARD_USE_OWN_ENGINE:-}" ] && command -v "${TERRAFORM_BINARY_NAME:-terraform}" >/dev/null; then return; fi
