@@ -51,6 +51,14 @@ describe('Grafana and Jaeger', () => {
     expect(s.resource.docker_volume.volume_grafana_data.lifecycle).toEqual({ prevent_destroy: true });
   });
 
+  it('Grafana datasources follow the model: a Jaeger added appears, removed goes', () => {
+    const ds = (services: string) => synth({ 'e.yaml': base(services) }).obs.resource.docker_container.svc_grafana_1.upload.find((u: any) => u.file.endsWith('datasources/stackyard.yaml')).content as string;
+    const without = ds('  prometheus: { kind: prometheus, host: core }\n  grafana: { kind: grafana, host: core, adminPassword: GF_PASSWORD }\n');
+    const withJaeger = ds('  prometheus: { kind: prometheus, host: core }\n  jaeger: { kind: jaeger, host: b }\n  grafana: { kind: grafana, host: core, adminPassword: GF_PASSWORD }\n');
+    expect(without).not.toContain('type: jaeger');
+    expect(withJaeger).toContain('  - name: "jaeger"\n    type: jaeger\n    access: proxy\n    url: "http://b.example.com:16686"');
+  });
+
   it('services that opt into tracing get the OTLP endpoint, across hosts by address', () => {
     expect(c.svc_api_1.env).toContain('OTEL_EXPORTER_OTLP_ENDPOINT=http://jaeger:4317');
     expect(c.svc_worker_1.env).toContain('OTEL_EXPORTER_OTLP_ENDPOINT=http://core.example.com:4317');
