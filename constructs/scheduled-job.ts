@@ -50,8 +50,9 @@ export class ScheduledJob extends Workload {
         [`ofelia.job-exec.${id}.command`]: props.command.map(shellQuote).join(' '),
         [`ofelia.job-exec.${id}.no-overlap`]: 'true',
       },
-    });
-    schedulerFor(EnvironmentStack.of(this), props.host, props.schedulerImage ?? 'mcuadros/ofelia:v0.3.13');
+    }, { schedule: { cron: props.schedule.trim(), command: props.command } });
+    // Kubernetes runs schedules as CronJobs; Docker hosts need the scheduler container
+    if (EnvironmentStack.of(this).platform === 'docker') schedulerFor(EnvironmentStack.of(this), props.host, props.schedulerImage ?? 'mcuadros/ofelia:v0.3.13');
   }
 }
 

@@ -42,7 +42,7 @@ export class WorkerPool extends Construct {
     for (const [host, replicas] of Object.entries(props.hosts)) {
       const first = stack.allocatePorts(host, props.basePort ?? 5003, replicas);
       const address = stack.hosts.get(host)?.address;
-      if (!address && stack.hosts.has(host)) {
+      if (!address && stack.hosts.has(host) && stack.platform === 'docker') {
         stack.wiringProblems.push({ ...(props.origin?.locate(`hosts.${host}`) ?? { file: `construct ${this.node.path}`, line: 0, col: 0, path: '' }), message: `worker host ${host} has no \`address:\`, but workers register with a public URL built from it; give hosts.${host}.address` });
       }
       const service = new Service(this, host, {

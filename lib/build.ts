@@ -29,6 +29,7 @@ import type { ServiceConfig } from './config/schema';
 import { positionOf } from './config/yaml-source';
 import { renderDocker } from './docker/render';
 import { renderGithub } from './github/render';
+import { parseRouteRule } from './kubernetes/routes';
 import { EnvironmentStack } from './environment-stack';
 import { checkEnvironment } from './invariants';
 import type { Origin } from './values';
@@ -56,7 +57,17 @@ export function buildEnvironment(scope: Construct, loaded: LoadedEnvironment, op
     },
   });
   const report = (at: (string | number)[], message: string) => problems.push({ ...positionOf(source, at), path: pathToString(at), message });
-  const hostNames = Object.keys(config.hosts);
+  const k8s = config.platform === 'kubernetes';
+  // where services can be placed: Docker hosts, or a cluster's node pools
+  const placements: Record<string, unknown> = k8s ? { ...(config.kubernetes?.nodePools ?? {}) } : config.hosts;
+  if (k8s) {
+    if (Object.keys(config.hosts).length) report(['hosts'], 'a Kubernetes environment has no Docker hosts; remove `hosts:` and place services on `kubernetes.nodePools` with `host:`');
+    if (!config.kubernetes) report([], 'platform: kubernetes needs a `kubernetes:` section (namespace, nodePools, storageClass)');
+  } else {
+    if (config.kubernetes) report(['kubernetes'], 'only a `platform: kubernetes` environment takes a `kubernetes:` section; remove it or set the platform');
+    if (!Object.keys(config.hosts).length) report(['hosts'], 'declare at least one Docker host, e.g. local: { docker: "unix:///var/run/docker.sock" }');
+  }
+  const hostNames = Object.keys(placements);
   const serviceNames = Object.keys(config.services);
   const unknown = (what: string, name: string, known: string[]) => {
     const hint = suggest(name, known);
@@ -81,12 +92,12 @@ export function buildEnvironment(scope: Construct, loaded: LoadedEnvironment, op
       if (!target) report([...at, 'database'], unknown('service', svc.database, serviceNames));
       else if (target.kind !== 'postgres') report([...at, 'database'], `${svc.database} is a ${target.kind}, not a postgres service`);
     } else if (svc.kind === 'worker-pool') {
-      for (const h of Object.keys(svc.hosts)) if (!config.hosts[h]) report([...at, 'hosts', h], unknown('host', h, hostNames));
+      for (const h of Object.keys(svc.hosts)) if (!placements[h]) report([...at, 'hosts', h], unknown(k8s ? 'node pool' : 'host', h, hostNames));
       if (svc.registerWith && !config.services[svc.registerWith]) report([...at, 'registerWith'], unknown('service', svc.registerWith, serviceNames));
     } else if (svc.host === undefined) {
       if (hostNames.length === 1) hostOf.set(name, hostNames[0]);
       else report([...at], `needs \`host:\`; this environment has several hosts (${hostNames.join(', ')})`);
-    } else if (!config.hosts[svc.host]) report([...at, 'host'], unknown('host', svc.host, hostNames));
+    } else if (!placements[svc.host]) report([...at, 'host'], unknown(k8s ? 'node pool' : 'host', svc.host, hostNames));
     else hostOf.set(name, svc.host);
     if ((svc.kind === 'web' || svc.kind === 'singleton' || svc.kind === 'service') && svc.route && svc.port === undefined) {
       report([...at, 'route'], 'a routed service needs `port:`, the container port the proxy sends traffic to');
@@ -113,6 +124,16 @@ export function buildEnvironment(scope: Construct, loaded: LoadedEnvironment, op
         }
       }
     }
+    if (k8s && 'route' in svc && typeof svc.route === 'string') {
+      try {
+        parseRouteRule(svc.route);
+      } catch (e) {
+        report([...at, 'route'], `${(e as Error).message.replace(/^route rule "[^"]*": /, '')}; Kubernetes Ingress rules take hosts and path prefixes only`);
+      }
+    }
+    if (k8s && !config.kubernetes?.storageClass && ['postgres', 'redis', 'prometheus', 'grafana', 'nfs-server', 'postgres-backup'].concat('volumes' in svc && Object.keys(svc.volumes).length ? [svc.kind] : []).includes(svc.kind)) {
+      report([...at], 'keeps data in a volume, and a Kubernetes environment needs `kubernetes.storageClass` for its claims');
+    }
     if (svc.kind === 'prometheus') {
       (svc.scrape ?? []).forEach((t, i) => {
         const target = config.services[t];
@@ -127,7 +148,7 @@ export function buildEnvironment(scope: Construct, loaded: LoadedEnvironment, op
       report(['nfs', vol, 'server'], `${JSON.stringify(def.server)} is not an nfs-server service of this environment; name the service of kind: nfs-server that exports this volume`);
     } else {
       const h = server.host ?? (hostNames.length === 1 ? hostNames[0] : undefined);
-      if (h && config.hosts[h] && !config.hosts[h].address) report(['nfs', vol, 'server'], `the NFS server runs on host ${h}, which has no \`address:\`; Docker mounts NFS by address, give hosts.${h}.address`);
+      if (!k8s && h && config.hosts[h] && !config.hosts[h].address) report(['nfs', vol, 'server'], `the NFS server runs on host ${h}, which has no \`address:\`; Docker mounts NFS by address, give hosts.${h}.address`);
     }
   }
   for (const [name, svc] of Object.entries(config.services)) {
@@ -150,7 +171,11 @@ export function buildEnvironment(scope: Construct, loaded: LoadedEnvironment, op
 
   const stack = new EnvironmentStack(scope, {
     name: config.name,
-    hosts: Object.entries(config.hosts).map(([name, h]) => ({ ...h, name, origin: origin(['hosts', name]) })),
+    hosts: k8s
+      ? Object.keys(placements).map((name) => ({ name, docker: 'kubernetes', sshOptions: [], origin: origin(['kubernetes', 'nodePools', name]) }))
+      : Object.entries(config.hosts).map(([name, h]) => ({ ...h, name, origin: origin(['hosts', name]) })),
+    platform: config.platform,
+    kubernetes: config.kubernetes,
     secrets: [...new Set(config.secrets)],
     production: config.production,
     protectVolumes: config.protectVolumes,
@@ -192,7 +217,7 @@ export function buildEnvironment(scope: Construct, loaded: LoadedEnvironment, op
   }
   validate(stack);
   stack.render((st) => {
-    renderDocker(st);
+    if (!k8s) renderDocker(st); // Kubernetes manifests come from lib/kubernetes (npm run synth:k8s)
     renderGithub(st);
   });
   return stack;

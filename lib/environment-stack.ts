@@ -43,6 +43,10 @@ export interface EnvironmentStackProps {
   readonly releaseTag?: string;
   /** Declared secrets another stack keeps at GitHub repository level. @default [] */
   readonly repositorySecretsElsewhere?: readonly string[];
+  /** @default docker */
+  readonly platform?: 'docker' | 'kubernetes';
+  /** The cluster, when the platform is kubernetes. @default - none */
+  readonly kubernetes?: EnvironmentConfig['kubernetes'];
   /** Where the environment came from. @default - construct path */
   readonly origin?: Origin;
 }
@@ -64,6 +68,8 @@ export class EnvironmentStack extends TerraformStack {
   readonly environmentName: string;
   readonly production: boolean;
   readonly protectVolumes: boolean;
+  readonly platform: 'docker' | 'kubernetes';
+  readonly kubernetes?: EnvironmentConfig['kubernetes'];
   readonly hosts: ReadonlyMap<string, HostProps>;
   readonly github?: EnvironmentConfig['github'];
   readonly registries: NonNullable<EnvironmentConfig['registries']>;
@@ -82,6 +88,8 @@ export class EnvironmentStack extends TerraformStack {
     super(scope, props.name);
     this.environmentName = props.name;
     this.production = props.production ?? false;
+    this.platform = props.platform ?? 'docker';
+    this.kubernetes = props.kubernetes;
     this.protectVolumes = props.protectVolumes ?? true;
     this.hosts = new Map(props.hosts.map((h) => [h.name, h]));
     this.github = props.github;

@@ -51,7 +51,7 @@ export function checkEnvironment(stack: EnvironmentStack): Problem[] {
         at(s, 'after', `runs after ${d.service.serviceName}, which is not a one-shot job (kind: job) and never completes`);
       }
     }
-    if (s.routes.length > 0) {
+    if (s.routes.length > 0 && stack.platform === 'docker') {
       if (!stack.proxy) at(s, 'route', 'has a route but the environment has no proxy; add a service of kind: traefik');
       else if (stack.proxy.service.host !== s.host) {
         at(s, 'route', `is routed by the proxy on host ${stack.proxy.service.host} but runs on ${s.host}; run routed services on the proxy's host`);
@@ -63,14 +63,14 @@ export function checkEnvironment(stack: EnvironmentStack): Problem[] {
         }
       }
     }
-    if (s.replicas > 1 && s.ports.some((p) => p.publish !== undefined)) {
+    if (stack.platform === 'docker' && s.replicas > 1 && s.ports.some((p) => p.publish !== undefined)) {
       at(s, 'ports', `publishes a host port but runs ${s.replicas} replicas, which would collide on the host; route it through the proxy or use one replica`);
     }
   }
 
   // host port collisions, replica by replica
   const byHostPort = new Map<string, string>();
-  for (const s of services) {
+  for (const s of stack.platform === 'docker' ? services : []) {
     for (const { replica, port } of s.publishedPorts()) {
       const key = `${s.host}:${port.publish}`;
       const who = s.perReplica ? `${s.serviceName} (replica ${replica})` : s.serviceName;

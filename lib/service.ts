@@ -119,6 +119,8 @@ export interface ServiceProps {
   readonly memoryMb?: number;
   /** Holds data that must survive a deploy (its volumes are protected). @default false */
   readonly stateful?: boolean;
+  /** Runs a command on a five-field cron instead of staying up. @default - not scheduled */
+  readonly schedule?: { readonly cron: string; readonly command: readonly string[] };
   /** Full privileges (an NFS server needs them to export). @default false */
   readonly privileged?: boolean;
   /** Extra container labels. @default {} */
@@ -147,6 +149,7 @@ export class Service extends Construct {
   readonly memoryMb?: number;
   readonly stateful: boolean;
   readonly privileged: boolean;
+  readonly schedule?: ServiceProps['schedule'];
   readonly labels: Readonly<Record<string, string>>;
   readonly origin: Origin;
   readonly perReplica?: ServiceProps['perReplica'];
@@ -178,6 +181,7 @@ export class Service extends Construct {
     this.memoryMb = props.memoryMb;
     this.stateful = props.stateful ?? false;
     this.privileged = props.privileged ?? false;
+    this.schedule = props.schedule;
     this.labels = props.labels ?? {};
     this.origin = props.origin ?? constructOrigin(this);
     this.perReplica = props.perReplica;

@@ -83,7 +83,7 @@ export interface WorkloadProps {
 export abstract class Workload extends Construct implements Connectable {
   readonly service: Service;
 
-  protected constructor(scope: Construct, id: string, kind: string, props: WorkloadProps, extra: { singleton?: boolean; oneShot?: { timeoutSeconds: number } } = {}) {
+  protected constructor(scope: Construct, id: string, kind: string, props: WorkloadProps, extra: { singleton?: boolean; oneShot?: { timeoutSeconds: number }; schedule?: { cron: string; command: readonly string[] } } = {}) {
     super(scope, id);
     const port = props.port;
     const hc = props.healthcheck
@@ -101,6 +101,7 @@ export abstract class Workload extends Construct implements Connectable {
       replicas: props.replicas ?? 1,
       singleton: extra.singleton,
       oneShot: extra.oneShot,
+      schedule: extra.schedule,
       healthcheck: hc,
       ...limits(props),
       labels: props.labels,
@@ -158,8 +159,9 @@ export function envName(serviceName: string): string {
 export function endpoint(target: Service, portName: string, from: Service): { host: string; port: number } | undefined {
   const port = target.port(portName);
   if (!port) return undefined;
-  if (target.host === from.host) return { host: target.serviceName, port: port.container };
   const stack = EnvironmentStack.of(target);
+  // on one Docker host, and anywhere in a Kubernetes namespace, a service is reached by its name
+  if (target.host === from.host || stack.platform === 'kubernetes') return { host: target.serviceName, port: port.container };
   const address = stack.hosts.get(target.host)?.address;
   const where = from.origin.locate('uses');
   if (!address) {

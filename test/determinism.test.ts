@@ -25,7 +25,7 @@ function synthFrom(cwd: string): Map<string, string> {
 it('synthesis is deterministic and location-independent', () => {
   const a = synthFrom(root);
   const b = synthFrom(tempDir('elsewhere-'));
-  expect([...a.keys()].sort()).toEqual(['local', 'production', 'staging']);
+  expect([...a.keys()].sort()).toEqual(['cluster', 'local', 'production', 'staging']);
   for (const [name, text] of a) {
     expect(b.get(name), `${name} differs between runs`).toBe(text);
     expect(text).not.toContain(root);

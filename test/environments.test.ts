@@ -18,8 +18,10 @@ const stacks = synthDir(path.join(root, 'environments'));
 const containers = (stack: any) => stack.resource.docker_container as Record<string, any>;
 
 describe('bundled environments', () => {
-  it('are local, production and staging (base.yaml is partial)', () => {
-    expect(Object.keys(stacks).sort()).toEqual(['local', 'production', 'staging']);
+  it('are cluster, local, production and staging (base.yaml is partial)', () => {
+    expect(Object.keys(stacks).sort()).toEqual(['cluster', 'local', 'production', 'staging']);
+    // the Kubernetes environment synthesizes no Docker resource (its manifests come from npm run synth:k8s)
+    expect(Object.keys(stacks.cluster.resource ?? {}).filter((k) => k.startsWith('docker'))).toEqual([]);
   });
 
   it.each(['local', 'staging', 'production'])('%s matches its snapshot', async (name) => {

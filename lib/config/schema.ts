@@ -396,7 +396,21 @@ export const EnvironmentSchema = z.strictObject({
   production: z.boolean().default(false),
   /** Data volumes carry prevent_destroy. @default true */
   protectVolumes: z.boolean().default(true),
-  platform: z.literal('docker').default('docker'),
+  /** docker: `hosts:` are Docker engines; kubernetes: one namespace of a cluster, `kubernetes:` describes it. @default docker */
+  platform: z.enum(['docker', 'kubernetes']).default('docker'),
+  kubernetes: z.strictObject({
+    namespace: name('a namespace'),
+    /** @default traefik */
+    ingressClass: z.string().min(1).default('traefik'),
+    /** Storage class of every data volume claim. Required when a service keeps data. @default - none */
+    storageClass: z.string().min(1).optional(),
+    /** Size of each data volume claim. @default 10Gi */
+    volumeSize: z.string().regex(/^\d+(Mi|Gi|Ti)$/, 'expected a size such as 10Gi').default('10Gi'),
+    /** Image pull secret for private registries. @default - none */
+    imagePullSecret: z.string().min(1).optional(),
+    /** Node pools: a service's `host:` names one, and lands on nodes with these labels. */
+    nodePools: z.record(name('a node pool name'), z.strictObject({ labels: z.record(z.string(), z.string()).default({}) })).refine((p) => Object.keys(p).length > 0, 'declare at least one node pool'),
+  }).optional(),
   /** Where Terraform state lives. @default { backend: local } */
   state: StateSchema.default({ backend: 'local' }),
   github: GithubSchema.optional(),
@@ -410,7 +424,8 @@ export const EnvironmentSchema = z.strictObject({
   })).default({}),
   /** Application images released together under one tag, chosen at deploy time. @default - none */
   release: ReleaseSchema.optional(),
-  hosts: z.record(name('a host name'), HostSchema).refine((h) => Object.keys(h).length > 0, 'declare at least one host'),
+  /** Docker hosts (platform docker only). */
+  hosts: z.record(name('a host name'), HostSchema).default({}),
   /** Names of secrets given at deploy time as TF_VAR_<NAME>. Never values. */
   secrets: z.array(secretName).default([]),
   services: z.record(name('a service name'), ServiceSchema),

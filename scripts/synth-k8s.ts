@@ -1,0 +1,42 @@
+/**
+ * `npm run synth:k8s`: Kubernetes manifests for every `platform: kubernetes` environment, in
+ * dist/kubernetes/<environment>/<environment>.yaml (environments/ and examples/*). Deterministic;
+ * apply with `kubectl apply -f` or point a GitOps tool at the folder.
+ */
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { buildApp, environmentFiles } from '../lib/app';
+import { ConfigError, formatProblem } from '../lib/config/errors';
+import { renderKubernetes } from '../lib/kubernetes/render';
+
+export function synthKubernetes(dirs: readonly string[], outRoot: string): string[] {
+  const written: string[] = [];
+  const scratch = fs.mkdtempSync(path.join(os.tmpdir(), 'stackyard-k8s-'));
+  try {
+    for (const dir of dirs) {
+      const { stacks } = buildApp(environmentFiles(dir), path.join(scratch, path.basename(dir)));
+      for (const stack of stacks.filter((s) => s.platform === 'kubernetes')) {
+        const out = path.join(outRoot, stack.environmentName);
+        fs.rmSync(out, { recursive: true, force: true });
+        renderKubernetes(stack, stack.kubernetes!, out).synth();
+        written.push(path.join(out, `${stack.environmentName}.yaml`));
+      }
+    }
+  } finally {
+    fs.rmSync(scratch, { recursive: true, force: true });
+  }
+  return written;
+}
+
+if (require.main === module) {
+  const root = path.join(__dirname, '..', '..');
+  const dirs = [path.join(root, 'environments'), ...fs.readdirSync(path.join(root, 'examples')).map((d) => path.join(root, 'examples', d)).filter((d) => fs.statSync(d).isDirectory())];
+  try {
+    for (const f of synthKubernetes(dirs, path.join(root, 'dist', 'kubernetes'))) process.stdout.write(`wrote ${path.relative(root, f)}\n`);
+  } catch (e) {
+    if (!(e instanceof ConfigError)) throw e;
+    for (const p of e.problems) process.stderr.write(formatProblem(p) + '\n');
+    process.exitCode = 1;
+  }
+}
