@@ -143,6 +143,9 @@ export function buildEnvironment(scope: Construct, loaded: LoadedEnvironment, op
     }
   }
   for (const [vol, def] of Object.entries(config.nfs)) {
+    if (k8s && config.kubernetes && !config.kubernetes.readWriteMany) {
+      report(['nfs', vol], 'an NFS volume is mounted ReadWriteMany by pods on several nodes, and this cluster declares `kubernetes.readWriteMany: false`; use a volume per service or enable NFS mounts on the nodes');
+    }
     const server = config.services[def.server];
     if (!server || server.kind !== 'nfs-server') {
       report(['nfs', vol, 'server'], `${JSON.stringify(def.server)} is not an nfs-server service of this environment; name the service of kind: nfs-server that exports this volume`);

@@ -157,3 +157,28 @@ describe('Kubernetes bad input', () => {
     ]);
   });
 });
+
+describe('Kubernetes NFS and secrets', () => {
+  it('an NFS volume on a cluster without ReadWriteMany support', () => {
+    const text = fs.readFileSync(path.join(root, 'examples', 'trading-homelab', 'cluster.yaml'), 'utf8').replace('  storageClass: local-path', '  storageClass: local-path\n  readWriteMany: false');
+    const dir = tempDir();
+    for (const f of ['base.yaml']) fs.copyFileSync(path.join(root, 'examples', 'trading-homelab', f), path.join(dir, f));
+    fs.writeFileSync(path.join(dir, 'cluster.yaml'), text);
+    expect(() => synthKubernetes([dir], tempDir())).toThrow(/nfs\.shared: an NFS volume is mounted ReadWriteMany by pods on several nodes, and this cluster declares `kubernetes.readWriteMany: false`/);
+  });
+
+  it('no secret value reaches a manifest, even with every secret set in the process environment', () => {
+    const names = ['DB_PASSWORD', 'REDIS_PASSWORD', 'JWT_SECRET', 'CRYPTOPANIC_API_KEY', 'NEWSCATCHER_API_KEY', 'NANSEN_API_KEY', 'GHCR_TOKEN', 'GF_ADMIN_PASSWORD'];
+    const saved = { ...process.env };
+    for (const n of names) process.env[`TF_VAR_${n}`] = `k8s-canary-${n}`;
+    try {
+      const dir = tempDir();
+      for (const f of synthKubernetes([path.join(root, 'environments'), path.join(root, 'examples', 'trading-homelab')], dir)) {
+        const text = fs.readFileSync(f, 'utf8');
+        for (const n of names) expect(text).not.toContain(`k8s-canary-${n}`);
+      }
+    } finally {
+      process.env = saved;
+    }
+  });
+});

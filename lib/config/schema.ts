@@ -406,6 +406,8 @@ export const EnvironmentSchema = z.strictObject({
     storageClass: z.string().min(1).optional(),
     /** Size of each data volume claim. @default 10Gi */
     volumeSize: z.string().regex(/^\d+(Mi|Gi|Ti)$/, 'expected a size such as 10Gi').default('10Gi'),
+    /** The cluster's nodes can mount NFS volumes ReadWriteMany (needed by `nfs:` volumes). @default true */
+    readWriteMany: z.boolean().default(true),
     /** Image pull secret for private registries. @default - none */
     imagePullSecret: z.string().min(1).optional(),
     /** Node pools: a service's `host:` names one, and lands on nodes with these labels. */
