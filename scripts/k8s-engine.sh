@@ -43,6 +43,10 @@ start() {
   build
   command -v etcd >/dev/null || { apt-get install -y -qq etcd-server >/dev/null 2>&1 || { apt-get update -qq && apt-get install -y -qq etcd-server >/dev/null; }; } || fail "cannot install Debian's etcd-server"
   if kubectl_ get --raw=/readyz >/dev/null 2>&1; then echo "kubernetes api: already answering on :$PORT"; return; fi
+  stop >/dev/null   # a half-started earlier instance of ours
+  for p in "$PORT" 12379; do
+    if (exec 3<>"/dev/tcp/127.0.0.1/$p") 2>/dev/null; then fail "port $p is in use by another program; stop it (or set STACKYARD_K8S_PORT for the API server)"; fi
+  done
   rm -rf "$SCRATCH" && mkdir -p "$SCRATCH"
   openssl genrsa -out "$SCRATCH/sa.key" 2048 2>/dev/null
   echo "$TOKEN,stackyard,stackyard,system:masters" > "$SCRATCH/tokens.csv"
@@ -61,7 +65,13 @@ start() {
 }
 
 stop() {
-  for p in apiserver etcd; do [ -f "$SCRATCH/$p.pid" ] && kill "$(cat "$SCRATCH/$p.pid")" 2>/dev/null || true; done
+  for p in apiserver etcd; do
+    [ -f "$SCRATCH/$p.pid" ] || continue
+    local pid; pid=$(cat "$SCRATCH/$p.pid")
+    kill "$pid" 2>/dev/null || true
+    for _ in $(seq 1 30); do kill -0 "$pid" 2>/dev/null || break; sleep 0.2; done
+    rm -f "$SCRATCH/$p.pid"
+  done
   echo "kubernetes api: stopped"
 }
 
