@@ -45,7 +45,7 @@ export function renderKubernetes(stack: EnvironmentStack, cfg: KubernetesConfig,
   // the cluster's ingress controller routes, and CronJobs schedule: no proxy or scheduler containers
   const services = stack.services.filter((s) => s.kind !== 'scheduler' && s.kind !== 'traefik').sort((a, b) => a.serviceName.localeCompare(b.serviceName));
   const jobNames = new Map<string, string>();
-  for (const s of services.filter((x) => x.oneShot)) jobNames.set(s.serviceName, `${s.serviceName}-${hash(containerFor(s, cfg, jobNames))}`);
+  for (const s of services.filter((x) => x.oneShot)) jobNames.set(s.serviceName, `${s.serviceName}-${hash(containerFor(s))}`);
   const needsWaiter = services.some((s) => s.dependencies.some((d) => d.condition === 'completed'));
   if (needsWaiter) {
     new k8s.KubeServiceAccount(chart, 'job-waiter-sa', { metadata: { name: JOB_WAITER } });
@@ -77,7 +77,7 @@ export function renderKubernetes(stack: EnvironmentStack, cfg: KubernetesConfig,
   for (const s of services) {
     const name = s.serviceName;
     const labels = { 'app.kubernetes.io/name': name, 'app.kubernetes.io/part-of': env, 'stackyard.kind': s.kind };
-    const container = containerFor(s, cfg, jobNames);
+    const container = containerFor(s);
     const pod = podSpecFor(s, cfg, container, jobNames, needsWaiter);
     const template = { metadata: { labels }, spec: pod };
     const configFiles = s.files.filter((f) => typeof f.content === 'function' || !f.sensitive);
@@ -158,7 +158,7 @@ export function renderKubernetes(stack: EnvironmentStack, cfg: KubernetesConfig,
   return app;
 }
 
-function containerFor(s: Service, _cfg: KubernetesConfig, _jobs: ReadonlyMap<string, string>): k8s.Container {
+function containerFor(s: Service): k8s.Container {
   const env: k8s.EnvVar[] = [...s.env.entries()].map(([name, value]) => ({ name, value }));
   for (const sec of s.secrets.filter((x) => x.as === 'env')) env.push({ name: sec.name, valueFrom: { secretKeyRef: { name: secretObjectName(sec.name), key: 'value' } } });
   let ports = s.ports.map((p) => ({ name: p.name.slice(0, 15), containerPort: p.container }));
