@@ -1,5 +1,6 @@
 /** Shared entry for bin/main.ts and the tests: environment files → synthesized stacks. */
 import * as fs from 'node:fs';
+import * as os from 'node:os';
 import * as path from 'node:path';
 import { App } from 'cdktf';
 import { buildEnvironment } from './build';
@@ -92,6 +93,16 @@ export function buildApp(files: readonly string[], outdir: string, only?: readon
     throw new ConfigError(problems);
   }
   return { app, stacks };
+}
+
+/** A folder's environments built in memory, for reports and the other targets; nothing is kept on disk. */
+export function loadStacks(dir: string, only?: readonly string[]): EnvironmentStack[] {
+  const scratch = fs.mkdtempSync(path.join(os.tmpdir(), 'stackyard-'));
+  try {
+    return buildApp(environmentFiles(dir), scratch, only).stacks;
+  } finally {
+    fs.rmSync(scratch, { recursive: true, force: true });
+  }
 }
 
 export function synthEnvironments(opts: SynthOptions): number {

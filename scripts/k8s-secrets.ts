@@ -6,10 +6,7 @@
  * manifests carry the values, so never redirect them to a file or a log. Refuses when a value is
  * missing, naming it.
  */
-import * as fs from 'node:fs';
-import * as os from 'node:os';
-import * as path from 'node:path';
-import { buildApp, environmentFiles } from '../lib/app';
+import { loadStacks } from '../lib/app';
 import { ConfigError, formatProblem } from '../lib/config/errors';
 import { fileSecretName, secretObjectName } from '../lib/kubernetes/render';
 
@@ -19,10 +16,8 @@ function main(): number {
     process.stderr.write('usage: npm run --silent secrets:k8s -- <environment> | kubectl apply -f -\n');
     return 2;
   }
-  const scratch = fs.mkdtempSync(path.join(os.tmpdir(), 'stackyard-k8s-secrets-'));
   try {
-    const { stacks } = buildApp(environmentFiles(process.env.ENVIRONMENTS_DIR ?? 'environments'), scratch, [name]);
-    const stack = stacks[0];
+    const stack = loadStacks(process.env.ENVIRONMENTS_DIR ?? 'environments', [name])[0];
     if (!stack || stack.platform !== 'kubernetes') {
       process.stderr.write(`${name} is not a Kubernetes environment\n`);
       return 1;
@@ -49,8 +44,6 @@ function main(): number {
     if (!(e instanceof ConfigError)) throw e;
     for (const p of e.problems) process.stderr.write(formatProblem(p) + '\n');
     return 1;
-  } finally {
-    fs.rmSync(scratch, { recursive: true, force: true });
   }
 }
 

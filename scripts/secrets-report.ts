@@ -3,10 +3,7 @@
  * environment, and which are missing from the current process environment (TF_VAR_<NAME>).
  * Never prints a value. Exits 1 when a secret is missing, so a workflow can check before deploying.
  */
-import * as fs from 'node:fs';
-import * as os from 'node:os';
-import * as path from 'node:path';
-import { buildApp, environmentFiles } from '../lib/app';
+import { loadStacks } from '../lib/app';
 import { ConfigError, formatProblem } from '../lib/config/errors';
 import { githubEnvironmentName, secretInventory } from '../lib/github/render';
 
@@ -18,17 +15,14 @@ function main(): number {
   }
   const dir = process.env.ENVIRONMENTS_DIR ?? 'environments';
   let stacks;
-  const scratch = fs.mkdtempSync(path.join(os.tmpdir(), 'stackyard-secrets-'));
   try {
-    ({ stacks } = buildApp(environmentFiles(dir), scratch, [name]));
+    stacks = loadStacks(dir, [name]);
   } catch (e) {
     if (e instanceof ConfigError) {
       for (const p of e.problems) process.stderr.write(formatProblem(p) + '\n');
       return 1;
     }
     throw e;
-  } finally {
-    fs.rmSync(scratch, { recursive: true, force: true });
   }
   const stack = stacks[0];
   if (!stack) {

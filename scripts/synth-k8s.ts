@@ -4,27 +4,20 @@
  * apply with `kubectl apply -f` or point a GitOps tool at the folder.
  */
 import * as fs from 'node:fs';
-import * as os from 'node:os';
 import * as path from 'node:path';
-import { buildApp, environmentFiles } from '../lib/app';
+import { loadStacks } from '../lib/app';
 import { ConfigError, formatProblem } from '../lib/config/errors';
 import { renderKubernetes } from '../lib/kubernetes/render';
 
 export function synthKubernetes(dirs: readonly string[], outRoot: string): string[] {
   const written: string[] = [];
-  const scratch = fs.mkdtempSync(path.join(os.tmpdir(), 'stackyard-k8s-'));
-  try {
-    for (const dir of dirs) {
-      const { stacks } = buildApp(environmentFiles(dir), path.join(scratch, path.basename(dir)));
-      for (const stack of stacks.filter((s) => s.platform === 'kubernetes')) {
-        const out = path.join(outRoot, stack.environmentName);
-        fs.rmSync(out, { recursive: true, force: true });
-        renderKubernetes(stack, stack.kubernetes!, out).synth();
-        written.push(path.join(out, `${stack.environmentName}.yaml`));
-      }
+  for (const dir of dirs) {
+    for (const stack of loadStacks(dir).filter((s) => s.platform === 'kubernetes')) {
+      const out = path.join(outRoot, stack.environmentName);
+      fs.rmSync(out, { recursive: true, force: true });
+      renderKubernetes(stack, stack.kubernetes!, out).synth();
+      written.push(path.join(out, `${stack.environmentName}.yaml`));
     }
-  } finally {
-    fs.rmSync(scratch, { recursive: true, force: true });
   }
   return written;
 }

@@ -5,9 +5,8 @@
  * when the checked-in files are stale; `npm run lint:workflows` runs actionlint on them.
  */
 import * as fs from 'node:fs';
-import * as os from 'node:os';
 import * as path from 'node:path';
-import { buildApp, environmentFiles } from '../lib/app';
+import { loadStacks } from '../lib/app';
 import type { EnvironmentStack } from '../lib/environment-stack';
 import { githubEnvironmentName } from '../lib/github/render';
 
@@ -82,13 +81,7 @@ export function deployWorkflow(stack: EnvironmentStack): string {
 }
 
 export function workflowFiles(dir = 'environments'): Map<string, string> {
-  const scratch = fs.mkdtempSync(path.join(os.tmpdir(), 'stackyard-workflows-'));
-  try {
-    const { stacks } = buildApp(environmentFiles(dir), scratch);
-    return new Map(stacks.filter((s) => s.github).map((s) => [`deploy-${s.environmentName}.yml`, deployWorkflow(s)]));
-  } finally {
-    fs.rmSync(scratch, { recursive: true, force: true });
-  }
+  return new Map(loadStacks(dir).filter((s) => s.github).map((s) => [`deploy-${s.environmentName}.yml`, deployWorkflow(s)]));
 }
 
 if (require.main === module) {
