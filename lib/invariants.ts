@@ -5,7 +5,7 @@
  */
 import type { Problem } from './config/errors';
 import type { EnvironmentStack } from './environment-stack';
-import { imageName, type Service } from './service';
+import { imageName, secretsIn, type Service } from './service';
 
 export function checkEnvironment(stack: EnvironmentStack): Problem[] {
   const problems: Problem[] = [...stack.wiringProblems];
@@ -29,10 +29,8 @@ export function checkEnvironment(stack: EnvironmentStack): Problem[] {
     for (const sec of s.secrets) {
       if (!stack.hasSecret(sec.name)) at(s, 'secrets', `uses secret ${sec.name}, which is not declared; add it to the top-level \`secrets:\` list`);
     }
-    for (const f of s.files) {
-      for (const part of typeof f.content === 'function' ? [] : f.content) {
-        if (typeof part !== 'string' && !stack.hasSecret(part.secret)) at(s, '', `needs secret ${part.secret}, which is not declared; add it to the top-level \`secrets:\` list`);
-      }
+    for (const name of s.files.flatMap(secretsIn)) {
+      if (!stack.hasSecret(name)) at(s, '', `needs secret ${name}, which is not declared; add it to the top-level \`secrets:\` list`);
     }
     if (stack.production) {
       const tag = s.image.tag;

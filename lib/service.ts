@@ -267,6 +267,11 @@ export class Service extends Construct {
   }
 }
 
+/** Secrets a file's content embeds (none for generated plain-text files). */
+export function secretsIn(file: FileSpec): string[] {
+  return typeof file.content === 'function' ? [] : file.content.flatMap((p) => (typeof p === 'string' ? [] : [p.secret]));
+}
+
 export function secretPath(name: string): string {
   return `/run/secrets/${name}`;
 }

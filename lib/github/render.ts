@@ -13,6 +13,7 @@ import { RepositoryEnvironment } from '@cdktf/provider-github/lib/repository-env
 import { RepositoryEnvironmentDeploymentPolicy } from '@cdktf/provider-github/lib/repository-environment-deployment-policy';
 import { Token } from 'cdktf';
 import type { EnvironmentStack } from '../environment-stack';
+import { secretsIn } from '../service';
 
 /**
  * The prebuilt bindings were generated for integrations/github 6.9.0; the Go module proxy here
@@ -37,7 +38,7 @@ export function secretInventory(stack: EnvironmentStack): SecretPlacement[] {
   const shared = new Set(stack.github?.repositorySecrets ?? []);
   const users = new Map<string, Set<string>>();
   for (const s of stack.services) {
-    const names = [...s.secrets.map((x) => x.name), ...s.files.flatMap((f) => (typeof f.content === 'function' ? [] : f.content.flatMap((p) => (typeof p === 'string' ? [] : [p.secret]))))];
+    const names = [...s.secrets.map((x) => x.name), ...s.files.flatMap(secretsIn)];
     for (const n of names) (users.get(n) ?? users.set(n, new Set()).get(n)!).add(s.serviceName);
   }
   for (const r of stack.registries) (users.get(r.passwordSecret) ?? users.set(r.passwordSecret, new Set()).get(r.passwordSecret)!).add(`(registry ${r.address})`);
