@@ -245,10 +245,10 @@ function instantiate(stack: EnvironmentStack, name: string, svc: ServiceConfig, 
   const res = 'resources' in svc ? svc.resources : { cpus: undefined, memory: undefined };
   switch (svc.kind) {
     case 'traefik':
-      return { ...plain(new TraefikProxy(stack, name, {
+      return plain(new TraefikProxy(stack, name, {
         host, version: svc.version, image: svc.image, entrypoints: svc.entrypoints, dashboardPort: svc.dashboard?.port,
         acme: svc.acme, cpus: res.cpus, memory: res.memory, labels: svc.labels, origin,
-      })) };
+      }));
     case 'postgres':
       return one(new Postgres(stack, name, {
         host, passwordSecret: svc.password, version: svc.version, timescale: svc.timescale, image: svc.image, tag: svc.tag,

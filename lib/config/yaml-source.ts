@@ -98,7 +98,7 @@ function parseSlow(text: string, shown: string): { positions: Map<string, Positi
     problems.push({ file: shown, line: pos.line, col: pos.col, path: '', message });
   }
   const positions = new Map<string, Position>();
-  if (document.contents) toJson(document.contents as Node, [], positions, shown, lineCounter);
+  if (document.contents) recordPositions(document.contents as Node, [], positions, shown, lineCounter);
   return { positions, problems };
 }
 
@@ -106,34 +106,24 @@ function firstLine(s: string): string {
   return s.split('\n')[0].replace(/ at line \d+, column \d+:?$/, '');
 }
 
-function toJson(node: Node, at: (string | number)[], positions: Map<string, Position>, file: string, lc: LineCounter): Json {
-  const start = node.range?.[0] ?? 0;
-  const p = lc.linePos(start);
+/** Records the position of every path below `node` (values come from the fast parser). */
+function recordPositions(node: Node, at: (string | number)[], positions: Map<string, Position>, file: string, lc: LineCounter): void {
+  const p = lc.linePos(node.range?.[0] ?? 0);
   positions.set(pathToString(at), { file, line: p.line, col: p.col });
   const { isMap, isScalar, isSeq } = yaml();
   if (isMap(node)) {
-    const out: { [key: string]: Json } = {};
     for (const pair of node.items) {
-      const key = isScalar(pair.key) ? String(pair.key.value) : String(pair.key);
-      const child = [...at, key];
-      out[key] = pair.value === null || pair.value === undefined ? null : toJson(pair.value as Node, child, positions, file, lc);
+      const child = [...at, isScalar(pair.key) ? String(pair.key.value) : String(pair.key)];
+      if (pair.value) recordPositions(pair.value as Node, child, positions, file, lc);
       if (pair.key && (pair.key as Node).range) {
-        // keep the key's position for the entry itself: it is where the user reads the name
+        // the entry itself is placed at its key: that is where the user reads the name
         const kp = lc.linePos((pair.key as Node).range![0]);
         positions.set(pathToString(child), { file, line: kp.line, col: kp.col });
       }
     }
-    return out;
+  } else if (isSeq(node)) {
+    node.items.forEach((item, i) => item && recordPositions(item as Node, [...at, i], positions, file, lc));
   }
-  if (isSeq(node)) {
-    return node.items.map((item, i) => (item === null ? null : toJson(item as Node, [...at, i], positions, file, lc)));
-  }
-  if (isScalar(node)) {
-    const v = node.value;
-    if (v === null || typeof v === 'string' || typeof v === 'number' || typeof v === 'boolean') return v;
-    return String(v);
-  }
-  return null;
 }
 
 function isObject(v: Json | undefined): v is { [key: string]: Json } {
