@@ -149,6 +149,8 @@ export function buildEnvironment(scope: Construct, loaded: LoadedEnvironment, op
     const server = config.services[def.server];
     if (!server || server.kind !== 'nfs-server') {
       report(['nfs', vol, 'server'], `${JSON.stringify(def.server)} is not an nfs-server service of this environment; name the service of kind: nfs-server that exports this volume`);
+    } else if (k8s && config.kubernetes && !config.kubernetes.clusterIPs[def.server]) {
+      report(['nfs', vol, 'server'], `the kubelet mounts NFS from the node, which does not resolve cluster DNS names; give the NFS server a fixed address in the cluster's service range with \`kubernetes.clusterIPs: { ${def.server}: <IP> }\``);
     } else {
       const h = server.host ?? (hostNames.length === 1 ? hostNames[0] : undefined);
       if (!k8s && h && config.hosts[h] && !config.hosts[h].address) report(['nfs', vol, 'server'], `the NFS server runs on host ${h}, which has no \`address:\`; Docker mounts NFS by address, give hosts.${h}.address`);
@@ -158,6 +160,10 @@ export function buildEnvironment(scope: Construct, loaded: LoadedEnvironment, op
     if (svc.kind === 'postgres-backup' && svc.nfsVolume && !config.nfs[svc.nfsVolume]) report(['services', name, 'nfsVolume'], unknown('NFS volume', svc.nfsVolume, Object.keys(config.nfs)));
     if (!('mounts' in svc)) continue;
     for (const vol of Object.keys(svc.mounts)) if (!config.nfs[vol]) report(['services', name, 'mounts', vol], unknown('NFS volume', vol, Object.keys(config.nfs)));
+  }
+  if (k8s && config.kubernetes) {
+    for (const svc of Object.keys(config.kubernetes.clusterIPs)) if (!config.services[svc]) report(['kubernetes', 'clusterIPs', svc], unknown('service', svc, serviceNames));
+    for (const s of Object.keys(config.kubernetes.secretVersions)) if (!config.secrets.includes(s)) report(['kubernetes', 'secretVersions', s], `secret ${s} is not declared; add it to the top-level \`secrets:\` list`);
   }
   for (const [i, s] of config.secrets.entries()) if (config.secrets.indexOf(s) !== i) report(['secrets', i], `secret ${s} is declared twice`);
   const undeclared = (name: string) => `secret ${name} is not declared; add it to the top-level \`secrets:\` list`;

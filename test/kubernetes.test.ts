@@ -3,6 +3,8 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { parseAllDocuments } from 'yaml';
 import { describe, expect, it } from 'vitest';
+import { buildApp, environmentFiles } from '../lib/app';
+import { SECRETS_CHECKSUM } from '../lib/kubernetes/render';
 import { parseRouteRule } from '../lib/kubernetes/routes';
 import { synthKubernetes } from '../scripts/synth-k8s';
 import { errors, tempDir } from './helpers';
@@ -12,7 +14,23 @@ const out = tempDir();
 const files = synthKubernetes([path.join(root, 'environments'), path.join(root, 'examples', 'trading-homelab')], out);
 const docs = (env: string) => parseAllDocuments(fs.readFileSync(path.join(out, env, `${env}.yaml`), 'utf8')).map((d) => d.toJS());
 const find = (env: string, kind: string, name: string) => docs(env).find((d: any) => d.kind === kind && d.metadata.name === name);
-const docker = JSON.parse(fs.readFileSync(path.join(root, 'test', '__snapshots__', 'environments', 'staging.tf.json'), 'utf8'));
+/** The Docker rendering of staging, synthesized now (not read from a snapshot, which could be stale). */
+function freshDocker(env: string): any {
+  const dir = tempDir();
+  buildApp(environmentFiles(path.join(root, 'environments')), dir).app.synth();
+  return JSON.parse(fs.readFileSync(path.join(dir, 'stacks', env, 'cdk.tf.json'), 'utf8'));
+}
+/** The homelab example with its cluster file edited, rendered to Kubernetes. */
+function homelab(edit: (text: string) => string): any[] {
+  const dir = tempDir();
+  fs.copyFileSync(path.join(root, 'examples', 'trading-homelab', 'base.yaml'), path.join(dir, 'base.yaml'));
+  fs.writeFileSync(path.join(dir, 'cluster.yaml'), edit(fs.readFileSync(path.join(root, 'examples', 'trading-homelab', 'cluster.yaml'), 'utf8')));
+  const outDir = tempDir();
+  const [f] = synthKubernetes([dir], outDir);
+  return parseAllDocuments(fs.readFileSync(f, 'utf8')).map((d) => d.toJS());
+}
+const podTemplates = (all: any[]) =>
+  all.flatMap((d: any) => (d.kind === 'CronJob' ? [[d, d.spec.jobTemplate.spec.template]] : d.spec?.template ? [[d, d.spec.template]] : [])) as [any, any][];
 
 describe('Kubernetes manifests', () => {
   it('are written for every Kubernetes environment and match their snapshots', async () => {
@@ -60,18 +78,63 @@ describe('Kubernetes manifests', () => {
   it('the one-shot job is a Job named by its spec, and dependents wait for it in an init container', () => {
     const job = docs('cluster').find((d: any) => d.kind === 'Job');
     expect(job.metadata.name).toMatch(/^prestart-[0-9a-f]{8}$/);
-    expect(job.spec.backoffLimit).toBe(0);
     const pod = find('cluster', 'Deployment', 'backend').spec.template.spec;
     expect(pod.serviceAccountName).toBe('stackyard-job-waiter');
     expect(pod.initContainers[0].command).toEqual(['kubectl', 'wait', '--for=condition=complete', '--timeout=600s', `job/${job.metadata.name}`]);
     expect(find('cluster', 'Deployment', 'frontend').spec.template.spec.initContainers).toBeUndefined();
   });
 
+  it('a Job waits for the database it uses to be ready, and retries a bounded number of times within its timeout', () => {
+    const job = docs('cluster').find((d: any) => d.kind === 'Job');
+    // a first deploy: the Job starts while Postgres runs initdb; a failed run is retried, not final
+    expect(job.spec.backoffLimit).toBe(4);
+    expect(job.spec.activeDeadlineSeconds).toBe(600);
+    const pod = job.spec.template.spec;
+    expect(pod.initContainers).toEqual([{ name: 'wait-for-db', image: 'registry.k8s.io/kubectl:v1.36.3', command: ['kubectl', 'rollout', 'status', 'statefulset/db', '--timeout=600s'] }]);
+    expect(pod.serviceAccountName).toBe('stackyard-job-waiter');
+    // the waiter may read the workloads it is asked about
+    expect(find('cluster', 'Role', 'stackyard-job-waiter').rules).toContainEqual({ apiGroups: ['apps'], resources: ['deployments', 'statefulsets'], verbs: ['get', 'list', 'watch'] });
+    // the scheduled backup waits for its database the same way, and retries too
+    const cron = find('homelab-cluster', 'CronJob', 'db-backup').spec.jobTemplate.spec;
+    expect(cron.backoffLimit).toBe(4);
+    expect(cron.template.spec.initContainers.map((c: any) => c.command.slice(0, 4))).toEqual([['kubectl', 'rollout', 'status', 'statefulset/db']]);
+    expect(find('homelab-cluster', 'Role', 'stackyard-job-waiter').rules).toEqual([{ apiGroups: ['apps'], resources: ['deployments', 'statefulsets'], verbs: ['get', 'list', 'watch'] }]);
+    // every Job and CronJob waits for every rendered service it uses, by the workload that runs it
+    for (const env of ['cluster', 'homelab-cluster']) {
+      const workloads = new Set(docs(env).filter((d: any) => ['Deployment', 'StatefulSet'].includes(d.kind)).map((d: any) => `${d.kind.toLowerCase()}/${d.metadata.name}`));
+      for (const [d, t] of podTemplates(docs(env)).filter(([d]) => d.kind === 'Job' || d.kind === 'CronJob')) {
+        for (const c of t.spec.initContainers ?? []) {
+          if (c.command[1] === 'rollout') expect(workloads, `${d.metadata.name} waits for ${c.command[3]}`).toContain(c.command[3]);
+        }
+      }
+    }
+  });
+
+  it('a Job whose pod template changes gets a new name (its template is immutable), and the same spec keeps its name', () => {
+    const name = (all: any[]) => all.find((d: any) => d.kind === 'Job')?.metadata.name;
+    const a = docs('cluster').find((d: any) => d.kind === 'Job');
+    const dir = tempDir();
+    fs.copyFileSync(path.join(root, 'environments', 'base.yaml'), path.join(dir, 'base.yaml'));
+    const cluster = fs.readFileSync(path.join(root, 'environments', 'cluster.yaml'), 'utf8');
+    fs.writeFileSync(path.join(dir, 'cluster.yaml'), cluster);
+    const same = parseAllDocuments(fs.readFileSync(synthKubernetes([dir], tempDir())[0], 'utf8')).map((d) => d.toJS());
+    expect(name(same)).toBe(a.metadata.name);
+    // a rotated secret the job reads changes only its pod template's annotation: a new Job runs
+    fs.writeFileSync(path.join(dir, 'cluster.yaml'), cluster.replace('  imagePullSecret: ghcr\n', '  imagePullSecret: ghcr\n  secretVersions: { DB_PASSWORD: 2 }\n'));
+    const rotated = parseAllDocuments(fs.readFileSync(synthKubernetes([dir], tempDir())[0], 'utf8')).map((d) => d.toJS());
+    expect(name(rotated)).toMatch(/^prestart-[0-9a-f]{8}$/);
+    expect(name(rotated)).not.toBe(a.metadata.name);
+    // and its dependents wait for the new one
+    const backend = rotated.find((d: any) => d.kind === 'Deployment' && d.metadata.name === 'backend');
+    expect(backend.spec.template.spec.initContainers[0].command.at(-1)).toBe(`job/${name(rotated)}`);
+  });
+
   it('secrets are references to Secret objects, mounted as files where Docker uploads files; no value anywhere', () => {
     const pod = find('cluster', 'Deployment', 'backend').spec.template.spec;
     expect(pod.volumes).toContainEqual({ name: 'secret-jwt-secret', secret: { secretName: 'jwt-secret', defaultMode: 0o400 } });
     expect(pod.volumes).toContainEqual({ name: 'file-run-secrets-database-url', secret: { secretName: 'backend-database-url', defaultMode: 0o400 } });
-    expect(pod.containers[0].volumeMounts).toContainEqual({ name: 'secret-jwt-secret', mountPath: '/run/secrets/JWT_SECRET', subPath: 'JWT_SECRET', readOnly: true });
+    // the key `npm run secrets:k8s` writes (test/kubernetes-secrets.test.ts checks every mount against its Secret)
+    expect(pod.containers[0].volumeMounts).toContainEqual({ name: 'secret-jwt-secret', mountPath: '/run/secrets/JWT_SECRET', subPath: 'value', readOnly: true });
     expect(docs('cluster').filter((d: any) => d.kind === 'Secret')).toEqual([]);
   });
 
@@ -86,7 +149,12 @@ describe('Kubernetes manifests', () => {
   });
 
   it('NFS volumes are a PersistentVolume with an NFS source and a ReadWriteMany claim; the backup is a CronJob', () => {
-    expect(find('homelab-cluster', 'PersistentVolume', 'ktrdr-nfs-shared').spec).toMatchObject({ accessModes: ['ReadWriteMany'], nfs: { server: 'nfs.ktrdr.svc.cluster.local', path: '/' }, persistentVolumeReclaimPolicy: 'Retain' });
+    // the kubelet mounts NFS from the node, which has no cluster DNS: the server is the Service's fixed ClusterIP
+    expect(find('homelab-cluster', 'PersistentVolume', 'ktrdr-nfs-shared').spec).toMatchObject({ accessModes: ['ReadWriteMany'], nfs: { server: '10.96.0.49', path: '/' }, persistentVolumeReclaimPolicy: 'Retain' });
+    expect(find('homelab-cluster', 'Service', 'nfs').spec.clusterIP).toBe('10.96.0.49');
+    for (const env of ['cluster', 'homelab-cluster']) {
+      for (const pv of docs(env).filter((d: any) => d.kind === 'PersistentVolume')) expect(pv.spec.nfs.server).toMatch(/^[0-9.]+$|:/);
+    }
     expect(find('homelab-cluster', 'PersistentVolumeClaim', 'nfs-shared').spec.accessModes).toEqual(['ReadWriteMany']);
     const cron = find('homelab-cluster', 'CronJob', 'db-backup');
     expect(cron.spec.schedule).toBe('0 2 * * *');
@@ -95,6 +163,7 @@ describe('Kubernetes manifests', () => {
 
   it('agrees with the Docker rendering of the same model on services, replicas, ports and secrets', () => {
     // staging (Docker) and cluster (Kubernetes) extend the same base topology
+    const docker = freshDocker('staging');
     const dockerServices = new Map<string, number>();
     for (const c of Object.values(docker.resource.docker_container) as any[]) {
       const svc = c.labels.find((l: any) => l.label === 'stackyard.service').value;
@@ -114,6 +183,56 @@ describe('Kubernetes manifests', () => {
       const mounts = d.spec.template.spec.containers[0].volumeMounts.map((m: any) => m.mountPath).filter((p: string) => p.startsWith('/run/secrets/') || p.startsWith('/usr/local/etc/redis')).sort();
       expect(mounts, svc).toEqual(dockerSecretsOf(svc));
     }
+  });
+});
+
+describe('Kubernetes pods that work on a cluster', () => {
+  it('Postgres keeps its data in a folder below the volume root, where a block volume has lost+found', () => {
+    for (const env of ['cluster', 'homelab-cluster']) {
+      const db = find(env, 'StatefulSet', 'db').spec.template.spec.containers[0];
+      const pgdata = db.env.find((e: any) => e.name === 'PGDATA').value;
+      expect(pgdata).toBe('/var/lib/postgresql/data/pgdata');
+      const mount = db.volumeMounts.find((m: any) => m.name === 'data').mountPath;
+      expect(pgdata.startsWith(mount + '/')).toBe(true);
+    }
+  });
+
+  it('every healthcheck is a startup probe covering slow starts, a readiness probe, and a more lenient liveness probe', () => {
+    let checked = 0;
+    for (const env of ['cluster', 'homelab-cluster']) {
+      for (const [d, t] of podTemplates(docs(env))) {
+        const c = t.spec.containers[0];
+        if (!c.readinessProbe) continue;
+        checked++;
+        const at = `${env} ${d.kind} ${d.metadata.name}`;
+        expect(c.livenessProbe, at).not.toEqual(c.readinessProbe);
+        expect(c.livenessProbe.exec, at).toEqual(c.readinessProbe.exec);
+        expect(c.livenessProbe.failureThreshold * c.livenessProbe.periodSeconds, at).toBeGreaterThan(c.readinessProbe.failureThreshold * c.readinessProbe.periodSeconds);
+        expect(c.startupProbe?.exec, at).toEqual(c.readinessProbe.exec);
+        // at least five minutes to come up before liveness may restart it
+        expect(c.startupProbe.failureThreshold * c.startupProbe.periodSeconds, at).toBeGreaterThanOrEqual(300);
+        for (const p of [c.livenessProbe, c.readinessProbe]) expect(p.initialDelaySeconds, at).toBeUndefined();
+      }
+    }
+    expect(checked).toBeGreaterThan(8);
+    // Postgres: healthy after 10 failed checks 5 s apart, restarted only after 30, given 5 minutes to start
+    const db = find('cluster', 'StatefulSet', 'db').spec.template.spec.containers[0];
+    expect([db.readinessProbe.failureThreshold, db.livenessProbe.failureThreshold, db.startupProbe.failureThreshold]).toEqual([10, 30, 60]);
+  });
+
+  it('pods carry a checksum of the secret versions they read, which changes only for the pods that read a rotated secret', () => {
+    const checksums = (all: any[]) => Object.fromEntries(podTemplates(all).map(([d, t]) => [`${d.kind}/${d.metadata.name}`, t.metadata.annotations?.[SECRETS_CHECKSUM]]));
+    const before = checksums(homelab((t) => t));
+    const after = checksums(homelab((t) => t.replace('  storageClass: local-path\n', '  storageClass: local-path\n  secretVersions: { GF_ADMIN_PASSWORD: 2 }\n')));
+    const changed = Object.keys(before).filter((k) => before[k] !== after[k]);
+    expect(changed).toEqual(['StatefulSet/grafana']);
+    // every pod that reads a secret carries one; version 1 is the default
+    expect(before['StatefulSet/db']).toMatch(/^[0-9a-f]{16}$/);
+    expect(checksums(homelab((t) => t.replace('  storageClass: local-path\n', '  storageClass: local-path\n  secretVersions: { GF_ADMIN_PASSWORD: 1 }\n')))).toEqual(before);
+    // a file that embeds the secret counts: DATABASE_URL carries DB_PASSWORD
+    const rotatedDb = checksums(homelab((t) => t.replace('  storageClass: local-path\n', '  storageClass: local-path\n  secretVersions: { DB_PASSWORD: 7 }\n')));
+    for (const k of ['StatefulSet/db', 'Deployment/backend', 'CronJob/db-backup']) expect(rotatedDb[k], k).not.toBe(before[k]);
+    expect(rotatedDb['StatefulSet/jaeger']).toBe(before['StatefulSet/jaeger']);
   });
 });
 
@@ -148,6 +267,21 @@ describe('Kubernetes bad input', () => {
       'e.yaml:8:62 services.o.replicas: o is a singleton and must run exactly 1 replica, got 2; remove `replicas` or use kind: web',
     ]);
   });
+  it('an NFS volume whose server has no fixed ClusterIP, a ClusterIP for an unknown service, a version of an undeclared secret', () => {
+    const nfs = 'nfs:\n  shared: { server: files }\n';
+    const services = '  files: { kind: nfs-server, host: general }\n  api: { kind: web, host: general, image: x/a, tag: "1", port: 8000, mounts: { shared: /mnt/shared } }\n';
+    expect(errors({ 'e.yaml': cluster(nfs, services).replace('  nodePools', '  storageClass: s\n  nodePools') })).toEqual([
+      'e.yaml:8:13 nfs.shared.server: the kubelet mounts NFS from the node, which does not resolve cluster DNS names; give the NFS server a fixed address in the cluster\'s service range with `kubernetes.clusterIPs: { files: <IP> }`',
+    ]);
+    expect(errors({ 'e.yaml': cluster('', '  api: { kind: web, host: general, image: x/a, tag: "1", port: 8000 }\n').replace('  nodePools', '  clusterIPs: { nope: 10.96.0.9, api: 300.1.1.1 }\n  secretVersions: { JWT_SECRET: 2, DB_PASSWORD: 3 }\n  nodePools') })).toEqual([
+      'e.yaml:5:34 kubernetes.clusterIPs.api: expected an IP address in the cluster\'s service range, e.g. 10.96.0.49 (got "300.1.1.1")',
+    ]);
+    expect(errors({ 'e.yaml': cluster('', '  api: { kind: web, host: general, image: x/a, tag: "1", port: 8000 }\n').replace('  nodePools', '  clusterIPs: { nope: 10.96.0.9 }\n  secretVersions: { JWT_SECRET: 2, DB_PASSWORD: 3 }\n  nodePools') })).toEqual([
+      'e.yaml:5:17 kubernetes.clusterIPs.nope: unknown service "nope"; known: api',
+      'e.yaml:6:21 kubernetes.secretVersions.JWT_SECRET: secret JWT_SECRET is not declared; add it to the top-level `secrets:` list',
+    ]);
+  });
+
   it('a route Kubernetes cannot express, and a kubernetes section on a Docker environment', () => {
     expect(errors({ 'e.yaml': cluster('', '  api: { kind: web, host: general, image: x/a, tag: "1", port: 8000, route: "Headers(`X-Beta`, `1`)" }\n') })).toEqual([
       'e.yaml:8:70 services.api.route: "Headers(`X-Beta`, `1`)" has no Ingress equivalent (use Host() and PathPrefix()); Kubernetes Ingress rules take hosts and path prefixes only',

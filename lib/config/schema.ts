@@ -385,6 +385,8 @@ const ReleaseSchema = z.strictObject({
   images: z.array(z.string().min(1)).min(1),
 });
 
+const clusterIpError = 'expected an IP address in the cluster\'s service range, e.g. 10.96.0.49';
+
 export const EnvironmentSchema = z.strictObject({
   /** Stack name; also the prefix of every container, network and volume. */
   name: name('an environment name'),
@@ -410,6 +412,20 @@ export const EnvironmentSchema = z.strictObject({
     readWriteMany: z.boolean().default(true),
     /** Image pull secret for private registries. @default - none */
     imagePullSecret: z.string().min(1).optional(),
+    /**
+     * Fixed ClusterIP of a service's Service object, by service name. Each nfs-server that exports
+     * an `nfs:` volume needs one: the kubelet mounts NFS from the node, which does not resolve
+     * cluster DNS names, so the PersistentVolume names this address. Pick a free address in the
+     * cluster's service range, preferably its low static band (kubeadm 10.96.0.0/12: 10.96.0.2-10.96.0.255;
+     * k3s 10.43.0.0/16). @default {}
+     */
+    clusterIPs: z.record(name('a service name'), z.union([z.ipv4({ error: clusterIpError }), z.ipv6({ error: clusterIpError })])).default({}),
+    /**
+     * Version of each secret's current value (a number or label you bump when you rotate it, default 1).
+     * Pods carry a checksum of the versions of the secrets they use, so bumping one here restarts
+     * exactly the pods that read it; `secrets:k8s` records the version on the Secret. @default {}
+     */
+    secretVersions: z.record(secretName, z.union([z.string().min(1), z.number()])).default({}),
     /** Node pools: a service's `host:` names one, and lands on nodes with these labels. */
     nodePools: z.record(name('a node pool name'), z.strictObject({ labels: z.record(z.string(), z.string()).default({}) })).refine((p) => Object.keys(p).length > 0, 'declare at least one node pool'),
   }).optional(),

@@ -7,7 +7,9 @@
  *   web service  → Deployment (rolling update, maxUnavailable 0) + Service + Ingress
  *   singleton    → Deployment with one replica and the Recreate strategy (never two at once)
  *   data volumes → StatefulSet with volume claim templates, claims retained
- *   one-shot job → Job named by a hash of its spec; dependents wait in an init container
+ *   one-shot job → Job named by a hash of its pod template, retried up to JOB_BACKOFF_LIMIT times
+ *                  within its timeout; it waits for the services it uses to be ready, and its
+ *                  dependents wait for it, in init containers
  *   schedule     → CronJob;  worker pool → Deployment per node pool;  NFS → PersistentVolume + RWX claim
  */
 import * as crypto from 'node:crypto';
@@ -15,7 +17,7 @@ import { App, Chart, YamlOutputType } from 'cdk8s';
 import * as k8s from 'cdk8s-plus-32/lib/imports/k8s';
 import type { EnvironmentConfig } from '../config/schema';
 import type { EnvironmentStack } from '../environment-stack';
-import { imageName, type Service } from '../service';
+import { imageName, secretsIn, type Service } from '../service';
 import { parseRouteRule } from './routes';
 
 type KubernetesConfig = NonNullable<EnvironmentConfig['kubernetes']>;
@@ -24,7 +26,20 @@ type KubernetesConfig = NonNullable<EnvironmentConfig['kubernetes']>;
 export const KUBECTL_IMAGE = 'registry.k8s.io/kubectl:v1.36.3';
 export const JOB_WAITER = 'stackyard-job-waiter';
 
-/** Name of the Secret holding a declared secret (key `value`): DB_PASSWORD → db-password. */
+/**
+ * The one key of every Secret stackyard reads: `npm run secrets:k8s` writes the value under it,
+ * and pods mount (subPath) or reference (secretKeyRef) it.
+ */
+export const SECRET_KEY = 'value';
+/** Retries of a Job's pod (a failed migration, a database not answering yet) within the job's timeout. */
+export const JOB_BACKOFF_LIMIT = 4;
+/** Pod template annotations that change when what the pod reads from Secrets or ConfigMaps changes. */
+export const SECRETS_CHECKSUM = 'stackyard.dev/secrets-checksum';
+export const FILES_CHECKSUM = 'stackyard.dev/files-checksum';
+/** How long a scheduled job's pod waits for the services it uses (it has no timeout of its own). */
+const SCHEDULED_WAIT_SECONDS = 600;
+
+/** Name of the Secret holding a declared secret (key SECRET_KEY): DB_PASSWORD → db-password. */
 export function secretObjectName(name: string): string {
   return name.toLowerCase().replace(/_/g, '-');
 }
@@ -44,12 +59,33 @@ export function renderKubernetes(stack: EnvironmentStack, cfg: KubernetesConfig,
   new k8s.KubeNamespace(chart, 'namespace', { metadata: { name: ns } });
   // the cluster's ingress controller routes, and CronJobs schedule: no proxy or scheduler containers
   const services = stack.services.filter((s) => s.kind !== 'scheduler' && s.kind !== 'traefik').sort((a, b) => a.serviceName.localeCompare(b.serviceName));
+  const rendered = new Set(services.map((s) => s.serviceName));
+  // a Job's pod template is immutable, so its name carries a hash of the whole template (which
+  // names the Jobs it waits for: computed dependencies first)
   const jobNames = new Map<string, string>();
-  for (const s of services.filter((x) => x.oneShot)) jobNames.set(s.serviceName, `${s.serviceName}-${hash(containerFor(s))}`);
-  const needsWaiter = services.some((s) => s.dependencies.some((d) => d.condition === 'completed'));
-  if (needsWaiter) {
+  const templates = new Map<string, k8s.PodTemplateSpec>();
+  const templateOf = (s: Service, visiting: string[] = []): k8s.PodTemplateSpec => {
+    const known = templates.get(s.serviceName);
+    if (known) return known;
+    if (visiting.includes(s.serviceName)) throw new Error(`one-shot jobs wait for each other in a cycle: ${[...visiting, s.serviceName].join(' → ')}`);
+    for (const d of s.dependencies) if (d.condition === 'completed' && d.service.oneShot && rendered.has(d.service.serviceName)) jobNameOf(d.service, [...visiting, s.serviceName]);
+    const t = podTemplateFor(s, env, cfg, jobNames, rendered);
+    templates.set(s.serviceName, t);
+    return t;
+  };
+  const jobNameOf = (s: Service, visiting: string[] = []): string => {
+    if (!jobNames.has(s.serviceName)) jobNames.set(s.serviceName, `${s.serviceName}-${hash(templateOf(s, visiting))}`);
+    return jobNames.get(s.serviceName)!;
+  };
+  for (const s of services.filter((x) => x.oneShot)) jobNameOf(s);
+  for (const s of services) templateOf(s);
+  const waits = services.flatMap((s) => waitsOf(s, rendered));
+  if (waits.length) {
+    const rules: k8s.PolicyRule[] = [];
+    if (waits.some((d) => d.condition === 'completed')) rules.push({ apiGroups: ['batch'], resources: ['jobs'], verbs: ['get', 'list', 'watch'] });
+    if (waits.some((d) => d.condition === 'healthy')) rules.push({ apiGroups: ['apps'], resources: ['deployments', 'statefulsets'], verbs: ['get', 'list', 'watch'] });
     new k8s.KubeServiceAccount(chart, 'job-waiter-sa', { metadata: { name: JOB_WAITER } });
-    new k8s.KubeRole(chart, 'job-waiter-role', { metadata: { name: JOB_WAITER }, rules: [{ apiGroups: ['batch'], resources: ['jobs'], verbs: ['get', 'list', 'watch'] }] });
+    new k8s.KubeRole(chart, 'job-waiter-role', { metadata: { name: JOB_WAITER }, rules });
     new k8s.KubeRoleBinding(chart, 'job-waiter-binding', {
       metadata: { name: JOB_WAITER },
       roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'Role', name: JOB_WAITER },
@@ -65,7 +101,8 @@ export function renderKubernetes(stack: EnvironmentStack, cfg: KubernetesConfig,
         persistentVolumeReclaimPolicy: 'Retain',
         storageClassName: '',
         mountOptions: def.options.split(',').filter((o) => !['rw', 'ro'].includes(o)),
-        nfs: { server: `${def.server.serviceName}.${ns}.svc.cluster.local`, path: def.path },
+        // the kubelet mounts NFS from the node, which does not resolve cluster DNS: the Service's fixed ClusterIP
+        nfs: { server: clusterIP(cfg, def.server.serviceName), path: def.path },
       },
     });
     new k8s.KubePersistentVolumeClaim(chart, `nfs-pvc-${vol}`, {
@@ -77,14 +114,13 @@ export function renderKubernetes(stack: EnvironmentStack, cfg: KubernetesConfig,
   for (const s of services) {
     const name = s.serviceName;
     const labels = { 'app.kubernetes.io/name': name, 'app.kubernetes.io/part-of': env, 'stackyard.kind': s.kind };
-    const container = containerFor(s);
-    const pod = podSpecFor(s, cfg, container, jobNames, needsWaiter);
-    const template = { metadata: { labels }, spec: pod };
+    const template = templateOf(s);
+    const container = template.spec!.containers[0];
     const configFiles = s.files.filter((f) => typeof f.content === 'function' || !f.sensitive);
     if (configFiles.length) {
       new k8s.KubeConfigMap(chart, `${name}-files`, {
         metadata: { name: `${name}-files` },
-        data: Object.fromEntries(configFiles.map((f) => [slug(f.path), typeof f.content === 'function' ? f.content() : f.content.join('')])),
+        data: Object.fromEntries(configFiles.map((f) => [slug(f.path), fileText(f)])),
       });
     }
     if (s.schedule) {
@@ -93,7 +129,7 @@ export function renderKubernetes(stack: EnvironmentStack, cfg: KubernetesConfig,
         spec: {
           schedule: s.schedule.cron,
           concurrencyPolicy: 'Forbid',
-          jobTemplate: { spec: { backoffLimit: 0, template: { metadata: { labels }, spec: { ...pod, restartPolicy: 'Never', containers: [{ ...container, command: [...s.schedule.command], args: undefined }] } } } },
+          jobTemplate: { spec: { backoffLimit: JOB_BACKOFF_LIMIT, template } },
         },
       });
       continue;
@@ -101,7 +137,8 @@ export function renderKubernetes(stack: EnvironmentStack, cfg: KubernetesConfig,
     if (s.oneShot) {
       new k8s.KubeJob(chart, name, {
         metadata: { name: jobNames.get(name)!, labels },
-        spec: { backoffLimit: 0, activeDeadlineSeconds: s.oneShot.timeoutSeconds, template: { metadata: { labels }, spec: { ...pod, restartPolicy: 'Never' } } },
+        // retried within the job's timeout, which bounds the whole Job: waiting, runs and retries
+        spec: { backoffLimit: JOB_BACKOFF_LIMIT, activeDeadlineSeconds: s.oneShot.timeoutSeconds, template },
       });
       continue;
     }
@@ -138,7 +175,7 @@ export function renderKubernetes(stack: EnvironmentStack, cfg: KubernetesConfig,
     if (ports.length) {
       new k8s.KubeService(chart, `${name}-service`, {
         metadata: { name, labels },
-        spec: { selector: selector.matchLabels, ports: ports.map((p) => ({ name: p.name, port: p.containerPort, targetPort: k8s.IntOrString.fromString(p.name!) })) },
+        spec: { clusterIp: cfg.clusterIPs[name], selector: selector.matchLabels, ports: ports.map((p) => ({ name: p.name, port: p.containerPort, targetPort: k8s.IntOrString.fromString(p.name!) })) },
       });
     }
     s.routes.forEach((r, i) => {
@@ -158,9 +195,67 @@ export function renderKubernetes(stack: EnvironmentStack, cfg: KubernetesConfig,
   return app;
 }
 
+/** What a pod waits for in init containers: Jobs it runs after, and (for run-to-completion pods) the services it uses. */
+function waitsOf(s: Service, rendered: ReadonlySet<string>) {
+  const runsToCompletion = s.oneShot !== undefined || s.schedule !== undefined;
+  return s.dependencies.filter((d) => rendered.has(d.service.serviceName) && (
+    (d.condition === 'completed' && d.service.oneShot !== undefined) ||
+    // long-running pods restart until what they use answers; a Job's pod would use up its retries
+    (d.condition === 'healthy' && runsToCompletion && !d.service.oneShot && !d.service.schedule)
+  ));
+}
+
+/** The workload object a service becomes (what `kubectl rollout status` is asked about). */
+function workloadRef(s: Service): string {
+  return `${s.volumes.length ? 'statefulset' : 'deployment'}/${s.serviceName}`;
+}
+
+function clusterIP(cfg: KubernetesConfig, service: string): string {
+  const ip = cfg.clusterIPs[service];
+  if (!ip) throw new Error(`NFS server ${service} has no kubernetes.clusterIPs entry`); // reported with its position by build
+  return ip;
+}
+
+function podTemplateFor(s: Service, env: string, cfg: KubernetesConfig, jobs: ReadonlyMap<string, string>, rendered: ReadonlySet<string>): k8s.PodTemplateSpec {
+  const labels = { 'app.kubernetes.io/name': s.serviceName, 'app.kubernetes.io/part-of': env, 'stackyard.kind': s.kind };
+  let container = containerFor(s);
+  if (s.schedule) container = { ...container, command: [...s.schedule.command], args: undefined };
+  const spec = podSpecFor(s, cfg, container, jobs, rendered);
+  // secret values are not known here, and files mounted by subPath never update: the pod template
+  // changes (and the workload rolls) when a secret's declared version or a generated file changes
+  const secrets = [...new Set([...s.secrets.map((x) => x.name), ...s.files.flatMap(secretsIn)])].sort();
+  const configFiles = s.files.filter((f) => typeof f.content === 'function' || !f.sensitive);
+  const annotations: Record<string, string> = {};
+  if (secrets.length) annotations[SECRETS_CHECKSUM] = hash(secrets.map((n) => [n, String(cfg.secretVersions[n] ?? 1)]), 16);
+  if (configFiles.length) annotations[FILES_CHECKSUM] = hash(configFiles.map((f) => [f.path, fileText(f)]), 16);
+  return { metadata: { labels, annotations: Object.keys(annotations).length ? annotations : undefined }, spec };
+}
+
+function fileText(f: Service['files'][number]): string {
+  return typeof f.content === 'function' ? f.content() : f.content.join('');
+}
+
+/** Docker healthcheck → probes. Docker never kills an unhealthy container; here liveness does, so it is lenient. */
+function probesFor(s: Service): Pick<k8s.Container, 'startupProbe' | 'readinessProbe' | 'livenessProbe'> {
+  const hc = s.healthcheck;
+  if (!hc) return {};
+  const base = { exec: { command: hc.test[0] === 'CMD-SHELL' ? ['sh', '-c', hc.test[1]] : hc.test.slice(1) }, periodSeconds: hc.intervalSeconds, timeoutSeconds: hc.timeoutSeconds };
+  return {
+    // the start period plus Docker's retries, and at least five minutes (initdb, a replayed WAL):
+    // liveness and readiness start once this succeeds
+    startupProbe: { ...base, failureThreshold: Math.max(Math.ceil(300 / hc.intervalSeconds), Math.ceil(hc.startPeriodSeconds / hc.intervalSeconds) + hc.retries) },
+    // out of the Service after the healthcheck's retries
+    readinessProbe: { ...base, failureThreshold: hc.retries },
+    // restarted only after three times as long
+    livenessProbe: { ...base, failureThreshold: hc.retries * 3 },
+  };
+}
+
 function containerFor(s: Service): k8s.Container {
-  const env: k8s.EnvVar[] = [...s.env.entries()].map(([name, value]) => ({ name, value }));
-  for (const sec of s.secrets.filter((x) => x.as === 'env')) env.push({ name: sec.name, valueFrom: { secretKeyRef: { name: secretObjectName(sec.name), key: 'value' } } });
+  // initdb refuses a non-empty folder, and a block volume's root holds lost+found: the data lives one level down
+  const pgdata = (value: string) => (s.volumes.some((v) => v.path === value) ? `${value}/pgdata` : value);
+  const env: k8s.EnvVar[] = [...s.env.entries()].map(([name, value]) => ({ name, value: name === 'PGDATA' ? pgdata(value) : value }));
+  for (const sec of s.secrets.filter((x) => x.as === 'env')) env.push({ name: sec.name, valueFrom: { secretKeyRef: { name: secretObjectName(sec.name), key: SECRET_KEY } } });
   let ports = s.ports.map((p) => ({ name: p.name.slice(0, 15), containerPort: p.container }));
   if (s.perReplica) {
     // a worker pool's pods are alike: each announces its own address on the first port
@@ -173,26 +268,16 @@ function containerFor(s: Service): k8s.Container {
   // one entry per container port (a port may carry two names in the model, e.g. http and metrics)
   ports = ports.filter((p, i) => ports.findIndex((q) => q.containerPort === p.containerPort) === i);
   env.sort((a, b) => Number(a.name === 'POD_IP' ? 0 : 1) - Number(b.name === 'POD_IP' ? 0 : 1) || a.name.localeCompare(b.name));
-  const hc = s.healthcheck;
-  const probe = hc
-    ? {
-        exec: { command: hc.test[0] === 'CMD-SHELL' ? ['sh', '-c', hc.test[1]] : hc.test.slice(1) },
-        periodSeconds: hc.intervalSeconds,
-        timeoutSeconds: hc.timeoutSeconds,
-        failureThreshold: hc.retries,
-        initialDelaySeconds: hc.startPeriodSeconds,
-      }
-    : undefined;
   const limits: Record<string, k8s.Quantity> = {};
   if (s.cpus !== undefined) limits.cpu = k8s.Quantity.fromString(`${Math.round(s.cpus * 1000)}m`);
   if (s.memoryMb !== undefined) limits.memory = k8s.Quantity.fromString(`${s.memoryMb}Mi`);
   const mounts: k8s.VolumeMount[] = [
     ...s.volumes.map((v) => ({ name: v.name, mountPath: v.path })),
-    ...s.secrets.filter((x) => x.as === 'file').map((x) => ({ name: `secret-${slug(x.name)}`, mountPath: `/run/secrets/${x.name}`, subPath: x.name, readOnly: true })),
+    ...s.secrets.filter((x) => x.as === 'file').map((x) => ({ name: `secret-${slug(x.name)}`, mountPath: `/run/secrets/${x.name}`, subPath: SECRET_KEY, readOnly: true })),
     ...s.files.map((f) =>
       typeof f.content === 'function' || !f.sensitive
         ? { name: 'files', mountPath: f.path, subPath: slug(f.path), readOnly: true }
-        : { name: `file-${slug(f.path)}`, mountPath: f.path, subPath: 'value', readOnly: true },
+        : { name: `file-${slug(f.path)}`, mountPath: f.path, subPath: SECRET_KEY, readOnly: true },
     ),
     ...s.nfsMounts.map((m) => ({ name: `nfs-${m.volume}`, mountPath: m.path })),
   ].sort((a, b) => a.mountPath.localeCompare(b.mountPath));
@@ -204,14 +289,13 @@ function containerFor(s: Service): k8s.Container {
     env: env.length ? env : undefined,
     ports: ports.length ? ports : undefined,
     resources: Object.keys(limits).length ? { limits, requests: limits } : undefined,
-    readinessProbe: probe,
-    livenessProbe: probe,
+    ...probesFor(s),
     volumeMounts: mounts.length ? mounts : undefined,
     securityContext: s.privileged ? { privileged: true } : undefined,
   };
 }
 
-function podSpecFor(s: Service, cfg: KubernetesConfig, container: k8s.Container, jobs: ReadonlyMap<string, string>, waiter: boolean): k8s.PodSpec {
+function podSpecFor(s: Service, cfg: KubernetesConfig, container: k8s.Container, jobs: ReadonlyMap<string, string>, rendered: ReadonlySet<string>): k8s.PodSpec {
   const pool = cfg.nodePools[s.host];
   const volumes: k8s.Volume[] = [
     ...s.secrets.filter((x) => x.as === 'file').map((x) => ({ name: `secret-${slug(x.name)}`, secret: { secretName: secretObjectName(x.name), defaultMode: parseInt(x.mode, 8) } })),
@@ -219,19 +303,24 @@ function podSpecFor(s: Service, cfg: KubernetesConfig, container: k8s.Container,
     ...(s.files.some((f) => typeof f.content === 'function' || !f.sensitive) ? [{ name: 'files', configMap: { name: `${s.serviceName}-files` } }] : []),
     ...s.nfsMounts.map((m) => ({ name: `nfs-${m.volume}`, persistentVolumeClaim: { claimName: `nfs-${m.volume}` } })),
   ].sort((a, b) => a.name.localeCompare(b.name));
-  const waits = s.dependencies.filter((d) => d.condition === 'completed' && jobs.has(d.service.serviceName));
+  const timeout = s.oneShot?.timeoutSeconds ?? SCHEDULED_WAIT_SECONDS;
+  const waits = waitsOf(s, rendered).map((d) =>
+    d.condition === 'completed'
+      ? { name: `wait-for-${d.service.serviceName}`.slice(0, 63), image: KUBECTL_IMAGE, command: ['kubectl', 'wait', '--for=condition=complete', `--timeout=${d.service.oneShot!.timeoutSeconds}s`, `job/${jobs.get(d.service.serviceName)!}`] }
+      : // ready replicas: the readiness probe is the dependency's healthcheck, as Docker's service_healthy
+        { name: `wait-for-${d.service.serviceName}`.slice(0, 63), image: KUBECTL_IMAGE, command: ['kubectl', 'rollout', 'status', workloadRef(d.service), `--timeout=${timeout}s`] },
+  );
   return {
     nodeSelector: pool && Object.keys(pool.labels).length ? { ...pool.labels } : undefined,
     imagePullSecrets: cfg.imagePullSecret ? [{ name: cfg.imagePullSecret }] : undefined,
-    serviceAccountName: waits.length && waiter ? JOB_WAITER : undefined,
-    initContainers: waits.length
-      ? waits.map((d) => ({ name: `wait-for-${d.service.serviceName}`.slice(0, 63), image: KUBECTL_IMAGE, command: ['kubectl', 'wait', '--for=condition=complete', `--timeout=${d.service.oneShot!.timeoutSeconds}s`, `job/${jobs.get(d.service.serviceName)}`] }))
-      : undefined,
+    serviceAccountName: waits.length ? JOB_WAITER : undefined,
+    initContainers: waits.length ? waits : undefined,
     containers: [container],
+    restartPolicy: s.oneShot || s.schedule ? 'Never' : undefined,
     volumes: volumes.length ? volumes : undefined,
   };
 }
 
-function hash(value: unknown): string {
-  return crypto.createHash('sha256').update(JSON.stringify(value)).digest('hex').slice(0, 8);
+function hash(value: unknown, length = 8): string {
+  return crypto.createHash('sha256').update(JSON.stringify(value)).digest('hex').slice(0, length);
 }

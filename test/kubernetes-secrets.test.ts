@@ -1,0 +1,119 @@
+/**
+ * `npm run secrets:k8s` and the manifests agree: every Secret (and ConfigMap) key a pod mounts or
+ * reads exists in the object it references, for every Kubernetes environment. A mismatch is an
+ * empty directory where the application expects its secret file, which the API server accepts.
+ */
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { parseAllDocuments } from 'yaml';
+import { describe, expect, it } from 'vitest';
+import { loadStacks } from '../lib/app';
+import { kubernetesSecrets, SECRET_VERSION, secretsYaml, type SecretObject } from '../lib/kubernetes/secrets';
+import { main } from '../scripts/k8s-secrets';
+import { synthKubernetes } from '../scripts/synth-k8s';
+import { tempDir } from './helpers';
+
+const root = path.resolve(__dirname, '..');
+const dirs = [path.join(root, 'environments'), path.join(root, 'examples', 'trading-homelab')];
+const stacks = dirs.flatMap((d) => loadStacks(d)).filter((s) => s.platform === 'kubernetes');
+const out = tempDir();
+const manifests = new Map(synthKubernetes(dirs, out).map((f) => [path.basename(path.dirname(f)), parseAllDocuments(fs.readFileSync(f, 'utf8')).map((d) => d.toJS())]));
+const fake = (n: string) => `value-of-${n}`;
+
+/** Secrets as `secrets:k8s` prints them, read back the way kubectl would. */
+function secretsOf(env: string, value: (n: string) => string | undefined = fake): SecretObject[] {
+  const r = kubernetesSecrets(stacks.find((s) => s.environmentName === env)!, value);
+  if (!('objects' in r)) throw new Error(`missing ${r.missing.join(', ')}`);
+  return parseAllDocuments(secretsYaml(r.objects)).map((d) => d.toJS());
+}
+
+function podTemplates(docs: any[]): [string, any, string[]][] {
+  return docs.flatMap((d: any) => {
+    const t = d.kind === 'CronJob' ? d.spec.jobTemplate.spec.template : d.spec?.template;
+    const claims = (d.spec?.volumeClaimTemplates ?? []).map((c: any) => c.metadata.name);
+    return t ? [[`${d.kind}/${d.metadata.name}`, t, claims] as [string, any, string[]]] : [];
+  });
+}
+
+describe('secrets:k8s and the manifests', () => {
+  it('cover both Kubernetes environments', () => {
+    expect([...manifests.keys()].sort()).toEqual(['cluster', 'homelab-cluster']);
+    expect(stacks.map((s) => s.environmentName).sort()).toEqual(['cluster', 'homelab-cluster']);
+  });
+
+  for (const env of ['cluster', 'homelab-cluster']) {
+    it(`${env}: every mounted or referenced key exists in the Secret or ConfigMap it names`, () => {
+      const docs = manifests.get(env)!;
+      const secrets = new Map(secretsOf(env).map((s) => [s.metadata.name, s]));
+      const configMaps = new Map(docs.filter((d: any) => d.kind === 'ConfigMap').map((d: any) => [d.metadata.name, d]));
+      const keysOf = (v: any): string[] | undefined =>
+        v.secret ? (secrets.get(v.secret.secretName) ? Object.keys(secrets.get(v.secret.secretName)!.data) : undefined)
+          : v.configMap ? (configMaps.get(v.configMap.name) ? Object.keys(configMaps.get(v.configMap.name).data) : undefined)
+            : undefined;
+      let mounts = 0;
+      for (const [at, t, claims] of podTemplates(docs)) {
+        const volumes = new Map<string, any>((t.spec.volumes ?? []).map((v: any) => [v.name, v]));
+        for (const v of volumes.values()) {
+          if (!v.secret && !v.configMap) continue;
+          const keys = keysOf(v);
+          expect(keys, `${at}: volume ${v.name} names ${v.secret?.secretName ?? v.configMap?.name}, which nothing creates`).toBeDefined();
+          for (const item of v.secret?.items ?? v.configMap?.items ?? []) expect(keys, `${at}: volume ${v.name} item`).toContain(item.key);
+        }
+        for (const c of [...t.spec.containers, ...(t.spec.initContainers ?? [])]) {
+          for (const m of c.volumeMounts ?? []) {
+            if (claims.includes(m.name)) continue;
+            const v = volumes.get(m.name);
+            expect(v, `${at}: mount ${m.mountPath} names volume ${m.name}`).toBeDefined();
+            if (!v.secret && !v.configMap) continue;
+            mounts++;
+            // a subPath that is not a key mounts an empty directory where the file should be
+            const files = v.secret?.items || v.configMap?.items ? (v.secret?.items ?? v.configMap.items).map((i: any) => i.path) : keysOf(v);
+            if (m.subPath !== undefined) expect(files, `${at}: ${m.mountPath} mounts subPath ${m.subPath} of ${v.secret?.secretName ?? v.configMap.name}`).toContain(m.subPath);
+          }
+          for (const e of c.env ?? []) {
+            const ref = e.valueFrom?.secretKeyRef;
+            if (!ref) continue;
+            mounts++;
+            expect(secrets.get(ref.name)?.data, `${at}: ${e.name} reads ${ref.name}`).toHaveProperty(ref.key);
+          }
+        }
+      }
+      expect(mounts).toBeGreaterThan(10);
+    });
+  }
+
+  it('a secret file holds the value, and a file that embeds secrets holds its text with them filled in', () => {
+    const secrets = new Map(secretsOf('cluster').map((s) => [s.metadata.name, s]));
+    const text = (name: string) => Buffer.from(Object.values(secrets.get(name)!.data)[0], 'base64').toString();
+    expect(text('jwt-secret')).toBe('value-of-JWT_SECRET');
+    expect(text('backend-database-url')).toBe('postgresql://app:value-of-DB_PASSWORD@db:5432/app');
+    expect(secrets.get('jwt-secret')!.metadata).toEqual({ name: 'jwt-secret', namespace: 'platform', annotations: { [SECRET_VERSION]: '1' } });
+  });
+
+  it('an empty value is missing, like an unset one', () => {
+    const stack = stacks.find((s) => s.environmentName === 'cluster')!;
+    expect(kubernetesSecrets(stack, (n) => (n === 'JWT_SECRET' ? '' : n === 'DB_PASSWORD' ? undefined : fake(n)))).toEqual({ missing: ['DB_PASSWORD', 'JWT_SECRET'] });
+    const env: NodeJS.ProcessEnv = { ENVIRONMENTS_DIR: path.join(root, 'environments') };
+    for (const n of stack.secretNames) env[`TF_VAR_${n}`] = fake(n);
+    env.TF_VAR_JWT_SECRET = '';
+    let stdout = '';
+    let stderr = '';
+    expect(main(['cluster'], env, (s) => (stdout += s), (s) => (stderr += s))).toBe(1);
+    expect(stdout).toBe('');
+    expect(stderr).toBe('missing values (set TF_VAR_<NAME>, not empty): JWT_SECRET\n');
+  });
+
+  it('prints the Secrets for kubectl, with the version of each declared secret from kubernetes.secretVersions', () => {
+    const dir = tempDir();
+    fs.copyFileSync(path.join(root, 'environments', 'base.yaml'), path.join(dir, 'base.yaml'));
+    fs.writeFileSync(path.join(dir, 'cluster.yaml'), fs.readFileSync(path.join(root, 'environments', 'cluster.yaml'), 'utf8').replace('  imagePullSecret: ghcr\n', '  imagePullSecret: ghcr\n  secretVersions: { JWT_SECRET: 3 }\n'));
+    const env: NodeJS.ProcessEnv = { ENVIRONMENTS_DIR: dir };
+    for (const n of stacks.find((s) => s.environmentName === 'cluster')!.secretNames) env[`TF_VAR_${n}`] = fake(n);
+    let stdout = '';
+    expect(main(['cluster'], env, (s) => (stdout += s), () => undefined)).toBe(0);
+    const docs = parseAllDocuments(stdout).map((d) => d.toJS());
+    expect(docs.every((d: any) => d.kind === 'Secret' && d.metadata.namespace === 'platform')).toBe(true);
+    expect(docs.find((d: any) => d.metadata.name === 'jwt-secret').metadata.annotations).toEqual({ [SECRET_VERSION]: '3' });
+    expect(docs.find((d: any) => d.metadata.name === 'db-password').metadata.annotations).toEqual({ [SECRET_VERSION]: '1' });
+  });
+});
