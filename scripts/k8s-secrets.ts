@@ -5,15 +5,18 @@
  * file that embeds secrets (DATABASE_URL, REDIS_URL, redis.conf), each under the key the
  * manifests mount. Pipe it straight into kubectl: the manifests carry the values, so never
  * redirect them to a file or a log. Refuses when a value is missing or empty, naming it.
+ * `--placeholders` fills every value with a placeholder instead (scripts/validate-k8s.sh uses it to
+ * have the API server check the objects); no real value is read then.
  */
 import { loadStacks } from '../lib/app';
 import { ConfigError, formatProblem } from '../lib/config/errors';
 import { kubernetesSecrets, secretsYaml } from '../lib/kubernetes/secrets';
 
 export function main(argv: readonly string[], env: NodeJS.ProcessEnv, out: (s: string) => void, err: (s: string) => void): number {
-  const name = argv[0];
+  const placeholders = argv.includes('--placeholders');
+  const name = argv.find((a) => a !== '--placeholders');
   if (!name) {
-    err('usage: npm run --silent secrets:k8s -- <environment> | kubectl apply -f -\n');
+    err('usage: npm run --silent secrets:k8s -- <environment> [--placeholders] | kubectl apply -f -\n');
     return 2;
   }
   try {
@@ -22,7 +25,7 @@ export function main(argv: readonly string[], env: NodeJS.ProcessEnv, out: (s: s
       err(`${name} is not a Kubernetes environment\n`);
       return 1;
     }
-    const result = kubernetesSecrets(stack, (n) => env[`TF_VAR_${n}`]);
+    const result = kubernetesSecrets(stack, placeholders ? (n) => `placeholder-${n.toLowerCase().replace(/_/g, '-')}` : (n) => env[`TF_VAR_${n}`]);
     if (!('objects' in result)) {
       err(`missing values (set TF_VAR_<NAME>, not empty): ${result.missing.join(', ')}\n`);
       return 1;

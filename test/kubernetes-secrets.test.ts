@@ -116,4 +116,15 @@ describe('secrets:k8s and the manifests', () => {
     expect(docs.find((d: any) => d.metadata.name === 'jwt-secret').metadata.annotations).toEqual({ [SECRET_VERSION]: '3' });
     expect(docs.find((d: any) => d.metadata.name === 'db-password').metadata.annotations).toEqual({ [SECRET_VERSION]: '1' });
   });
+
+  it('--placeholders (for the API server check) reads no value and fills every key', () => {
+    const env: NodeJS.ProcessEnv = { ENVIRONMENTS_DIR: path.join(root, 'environments'), TF_VAR_JWT_SECRET: 'real-jwt-canary' };
+    let stdout = '';
+    expect(main(['cluster', '--placeholders'], env, (s) => (stdout += s), () => undefined)).toBe(0);
+    expect(stdout).not.toContain(Buffer.from('real-jwt-canary').toString('base64'));
+    const docs = parseAllDocuments(stdout).map((d) => d.toJS());
+    expect(docs.map((d: any) => d.metadata.name)).toEqual(secretsOf('cluster').map((s) => s.metadata.name));
+    const jwt = docs.find((d: any) => d.metadata.name === 'jwt-secret');
+    expect(Buffer.from(jwt.data.value, 'base64').toString()).toBe('placeholder-jwt-secret');
+  });
 });
