@@ -25,8 +25,13 @@ case "${1:-start}" in
     [ "$(id -u)" = 0 ] || { echo "docker engine: starting dockerd needs root" >&2; exit 1; }
     mkdir -p "$SCRATCH/docker"
     started=$(date +%s)
-    nohup dockerd --host "unix://$SOCK" --data-root "$SCRATCH/docker" --exec-root /run/stackyard-docker \
-      --pidfile "$PIDFILE" >>"$LOG" 2>&1 &
+    # The daemon outlives this script: it must not inherit descriptors above stderr, or a lock held
+    # by the caller (a deploy's flock, a test harness's) stays held for as long as dockerd runs.
+    (
+      for fd in $(ls /proc/$BASHPID/fd); do [ "$fd" -gt 2 ] && eval "exec $fd>&-"; done
+      exec nohup dockerd --host "unix://$SOCK" --data-root "$SCRATCH/docker" --exec-root /run/stackyard-docker \
+        --pidfile "$PIDFILE"
+    ) >>"$LOG" 2>&1 &
     for _ in $(seq 1 60); do answers && break; sleep 0.5; done
     answers || { echo "docker engine: dockerd did not start; last lines of $LOG:" >&2; tail -20 "$LOG" >&2; exit 1; }
     echo "docker engine: started dockerd $(docker version --format '{{.Server.Version}}') on $SOCK in $(( $(date +%s) - started ))s (data in $SCRATCH/docker)"
