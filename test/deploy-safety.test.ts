@@ -244,6 +244,25 @@ describe('destructive downs ask first', () => {
       fs.rmSync(path.join(ROOT, out), { recursive: true, force: true });
     }
   });
+  it('on a terminal, down asks for the name: a wrong answer stops it, the right one goes on', () => {
+    const out = `.stackyard/test-out/tty-${process.pid}`;
+    const onTty = (answer: string) => spawnSync('script', ['-qec', 'bash scripts/down.sh production', '/dev/null'], {
+      cwd: ROOT, encoding: 'utf8', input: answer,
+      env: { ...process.env, CDKTF_OUTDIR: out, STACKYARD_SKIP_BUILD: '1', STACKYARD_USE_OWN_ENGINE: '1', TERRAFORM_BINARY_NAME: 'false', TF_VAR_STATE_PASSPHRASE: 'a-passphrase-for-the-test' },
+    });
+    try {
+      const no = onTty('staging\n');
+      expect(no.stdout).toContain('Type the environment name (production) to go on:');
+      expect(no.stdout).toContain('not confirmed; nothing was destroyed');
+      expect(no.stdout).not.toContain('tf init failed');
+      // confirmed: it goes on to the engine (here one that fails at once)
+      const yes = onTty('production\n');
+      expect(yes.stdout).not.toContain('not confirmed');
+      expect(yes.stdout).toContain('tf init failed');
+    } finally {
+      fs.rmSync(path.join(ROOT, out), { recursive: true, force: true });
+    }
+  });
 });
 
 describe('one deploy per environment at a time', () => {
