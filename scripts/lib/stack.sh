@@ -32,8 +32,8 @@ with_lock() {
   [ "${STACKYARD_LOCKED:-}" = "$env" ] && return 0
   local dir="$root/.stackyard/locks" wait=${STACKYARD_LOCK_TIMEOUT:-0} rc=0
   mkdir -p "$dir"
-  local mode=(-n); [ "$wait" != 0 ] && mode=(-w "$wait")
-  STACKYARD_LOCKED=$env flock "${mode[@]}" -o -E 75 "$dir/$env.lock" bash "$@" || rc=$?
+  local how=(-n); [ "$wait" != 0 ] && how=(-w "$wait")
+  STACKYARD_LOCKED=$env flock "${how[@]}" -o -E 75 "$dir/$env.lock" bash "$@" || rc=$?
   [ "$rc" = 75 ] && fail "another deploy or down of $env is running on this machine (lock .stackyard/locks/$env.lock is held); nothing was done. Wait for it to finish, or set STACKYARD_LOCK_TIMEOUT=<seconds> to wait for it"
   exit "$rc"
 }
