@@ -294,8 +294,9 @@ describe('state encryption', () => {
     const s = synth({ 'env.yaml': MINIMAL }).test;
     expect(s.terraform.encryption).toEqual(encryptionBlock(false));
     expect(s.terraform.encryption.key_provider.pbkdf2.stackyard.passphrase).toBe('${var.STATE_PASSPHRASE}');
-    expect(s.terraform.encryption.state).toEqual({ method: '${method.aes_gcm.stackyard}', enforced: true });
-    expect(s.terraform.encryption.plan).toEqual({ method: '${method.aes_gcm.stackyard}', enforced: true });
+    expect(s.terraform.encryption.state).toEqual({ method: 'method.aes_gcm.stackyard', enforced: true }); // a bare reference: OpenTofu refuses ${…} here
+    expect(s.terraform.encryption.plan).toEqual({ method: 'method.aes_gcm.stackyard', enforced: true });
+    expect(s.terraform.encryption.method.aes_gcm.stackyard).toEqual({ keys: 'key_provider.pbkdf2.stackyard' });
     expect(s.variable.STATE_PASSPHRASE).toMatchObject({ sensitive: true, nullable: false, type: 'string' });
     expect(s.variable.STATE_PASSPHRASE.default).toBeUndefined();
   });
@@ -305,9 +306,9 @@ describe('state encryption', () => {
     try {
       process.env.STACKYARD_MIGRATE_STATE = 'test';
       const s = synth({ 'env.yaml': MINIMAL, 'other.yaml': MINIMAL.replace('name: test', 'name: other') });
-      expect(s.test.terraform.encryption.state.fallback).toEqual({ method: '${method.unencrypted.migrate}' });
+      expect(s.test.terraform.encryption.state).toEqual({ method: 'method.aes_gcm.stackyard', fallback: { method: 'method.unencrypted.migrate' } }); // not enforced while migrating
       expect(s.test.terraform.encryption.method.unencrypted).toEqual({ migrate: {} });
-      expect(s.other.terraform.encryption.state.fallback).toBeUndefined();
+      expect(s.other.terraform.encryption.state).toEqual({ method: 'method.aes_gcm.stackyard', enforced: true });
       expect(s.other.terraform.encryption.method.unencrypted).toBeUndefined();
     } finally {
       if (prev === undefined) delete process.env.STACKYARD_MIGRATE_STATE;

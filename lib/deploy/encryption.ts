@@ -12,16 +12,23 @@ export const STATE_PASSPHRASE_VARIABLE = 'STATE_PASSPHRASE';
 /** Set to an environment name at synth to let that environment read its unencrypted state once. */
 export const MIGRATE_STATE_VARIABLE = 'STACKYARD_MIGRATE_STATE';
 
-/** The `terraform.encryption` block, in Terraform JSON syntax. */
+/**
+ * The `terraform.encryption` block, in Terraform JSON syntax. Method and key-provider references
+ * are static traversals, written as bare strings (`"method.aes_gcm.stackyard"`): OpenTofu 1.12
+ * rejects a `${…}` template there ("A single static variable reference is required"), and
+ * `tofu validate` still reports success, so test/e2e/safety.test.ts proves the form on the engine.
+ * While migrating, `enforced` is off for the state (OpenTofu refuses the unencrypted fallback of an
+ * enforced state); the deploy after the migration enforces it again.
+ */
 export function encryptionBlock(migrate: boolean): Record<string, unknown> {
-  const method = '${method.aes_gcm.stackyard}';
+  const method = 'method.aes_gcm.stackyard';
   return {
     key_provider: { pbkdf2: { stackyard: { passphrase: `\${var.${STATE_PASSPHRASE_VARIABLE}}` } } },
     method: {
-      aes_gcm: { stackyard: { keys: '${key_provider.pbkdf2.stackyard}' } },
+      aes_gcm: { stackyard: { keys: 'key_provider.pbkdf2.stackyard' } },
       ...(migrate ? { unencrypted: { migrate: {} } } : {}),
     },
-    state: { method, enforced: true, ...(migrate ? { fallback: { method: '${method.unencrypted.migrate}' } } : {}) },
+    state: migrate ? { method, fallback: { method: 'method.unencrypted.migrate' } } : { method, enforced: true },
     plan: { method, enforced: true },
   };
 }
