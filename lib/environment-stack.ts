@@ -8,6 +8,8 @@ import { Construct } from 'constructs';
 import { formatProblem, type Problem } from './config/errors';
 import { checkEnvironment } from './invariants';
 import type { EnvironmentConfig, HostConfig } from './config/schema';
+import { encryptionBlock, MIGRATE_STATE_VARIABLE, migrationRequested, STATE_PASSPHRASE_VARIABLE } from './deploy/encryption';
+import type { StackyardMeta } from './deploy/stack-json';
 import { Service } from './service';
 import type { Origin } from './values';
 
@@ -96,10 +98,25 @@ export class EnvironmentStack extends TerraformStack {
     this.registries = props.registries ?? [];
     this.repositorySecretsElsewhere = props.repositorySecretsElsewhere ?? [];
     this.origin = props.origin;
-    this.configureBackend(props.state ?? { backend: 'local' });
+    const state = props.state ?? { backend: 'local', encryption: true };
+    this.configureBackend(state);
+    if (state.encryption !== false) this.configureEncryption();
+    if ((props.secrets ?? []).includes(STATE_PASSPHRASE_VARIABLE) && state.encryption !== false) {
+      const at = props.origin?.locate('secrets') ?? { file: `construct ${this.node.path}`, line: 0, col: 0, path: 'secrets' };
+      this.wiringProblems.push({ ...at, message: `${STATE_PASSPHRASE_VARIABLE} is the state passphrase stackyard declares itself; pick another secret name` });
+    }
+    const meta: StackyardMeta = {
+      environment: props.name,
+      production: this.production,
+      stateBackend: state.backend,
+      github: props.github !== undefined,
+      ...(state.encryption !== false ? { statePassphraseVariable: STATE_PASSPHRASE_VARIABLE } : {}),
+    };
+    this.addOverride('//.stackyard', meta);
     // the same invariants bin/main.ts reports, for stacks built from code and synthesized by cdktf
     this.node.addValidation({ validate: () => checkEnvironment(this).map(formatProblem) });
     for (const name of [...(props.secrets ?? [])].sort()) {
+      if (name === STATE_PASSPHRASE_VARIABLE && state.encryption !== false) continue; // reported above
       const v = new TerraformVariable(this, name, {
         type: 'string',
         sensitive: true,
@@ -160,6 +177,18 @@ export class EnvironmentStack extends TerraformStack {
     target(this);
   }
 
+  /** OpenTofu state and plan encryption with a deploy-time passphrase (lib/deploy/encryption.ts). */
+  private configureEncryption(): void {
+    const v = new TerraformVariable(this, STATE_PASSPHRASE_VARIABLE, {
+      type: 'string',
+      sensitive: true,
+      nullable: false,
+      description: `Passphrase of the encrypted state and plan files (at least 16 characters); give it at deploy time as TF_VAR_${STATE_PASSPHRASE_VARIABLE}.`,
+    });
+    v.overrideLogicalId(STATE_PASSPHRASE_VARIABLE);
+    this.addOverride('terraform.encryption', encryptionBlock(migrationRequested(this.environmentName, process.env[MIGRATE_STATE_VARIABLE])));
+  }
+
   private configureBackend(state: EnvironmentConfig['state']): void {
     // under its own scope: cdktf names the backend construct "backend", a likely service name
     const scope = new Construct(this, 'state');
@@ -178,7 +207,11 @@ export class EnvironmentStack extends TerraformStack {
           region: state.region,
           key: state.key ?? `stackyard/${this.environmentName}.tfstate`,
           ...(state.endpoint ? { endpoints: { s3: state.endpoint }, usePathStyle: true } : {}),
+          encrypt: state.encrypt,
+          ...(state.kmsKeyId ? { kmsKeyId: state.kmsKeyId } : {}),
         });
+        // S3-native state locking (OpenTofu ≥ 1.10); cdktf 0.21 has no property for it
+        if (state.useLockfile) this.addOverride('terraform.backend.s3.use_lockfile', true);
         return;
     }
   }

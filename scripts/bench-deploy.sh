@@ -28,7 +28,7 @@ protectVolumes: false
 services:
   proxy: { entrypoints: { web: 18201 }, dashboard: { port: 18290 } }
 YAML
-for s in DB_PASSWORD REDIS_PASSWORD JWT_SECRET CRYPTOPANIC_API_KEY NEWSCATCHER_API_KEY NANSEN_API_KEY; do
+for s in DB_PASSWORD REDIS_PASSWORD JWT_SECRET CRYPTOPANIC_API_KEY NEWSCATCHER_API_KEY NANSEN_API_KEY STATE_PASSPHRASE; do
   export "TF_VAR_$s=$(head -c 16 /dev/urandom | od -An -tx1 | tr -d ' \n')"
 done
 STACKYARD_ONLY=$ENV STACKYARD_QUIET=1 node dist/bin/main.js
@@ -51,7 +51,7 @@ wait_healthy() {
   echo "bench: containers did not become healthy in time" >&2; return 1
 }
 clean() {
-  bash scripts/down.sh $ENV --volumes >/dev/null 2>&1 || true
+  bash scripts/down.sh $ENV --volumes --yes >/dev/null 2>&1 || true
   compose down -v --remove-orphans >/dev/null 2>&1 || true
 }
 

@@ -1,46 +1,51 @@
 #!/usr/bin/env bash
-# Deploys one environment with `cdktf deploy` on OpenTofu:  scripts/deploy.sh <env> [--generate-secrets]
+# Deploys one environment with `cdktf deploy` on OpenTofu:
+#   scripts/deploy.sh <env> [--generate-secrets] [--adopt-orphans] [--migrate-state]
+# The decisions (secrets, orphans, what to apply first, failed jobs) are lib/deploy/*.ts, run
+# through scripts/deploy-steps.ts; this script runs the engine and holds the environment's lock.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 . "$root/scripts/lib/stack.sh"
-env=${1:?usage: deploy.sh <environment> [--generate-secrets]}
+env=${1:?usage: deploy.sh <environment> [--generate-secrets] [--adopt-orphans] [--migrate-state]}
+shift
+generate="" adopt="" migrate=""
+for a in "$@"; do
+  case $a in
+    --generate-secrets) generate=generate ;;
+    --adopt-orphans) adopt=--adopt ;;
+    --migrate-state) migrate=--migrate ;;
+    *) fail "unknown option $a (expected --generate-secrets, --adopt-orphans, --migrate-state)" ;;
+  esac
+done
+with_lock "$env" "$0" "$env" "$@"
 use_engine
 synth_one "$env"
-load_secrets "$env" "$([ "${2:-}" = --generate-secrets ] && echo generate)"
-reap() {
-  (cd "$stack_dir" && tf init -input=false -no-color >/dev/null && tf state pull 2>/dev/null | node "$root/scripts/reap-orphans.js" cdk.tf.json) \
-    || fail "could not read the state of $env"
-}
+# A local state written before state encryption is read once through the `unencrypted` fallback
+# and written back encrypted (lib/deploy/encryption.ts); a remote one needs --migrate-state.
+if steps needs-migration "$root" "$stack_dir" $migrate; then
+  echo "stackyard: the state of $env is not encrypted yet; this deploy encrypts it (read once through the unencrypted fallback)"
+  STACKYARD_MIGRATE_STATE=$env STACKYARD_SKIP_BUILD=1 synth_one "$env"
+fi
+load_secrets "$env" "$generate"
+log=$(mktemp)
+trap 'rm -f "$log"' EXIT
+(cd "$stack_dir" && tf init -input=false -no-color >"$log" 2>&1) || { tail -20 "$log" >&2; fail "tofu init failed for $env (above)"; }
+# the decrypted state only ever travels through a pipe, never into a file
+pull() { (cd "$stack_dir" && tf state pull) || fail "could not read the state of $env (above)"; }
+reap() { pull | steps reap "$stack_dir" $adopt; }
 apply() {
   (cd "$root" && npx cdktf deploy "$env" --skip-synth --skip-provider-lock --auto-approve --output "${CDKTF_OUTDIR:-cdktf.out}") 2>&1 | tee "$log"
 }
-log=$(mktemp)
-trap 'rm -f "$log"' EXIT
 started=$(date +%s)
 reap
 # Phase 1, with OpenTofu directly: the one-shot jobs and everything that does not run after one
-# (databases, caches, the proxy...). A failing job then fails the deploy before Terraform replaces
-# anything that runs after it, as compose's service_completed_successfully does, and the
-# independent services start in parallel with the job's own dependencies.
-first=$(node -e '
-  const c = (require(process.argv[1]).resource || {}).docker_container || {};
-  const isJob = (k) => (c[k].labels || []).some((l) => l.label === "stackyard.kind" && l.value === "job");
-  const deps = (k) => (c[k].depends_on || []).map((d) => d.replace(/^docker_container\./, "")).filter((d) => d in c);
-  const memo = {};
-  const afterJob = (k) => (memo[k] ??= deps(k).some((d) => isJob(d) || afterJob(d)));
-  const jobs = Object.keys(c).filter(isJob);
-  if (jobs.length) console.log(Object.keys(c).filter((k) => isJob(k) || !afterJob(k)).map((k) => "-target=docker_container." + k).join(" "));
-' "$stack_dir/cdk.tf.json")
-# From empty nothing runs yet that a failing job could leave half-replaced: one apply is enough.
-if [ -n "$first" ] && ! (cd "$stack_dir" && tf state list 2>/dev/null | grep -q '^docker_container\.'); then
-  echo "stackyard: nothing deployed yet; jobs run in the single apply (dependents still wait for them)"
-  first=""
-fi
-if [ -n "$first" ]; then
-  echo "stackyard: phase 1, one-shot jobs and what does not wait for them: ${first//-target=docker_container./}"
-  # shellcheck disable=SC2086
-  (cd "$stack_dir" && tf apply -auto-approve -input=false -no-color $first 2>&1 | grep -v -e 'Resource targeting is in effect' -e '^ *$' | tee "$log") || {
-    grep -q 'is already in use by container' "$log" && { reap; (cd "$stack_dir" && tf apply -auto-approve -input=false -no-color $first); } || fail "phase 1 failed (a one-shot job, or what it needs); nothing that runs after a job was changed"
+# (databases, caches, the proxy...), plus -replace of a job that failed in an earlier deploy.
+phase_args=$(pull | steps phases "$stack_dir")
+first=()
+[ -z "$phase_args" ] || mapfile -t first <<<"$phase_args"
+if [ ${#first[@]} -gt 0 ]; then
+  (cd "$stack_dir" && tf apply -auto-approve -input=false -no-color "${first[@]}" 2>&1 | grep -v -e 'Resource targeting is in effect' -e '^ *$' | tee "$log") || {
+    grep -q 'is already in use by container' "$log" && { reap; (cd "$stack_dir" && tf apply -auto-approve -input=false -no-color "${first[@]}"); } || fail "phase 1 failed (a one-shot job, or what it needs); nothing that runs after a job was changed"
   }
 fi
 if ! apply; then

@@ -1,27 +1,45 @@
 #!/usr/bin/env bash
 # Removes an environment's containers and networks, keeping its data volumes (like
-# `docker compose down`):  scripts/down.sh [env] [--volumes]
+# `docker compose down`):  scripts/down.sh [env] [--volumes] [--github] [--yes]
 # The volumes leave Terraform's state but stay on the host; the next deploy adopts them again.
 # --volumes is the deliberate step that deletes data too: it lifts prevent_destroy for this
 # environment (STACKYARD_DESTROY_DATA=<env>) and destroys everything.
+# GitHub environments and secrets stay (in state and on GitHub) unless --github is given.
+# --volumes, --github, and any down of an environment marked production: true ask for the
+# environment's name on a terminal; without one (CI) they need --yes (lib/deploy/confirm.ts).
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 . "$root/scripts/lib/stack.sh"
 env=${1:-local}
-use_engine
-if [ "${2:-}" = --volumes ]; then export STACKYARD_DESTROY_DATA=$env; fi
+[ $# -gt 0 ] && shift
+volumes="" flags=()
+for a in "$@"; do
+  case $a in
+    --volumes) volumes=1; flags+=("$a") ;;
+    --github|--yes) flags+=("$a") ;;
+    *) fail "unknown option $a (expected --volumes, --github, --yes)" ;;
+  esac
+done
+with_lock "$env" "$0" "$env" "$@"
+if [ -n "$volumes" ]; then export STACKYARD_DESTROY_DATA=$env; fi
 synth_one "$env"
+# confirmation first: nothing is touched when it is refused; prints the -exclude arguments that keep GitHub
+exclude=$(steps down "$stack_dir" "${flags[@]}")
+use_engine
 load_secrets "$env" placeholder
 cd "$stack_dir"
 tf init -input=false -no-color >/dev/null || fail "tf init failed in $stack_dir"
-if [ "${2:-}" != --volumes ]; then
+if [ -z "$volumes" ]; then
   for v in $(tf state list 2>/dev/null | grep '^docker_volume\.' || true); do
     tf state rm -no-color "$v" >/dev/null && echo "keeping volume ${v#docker_volume.} (left on the host, out of state)"
   done
 fi
+args=()
+[ -z "$exclude" ] || mapfile -t args <<<"$exclude"
+[ ${#args[@]} -eq 0 ] || echo "keeping the GitHub environments and secrets of $env (down --github removes them)"
 log=$(mktemp)
 trap 'rm -f "$log"' EXIT
-destroy() { tf destroy -auto-approve -input=false -no-color >"$log" 2>&1; }
+destroy() { tf destroy -auto-approve -input=false -no-color "${args[@]}" >"$log" 2>&1; }
 if ! destroy; then
   # Docker can be slow to release a network's last endpoint after its containers went away;
   # the provider gives up after 30 s. What is left is only that network: try once more.

@@ -14,7 +14,7 @@ bash scripts/engine.sh >/dev/null
 bash scripts/images.sh >/dev/null
 npm run --silent build
 export STACKYARD_SKIP_BUILD=1 PATH="$root/.tools/bin:$PATH" TF_CLI_CONFIG_FILE="$root/.tools/tofurc" TERRAFORM_BINARY_NAME=tofu
-for s in DB_PASSWORD REDIS_PASSWORD JWT_SECRET; do export "TF_VAR_$s=fixture-$(echo $s | tr 'A-Z_' 'a-z-')"; done
+for s in DB_PASSWORD REDIS_PASSWORD JWT_SECRET STATE_PASSPHRASE; do export "TF_VAR_$s=fixture-$(echo $s | tr 'A-Z_' 'a-z-')"; done
 
 # environment FRONTEND_REPLICAS BACKEND_TAG DB_VERSION WITH_WATCHER
 environment() {
@@ -57,7 +57,7 @@ plan() {
         });' "$root" "${STACKYARD_SCRATCH:-/var/tmp/stackyard}" > "$OUT/$1.json"
   echo "wrote test/fixtures/plans/$1.json"
 }
-clean() { bash scripts/down.sh $ENV --volumes >/dev/null 2>&1 || true; rm -f .stackyard/state/$ENV.tfstate*; }
+clean() { bash scripts/down.sh $ENV --volumes --yes >/dev/null 2>&1 || true; rm -f .stackyard/state/$ENV.tfstate*; }
 trap clean EXIT
 clean
 mkdir -p "$OUT"

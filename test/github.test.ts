@@ -43,7 +43,9 @@ describe('GitHub environments', () => {
       const envSecrets = Object.values(s.resource.github_actions_environment_secret ?? {}) as any[];
       const repoSecrets = Object.values(s.resource.github_actions_secret ?? {}) as any[];
       for (const x of [...envSecrets, ...repoSecrets]) expect(x.plaintext_value).toBe(`\${var.${x.secret_name}}`);
-      const declared = Object.keys(s.variable).filter((v) => s.variable[v].sensitive).sort();
+      // the state passphrase is a bootstrap secret: never copied to GitHub by the stack it decrypts
+      const declared = Object.keys(s.variable).filter((v) => s.variable[v].sensitive && v !== 'STATE_PASSPHRASE').sort();
+      expect(envSecrets.map((x) => x.secret_name)).not.toContain('STATE_PASSPHRASE');
       // GHCR_TOKEN lives at repository level, set by production only
       const perEnvironment = declared.filter((d) => d !== 'GHCR_TOKEN');
       for (const target of ['${github_repository_environment.github_environment.environment}', '${github_repository_environment.github_plan_environment.environment}']) {

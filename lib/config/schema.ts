@@ -334,10 +334,12 @@ export const ServiceSchema = z.discriminatedUnion('kind', [
 ]);
 export const SERVICE_KINDS = ['traefik', 'postgres', 'redis', 'web', 'singleton', 'job', 'adminer', 'service', 'celery-worker', 'celery-beat', 'worker-pool', 'prometheus', 'grafana', 'jaeger', 'scheduled-job', 'postgres-backup', 'alertmanager', 'nfs-server'] as const;
 
+/** OpenTofu state and plan encryption, key from TF_VAR_STATE_PASSPHRASE (false: plain Terraform, which lacks it). @default true */
+const stateEncryption = z.boolean().default(true);
 const StateSchema = z.discriminatedUnion('backend', [
-  z.strictObject({ backend: z.literal('local') }),
+  z.strictObject({ backend: z.literal('local'), encryption: stateEncryption }),
   /** Postgres backend; the connection string comes from PG_CONN_STR at deploy time. */
-  z.strictObject({ backend: z.literal('pg'), schema: z.string().optional() }),
+  z.strictObject({ backend: z.literal('pg'), schema: z.string().optional(), encryption: stateEncryption }),
   /** S3 backend; credentials come from the AWS_* variables at deploy time. */
   z.strictObject({
     backend: z.literal('s3'),
@@ -345,6 +347,13 @@ const StateSchema = z.discriminatedUnion('backend', [
     region: z.string().min(1),
     key: z.string().optional(),
     endpoint: z.string().url().optional(),
+    /** Server-side encryption of the state object. @default true */
+    encrypt: z.boolean().default(true),
+    /** KMS key (ARN or id) for server-side encryption. @default - the bucket's default key */
+    kmsKeyId: z.string().min(1).optional(),
+    /** Lock the state with a lock file next to it in the bucket (no DynamoDB needed). @default true */
+    useLockfile: z.boolean().default(true),
+    encryption: stateEncryption,
   }),
 ]);
 
@@ -430,7 +439,7 @@ export const EnvironmentSchema = z.strictObject({
     nodePools: z.record(name('a node pool name'), z.strictObject({ labels: z.record(z.string(), z.string()).default({}) })).refine((p) => Object.keys(p).length > 0, 'declare at least one node pool'),
   }).optional(),
   /** Where Terraform state lives. @default { backend: local } */
-  state: StateSchema.default({ backend: 'local' }),
+  state: StateSchema.default({ backend: 'local', encryption: true }),
   github: GithubSchema.optional(),
   /** Private registries every host logs in to. @default [] */
   registries: z.array(RegistrySchema).default([]),

@@ -21,37 +21,36 @@ synth_one() {
   [ -f "$stack_dir/cdk.tf.json" ] || fail "no environment named $1 in ${ENVIRONMENTS_DIR:-environments}/"
 }
 
-# load_secrets ENV [generate]: every declared secret must be in TF_VAR_<NAME>; values may come
-# from .stackyard/secrets/<env>.env (mode 600, git-ignored). With `generate`, missing ones get
-# random values written there (for disposable environments such as local); with `placeholder`
-# (destroy only) they get a dummy value that is never stored. Values are never printed.
-load_secrets() {
-  local env=$1 generate=${2:-} file="$root/.stackyard/secrets/$1.env" missing=()
-  if [ -f "$file" ]; then
-    while IFS='=' read -r k v; do
-      [[ "$k" =~ ^TF_VAR_[A-Z0-9_]+$ ]] || continue
-      [ -n "${!k:-}" ] || export "$k=$v"
-    done < "$file"
-  fi
-  for name in $(node -e 'const j=require(process.argv[1]);console.log(Object.keys(j.variable||{}).join(" "))' "$stack_dir/cdk.tf.json"); do
-    local var="TF_VAR_$name"
-    if [ -z "${!var:-}" ]; then
-      if [ "$generate" = placeholder ]; then
-        export "$var=unused-by-destroy"   # destroy evaluates the configuration but deploys nothing
-      elif [ "$generate" = generate ]; then
-        mkdir -p "$(dirname "$file")" && touch "$file" && chmod 600 "$file"
-        local value; value=$(head -c 24 /dev/urandom | od -An -tx1 | tr -d ' \n')
-        printf '%s=%s\n' "$var" "$value" >> "$file"
-        export "$var=$value"
-        echo "generated secret $name for $env (stored in .stackyard/secrets/$env.env)"
-      else
-        missing+=("$name")
-      fi
-    fi
-  done
-  if [ ${#missing[@]} -gt 0 ]; then
-    fail "environment $env needs these secrets at deploy time: ${missing[*]}
-  give each as TF_VAR_<NAME> in the environment (CI passes them from GitHub secrets),
-  or put TF_VAR_<NAME>=<value> lines in .stackyard/secrets/$env.env (mode 600, never committed)"
-  fi
+# with_lock ENV SCRIPT ARGS...: runs the script again holding the environment's lock
+# (.stackyard/locks/<env>.lock, flock), so two deploys or downs of one environment on this machine
+# never overlap: the orphan reaper of one would remove what the other's apply is creating. The
+# lock covers everything from reap to the last apply. A second one fails at once with a clear
+# message (STACKYARD_LOCK_TIMEOUT=<seconds> waits instead). OpenTofu's own state lock (a lock
+# file for local and S3 state, an advisory lock in pg) also guards each engine command.
+with_lock() {
+  local env=$1; shift
+  [ "${STACKYARD_LOCKED:-}" = "$env" ] && return 0
+  local dir="$root/.stackyard/locks" wait=${STACKYARD_LOCK_TIMEOUT:-0} rc=0
+  mkdir -p "$dir"
+  local how=(-n); [ "$wait" != 0 ] && how=(-w "$wait")
+  STACKYARD_LOCKED=$env flock "${how[@]}" -o -E 75 "$dir/$env.lock" bash "$@" || rc=$?
+  [ "$rc" = 75 ] && fail "another deploy or down of $env is running on this machine (lock .stackyard/locks/$env.lock is held); nothing was done. Wait for it to finish, or set STACKYARD_LOCK_TIMEOUT=<seconds> to wait for it"
+  exit "$rc"
 }
+
+# load_secrets ENV [generate|placeholder]: every declared secret must be in TF_VAR_<NAME>; values
+# may come from .stackyard/secrets/<env>.env (mode 600, git-ignored). With `generate`, missing ones
+# get random values appended there (refused for production environments and for environments
+# whose secrets live on GitHub; an existing value is never replaced); with `placeholder` (destroy
+# only) secrets get a dummy value that is never stored, but the state passphrase is still needed.
+# The decisions are lib/deploy/secrets.ts; values travel NUL-separated through a pipe, never on a
+# command line, never printed.
+load_secrets() {
+  local mode=${2:-require} pairs=() i
+  mapfile -d '' -t pairs < <(node "$root/dist/scripts/deploy-steps.js" secrets "$root" "$stack_dir" "$mode" && printf 'STACKYARD_OK\0')
+  [ "${#pairs[@]}" -gt 0 ] && [ "${pairs[-1]}" = STACKYARD_OK ] || exit 1
+  for (( i = 0; i + 1 < ${#pairs[@]}; i += 2 )); do export "${pairs[i]}=${pairs[i+1]}"; done
+}
+
+# steps COMMAND ARGS...: the deploy decisions (scripts/deploy-steps.ts over lib/deploy/)
+steps() { node "$root/dist/scripts/deploy-steps.js" "$@"; }

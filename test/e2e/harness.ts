@@ -23,10 +23,11 @@ const TOOLS = process.env.STACKYARD_TOOLS ?? path.join(ROOT, '.tools');
  */
 export const SECRETS: Record<string, string> = (() => {
   const file = path.join(ROOT, '.stackyard', 'e2e-secrets.json');
-  if (fs.existsSync(file)) return JSON.parse(fs.readFileSync(file, 'utf8'));
-  const fresh = Object.fromEntries(
-    ['DB_PASSWORD', 'REDIS_PASSWORD', 'JWT_SECRET', 'CRYPTOPANIC_API_KEY', 'NEWSCATCHER_API_KEY', 'NANSEN_API_KEY'].map((n) => [n, `e2e-canary-${n.toLowerCase()}-${crypto.randomBytes(6).toString('hex')}`]),
-  );
+  const kept: Record<string, string> = fs.existsSync(file) ? JSON.parse(fs.readFileSync(file, 'utf8')) : {};
+  // STATE_PASSPHRASE: the key of the encrypted state (added to files of earlier runs too)
+  const names = ['DB_PASSWORD', 'REDIS_PASSWORD', 'JWT_SECRET', 'CRYPTOPANIC_API_KEY', 'NEWSCATCHER_API_KEY', 'NANSEN_API_KEY', 'STATE_PASSPHRASE'];
+  if (names.every((n) => n in kept)) return kept;
+  const fresh = { ...Object.fromEntries(names.map((n) => [n, `e2e-canary-${n.toLowerCase()}-${crypto.randomBytes(6).toString('hex')}`])), ...kept };
   fs.mkdirSync(path.dirname(file), { recursive: true });
   fs.writeFileSync(file, JSON.stringify(fresh), { mode: 0o600 });
   return fresh;

@@ -29,7 +29,7 @@ beforeAll(() => {
   sh('bash scripts/images.sh');
   // leftovers of an interrupted earlier run
   writeEnvironment();
-  run('bash', ['scripts/down.sh', ENV, '--volumes']);
+  run('bash', ['scripts/down.sh', ENV, '--volumes', '--yes']);
   for (const id of docker('ps', '-aq', '--filter', `label=stackyard.environment=${ENV}`).split('\n').filter(Boolean)) docker('rm', '-f', id);
   for (const v of docker('volume', 'ls', '-q', '--filter', `name=${ENV}-`).split('\n').filter(Boolean)) docker('volume', 'rm', '-f', v);
   fs.rmSync(path.join(ROOT, '.stackyard', 'state', `${ENV}.tfstate`), { force: true });
@@ -37,7 +37,7 @@ beforeAll(() => {
 
 afterAll(() => {
   if (process.env.STACKYARD_E2E_KEEP !== '1') {
-    run('bash', ['scripts/down.sh', ENV, '--volumes']);
+    run('bash', ['scripts/down.sh', ENV, '--volumes', '--yes']);
     run('bash', ['scripts/engine-docker.sh', 'stop']);
   }
 });
@@ -192,7 +192,7 @@ describe('the e2e environment on a real engine', () => {
     expect(up.code, up.output.slice(-3000)).toBe(0);
     expect(psql('select note from survivors')).toBe('written before replacement');
 
-    const gone = run('bash', ['scripts/down.sh', ENV, '--volumes']);
+    const gone = run('bash', ['scripts/down.sh', ENV, '--volumes', '--yes']);
     expect(gone.status, gone.stdout + gone.stderr).toBe(0);
     expect(docker('volume', 'ls', '--format', '{{.Name}}').split('\n').filter((n) => n.startsWith(`${ENV}-`))).toEqual([]);
   });

@@ -1,0 +1,99 @@
+/**
+ * The orphan reaper's decision. Before a deploy, containers that carry the environment's label
+ * but that the state does not know are in the way of the apply (name conflicts): an apply that
+ * was killed after Docker created them but before the state recorded them leaves such
+ * containers behind. Removing those is safe: they are replaced from the environment file and
+ * their data lives in named volumes that `docker rm` keeps.
+ *
+ * The same rule would delete a whole environment when the state is the wrong one (a fresh
+ * clone on local state, a wrong bucket or key): every container is then "unknown". So when the
+ * state knows none of the labelled containers, nothing is removed and the deploy stops, naming
+ * the containers and the ways out. A removal of a container that mounts data volumes is never
+ * silent: the message names the volumes that stay.
+ */
+
+export interface LabelledContainer {
+  readonly name: string;
+  /** Named volumes it mounts (data that outlives the container). */
+  readonly volumes: readonly string[];
+}
+
+export interface HostListing {
+  readonly alias: string;
+  readonly host: string;
+  readonly containers: readonly LabelledContainer[];
+}
+
+export interface Removal {
+  readonly alias: string;
+  readonly host: string;
+  readonly name: string;
+  readonly message: string;
+}
+
+export type ReapDecision =
+  | { readonly kind: 'refuse'; readonly message: string }
+  | { readonly kind: 'remove'; readonly removals: readonly Removal[] };
+
+export interface ReapInput {
+  readonly environment: string;
+  /** Container names the state knows (without a leading slash). */
+  readonly known: ReadonlySet<string>;
+  readonly hosts: readonly HostListing[];
+  /** The operator asked to adopt an environment the state does not know (`--adopt-orphans`). */
+  readonly adopt: boolean;
+}
+
+/** The flag and variable that let a deploy remove containers of an environment its state does not know. */
+export const ADOPT_FLAG = '--adopt-orphans';
+export const adoptVariable = 'STACKYARD_ADOPT_ORPHANS';
+
+const describe = (c: LabelledContainer) => (c.volumes.length ? `${c.name} (data volumes: ${c.volumes.join(', ')})` : c.name);
+
+export function decideReap(input: ReapInput): ReapDecision {
+  const all = input.hosts.flatMap((h) => h.containers.map((c) => ({ h, c })));
+  const unknown = all.filter(({ c }) => !input.known.has(c.name));
+  if (!unknown.length) return { kind: 'remove', removals: [] };
+  const stateKnowsEnvironment = all.some(({ c }) => input.known.has(c.name));
+  if (!stateKnowsEnvironment && !input.adopt) {
+    const lines = input.hosts
+      .filter((h) => h.containers.length)
+      .map((h) => `    on ${h.alias} (${h.host}): ${h.containers.map(describe).join(', ')}`);
+    return {
+      kind: 'refuse',
+      message: [
+        `the state of ${input.environment} knows none of the ${all.length} container(s) labelled stackyard.environment=${input.environment}:`,
+        ...lines,
+        '  Nothing was removed. The state is empty or not the one that deployed them (a fresh clone on local state,',
+        '  a wrong bucket or key, a lost .stackyard/state file). Either:',
+        `    - point \`state:\` at the right backend, or restore .stackyard/state/${input.environment}.tfstate, and deploy again; or`,
+        `    - adopt them: deploy with ${ADOPT_FLAG} (or ${adoptVariable}=${input.environment}), which removes these containers and`,
+        '      recreates them from the environment file; named data volumes are kept and reused; or',
+        '    - import them one by one: tofu import docker_container.<id> <container id> (in cdktf.out/stacks/<env>).',
+      ].join('\n'),
+    };
+  }
+  return {
+    kind: 'remove',
+    removals: unknown.map(({ h, c }) => ({
+      alias: h.alias,
+      host: h.host,
+      name: c.name,
+      message: c.volumes.length
+        ? `removing container ${c.name} on ${h.alias} (not in the state); its data volumes stay: ${c.volumes.join(', ')}`
+        : `removing container ${c.name} on ${h.alias} (not in the state)`,
+    })),
+  };
+}
+
+/** The deploy stops when a host cannot be listed: skipping it would deploy against a half-known environment. */
+export function unreachableHost(alias: string, host: string, detail: string): string {
+  const why = detail.trim().split('\n').filter(Boolean).slice(-1)[0] ?? 'no answer';
+  return `host ${alias} (${host}) is unreachable: ${why}\n  nothing was deployed; check that the Docker engine there runs and that this machine can reach it`;
+}
+
+/** Whether the adoption flag applies to this environment (the variable names environments, comma-separated). */
+export function adoptionRequested(environment: string, flag: boolean, variable: string | undefined): boolean {
+  if (flag) return true;
+  return (variable ?? '').split(',').map((s) => s.trim()).includes(environment);
+}

@@ -1,0 +1,84 @@
+/**
+ * What a deploy applies first. Phase 1 (`tofu apply -target=...`) holds the one-shot jobs and
+ * everything that does not run after one (databases, caches, the proxy...); the full apply then
+ * does the rest. A failing job so fails the deploy before anything that runs after it is
+ * replaced, as compose's service_completed_successfully does.
+ *
+ * A job that failed in an earlier deploy stays in the state with its non-zero exit code, and its
+ * `exit_code == 0` postcondition is evaluated on every later plan, even a no-op one: no deploy
+ * could pass until someone ran `-replace` by hand. Such jobs are replaced in phase 1.
+ */
+import { stackContainers, stateContainers, type StackJson, type StateJson } from './stack-json';
+
+const PREFIX = 'docker_container.';
+
+export function isJob(stack: StackJson, key: string): boolean {
+  const c = stackContainers(stack)[key];
+  return (c?.labels ?? []).some((l) => l.label === 'stackyard.kind' && l.value === 'job');
+}
+
+/** Container keys (logical ids) of a stack that are one-shot jobs, sorted. */
+export function jobKeys(stack: StackJson): string[] {
+  return Object.keys(stackContainers(stack)).filter((k) => isJob(stack, k)).sort();
+}
+
+/** Container keys to apply first: the jobs and every container that does not (transitively) wait for one; [] without jobs. */
+export function phaseOneKeys(stack: StackJson): string[] {
+  const c = stackContainers(stack);
+  const deps = (k: string) => (c[k]?.depends_on ?? []).map((d) => d.replace(/^docker_container\./, '')).filter((d) => Object.prototype.hasOwnProperty.call(c, d));
+  const memo = new Map<string, boolean>();
+  const visiting = new Set<string>();
+  const afterJob = (k: string): boolean => {
+    const known = memo.get(k);
+    if (known !== undefined) return known;
+    if (visiting.has(k)) return false; // a cycle is the engine's to report
+    visiting.add(k);
+    const v = deps(k).some((d) => isJob(stack, d) || afterJob(d));
+    visiting.delete(k);
+    memo.set(k, v);
+    return v;
+  };
+  const jobs = jobKeys(stack);
+  if (!jobs.length) return [];
+  return Object.keys(c).filter((k) => isJob(stack, k) || !afterJob(k)).sort();
+}
+
+export interface FailedJob {
+  readonly address: string;
+  readonly container: string;
+  readonly exitCode: number;
+}
+
+/** Jobs of the stack whose container in the state exited non-zero (from a failed earlier deploy). */
+export function failedJobs(stack: StackJson, state: StateJson): FailedJob[] {
+  const jobs = new Set(jobKeys(stack).map((k) => PREFIX + k));
+  return stateContainers(state)
+    .filter((c) => jobs.has(c.address) && c.status !== 'tainted' && typeof c.exitCode === 'number' && c.exitCode !== 0)
+    .map((c) => ({ address: c.address, container: c.name ?? c.address, exitCode: c.exitCode as number }));
+}
+
+export interface DeployPlan {
+  /** Arguments of the phase-1 `tofu apply` (targets and replacements); empty: no phase 1. */
+  readonly phaseOneArgs: readonly string[];
+  /** What the deploy tells the user it decided, in order. */
+  readonly notes: readonly string[];
+}
+
+export function deployPlan(stack: StackJson, state: StateJson): DeployPlan {
+  const first = phaseOneKeys(stack);
+  const notes: string[] = [];
+  if (!first.length) return { phaseOneArgs: [], notes };
+  if (stateContainers(state).length === 0) {
+    notes.push('nothing deployed yet; jobs run in the single apply (dependents still wait for them)');
+    return { phaseOneArgs: [], notes };
+  }
+  const failed = failedJobs(stack, state);
+  for (const f of failed) {
+    notes.push(`one-shot job container ${f.container} exited ${f.exitCode} in an earlier deploy; replacing it (-replace=${f.address})`);
+  }
+  notes.push(`phase 1, one-shot jobs and what does not wait for them: ${first.join(' ')}`);
+  return {
+    phaseOneArgs: [...first.map((k) => `-target=${PREFIX}${k}`), ...failed.map((f) => `-replace=${f.address}`)],
+    notes,
+  };
+}

@@ -1,0 +1,332 @@
+/**
+ * The deploy's decisions (lib/deploy/*.ts) and the guard rails of scripts/deploy.sh and
+ * scripts/down.sh that act before any engine runs: the environment lock, the confirmation of
+ * destructive downs, the secrets file. The engine-side behaviour is in test/e2e/safety.test.ts.
+ */
+import { spawn, spawnSync } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { confirms, decideDown, keepGithubArgs } from '../lib/deploy/confirm';
+import { encryptionBlock, isPlaintextState } from '../lib/deploy/encryption';
+import { adoptionRequested, decideReap, unreachableHost, type HostListing } from '../lib/deploy/orphans';
+import { deployPlan, failedJobs, jobKeys, phaseOneKeys } from '../lib/deploy/phases';
+import { appendSecrets, parseSecretsFile, resolveSecrets, type SecretsInput } from '../lib/deploy/secrets';
+import { errors, MINIMAL, synth, tempDir } from './helpers';
+
+const ROOT = path.resolve(__dirname, '..');
+const localYaml = fs.readFileSync(path.join(ROOT, 'environments', 'local.yaml'), 'utf8');
+const baseYaml = fs.readFileSync(path.join(ROOT, 'environments', 'base.yaml'), 'utf8');
+const local = () => synth({ 'local.yaml': localYaml, 'base.yaml': baseYaml }, ['local.yaml']).local;
+fs.mkdirSync(path.join(ROOT, '.stackyard', 'test-out'), { recursive: true });
+
+/** A state as `tofu state pull` prints it, with the given containers (address key → attributes). */
+function stateOf(containers: Record<string, { name: string; exit_code?: number | null; status?: string }>) {
+  return {
+    resources: Object.entries(containers).map(([key, a]) => ({
+      mode: 'managed', type: 'docker_container', name: key,
+      instances: [{ ...(a.status ? { status: a.status } : {}), attributes: { name: a.name, exit_code: a.exit_code ?? null } }],
+    })),
+  };
+}
+
+describe('what a deploy applies first', () => {
+  it('phase 1 is the jobs and what does not wait for one; the services after the job come later', () => {
+    const s = local();
+    expect(jobKeys(s)).toEqual(['svc_prestart_1']);
+    expect(phaseOneKeys(s)).toEqual(['svc_adminer_1', 'svc_db_1', 'svc_frontend_1', 'svc_frontend_2', 'svc_prestart_1', 'svc_proxy_1', 'svc_redis_1', 'svc_watcher_1']);
+    // the backend runs after prestart, celery-worker and orchestrator after the backend (transitively)
+    for (const later of ['svc_backend_1', 'svc_backend_2', 'svc_orchestrator_1', 'svc_celery_worker_1']) expect(phaseOneKeys(s)).not.toContain(later);
+  });
+
+  it('no jobs: no phase 1', () => {
+    const s = synth({ 'env.yaml': MINIMAL }).test;
+    expect(phaseOneKeys(s)).toEqual([]);
+    expect(deployPlan(s, stateOf({ svc_db_1: { name: 'test-db-1' } })).phaseOneArgs).toEqual([]);
+  });
+
+  it('nothing deployed yet: one apply, and it says so', () => {
+    const p = deployPlan(local(), { resources: [] });
+    expect(p.phaseOneArgs).toEqual([]);
+    expect(p.notes.join('\n')).toMatch(/nothing deployed yet/);
+  });
+
+  it('a job that exited non-zero in an earlier deploy is replaced in phase 1, and the deploy says so', () => {
+    const state = stateOf({ svc_db_1: { name: 'local-db-1' }, svc_prestart_1: { name: 'local-prestart-1', exit_code: 3 } });
+    expect(failedJobs(local(), state)).toEqual([{ address: 'docker_container.svc_prestart_1', container: 'local-prestart-1', exitCode: 3 }]);
+    const p = deployPlan(local(), state);
+    expect(p.phaseOneArgs).toContain('-target=docker_container.svc_prestart_1');
+    expect(p.phaseOneArgs).toContain('-replace=docker_container.svc_prestart_1');
+    expect(p.notes.join('\n')).toContain('local-prestart-1 exited 3 in an earlier deploy; replacing it (-replace=docker_container.svc_prestart_1)');
+  });
+
+  it('a job that succeeded, a tainted one (replaced anyway), or a failed non-job is not forced', () => {
+    for (const state of [
+      stateOf({ svc_prestart_1: { name: 'local-prestart-1', exit_code: 0 } }),
+      stateOf({ svc_prestart_1: { name: 'local-prestart-1', exit_code: 1, status: 'tainted' } }),
+      stateOf({ svc_prestart_1: { name: 'local-prestart-1', exit_code: null }, svc_db_1: { name: 'local-db-1', exit_code: 1 } }),
+    ]) {
+      expect(deployPlan(local(), state).phaseOneArgs.filter((a) => a.startsWith('-replace'))).toEqual([]);
+    }
+  });
+});
+
+describe('the orphan reaper', () => {
+  const hosts = (containers: { name: string; volumes?: string[] }[]): HostListing[] => [
+    { alias: 'core', host: 'ssh://deploy@core.example.com', containers: containers.map((c) => ({ name: c.name, volumes: c.volumes ?? [] })) },
+  ];
+  const env = [{ name: 'prod-db-1', volumes: ['prod-db-data'] }, { name: 'prod-backend-1' }];
+
+  it('refuses when the state knows none of the labelled containers, naming them, their volumes and the fixes', () => {
+    for (const known of [new Set<string>(), new Set(['other-env-db-1'])]) {
+      const d = decideReap({ environment: 'prod', known, hosts: hosts(env), adopt: false });
+      expect(d.kind).toBe('refuse');
+      if (d.kind !== 'refuse') return;
+      expect(d.message).toContain('on core (ssh://deploy@core.example.com): prod-backend-1, prod-db-1 (data volumes: prod-db-data)'.replace('prod-backend-1, prod-db-1 (data volumes: prod-db-data)', 'prod-db-1 (data volumes: prod-db-data), prod-backend-1'));
+      expect(d.message).toContain('Nothing was removed');
+      expect(d.message).toContain('--adopt-orphans');
+      expect(d.message).toContain('STACKYARD_ADOPT_ORPHANS=prod');
+      expect(d.message).toContain('tofu import');
+    }
+  });
+
+  it('removes them when adoption is asked, and says which data volumes stay', () => {
+    const d = decideReap({ environment: 'prod', known: new Set(), hosts: hosts(env), adopt: true });
+    expect(d).toEqual({
+      kind: 'remove',
+      removals: [
+        { alias: 'core', host: 'ssh://deploy@core.example.com', name: 'prod-db-1', message: 'removing container prod-db-1 on core (not in the state); its data volumes stay: prod-db-data' },
+        { alias: 'core', host: 'ssh://deploy@core.example.com', name: 'prod-backend-1', message: 'removing container prod-backend-1 on core (not in the state)' },
+      ],
+    });
+  });
+
+  it('with a state that knows the environment, removes only the unknown containers (left by a killed apply)', () => {
+    const d = decideReap({ environment: 'prod', known: new Set(['prod-db-1']), hosts: hosts([...env, { name: 'prod-prestart-1' }]), adopt: false });
+    expect(d.kind === 'remove' && d.removals.map((r) => r.name)).toEqual(['prod-backend-1', 'prod-prestart-1']);
+  });
+
+  it('nothing to remove when every container is known or there are none', () => {
+    expect(decideReap({ environment: 'prod', known: new Set(['prod-db-1', 'prod-backend-1']), hosts: hosts(env), adopt: false })).toEqual({ kind: 'remove', removals: [] });
+    expect(decideReap({ environment: 'prod', known: new Set(), hosts: hosts([]), adopt: false })).toEqual({ kind: 'remove', removals: [] });
+  });
+
+  it('adoption is asked per environment: the variable for one environment does not adopt another', () => {
+    expect(adoptionRequested('prod', false, 'staging')).toBe(false);
+    expect(adoptionRequested('prod', false, 'staging,prod')).toBe(true);
+    expect(adoptionRequested('prod', false, undefined)).toBe(false);
+    expect(adoptionRequested('prod', true, undefined)).toBe(true);
+  });
+
+  it('an unreachable host stops the deploy with its name (the compiled step, against a socket nobody serves)', () => {
+    const dir = tempDir();
+    const stack = { '//': { stackyard: { environment: 'ghost', production: false, stateBackend: 'local', github: false } }, provider: { docker: [{ alias: 'edge', host: `unix://${dir}/nobody.sock` }] } };
+    fs.writeFileSync(path.join(dir, 'cdk.tf.json'), JSON.stringify(stack));
+    const r = spawnSync(process.execPath, [path.join(ROOT, 'dist/scripts/deploy-steps.js'), 'reap', dir], { input: '', encoding: 'utf8' });
+    expect(r.status).toBe(1);
+    expect(r.stderr).toContain(`host edge (unix://${dir}/nobody.sock) is unreachable`);
+    expect(unreachableHost('edge', 'ssh://x', 'line 1\nconnection refused\n')).toMatch(/^host edge \(ssh:\/\/x\) is unreachable: connection refused/);
+  });
+});
+
+describe('secrets at deploy time', () => {
+  it('a secrets file without a trailing newline keeps its last value; CRLF and comments are handled', () => {
+    expect([...parseSecretsFile('TF_VAR_A=one\nTF_VAR_B=two')]).toEqual([['TF_VAR_A', 'one'], ['TF_VAR_B', 'two']]);
+    expect([...parseSecretsFile('# note\r\nTF_VAR_A=one\r\n\r\nTF_VAR_B=t=w=o\r\n')]).toEqual([['TF_VAR_A', 'one'], ['TF_VAR_B', 't=w=o']]);
+    expect(parseSecretsFile('TF_VAR_A=first\nTF_VAR_A=second\n').get('TF_VAR_A')).toBe('first');
+  });
+
+  it('appending a generated value never joins it to a last line without newline', () => {
+    expect(appendSecrets('TF_VAR_A=one', new Map([['TF_VAR_B', 'two']]))).toBe('TF_VAR_A=one\nTF_VAR_B=two\n');
+    expect(appendSecrets('TF_VAR_A=one\n', new Map([['TF_VAR_B', 'two']]))).toBe('TF_VAR_A=one\nTF_VAR_B=two\n');
+  });
+
+  const base: SecretsInput = {
+    environment: 'dev', production: false, github: false, variables: ['DB_PASSWORD', 'STATE_PASSPHRASE'], passphraseVariable: 'STATE_PASSPHRASE',
+    processEnv: {}, file: new Map(), mode: 'generate', encryptedStateExists: false, random: () => 'r4nd0m',
+  };
+
+  it('--generate-secrets is refused for production and for environments whose secrets live on GitHub', () => {
+    expect(resolveSecrets({ ...base, production: true }).error).toMatch(/refused for dev: it is marked production: true/);
+    expect(resolveSecrets({ ...base, github: true }).error).toMatch(/refused for dev: its secrets are kept as GitHub secrets/);
+    expect(resolveSecrets({ ...base, production: true }).generated.size).toBe(0);
+  });
+
+  it('generates only what has no value anywhere; an existing value (process or file) is kept', () => {
+    const r = resolveSecrets({ ...base, processEnv: { TF_VAR_DB_PASSWORD: 'given' } });
+    expect(r.error).toBeUndefined();
+    expect([...r.generated]).toEqual([['TF_VAR_STATE_PASSPHRASE', 'r4nd0m']]);
+    const f = resolveSecrets({ ...base, file: new Map([['TF_VAR_DB_PASSWORD', 'kept'], ['TF_VAR_STATE_PASSPHRASE', 'pass']]) });
+    expect(f.generated.size).toBe(0);
+    expect([...f.exports]).toEqual([['TF_VAR_DB_PASSWORD', 'kept'], ['TF_VAR_STATE_PASSPHRASE', 'pass']]);
+  });
+
+  it('never makes up a passphrase for a state that is already encrypted', () => {
+    const r = resolveSecrets({ ...base, encryptedStateExists: true });
+    expect(r.generated.has('TF_VAR_STATE_PASSPHRASE')).toBe(false);
+    expect(r.error).toMatch(/needs these secrets at deploy time: STATE_PASSPHRASE/);
+    expect(r.error).toMatch(/passphrase of the encrypted state/);
+  });
+
+  it('destroy gets placeholders for secrets but still needs the passphrase; require mode names what is missing', () => {
+    const p = resolveSecrets({ ...base, mode: 'placeholder' });
+    expect(p.exports.get('TF_VAR_DB_PASSWORD')).toBe('unused-by-destroy');
+    expect(p.error).toMatch(/STATE_PASSPHRASE/);
+    expect(resolveSecrets({ ...base, mode: 'require' }).error).toMatch(/needs these secrets at deploy time: DB_PASSWORD STATE_PASSPHRASE/);
+  });
+
+  it('the shell loader exports the last value of a file that lacks a trailing newline', () => {
+    const dir = tempDir();
+    const env = `nl${process.pid}`;
+    fs.writeFileSync(path.join(dir, 'e.yaml'), MINIMAL.replace('name: test', `name: ${env}`));
+    const out = `.stackyard/test-out/${env}`;
+    const secretsFile = path.join(ROOT, '.stackyard', 'secrets', `${env}.env`);
+    fs.mkdirSync(path.dirname(secretsFile), { recursive: true });
+    fs.writeFileSync(secretsFile, 'TF_VAR_DB_PASSWORD=first-value\nTF_VAR_STATE_PASSPHRASE=passphrase-of-16-chars\nTF_VAR_JWT_SECRET=last-value-no-newline', { mode: 0o600 });
+    try {
+      const r = spawnSync('bash', ['-c', `. scripts/lib/stack.sh; synth_one ${env}; load_secrets ${env}; printf '%s|%s' "$TF_VAR_DB_PASSWORD" "$TF_VAR_JWT_SECRET"`], {
+        cwd: ROOT, encoding: 'utf8', env: { ...process.env, ENVIRONMENTS_DIR: dir, CDKTF_OUTDIR: out, STACKYARD_SKIP_BUILD: '1', TF_VAR_DB_PASSWORD: '', TF_VAR_JWT_SECRET: '', TF_VAR_STATE_PASSPHRASE: '' },
+      });
+      expect(r.stderr).toBe('');
+      expect(r.stdout).toBe('first-value|last-value-no-newline');
+    } finally {
+      fs.rmSync(secretsFile, { force: true });
+      fs.rmSync(path.join(ROOT, out), { recursive: true, force: true });
+    }
+  });
+});
+
+describe('destructive downs ask first', () => {
+  const req = { environment: 'prod', production: false, volumes: false, github: false, yes: false, interactive: false };
+
+  it('a plain down of a non-production environment goes ahead', () => {
+    expect(decideDown(req)).toEqual({ kind: 'proceed' });
+  });
+
+  it('--volumes, --github or production: asks on a terminal, refuses without one, --yes confirms', () => {
+    for (const r of [{ ...req, volumes: true }, { ...req, github: true }, { ...req, production: true }]) {
+      const ask = decideDown({ ...r, interactive: true });
+      expect(ask.kind).toBe('ask');
+      expect(ask.kind === 'ask' && ask.prompt).toContain('Type the environment name (prod)');
+      const refuse = decideDown(r);
+      expect(refuse.kind === 'refuse' && refuse.message).toMatch(/without confirmation: no terminal to ask on. Pass --yes/);
+      expect(decideDown({ ...r, yes: true })).toEqual({ kind: 'proceed' });
+    }
+    expect(confirms('prod\n', 'prod')).toBe(true);
+    expect(confirms('y', 'prod')).toBe(false);
+    expect(confirms('', 'prod')).toBe(false);
+  });
+
+  it('GitHub environments and secrets are excluded from the destroy unless --github', () => {
+    const s = synth({ 'env.yaml': MINIMAL + 'github: { owner: acme, repository: app }\n' }).test;
+    const kept = keepGithubArgs(s, false);
+    expect(kept.length).toBeGreaterThan(2);
+    expect(kept.every((a) => /^-exclude=github_[a-z_]+\.[A-Za-z0-9_]+$/.test(a))).toBe(true);
+    expect(kept.some((a) => a.startsWith('-exclude=github_repository_environment.'))).toBe(true);
+    expect(kept.some((a) => a.startsWith('-exclude=github_actions_environment_secret.'))).toBe(true);
+    expect(keepGithubArgs(s, true)).toEqual([]);
+    expect(keepGithubArgs(synth({ 'env.yaml': MINIMAL }).test, false)).toEqual([]);
+  });
+
+  it('down of a production environment without a terminal and without --yes refuses before touching anything', () => {
+    const out = `.stackyard/test-out/down-${process.pid}`;
+    try {
+      const r = spawnSync('bash', ['scripts/down.sh', 'production'], {
+        cwd: ROOT, encoding: 'utf8', input: '',
+        // an engine that fails at once: if the script got that far, the message would be another one
+        env: { ...process.env, CDKTF_OUTDIR: out, STACKYARD_SKIP_BUILD: '1', STACKYARD_USE_OWN_ENGINE: '1', TERRAFORM_BINARY_NAME: 'false' },
+      });
+      expect(r.status).toBe(1);
+      expect(r.stderr).toContain('refusing to destroy the containers and networks of production environment production');
+      expect(r.stderr).toContain('Pass --yes');
+      expect(r.stdout + r.stderr).not.toMatch(/tf init failed|keeping volume/);
+    } finally {
+      fs.rmSync(path.join(ROOT, out), { recursive: true, force: true });
+    }
+  });
+  it('on a terminal, down asks for the name: a wrong answer stops it, the right one goes on', () => {
+    const out = `.stackyard/test-out/tty-${process.pid}`;
+    const onTty = (answer: string) => spawnSync('script', ['-qec', 'bash scripts/down.sh production', '/dev/null'], {
+      cwd: ROOT, encoding: 'utf8', input: answer,
+      env: { ...process.env, CDKTF_OUTDIR: out, STACKYARD_SKIP_BUILD: '1', STACKYARD_USE_OWN_ENGINE: '1', TERRAFORM_BINARY_NAME: 'false', TF_VAR_STATE_PASSPHRASE: 'a-passphrase-for-the-test' },
+    });
+    try {
+      const no = onTty('staging\n');
+      expect(no.stdout).toContain('Type the environment name (production) to go on:');
+      expect(no.stdout).toContain('not confirmed; nothing was destroyed');
+      expect(no.stdout).not.toContain('tf init failed');
+      // confirmed: it goes on to the engine (here one that fails at once)
+      const yes = onTty('production\n');
+      expect(yes.stdout).not.toContain('not confirmed');
+      expect(yes.stdout).toContain('tf init failed');
+    } finally {
+      fs.rmSync(path.join(ROOT, out), { recursive: true, force: true });
+    }
+  });
+});
+
+describe('one deploy per environment at a time', () => {
+  it('a second deploy or down of an environment whose lock is held fails at once with a clear message', async () => {
+    const env = `locked${process.pid}`;
+    const lock = path.join(ROOT, '.stackyard', 'locks', `${env}.lock`);
+    fs.mkdirSync(path.dirname(lock), { recursive: true });
+    // the first deploy, as far as the lock goes: a process holding it
+    const holder = spawn('flock', [lock, 'sleep', '30'], { stdio: 'ignore' });
+    try {
+      const t0 = Date.now();
+      while (spawnSync('flock', ['-n', lock, 'true']).status === 0 && Date.now() - t0 < 5000) await new Promise((r) => setTimeout(r, 50));
+      for (const script of ['scripts/deploy.sh', 'scripts/down.sh']) {
+        const started = Date.now();
+        const r = spawnSync('bash', [script, env], { cwd: ROOT, encoding: 'utf8', env: { ...process.env, STACKYARD_SKIP_BUILD: '1', STACKYARD_USE_OWN_ENGINE: '1', TERRAFORM_BINARY_NAME: 'false' } });
+        expect(r.status, script).toBe(1);
+        expect(r.stderr, script).toContain(`another deploy or down of ${env} is running on this machine (lock .stackyard/locks/${env}.lock is held); nothing was done`);
+        expect(Date.now() - started).toBeLessThan(5000);
+      }
+    } finally {
+      holder.kill();
+      fs.rmSync(lock, { force: true });
+    }
+  });
+});
+
+describe('state encryption', () => {
+  it('every stack encrypts its state and plans with a pbkdf2 key from TF_VAR_STATE_PASSPHRASE, enforced', () => {
+    const s = synth({ 'env.yaml': MINIMAL }).test;
+    expect(s.terraform.encryption).toEqual(encryptionBlock(false));
+    expect(s.terraform.encryption.key_provider.pbkdf2.stackyard.passphrase).toBe('${var.STATE_PASSPHRASE}');
+    expect(s.terraform.encryption.state).toEqual({ method: 'method.aes_gcm.stackyard', enforced: true }); // a bare reference: OpenTofu refuses ${…} here
+    expect(s.terraform.encryption.plan).toEqual({ method: 'method.aes_gcm.stackyard', enforced: true });
+    expect(s.terraform.encryption.method.aes_gcm.stackyard).toEqual({ keys: 'key_provider.pbkdf2.stackyard' });
+    expect(s.variable.STATE_PASSPHRASE).toMatchObject({ sensitive: true, nullable: false, type: 'string' });
+    expect(s.variable.STATE_PASSPHRASE.default).toBeUndefined();
+  });
+
+  it('the unencrypted fallback exists only while migrating that one environment', () => {
+    const prev = process.env.STACKYARD_MIGRATE_STATE;
+    try {
+      process.env.STACKYARD_MIGRATE_STATE = 'test';
+      const s = synth({ 'env.yaml': MINIMAL, 'other.yaml': MINIMAL.replace('name: test', 'name: other') });
+      expect(s.test.terraform.encryption.state).toEqual({ method: 'method.aes_gcm.stackyard', fallback: { method: 'method.unencrypted.migrate' } }); // not enforced while migrating
+      expect(s.test.terraform.encryption.method.unencrypted).toEqual({ migrate: {} });
+      expect(s.other.terraform.encryption.state).toEqual({ method: 'method.aes_gcm.stackyard', enforced: true });
+      expect(s.other.terraform.encryption.method.unencrypted).toBeUndefined();
+    } finally {
+      if (prev === undefined) delete process.env.STACKYARD_MIGRATE_STATE;
+      else process.env.STACKYARD_MIGRATE_STATE = prev;
+    }
+  });
+
+  it('state.encryption: false leaves it out (plain Terraform); the passphrase name is reserved', () => {
+    const s = synth({ 'env.yaml': MINIMAL.replace('name: test', 'name: test\nstate: { backend: local, encryption: false }') }).test;
+    expect(s.terraform.encryption).toBeUndefined();
+    expect(s.variable.STATE_PASSPHRASE).toBeUndefined();
+    expect(errors({ 'env.yaml': MINIMAL.replace('[DB_PASSWORD, JWT_SECRET]', '[DB_PASSWORD, JWT_SECRET, STATE_PASSPHRASE]') }).join('\n')).toMatch(/env.yaml:\d+:\d+ secrets: STATE_PASSPHRASE is the state passphrase/);
+  });
+
+  it('tells a plain state from an encrypted one', () => {
+    expect(isPlaintextState(JSON.stringify({ version: 4, lineage: 'x', resources: [] }))).toBe(true);
+    expect(isPlaintextState(JSON.stringify({ serial: 1, lineage: 'x', meta: {}, encrypted_data: 'AAA', encryption_version: 'v0' }))).toBe(false);
+    expect(isPlaintextState('')).toBe(false);
+    expect(isPlaintextState('not json')).toBe(false);
+  });
+});
