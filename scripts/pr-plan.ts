@@ -6,7 +6,7 @@
  *   extract   --commit SHA --out DIR          its environment files as git blobs (lib/github/pr-files.ts)
  *   decide    --pr DIR --out DIR              which environments the plan identity may plan
  *   ssh       ENV                             plan keys, pinned known_hosts, ssh_config (from the default branch's files)
- *   plan      ENV --pr DIR --json FILE        synth the pull request's files, plan with placeholders, keep the summary only
+ *   plan      ENV --pr DIR --json FILE [--workdir DIR]  synth the pull request's files, plan with placeholders, keep the summary only
  *   render    --trusted DIR --untrusted FILE --out FILE --meta FILE
  *
  * Outputs for $GITHUB_OUTPUT are printed as name=value lines of checked values only. Errors are
@@ -117,7 +117,7 @@ function decideCmd(args: string[]): void {
     return decide(name, base.get(name), pr.configs.get(name), fileProblem);
   });
   const notes = [
-    ...decisions.filter((d) => !d.plan).map((d) => `${d.name}: not planned with the plan identity: ${d.name} ${d.reason}. Its structural diff comes from the pull request's own code.`),
+    ...decisions.filter((d) => !d.plan).map((d) => `${d.name} is not planned with the plan identity: it ${d.reason}. Its structural diff below comes from the pull request's own code.`),
     ...refused.map((r) => `Left out of the plan: ${r.reason}.`),
   ];
   fs.mkdirSync(outDir, { recursive: true });
@@ -164,9 +164,11 @@ function plan(args: string[]): void {
   const env = positional[0];
   if (!env || !NAME.test(env)) throw new UsageError('give the environment name');
   const jsonOut = opt('--json');
-  const work = fs.mkdtempSync(path.join(os.tmpdir(), 'stackyard-plan-'));
+  // --workdir (tests): a folder whose .stackyard/state holds a local state; its cdktf.out is removed after
+  const given = args.includes('--workdir') ? opt('--workdir') : undefined;
+  const work = given ? path.join(given, 'cdktf.out') : fs.mkdtempSync(path.join(os.tmpdir(), 'stackyard-plan-'));
   try {
-    const outdir = path.join(work, 'cdktf.out');
+    const outdir = given ? work : path.join(work, 'cdktf.out');
     withoutCreationTraces(() => {
       const { app } = buildApp(environmentFiles(path.join(opt('--pr'), 'environments')), outdir, [env]);
       app.synth();

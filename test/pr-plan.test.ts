@@ -11,7 +11,8 @@ import { loadEnvironment } from '../lib/config/load';
 import { extractEnvironments, gitReader, insideRepository } from '../lib/github/pr-files';
 import { changedPaths, decide } from '../lib/github/pr-plan';
 import { runInfo, selectPullRequest } from '../lib/github/pull-request';
-import { PLACEHOLDER_PREFIX } from '../lib/plan/summary';
+import { toArtifact } from '../lib/plan/artifact';
+import { parsePlan, PLACEHOLDER_PREFIX } from '../lib/plan/summary';
 import { placeholderEnv } from '../scripts/pr-plan';
 import { MINIMAL, tempDir } from './helpers';
 
@@ -157,3 +158,44 @@ describe('the pull request of a workflow_run', () => {
     expect(bad.stderr).toBe('pr-plan: workflow_run event: head_sha is not 40 hex digits\n');
   });
 });
+
+describe('the comment from the artifacts', () => {
+  const cli = path.join(root, 'dist', 'scripts', 'pr-plan.js');
+  const setup = (untrusted: string | undefined) => {
+    const d = tempDir();
+    const dec = path.join(d, 'trusted', 'pr-environments', 'decisions');
+    fs.mkdirSync(dec, { recursive: true });
+    fs.writeFileSync(path.join(dec, 'decisions.json'), JSON.stringify([{ name: 'production', plan: false, reason: 'changes hosts.core.docker' }, { name: 'staging', plan: true }, { name: 'qa', plan: true }]));
+    fs.writeFileSync(path.join(dec, 'notes.json'), JSON.stringify(['production is not planned with the plan identity: it changes hosts.core.docker.']));
+    fs.mkdirSync(path.join(d, 'trusted', 'plan-staging'));
+    const fixture = parsePlanFixture('postgres-major', 'staging');
+    fs.writeFileSync(path.join(d, 'trusted', 'plan-staging', 'plan-staging.json'), toArtifact([fixture]));
+    fs.mkdirSync(path.join(d, 'untrusted'));
+    if (untrusted !== undefined) fs.writeFileSync(path.join(d, 'untrusted', 'synth-diff.json'), untrusted);
+    const r = spawnSync(process.execPath, [cli, 'render', '--trusted', path.join(d, 'trusted'), '--untrusted', path.join(d, 'untrusted', 'synth-diff.json'), '--out', path.join(d, 's.md'), '--meta', path.join(d, 'm.json')], { encoding: 'utf8' });
+    return { r, md: fs.existsSync(path.join(d, 's.md')) ? fs.readFileSync(path.join(d, 's.md'), 'utf8') : '', meta: fs.existsSync(path.join(d, 'm.json')) ? JSON.parse(fs.readFileSync(path.join(d, 'm.json'), 'utf8')) : undefined };
+  };
+
+  it('shows the trusted plans, the labelled synth diff, and notes for what was not planned or failed', () => {
+    const { r, md, meta } = setup(toArtifact([{ name: 'production', changes: [] }]));
+    expect(r.status).toBe(3); // the staging plan replaces the database
+    expect(md).toContain("**staging**: 1 to add, 0 to change, 1 to replace, 1 to destroy (planned by the base branch's code with the read-only plan identity)");
+    expect(md).toContain("**production**: no changes (structural diff computed by the pull request's own code)");
+    expect(md).toContain('> production is not planned with the plan identity: it changes hosts.core.docker.');
+    expect(md).toContain("> qa: the plan with the plan identity failed; read the plan-qa job's log.");
+    expect(meta).toEqual({ dataLoss: true, destroy: true, changes: true, truncated: false });
+  });
+
+  it('a missing or forged synth diff is a note, never a failure or raw content', () => {
+    for (const bad of [undefined, '{"kind":"stackyard-plan-summary","version":1,"plans":[{"name":"x","changes":[],"run":"sh"}]}']) {
+      const { r, md } = setup(bad);
+      expect(r.status, String(bad)).toBe(3);
+      expect(md).toMatch(/> The pull request's structural diff could not be read: /);
+      expect(md).not.toMatch(/\*\*x\*\*/);
+    }
+  });
+});
+
+function parsePlanFixture(fixture: string, name: string) {
+  return parsePlan(name, fs.readFileSync(path.join(root, 'test', 'fixtures', 'plans', `${fixture}.json`), 'utf8'));
+}
