@@ -145,6 +145,27 @@ describe('placeholder secrets in pull-request plans', () => {
     const notForced = parsePlan('p', change(deployed, { ...deployed, labels: [{ label: 'stackyard.kind', value: 'postgres' }, { label: 'x', value: 'y' }], upload: planned.upload }), 'p', { placeholders: true });
     expect(notForced.changes.map((c) => [c.action, c.dataLoss])).toEqual([['update', false]]);
   });
+  it('the deployed value that stands in for a placeholder stays masked when set order changes', () => {
+    const plan = JSON.stringify({
+      format_version: '1.2',
+      resource_changes: [{
+        address: 'docker_container.svc_api_1', mode: 'managed', type: 'docker_container', name: 'svc_api_1',
+        change: {
+          actions: ['delete', 'create'],
+          before: { upload: [{ file: '/etc/a.conf', content: 'a' }, { file: '/run/secrets/K', content: 'deployed-real-secret' }] },
+          after: { upload: [{ file: '/run/secrets/K', content: `${PLACEHOLDER_PREFIX}K` }, { file: '/etc/a.conf', content: 'a2' }, { file: '/etc/new.conf', content: 'n' }] },
+          before_sensitive: { upload: [{}, { content: true }] },
+          after_sensitive: { upload: [{ content: true }, {}, {}] },
+          after_unknown: {},
+          replace_paths: [['upload']],
+        },
+      }],
+    });
+    const p = parsePlan('p', plan, 'p', { placeholders: true });
+    const md = renderSummary([p]).markdown;
+    expect(md).not.toContain('deployed-real-secret');
+    expect(p.changes[0].attributes.map((a) => [a.path, a.before, a.after])).toEqual([['upload.0.content', 'a', 'a2'], ['upload.2', '(none)', '{"file":"/etc/new.conf","content":"n"}']]);
+  });
 });
 
 describe('summary artifacts', () => {

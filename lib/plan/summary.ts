@@ -105,7 +105,8 @@ function parseChange(rc: Json, options: ParseOptions, providerKeys: Map<string, 
     if (action === 'no-op' || action === 'read') return undefined;
     let change = rc.change;
     if (options.placeholders && (action === 'update' || action === 'replace')) {
-      change = { ...change, after: withoutPlaceholders(change.before, change.after) };
+      const n = withoutPlaceholders(change.before, change.after, change.after_sensitive, change.after_unknown);
+      change = { ...change, after: n.after, after_sensitive: n.sensitive, after_unknown: n.unknown };
     }
     const attributes = attributeChanges(change, action);
     if (change !== rc.change) {
@@ -136,12 +137,15 @@ function parseChange(rc: Json, options: ParseOptions, providerKeys: Map<string, 
 /**
  * The planned values with every placeholder-bearing string replaced by the value it stands in
  * for: the same position in `before`; in lists (Terraform sets), the element with the same
- * `file` (uploads) or the same `NAME=` prefix (env), since set order follows the values.
+ * `file` (uploads) or the same `NAME=` prefix (env), since set order follows the values. The
+ * sensitivity and unknown marks move with their values (tofu marks a placeholder sensitive, as
+ * it came from a sensitive variable, so the deployed value that replaces it stays masked).
  */
-export function withoutPlaceholders(before: Json, after: Json): Json {
+export function withoutPlaceholders(before: Json, after: Json, sensitive?: Json, unknown?: Json): { after: Json; sensitive: Json; unknown: Json } {
   const has = (v: Json): boolean => (typeof v === 'string' ? v.includes(PLACEHOLDER_PREFIX) : v !== null && typeof v === 'object' && Object.values(v).some(has));
-  if (!has(after)) return after;
-  if (typeof after === 'string') return typeof before === 'string' ? before : after;
+  if (!has(after)) return { after, sensitive, unknown };
+  if (typeof after === 'string') return { after: typeof before === 'string' ? before : after, sensitive, unknown };
+  const sub = (x: Json, k: string | number) => (x !== null && typeof x === 'object' ? x[k] : undefined);
   if (Array.isArray(after)) {
     const list: Json[] = Array.isArray(before) ? before : [];
     const keyOf = (x: Json): string | undefined => {
@@ -151,16 +155,31 @@ export function withoutPlaceholders(before: Json, after: Json): Json {
     const mapped = after.map((a, i) => {
       const k = keyOf(a);
       const at = k !== undefined ? list.findIndex((b) => keyOf(b) === k) : i < list.length ? i : -1;
-      return { value: at < 0 ? a : withoutPlaceholders(list[at], a), at: at < 0 ? Number.MAX_SAFE_INTEGER : at };
+      const r = at < 0 ? { after: a, sensitive: sub(sensitive, i), unknown: sub(unknown, i) } : withoutPlaceholders(list[at], a, sub(sensitive, i), sub(unknown, i));
+      return { ...r, at: at < 0 ? Number.MAX_SAFE_INTEGER : at };
     });
     // a set's order follows its values: once they compare equal, take the deployed order
-    return mapped.sort((x, y) => x.at - y.at).map((m) => m.value);
+    mapped.sort((x, y) => x.at - y.at);
+    return {
+      after: mapped.map((m) => m.after),
+      sensitive: sensitive === true ? true : mapped.map((m) => m.sensitive ?? false),
+      unknown: unknown === true ? true : mapped.map((m) => m.unknown ?? false),
+    };
   }
   if (after && typeof after === 'object') {
     const b = before && typeof before === 'object' && !Array.isArray(before) ? before : {};
-    return Object.fromEntries(Object.entries(after).map(([k, v]) => [k, withoutPlaceholders(b[k], v)]));
+    const out: Json = {};
+    const outS: Json = sensitive === true ? true : { ...(sensitive && typeof sensitive === 'object' ? sensitive : {}) };
+    const outU: Json = unknown === true ? true : { ...(unknown && typeof unknown === 'object' ? unknown : {}) };
+    for (const [k, v] of Object.entries(after)) {
+      const r = withoutPlaceholders(b[k], v, sub(sensitive, k), sub(unknown, k));
+      out[k] = r.after;
+      if (outS !== true && r.sensitive !== undefined) outS[k] = r.sensitive;
+      if (outU !== true && r.unknown !== undefined) outU[k] = r.unknown;
+    }
+    return { after: out, sensitive: outS, unknown: outU };
   }
-  return after;
+  return { after, sensitive, unknown };
 }
 
 function actionOf(actions: string[]): Action {
