@@ -122,13 +122,13 @@ while (index($head, "\\r\\n\\r\\n") < 0) {
   answer('431 Request Header Fields Too Large', 'request head too large') if length($head) > 32768;
 }
 my $end = index($head, "\\r\\n\\r\\n");
-answer('403 Forbidden', 'request bodies and pipelined requests are refused') if length($head) > $end + 4;
 my @lines = split /\\r\\n/, substr($head, 0, $end), -1;
 for (@lines) { answer('400 Bad Request', 'only printable ASCII in the request head') if /[^\\x20-\\x7e\\t]/; }
 my $request = shift @lines;
 my ($method, $target, $version) = $request =~ m{^([A-Z]+) (/[\\x21-\\x7e]*) (HTTP/1\\.[01])$}
   or answer('400 Bad Request', 'bad request line');
 answer('403 Forbidden', "method $method refused") unless $method eq 'GET' || $method eq 'HEAD';
+answer('403 Forbidden', 'request bodies and pipelined requests are refused') if length($head) > $end + 4;
 my ($path) = $target =~ m{^([^?#]*)};
 answer('403 Forbidden', 'path refused') if $path =~ m{\\.\\.|//|%};
 $path =~ s{^/v1\\.[0-9]{1,3}(?=/)}{};
