@@ -199,3 +199,24 @@ describe('the comment from the artifacts', () => {
 function parsePlanFixture(fixture: string, name: string) {
   return parsePlan(name, fs.readFileSync(path.join(root, 'test', 'fixtures', 'plans', `${fixture}.json`), 'utf8'));
 }
+
+describe('the plan job installs its SSH access (the old plan job never did)', () => {
+  const cli = path.join(root, 'dist', 'scripts', 'pr-plan.js');
+  it('writes each host\'s plan key, the pinned known_hosts and an ssh_config that uses only them', () => {
+    const home = tempDir();
+    const r = spawnSync(process.execPath, [cli, 'ssh', 'production'], { cwd: root, encoding: 'utf8', env: { ...process.env, HOME: home, STACKYARD_PLAN_SSH_KEY_CORE: '-----BEGIN OPENSSH PRIVATE KEY-----\nfake\n-----END OPENSSH PRIVATE KEY-----' } });
+    expect(r.stderr).toBe('');
+    expect(r.status).toBe(0);
+    const dir = path.join(home, '.ssh', 'stackyard-plan');
+    expect(fs.statSync(path.join(dir, 'core')).mode & 0o777).toBe(0o600);
+    expect(fs.readFileSync(path.join(dir, 'core'), 'utf8')).toMatch(/fake\n-----END OPENSSH PRIVATE KEY-----\n$/);
+    const hostKey = loadEnvironment(path.join(root, 'environments', 'production.yaml')).config.hosts.core.hostKey;
+    expect(fs.readFileSync(path.join(dir, 'known_hosts'), 'utf8')).toBe(`core.example.com ${hostKey}\n`);
+    expect(fs.readFileSync(path.join(home, '.ssh', 'config'), 'utf8')).toContain(`Host core.example.com\n  User deploy\n  Port 22\n  IdentityFile ${path.join(dir, 'core')}\n  IdentitiesOnly yes\n  StrictHostKeyChecking yes\n  UserKnownHostsFile ${path.join(dir, 'known_hosts')}`);
+  });
+  it('names the missing secret', () => {
+    const r = spawnSync(process.execPath, [cli, 'ssh', 'staging'], { cwd: root, encoding: 'utf8', env: { ...process.env, HOME: tempDir(), STACKYARD_PLAN_SSH_KEY_CORE: '' } });
+    expect(r.status).toBe(1);
+    expect(r.stderr).toBe('pr-plan: secret STACKYARD_PLAN_SSH_KEY_CORE is not set in the staging-plan environment: the plan identity\'s SSH key for host core (see npm run plan-identity)\n');
+  });
+});
