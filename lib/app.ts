@@ -49,13 +49,15 @@ export function buildApp(files: readonly string[], outdir: string, only?: readon
       return undefined;
     }
   };
-  // pass 1: load every file, check what stacks share (names, GitHub environments, repository secrets)
+  // pass 1: load every file, check what stacks share (names, GitHub environments, repository
+  // secrets). Every file, even with `only`: who owns a repository secret decides what the selected
+  // stacks contain, so one environment synthesized alone is the same stack as in a full synth.
   const loaded: { file: string; env: LoadedEnvironment }[] = [];
   const names = new Map<string, string>();
   const githubOwners = new Map<string, string>();
   for (const file of files) {
     const env = collect(() => loadEnvironment(file));
-    if (!env || (only && !only.includes(env.config.name))) continue;
+    if (!env) continue;
     const previous = names.get(env.config.name);
     if (previous) {
       problems.push({ ...positionOf(env.source, ['name']), path: 'name', message: `environment name ${env.config.name} is already used by ${previous}; names must be unique` });
@@ -80,6 +82,7 @@ export function buildApp(files: readonly string[], outdir: string, only?: readon
   // pass 2: build; a secret another stack keeps at repository level is not copied per environment
   const stacks: EnvironmentStack[] = [];
   for (const { env } of loaded) {
+    if (only && !only.includes(env.config.name)) continue;
     const gh = env.config.github;
     const elsewhere = gh
       ? env.config.secrets.filter((s) => !gh.repositorySecrets.includes(s) && githubOwners.has(`${gh.owner}/${gh.repository} repository secret ${s}`))

@@ -172,6 +172,10 @@ export function buildEnvironment(scope: Construct, loaded: LoadedEnvironment, op
   });
   if (config.github) {
     config.github.repositorySecrets.forEach((s, i) => { if (!config.secrets.includes(s)) report(['github', 'repositorySecrets', i], undeclared(s)); });
+    // the generated workflows pin host keys instead of trusting whatever ssh-keyscan sees
+    for (const [h, host] of Object.entries(config.hosts)) {
+      if (host.docker.startsWith('ssh://') && !host.hostKey) report(['hosts', h, 'docker'], `an ssh:// host of an environment with \`github:\` needs its pinned host key for the workflows; add hosts.${h}.hostKey (the "ssh-ed25519 AAAA..." line of \`ssh-keyscan -t ed25519 <host>\`, checked out of band)`);
+    }
     if (config.production && config.github.reviewers.users.length + config.github.reviewers.teams.length === 0) {
       report(['github', 'reviewers'], 'a production environment needs at least one reviewer (users or teams) to approve deploys; add `reviewers: { teams: [...] }`');
     }

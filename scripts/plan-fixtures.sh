@@ -2,7 +2,7 @@
 # Regenerates test/fixtures/plans/*.json: real `tofu show -json` plans of real scenarios against
 # the real engine (scripts/engine.sh + scripts/engine-docker.sh + scripts/images.sh). Deploys a
 # base stack once, plans each change against it, then removes everything.
-# Secret values are fixed dummies ("fixture-..."), never real ones.
+# Secret values are fixed dummies ("fixture-..."), never real ones, and masked before they are written.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 cd "$root"
@@ -45,16 +45,12 @@ YAML
   STACKYARD_ONLY=$ENV STACKYARD_QUIET=1 node dist/bin/main.js
 }
 plan() {
-  (cd cdktf.out/stacks/$ENV && tofu plan -input=false -no-color -out=fx.plan >/dev/null && tofu show -json fx.plan) \
-    | node -e '
-        // kept as the engine wrote it, except: no timestamp, no prior_state / planned_values
-        // (the summary reads resource_changes and configuration; this keeps fixtures small),
-        // and machine paths replaced by placeholders
-        let s = ""; process.stdin.on("data", (d) => (s += d)).on("end", () => {
-          const j = JSON.parse(s); delete j.timestamp; delete j.prior_state; delete j.planned_values;
-          const text = JSON.stringify(j).split(process.argv[1]).join("<repo>").split(process.argv[2]).join("<scratch>");
-          process.stdout.write(text + "\n");
-        });' "$root" "${STACKYARD_SCRATCH:-/var/tmp/stackyard}" > "$OUT/$1.json"
+  # kept as the engine wrote it, except (scripts/mask-plan.ts): every secret value masked (sensitive
+  # paths, sensitive variables, and the TF_VAR_* values wherever they appear), no timestamp, no
+  # prior_state / planned_values (the summary reads resource_changes and configuration), and
+  # machine paths replaced by placeholders
+  (cd cdktf.out/stacks/$ENV && tofu plan -input=false -no-color -out=fx.plan >/dev/null && tofu show -json fx.plan && rm -f fx.plan) \
+    | node dist/scripts/mask-plan.js --fixture --replace "$root=<repo>" --replace "${STACKYARD_SCRATCH:-/var/tmp/stackyard}=<scratch>" > "$OUT/$1.json"
   echo "wrote test/fixtures/plans/$1.json"
 }
 clean() { bash scripts/down.sh $ENV --volumes --yes >/dev/null 2>&1 || true; rm -f .stackyard/state/$ENV.tfstate*; }

@@ -37,7 +37,7 @@ describe('GitHub environments', () => {
     expect(p.provider.github).toEqual([{ owner: 'acme' }]);
   });
 
-  it('puts every declared secret exactly once per GitHub environment, its value only a reference to the sensitive variable', () => {
+  it('puts every declared secret exactly once, in the protected environment only, its value only a reference to the sensitive variable', () => {
     for (const name of ['staging', 'production']) {
       const s = json(name);
       const envSecrets = Object.values(s.resource.github_actions_environment_secret ?? {}) as any[];
@@ -48,12 +48,12 @@ describe('GitHub environments', () => {
       expect(envSecrets.map((x) => x.secret_name)).not.toContain('STATE_PASSPHRASE');
       // GHCR_TOKEN lives at repository level, set by production only
       const perEnvironment = declared.filter((d) => d !== 'GHCR_TOKEN');
-      for (const target of ['${github_repository_environment.github_environment.environment}', '${github_repository_environment.github_plan_environment.environment}']) {
-        expect(envSecrets.filter((x) => x.environment === target).map((x) => x.secret_name).sort(), `${name} ${target}`).toEqual(perEnvironment);
-      }
-      expect(envSecrets).toHaveLength(perEnvironment.length * 2);
-      expect(s.resource.github_repository_environment.github_plan_environment).toMatchObject({ environment: `${name}-plan` });
-      expect(s.resource.github_repository_environment.github_plan_environment.reviewers).toBeUndefined();
+      expect(envSecrets.map((x) => x.environment).every((e) => e === '${github_repository_environment.github_environment.environment}')).toBe(true);
+      expect(envSecrets.map((x) => x.secret_name).sort(), name).toEqual(perEnvironment);
+      // the plan environment holds no secret value, and only protected branches may use it
+      const plan = s.resource.github_repository_environment.github_plan_environment;
+      expect(plan).toMatchObject({ environment: `${name}-plan`, deployment_branch_policy: { protected_branches: true, custom_branch_policies: false } });
+      expect(plan.reviewers).toBeUndefined();
     }
     expect(Object.keys(json('production').resource.github_actions_secret)).toEqual(['github_repository_secret_GHCR_TOKEN']);
     expect(json('staging').resource.github_actions_secret).toBeUndefined();
@@ -130,17 +130,7 @@ describe('GitHub bad input', () => {
 describe('deploy workflows', () => {
   it('are current (run `npm run workflows` after changing environments)', () => {
     const files = workflowFiles(path.join(root, 'environments'));
-    expect([...files.keys()].sort()).toEqual(['deploy-production.yml', 'deploy-staging.yml']);
+    expect([...files.keys()].sort()).toEqual(['deploy-production.yml', 'deploy-staging.yml', 'plan-comment.yml', 'plan.yml']);
     for (const [name, text] of files) expect(fs.readFileSync(path.join(root, '.github', 'workflows', name), 'utf8'), name).toBe(text);
-  });
-
-  it('pass secrets only as TF_VAR_ variables, exactly the declared ones', () => {
-    const text = fs.readFileSync(path.join(root, '.github', 'workflows', 'deploy-production.yml'), 'utf8');
-    const refs = [...text.matchAll(/^\s+([A-Z_]+): \$\{\{ secrets\.([A-Z_]+) \}\}$/gm)].map((m) => [m[1], m[2]]);
-    const app = refs.filter(([, s]) => !['STACKYARD_GITHUB_TOKEN', 'AWS_ACCESS_KEY_ID', 'AWS_SECRET_ACCESS_KEY'].includes(s));
-    for (const [env, s] of app) expect(env).toBe(`TF_VAR_${s}`);
-    expect(app.map(([, s]) => s).sort()).toEqual(stack('production').secretNames.slice().sort());
-    expect(text.match(/secrets\./g)!.length).toBe(refs.length); // no secret used anywhere else
-    expect(text).toContain('environment: production');
   });
 });

@@ -1,18 +1,26 @@
 // Posts or updates the one sticky plan comment on a pull request (found again by its hidden
 // marker), sets the no-changes / add-or-update / destroy label, and fails when data would be
-// lost without the `allow-data-loss` label. Used by plan.yml (same-repository pull requests)
-// and plan-comment.yml (forks, from the uploaded artifact). Called from actions/github-script.
+// lost without the `allow-data-loss` label. Used by plan-comment.yml (the default branch's code,
+// with a write token): the pull request number comes from the workflow_run event (checked by
+// scripts/pr-plan.ts find-pr), the files from the trusted render step; both are checked again here.
 const fs = require('node:fs');
 
 const MARKER = '<!-- stackyard-plan -->';
 const LABELS = ['no-changes', 'add-or-update', 'destroy'];
 const ACK = 'allow-data-loss';
+const LIMIT = 65536;
 
-module.exports = async ({ github, context, core, prNumber, summaryFile, metaFile }) => {
+module.exports = async ({ github, context, core, prNumber, headSha, summaryFile, metaFile }) => {
+  const number = String(prNumber ?? '');
+  if (!/^[1-9][0-9]{0,9}$/.test(number)) return core.setFailed(`pull request number ${JSON.stringify(number.slice(0, 20))} is not a number`);
+  const sha = String(headSha ?? '');
+  if (!/^[0-9a-f]{40}$/.test(sha)) return core.setFailed('the head SHA is not 40 hex digits');
   const body = fs.readFileSync(summaryFile, 'utf8');
+  if (body.length > LIMIT || !body.startsWith(MARKER)) return core.setFailed('the summary is not a stackyard plan comment');
   const meta = JSON.parse(fs.readFileSync(metaFile, 'utf8'));
+  if (!meta || ['dataLoss', 'destroy', 'changes', 'truncated'].some((k) => typeof meta[k] !== 'boolean')) return core.setFailed('the summary metadata is malformed');
   const { owner, repo } = context.repo;
-  const issue_number = Number(prNumber);
+  const issue_number = Number(number);
   const comments = await github.paginate(github.rest.issues.listComments, { owner, repo, issue_number, per_page: 100 });
   const mine = comments.find((c) => c.user && c.user.type === 'Bot' && (c.body || '').includes(MARKER));
   if (mine) await github.rest.issues.updateComment({ owner, repo, comment_id: mine.id, body });
@@ -25,7 +33,14 @@ module.exports = async ({ github, context, core, prNumber, summaryFile, metaFile
     await github.rest.issues.removeLabel({ owner, repo, issue_number, name: old });
   }
   if (!current.includes(label)) await github.rest.issues.addLabels({ owner, repo, issue_number, labels: [label] });
-  if (meta.dataLoss && !current.includes(ACK)) {
+  // a commit status on the pull request's head: make `stackyard/data-loss` a required check to gate merges
+  const blocked = meta.dataLoss && !current.includes(ACK);
+  await github.rest.repos.createCommitStatus({
+    owner, repo, sha, context: 'stackyard/data-loss',
+    state: blocked ? 'failure' : 'success',
+    description: blocked ? `replaces or destroys stateful data; add the label ${ACK} if intended` : meta.dataLoss ? `data loss acknowledged (${ACK})` : 'no data loss planned',
+  });
+  if (blocked) {
     core.setFailed(`This pull request would replace or destroy stateful data (see the plan comment). If that is intended, add the label "${ACK}" and re-run.`);
   }
 };

@@ -16,7 +16,14 @@ const duration = z.string().regex(DURATION, 'expected a duration such as 10s, 1m
 const port = z.number().int().min(1).max(65535);
 const memory = z.string().regex(MEMORY, 'expected a memory size such as 512m, 768MB or 3g');
 
-export const DOCKER_URL = /^(unix:\/\/\/.+|ssh:\/\/([^@/\s]+@)?[^:/\s]+(:\d{1,5})?|tcp:\/\/[^:/\s]+:\d{1,5})$/;
+// Values that reach generated workflows, shell and known_hosts lines: strict patterns only.
+const HOSTNAME = String.raw`([A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?(\.[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*|\[[0-9A-Fa-f:.]+\])`;
+export const DOCKER_URL = new RegExp(String.raw`^(unix:///[A-Za-z0-9._/-]+|ssh://([a-z_][a-z0-9_.-]{0,31}@)?${HOSTNAME}(:\d{1,5})?|tcp://${HOSTNAME}:\d{1,5})$`);
+/** An OpenSSH public host key: type and base64 key, as in known_hosts (comment not allowed). */
+export const HOST_KEY = /^(ssh-ed25519|ecdsa-sha2-nistp(256|384|521)|ssh-rsa|sk-ssh-ed25519@openssh\.com) [A-Za-z0-9+/]{32,2048}={0,3}$/;
+/** GitHub names and branch patterns that end up in workflows. */
+export const GITHUB_ENVIRONMENT = /^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$/;
+export const BRANCH_PATTERN = /^[A-Za-z0-9._*/+-]{1,200}$/;
 
 export const HostSchema = z.strictObject({
   /** Docker endpoint: unix:///var/run/docker.sock, ssh://user@host:22 or tcp://host:2376. */
@@ -25,6 +32,8 @@ export const HostSchema = z.strictObject({
   address: z.string().min(1).optional(),
   /** Extra ssh options for ssh:// hosts, e.g. ["-o", "StrictHostKeyChecking=yes"]. @default [] */
   sshOptions: z.array(z.string()).default([]),
+  /** Pinned SSH host key of an ssh:// host, e.g. "ssh-ed25519 AAAA..." (ssh-keyscan -t ed25519 <host>, checked out of band); the workflows trust only it. @default - none */
+  hostKey: z.string().regex(HOST_KEY, 'expected an SSH public host key such as "ssh-ed25519 AAAAC3Nz...", as in known_hosts without the host name').optional(),
   /** Folder holding ca.pem, cert.pem and key.pem for tcp:// hosts with TLS. @default - no TLS */
   tlsCertPath: z.string().min(1).optional(),
 }).describe('A Docker host');
@@ -358,14 +367,14 @@ const StateSchema = z.discriminatedUnion('backend', [
 ]);
 
 const GithubSchema = z.strictObject({
-  owner: z.string().min(1),
-  repository: z.string().min(1),
+  owner: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9-]{0,38}$/, 'a GitHub user or organization name'),
+  repository: z.string().regex(/^[A-Za-z0-9._-]{1,100}$/, 'a GitHub repository name'),
   /** GitHub environment name. @default - the environment's name */
-  environment: z.string().min(1).optional(),
+  environment: z.string().regex(GITHUB_ENVIRONMENT, 'a GitHub environment name for workflows: letters, digits, . _ -, starting with a letter or digit').optional(),
   /** Who must approve a deploy (GitHub user names and team slugs). Required when `production: true`. @default - nobody */
   reviewers: z.strictObject({ users: z.array(z.string().min(1)).default([]), teams: z.array(z.string().min(1)).default([]) }).default({ users: [], teams: [] }),
   /** Branch patterns allowed to deploy, e.g. ["release/*"]. @default - any branch */
-  branches: z.array(z.string().min(1)).min(1).optional(),
+  branches: z.array(z.string().regex(BRANCH_PATTERN, 'a branch pattern: letters, digits and . _ - / * +')).min(1).optional(),
   /** Minutes to wait before a deploy job starts. @default - none */
   waitTimer: z.number().int().min(0).max(43200).optional(),
   /** Declared secrets shared by every environment: repository-level instead of environment-level. @default [] */

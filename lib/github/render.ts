@@ -83,8 +83,16 @@ export function renderGithub(stack: EnvironmentStack): void {
   });
   const targets = [{ id: '', environment: env.environment }];
   if (gh.planEnvironment) {
-    // unprotected twin for pull-request plans: same secrets and variables, no approval
-    const plan = new RepositoryEnvironment(stack, 'github_plan_environment', { provider, repository: gh.repository, environment: `${environment}-plan` });
+    // for pull-request plans (.github/workflows/plan-comment.yml): the variables, and no secret
+    // value at all; it holds only the read-only plan identity, set by hand (README "Security model")
+    // only protected branches may use it (plan-comment.yml runs on the default branch): a workflow
+    // pushed on any other branch cannot reach the plan identity
+    const plan = new RepositoryEnvironment(stack, 'github_plan_environment', {
+      provider,
+      repository: gh.repository,
+      environment: `${environment}-plan`,
+      deploymentBranchPolicy: { protectedBranches: true, customBranchPolicies: false },
+    });
     plan.overrideLogicalId('github_plan_environment');
     targets.push({ id: 'plan_', environment: plan.environment });
   }
@@ -92,14 +100,14 @@ export function renderGithub(stack: EnvironmentStack): void {
     const value = `\${var.${s.name}}`;
     if (s.scope === 'inherited') continue;
     if (s.scope === 'repository') {
+      // repository secrets reach every environment's jobs, the plan jobs too: the plan workflow
+      // never references them (test/workflows.test.ts), and it runs only the default branch's code
       const r = new ActionsSecret(stack, `github_repository_secret_${s.name}`, { provider, repository: gh.repository, secretName: s.name, plaintextValue: value });
       r.overrideLogicalId(`github_repository_secret_${s.name}`);
       continue;
     }
-    for (const t of targets) {
-      const r = new ActionsEnvironmentSecret(stack, `github_${t.id}secret_${s.name}`, { provider, repository: gh.repository, environment: t.environment, secretName: s.name, plaintextValue: value });
-      r.overrideLogicalId(`github_${t.id}secret_${s.name}`);
-    }
+    const r = new ActionsEnvironmentSecret(stack, `github_secret_${s.name}`, { provider, repository: gh.repository, environment: env.environment, secretName: s.name, plaintextValue: value });
+    r.overrideLogicalId(`github_secret_${s.name}`);
   }
   const variables: Record<string, string> = { STACKYARD_ENVIRONMENT: stack.environmentName, ...gh.variables };
   for (const [name, value] of Object.entries(variables).sort(([a], [b]) => a.localeCompare(b))) {

@@ -11,7 +11,7 @@ export const GITHUB_COMMENT_LIMIT = 65_536;
 export const STATEFUL_KINDS = ['postgres', 'redis', 'prometheus', 'grafana', 'nfs'];
 
 type Json = any;
-export type Action = 'create' | 'update' | 'replace' | 'delete' | 'no-op' | 'read';
+export type Action = 'create' | 'update' | 'replace' | 'delete' | 'forget' | 'no-op' | 'read';
 
 export interface AttributeChange {
   readonly path: string;
@@ -35,10 +35,24 @@ export interface ResourceChange {
 export interface StackPlan {
   readonly name: string;
   readonly changes: readonly ResourceChange[];
+  /** Shown after the stack's headline, e.g. where the summary comes from. @default - none */
+  readonly note?: string;
+}
+
+/**
+ * Prefix of the placeholder values a pull-request plan gives every secret (it never holds a real
+ * one). A changed attribute whose planned value holds a placeholder is compared as unchanged: the
+ * plan cannot know the value, and a placeholder must not show as a rotation or force a replacement.
+ */
+export const PLACEHOLDER_PREFIX = 'stackyard-plan-placeholder-';
+
+export interface ParseOptions {
+  /** Treat values holding PLACEHOLDER_PREFIX as the deployed value (pull-request plans). @default false */
+  readonly placeholders?: boolean;
 }
 
 /** Throws ConfigError (file, what is wrong) for anything that is not a supported plan. */
-export function parsePlan(name: string, text: string, file = name): StackPlan {
+export function parsePlan(name: string, text: string, file = name, options: ParseOptions = {}): StackPlan {
   const fail = (message: string): never => {
     throw new ConfigError([{ file, line: 0, col: 0, path: '', message }]);
   };
@@ -53,16 +67,53 @@ export function parsePlan(name: string, text: string, file = name): StackPlan {
   }
   const major = String(plan.format_version).split('.')[0];
   if (major !== '1') fail(`has plan format_version ${plan.format_version}; stackyard reads format 1.x (OpenTofu 1.x, Terraform ≥ 0.12)`);
+  if (plan.resource_changes !== undefined && !Array.isArray(plan.resource_changes)) fail('has resource_changes that is not a list; give the output of `tofu show -json <planfile>`');
   const providerKeys = new Map<string, string>();
-  for (const r of plan.configuration?.root_module?.resources ?? []) providerKeys.set(r.address, r.provider_config_key ?? '');
-  const aliases = Object.keys(plan.configuration?.provider_config ?? {}).map((k) => k.split('.')[1]).filter(Boolean);
+  const configured = plan.configuration?.root_module?.resources;
+  for (const r of Array.isArray(configured) ? configured : []) if (r && typeof r.address === 'string') providerKeys.set(r.address, typeof r.provider_config_key === 'string' ? r.provider_config_key : '');
+  const providerConfig = plan.configuration?.provider_config;
+  const aliases = Object.keys(providerConfig && typeof providerConfig === 'object' ? providerConfig : {}).map((k) => k.split('.')[1]).filter(Boolean);
   // resources already gone from the configuration: the host is in stackyard's logical id
   const aliasFromName = (name: string) => aliases.find((a) => name.startsWith(`image_${a}_`) || name.startsWith(`network_${a}_`));
   const changes: ResourceChange[] = [];
-  for (const rc of plan.resource_changes ?? []) {
+  for (const [i, rc] of ((plan.resource_changes ?? []) as Json[]).entries()) {
+    const where = `resource_changes[${i}]`;
+    if (!isResourceChange(rc)) fail(`has ${where} that is not a resource change as tofu writes it (needs address, type, name and change.actions); give the unmodified output of \`tofu show -json <planfile>\``);
     if (rc.mode === 'data') continue;
-    const action = actionOf(rc.change.actions);
-    if (action === 'no-op' || action === 'read') continue;
+    try {
+      const change = parseChange(rc, options, providerKeys, aliasFromName);
+      if (change) changes.push(change);
+    } catch (e) {
+      fail(`has ${where} (${String(rc.address).slice(0, 100)}) that cannot be read: ${(e as Error).message}`);
+    }
+  }
+  return { name, changes };
+}
+
+const ACTIONS = new Set(['no-op', 'create', 'read', 'update', 'delete', 'forget']);
+
+function isResourceChange(rc: Json): boolean {
+  return rc !== null && typeof rc === 'object' && typeof rc.address === 'string' && typeof rc.type === 'string' && typeof rc.name === 'string'
+    && rc.change !== null && typeof rc.change === 'object' && Array.isArray(rc.change.actions) && rc.change.actions.length > 0
+    && rc.change.actions.every((a: unknown) => typeof a === 'string' && ACTIONS.has(a))
+    && (rc.change.replace_paths === undefined || (Array.isArray(rc.change.replace_paths) && rc.change.replace_paths.every((p: unknown) => Array.isArray(p))));
+}
+
+function parseChange(rc: Json, options: ParseOptions, providerKeys: Map<string, string>, aliasFromName: (n: string) => string | undefined): ResourceChange | undefined {
+  { // eslint-disable-line no-lone-blocks
+    let action = actionOf(rc.change.actions);
+    if (action === 'no-op' || action === 'read') return undefined;
+    let change = rc.change;
+    if (options.placeholders && (action === 'update' || action === 'replace')) {
+      const n = withoutPlaceholders(change.before, change.after, change.after_sensitive, change.after_unknown);
+      change = { ...change, after: n.after, after_sensitive: n.sensitive, after_unknown: n.unknown };
+    }
+    const attributes = attributeChanges(change, action);
+    if (change !== rc.change) {
+      // what remains once placeholders compare equal: nothing, an update, or a replacement still forced
+      if (attributes.length === 0) return undefined;
+      if (action === 'replace' && !attributes.some((a) => a.forcesReplacement)) action = 'update';
+    }
     const values = rc.change.after ?? rc.change.before ?? {};
     const labels = labelMap(rc.change.after?.labels ?? rc.change.before?.labels);
     const alias = (providerKeys.get(rc.address) ?? '').split('.')[1] ?? aliasFromName(rc.name);
@@ -70,18 +121,65 @@ export function parsePlan(name: string, text: string, file = name): StackPlan {
     const kind = labels['stackyard.kind'];
     const destructive = action === 'replace' || action === 'delete';
     const dataLoss = destructive && (rc.type === 'docker_volume' || (rc.type === 'docker_container' && STATEFUL_KINDS.includes(kind ?? '')));
-    changes.push({
+    return {
       address: rc.address,
       type: rc.type,
       action,
       host: labels['stackyard.host'] ?? alias ?? (rc.type.startsWith('github') ? 'github' : '-'),
-      service: rc.type.startsWith('github') ? 'github' : service ?? (values.name as string | undefined) ?? rc.name,
+      service: rc.type.startsWith('github') ? 'github' : service ?? (typeof values.name === 'string' ? values.name : undefined) ?? rc.name,
       kind,
-      attributes: attributeChanges(rc.change, action),
+      attributes,
       dataLoss,
-    });
+    };
   }
-  return { name, changes };
+}
+
+/**
+ * The planned values with every placeholder-bearing string replaced by the value it stands in
+ * for: the same position in `before`; in lists (Terraform sets), the element with the same
+ * `file` (uploads) or the same `NAME=` prefix (env), since set order follows the values. The
+ * sensitivity and unknown marks move with their values (tofu marks a placeholder sensitive, as
+ * it came from a sensitive variable, so the deployed value that replaces it stays masked).
+ */
+export function withoutPlaceholders(before: Json, after: Json, sensitive?: Json, unknown?: Json): { after: Json; sensitive: Json; unknown: Json } {
+  const has = (v: Json): boolean => (typeof v === 'string' ? v.includes(PLACEHOLDER_PREFIX) : v !== null && typeof v === 'object' && Object.values(v).some(has));
+  if (!has(after)) return { after, sensitive, unknown };
+  if (typeof after === 'string') return { after: typeof before === 'string' ? before : after, sensitive, unknown };
+  const sub = (x: Json, k: string | number) => (x !== null && typeof x === 'object' ? x[k] : undefined);
+  if (Array.isArray(after)) {
+    const list: Json[] = Array.isArray(before) ? before : [];
+    const keyOf = (x: Json): string | undefined => {
+      if (typeof x === 'string') return /^([A-Za-z_][A-Za-z0-9_]*)=/.exec(x)?.[1];
+      return x && typeof x === 'object' && typeof x.file === 'string' ? `file:${x.file}` : undefined;
+    };
+    const mapped = after.map((a, i) => {
+      const k = keyOf(a);
+      const at = k !== undefined ? list.findIndex((b) => keyOf(b) === k) : i < list.length ? i : -1;
+      const r = at < 0 ? { after: a, sensitive: sub(sensitive, i), unknown: sub(unknown, i) } : withoutPlaceholders(list[at], a, sub(sensitive, i), sub(unknown, i));
+      return { ...r, at: at < 0 ? Number.MAX_SAFE_INTEGER : at };
+    });
+    // a set's order follows its values: once they compare equal, take the deployed order
+    mapped.sort((x, y) => x.at - y.at);
+    return {
+      after: mapped.map((m) => m.after),
+      sensitive: sensitive === true ? true : mapped.map((m) => m.sensitive ?? false),
+      unknown: unknown === true ? true : mapped.map((m) => m.unknown ?? false),
+    };
+  }
+  if (after && typeof after === 'object') {
+    const b = before && typeof before === 'object' && !Array.isArray(before) ? before : {};
+    const out: Json = {};
+    const outS: Json = sensitive === true ? true : { ...(sensitive && typeof sensitive === 'object' ? sensitive : {}) };
+    const outU: Json = unknown === true ? true : { ...(unknown && typeof unknown === 'object' ? unknown : {}) };
+    for (const [k, v] of Object.entries(after)) {
+      const r = withoutPlaceholders(b[k], v, sub(sensitive, k), sub(unknown, k));
+      out[k] = r.after;
+      if (outS !== true && r.sensitive !== undefined) outS[k] = r.sensitive;
+      if (outU !== true && r.unknown !== undefined) outU[k] = r.unknown;
+    }
+    return { after: out, sensitive: outS, unknown: outU };
+  }
+  return { after, sensitive, unknown };
 }
 
 function actionOf(actions: string[]): Action {
@@ -105,7 +203,7 @@ const UNKNOWN = '(known after apply)';
 
 function attributeChanges(change: Json, action: Action): AttributeChange[] {
   const out: AttributeChange[] = [];
-  const forced = new Set<string>((change.replace_paths ?? []).map((p: (string | number)[]) => p.join('.')));
+  const forced = new Set<string>(((change.replace_paths ?? []) as (string | number)[][]).map((p) => p.join('.')));
   const walk = (b: Json, a: Json, bs: Json, as: Json, au: Json, at: string[]) => {
     if (au === true) {
       out.push({ path: at.join('.'), before: render(b, bs), after: UNKNOWN, forcesReplacement: forced.has(at.join('.')) });
@@ -154,48 +252,77 @@ const ICON: Record<string, string> = { create: '+', update: '~', replace: '-/+',
 
 export function headline(p: StackPlan): string {
   const n = (a: Action) => p.changes.filter((c) => c.action === a).length;
-  if (p.changes.length === 0) return `**${p.name}**: no changes`;
-  return `**${p.name}**: ${n('create')} to add, ${n('update')} to change, ${n('replace')} to replace, ${n('delete')} to destroy`;
+  const name = text(p.name);
+  if (p.changes.length === 0) return `**${name}**: no changes`;
+  return `**${name}**: ${n('create')} to add, ${n('update')} to change, ${n('replace')} to replace, ${n('delete')} to destroy`;
 }
 
-/** Renders one comment for several stacks, within `limit` characters. */
-export function renderSummary(plans: readonly StackPlan[], limit = GITHUB_COMMENT_LIMIT): Summary {
+export interface RenderOptions {
+  /** Sentences shown under the headlines (escaped like plan content). @default [] */
+  readonly notes?: readonly string[];
+}
+
+/**
+ * Renders one comment for several stacks, within `limit` characters. Everything that comes from a
+ * plan (names, addresses, values) is escaped: it cannot mention anyone, close the <details>, or
+ * add HTML or links. When even the header is too long, the lists at the top are shortened and the
+ * headlines kept.
+ */
+export function renderSummary(plans: readonly StackPlan[], limit = GITHUB_COMMENT_LIMIT, options: RenderOptions = {}): Summary {
   if (plans.length === 0) throw new ConfigError([{ file: '(arguments)', line: 0, col: 0, path: '', message: 'no plans given; pass one or more `tofu show -json` files: npm run plan:summary -- staging=plan.json' }]);
   const dataLoss = plans.some((p) => p.changes.some((c) => c.dataLoss));
-  const head: string[] = [COMMENT_MARKER, '## stackyard plan', ''];
-  if (dataLoss) {
-    head.push('> [!CAUTION]', '> **Data loss:** this change replaces or destroys stateful data. Merge only if that is intended (label `allow-data-loss`).');
-    for (const p of plans) for (const c of p.changes.filter((x) => x.dataLoss)) head.push(`> - ${p.name}: ${c.action} of ${c.kind ?? c.type} \`${c.service}\` on ${c.host} (\`${c.address}\`)`);
-    head.push('');
-  }
+  const top: string[] = [COMMENT_MARKER, '## stackyard plan', ''];
+  const lossItems: string[] = [];
+  for (const p of plans) for (const c of p.changes.filter((x) => x.dataLoss)) lossItems.push(`> - ${text(p.name)}: ${c.action} of ${text(c.kind ?? c.type)} ${code(c.service)} on ${text(c.host)} (${code(c.address)})`);
   const destructive = plans.flatMap((p) => p.changes.filter((c) => (c.action === 'replace' || c.action === 'delete') && !c.dataLoss).map((c) => ({ p, c })));
-  if (destructive.length) {
-    head.push('**Replaced or destroyed:**');
-    for (const { p, c } of destructive) {
-      const why = c.attributes.filter((a) => a.forcesReplacement).map((a) => `\`${a.path}\``);
-      head.push(`- ${p.name}: ${c.action} \`${c.address}\` (${c.service} on ${c.host})${why.length ? `, forced by ${why.join(', ')}` : ''}`);
+  const destroyItems = destructive.map(({ p, c }) => {
+    const why = c.attributes.filter((a) => a.forcesReplacement).map((a) => code(a.path));
+    return `- ${text(p.name)}: ${c.action} ${code(c.address)} (${text(c.service)} on ${text(c.host)})${why.length ? `, forced by ${why.join(', ')}` : ''}`;
+  });
+  const tail: string[] = [];
+  for (const p of plans) tail.push(`- ${headline(p)}${p.note ? ` (${text(p.note, 300)})` : ''}`);
+  tail.push('');
+  for (const n of options.notes ?? []) tail.push(`> ${text(n, 1000)}`, '');
+  const cautionIntro = ['> [!CAUTION]', '> **Data loss:** this change replaces or destroys stateful data. Merge only if that is intended (label `allow-data-loss`).'];
+  const note = '\n_Details cut to stay under GitHub\'s comment limit: the summary above is complete; run `npm run plan:summary` locally or read the workflow log for everything._\n';
+  const more = (n: number, prefix: string) => `${prefix}- … and ${n} more (cut to stay under GitHub's comment limit)`;
+  // the lists at the top shrink before the headlines go: what is fixed, then as many items as fit
+  const fixed = [...top, ...(dataLoss ? [...cautionIntro, ''] : []), ...(destroyItems.length ? ['**Replaced or destroyed:**', ''] : []), ...tail].join('\n').length;
+  let budget = limit - fixed - note.length - 64;
+  let headCut = false;
+  const fit = (items: string[], prefix: string): string[] => {
+    let used = 0;
+    let k = 0;
+    while (k < items.length && used + items[k].length + 1 + (k + 1 < items.length ? 80 : 0) <= budget) used += items[k++].length + 1;
+    const shown = items.slice(0, k);
+    if (k < items.length) {
+      shown.push(more(items.length - k, prefix));
+      headCut = true;
     }
-    head.push('');
-  }
-  for (const p of plans) head.push(`- ${headline(p)}`);
-  head.push('');
+    budget -= shown.reduce((n, l) => n + l.length + 1, 0);
+    return shown;
+  };
+  const head = [...top];
+  if (dataLoss) head.push(...cautionIntro, ...fit(lossItems, '> '), '');
+  if (destroyItems.length) head.push('**Replaced or destroyed:**', ...fit(destroyItems, ''), '');
+  head.push(...tail);
 
   const details: string[] = [];
   for (const p of plans) {
     if (!p.changes.length) continue;
-    details.push(`<details><summary>${p.name}: details</summary>`, '');
+    details.push(`<details><summary>${text(p.name)}: details</summary>`, '');
     const groups = new Map<string, ResourceChange[]>();
     for (const c of p.changes) {
-      const key = `${c.host} / ${c.service}`;
+      const key = `${text(c.host)} / ${text(c.service)}`;
       (groups.get(key) ?? groups.set(key, []).get(key)!).push(c);
     }
     for (const [key, cs] of [...groups.entries()].sort(([a], [b]) => a.localeCompare(b))) {
       details.push(`#### ${key}`, '');
-      for (const c of cs.sort((a, b) => a.address.localeCompare(b.address))) {
-        details.push(`- \`${ICON[c.action] ?? c.action}\` ${c.action} \`${c.address}\`${c.dataLoss ? ' **(data loss)**' : ''}`);
+      for (const c of [...cs].sort((a, b) => a.address.localeCompare(b.address))) {
+        details.push(`- \`${ICON[c.action] ?? c.action}\` ${c.action} ${code(c.address)}${c.dataLoss ? ' **(data loss)**' : ''}`);
         const shown = c.action === 'create' ? [] : c.attributes;
         for (const a of shown) {
-          details.push(`  - \`${a.path}\`: ${code(a.before)} → ${code(a.after)}${a.forcesReplacement ? ' _(forces replacement)_' : ''}`);
+          details.push(`  - ${code(a.path)}: ${code(a.before)} → ${code(a.after)}${a.forcesReplacement ? ' _(forces replacement)_' : ''}`);
         }
       }
       details.push('');
@@ -204,9 +331,8 @@ export function renderSummary(plans: readonly StackPlan[], limit = GITHUB_COMMEN
   }
   const headText = head.join('\n');
   let body = details.join('\n');
-  let truncated = false;
-  const note = '\n_Details cut to stay under GitHub\'s comment limit: the summary above is complete; run `npm run plan:summary` locally or read the workflow log for everything._\n';
-  if (headText.length + body.length > limit) {
+  let truncated = headCut;
+  if (headText.length + body.length + 1 > limit) {
     truncated = true;
     const room = Math.max(0, limit - headText.length - note.length - 32);
     const cut = body.lastIndexOf('\n', room);
@@ -218,6 +344,22 @@ export function renderSummary(plans: readonly StackPlan[], limit = GITHUB_COMMEN
   return { markdown: `${headText}\n${body}`.slice(0, limit), dataLoss, truncated };
 }
 
-function code(s: string): string {
-  return s.startsWith('(') ? `_${s}_` : `\`${s.replace(/`/g, "'")}\``;
+const WORDS = new Set([MASK, UNKNOWN, '(none)']);
+
+/** Plan content as Markdown text: no HTML, no mention, no link, no emphasis, one line, bounded. */
+export function text(s: string, max = 200): string {
+  let t = String(s).replace(/[\u0000-\u001f\u007f-\u009f\u2028\u2029]/g, ' ');
+  if (t.length > max) t = `${t.slice(0, max - 3)}...`;
+  return t
+    .replace(/[&<>]/g, (c) => (c === '&' ? '&amp;' : c === '<' ? '&lt;' : '&gt;'))
+    .replace(/[\\`*_[\]|~]/g, '\\$&')
+    .replace(/@/g, '@\u200b');
+}
+
+/** Plan content as a code span (literal on GitHub: no HTML, no mention); internal words in italics. */
+export function code(s: string): string {
+  if (WORDS.has(s)) return `_${s}_`;
+  if (s === '') return '_(empty)_';
+  const t = String(s).replace(/[\u0000-\u001f\u007f-\u009f\u2028\u2029]/g, ' ').replace(/`/g, "'");
+  return `\`${t.length > 300 ? `${t.slice(0, 297)}...` : t}\``;
 }

