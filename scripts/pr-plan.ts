@@ -22,6 +22,7 @@ import { loadEnvironment } from '../lib/config/load';
 import type { EnvironmentConfig } from '../lib/config/schema';
 import { decide, type PlanDecision } from '../lib/github/pr-plan';
 import { extractEnvironments, gitReader } from '../lib/github/pr-files';
+import { STATE_PASSPHRASE_VARIABLE } from '../lib/deploy/encryption';
 import { knownHosts, planKeySecret, planSshConfig, type SshHost } from '../lib/github/plan-identity';
 import { runInfo, selectPullRequest } from '../lib/github/pull-request';
 import { readArtifact, toArtifact } from '../lib/plan/artifact';
@@ -154,9 +155,21 @@ function ssh(args: string[]): void {
   process.stdout.write(`${env}: plan keys and pinned host keys for ${hosts.map((h) => h.name).join(', ')}\n`);
 }
 
-/** TF_VAR_<NAME> placeholders for every sensitive variable of a synthesized stack. */
-export function placeholderEnv(stackJson: { variable?: Record<string, { sensitive?: boolean }> }): Record<string, string> {
-  return Object.fromEntries(Object.entries(stackJson.variable ?? {}).filter(([, v]) => v.sensitive).map(([k]) => [`TF_VAR_${k}`, `${PLACEHOLDER_PREFIX}${k}`]));
+/**
+ * TF_VAR_<NAME> for every sensitive variable of a synthesized stack: a placeholder for each
+ * secret, and the real state passphrase (from STACKYARD_PLAN_STATE_PASSPHRASE) for the encrypted
+ * state, which the plan must read. README "Security model" says what that passphrase opens.
+ */
+export function placeholderEnv(stackJson: { variable?: Record<string, { sensitive?: boolean }> }, statePassphrase?: string): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [k, v] of Object.entries(stackJson.variable ?? {})) {
+    if (!v.sensitive) continue;
+    if (k === STATE_PASSPHRASE_VARIABLE) {
+      if (!statePassphrase) throw new UsageError(`the state of this environment is encrypted: give its passphrase as STACKYARD_PLAN_STATE_PASSPHRASE (the <env>-plan environment's STATE_PASSPHRASE secret)`);
+      out[`TF_VAR_${k}`] = statePassphrase;
+    } else out[`TF_VAR_${k}`] = `${PLACEHOLDER_PREFIX}${k}`;
+  }
+  return out;
 }
 
 function plan(args: string[]): void {
@@ -176,7 +189,7 @@ function plan(args: string[]): void {
     const stackDir = path.join(outdir, 'stacks', env);
     const stackJson = JSON.parse(fs.readFileSync(path.join(stackDir, 'cdk.tf.json'), 'utf8'));
     // no secret value on this runner: every secret is a placeholder, compared as unchanged
-    const childEnv: NodeJS.ProcessEnv = { ...filteredEnv(process.env), ...placeholderEnv(stackJson), TF_IN_AUTOMATION: '1', TF_INPUT: '0' };
+    const childEnv: NodeJS.ProcessEnv = { ...filteredEnv(process.env), ...placeholderEnv(stackJson, process.env.STACKYARD_PLAN_STATE_PASSPHRASE), TF_IN_AUTOMATION: '1', TF_INPUT: '0' };
     const tofu = (a: string[], capture = false) => {
       const r = spawnSync('tofu', a, { cwd: stackDir, env: childEnv, encoding: 'utf8', maxBuffer: 512 * 1024 * 1024, stdio: ['ignore', capture ? 'pipe' : 'inherit', 'inherit'] });
       if (r.status !== 0) throw new Error(`tofu ${a[0]} failed (exit ${r.status})`);
@@ -196,7 +209,7 @@ function plan(args: string[]): void {
 
 /** The environment for tofu: no GitHub Actions internals beyond what the providers need. */
 function filteredEnv(env: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
-  return Object.fromEntries(Object.entries(env).filter(([k]) => !k.startsWith('TF_VAR_') && !k.startsWith('ACTIONS_')));
+  return Object.fromEntries(Object.entries(env).filter(([k]) => !k.startsWith('TF_VAR_') && !k.startsWith('ACTIONS_') && k !== 'STACKYARD_PLAN_STATE_PASSPHRASE'));
 }
 
 function render(args: string[]): number {

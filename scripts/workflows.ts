@@ -15,6 +15,7 @@ import { loadStacks } from '../lib/app';
 import type { EnvironmentStack } from '../lib/environment-stack';
 import { knownHosts, planKeySecret } from '../lib/github/plan-identity';
 import { githubEnvironmentName } from '../lib/github/render';
+import { STATE_PASSPHRASE_VARIABLE } from '../lib/deploy/encryption';
 
 /** Secrets the deploy workflow itself needs and stackyard does not manage (they bootstrap everything else). */
 export const BOOTSTRAP_SECRETS = ['STACKYARD_GITHUB_TOKEN', 'AWS_ACCESS_KEY_ID', 'AWS_SECRET_ACCESS_KEY'];
@@ -25,6 +26,9 @@ const SETUP_NODE = ['      - uses: actions/setup-node@v4', '        with:', '   
 const SETUP_TOFU = ['      - uses: opentofu/setup-opentofu@v1', '        with:', '          tofu_version: 1.12.6', '          tofu_wrapper: false'];
 /** Trusted code of this repository's default branch (workflow_run and push runs check it out by default). */
 const CHECKOUT = ['      - uses: actions/checkout@v4', '        with:', '          persist-credentials: false'];
+
+/** Whether the stack encrypts its state (then deploys and plans need the passphrase). */
+const encrypted = (stack: EnvironmentStack) => stack.node.tryFindChild(STATE_PASSPHRASE_VARIABLE) !== undefined;
 
 /** A YAML double-quoted scalar (JSON is valid YAML). */
 const q = (s: string) => JSON.stringify(s);
@@ -97,6 +101,7 @@ export function deployWorkflow(stack: EnvironmentStack): string {
     '          AWS_ACCESS_KEY_ID: ${{ secrets.AWS_ACCESS_KEY_ID }}',
     '          AWS_SECRET_ACCESS_KEY: ${{ secrets.AWS_SECRET_ACCESS_KEY }}',
     ...stack.secretNames.map((s) => `          TF_VAR_${s}: \${{ secrets.${s} }}`),
+    ...(encrypted(stack) ? [`          TF_VAR_${STATE_PASSPHRASE_VARIABLE}: \${{ secrets.${STATE_PASSPHRASE_VARIABLE} }}`] : []),
     `        run: npm run secrets -- ${env} && npm run deploy -- ${env}`,
     '',
   );
@@ -247,6 +252,7 @@ export function planCommentWorkflow(stacks: readonly EnvironmentStack[]): string
       '          GITHUB_TOKEN: ${{ secrets.STACKYARD_PLAN_GITHUB_TOKEN }}',
       '          AWS_ACCESS_KEY_ID: ${{ secrets.STACKYARD_PLAN_AWS_ACCESS_KEY_ID }}',
       '          AWS_SECRET_ACCESS_KEY: ${{ secrets.STACKYARD_PLAN_AWS_SECRET_ACCESS_KEY }}',
+      ...(encrypted(s) ? [`          STACKYARD_PLAN_STATE_PASSPHRASE: \${{ secrets.${STATE_PASSPHRASE_VARIABLE} }}`] : []),
       `        run: node dist/scripts/pr-plan.js plan ${env} --pr "$RUNNER_TEMP/pr" --json "$RUNNER_TEMP/plan-${env}.json"`,
       '      - uses: actions/upload-artifact@v4',
       '        with:',

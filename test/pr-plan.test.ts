@@ -111,6 +111,10 @@ describe('what the plan identity may plan', () => {
 
   it('gives tofu a placeholder for every secret, never a value', () => {
     expect(placeholderEnv({ variable: { DB_PASSWORD: { sensitive: true }, RELEASE_TAG: {} } })).toEqual({ TF_VAR_DB_PASSWORD: `${PLACEHOLDER_PREFIX}DB_PASSWORD` });
+    // the encrypted state must be readable: the passphrase is the one real value, and it is required
+    const encrypted = { variable: { DB_PASSWORD: { sensitive: true }, STATE_PASSPHRASE: { sensitive: true } } };
+    expect(placeholderEnv(encrypted, 'the-passphrase-1234')).toEqual({ TF_VAR_DB_PASSWORD: `${PLACEHOLDER_PREFIX}DB_PASSWORD`, TF_VAR_STATE_PASSPHRASE: 'the-passphrase-1234' });
+    expect(() => placeholderEnv(encrypted)).toThrow(/STACKYARD_PLAN_STATE_PASSPHRASE/);
   });
 });
 

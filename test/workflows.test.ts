@@ -11,6 +11,7 @@ import { parse } from 'yaml';
 import { environmentFiles, loadStacks } from '../lib/app';
 import { planKeySecret } from '../lib/github/plan-identity';
 import { PLAN_SECRETS } from '../scripts/workflows';
+import { STATE_PASSPHRASE_VARIABLE } from '../lib/deploy/encryption';
 import { releaseTag } from '../scripts/release-tag';
 import { errors, MINIMAL } from './helpers';
 
@@ -123,7 +124,8 @@ describe('plan-comment.yml: credentials only with trusted code', () => {
         }
       }
       const sshKeys = [...stack.hosts.values()].filter((h) => h.docker.startsWith('ssh://')).map((h) => planKeySecret(h.name));
-      expect([...used].sort()).toEqual([...PLAN_SECRETS, ...sshKeys].sort());
+      // the state passphrase: the plan reads the encrypted state (README "Security model" says what it opens)
+      expect([...used].sort()).toEqual([...PLAN_SECRETS, ...sshKeys, STATE_PASSPHRASE_VARIABLE].sort());
       // none of the application's secret names, none of the deploy identity's
       for (const s of [...stack.secretNames, 'STACKYARD_GITHUB_TOKEN', 'AWS_ACCESS_KEY_ID', 'AWS_SECRET_ACCESS_KEY']) expect(used.has(s), s).toBe(false);
       // the SSH step installs the plan keys (issue: the old plan job never did)
@@ -147,7 +149,7 @@ describe('deploy workflows', () => {
       if (ssh) expect(Object.entries(ssh.env!).filter(([, v]) => v.includes('secrets.'))).toEqual([['SSH_PRIVATE_KEY', '${{ secrets.SSH_PRIVATE_KEY }}']]);
       const tfVars = Object.entries(deploy.env!).filter(([k]) => k.startsWith('TF_VAR_'));
       for (const [k, v] of tfVars) expect(v).toBe(`\${{ secrets.${k.slice(7)} }}`);
-      expect(tfVars.map(([k]) => k.slice(7)).sort()).toEqual([...stack.secretNames].sort());
+      expect(tfVars.map(([k]) => k.slice(7)).sort()).toEqual([...stack.secretNames, STATE_PASSPHRASE_VARIABLE].sort());
     });
     it(`${env}: pinned host keys, a checked release tag`, () => {
       const ssh = job.steps.find((s) => s.env?.KNOWN_HOSTS);
