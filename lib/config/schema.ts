@@ -2,6 +2,7 @@
  * The environment file schema (zod). Every default lives here, once; the JSON Schema in
  * environments/schema.json is exported from this file (`npm run schema`).
  */
+import { isIP } from 'node:net';
 import { z } from 'zod';
 
 /** One DNS label rule for every name that becomes part of a container, network or Kubernetes object name. */
@@ -24,7 +25,7 @@ const port = z.number().int().min(1).max(65535);
 const memory = z.string().regex(MEMORY, 'expected a memory size such as 512m, 768MB or 3g').refine((m) => memoryMiB(m) >= MIN_MEMORY_MB, `is below Docker's minimum memory limit of ${MIN_MEMORY_MB}m; give at least ${MIN_MEMORY_MB}m, e.g. 512m`);
 const replicas = z.number().int().min(1).max(MAX_REPLICAS);
 /** Address a published port listens on: an IPv4 or IPv6 address of the host. */
-const bind = z.union([z.ipv4(), z.ipv6()], { error: 'expected an IP address of the host, e.g. 127.0.0.1, 0.0.0.0 or 10.0.0.5' });
+const bind = z.string().refine((a) => isIP(a) !== 0, 'expected an IP address of the host, e.g. 127.0.0.1, 0.0.0.0 or 10.0.0.5');
 /** The `bind:` field beside a service's `publish:`. */
 const publishBind = bind.optional().describe('Host address the published port(s) listen on. @default 127.0.0.1 (this host only)');
 

@@ -77,7 +77,8 @@ export function renderDocker(stack: EnvironmentStack): void {
     if (!img) {
       // the release tag is the one expression in an image name; the repository stays text
       const tfName = s.image.release ? verbatim(`${terraformLiteral(s.image.repository)}:\${var.${RELEASE_VARIABLE}}`) : name;
-      img = new Image(stack, `image_${key}`, tf({ provider: providers.get(s.host)!, name: tfName, keepLocally: true }));
+      // the construct id only names the resource in the `//` metadata comment; no synthesizer placeholder may hide in it
+      img = new Image(stack, `image_${key.replace(/\{TfToken\[/g, '{TfToken_')}`, tf({ provider: providers.get(s.host)!, name: tfName, keepLocally: true }));
       img.overrideLogicalId(`image_${slug(s.host)}_${slug(name)}`);
       images.set(key, img);
     }
