@@ -188,6 +188,20 @@ describe('published ports stay on the host unless bind: says otherwise', () => {
   });
 });
 
+describe('limits the engine honours', () => {
+  it('a memory limit below Docker\'s 6 MiB is an error from code too (100k used to become no limit)', () => {
+    const { problems } = dockerStack((s) => new WebService(s, 'api', { host: 'main', image: 'x/api:1', port: 8000, memory: '100k' }));
+    expect(problems).toEqual(["memory limit of 0 MiB is below Docker's minimum of 6 MiB; give at least 6m"]);
+  });
+
+  it('a worker pool whose port sequence runs past 65535', () => {
+    const dir = writeFiles({ 'e.yaml': MINIMAL + '  pool: { kind: worker-pool, image: x/w, tag: "1", command: [run], type: t, hosts: { main: 10 }, basePort: 65530 }\n' });
+    const r = spawnSync(process.execPath, [path.resolve(__dirname, '..', 'dist', 'bin', 'main.js')], { cwd: dir, env: { ...process.env, ENVIRONMENTS_DIR: '.', CDKTF_OUTDIR: 'out' }, encoding: 'utf8' });
+    expect(r.status).toBe(1);
+    expect(r.stderr).toContain('e.yaml:17:98 services.pool.basePort: needs host ports up to 65539 on host main, past 65535; lower `basePort` or the replicas');
+  });
+});
+
 describe('NFS exports', () => {
   const env = (server: string, address = 'core.example.com') => `name: n
 hosts:
