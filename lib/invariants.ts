@@ -62,6 +62,11 @@ export function checkEnvironment(stack: EnvironmentStack): Problem[] {
         }
       }
     }
+    if (stack.platform === 'docker') {
+      // the container name is also its hostname, which Linux limits to 63 characters (a DNS label)
+      const hostname = `${stack.environmentName}-${s.serviceName}-${s.replicas}`;
+      if (hostname.length > 63) at(s, '', `container hostname ${hostname} would be ${hostname.length} characters, over the 63 a hostname may have; shorten the environment or service name`);
+    }
     if (s.memoryMb !== undefined && s.memoryMb < MIN_MEMORY_MB) {
       at(s, 'resources.memory', `memory limit of ${s.memoryMb} MiB is below Docker's minimum of ${MIN_MEMORY_MB} MiB; give at least ${MIN_MEMORY_MB}m`);
     }

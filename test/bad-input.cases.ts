@@ -194,4 +194,7 @@ export const BAD_CASES: BadCase[] = [
   { name: 'cross-host use of a port published on 127.0.0.1', files: { 'env.yaml': replace('hosts:\n', 'hosts:\n  data: { docker: "ssh://deploy@data.example.com", address: data.example.com }\n').replace('{ kind: postgres, password: DB_PASSWORD }', '{ kind: postgres, host: data, password: DB_PASSWORD, publish: 5432 }').replace('  proxy: { kind: traefik,', '  proxy: { kind: traefik, host: main,').replace('    image: ghcr.io/acme/api', '    host: main\n    image: ghcr.io/acme/api') }, expected: [
       "env.yaml:17:5 services.api.uses: uses db from host main, but db publishes its postgres port on 127.0.0.1 only; set `bind:` on it to an address host main reaches (e.g. 0.0.0.0 or the host's private address)",
     ] },
+  { name: 'container hostname over 63 characters', files: { 'env.yaml': replace('name: test', `name: ${'e'.repeat(30)}`).replace('  api:\n', `  ${'a'.repeat(35)}:\n`) }, expected: [
+      "env.yaml:8:3 services.aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa: container hostname eeeeeeeeeeeeeeeeeeeeeeeeeeeeee-aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa-2 would be 68 characters, over the 63 a hostname may have; shorten the environment or service name",
+    ] },
 ];
