@@ -268,8 +268,8 @@ function verbatim(text: string): string {
   return new Verbatim(text) as unknown as string;
 }
 
-/** Renders a template: text escaped, secrets as variable references (never values). */
-export function renderTemplate(t: Template): string {
+/** Renders a template: text escaped, secrets as variable references (never values); only for a config passed to tf(). */
+function renderTemplate(t: Template): string {
   return verbatim(t
     .map((p) => (typeof p === 'string' ? terraformLiteral(p) : p.encode === 'url' ? `\${urlencode(var.${p.secret})}` : `\${var.${p.secret}}`))
     .join(''));
