@@ -25,6 +25,8 @@ export interface AlertmanagerProps {
   readonly cpus?: number;
   /** @default - unlimited */
   readonly memory?: string;
+  /** Host address the published port(s) listen on. @default 127.0.0.1 (this host only) */
+  readonly bind?: string;
   /** @default - construct path */
   readonly origin?: Origin;
 }
@@ -56,7 +58,7 @@ export class Alertmanager extends Construct {
     lines.push('receivers:');
     for (const [name, url] of Object.entries(props.receivers)) lines.push(`  - name: ${JSON.stringify(name)}`, '    webhook_configs:', `      - url: ${JSON.stringify(url)}`);
     this.service
-      .addPort('http', 9093, props.publish)
+      .addPort('http', 9093, props.publish, props.bind)
       .addVolume('data', '/alertmanager')
       .addFile({ path: '/etc/alertmanager/alertmanager.yml', content: [lines.join('\n') + '\n'], mode: '0444' });
   }

@@ -18,6 +18,8 @@ export interface GrafanaProps {
   readonly cpus?: number;
   /** @default - unlimited */
   readonly memory?: string;
+  /** Host address the published port(s) listen on. @default 127.0.0.1 (this host only) */
+  readonly bind?: string;
   /** @default - construct path */
   readonly origin?: Origin;
 }
@@ -48,7 +50,7 @@ export class Grafana extends Construct {
       .addSecret(props.adminPasswordSecret, { mode: '0444' }) // Grafana runs as uid 472 and reads it itself
       .addEnv('GF_SECURITY_ADMIN_PASSWORD__FILE', `/run/secrets/${props.adminPasswordSecret}`)
       .addEnv('GF_USERS_ALLOW_SIGN_UP', 'false')
-      .addPort('http', 3000, props.publish ?? 3000)
+      .addPort('http', 3000, props.publish ?? 3000, props.bind)
       .addVolume('data', '/var/lib/grafana')
       .addFile({ path: '/etc/grafana/provisioning/datasources/stackyard.yaml', content: () => this.renderDatasources(), mode: '0444' })
       .addFile({

@@ -17,6 +17,8 @@ export interface JaegerProps {
   readonly cpus?: number;
   /** @default - unlimited */
   readonly memory?: string;
+  /** Host address the published port(s) listen on. @default 127.0.0.1 (this host only) */
+  readonly bind?: string;
   /** @default - construct path */
   readonly origin?: Origin;
 }
@@ -38,9 +40,9 @@ export class Jaeger extends Construct {
     });
     this.service
       .addEnv('COLLECTOR_OTLP_ENABLED', 'true')
-      .addPort('otlp-grpc', 4317, props.otlpPort)
+      .addPort('otlp-grpc', 4317, props.otlpPort, props.bind)
       .addPort('otlp-http', 4318)
-      .addPort('ui', 16686, props.uiPort ?? 16686);
+      .addPort('ui', 16686, props.uiPort ?? 16686, props.bind);
   }
 
   /** Points a service's OpenTelemetry exporter here (OTEL_EXPORTER_OTLP_ENDPOINT and OTLP_ENDPOINT). */

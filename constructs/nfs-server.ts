@@ -1,6 +1,6 @@
 import { Construct } from 'constructs';
 import { EnvironmentStack } from '../lib/environment-stack';
-import { Service } from '../lib/service';
+import { isLoopback, Service } from '../lib/service';
 import type { Origin } from '../lib/values';
 
 export interface NfsServerProps {
@@ -11,6 +11,15 @@ export interface NfsServerProps {
   readonly image?: string;
   /** Published NFS port (workers on other hosts mount through it). @default 2049 */
   readonly publish?: number;
+  /** Host address the published port(s) listen on. @default 127.0.0.1 (this host only) */
+  readonly bind?: string;
+  /**
+   * Who may mount the export: host names, addresses or CIDRs.
+   * @default - the `address:` of every host of the environment (Docker's bridge range for a loopback address, see nfsClients); `*` in a Kubernetes cluster
+   */
+  readonly clients?: readonly string[];
+  /** Map root on the clients to nobody (root_squash); false lets root on every client own the files. @default true */
+  readonly rootSquash?: boolean;
   /** @default - construct path */
   readonly origin?: Origin;
 }
@@ -26,6 +35,7 @@ export class NfsServer extends Construct {
 
   constructor(scope: Construct, id: string, props: NfsServerProps) {
     super(scope, id);
+    const stack = EnvironmentStack.of(this);
     this.exportPath = props.exportPath ?? '/srv/shared';
     this.service = new Service(this, 'Default', {
       name: id,
@@ -36,10 +46,13 @@ export class NfsServer extends Construct {
       stateful: true,
       origin: props.origin,
     });
+    const options = `rw,no_subtree_check,fsid=0,${props.rootSquash === false ? 'no_root_squash' : 'root_squash'}`;
+    // in a cluster the server is reached through its ClusterIP service only; network policies limit it there
+    const clients = props.clients?.length ? [...props.clients] : stack.platform === 'kubernetes' ? ['*'] : nfsClients([...stack.hosts.values()].map((h) => h.address));
     this.service
-      .addEnv('NFS_EXPORT_0', `${this.exportPath} *(rw,no_subtree_check,fsid=0,no_root_squash)`)
+      .addEnv('NFS_EXPORT_0', `${this.exportPath} ${clients.map((c) => `${c}(${options})`).join(' ')}`)
       .addEnv('NFS_DISABLE_VERSION_3', 'true')
-      .addPort('nfs', 2049, props.publish ?? 2049)
+      .addPort('nfs', 2049, props.publish ?? 2049, props.bind)
       .addVolume('export', this.exportPath);
   }
 
@@ -49,3 +62,21 @@ export class NfsServer extends Construct {
     return name;
   }
 }
+
+/**
+ * Default NFS clients: every host address of the environment. A loopback address mounts through
+ * Docker's port proxy, so the server sees the mount coming from a Docker bridge gateway instead:
+ * 172.16.0.0/12 (Docker's default bridge pool) stands in for it. With no address at all, nothing
+ * mounts by address, and only Docker's bridges may mount.
+ */
+export function nfsClients(addresses: readonly (string | undefined)[]): string[] {
+  const out = new Set<string>();
+  for (const a of addresses) {
+    if (!a) continue;
+    out.add(isLoopback(a) ? DOCKER_BRIDGES : a);
+  }
+  if (out.size === 0) out.add(DOCKER_BRIDGES);
+  return [...out].sort();
+}
+
+const DOCKER_BRIDGES = '172.16.0.0/12';

@@ -1,5 +1,6 @@
 import type { Construct } from 'constructs';
 import type { Postgres } from './postgres';
+import { shellQuote } from '../lib/values';
 import { ScheduledJob } from './scheduled-job';
 
 export interface PostgresBackupProps {
@@ -31,7 +32,9 @@ export class PostgresBackup extends ScheduledJob {
     const name = db.database;
     const days = props.retentionDays ?? 14;
     const dir = props.nfsVolume ? `/mnt/${props.nfsVolume}/${props.directory ?? 'db-backups'}` : '/backups';
-    const file = `${dir}/${name}_$(date +%Y%m%d).sql.gz`;
+    // every value is one quoted shell word; only $(date …) and $(cat …) are left to the shell
+    const q = shellQuote;
+    const file = `${q(`${dir}/${name}_`)}"$(date +%Y%m%d)".sql.gz`;
     super(scope, id, {
       host: db.service.host,
       image: db.service.image.repository,
@@ -40,7 +43,7 @@ export class PostgresBackup extends ScheduledJob {
       command: [
         'sh',
         '-c',
-        `mkdir -p ${dir} && PGPASSWORD="$(cat /run/secrets/${db.passwordSecret})" pg_dump -h ${db.service.serviceName} -U ${db.user} ${name} | gzip > ${file}.tmp && mv ${file}.tmp ${file} && find ${dir} -name "${name}_*.sql.gz" -mtime +${days} -delete`,
+        `mkdir -p ${q(dir)} && PGPASSWORD="$(cat ${q(`/run/secrets/${db.passwordSecret}`)})" pg_dump -h ${q(db.service.serviceName)} -U ${q(db.user)} ${q(name)} | gzip > ${file}.tmp && mv ${file}.tmp ${file} && find ${q(dir)} -name ${q(`${name}_*.sql.gz`)} -mtime ${q(`+${days}`)} -delete`,
       ],
       secrets: [db.passwordSecret],
       volumes: props.nfsVolume ? {} : { [props.volume ?? 'backups']: '/backups' },

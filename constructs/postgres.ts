@@ -1,4 +1,6 @@
 import { Construct } from 'constructs';
+import { IDENTIFIER } from '../lib/config/schema';
+import { EnvironmentStack } from '../lib/environment-stack';
 import { Service } from '../lib/service';
 import { healthcheck, type Connectable } from '../lib/workload';
 import { endpoint } from '../lib/workload';
@@ -28,6 +30,8 @@ export interface PostgresProps {
   readonly memory?: string;
   /** @default {} */
   readonly labels?: Readonly<Record<string, string>>;
+  /** Host address the published port(s) listen on. @default 127.0.0.1 (this host only) */
+  readonly bind?: string;
   /** @default - construct path */
   readonly origin?: Origin;
 }
@@ -52,6 +56,13 @@ export class Postgres extends Construct implements Connectable {
     this.passwordSecret = props.passwordSecret;
     this.user = props.user ?? 'app';
     this.database = props.database ?? 'app';
+    // plain identifiers only: they reach SQL, pg_isready and the backup's shell command
+    for (const [field, value] of [['user', this.user], ['database', this.database]] as const) {
+      if (!IDENTIFIER.test(value)) {
+        const where = props.origin?.locate(field) ?? { file: `construct ${this.node.path}`, line: 0, col: 0, path: field };
+        EnvironmentStack.of(this).wiringProblems.push({ ...where, message: `a Postgres ${field === 'user' ? 'role' : 'database'} name is letters, digits and _, starting with a letter or _ (at most 63), got ${JSON.stringify(value)}` });
+      }
+    }
     this.service = new Service(this, 'Default', {
       name: id,
       host: props.host,
@@ -72,7 +83,7 @@ export class Postgres extends Construct implements Connectable {
       .addEnv('PGDATA', POSTGRES_DATA)
       .addSecret(this.passwordSecret)
       .addEnv('POSTGRES_PASSWORD_FILE', `/run/secrets/${this.passwordSecret}`)
-      .addPort('postgres', 5432, props.publish)
+      .addPort('postgres', 5432, props.publish, props.bind)
       .addVolume('data', POSTGRES_DATA);
   }
 

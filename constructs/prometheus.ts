@@ -22,6 +22,8 @@ export interface PrometheusProps {
   readonly cpus?: number;
   /** @default - unlimited */
   readonly memory?: string;
+  /** Host address the published port(s) listen on. @default 127.0.0.1 (this host only) */
+  readonly bind?: string;
   /** @default - construct path */
   readonly origin?: Origin;
 }
@@ -59,7 +61,7 @@ export class Prometheus extends Construct {
       origin: props.origin,
     });
     this.service
-      .addPort('http', 9090, props.publish)
+      .addPort('http', 9090, props.publish, props.bind)
       .addVolume('data', '/prometheus')
       .addFile({ path: PROMETHEUS_CONFIG, content: () => this.renderConfig(), mode: '0444' });
   }

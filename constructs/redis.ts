@@ -1,7 +1,7 @@
 import { Construct } from 'constructs';
 import { Service } from '../lib/service';
 import { endpoint, healthcheck, type Connectable } from '../lib/workload';
-import { limits, type Origin } from '../lib/values';
+import { limits, shellQuote, type Origin } from '../lib/values';
 
 export interface RedisProps {
   readonly host: string;
@@ -27,6 +27,8 @@ export interface RedisProps {
   readonly memory?: string;
   /** @default {} */
   readonly labels?: Readonly<Record<string, string>>;
+  /** Host address the published port(s) listen on. @default 127.0.0.1 (this host only) */
+  readonly bind?: string;
   /** @default - construct path */
   readonly origin?: Origin;
 }
@@ -52,7 +54,7 @@ export class Redis extends Construct implements Connectable {
       image: { repository: props.image ?? 'redis', tag: props.tag ?? props.version ?? '7' },
       command: ['redis-server', REDIS_CONFIG],
       healthcheck: healthcheck({
-        test: `REDISCLI_AUTH="$(cat /run/secrets/${this.passwordSecret})" redis-cli ping | grep -q PONG`,
+        test: `REDISCLI_AUTH="$(cat ${shellQuote(`/run/secrets/${this.passwordSecret}`)})" redis-cli ping | grep -q PONG`,
         interval: '5s',
         timeout: '3s',
         retries: 10,
@@ -74,7 +76,7 @@ export class Redis extends Construct implements Connectable {
       // the server drops to the redis user before reading its configuration, so the file is world-readable inside the container
       .addFile({ path: REDIS_CONFIG, content: [`${lines.join('\n')}\nrequirepass `, { secret: this.passwordSecret }, '\n'], mode: '0444' })
       .addSecret(this.passwordSecret)
-      .addPort('redis', 6379, props.publish)
+      .addPort('redis', 6379, props.publish, props.bind)
       .addVolume('data', '/data');
   }
 

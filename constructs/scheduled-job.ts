@@ -1,6 +1,7 @@
 import { Construct } from 'constructs';
 import { EnvironmentStack } from '../lib/environment-stack';
 import { Service } from '../lib/service';
+import { shellQuote } from '../lib/values';
 import { Workload, type WorkloadProps } from '../lib/workload';
 
 export interface ScheduledJobProps extends Omit<WorkloadProps, 'replicas' | 'route' | 'port' | 'health' | 'healthcheck'> {
@@ -54,10 +55,6 @@ export class ScheduledJob extends Workload {
     // Kubernetes runs schedules as CronJobs; Docker hosts need the scheduler container
     if (EnvironmentStack.of(this).platform === 'docker') schedulerFor(EnvironmentStack.of(this), props.host, props.schedulerImage ?? 'mcuadros/ofelia:v0.3.13');
   }
-}
-
-function shellQuote(s: string): string {
-  return /^[A-Za-z0-9_@%+=:,./-]+$/.test(s) ? s : `'${s.replace(/'/g, `'\\''`)}'`;
 }
 
 /** The host's Ofelia container, created once. */

@@ -1,6 +1,6 @@
 import { Construct } from 'constructs';
 import { EnvironmentStack } from '../lib/environment-stack';
-import { Service } from '../lib/service';
+import { LOOPBACK, Service } from '../lib/service';
 import { healthcheck } from '../lib/workload';
 import { limits, type Origin } from '../lib/values';
 
@@ -12,8 +12,10 @@ export interface TraefikProxyProps {
   readonly image?: string;
   /** Entrypoint name → host port (the container listens on the same port). @default { web: 80 } */
   readonly entrypoints?: Readonly<Record<string, number>>;
-  /** Dashboard and API published on this host port. Keep it private. @default - off */
+  /** Dashboard and (insecure) API published on this host port, on 127.0.0.1 only: reach it through an SSH tunnel. @default - off */
   readonly dashboardPort?: number;
+  /** Host address the entrypoints listen on. @default 0.0.0.0 (the proxy is the environment's front door) */
+  readonly bind?: string;
   /** Let's Encrypt via the TLS challenge on the named entrypoint. @default - off */
   readonly acme?: { readonly email: string; readonly entrypoint: string };
   /**
@@ -74,8 +76,9 @@ export class TraefikProxy extends Construct {
       labels: props.labels,
       origin: props.origin,
     });
-    for (const [name, port] of Object.entries(this.entrypoints)) this.service.addPort(`ep-${name}`, port, port);
-    if (props.dashboardPort) this.service.addPort('dashboard', 8080, props.dashboardPort);
+    // the entrypoints are the environment's front door: every interface; the API never leaves the host
+    for (const [name, port] of Object.entries(this.entrypoints)) this.service.addPort(`ep-${name}`, port, port, props.bind ?? '0.0.0.0');
+    if (props.dashboardPort) this.service.addPort('dashboard', 8080, props.dashboardPort, LOOPBACK);
     if (props.acme) this.service.addVolume('acme', '/letsencrypt');
     this.service.addBindMount(socket, '/var/run/docker.sock', true);
     stack.proxy = { service: this.service, entrypoints: Object.keys(this.entrypoints), certResolver: props.acme ? 'le' : undefined };

@@ -1,6 +1,6 @@
 import { Construct } from 'constructs';
 import { EnvironmentStack } from '../lib/environment-stack';
-import { parseImage, Service } from '../lib/service';
+import { isLoopback, LOOPBACK, parseImage, Service } from '../lib/service';
 import { limits, type Origin } from '../lib/values';
 import { endpoint, type Connectable } from '../lib/workload';
 
@@ -24,6 +24,8 @@ export interface WorkerPoolProps {
   readonly env?: Readonly<Record<string, string>>;
   /** @default [] */
   readonly secrets?: readonly string[];
+  /** Host address the published port(s) listen on. @default 127.0.0.1 (this host only) */
+  readonly bind?: string;
   /** @default - construct path */
   readonly origin?: Origin;
 }
@@ -35,9 +37,11 @@ export interface WorkerPoolProps {
  */
 export class WorkerPool extends Construct {
   readonly services: Service[] = [];
+  private readonly origin?: Origin;
 
   constructor(scope: Construct, id: string, props: WorkerPoolProps) {
     super(scope, id);
+    this.origin = props.origin;
     const stack = EnvironmentStack.of(this);
     for (const [host, replicas] of Object.entries(props.hosts)) {
       const first = stack.allocatePorts(host, props.basePort ?? 5003, replicas);
@@ -58,7 +62,7 @@ export class WorkerPool extends Construct {
           const port = first + i - 1;
           return {
             env: { WORKER_PORT: String(port), WORKER_PUBLIC_BASE_URL: `http://${address ?? host}:${port}` },
-            ports: [{ name: 'worker', container: port, publish: port }],
+            ports: [{ name: 'worker', container: port, publish: port, bind: props.bind ?? LOOPBACK }],
           };
         },
       });
@@ -77,7 +81,15 @@ export class WorkerPool extends Construct {
 
   /** Workers register with this service: `<envName>` gets its URL (across hosts by address). */
   registerWith(target: { readonly service: Service }, envName = 'API_URL'): this {
+    const stack = EnvironmentStack.of(this);
     for (const s of this.services) {
+      // the service calls the workers back at WORKER_PUBLIC_BASE_URL: the host's address, so not loopback only
+      const address = stack.hosts.get(s.host)?.address;
+      const worker = s.perReplica?.(1).ports?.find((p) => p.name === 'worker');
+      if (stack.platform === 'docker' && address && !isLoopback(address) && worker?.bind && isLoopback(worker.bind)) {
+        const where = this.origin?.locate('bind') ?? { file: `construct ${this.node.path}`, line: 0, col: 0, path: 'bind' };
+        stack.wiringProblems.push({ ...where, message: `${target.service.serviceName} calls the workers on host ${s.host} back at ${address}:${worker.publish}, but they listen on ${worker.bind} only; set \`bind:\` here to an address it reaches (e.g. 0.0.0.0 or the host's private address)` });
+      }
       const ep = endpoint(target.service, 'http', s);
       if (ep) s.addEnv(envName, `http://${ep.host}:${ep.port}`);
       s.dependOn(target.service, target.service.healthcheck ? 'healthy' : 'started');

@@ -25,6 +25,7 @@ import { cronProblem, ScheduledJob } from '../constructs/scheduled-job';
 import type { Service } from './service';
 import { ConfigError, pathToString, suggest, type Problem } from './config/errors';
 import { loadEnvironment, type LoadedEnvironment } from './config/load';
+import { secretValueProblems } from './config/secret-values';
 import type { ServiceConfig } from './config/schema';
 import { positionOf } from './config/yaml-source';
 import { renderDocker } from './docker/render';
@@ -35,8 +36,10 @@ import { checkEnvironment } from './invariants';
 import type { Origin } from './values';
 import type { Connectable, WorkloadProps } from './workload';
 
-/** Env keys whose literal values are almost certainly secrets that belong in `secrets:`. */
-const SECRET_LIKE = /(PASSWORD|PASSWD|SECRET|TOKEN|API_KEY|PRIVATE_KEY|ACCESS_KEY)/;
+/** A user-named entry of a mapping, never something inherited from Object.prototype (`uses: [constructor]`). */
+function own<T>(record: Readonly<Record<string, T>>, key: string): T | undefined {
+  return Object.hasOwn(record, key) ? record[key] : undefined;
+}
 
 export function buildEnvironmentFile(scope: Construct, file: string): EnvironmentStack {
   return buildEnvironment(scope, loadEnvironment(file));
@@ -88,40 +91,37 @@ export function buildEnvironment(scope: Construct, loaded: LoadedEnvironment, op
       svc.routes.forEach((r, i) => { if (!names.includes(r.receiver)) report([...at, 'routes', i, 'receiver'], unknown('receiver', r.receiver, names)); });
     }
     if (svc.kind === 'postgres-backup') {
-      const target = config.services[svc.database];
+      const target = own(config.services, svc.database);
       if (!target) report([...at, 'database'], unknown('service', svc.database, serviceNames));
       else if (target.kind !== 'postgres') report([...at, 'database'], `${svc.database} is a ${target.kind}, not a postgres service`);
     } else if (svc.kind === 'worker-pool') {
-      for (const h of Object.keys(svc.hosts)) if (!placements[h]) report([...at, 'hosts', h], unknown(k8s ? 'node pool' : 'host', h, hostNames));
-      if (svc.registerWith && !config.services[svc.registerWith]) report([...at, 'registerWith'], unknown('service', svc.registerWith, serviceNames));
+      for (const h of Object.keys(svc.hosts)) if (!own(placements, h)) report([...at, 'hosts', h], unknown(k8s ? 'node pool' : 'host', h, hostNames));
+      if (svc.registerWith && !own(config.services, svc.registerWith)) report([...at, 'registerWith'], unknown('service', svc.registerWith, serviceNames));
     } else if (svc.host === undefined) {
       if (hostNames.length === 1) hostOf.set(name, hostNames[0]);
       else report([...at], `needs \`host:\`; this environment has several hosts (${hostNames.join(', ')})`);
-    } else if (!placements[svc.host]) report([...at, 'host'], unknown(k8s ? 'node pool' : 'host', svc.host, hostNames));
+    } else if (!own(placements, svc.host)) report([...at, 'host'], unknown(k8s ? 'node pool' : 'host', svc.host, hostNames));
     else hostOf.set(name, svc.host);
     if ((svc.kind === 'web' || svc.kind === 'singleton' || svc.kind === 'service') && svc.route && svc.port === undefined) {
       report([...at, 'route'], 'a routed service needs `port:`, the container port the proxy sends traffic to');
     }
     if (svc.kind === 'web' && svc.port === undefined) report(at, 'is required to have `port:` (kind: web serves HTTP behind the proxy)');
     if ('uses' in svc) {
-      svc.uses.forEach((u, i) => { if (!config.services[u]) report([...at, 'uses', i], unknown('service', u, serviceNames)); });
+      svc.uses.forEach((u, i) => { if (!own(config.services, u)) report([...at, 'uses', i], unknown('service', u, serviceNames)); });
       if ('tracing' in svc && svc.tracing && !Object.values(config.services).some((x) => x.kind === 'jaeger')) {
         report([...at, 'tracing'], 'sends traces, but the environment has no Jaeger; add a service of kind: jaeger or remove `tracing`');
       }
-      if ((svc.kind === 'celery-worker' || svc.kind === 'celery-beat') && !svc.uses.some((u) => config.services[u]?.kind === 'redis')) {
+      if ((svc.kind === 'celery-worker' || svc.kind === 'celery-beat') && !svc.uses.some((u) => own(config.services, u)?.kind === 'redis')) {
         report([...at, 'uses'], 'a Celery service needs a Redis in `uses:` as its broker and result backend');
       }
     }
     if ('after' in svc) {
-      svc.after.forEach((u, i) => { if (!config.services[u]) report([...at, 'after', i], unknown('service', u, serviceNames)); });
-      for (const u of Object.keys(svc.dependsOn)) if (!config.services[u]) report([...at, 'dependsOn', u], unknown('service', u, serviceNames));
+      svc.after.forEach((u, i) => { if (!own(config.services, u)) report([...at, 'after', i], unknown('service', u, serviceNames)); });
+      for (const u of Object.keys(svc.dependsOn)) if (!own(config.services, u)) report([...at, 'dependsOn', u], unknown('service', u, serviceNames));
     }
     if ('env' in svc) {
-      for (const [k, v] of Object.entries(svc.env)) {
+      for (const k of Object.keys(svc.env)) {
         if (config.secrets.includes(k)) report([...at, 'env', k], `${k} is a declared secret; list it under \`secrets:\` of this service instead of giving a value here`);
-        else if (SECRET_LIKE.test(k) && typeof v === 'string' && v !== '' && !v.startsWith('/')) {
-          report([...at, 'env', k], `looks like a secret value in plain YAML; declare ${k} in the top-level \`secrets:\` list, list it in this service's \`secrets:\` and pass its value as TF_VAR_${k} at deploy time`);
-        }
       }
     }
     if (k8s && 'route' in svc && typeof svc.route === 'string') {
@@ -136,30 +136,36 @@ export function buildEnvironment(scope: Construct, loaded: LoadedEnvironment, op
     }
     if (svc.kind === 'prometheus') {
       (svc.scrape ?? []).forEach((t, i) => {
-        const target = config.services[t];
+        const target = own(config.services, t);
         if (!target) report([...at, 'scrape', i], unknown('service', t, serviceNames));
         else if (!('ports' in target) || !target.ports.metrics) report([...at, 'scrape', i], `${t} declares no \`metrics\` port to scrape; add \`ports: { metrics: <port> }\` to it or remove it here`);
       });
     }
   }
+  // literal secrets anywhere in the file (a declared secret given a value is reported above)
+  for (const p of secretValueProblems(config)) {
+    const [top, svcName, field, key] = p.at;
+    if (top === 'services' && field === 'env' && typeof svcName === 'string' && typeof key === 'string' && config.secrets.includes(key)) continue;
+    report(p.at, p.message);
+  }
   for (const [vol, def] of Object.entries(config.nfs)) {
     if (k8s && config.kubernetes && !config.kubernetes.readWriteMany) {
       report(['nfs', vol], 'an NFS volume is mounted ReadWriteMany by pods on several nodes, and this cluster declares `kubernetes.readWriteMany: false`; use a volume per service or enable NFS mounts on the nodes');
     }
-    const server = config.services[def.server];
+    const server = own(config.services, def.server);
     if (!server || server.kind !== 'nfs-server') {
       report(['nfs', vol, 'server'], `${JSON.stringify(def.server)} is not an nfs-server service of this environment; name the service of kind: nfs-server that exports this volume`);
     } else if (k8s && config.kubernetes && !config.kubernetes.clusterIPs[def.server]) {
       report(['nfs', vol, 'server'], `the kubelet mounts NFS from the node, which does not resolve cluster DNS names; give the NFS server a fixed address in the cluster's service range with \`kubernetes.clusterIPs: { ${def.server}: <IP> }\``);
     } else {
       const h = server.host ?? (hostNames.length === 1 ? hostNames[0] : undefined);
-      if (!k8s && h && config.hosts[h] && !config.hosts[h].address) report(['nfs', vol, 'server'], `the NFS server runs on host ${h}, which has no \`address:\`; Docker mounts NFS by address, give hosts.${h}.address`);
+      if (!k8s && h && own(config.hosts, h) && !own(config.hosts, h)!.address) report(['nfs', vol, 'server'], `the NFS server runs on host ${h}, which has no \`address:\`; Docker mounts NFS by address, give hosts.${h}.address`);
     }
   }
   for (const [name, svc] of Object.entries(config.services)) {
-    if (svc.kind === 'postgres-backup' && svc.nfsVolume && !config.nfs[svc.nfsVolume]) report(['services', name, 'nfsVolume'], unknown('NFS volume', svc.nfsVolume, Object.keys(config.nfs)));
+    if (svc.kind === 'postgres-backup' && svc.nfsVolume && !own(config.nfs, svc.nfsVolume)) report(['services', name, 'nfsVolume'], unknown('NFS volume', svc.nfsVolume, Object.keys(config.nfs)));
     if (!('mounts' in svc)) continue;
-    for (const vol of Object.keys(svc.mounts)) if (!config.nfs[vol]) report(['services', name, 'mounts', vol], unknown('NFS volume', vol, Object.keys(config.nfs)));
+    for (const vol of Object.keys(svc.mounts)) if (!own(config.nfs, vol)) report(['services', name, 'mounts', vol], unknown('NFS volume', vol, Object.keys(config.nfs)));
   }
   if (k8s && config.kubernetes) {
     for (const svc of Object.keys(config.kubernetes.clusterIPs)) if (!config.services[svc]) report(['kubernetes', 'clusterIPs', svc], unknown('service', svc, serviceNames));
@@ -256,18 +262,18 @@ function instantiate(stack: EnvironmentStack, name: string, svc: ServiceConfig, 
   switch (svc.kind) {
     case 'traefik':
       return plain(new TraefikProxy(stack, name, {
-        host, version: svc.version, image: svc.image, entrypoints: svc.entrypoints, dashboardPort: svc.dashboard?.port,
+        host, version: svc.version, image: svc.image, entrypoints: svc.entrypoints, bind: svc.bind, dashboardPort: svc.dashboard?.port,
         acme: svc.acme, cpus: res.cpus, memory: res.memory, labels: svc.labels, origin,
       }));
     case 'postgres':
       return one(new Postgres(stack, name, {
         host, passwordSecret: svc.password, version: svc.version, timescale: svc.timescale, image: svc.image, tag: svc.tag,
-        user: svc.user, database: svc.database, publish: svc.publish, cpus: res.cpus, memory: res.memory, labels: svc.labels, origin,
+        user: svc.user, database: svc.database, publish: svc.publish, bind: svc.bind, cpus: res.cpus, memory: res.memory, labels: svc.labels, origin,
       }));
     case 'redis':
       return one(new Redis(stack, name, {
         host, passwordSecret: svc.password, version: svc.version, image: svc.image, tag: svc.tag, maxmemory: svc.maxmemory,
-        evictionPolicy: svc.evictionPolicy, appendonly: svc.appendonly, publish: svc.publish, cpus: res.cpus, memory: res.memory, labels: svc.labels, origin,
+        evictionPolicy: svc.evictionPolicy, appendonly: svc.appendonly, publish: svc.publish, bind: svc.bind, cpus: res.cpus, memory: res.memory, labels: svc.labels, origin,
       }));
     case 'adminer':
       return plain(new Adminer(stack, name, { host, route: svc.route, version: svc.version, entrypoints: svc.entrypoints, cpus: res.cpus, memory: res.memory, origin }));
@@ -285,16 +291,16 @@ function instantiate(stack: EnvironmentStack, name: string, svc: ServiceConfig, 
       return one(new CeleryBeat(stack, name, { ...workloadProps(svc, host, origin, release), app: svc.app, replicas: svc.replicas }));
     case 'worker-pool': {
       const pool = new WorkerPool(stack, name, {
-        image: svc.image, tag: svc.tag, command: svc.command, type: svc.type, hosts: svc.hosts, basePort: svc.basePort,
+        image: svc.image, tag: svc.tag, command: svc.command, type: svc.type, hosts: svc.hosts, basePort: svc.basePort, bind: svc.bind,
         cpus: res.cpus, memory: res.memory, env: Object.fromEntries(Object.entries(svc.env).map(([k, v]) => [k, String(v)])), secrets: svc.secrets, origin,
       });
       const first = pool.services[0];
       return { construct: pool, connectable: { service: first, connect: (consumer) => pool.services.forEach((s) => consumer.dependOn(s, 'started')) } as Connectable, consumers: pool.services };
     }
     case 'prometheus':
-      return plain(new Prometheus(stack, name, { host, version: svc.version, image: svc.image, retention: svc.retention, scrapeInterval: svc.scrapeInterval, publish: svc.publish, scrape: svc.scrape, cpus: res.cpus, memory: res.memory, origin }));
+      return plain(new Prometheus(stack, name, { host, version: svc.version, image: svc.image, retention: svc.retention, scrapeInterval: svc.scrapeInterval, publish: svc.publish, bind: svc.bind, scrape: svc.scrape, cpus: res.cpus, memory: res.memory, origin }));
     case 'grafana':
-      return plain(new Grafana(stack, name, { host, adminPasswordSecret: svc.adminPassword, version: svc.version, image: svc.image, publish: svc.publish, cpus: res.cpus, memory: res.memory, origin }));
+      return plain(new Grafana(stack, name, { host, adminPasswordSecret: svc.adminPassword, version: svc.version, image: svc.image, publish: svc.publish, bind: svc.bind, cpus: res.cpus, memory: res.memory, origin }));
     case 'scheduled-job':
       return one(new ScheduledJob(stack, name, { ...workloadProps(svc, host, origin, release), command: svc.command, schedule: svc.schedule }));
     case 'postgres-backup': {
@@ -303,13 +309,13 @@ function instantiate(stack: EnvironmentStack, name: string, svc: ServiceConfig, 
       return one(new PostgresBackup(stack, name, { database: db, schedule: svc.schedule, retentionDays: svc.retentionDays, nfsVolume: svc.nfsVolume, directory: svc.directory }));
     }
     case 'nfs-server': {
-      const nfs = new NfsServer(stack, name, { host, exportPath: svc.exportPath, image: svc.image, publish: svc.publish, origin });
+      const nfs = new NfsServer(stack, name, { host, exportPath: svc.exportPath, image: svc.image, publish: svc.publish, bind: svc.bind, clients: svc.clients, rootSquash: svc.rootSquash, origin });
       return { ...plain(nfs), construct: nfs };
     }
     case 'alertmanager':
-      return plain(new Alertmanager(stack, name, { host, version: svc.version, receivers: svc.receivers, defaultReceiver: svc.defaultReceiver, routes: svc.routes, publish: svc.publish, cpus: res.cpus, memory: res.memory, origin }));
+      return plain(new Alertmanager(stack, name, { host, version: svc.version, receivers: svc.receivers, defaultReceiver: svc.defaultReceiver, routes: svc.routes, publish: svc.publish, bind: svc.bind, cpus: res.cpus, memory: res.memory, origin }));
     case 'jaeger': {
-      const j = new Jaeger(stack, name, { host, version: svc.version, image: svc.image, uiPort: svc.uiPort, otlpPort: svc.otlpPort, cpus: res.cpus, memory: res.memory, origin });
+      const j = new Jaeger(stack, name, { host, version: svc.version, image: svc.image, uiPort: svc.uiPort, otlpPort: svc.otlpPort, bind: svc.bind, cpus: res.cpus, memory: res.memory, origin });
       return { ...plain(j), construct: j };
     }
   }

@@ -5,7 +5,8 @@
  */
 import type { Problem } from './config/errors';
 import type { EnvironmentStack } from './environment-stack';
-import { imageName, secretsIn, type Service } from './service';
+import { MIN_MEMORY_MB } from './config/schema';
+import { imageName, isLoopback, secretsIn, type PortSpec, type Service } from './service';
 
 export function checkEnvironment(stack: EnvironmentStack): Problem[] {
   const problems: Problem[] = [...stack.wiringProblems];
@@ -61,8 +62,43 @@ export function checkEnvironment(stack: EnvironmentStack): Problem[] {
         }
       }
     }
+    if (stack.platform === 'docker') {
+      // the container name is also its hostname, which Linux limits to 63 characters (a DNS label)
+      const hostname = `${stack.environmentName}-${s.serviceName}-${s.replicas}`;
+      if (hostname.length > 63) at(s, '', `container hostname ${hostname} would be ${hostname.length} characters, over the 63 a hostname may have; shorten the environment or service name`);
+    }
+    if (s.memoryMb !== undefined && s.memoryMb < MIN_MEMORY_MB) {
+      at(s, 'resources.memory', `memory limit of ${s.memoryMb} MiB is below Docker's minimum of ${MIN_MEMORY_MB} MiB; give at least ${MIN_MEMORY_MB}m`);
+    }
     if (stack.platform === 'docker' && s.replicas > 1 && s.ports.some((p) => p.publish !== undefined)) {
       at(s, 'ports', `publishes a host port but runs ${s.replicas} replicas, which would collide on the host; route it through the proxy or use one replica`);
+    }
+  }
+
+  // ports others reach through a host's address must listen on more than the loopback interface
+  if (stack.platform === 'docker') {
+    const addressOf = (s: Service) => stack.hosts.get(s.host)?.address;
+    const loopbackOnly = (s: Service, p: PortSpec | undefined) => {
+      const address = addressOf(s);
+      return !!p && p.publish !== undefined && !!p.bind && isLoopback(p.bind) && !!address && !isLoopback(address);
+    };
+    const fix = (s: Service, p: PortSpec, who: string) =>
+      `${who} reach${who.endsWith('s') ? '' : 'es'} ${s.serviceName} at ${addressOf(s)}:${p.publish}, but it listens on ${p.bind} only; set \`bind:\` here to an address they reach (e.g. 0.0.0.0 or the host's private address)`;
+    const nfsServers = new Set([...stack.nfsVolumes.values()].map((v) => v.server));
+    for (const s of services) {
+      if (nfsServers.has(s) && loopbackOnly(s, s.port('nfs'))) at(s, 'bind', fix(s, s.port('nfs')!, 'the hosts mounting its NFS volumes'));
+      if (s.kind === 'worker-pool') {
+        const last = s.perReplica?.(s.replicas).ports?.find((x) => x.name === 'worker');
+        if (last?.publish !== undefined && last.publish > 65535) at(s, 'basePort', `needs host ports up to ${last.publish} on host ${s.host}, past 65535; lower \`basePort\` or the replicas`);
+      }
+    }
+    for (const viewer of services.filter((x) => x.kind === 'prometheus' || x.kind === 'grafana')) {
+      const seen = viewer.kind === 'prometheus'
+        ? services.filter((x) => x.port('metrics')).map((x) => [x, x.port('metrics')] as const)
+        : services.filter((x) => x.kind === 'prometheus' || x.kind === 'jaeger').map((x) => [x, x.port(x.kind === 'prometheus' ? 'http' : 'ui')] as const);
+      for (const [target, p] of seen) {
+        if (target.host !== viewer.host && loopbackOnly(target, p)) at(target, 'bind', fix(target, p!, `${viewer.serviceName} on host ${viewer.host}`));
+      }
     }
   }
 

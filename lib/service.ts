@@ -65,6 +65,16 @@ export interface PortSpec {
   readonly container: number;
   /** Host port; undefined when not published. */
   readonly publish?: number;
+  /** Host address a published port listens on. @default 127.0.0.1 (LOOPBACK) when published */
+  readonly bind?: string;
+}
+
+/** Where published ports listen unless told otherwise: reachable from the host itself only. */
+export const LOOPBACK = '127.0.0.1';
+
+/** True for an address only the host itself reaches (127.0.0.0/8, ::1, localhost). */
+export function isLoopback(address: string): boolean {
+  return /^127\.\d+\.\d+\.\d+$/.test(address) || address === '::1' || address.toLowerCase() === 'localhost';
 }
 
 export interface RouteSpec {
@@ -215,8 +225,9 @@ export class Service extends Construct {
     return out;
   }
 
-  addPort(name: string, container: number, publish?: number): this {
-    this._ports.set(name, { name, container, publish });
+  /** A container port, published on the host at `publish` (listening on `bind`, 127.0.0.1 unless given). */
+  addPort(name: string, container: number, publish?: number, bind?: string): this {
+    this._ports.set(name, publish === undefined ? { name, container } : { name, container, publish, bind: bind ?? LOOPBACK });
     return this;
   }
 

@@ -33,3 +33,21 @@ export function durationToSeconds(d: string): number {
 export function limits(p: { readonly cpus?: number; readonly memory?: string }): { cpus?: number; memoryMb?: number } {
   return { cpus: p.cpus, memoryMb: p.memory ? memoryToMb(p.memory) : undefined };
 }
+
+/** Quotes one word for a POSIX shell: safe words stay as they are, anything else goes in single quotes. */
+export function shellQuote(s: string): string {
+  return /^[A-Za-z0-9_@%+=:,./-]+$/.test(s) ? s : `'${s.replace(/'/g, `'\\''`)}'`;
+}
+
+/**
+ * A literal string as Terraform's JSON syntax reads it: `${` becomes `$${` and `%{` becomes `%%{`,
+ * so no text becomes an expression or a template directive. The synthesizer's own placeholders
+ * (`${TfToken[…]}`, `#{TfToken[…]}`, `&{TfToken[…]}`) are broken up with a constant interpolation
+ * that evaluates to the same characters, so text that imitates one stays text.
+ */
+export function terraformLiteral(s: string): string {
+  return s.replace(/([$#&])\{(?=TfToken\[)|\$\{|%\{/g, (m, marker?: string) => {
+    if (marker) return `${marker === '$' ? '${"$"}' : marker}\${"{"}`;
+    return m === '${' ? '$${' : '%%{';
+  });
+}

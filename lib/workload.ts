@@ -5,7 +5,7 @@
  */
 import { Construct } from 'constructs';
 import { EnvironmentStack } from './environment-stack';
-import { parseImage, Service, type DependencyCondition, type HealthcheckSpec } from './service';
+import { isLoopback, parseImage, Service, type DependencyCondition, type HealthcheckSpec } from './service';
 import { durationToSeconds, limits, type Origin } from './values';
 
 /** Something a workload can use: it wires connection settings and secrets into the consumer. */
@@ -57,7 +57,7 @@ export interface WorkloadProps {
   /** Container port serving HTTP (named `http`). @default - none */
   readonly port?: number;
   /** More named ports; `metrics` is what Prometheus scrapes. @default {} */
-  readonly ports?: Readonly<Record<string, number | { readonly container: number; readonly publish?: number }>>;
+  readonly ports?: Readonly<Record<string, number | { readonly container: number; readonly publish?: number; readonly bind?: string }>>;
   /** Proxy rule; needs `port`. @default - not routed */
   readonly route?: string;
   /** @default - all proxy entrypoints */
@@ -115,7 +115,7 @@ export abstract class Workload extends Construct implements Connectable {
     if (port) this.service.addPort('http', port);
     for (const [name, p] of Object.entries(props.ports ?? {})) {
       if (typeof p === 'number') this.service.addPort(name, p);
-      else this.service.addPort(name, p.container, p.publish);
+      else this.service.addPort(name, p.container, p.publish, p.bind);
     }
     if (props.route && port) this.service.addRoute({ rule: props.route, port, entrypoints: props.entrypoints, healthPath: props.health });
     for (const [name, path] of Object.entries(props.volumes ?? {})) this.service.addVolume(name, path);
@@ -170,6 +170,10 @@ export function endpoint(target: Service, portName: string, from: Service): { ho
   }
   if (port.publish === undefined) {
     stack.wiringProblems.push({ ...where, message: `uses ${target.serviceName} from another host, but ${target.serviceName} does not publish its ${portName} port; set \`publish:\` on it` });
+    return undefined;
+  }
+  if (port.bind && isLoopback(port.bind) && !isLoopback(address)) {
+    stack.wiringProblems.push({ ...where, message: `uses ${target.serviceName} from host ${from.host}, but ${target.serviceName} publishes its ${portName} port on ${port.bind} only; set \`bind:\` on it to an address host ${from.host} reaches (e.g. 0.0.0.0 or the host's private address)` });
     return undefined;
   }
   return { host: address, port: port.publish };

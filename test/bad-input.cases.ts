@@ -3,6 +3,12 @@ import { MINIMAL } from './helpers';
 
 const replace = (from: string, to: string) => MINIMAL.replace(from, to);
 
+/** An alias bomb: ten levels of ten aliases, 10^10 strings once expanded, a few hundred bytes as text. */
+const ALIAS_BOMB = (() => {
+  const node = (i: number): string => i === 0 ? '&a0 [x, x, x, x, x, x, x, x, x, x]' : `&a${i} [${node(i - 1)}, ${Array(9).fill(`*a${i - 1}`).join(', ')}]`;
+  return `partial: true\nservices:\n  api:\n    command: ${node(9)}\n`;
+})();
+
 export interface BadCase {
   readonly name: string;
   readonly files: Record<string, string>;
@@ -129,5 +135,66 @@ export const BAD_CASES: BadCase[] = [
     ] },
   { name: 'cross-host use without a published port', files: { 'env.yaml': replace('hosts:\n', 'hosts:\n  data: { docker: "ssh://deploy@data.example.com", address: data.example.com }\n').replace('{ kind: postgres, password: DB_PASSWORD }', '{ kind: postgres, host: data, password: DB_PASSWORD }').replace('  proxy: { kind: traefik,', '  proxy: { kind: traefik, host: main,').replace('    image: ghcr.io/acme/api', '    host: main\n    image: ghcr.io/acme/api') }, expected: [
       "env.yaml:17:5 services.api.uses: uses db from another host, but db does not publish its postgres port; set `publish:` on it",
+    ] },
+  // found by fuzzing, and the security review (issue 11): each exits 1 quickly, positioned, without a stack trace
+  { name: 'a million replicas', files: { 'env.yaml': replace('    port: 8000', '    port: 8000\n    replicas: 1000000') }, expected: [
+      "env.yaml:13:5 services.api.replicas: must be at most 100, got number 1000000",
+    ] },
+  { name: 'extends a device', files: { 'env.yaml': 'extends: /dev/zero\n' + MINIMAL }, expected: [
+      "env.yaml:1:1 extends: extends /dev/zero, which is not a regular file (a device, socket or pipe); extends names another environment file (a regular YAML file of at most 1 MiB)",
+    ] },
+  { name: 'extends a directory', files: { 'env.yaml': 'extends: ./sub\n' + MINIMAL, 'sub/x.txt': '' }, expected: [
+      "env.yaml:1:1 extends: extends ./sub, which is not a regular file (a directory); extends names another environment file (a regular YAML file of at most 1 MiB)",
+    ] },
+  { name: 'extends a file over 1 MiB', files: { 'env.yaml': 'extends: ./big.yaml\n' + MINIMAL, 'big.yaml': 'partial: true\n' + '#'.repeat(1024 * 1024) + '\n' }, expected: [
+      "env.yaml:1:1 extends: extends ./big.yaml, which is larger than 1 MiB (1048591 bytes); extends names another environment file (a regular YAML file of at most 1 MiB)",
+    ] },
+  { name: 'alias bomb in an extended file', files: { 'env.yaml': 'extends: ./base.yaml\n' + MINIMAL, 'base.yaml': ALIAS_BOMB }, expected: [
+      "base.yaml:4:43 services.api.command.0.0.0.0.0: expands to more than 100000 values through YAML aliases (*name); write the values out or use fewer aliases",
+    ] },
+  { name: 'uses a name Object.prototype has', files: { 'env.yaml': replace('uses: [db]', 'uses: [constructor]') }, expected: [
+      "env.yaml:15:12 services.api.uses.0: unknown service \"constructor\"; known: proxy, db, api",
+    ] },
+  { name: 'after __proto__', files: { 'env.yaml': replace('uses: [db]', 'uses: [db]\n    after: [__proto__]') }, expected: [
+      "env.yaml:16:13 services.api.after.0: unknown service \"__proto__\"; known: proxy, db, api",
+    ] },
+  { name: 'env key __proto__', files: { 'env.yaml': replace('uses: [db]', 'uses: [db]\n    env: { __proto__: x }') }, expected: [
+      "env.yaml:16:12 services.api.env.__proto__: `__proto__` is not allowed as a key (JavaScript would drop it); rename it",
+    ] },
+  { name: 'memory below what Docker honours', files: { 'env.yaml': replace('{ kind: postgres, password: DB_PASSWORD }', '{ kind: postgres, password: DB_PASSWORD, resources: { memory: 100k } }') }, expected: [
+      "env.yaml:7:61 services.db.resources.memory: is below Docker's minimum memory limit of 6m; give at least 6m, e.g. 512m (got \"100k\")",
+    ] },
+  { name: 'service name ending with a dash', files: { 'env.yaml': replace('  api:\n', '  api-:\n') }, expected: [
+      "env.yaml:8:3 services.api-: invalid name \"api-\": a service name must be lower-case letters, digits and dashes, starting with a letter, not ending with a dash, at most 40 characters",
+    ] },
+  { name: 'service name over 40 characters', files: { 'env.yaml': replace('  api:\n', `  a${'b'.repeat(40)}:\n`) }, expected: [
+      "env.yaml:8:3 services.abbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb: invalid name \"abbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb\": a service name must be lower-case letters, digits and dashes, starting with a letter, not ending with a dash, at most 40 characters",
+    ] },
+  { name: 'environment name ending with a dash', files: { 'env.yaml': replace('name: test', 'name: test-') }, expected: [
+      "env.yaml:1:1 name: an environment name must be lower-case letters, digits and dashes, starting with a letter, not ending with a dash, at most 40 characters (got \"test-\")",
+    ] },
+  { name: 'shell in a Postgres database name', files: { 'env.yaml': replace('{ kind: postgres, password: DB_PASSWORD }', '{ kind: postgres, password: DB_PASSWORD, database: "app; touch /tmp/pwn #", user: "u$(id)" }') }, expected: [
+      "env.yaml:7:48 services.db.database: a Postgres database name is letters, digits and _, starting with a letter or _ (at most 63) (got \"app; touch /tmp/pwn #\")",
+      "env.yaml:7:83 services.db.user: a Postgres role name is letters, digits and _, starting with a letter or _ (at most 63) (got \"u$(id)\")",
+    ] },
+  { name: 'password inside a URL', files: { 'env.yaml': replace('    uses: [db]', '    uses: [db]\n    env: { DATABASE_URL: "postgres://app:hunter2@db:5432/app" }') }, expected: [
+      "env.yaml:16:12 services.api.env.DATABASE_URL: holds a password inside a URL (scheme://user:password@host) in plain YAML; declare a secret in the top-level `secrets:` list, pass its value as TF_VAR_<NAME> at deploy time and deliver it with this service's `secrets:` (or the *_FILE settings `uses:` wires)",
+    ] },
+  { name: 'secret under a lower-case env key', files: { 'env.yaml': replace('    uses: [db]', '    uses: [db]\n    env: { stripe_api_key: sk_live_123 }') }, expected: [
+      "env.yaml:16:12 services.api.env.stripe_api_key: looks like a secret value in plain YAML; declare STRIPE_API_KEY in the top-level `secrets:` list, list it in this service's `secrets:` and pass its value as TF_VAR_STRIPE_API_KEY at deploy time",
+    ] },
+  { name: 'secret in a label and on the command line', files: { 'env.yaml': replace('    uses: [db]', '    uses: [db]\n    labels: { backup.token: abc123 }\n    command: [serve, "--password=hunter2", --api-key, sk_live_123]') }, expected: [
+      "env.yaml:16:15 services.api.labels.backup.token: looks like a secret value in plain YAML (labels show in plans and `docker inspect`); declare a secret in the top-level `secrets:` list, pass its value as TF_VAR_<NAME> at deploy time and deliver it with this service's `secrets:` (or the *_FILE settings `uses:` wires)",
+      "env.yaml:17:22 services.api.command.1: holds a secret assigned in plain text (password=…, --token=…) in plain YAML; declare a secret in the top-level `secrets:` list, pass its value as TF_VAR_<NAME> at deploy time and deliver it with this service's `secrets:` (or the *_FILE settings `uses:` wires)",
+      "env.yaml:17:55 services.api.command.3: looks like a secret value in plain YAML (the argument of --api-key); declare a secret in the top-level `secrets:` list, pass its value as TF_VAR_<NAME> at deploy time and deliver it with this service's `secrets:` (or the *_FILE settings `uses:` wires)",
+    ] },
+  { name: 'bind that is not an address', files: { 'env.yaml': replace('{ kind: postgres, password: DB_PASSWORD }', '{ kind: postgres, password: DB_PASSWORD, publish: 5432, bind: everywhere }') }, expected: [
+      "env.yaml:7:63 services.db.bind: expected an IP address of the host, e.g. 127.0.0.1, 0.0.0.0 or 10.0.0.5 (got \"everywhere\")",
+    ] },
+  { name: 'cross-host use of a port published on 127.0.0.1', files: { 'env.yaml': replace('hosts:\n', 'hosts:\n  data: { docker: "ssh://deploy@data.example.com", address: data.example.com }\n').replace('{ kind: postgres, password: DB_PASSWORD }', '{ kind: postgres, host: data, password: DB_PASSWORD, publish: 5432 }').replace('  proxy: { kind: traefik,', '  proxy: { kind: traefik, host: main,').replace('    image: ghcr.io/acme/api', '    host: main\n    image: ghcr.io/acme/api') }, expected: [
+      "env.yaml:17:5 services.api.uses: uses db from host main, but db publishes its postgres port on 127.0.0.1 only; set `bind:` on it to an address host main reaches (e.g. 0.0.0.0 or the host's private address)",
+    ] },
+  { name: 'container hostname over 63 characters', files: { 'env.yaml': replace('name: test', `name: ${'e'.repeat(30)}`).replace('  api:\n', `  ${'a'.repeat(35)}:\n`) }, expected: [
+      "env.yaml:8:3 services.aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa: container hostname eeeeeeeeeeeeeeeeeeeeeeeeeeeeee-aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa-2 would be 68 characters, over the 63 a hostname may have; shorten the environment or service name",
     ] },
 ];

@@ -9,12 +9,12 @@ const HOSTS = `hosts:
   core: { docker: "ssh://deploy@core.example.com", address: core.example.com }
   b: { docker: "ssh://deploy@b.example.com", address: b.example.com }
 `;
-const base = (services: string, extra = '') => `name: obs\n${extra}${HOSTS}secrets: [DB_PASSWORD, REDIS_PASSWORD, GF_PASSWORD]\nservices:\n  db: { kind: postgres, host: core, password: DB_PASSWORD, publish: 5432 }\n${services}`;
+const base = (services: string, extra = '') => `name: obs\n${extra}${HOSTS}secrets: [DB_PASSWORD, REDIS_PASSWORD, GF_PASSWORD]\nservices:\n  db: { kind: postgres, host: core, password: DB_PASSWORD, publish: 5432, bind: 0.0.0.0 }\n${services}`;
 const promConfig = (stack: any) => stack.resource.docker_container.svc_prometheus_1.upload.find((u: any) => u.file === '/etc/prometheus/prometheus.yml').content as string;
 
 describe('Prometheus targets follow the model', () => {
   const api = '  api: { kind: service, host: core, image: x/api, tag: "1", replicas: 2, ports: { metrics: 9100 } }\n';
-  const remote = '  exporter: { kind: service, host: b, image: x/exp, tag: "1", ports: { metrics: { container: 9100, publish: 19100 } } }\n';
+  const remote = '  exporter: { kind: service, host: b, image: x/exp, tag: "1", ports: { metrics: { container: 9100, publish: 19100, bind: 0.0.0.0 } } }\n';
   const prom = '  prometheus: { kind: prometheus, host: core, retention: 90d }\n';
 
   it('scrapes every replica of every service with a metrics port, across hosts by address', () => {
@@ -39,7 +39,7 @@ describe('Prometheus targets follow the model', () => {
 });
 
 describe('Grafana and Jaeger', () => {
-  const services = '  prometheus: { kind: prometheus, host: core }\n  jaeger: { kind: jaeger, host: core, otlpPort: 4317 }\n  grafana: { kind: grafana, host: core, adminPassword: GF_PASSWORD }\n  worker: { kind: service, host: b, image: x/w, tag: "1", tracing: true }\n  api: { kind: service, host: core, image: x/a, tag: "1", tracing: true }\n';
+  const services = '  prometheus: { kind: prometheus, host: core }\n  jaeger: { kind: jaeger, host: core, otlpPort: 4317, bind: 0.0.0.0 }\n  grafana: { kind: grafana, host: core, adminPassword: GF_PASSWORD }\n  worker: { kind: service, host: b, image: x/w, tag: "1", tracing: true }\n  api: { kind: service, host: core, image: x/a, tag: "1", tracing: true }\n';
   const s = synth({ 'e.yaml': base(services) }).obs;
   const c = s.resource.docker_container;
 
@@ -54,7 +54,7 @@ describe('Grafana and Jaeger', () => {
   it('Grafana datasources follow the model: a Jaeger added appears, removed goes', () => {
     const ds = (services: string) => synth({ 'e.yaml': base(services) }).obs.resource.docker_container.svc_grafana_1.upload.find((u: any) => u.file.endsWith('datasources/stackyard.yaml')).content as string;
     const without = ds('  prometheus: { kind: prometheus, host: core }\n  grafana: { kind: grafana, host: core, adminPassword: GF_PASSWORD }\n');
-    const withJaeger = ds('  prometheus: { kind: prometheus, host: core }\n  jaeger: { kind: jaeger, host: b }\n  grafana: { kind: grafana, host: core, adminPassword: GF_PASSWORD }\n');
+    const withJaeger = ds('  prometheus: { kind: prometheus, host: core }\n  jaeger: { kind: jaeger, host: b, bind: 0.0.0.0 }\n  grafana: { kind: grafana, host: core, adminPassword: GF_PASSWORD }\n');
     expect(without).not.toContain('type: jaeger');
     expect(withJaeger).toContain('  - name: "jaeger"\n    type: jaeger\n    access: proxy\n    url: "http://b.example.com:16686"');
   });
@@ -67,9 +67,9 @@ describe('Grafana and Jaeger', () => {
 });
 
 describe('WorkerPool', () => {
-  const pools = `  backend: { kind: service, host: core, image: x/api, tag: "1", ports: { http: { container: 8000, publish: 8000 } } }
-  backtest: { kind: worker-pool, image: x/api, tag: "1", command: [run, backtest], type: backtesting, hosts: { b: 2 }, registerWith: backend, registerEnv: KTRDR_API_URL, uses: [db], resources: { cpus: 1, memory: 3g } }
-  training: { kind: worker-pool, image: x/api, tag: "1", command: [run, training], type: training, hosts: { b: 1 }, resources: { cpus: 2, memory: 5g } }
+  const pools = `  backend: { kind: service, host: core, image: x/api, tag: "1", ports: { http: { container: 8000, publish: 8000, bind: 0.0.0.0 } } }
+  backtest: { kind: worker-pool, image: x/api, tag: "1", command: [run, backtest], type: backtesting, hosts: { b: 2 }, bind: 0.0.0.0, registerWith: backend, registerEnv: KTRDR_API_URL, uses: [db], resources: { cpus: 1, memory: 3g } }
+  training: { kind: worker-pool, image: x/api, tag: "1", command: [run, training], type: training, hosts: { b: 1 }, bind: 0.0.0.0, resources: { cpus: 2, memory: 5g } }
 `;
   const c = synth({ 'e.yaml': base(pools) }).obs.resource.docker_container;
 
@@ -162,8 +162,8 @@ describe('schedules', () => {
   it('a Postgres backup dumps <db>_YYYYMMDD.sql.gz nightly into a protected volume and prunes by age', () => {
     const cmd = labels('svc_backup_1')['ofelia.job-exec.backup.command'];
     expect(labels('svc_backup_1')['ofelia.job-exec.backup.schedule']).toBe('0 0 3 * * *');
-    expect(cmd).toContain("pg_dump -h db -U app app | gzip > /backups/app_$(date +%Y%m%d).sql.gz.tmp");
-    expect(cmd).toContain('find /backups -name "app_*.sql.gz" -mtime +7 -delete');
+    expect(cmd).toContain('pg_dump -h db -U app app | gzip > /backups/app_"$(date +%Y%m%d)".sql.gz.tmp');
+    expect(cmd).toContain("find /backups -name '\\''app_*.sql.gz'\\'' -mtime +7 -delete");
     expect(c.svc_backup_1.volumes).toEqual([{ container_path: '/backups', volume_name: '${docker_volume.volume_backup_backups.name}' }]);
     expect(s.resource.docker_volume.volume_backup_backups.lifecycle).toEqual({ prevent_destroy: true });
     expect(c.svc_backup_1.upload.map((u: any) => u.file)).toEqual(['/run/secrets/DB_PASSWORD']);
@@ -191,16 +191,16 @@ describe('Alertmanager', () => {
 });
 
 describe('NFS', () => {
-  const nfs = `  nfs: { kind: nfs-server, host: core, exportPath: /srv/ktrdr-shared }
+  const nfs = `  nfs: { kind: nfs-server, host: core, exportPath: /srv/ktrdr-shared, bind: 0.0.0.0 }
   worker: { kind: service, host: b, image: x/w, tag: "1", mounts: { shared: /mnt/shared } }
   api: { kind: service, host: core, image: x/a, tag: "1", mounts: { shared: /mnt/shared } }
 `;
   const s = synth({ 'e.yaml': base(nfs, 'nfs: { shared: { server: nfs } }\n') }).obs;
 
-  it('exports from a privileged server with its data in a protected volume', () => {
+  it('exports from a privileged server with its data in a protected volume, to the environment\'s hosts only, root squashed', () => {
     const c = s.resource.docker_container.svc_nfs_1;
     expect(c.privileged).toBe(true);
-    expect(c.env).toContain('NFS_EXPORT_0=/srv/ktrdr-shared *(rw,no_subtree_check,fsid=0,no_root_squash)');
+    expect(c.env).toContain('NFS_EXPORT_0=/srv/ktrdr-shared b.example.com(rw,no_subtree_check,fsid=0,root_squash) core.example.com(rw,no_subtree_check,fsid=0,root_squash)');
     expect(c.ports).toEqual([{ internal: 2049, external: 2049, protocol: 'tcp', ip: '0.0.0.0' }]);
     expect(s.resource.docker_volume.volume_nfs_export.lifecycle).toEqual({ prevent_destroy: true });
   });
@@ -217,7 +217,7 @@ describe('NFS', () => {
     expect(c.volumes).toEqual([{ container_path: '/mnt/shared', volume_name: '${docker_volume.nfs_core_shared.name}' }]);
     const cmd = c.labels.find((l: any) => l.label === 'ofelia.job-exec.backup.command').value;
     expect(cmd).toContain('mkdir -p /mnt/shared/db-backups && ');
-    expect(cmd).toContain('gzip > /mnt/shared/db-backups/app_$(date +%Y%m%d).sql.gz.tmp');
+    expect(cmd).toContain('gzip > /mnt/shared/db-backups/app_"$(date +%Y%m%d)".sql.gz.tmp');
     expect(b.resource.docker_volume.volume_backup_backups).toBeUndefined();
   });
 

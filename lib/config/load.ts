@@ -3,12 +3,11 @@
  * validates with zod, maps every issue back to file:line:col and YAML path, and throws one
  * ConfigError with all problems together.
  */
-import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { z } from 'zod';
 import { ConfigError, pathToString, suggest, type Problem } from './errors';
 import { EnvironmentSchema, SERVICE_KINDS, type EnvironmentConfig } from './schema';
-import { displayPath, mergeDocuments, parseYamlFile, positionOf, type SourcedDocument } from './yaml-source';
+import { displayPath, mergeDocuments, parseYamlFile, positionOf, unreadableReason, type SourcedDocument } from './yaml-source';
 
 export interface LoadedEnvironment {
   readonly config: EnvironmentConfig;
@@ -34,8 +33,12 @@ export function readMerged(file: string, seen: string[] = []): SourcedDocument {
     throw new ConfigError([{ ...positionOf(doc, ['extends']), path: 'extends', message: 'expected the path of another environment file, e.g. ./base.yaml' }]);
   }
   const target = path.resolve(path.dirname(abs), ext);
-  if (!fs.existsSync(target)) {
+  const why = unreadableReason(target);
+  if (why === 'does not exist') {
     throw new ConfigError([{ ...positionOf(doc, ['extends']), path: 'extends', message: `extends ${ext}, which does not exist (looked for ${displayPath(target)}); fix the path relative to this file` }]);
+  }
+  if (why) {
+    throw new ConfigError([{ ...positionOf(doc, ['extends']), path: 'extends', message: `extends ${ext}, which ${why}; extends names another environment file (a regular YAML file of at most 1 MiB)` }]);
   }
   const base = readMerged(target, [...seen, abs]);
   // the child decides whether it is partial; `extends` itself is the child's
@@ -155,6 +158,7 @@ function valueAt(root: unknown, at: (string | number)[]): unknown {
   let cur: unknown = root;
   for (const k of at) {
     if (cur === null || typeof cur !== 'object') return undefined;
+    if (!Object.hasOwn(cur, k)) return undefined;
     cur = (cur as Record<string | number, unknown>)[k];
   }
   return cur;
@@ -173,7 +177,7 @@ function shapeAt(at: (string | number)[], source: SourcedDocument): Record<strin
     if (i === at.length) break;
     const def = (schema as { def?: { type?: string; shape?: Record<string, unknown>; valueType?: unknown; element?: unknown } }).def;
     if (!def) return undefined;
-    if (def.type === 'object') schema = def.shape?.[at[i] as string];
+    if (def.type === 'object') schema = def.shape && Object.hasOwn(def.shape, at[i]) ? def.shape[at[i] as string] : undefined;
     else if (def.type === 'record') schema = def.valueType;
     else if (def.type === 'array') schema = def.element;
     else return undefined;

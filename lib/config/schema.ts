@@ -2,19 +2,41 @@
  * The environment file schema (zod). Every default lives here, once; the JSON Schema in
  * environments/schema.json is exported from this file (`npm run schema`).
  */
+import { isIP } from 'node:net';
 import { z } from 'zod';
 
-export const NAME = /^[a-z][a-z0-9-]{0,40}$/;
+/** One DNS label rule for every name that becomes part of a container, network or Kubernetes object name. */
+export const NAME = /^[a-z]([a-z0-9-]{0,38}[a-z0-9])?$/;
+/** Postgres role and database names: plain identifiers, so they never need quoting in SQL or a shell. */
+export const IDENTIFIER = /^[A-Za-z_][A-Za-z0-9_]{0,62}$/;
 export const SECRET = /^[A-Z][A-Z0-9_]*$/;
 export const ENV_KEY = /^[A-Za-z_][A-Za-z0-9_]*$/;
 export const DURATION = /^(\d+(ms|s|m|h|d))+$/;
 export const MEMORY = /^\d+(\.\d+)?\s*(k|m|g)i?b?$/i;
+/** Docker refuses memory limits below 6 MiB. */
+export const MIN_MEMORY_MB = 6;
+/** Upper bound of `replicas` (and of a worker pool's replicas per host). */
+export const MAX_REPLICAS = 100;
 
-const name = (what: string) => z.string().regex(NAME, `${what} must be lower-case letters, digits and dashes, starting with a letter`);
+const name = (what: string) => z.string().regex(NAME, `${what} must be lower-case letters, digits and dashes, starting with a letter, not ending with a dash, at most 40 characters`);
 const secretName = z.string().regex(SECRET, 'a secret name is UPPER_SNAKE_CASE, e.g. DB_PASSWORD');
 const duration = z.string().regex(DURATION, 'expected a duration such as 10s, 1m30s, 2h or 90d');
 const port = z.number().int().min(1).max(65535);
-const memory = z.string().regex(MEMORY, 'expected a memory size such as 512m, 768MB or 3g');
+const memory = z.string().regex(MEMORY, 'expected a memory size such as 512m, 768MB or 3g').refine((m) => memoryMiB(m) >= MIN_MEMORY_MB, `is below Docker's minimum memory limit of ${MIN_MEMORY_MB}m; give at least ${MIN_MEMORY_MB}m, e.g. 512m`);
+const replicas = z.number().int().min(1).max(MAX_REPLICAS);
+/** Address a published port listens on: an IPv4 or IPv6 address of the host. */
+const bind = z.string().refine((a) => isIP(a) !== 0, 'expected an IP address of the host, e.g. 127.0.0.1, 0.0.0.0 or 10.0.0.5');
+/** The `bind:` field beside a service's `publish:`. */
+const publishBind = bind.optional().describe('Host address the published port(s) listen on. @default 127.0.0.1 (this host only)');
+
+/** A memory size in MiB (the unit Docker's limit takes), from 512m, 768MB, 3g or 100k. */
+export function memoryMiB(size: string): number {
+  const m = /^(\d+(?:\.\d+)?)\s*(k|m|g)i?b?$/i.exec(size.trim());
+  if (!m) return NaN;
+  const n = Number(m[1]);
+  const unit = m[2].toLowerCase();
+  return Math.round(unit === 'g' ? n * 1024 : unit === 'm' ? n : n / 1024);
+}
 
 // Values that reach generated workflows, shell and known_hosts lines: strict patterns only.
 const HOSTNAME = String.raw`([A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?(\.[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*|\[[0-9A-Fa-f:.]+\])`;
@@ -52,7 +74,7 @@ const Healthcheck = z.strictObject({
   test: z.union([z.array(z.string()).min(1), z.string().min(1)]),
   interval: duration.default('10s'),
   timeout: duration.default('5s'),
-  retries: z.number().int().min(1).default(5),
+  retries: z.number().int().min(1).max(100).default(5),
   startPeriod: duration.default('10s'),
 });
 
@@ -69,6 +91,8 @@ const Port = z.union([
     container: port,
     /** Publish on the host at this port. @default - not published */
     publish: port.optional(),
+    /** Host address the published port listens on. @default 127.0.0.1 (this host only) */
+    bind: bind.optional(),
   }),
 ]);
 
@@ -126,8 +150,10 @@ export const TraefikSchema = z.strictObject({
   image: z.string().default('traefik'),
   /** Entrypoint name → published host port. @default { web: 80 } */
   entrypoints: z.record(z.string().regex(NAME, 'an entrypoint name'), port).default({ web: 80 }),
-  /** Dashboard and API on this host port (insecure API: keep it on a private network). @default - off */
+  /** Dashboard and API on this host port, bound to 127.0.0.1 only (reach it through an SSH tunnel). @default - off */
   dashboard: z.strictObject({ port }).optional(),
+  /** Host address the entrypoints listen on (unlike `publish:` ports: the proxy is the front door). @default 0.0.0.0 */
+  bind: bind.optional(),
   /** Let's Encrypt TLS via the TLS challenge on the named entrypoint. @default - off */
   acme: z.strictObject({ email: z.string().email(), entrypoint: z.string() }).optional(),
   resources: common.resources,
@@ -145,10 +171,13 @@ export const PostgresSchema = z.strictObject({
   tag: z.string().optional(),
   /** Secret holding the superuser password. */
   password: secretName,
-  user: z.string().default('app'),
-  database: z.string().default('app'),
+  /** Role name: letters, digits and _, starting with a letter or _. @default app */
+  user: z.string().regex(IDENTIFIER, 'a Postgres role name is letters, digits and _, starting with a letter or _ (at most 63)').default('app'),
+  /** Database name: letters, digits and _, starting with a letter or _. @default app */
+  database: z.string().regex(IDENTIFIER, 'a Postgres database name is letters, digits and _, starting with a letter or _ (at most 63)').default('app'),
   /** Publish 5432 on the host at this port (needed by services on other hosts). @default - not published */
   publish: port.optional(),
+  bind: publishBind,
   resources: common.resources,
   labels: common.labels,
 });
@@ -165,6 +194,7 @@ export const RedisSchema = z.strictObject({
   evictionPolicy: z.enum(['noeviction', 'allkeys-lru', 'allkeys-lfu', 'allkeys-random', 'volatile-lru', 'volatile-lfu', 'volatile-random', 'volatile-ttl']).default('allkeys-lru'),
   appendonly: z.boolean().default(true),
   publish: port.optional(),
+  bind: publishBind,
   resources: common.resources,
   labels: common.labels,
 });
@@ -174,8 +204,8 @@ export const WebSchema = z.strictObject({
   ...common,
   ...image,
   ...routed,
-  /** Replicas behind the proxy. @default 2 */
-  replicas: z.number().int().min(1).default(2),
+  /** Replicas behind the proxy (at most 100). @default 2 */
+  replicas: replicas.default(2),
 });
 
 export const SingletonSchema = z.strictObject({
@@ -184,7 +214,7 @@ export const SingletonSchema = z.strictObject({
   ...image,
   ...routed,
   /** A singleton has exactly one replica; the key exists only so a wrong value is reported. @default 1 */
-  replicas: z.number().int().default(1),
+  replicas: z.number().int().max(MAX_REPLICAS).default(1),
 });
 
 export const JobSchema = z.strictObject({
@@ -193,7 +223,7 @@ export const JobSchema = z.strictObject({
   ...image,
   command: z.array(z.string()).min(1),
   /** Seconds the deploy waits for the job to finish. @default 600 */
-  timeout: z.number().int().min(1).default(600),
+  timeout: z.number().int().min(1).max(86400).default(600),
 });
 
 export const AdminerSchema = z.strictObject({
@@ -211,7 +241,7 @@ export const GenericSchema = z.strictObject({
   ...common,
   ...image,
   ...routed,
-  replicas: z.number().int().min(1).default(1),
+  replicas: replicas.default(1),
 });
 
 export const CeleryWorkerSchema = z.strictObject({
@@ -221,8 +251,8 @@ export const CeleryWorkerSchema = z.strictObject({
   /** The Celery application (-A), e.g. app.worker. */
   app: z.string().min(1),
   queues: z.array(z.string().min(1)).min(1).default(['celery']),
-  concurrency: z.number().int().min(1).default(2),
-  replicas: z.number().int().min(1).default(1),
+  concurrency: z.number().int().min(1).max(256).default(2),
+  replicas: replicas.default(1),
 });
 
 export const CeleryBeatSchema = z.strictObject({
@@ -231,7 +261,7 @@ export const CeleryBeatSchema = z.strictObject({
   ...image,
   app: z.string().min(1),
   /** A scheduler runs once; the key exists so a wrong value is reported. @default 1 */
-  replicas: z.number().int().default(1),
+  replicas: z.number().int().max(MAX_REPLICAS).default(1),
 });
 
 export const WorkerPoolSchema = z.strictObject({
@@ -242,9 +272,11 @@ export const WorkerPoolSchema = z.strictObject({
   /** WORKER_TYPE, e.g. backtesting or training. */
   type: z.string().min(1),
   /** Replicas per host (seed 003's scale-2 / scale-3 profiles are these counts). */
-  hosts: z.record(z.string(), z.number().int().min(0)).refine((h) => Object.keys(h).length > 0, 'name at least one host'),
+  hosts: z.record(z.string(), z.number().int().min(0).max(MAX_REPLICAS)).refine((h) => Object.keys(h).length > 0, 'name at least one host'),
   /** First port of the per-host sequence shared by every pool. @default 5003 */
   basePort: port.default(5003),
+  /** Host address the workers' ports listen on; the backend reaches them at the host's `address:`, so it must be one it can reach. @default 127.0.0.1 */
+  bind: publishBind,
   /** Service the workers register with; its URL goes to `registerEnv`. @default - none */
   registerWith: z.string().optional(),
   /** @default API_URL */
@@ -264,6 +296,12 @@ export const NfsServerSchema = z.strictObject({
   exportPath: z.string().startsWith('/').default('/srv/shared'),
   image: z.string().optional(),
   publish: port.default(2049),
+  /** Host address the NFS port listens on; hosts mount by `address:`, so use one they reach. @default 127.0.0.1 */
+  bind: publishBind,
+  /** Who may mount: host names, addresses or CIDRs. @default - the `address:` of every host of the environment */
+  clients: z.array(z.string().regex(/^[A-Za-z0-9.:/*_-]+$/, 'a host name, address or CIDR such as 10.0.0.0/24')).min(1).optional(),
+  /** Map root on the clients to nobody (root_squash). false lets root on every client own the files. @default true */
+  rootSquash: z.boolean().default(true),
 });
 
 export const PrometheusSchema = z.strictObject({
@@ -275,6 +313,7 @@ export const PrometheusSchema = z.strictObject({
   retention: duration.default('15d'),
   scrapeInterval: duration.default('15s'),
   publish: port.optional(),
+  bind: publishBind,
   /** Only these services. @default - every service with a `metrics` port */
   scrape: z.array(z.string()).optional(),
   resources: common.resources,
@@ -287,6 +326,7 @@ export const GrafanaSchema = z.strictObject({
   image: z.string().optional(),
   adminPassword: secretName,
   publish: port.default(3000),
+  bind: publishBind,
   resources: common.resources,
 });
 
@@ -298,6 +338,8 @@ export const JaegerSchema = z.strictObject({
   uiPort: port.default(16686),
   /** Publish OTLP gRPC for services on other hosts. @default - not published */
   otlpPort: port.optional(),
+  /** Host address the UI and OTLP ports listen on. @default 127.0.0.1 */
+  bind: publishBind,
   resources: common.resources,
 });
 
@@ -317,7 +359,7 @@ export const PostgresBackupSchema = z.strictObject({
   /** @default "0 3 * * *" */
   schedule: z.string().min(1).default('0 3 * * *'),
   /** @default 14 */
-  retentionDays: z.number().int().min(1).default(14),
+  retentionDays: z.number().int().min(1).max(3650).default(14),
   /** Write into this NFS volume (shared storage), under `directory`. @default - a protected named volume */
   nfsVolume: z.string().optional(),
   /** @default db-backups */
@@ -333,6 +375,7 @@ export const AlertmanagerSchema = z.strictObject({
   defaultReceiver: z.string().min(1),
   routes: z.array(z.strictObject({ match: z.record(z.string(), z.string()), receiver: z.string().min(1) })).default([]),
   publish: port.optional(),
+  bind: publishBind,
   resources: common.resources,
 });
 

@@ -29,9 +29,49 @@ export function displayPath(file: string): string {
 
 const parsed = new Map<string, { key: string; result: { doc?: SourcedDocument; problems: Problem[] } }>();
 
+/** Largest environment file read (1 MiB): a real one is a few kilobytes. */
+export const MAX_FILE_BYTES = 1024 * 1024;
+/** Most values a document may hold once YAML aliases are expanded (an alias bomb stops here). */
+export const MAX_VALUES = 100_000;
+
+/**
+ * Why a path cannot be read as an environment file (not a regular file, too large), or
+ * undefined. Devices, FIFOs and directories are refused before they are opened.
+ */
+export function unreadableReason(file: string): string | undefined {
+  let st: fs.Stats;
+  try {
+    st = fs.statSync(file);
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    return code === 'ENOENT' ? 'does not exist' : `cannot be read (${code ?? String(e)})`;
+  }
+  if (!st.isFile()) return `is not a regular file (${st.isDirectory() ? 'a directory' : 'a device, socket or pipe'})`;
+  if (st.size > MAX_FILE_BYTES) return `is larger than ${MAX_FILE_BYTES / 1024 / 1024} MiB (${st.size} bytes)`;
+  return undefined;
+}
+
+/** Reads at most MAX_FILE_BYTES + 1 bytes of a regular file, without blocking on a pipe swapped in after the check. */
+function readBounded(file: string): string {
+  const fd = fs.openSync(file, fs.constants.O_RDONLY | (fs.constants.O_NONBLOCK ?? 0));
+  try {
+    if (!fs.fstatSync(fd).isFile()) throw Object.assign(new Error('not a regular file'), { code: 'ENOTREG' });
+    const buf = Buffer.alloc(MAX_FILE_BYTES + 1);
+    let n = 0;
+    for (let r = 1; r > 0 && n < buf.length; n += r) r = fs.readSync(fd, buf, n, buf.length - n, null);
+    if (n > MAX_FILE_BYTES) throw Object.assign(new Error('too large'), { code: 'EFBIG' });
+    return buf.toString('utf8', 0, n);
+  } finally {
+    fs.closeSync(fd);
+  }
+}
+
 /** Parses one YAML file (memoized per path and modification). Syntax errors and duplicate keys are problems. */
 export function parseYamlFile(file: string): { doc?: SourcedDocument; problems: Problem[] } {
   const shown = displayPath(file);
+  const refuse = (why: string) => ({ problems: [{ file: shown, line: 0, col: 0, path: '', message: `${why}; an environment file is a regular YAML file of at most 1 MiB` }] });
+  const why = unreadableReason(file);
+  if (why) return why === 'does not exist' ? { problems: [{ file: shown, line: 0, col: 0, path: '', message: 'file does not exist; check the path' }] } : refuse(why);
   let text: string;
   let key: string;
   try {
@@ -39,11 +79,12 @@ export function parseYamlFile(file: string): { doc?: SourcedDocument; problems: 
     key = `${st.mtimeMs}:${st.size}`;
     const hit = parsed.get(file);
     if (hit && hit.key === key) return hit.result;
-    text = fs.readFileSync(file, 'utf8');
+    text = readBounded(file);
   } catch (e) {
     const code = (e as NodeJS.ErrnoException).code;
-    const why = code === 'ENOENT' ? 'file does not exist' : `cannot be read (${code ?? String(e)})`;
-    return { problems: [{ file: shown, line: 0, col: 0, path: '', message: `${why}; check the path` }] };
+    if (code === 'ENOTREG') return refuse('is not a regular file');
+    if (code === 'EFBIG') return refuse(`is larger than ${MAX_FILE_BYTES / 1024 / 1024} MiB`);
+    return { problems: [{ file: shown, line: 0, col: 0, path: '', message: `cannot be read (${code ?? String(e)}); check the path` }] };
   }
   const result = parseText(text, shown);
   parsed.set(file, { key, result });
@@ -76,7 +117,58 @@ function parseText(text: string, shown: string): { doc?: SourcedDocument; proble
       return (positions ??= parseSlow(text, shown).positions);
     },
   };
+  const bad = structureProblem(value as Json);
+  if (bad) return { problems: [{ ...positionOf(doc, bad.at), path: pathToString(bad.at), message: bad.message }] };
   return { doc, problems: [] };
+}
+
+/**
+ * What no environment file may hold, whatever the schema says: more than MAX_VALUES values once
+ * aliases are expanded (js-yaml shares aliased nodes, so this counts without expanding), and a
+ * `__proto__` key, which JavaScript objects built from the file would silently drop.
+ */
+export function structureProblem(root: Json): { at: (string | number)[]; message: string } | undefined {
+  const sizes = new Map<object, number>();
+  const size = (v: Json): number => {
+    if (v === null || typeof v !== 'object') return 1;
+    const known = sizes.get(v);
+    if (known !== undefined) return known;
+    sizes.set(v, Infinity); // a cycle cannot come out of YAML, but never loop on one
+    let n = 1;
+    for (const c of Array.isArray(v) ? v : Object.values(v)) {
+      n += size(c);
+      if (n > MAX_VALUES) break;
+    }
+    sizes.set(v, n);
+    return n;
+  };
+  if (size(root) > MAX_VALUES) {
+    // point at the smallest value that is too large on its own: that is where the aliases pile up
+    const at: (string | number)[] = [];
+    let cur: Json = root;
+    for (;;) {
+      const entries: [string | number, Json][] = Array.isArray(cur) ? cur.map((c, i) => [i, c]) : Object.entries(cur as Record<string, Json>);
+      const big = entries.find(([, c]) => size(c) > MAX_VALUES);
+      if (!big) break;
+      at.push(big[0]);
+      cur = big[1];
+    }
+    return { at, message: `expands to more than ${MAX_VALUES} values through YAML aliases (*name); write the values out or use fewer aliases` };
+  }
+  const seen = new Set<object>();
+  const find = (v: Json, at: (string | number)[]): (string | number)[] | undefined => {
+    if (v === null || typeof v !== 'object' || seen.has(v)) return undefined;
+    seen.add(v);
+    if (!Array.isArray(v) && Object.hasOwn(v, '__proto__')) return [...at, '__proto__'];
+    for (const [k, c] of Array.isArray(v) ? v.map((c, i) => [i, c] as const) : Object.entries(v)) {
+      const hit = find(c, [...at, k]);
+      if (hit) return hit;
+    }
+    return undefined;
+  };
+  const proto = find(root, []);
+  if (proto) return { at: proto, message: '`__proto__` is not allowed as a key (JavaScript would drop it); rename it' };
+  return undefined;
 }
 
 // loaded on first use: only error messages need it
@@ -153,7 +245,7 @@ export function mergeDocuments(base: SourcedDocument, over: SourcedDocument): So
 function mergeValue(a: Json, b: Json): Json {
   if (!isObject(a) || !isObject(b)) return b;
   const result: { [key: string]: Json } = { ...a };
-  for (const [k, v] of Object.entries(b)) result[k] = k in a ? mergeValue(a[k], v) : v;
+  for (const [k, v] of Object.entries(b)) result[k] = Object.hasOwn(a, k) ? mergeValue(a[k], v) : v;
   return result;
 }
 
@@ -162,7 +254,7 @@ function mergePositions(a: Json, b: Json, at: string[], from: ReadonlyMap<string
   if (isObject(a) && isObject(b)) {
     for (const [k, v] of Object.entries(b)) {
       const child = [...at, k];
-      if (k in a) mergePositions(a[k], v, child, from, out);
+      if (Object.hasOwn(a, k)) mergePositions(a[k], v, child, from, out);
       else copyPositions(pathToString(child), from, out);
       const own = from.get(pathToString(child));
       if (own) out.set(pathToString(child), own);

@@ -8,11 +8,11 @@ import { Image } from '@cdktf/provider-docker/lib/image';
 import { Network } from '@cdktf/provider-docker/lib/network';
 import { DockerProvider } from '@cdktf/provider-docker/lib/provider';
 import { Volume } from '@cdktf/provider-docker/lib/volume';
-import { Fn, type TerraformResource } from 'cdktf';
+import type { TerraformResource } from 'cdktf';
 import type { EnvironmentStack, HostProps } from '../environment-stack';
 import { RELEASE_VARIABLE } from '../environment-stack';
-import { imageName, secretPath, type Service } from '../service';
-import type { Template } from '../values';
+import { imageName, LOOPBACK, secretPath, type Service } from '../service';
+import { terraformLiteral, type Template } from '../values';
 
 /** Set STACKYARD_DESTROY_DATA=<environment> at synth to lift prevent_destroy from that environment's volumes. */
 export const DESTROY_DATA_VARIABLE = 'STACKYARD_DESTROY_DATA';
@@ -42,31 +42,31 @@ export function renderDocker(stack: EnvironmentStack): void {
   const usedHosts = [...new Set(services.map((s) => s.host))].sort();
   for (const hostName of usedHosts) {
     const host = stack.hosts.get(hostName)!;
-    const provider = new DockerProvider(stack, `docker_${hostName}`, {
+    const provider = new DockerProvider(stack, `docker_${hostName}`, tf({
       ...providerConfig(host),
       registryAuth: stack.registries.length
-        ? stack.registries.map((r) => ({ address: r.address, username: r.username, password: `\${var.${r.passwordSecret}}` }))
+        ? stack.registries.map((r) => ({ address: r.address, username: r.username, password: verbatim(`\${var.${r.passwordSecret}}`) }))
         : undefined,
-    });
+    }));
     providers.set(hostName, provider);
-    const net = new Network(stack, `network_${hostName}_private`, {
+    const net = new Network(stack, `network_${hostName}_private`, tf({
       provider,
       name: `${env}-private`,
       driver: 'bridge',
       labels: [{ label: ENV_LABEL, value: env }],
-    });
+    }));
     net.overrideLogicalId(`network_${slug(hostName)}_private`);
     privateNets.set(hostName, net);
   }
   const proxy = stack.proxy;
   let proxyNet: Network | undefined;
   if (proxy) {
-    proxyNet = new Network(stack, 'network_proxy', {
+    proxyNet = new Network(stack, 'network_proxy', tf({
       provider: providers.get(proxy.service.host)!,
       name: `${env}-proxy`,
       driver: 'bridge',
       labels: [{ label: ENV_LABEL, value: env }],
-    });
+    }));
     proxyNet.overrideLogicalId('network_proxy');
   }
 
@@ -75,7 +75,10 @@ export function renderDocker(stack: EnvironmentStack): void {
     const key = `${s.host}|${name}`;
     let img = images.get(key);
     if (!img) {
-      img = new Image(stack, `image_${key}`, { provider: providers.get(s.host)!, name, keepLocally: true });
+      // the release tag is the one expression in an image name; the repository stays text
+      const tfName = s.image.release ? verbatim(`${terraformLiteral(s.image.repository)}:\${var.${RELEASE_VARIABLE}}`) : name;
+      // the construct id only names the resource in the `//` metadata comment; no synthesizer placeholder may hide in it
+      img = new Image(stack, `image_${key.replace(/\{TfToken\[/g, '{TfToken_')}`, tf({ provider: providers.get(s.host)!, name: tfName, keepLocally: true }));
       img.overrideLogicalId(`image_${slug(s.host)}_${slug(name)}`);
       images.set(key, img);
     }
@@ -90,13 +93,13 @@ export function renderDocker(stack: EnvironmentStack): void {
     if (!v) {
       const def = stack.nfsVolumes.get(name)!;
       const address = stack.hosts.get(def.server.host)?.address ?? def.server.host;
-      v = new Volume(stack, `nfs_${host}_${name}`, {
+      v = new Volume(stack, `nfs_${host}_${name}`, tf({
         provider: providers.get(host)!,
         name: `${env}-nfs-${name}`,
         driver: 'local',
         driverOpts: { type: 'nfs', o: `addr=${address},${def.options}`, device: `:${def.path}` },
         labels: [{ label: ENV_LABEL, value: env }, { label: 'stackyard.host', value: host }, { label: 'stackyard.nfs', value: name }],
-      });
+      }));
       v.overrideLogicalId(`nfs_${slug(host)}_${slug(name)}`);
       nfsVolumes.set(key, v);
     }
@@ -108,35 +111,38 @@ export function renderDocker(stack: EnvironmentStack): void {
     const provider = providers.get(s.host)!;
     const image = imageFor(s);
     const volumes = s.volumes.map((v) => {
-      const vol = new Volume(stack, `volume_${s.serviceName}_${v.name}`, {
+      const vol = new Volume(stack, `volume_${s.serviceName}_${v.name}`, tf({
         provider,
         name: `${env}-${s.serviceName}-${v.name}`,
         labels: [{ label: ENV_LABEL, value: env }, { label: 'stackyard.host', value: s.host }, { label: 'stackyard.service', value: s.serviceName }],
         lifecycle: protect ? { preventDestroy: true } : undefined,
-      });
+      }));
       vol.overrideLogicalId(`volume_${slug(s.serviceName)}_${slug(v.name)}`);
-      return { volumeName: vol.name, containerPath: v.path };
+      return { volumeName: verbatim(vol.name), containerPath: v.path };
     });
     const binds = s.bindMounts.map((b) => ({ hostPath: b.hostPath, containerPath: b.path, readOnly: b.readOnly }));
-    const nfs = s.nfsMounts.map((m) => ({ volumeName: nfsVolume(m.volume, s.host).name, containerPath: m.path }));
+    const nfs = s.nfsMounts.map((m) => ({ volumeName: verbatim(nfsVolume(m.volume, s.host).name), containerPath: m.path }));
     const dependsOn: TerraformResource[] = s.dependencies.flatMap((d) => containers.get(d.service.serviceName) ?? []);
     const routed = s.routes.length > 0 || s === proxy?.service;
-    const networks = [{ name: privateNets.get(s.host)!.name, aliases: [s.serviceName] }];
-    if (routed && proxyNet) networks.push({ name: proxyNet.name, aliases: [s.serviceName] });
+    const networks = [{ name: verbatim(privateNets.get(s.host)!.name), aliases: [s.serviceName] }];
+    if (routed && proxyNet) networks.push({ name: verbatim(proxyNet.name), aliases: [s.serviceName] });
 
-    const env_ = [...s.env.entries()].map(([k, v]) => `${k}=${literal(v)}`);
-    for (const sec of s.secrets) if (sec.as === 'env') env_.push(`${sec.name}=\${var.${sec.name}}`);
-    env_.sort();
+    // settings as text (tf() escapes them), secrets only as references; sorted by what they read
+    const envEntry = (k: string, v: string): [string, string] => [`${k}=${v}`, `${k}=${v}`];
+    const env_ = [...s.env.entries()].map(([k, v]) => envEntry(k, v));
+    for (const sec of s.secrets) if (sec.as === 'env') env_.push([`${sec.name}=\${var.${sec.name}}`, verbatim(`${sec.name}=\${var.${sec.name}}`)]);
+    const byText = (a: [string, string], b: [string, string]) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0);
+    env_.sort(byText);
     const uploads = [
-      ...s.secrets.filter((x) => x.as === 'file').map((x) => ({ file: secretPath(x.name), content: `\${var.${x.name}}`, permissions: x.mode })),
-      ...s.files.map((f) => ({ file: f.path, content: (typeof f.content === 'function' ? literal(f.content()) : renderTemplate(f.content)), permissions: f.mode })),
+      ...s.secrets.filter((x) => x.as === 'file').map((x) => ({ file: secretPath(x.name), content: verbatim(`\${var.${x.name}}`), permissions: x.mode })),
+      ...s.files.map((f) => ({ file: f.path, content: typeof f.content === 'function' ? f.content() : renderTemplate(f.content), permissions: f.mode })),
     ].sort((a, b) => a.file.localeCompare(b.file));
 
     const list: Container[] = [];
     for (let i = 1; i <= s.replicas; i++) {
       const name = `${env}-${s.serviceName}-${i}`;
       const own = s.perReplica?.(i) ?? {};
-      const replicaEnv = own.env ? [...env_, ...Object.entries(own.env).map(([k, v]) => `${k}=${literal(v)}`)].sort() : env_;
+      const replicaEnv = (own.env ? [...env_, ...Object.entries(own.env).map(([k, v]) => envEntry(k, v))].sort(byText) : env_).map(([, v]) => v);
       const replicaPorts = [...s.ports, ...(own.ports ?? [])];
       const labels = {
         ...s.labels,
@@ -145,20 +151,20 @@ export function renderDocker(stack: EnvironmentStack): void {
         'stackyard.kind': s.kind,
         'stackyard.host': s.host,
         'stackyard.replica': String(i),
-        ...(proxyNet ? traefikLabels(stack, s, proxyNet.name) : {}),
+        ...(proxyNet ? traefikLabels(stack, s, verbatim(proxyNet.name)) : {}),
       };
       const hc = s.healthcheck;
       const config: ContainerConfig = {
         provider,
         name,
         hostname: name,
-        image: image.imageId,
+        image: verbatim(image.imageId),
         command: s.command ? [...s.command] : undefined,
         entrypoint: s.entrypoint ? [...s.entrypoint] : undefined,
         env: nonEmpty(replicaEnv),
         labels: Object.entries(labels).sort(([a], [b]) => a.localeCompare(b)).map(([label, value]) => ({ label, value })),
         networksAdvanced: networks,
-        ports: nonEmpty(replicaPorts.filter((p) => p.publish !== undefined).map((p) => ({ internal: p.container, external: p.publish!, protocol: 'tcp', ip: '0.0.0.0' }))),
+        ports: nonEmpty(replicaPorts.filter((p) => p.publish !== undefined).map((p) => ({ internal: p.container, external: p.publish!, protocol: 'tcp', ip: p.bind ?? LOOPBACK }))),
         volumes: nonEmpty([...volumes, ...nfs, ...binds].sort((a, b) => a.containerPath.localeCompare(b.containerPath))),
         privileged: s.privileged ? true : undefined,
         upload: nonEmpty(uploads),
@@ -185,14 +191,14 @@ export function renderDocker(stack: EnvironmentStack): void {
           ? {
               postcondition: [
                 {
-                  condition: '${self.exit_code == 0}',
+                  condition: verbatim('${self.exit_code == 0}'),
                   errorMessage: `one-shot job "${s.serviceName}" of environment "${env}" failed (container ${name} exited non-zero); dependents were not deployed. Read its output with: docker logs ${name}`,
                 },
               ],
             }
           : undefined,
       };
-      const c = new Container(stack, `svc_${s.serviceName}_${i}`, config);
+      const c = new Container(stack, `svc_${s.serviceName}_${i}`, tf(config));
       c.overrideLogicalId(`svc_${slug(s.serviceName)}_${i}`);
       list.push(c);
     }
@@ -230,19 +236,43 @@ function traefikLabels(stack: EnvironmentStack, s: Service, network: string): Re
   return out;
 }
 
-/** A literal string as Terraform reads it: `${` and `%{` are escaped so no user text becomes an expression. */
-export function literal(s: string): string {
-  // cdktf reads `${` in plain strings as an expression; rawString makes it emit the escaped form
-  // (it leaves `%{` alone, so template directives are escaped here first)
-  const directivesEscaped = s.replace(/%\{/g, '%%{');
-  return s.includes('${') ? Fn.rawString(directivesEscaped) : directivesEscaped;
+/**
+ * The one path from the model to a provider resource: every string in `config` is text and is
+ * escaped (terraformLiteral: `${` → `$${`, `%{` → `%%{`, synthesizer placeholders broken up),
+ * whatever field it sits in (command, entrypoint, env, labels, healthcheck, routes, file contents,
+ * paths, names, provider settings). Only values the renderer itself wraps in verbatim() (secret
+ * and release-tag references, references to other resources, the job postcondition) are emitted
+ * as expressions. Resources, providers and other objects that are not plain data pass through.
+ */
+export function tf<T>(config: T): T {
+  return escapeDeep(config) as T;
 }
 
-/** Renders a template: literals escaped, secrets as variable references (never values). */
-export function renderTemplate(t: Template): string {
-  return t
-    .map((p) => (typeof p === 'string' ? literal(p) : p.encode === 'url' ? `\${urlencode(var.${p.secret})}` : `\${var.${p.secret}}`))
-    .join('');
+function escapeDeep(v: unknown): unknown {
+  if (typeof v === 'string') return terraformLiteral(v);
+  if (v instanceof Verbatim) return v.text;
+  if (Array.isArray(v)) return v.map(escapeDeep);
+  if (v !== null && typeof v === 'object' && Object.getPrototypeOf(v) === Object.prototype) {
+    return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, escapeDeep(x)]));
+  }
+  return v;
+}
+
+/** Text the renderer writes as a Terraform expression on purpose; tf() leaves it as it is. */
+class Verbatim {
+  constructor(readonly text: string) {}
+}
+
+/** Marks renderer-made text as an expression (typed as a string so configs keep their provider types). */
+function verbatim(text: string): string {
+  return new Verbatim(text) as unknown as string;
+}
+
+/** Renders a template: text escaped, secrets as variable references (never values); only for a config passed to tf(). */
+function renderTemplate(t: Template): string {
+  return verbatim(t
+    .map((p) => (typeof p === 'string' ? terraformLiteral(p) : p.encode === 'url' ? `\${urlencode(var.${p.secret})}` : `\${var.${p.secret}}`))
+    .join(''));
 }
 
 /** Leaves empty lists out of the configuration (cheaper to synthesize, same plan). */

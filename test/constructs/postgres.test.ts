@@ -35,14 +35,14 @@ describe('Postgres', () => {
   it('wires a consumer on another host through the host address and published port', () => {
     const { containers, problems } = dockerStack(
       (s) => {
-        const db = new Postgres(s, 'db', { host: 'core', passwordSecret: 'DB_PASSWORD', publish: 5433 });
+        const db = new Postgres(s, 'db', { host: 'core', passwordSecret: 'DB_PASSWORD', publish: 5433, bind: '10.0.0.1' });
         new WebService(s, 'worker', { host: 'workers', image: 'x/w:1', port: 5003, health: '/h' }).uses(db);
       },
       { hosts: ['core', 'workers'] },
     );
     expect(problems).toEqual([]);
     expect(containers.svc_worker_1.env).toEqual(expect.arrayContaining(['DB_HOST=10.0.0.1', 'DB_PORT=5433']));
-    expect(containers.svc_db_1.ports).toEqual([{ internal: 5432, external: 5433, protocol: 'tcp', ip: '0.0.0.0' }]);
+    expect(containers.svc_db_1.ports).toEqual([{ internal: 5432, external: 5433, protocol: 'tcp', ip: '10.0.0.1' }]);
     expect(containers.svc_worker_1.provider).toBe('docker.workers');
   });
 });

@@ -1,0 +1,80 @@
+/**
+ * Literal secrets typed into an environment file. Every string of the validated file is looked
+ * at, not only `env:`: a password inside a URL, `--password=…` or `PGPASSWORD=…` in a command or
+ * healthcheck, a secret-named env variable or label with a value. Each is an error: the file is
+ * committed, and every string also reaches plans, `docker inspect` and logs. Messages never
+ * repeat the value.
+ */
+
+/** Words that name a secret in a key, a flag or an assignment. */
+const WORD = '(?:password|passwd|passphrase|secret|token|api[_-]?key|private[_-]?key|access[_-]?key|secret[_-]?key|credentials?)';
+const SECRET_WORD = new RegExp(WORD, 'i');
+/** A key whose last segment says it holds something else than the secret: DB_PASSWORD_FILE, TOKEN_URL, PASSWORD_MIN_LENGTH. */
+const NOT_THE_VALUE = /[_.-](file|path|dir|url|uri|endpoint|host|port|expiry|expires|ttl|length|len|min|max|name|user|username|header|id|type|mode|algorithm|timeout|seconds|minutes|hours|days|enabled|required|env|var)$/i;
+/** A value that refers to a secret instead of holding it: a path, an expansion, a placeholder. */
+const REFERENCE = /^(["']?\$|\/|<|\{\{|\*+$)/;
+/** scheme://user:password@host, the password part captured. */
+const URL_CREDENTIALS = /[a-z][a-z0-9+.-]*:\/\/[^\s/:@]*:([^\s/@]+)@/i;
+/** NAME_PASSWORD=value, --password=value, token: value; the value captured. */
+const ASSIGNMENT = new RegExp(`(?:^|[^A-Za-z0-9_.-])-{0,2}[A-Za-z0-9_.-]*${WORD}(?:=|:\\s+)\\s*([^\\s;&|]+)`, 'i');
+/** A flag that takes the secret as its next argument: --password, --api-key. */
+const FLAG = new RegExp(`^-{1,2}[A-Za-z0-9_.-]*${WORD}$`, 'i');
+
+export interface SecretValueProblem {
+  readonly at: (string | number)[];
+  readonly message: string;
+}
+
+/** True when a key (env variable, label) names a secret and its value is the secret itself. */
+export function isSecretKey(key: string): boolean {
+  return SECRET_WORD.test(key) && !NOT_THE_VALUE.test(key);
+}
+
+/** What secret a string holds (never the value itself), or undefined. */
+export function secretInText(text: string): string | undefined {
+  const url = URL_CREDENTIALS.exec(text);
+  if (url && !REFERENCE.test(url[1])) return 'a password inside a URL (scheme://user:password@host)';
+  const assign = ASSIGNMENT.exec(text);
+  if (assign && !REFERENCE.test(assign[1])) return 'a secret assigned in plain text (password=…, --token=…)';
+  return undefined;
+}
+
+const literalValue = (v: unknown): v is string => typeof v === 'string' && v.trim() !== '' && !REFERENCE.test(v.trim());
+
+/** Every literal secret in a validated environment file, with its path. */
+export function secretValueProblems(config: unknown): SecretValueProblem[] {
+  const out: SecretValueProblem[] = [];
+  const advice = 'declare a secret in the top-level `secrets:` list, pass its value as TF_VAR_<NAME> at deploy time and deliver it with this service\'s `secrets:` (or the *_FILE settings `uses:` wires)';
+  const walk = (v: unknown, at: (string | number)[]): void => {
+    if (Array.isArray(v)) {
+      const argv = at[at.length - 1] === 'command' || at[at.length - 1] === 'entrypoint' || at[at.length - 1] === 'test';
+      v.forEach((item, i) => {
+        if (argv && typeof v[i - 1] === 'string' && FLAG.test(v[i - 1] as string) && literalValue(item) && !String(item).startsWith('-')) {
+          out.push({ at: [...at, i], message: `looks like a secret value in plain YAML (the argument of ${v[i - 1]}); ${advice}` });
+        } else walk(item, [...at, i]);
+      });
+      return;
+    }
+    if (v !== null && typeof v === 'object') {
+      const map = at[at.length - 1];
+      for (const [k, child] of Object.entries(v)) {
+        if ((map === 'env' || map === 'labels' || map === 'variables') && isSecretKey(k) && literalValue(child)) {
+          const name = k.toUpperCase().replace(/[^A-Z0-9_]/g, '_');
+          out.push({
+            at: [...at, k],
+            message: map === 'env'
+              ? `looks like a secret value in plain YAML; declare ${name} in the top-level \`secrets:\` list, list it in this service's \`secrets:\` and pass its value as TF_VAR_${name} at deploy time`
+              : `looks like a secret value in plain YAML (${map} show in plans and \`docker inspect\`); ${advice}`,
+          });
+        } else walk(child, [...at, k]);
+      }
+      return;
+    }
+    if (typeof v === 'string') {
+      const what = secretInText(v);
+      if (what) out.push({ at, message: `holds ${what} in plain YAML; ${advice}` });
+    }
+  };
+  walk(config, []);
+  return out;
+}
