@@ -49,7 +49,7 @@ alive() { [ -f "$1" ] && kill -0 "$(cat "$1")" 2>/dev/null; }
 host_known() { [ -n "${OCTET[$1]:-}" ] || fail "no fleet host named $1 (hosts: ${HOSTS[*]})"; }
 engine_answers() { DOCKER_HOST="unix://$(hdir "$1")/run/docker.sock" timeout 5 docker version --format '{{.Server.Version}}' 2>/dev/null; }
 ssh_answers() { timeout 15 ssh -F "$FLEET/ssh/config" "root@$(addr "$1")" docker version --format '{{.Server.Version}}' 2>/dev/null; }
-registry_answers() { curl -s -o /dev/null -w '%{http_code}' --max-time 3 "http://$REGISTRY/v2/" 2>/dev/null | grep -q 401; }
+registry_answers() { [ "$(curl -s -o /dev/null -w '%{http_code}' --max-time 3 "http://$REGISTRY/v2/" 2>/dev/null)" = 401 ]; }
 
 # --- packages and tools ------------------------------------------------------------------------
 ensure_packages() {
@@ -71,7 +71,7 @@ ensure_packages() {
 }
 
 ensure_registry_binary() {
-  if [ -x "$tools/bin/registry" ] && "$tools/bin/registry" --version 2>/dev/null | grep -q " $REGISTRY_VERSION\b"; then return; fi
+  if [ -x "$tools/bin/registry" ] && [[ "$("$tools/bin/registry" --version 2>/dev/null)" == *" $REGISTRY_VERSION" ]]; then return; fi
   command -v go >/dev/null || fail "Go is not installed; install Go 1.26 or newer and run again."
   say "building the distribution registry $REGISTRY_VERSION from the Go module proxy"
   mkdir -p "$tools/bin" "$tools/build"
@@ -84,7 +84,7 @@ ensure_registry_binary() {
 # --- network -----------------------------------------------------------------------------------
 make_network() {
   ip link show "$BRIDGE" >/dev/null 2>&1 || ip link add "$BRIDGE" type bridge
-  ip addr show dev "$BRIDGE" | grep -q "inet $NET.1/24" || ip addr add "$NET.1/24" dev "$BRIDGE"
+  [[ "$(ip addr show dev "$BRIDGE")" == *"inet $NET.1/24"* ]] || ip addr add "$NET.1/24" dev "$BRIDGE"
   ip link set "$BRIDGE" up
   # Docker on this machine sets FORWARD's policy to DROP; bridged traffic between the hosts passes it.
   iptables -C FORWARD -i "$BRIDGE" -o "$BRIDGE" -j ACCEPT 2>/dev/null || iptables -I FORWARD -i "$BRIDGE" -o "$BRIDGE" -j ACCEPT
@@ -96,7 +96,7 @@ make_network() {
     fi
     ip link set "$VETH_PREFIX$h" master "$BRIDGE" up
     in_ns "$h" ip link set lo up
-    in_ns "$h" ip addr show dev eth0 | grep -q "inet $(addr "$h")/24" || in_ns "$h" ip addr add "$(addr "$h")/24" dev eth0
+    [[ "$(in_ns "$h" ip addr show dev eth0)" == *"inet $(addr "$h")/24"* ]] || in_ns "$h" ip addr add "$(addr "$h")/24" dev eth0
     in_ns "$h" ip link set eth0 up
   done
 }
