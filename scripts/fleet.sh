@@ -239,27 +239,35 @@ CFG
 }
 
 # Copies the stand-in images from the main engine (built by scripts/images.sh) to the registry.
+# The main engine is shared: it is used under $DOCKER_LOCK, taken once for the whole copy.
 push_images() {
   local r=$FLEET/registry missing=()
-  command -v docker >/dev/null || fail "the docker CLI is missing"
   for i in "${IMAGES[@]}"; do
     curl -sf -o /dev/null --max-time 5 -u "$REGISTRY_USER:$(cat "$r/password")" \
       -H 'Accept: application/vnd.docker.distribution.manifest.v2+json' "http://$REGISTRY/v2/${i%:*}/manifests/${i##*:}" \
       || missing+=("$i")
   done 2>/dev/null
   [ ${#missing[@]} -eq 0 ] && return
+  command -v docker >/dev/null || fail "the docker CLI is missing"
+  say "copying ${#missing[@]} image(s) from the main engine (waiting for $DOCKER_LOCK)"
+  exec 9>>"$DOCKER_LOCK"
+  flock 9
+  # the engine may outlive this script: it must not inherit the lock
+  bash "$root/scripts/engine-docker.sh" start 9>&- >/dev/null || fail "the main Docker engine does not start (scripts/engine-docker.sh start)"
   local absent=()
-  for i in "${missing[@]}"; do flock "$DOCKER_LOCK" docker image inspect "$i" >/dev/null 2>&1 || absent+=("$i"); done
+  for i in "${missing[@]}"; do docker image inspect "$i" >/dev/null 2>&1 || absent+=("$i"); done
   if [ ${#absent[@]} -gt 0 ]; then
     say "building the stand-in images on the main engine (missing: ${absent[*]})"
-    flock "$DOCKER_LOCK" bash "$root/scripts/engine-docker.sh" start >/dev/null
-    flock "$DOCKER_LOCK" bash "$root/scripts/images.sh" >/dev/null || fail "scripts/images.sh failed; run it to see why"
+    bash "$root/scripts/images.sh" >/dev/null || fail "scripts/images.sh failed; run it to see why"
   fi
   for i in "${missing[@]}"; do
-    say "pushing $i to $REGISTRY"
-    flock "$DOCKER_LOCK" skopeo copy --quiet --dest-tls-verify=false --dest-authfile "$r/auth.json" \
-      "docker-daemon:$i" "docker://$REGISTRY/$i" || fail "pushing $i to the registry failed"
+    local t0; t0=$(date +%s)
+    skopeo copy --quiet --dest-tls-verify=false --dest-authfile "$r/auth.json" "docker-daemon:$i" "docker://$REGISTRY/$i" \
+      || fail "pushing $i to the registry failed"
+    say "pushed $i to $REGISTRY in $(( $(date +%s) - t0 ))s"
   done
+  flock -u 9
+  exec 9>&-
 }
 
 write_description() {
