@@ -61,10 +61,12 @@ describe('the fleet environment on three hosts over ssh', () => {
   it('pulled every image from the fleet registry', () => {
     const registry = fleet().registry.address;
     for (const c of containers()) {
-      expect(c.image.startsWith(`${registry}/`), `${c.name}: ${c.image}`).toBe(true);
-      // a digest from the registry is recorded only for a pulled image (nothing was loaded by hand)
-      const digests = JSON.parse(dockerOn(c.host, 'image', 'inspect', '--format', '{{json .RepoDigests}}', c.image));
-      expect(digests.some((d: string) => d.startsWith(`${c.image.replace(/:[^:/]+$/, '')}@sha256:`)), `${c.name} on ${c.host}: ${digests}`).toBe(true);
+      // the provider runs containers by image id; that image's names and digests tell where it came from
+      const [tags, digests] = JSON.parse(dockerOn(c.host, 'image', 'inspect', '--format', '[{{json .RepoTags}},{{json .RepoDigests}}]', c.imageId));
+      expect(tags.length, `${c.name} on ${c.host}: ${tags}`).toBeGreaterThan(0);
+      for (const t of tags) expect(t.startsWith(`${registry}/`), `${c.name} on ${c.host}: ${t}`).toBe(true);
+      // a registry digest is recorded only for a pulled image (nothing was loaded by hand)
+      expect(digests.some((d: string) => d.startsWith(`${registry}/`) && d.includes('@sha256:')), `${c.name} on ${c.host}: ${digests}`).toBe(true);
     }
   });
 

@@ -28,11 +28,22 @@ export interface Fleet {
 }
 export const fleet = (): Fleet => JSON.parse(fs.readFileSync(FLEET_JSON, 'utf8'));
 
-/** One random value per secret the environment declares (the registry's comes from the fleet); none may ever show up. */
+/**
+ * One random value per secret the environment declares (the registry's comes from the fleet);
+ * none may ever show up. Kept in .stackyard/fleet-secrets.json so runs against a reused fleet
+ * agree with the password Postgres was initialised with.
+ */
 const environment = loadEnvironment(path.join(ENV_DIR, `${ENV}.yaml`)).config;
-export const SECRETS: Record<string, string> = Object.fromEntries(
-  environment.secrets.filter((s) => s !== 'FLEET_REGISTRY_PASSWORD').map((n) => [n, `fleet-canary-${n.toLowerCase()}-${crypto.randomBytes(6).toString('hex')}`]),
-);
+export const SECRETS: Record<string, string> = (() => {
+  const file = path.join(ROOT, '.stackyard', 'fleet-secrets.json');
+  const names = environment.secrets.filter((s) => s !== 'FLEET_REGISTRY_PASSWORD');
+  const kept = fs.existsSync(file) ? JSON.parse(fs.readFileSync(file, 'utf8')) : {};
+  if (names.every((n) => n in kept)) return kept;
+  const fresh = Object.fromEntries(names.map((n) => [n, `fleet-canary-${n.toLowerCase()}-${crypto.randomBytes(6).toString('hex')}`]));
+  fs.mkdirSync(path.dirname(file), { recursive: true });
+  fs.writeFileSync(file, JSON.stringify(fresh), { mode: 0o600 });
+  return fresh;
+})();
 
 /** Container name → host, as the environment file places them (`<env>-<service>-<n>`). */
 export function placements(): Record<string, string> {
@@ -98,7 +109,7 @@ export function dockerOn(host: string, ...args: string[]): string {
   return r.stdout.trim();
 }
 
-export interface ContainerState { name: string; host: string; state: string; health?: string; exitCode: number; image: string }
+export interface ContainerState { name: string; host: string; state: string; health?: string; exitCode: number; imageId: string }
 
 /** Every container of the environment on every host, as each host's engine reports it. */
 export function containers(): ContainerState[] {
@@ -107,7 +118,7 @@ export function containers(): ContainerState[] {
     const ids = dockerOn(host, 'ps', '-aq', '--filter', `label=stackyard.environment=${ENV}`).split('\n').filter(Boolean);
     if (!ids.length) continue;
     for (const c of JSON.parse(dockerOn(host, 'inspect', ...ids))) {
-      out.push({ name: c.Name.replace(/^\//, ''), host, state: c.State.Status, health: c.State.Health?.Status, exitCode: c.State.ExitCode, image: c.Config.Image });
+      out.push({ name: c.Name.replace(/^\//, ''), host, state: c.State.Status, health: c.State.Health?.Status, exitCode: c.State.ExitCode, imageId: c.Image });
     }
   }
   return out.sort((a, b) => a.name.localeCompare(b.name));
