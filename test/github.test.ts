@@ -134,3 +134,19 @@ describe('deploy workflows', () => {
     for (const [name, text] of files) expect(fs.readFileSync(path.join(root, '.github', 'workflows', name), 'utf8'), name).toBe(text);
   });
 });
+
+describe('GitHub variables are text, never Terraform expressions', () => {
+  it('escapes ${...} and %{...} typed into a github.variables value', () => {
+    const files = {
+      'env.yaml': [
+        'name: gh',
+        'hosts: { core: { docker: "unix:///var/run/docker.sock" } }',
+        'github: { owner: acme, repository: platform, environment: gh, variables: { BANNER: "${file(\\"/etc/hostname\\")} %{ if true }x%{ endif }" } }',
+        'services: {}',
+      ].join('\n'),
+    };
+    const json = synth(files).gh;
+    const v = json.resource.github_actions_environment_variable.github_variable_BANNER;
+    expect(v.value).toBe('$${file("/etc/hostname")} %%{ if true }x%%{ endif }');
+  });
+});

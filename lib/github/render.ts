@@ -14,6 +14,7 @@ import { RepositoryEnvironmentDeploymentPolicy } from '@cdktf/provider-github/li
 import { Token } from 'cdktf';
 import type { EnvironmentStack } from '../environment-stack';
 import { secretsIn } from '../service';
+import { terraformLiteral } from '../values';
 
 /**
  * The prebuilt bindings were generated for integrations/github 6.9.0; the Go module proxy here
@@ -112,7 +113,7 @@ export function renderGithub(stack: EnvironmentStack): void {
   const variables: Record<string, string> = { STACKYARD_ENVIRONMENT: stack.environmentName, ...gh.variables };
   for (const [name, value] of Object.entries(variables).sort(([a], [b]) => a.localeCompare(b))) {
     for (const t of targets) {
-      const v = new ActionsEnvironmentVariable(stack, `github_${t.id}variable_${name}`, { provider, repository: gh.repository, environment: t.environment, variableName: name, value });
+      const v = new ActionsEnvironmentVariable(stack, `github_${t.id}variable_${name}`, { provider, repository: gh.repository, environment: t.environment, variableName: name, value: terraformLiteral(value) });
       v.overrideLogicalId(`github_${t.id}variable_${name}`);
     }
   }
