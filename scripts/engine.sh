@@ -112,7 +112,8 @@ echo "    $tools/tofurc"
 done_step
 
 echo "$TOFU_VERSION $DOCKER_PSEUDO $GITHUB_VERSION" > "$tools/engine.pins"
-TF_CLI_CONFIG_FILE="$tools/tofurc" "$tools/bin/tofu" version | head -1
+v=$(TF_CLI_CONFIG_FILE="$tools/tofurc" "$tools/bin/tofu" version)   # whole, not `| head -1` (SIGPIPE under pipefail)
+echo "${v%%$'\n'*}"
 echo
 echo "Engine ready. Use it with:"
 echo "  export PATH=\"$tools/bin:\$PATH\" TF_CLI_CONFIG_FILE=\"$tools/tofurc\" TERRAFORM_BINARY_NAME=tofu"
