@@ -17,7 +17,7 @@ import { isPlaintextState } from '../lib/deploy/encryption';
 import { adoptionRequested, adoptVariable, decideReap, unreachableHost, type HostListing } from '../lib/deploy/orphans';
 import { deployPlan } from '../lib/deploy/phases';
 import { appendSecrets, parseSecretsFile, resolveSecrets, type SecretsMode } from '../lib/deploy/secrets';
-import { dockerHosts, environmentOf, parseState, stateContainers, type StackJson, type StackyardMeta } from '../lib/deploy/stack-json';
+import { dockerHosts, environmentOf, parseState, stateContainers, stateNetworks, type StackJson, type StackyardMeta } from '../lib/deploy/stack-json';
 
 class Stop extends Error {}
 const say = (line: string) => process.stderr.write(`stackyard: ${line}\n`);
@@ -79,19 +79,40 @@ function docker(host: string, args: string[]) {
   return spawnSync('docker', ['-H', host, ...args], { encoding: 'utf8', timeout: 60_000, maxBuffer: 64 * 1024 * 1024 });
 }
 
+/** docker ARGS on a host, whose output is a list of ids; stops the deploy when the host does not answer. */
+function listIds(alias: string, host: string, args: string[]): string[] {
+  const r = docker(host, args);
+  if (r.error || r.status !== 0) stop(unreachableHost(alias, host, r.error ? r.error.message : r.stderr));
+  return r.stdout.split('\n').filter(Boolean);
+}
+
+function inspectAll<T>(alias: string, host: string, args: string[], ids: string[]): T[] {
+  if (!ids.length) return [];
+  const r = docker(host, [...args, ...ids]);
+  if (r.error || r.status !== 0) stop(unreachableHost(alias, host, r.error ? r.error.message : r.stderr));
+  return JSON.parse(r.stdout) as T[];
+}
+
 function listHost(env: string, alias: string, host: string): HostListing {
-  const ps = docker(host, ['ps', '-aq', '--no-trunc', '--filter', `label=stackyard.environment=${env}`]);
-  if (ps.error || ps.status !== 0) stop(unreachableHost(alias, host, ps.error ? ps.error.message : ps.stderr));
-  const ids = ps.stdout.split('\n').filter(Boolean);
-  if (!ids.length) return { alias, host, containers: [] };
-  const inspect = docker(host, ['inspect', ...ids]);
-  if (inspect.error || inspect.status !== 0) stop(unreachableHost(alias, host, inspect.error ? inspect.error.message : inspect.stderr));
-  const list = JSON.parse(inspect.stdout) as { Name: string; Mounts?: { Type: string; Name?: string }[] }[];
+  const label = `label=stackyard.environment=${env}`;
+  const containers = inspectAll<{ Name: string; Mounts?: { Type: string; Name?: string }[]; NetworkSettings?: { Networks?: Record<string, unknown> } }>(
+    alias, host, ['inspect'], listIds(alias, host, ['ps', '-aq', '--no-trunc', '--filter', label]),
+  );
+  const networks = inspectAll<{ Name: string; Containers?: Record<string, { Name?: string }> }>(
+    alias, host, ['network', 'inspect'], listIds(alias, host, ['network', 'ls', '-q', '--no-trunc', '--filter', label]),
+  );
   return {
     alias,
     host,
-    containers: list
-      .map((c) => ({ name: c.Name.replace(/^\//, ''), volumes: (c.Mounts ?? []).filter((m) => m.Type === 'volume' && m.Name).map((m) => m.Name!).sort() }))
+    containers: containers
+      .map((c) => ({
+        name: c.Name.replace(/^\//, ''),
+        volumes: (c.Mounts ?? []).filter((m) => m.Type === 'volume' && m.Name).map((m) => m.Name!).sort(),
+        networks: Object.keys(c.NetworkSettings?.Networks ?? {}).sort(),
+      }))
+      .sort((a, b) => a.name.localeCompare(b.name)),
+    networks: networks
+      .map((n) => ({ name: n.Name, users: Object.values(n.Containers ?? {}).map((c) => c.Name ?? '').filter(Boolean).sort() }))
       .sort((a, b) => a.name.localeCompare(b.name)),
   };
 }
@@ -100,14 +121,18 @@ function reap(dir: string, adoptFlag: boolean): number {
   const { stack, meta } = readStack(dir);
   const state = parseState(readStdin());
   const known = new Set(stateContainers(state).map((c) => c.name).filter((n): n is string => !!n));
+  const knownNetworks = new Set(stateNetworks(state));
   const hosts = dockerHosts(stack).map((h) => listHost(meta.environment, h.alias, h.host));
-  const d = decideReap({ environment: meta.environment, known, hosts, adopt: adoptionRequested(meta.environment, adoptFlag, process.env[adoptVariable]) });
+  const d = decideReap({ environment: meta.environment, known, knownNetworks, hosts, adopt: adoptionRequested(meta.environment, adoptFlag, process.env[adoptVariable]) });
   if (d.kind === 'refuse') stop(d.message);
   else {
-    for (const r of d.removals) {
-      say(r.message);
-      const rm = docker(r.host, ['rm', '-f', r.name]);
-      if (rm.error || rm.status !== 0) stop(`could not remove ${r.name} on ${r.alias}: ${(rm.stderr || String(rm.error)).trim()}`);
+    // containers first: a network cannot be removed while one is attached
+    for (const [what, list] of [[['rm', '-f'], d.removals], [['network', 'rm'], d.networks]] as const) {
+      for (const r of list) {
+        say(r.message);
+        const rm = docker(r.host, [...what, r.name]);
+        if (rm.error || rm.status !== 0) stop(`could not remove ${r.name} on ${r.alias}: ${(rm.stderr || String(rm.error)).trim()}`);
+      }
     }
   }
   return 0;

@@ -34,20 +34,31 @@ command -v go >/dev/null || fail "Go is not installed; install Go 1.24 or newer 
 
 . "$root/scripts/lib/gobuild.sh"
 
+# The cached tofu reports the pinned version. Its output is read whole before matching: with
+# pipefail, `tofu version | grep -q` fails whenever grep exits on the first line before tofu wrote
+# its second one (tofu then dies of SIGPIPE, status 141). Under load that happened to about one
+# call in ten, and sent deploys and downs down the network build path ("engine installation failed").
+tofu_is_pinned() {
+  local v
+  [ -x "$tools/bin/tofu" ] || return 1
+  v=$(TF_CLI_CONFIG_FILE=/dev/null "$tools/bin/tofu" version 2>/dev/null) || return 1
+  grep -qx "OpenTofu ${TOFU_VERSION}" <<<"$v"
+}
+
 # Fast path, no network: everything already built for these pins (deploys call this every time).
 docker_cached=$(cat "$tools/docker-provider.version" 2>/dev/null || true)
 if [ -n "$docker_cached" ] && [ -f "$tools/tofurc" ] \
   && [ -x "$tools/providers/registry.opentofu.org/kreuzwerker/docker/$docker_cached/linux_amd64/terraform-provider-docker_v$docker_cached" ] \
   && [ -x "$tools/providers/registry.opentofu.org/integrations/github/${GITHUB_VERSION#v}/linux_amd64/terraform-provider-github_v${GITHUB_VERSION#v}" ] \
   && [ "$(cat "$tools/engine.pins" 2>/dev/null)" = "$TOFU_VERSION $DOCKER_PSEUDO $GITHUB_VERSION" ] \
-  && TF_CLI_CONFIG_FILE=/dev/null "$tools/bin/tofu" version 2>/dev/null | grep -qx "OpenTofu ${TOFU_VERSION}"; then
+  && tofu_is_pinned; then
   echo "Engine ready (cached in $tools): OpenTofu ${TOFU_VERSION#v}, docker provider $docker_cached, github provider ${GITHUB_VERSION#v}"
   echo "  export PATH=\"$tools/bin:\$PATH\" TF_CLI_CONFIG_FILE=\"$tools/tofurc\" TERRAFORM_BINARY_NAME=tofu"
   exit 0
 fi
 
 step "OpenTofu $TOFU_VERSION"
-if [ -x "$tools/bin/tofu" ] && TF_CLI_CONFIG_FILE=/dev/null "$tools/bin/tofu" version 2>/dev/null | grep -qx "OpenTofu ${TOFU_VERSION}"; then
+if tofu_is_pinned; then
   echo "    cached: $tools/bin/tofu"
 else
   # a release build: without this the binary calls itself -dev
@@ -101,7 +112,8 @@ echo "    $tools/tofurc"
 done_step
 
 echo "$TOFU_VERSION $DOCKER_PSEUDO $GITHUB_VERSION" > "$tools/engine.pins"
-TF_CLI_CONFIG_FILE="$tools/tofurc" "$tools/bin/tofu" version | head -1
+v=$(TF_CLI_CONFIG_FILE="$tools/tofurc" "$tools/bin/tofu" version)   # whole, not `| head -1` (SIGPIPE under pipefail)
+echo "${v%%$'\n'*}"
 echo
 echo "Engine ready. Use it with:"
 echo "  export PATH=\"$tools/bin:\$PATH\" TF_CLI_CONFIG_FILE=\"$tools/tofurc\" TERRAFORM_BINARY_NAME=tofu"

@@ -38,7 +38,8 @@ done_step
 
 step "Traefik $TRAEFIK_VERSION (Go module proxy)"
 mkdir -p "$tools/bin"
-if [ -x "$tools/bin/traefik" ] && "$tools/bin/traefik" version 2>/dev/null | grep -q "${TRAEFIK_VERSION#v}"; then echo "    cached"; else
+# output read whole before matching: `traefik version | grep -q` fails under pipefail when grep exits first (SIGPIPE)
+if [ -x "$tools/bin/traefik" ] && grep -q "${TRAEFIK_VERSION#v}" <<<"$("$tools/bin/traefik" version 2>/dev/null || true)"; then echo "    cached"; else
   LDFLAGS="-X github.com/traefik/traefik/v3/pkg/version.Version=${TRAEFIK_VERSION#v}" \
     build traefik "$TRAEFIK_MODULE" "$TRAEFIK_VERSION" "$TRAEFIK_MODULE/cmd/traefik" "$tools/bin/traefik"
 fi

@@ -17,7 +17,8 @@ export GOFLAGS=-buildvcs=false GOTOOLCHAIN=${GOTOOLCHAIN:-local}
 fail() { printf 'k8s-engine: %s\n' "$*" >&2; exit 1; }
 
 build() {
-  if [ -x "$tools/bin/kube-apiserver" ] && "$tools/bin/kube-apiserver" --version 2>/dev/null | grep -q "$K8S_VERSION"; then return; fi
+  # output read whole before matching (a `| grep -q` pipeline fails under pipefail when grep exits first)
+  if [ -x "$tools/bin/kube-apiserver" ] && grep -q "$K8S_VERSION" <<<"$("$tools/bin/kube-apiserver" --version 2>/dev/null || true)"; then return; fi
   command -v go >/dev/null || fail "Go is not installed"
   local w="$tools/build/kube" started; started=$(date +%s)
   rm -rf "$w" && mkdir -p "$w" "$tools/bin"

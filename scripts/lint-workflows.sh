@@ -5,7 +5,8 @@ root=$(cd "$(dirname "$0")/.." && pwd)
 tools=${STACKYARD_TOOLS:-$root/.tools}
 VERSION=v1.7.12
 export GOFLAGS=-buildvcs=false GOTOOLCHAIN=${GOTOOLCHAIN:-local}
-if ! [ -x "$tools/bin/actionlint" ] || ! "$tools/bin/actionlint" -version 2>/dev/null | grep -q "${VERSION#v}"; then
+# output read whole before matching: `actionlint -version | grep -q` fails under pipefail when grep exits first (SIGPIPE)
+if ! [ -x "$tools/bin/actionlint" ] || ! grep -q "${VERSION#v}" <<<"$("$tools/bin/actionlint" -version 2>/dev/null || true)"; then
   echo "building actionlint $VERSION"
   GOBIN="$tools/bin" go install -ldflags "-s -w -X github.com/rhysd/actionlint.version=${VERSION#v}" "github.com/rhysd/actionlint/cmd/actionlint@$VERSION"
 fi

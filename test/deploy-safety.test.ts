@@ -98,6 +98,7 @@ describe('the orphan reaper', () => {
         { alias: 'core', host: 'ssh://deploy@core.example.com', name: 'prod-db-1', message: 'removing container prod-db-1 on core (not in the state); its data volumes stay: prod-db-data' },
         { alias: 'core', host: 'ssh://deploy@core.example.com', name: 'prod-backend-1', message: 'removing container prod-backend-1 on core (not in the state)' },
       ],
+      networks: [],
     });
   });
 
@@ -107,8 +108,52 @@ describe('the orphan reaper', () => {
   });
 
   it('nothing to remove when every container is known or there are none', () => {
-    expect(decideReap({ environment: 'prod', known: new Set(['prod-db-1', 'prod-backend-1']), hosts: hosts(env), adopt: false })).toEqual({ kind: 'remove', removals: [] });
-    expect(decideReap({ environment: 'prod', known: new Set(), hosts: hosts([]), adopt: false })).toEqual({ kind: 'remove', removals: [] });
+    expect(decideReap({ environment: 'prod', known: new Set(['prod-db-1', 'prod-backend-1']), hosts: hosts(env), adopt: false })).toEqual({ kind: 'remove', removals: [], networks: [] });
+    expect(decideReap({ environment: 'prod', known: new Set(), hosts: hosts([]), adopt: false })).toEqual({ kind: 'remove', removals: [], networks: [] });
+  });
+
+  describe('networks the state does not know (Docker refuses a second network of the same name)', () => {
+    const host = (containers: { name: string; networks?: string[] }[], networks: { name: string; users?: string[] }[]): HostListing[] => [{
+      alias: 'core', host: 'ssh://deploy@core.example.com',
+      containers: containers.map((c) => ({ name: c.name, volumes: [], networks: c.networks ?? [] })),
+      networks: networks.map((n) => ({ name: n.name, users: n.users ?? [] })),
+    }];
+    const names = (d: ReturnType<typeof decideReap>) => (d.kind === 'remove' ? { containers: d.removals.map((r) => r.name), networks: d.networks.map((r) => r.name) } : d.kind);
+
+    it('adopting an environment removes its networks once its containers are gone, and says so', () => {
+      const d = decideReap({
+        environment: 'prod', known: new Set(), adopt: true,
+        hosts: host([{ name: 'prod-db-1', networks: ['prod-private'] }, { name: 'prod-api-1', networks: ['prod-private', 'prod-public'] }], [{ name: 'prod-private', users: ['prod-db-1', 'prod-api-1'] }, { name: 'prod-public', users: ['prod-api-1'] }]),
+      });
+      expect(names(d)).toEqual({ containers: ['prod-db-1', 'prod-api-1'], networks: ['prod-private', 'prod-public'] });
+      expect(d.kind === 'remove' && d.networks[0].message).toBe('removing network prod-private on core (not in the state, no container left on it)');
+    });
+
+    it('a network left by a killed apply (state knows the environment) is removed; a known one never', () => {
+      const d = decideReap({
+        environment: 'prod', known: new Set(['prod-db-1']), knownNetworks: new Set(['prod-private']), adopt: false,
+        hosts: host([{ name: 'prod-db-1', networks: ['prod-private'] }], [{ name: 'prod-private', users: ['prod-db-1'] }, { name: 'prod-public' }]),
+      });
+      expect(names(d)).toEqual({ containers: [], networks: ['prod-public'] });
+    });
+
+    it('an unknown network still used by a kept container, even a stopped one, or by a container of no environment stays', () => {
+      const kept = decideReap({
+        environment: 'prod', known: new Set(['prod-db-1']), adopt: false,
+        hosts: host([{ name: 'prod-db-1', networks: ['prod-private'] }, { name: 'prod-job-1', networks: ['prod-private'] }], [{ name: 'prod-private' }]),
+      });
+      expect(names(kept)).toEqual({ containers: ['prod-job-1'], networks: [] });
+      const foreign = decideReap({
+        environment: 'prod', known: new Set(), adopt: true,
+        hosts: host([{ name: 'prod-db-1', networks: ['prod-private'] }], [{ name: 'prod-private', users: ['prod-db-1', 'someone-elses-debug-shell'] }]),
+      });
+      expect(names(foreign)).toEqual({ containers: ['prod-db-1'], networks: [] });
+    });
+
+    it('nothing is removed when the reaper refuses, networks included', () => {
+      const d = decideReap({ environment: 'prod', known: new Set(), adopt: false, hosts: host([{ name: 'prod-db-1', networks: ['prod-private'] }], [{ name: 'prod-private', users: ['prod-db-1'] }]) });
+      expect(d.kind).toBe('refuse');
+    });
   });
 
   it('adoption is asked per environment: the variable for one environment does not adopt another', () => {

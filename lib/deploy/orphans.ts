@@ -10,18 +10,33 @@
  * state knows none of the labelled containers, nothing is removed and the deploy stops, naming
  * the containers and the ways out. A removal of a container that mounts data volumes is never
  * silent: the message names the volumes that stay.
+ *
+ * Networks are in the way too: Docker refuses a second network of the same name, so a network
+ * the state does not know (an adopted environment's, or one a killed apply created) fails the
+ * apply with "network with name ... already exists". Such a network is removed with the
+ * containers, when no container outside those removals uses it. A network holds no data.
  */
 
 export interface LabelledContainer {
   readonly name: string;
   /** Named volumes it mounts (data that outlives the container). */
   readonly volumes: readonly string[];
+  /** Networks it is configured to attach to. */
+  readonly networks?: readonly string[];
 }
 
 export interface HostListing {
   readonly alias: string;
   readonly host: string;
   readonly containers: readonly LabelledContainer[];
+  /** Networks labelled with the environment. */
+  readonly networks?: readonly LabelledNetwork[];
+}
+
+export interface LabelledNetwork {
+  readonly name: string;
+  /** Every container that uses it: attached now, or configured to attach (a stopped one). */
+  readonly users: readonly string[];
 }
 
 export interface Removal {
@@ -33,12 +48,14 @@ export interface Removal {
 
 export type ReapDecision =
   | { readonly kind: 'refuse'; readonly message: string }
-  | { readonly kind: 'remove'; readonly removals: readonly Removal[] };
+  | { readonly kind: 'remove'; readonly removals: readonly Removal[]; readonly networks: readonly Removal[] };
 
 export interface ReapInput {
   readonly environment: string;
   /** Container names the state knows (without a leading slash). */
   readonly known: ReadonlySet<string>;
+  /** Network names the state knows. */
+  readonly knownNetworks?: ReadonlySet<string>;
   readonly hosts: readonly HostListing[];
   /** The operator asked to adopt an environment the state does not know (`--adopt-orphans`). */
   readonly adopt: boolean;
@@ -53,7 +70,7 @@ const describe = (c: LabelledContainer) => (c.volumes.length ? `${c.name} (data 
 export function decideReap(input: ReapInput): ReapDecision {
   const all = input.hosts.flatMap((h) => h.containers.map((c) => ({ h, c })));
   const unknown = all.filter(({ c }) => !input.known.has(c.name));
-  if (!unknown.length) return { kind: 'remove', removals: [] };
+  if (!unknown.length) return { kind: 'remove', removals: [], networks: networkRemovals(input, []) };
   const stateKnowsEnvironment = all.some(({ c }) => input.known.has(c.name));
   if (!stateKnowsEnvironment && !input.adopt) {
     const lines = input.hosts
@@ -73,17 +90,31 @@ export function decideReap(input: ReapInput): ReapDecision {
       ].join('\n'),
     };
   }
-  return {
-    kind: 'remove',
-    removals: unknown.map(({ h, c }) => ({
+  const removals = unknown.map(({ h, c }) => ({
       alias: h.alias,
       host: h.host,
       name: c.name,
       message: c.volumes.length
         ? `removing container ${c.name} on ${h.alias} (not in the state); its data volumes stay: ${c.volumes.join(', ')}`
         : `removing container ${c.name} on ${h.alias} (not in the state)`,
-    })),
-  };
+  }));
+  return { kind: 'remove', removals, networks: networkRemovals(input, removals) };
+}
+
+/** Networks the state does not know and that nothing but the removed containers uses. */
+function networkRemovals(input: ReapInput, removals: readonly Removal[]): Removal[] {
+  const known = input.knownNetworks ?? new Set<string>();
+  const out: Removal[] = [];
+  for (const h of input.hosts) {
+    const gone = new Set(removals.filter((r) => r.alias === h.alias).map((r) => r.name));
+    for (const n of h.networks ?? []) {
+      if (known.has(n.name)) continue;
+      const users = new Set([...n.users, ...h.containers.filter((c) => (c.networks ?? []).includes(n.name)).map((c) => c.name)]);
+      if ([...users].some((u) => !gone.has(u))) continue; // still in use: the apply reports the conflict
+      out.push({ alias: h.alias, host: h.host, name: n.name, message: `removing network ${n.name} on ${h.alias} (not in the state, no container left on it)` });
+    }
+  }
+  return out.sort((a, b) => a.alias.localeCompare(b.alias) || a.name.localeCompare(b.name));
 }
 
 /** The deploy stops when a host cannot be listed: skipping it would deploy against a half-known environment. */

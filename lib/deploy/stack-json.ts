@@ -86,3 +86,13 @@ export function stateContainers(state: StateJson): { address: string; name?: str
   }
   return out;
 }
+
+/** Names of the managed docker_network instances of a state. */
+export function stateNetworks(state: StateJson): string[] {
+  const out: string[] = [];
+  for (const r of state.resources ?? []) {
+    if (r.type !== 'docker_network' || (r.mode && r.mode !== 'managed')) continue;
+    for (const i of r.instances ?? []) if (typeof i.attributes?.name === 'string') out.push(i.attributes.name as string);
+  }
+  return out.sort();
+}
