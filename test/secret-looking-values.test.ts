@@ -31,6 +31,16 @@ describe('secret-looking values in env', () => {
     expect(env).toEqual(expect.arrayContaining(['GITHUB_TOKEN_FILE=/run/secrets/GITHUB_TOKEN', 'SMTP_PASSWORD=', 'LOG_LEVEL=debug', 'TOKENIZER=/opt/t']));
   });
 
+  it('a true/false flag under a secret-looking key is not a secret', () => {
+    const env: string[] = synth(withEnv('ENABLE_TOKEN_AUTH: true, SECRET_SCANNING: false')).test.resource.docker_container.svc_api_1.env;
+    expect(env).toEqual(expect.arrayContaining(['ENABLE_TOKEN_AUTH=true', 'SECRET_SCANNING=false']));
+  });
+
+  // Known gap: a number is never checked, so a numeric PIN or token passes as plain YAML.
+  it.fails('refuses a numeric value under a secret-looking key', () => {
+    expect(errors(withEnv('SIM_PIN_PASSWORD: 123456'))).toEqual([refusal('SIM_PIN_PASSWORD')]);
+  });
+
   it('reports every secret-looking key of a service, not only the first', () => {
     const lines = errors(withEnv(`GITHUB_TOKEN: ${VALUE}, DB_PASS: ok, SESSION_SECRET: ${VALUE}`));
     expect(lines.map((l) => l.split(' ')[1])).toEqual(['services.api.env.GITHUB_TOKEN:', 'services.api.env.SESSION_SECRET:']);
