@@ -69,7 +69,7 @@ describe('which resource changes are kept, and as what', () => {
       rc('docker_container.svc_e_1', ['delete', 'create']),
       rc('docker_container.svc_f_1', ['create', 'delete']),
       rc('docker_container.svc_g_1', ['delete']),
-      rc('docker_container.svc_h_1', ['update', 'read']),
+      rc('docker_container.svc_h_1', ['read', 'update']),
     ]));
     expect(p.changes.map((c) => [c.service, c.action])).toEqual([['c', 'create'], ['d', 'update'], ['e', 'replace'], ['f', 'replace'], ['g', 'delete'], ['h', 'update']]);
   });
@@ -89,6 +89,12 @@ describe('which resource changes are kept, and as what', () => {
     const configuration = { provider_config: { docker: {}, 'docker.core': { alias: 'core' } }, root_module: { resources: [{ address: 'docker_container.svc_my_api_2', provider_config_key: 'docker.core' }, { address: 'docker_volume.volume_db_data' }] } };
     const p = parsePlan('s', plan([rc('docker_container.svc_my_api_2', ['update']), rc('docker_volume.volume_db_data', ['update'])], { configuration }));
     expect(p.changes.map((c) => [c.host, c.service])).toEqual([['core', 'my-api'], ['-', 'db']]);
+  });
+
+  it('a configuration without resources or without a root module still reads', () => {
+    for (const configuration of [{ provider_config: { 'docker.core': {} } }, { root_module: {} }, { root_module: { resources: [{ address: 'docker_container.svc_api_1' }] } }]) {
+      expect(parsePlan('s', plan([rc('docker_container.svc_api_1', ['update'], { before: { a: 1 }, after: { a: 2 } })], { configuration })).changes.map((c) => [c.host, c.service])).toEqual([['-', 'api']]);
+    }
   });
 
   it('resources already gone from the configuration: the host from the alias in their logical id', () => {
@@ -133,6 +139,8 @@ describe('which resource changes are kept, and as what', () => {
     expect(serviceFromAddress('docker_network', 'network_proxy')).toBe('(network)');
     expect(serviceFromAddress('docker_image', 'image_main_x')).toBe('(images)');
     expect(serviceFromAddress('github_repository', 'svc_a_1')).toBeUndefined();
+    expect(serviceFromAddress('docker_network', 'volume_db_data')).toBe('(network)');
+    expect(serviceFromAddress('docker_image', 'svc_api_1')).toBe('(images)');
   });
 });
 
@@ -166,6 +174,37 @@ describe('which attribute changes are shown', () => {
     const p = parsePlan('s', plan([rc('docker_container.svc_api_1', ['create'], { before: null, after: { image: 'a', opt: null } })]));
     expect(p.changes[0].attributes.map((a) => a.path)).toEqual(['']);
     expect(p.changes[0].attributes[0].after).toBe('{"image":"a","opt":null}');
+  });
+
+  it('nested paths are dotted, in every kind of change, and nested forcing paths are recognised', () => {
+    expect(attrs({
+      before: { hc: [{ test: 'a' }], up: [{ content: 'x' }], net: [{}] },
+      after: { hc: [{ test: 'b' }], up: [{ content: 'y' }], net: [{}] },
+      before_sensitive: { up: [{ content: true }] },
+      after_sensitive: { up: [{ content: true }] },
+      after_unknown: { net: [{ ip: true }] },
+      replace_paths: [['hc', 0, 'test'], ['up', 0, 'content'], ['net', 0, 'ip']],
+    }, ['delete', 'create'])).toEqual([
+      ['hc.0.test', 'a', 'b', true],
+      ['net.0.ip', '(none)', '(known after apply)', true],
+      ['up.0.content', '(sensitive)', '(sensitive)', true],
+    ]);
+  });
+
+  it('a sensitive attribute that is absent (not null) on one side shows (none) there', () => {
+    expect(attrs({ before: {}, after: { token: 'v' }, after_sensitive: { token: true } })).toEqual([['token', '(none)', '(sensitive)', false]]);
+    expect(attrs({ before: { token: 'v' }, after: {}, before_sensitive: { token: true } })).toEqual([['token', '(sensitive)', '(none)', false]]);
+  });
+
+  it('the text "null" counts as empty: dropping it, or unsetting to it, is not shown', () => {
+    expect(attrs({ before: { a: 'null', b: '', c: 'x' }, after: { a: null, b: 'null', c: 'null' } })).toEqual([['c', 'x', 'null', false]]);
+  });
+
+  it('a create shows the new object only, whatever the plan says was before; a create with nothing after shows nothing', () => {
+    const create = (change: object) => parsePlan('s', plan([rc('docker_container.svc_api_1', ['create'], change)])).changes[0].attributes.map((a) => [a.path, a.before, a.after]);
+    expect(create({ before: { image: 'old' }, after: { image: 'a' } })).toEqual([['', '(none)', '{"image":"a"}']]);
+    expect(create({ before: null, after: null })).toEqual([]);
+    expect(create({ before: null, after: 'null' })).toEqual([]);
   });
 
   it('long values are cut at 120 characters with an ellipsis', () => {
@@ -221,6 +260,37 @@ describe('the comment', () => {
     ].join('\n'));
   });
 
+  it('lays out the data-loss warning before everything else, and never details a create', () => {
+    const s = renderSummary([stack('prod', [
+      { address: 'docker_volume.volume_db_data', type: 'docker_volume', service: 'db', action: 'delete', dataLoss: true },
+      { address: 'docker_container.n', action: 'create', attributes: [{ path: 'image', before: '(none)', after: 'x', forcesReplacement: false }] },
+    ])]);
+    expect(s.dataLoss).toBe(true);
+    expect(s.markdown).toBe([
+      COMMENT_MARKER,
+      '## stackyard plan',
+      '',
+      '> [!CAUTION]',
+      '> **Data loss:** this change replaces or destroys stateful data. Merge only if that is intended (label `allow-data-loss`).',
+      '> - prod: delete of docker_volume `db` on main (`docker_volume.volume_db_data`)',
+      '',
+      '- **prod**: 1 to add, 0 to change, 0 to replace, 1 to destroy',
+      '',
+      '<details><summary>prod: details</summary>',
+      '',
+      '#### main / api',
+      '',
+      '- `+` create `docker_container.n`',
+      '',
+      '#### main / db',
+      '',
+      '- `-` delete `docker_volume.volume_db_data` **(data loss)**',
+      '',
+      '</details>',
+      '',
+    ].join('\n'));
+  });
+
   it('names every attribute forcing a replacement', () => {
     const s = renderSummary([stack('s', [{ action: 'replace', address: 'docker_container.r', attributes: [
       { path: 'image', before: 'a', after: 'b', forcesReplacement: true },
@@ -259,5 +329,6 @@ describe('the comment', () => {
     expect(cut.truncated).toBe(true);
     expect(cut.markdown.startsWith(head.trimEnd())).toBe(true);
     expect(cut.markdown).not.toContain('<details>');
+    expect(cut.markdown).not.toContain('</details>');
   });
 });
