@@ -325,7 +325,10 @@ describe('the comment', () => {
   it('with no room for details at all, keeps the whole summary and the note', () => {
     const changes = Array.from({ length: 5 }, (_, i) => ({ address: `docker_container.svc_${i}`, action: 'delete' as const }));
     const head = renderSummary([stack('s', changes)]).markdown.split('<details>')[0];
-    const cut = renderSummary([stack('s', changes)], head.length + 10);
+    const note = "\n_Details cut to stay under GitHub's comment limit: the summary above is complete; run `npm run plan:summary` locally or read the workflow log for everything._\n";
+    // room for the note and a margin, but not for the first line of details
+    const cut = renderSummary([stack('s', changes)], head.length + note.length + 32 + 20);
+    expect(cut.markdown.endsWith(note)).toBe(true);
     expect(cut.truncated).toBe(true);
     expect(cut.markdown.startsWith(head.trimEnd())).toBe(true);
     expect(cut.markdown).not.toContain('<details>');

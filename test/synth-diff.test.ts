@@ -74,13 +74,14 @@ describe('synth diff', () => {
 
   it('an in-place change is an update, every attribute marked as not forcing', () => {
     const [p] = diff({ s: stack({ svc_a_1: container('a', 'web', { restart: 'no', memory: 1 }) }) }, { s: stack({ svc_a_1: container('a', 'web', { restart: 'always', memory: 2 }) }) });
-    expect(p.changes.map((c) => [c.action, c.attributes.map((a) => a.forcesReplacement)])).toEqual([['update', [false, false]]]);
+    expect(p.changes.map((c) => [c.action, c.attributes.map((a) => [a.path, a.before, a.after, a.forcesReplacement])])).toEqual([['update', [['memory', '1', '2', false], ['restart', 'no', 'always', false]]]]);
   });
 
   it('only containers have replacement rules and data: other resources changing a name or a stateful label are updates', () => {
     const base = stack({}, { github_team: { t: { name: 'a', labels: labels('x', 'postgres') } } });
     const head = stack({}, { github_team: { t: { name: 'b', labels: labels('x', 'postgres') } } });
     expect(diff({ s: base }, { s: head })[0].changes.map((c) => [c.action, c.dataLoss, c.host, c.service])).toEqual([['update', false, 'main', 'x']]);
+    expect(diff({ s: base }, { s: {} })[0].changes.map((c) => [c.action, c.dataLoss])).toEqual([['delete', false]]);
   });
 
   it('nested values: objects walked key by key, lists element by element, a type change shown whole', () => {
@@ -91,6 +92,9 @@ describe('synth diff', () => {
       ['ports', '[{"internal":1}]', '{"internal":1}'],
       ['upload.0.content', 'x', 'y'],
     ]);
+    // a block that appears is shown whole
+    const [p] = diff({ s: stack({ svc_a_1: container('a', 'web') }) }, { s: stack({ svc_a_1: container('a', 'web', { log_opts: { 'max-size': '10m' } }) }) });
+    expect(p.changes[0].attributes.map((a) => [a.path, a.before, a.after])).toEqual([['log_opts', '(none)', '{"max-size":"10m"}']]);
   });
 
   it('host and service from labels, else from the provider alias and the logical id', () => {
