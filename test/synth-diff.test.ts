@@ -95,6 +95,9 @@ describe('synth diff', () => {
     // a block that appears is shown whole
     const [p] = diff({ s: stack({ svc_a_1: container('a', 'web') }) }, { s: stack({ svc_a_1: container('a', 'web', { log_opts: { 'max-size': '10m' } }) }) });
     expect(p.changes[0].attributes.map((a) => [a.path, a.before, a.after])).toEqual([['log_opts', '(none)', '{"max-size":"10m"}']]);
+    // and one that was null before (no keys to walk) too
+    const [q] = diff({ s: stack({ svc_a_1: container('a', 'web', { log_opts: null }) }) }, { s: stack({ svc_a_1: container('a', 'web', { log_opts: { 'max-size': '10m' } }) }) });
+    expect(q.changes[0].attributes.map((a) => [a.path, a.before, a.after])).toEqual([['log_opts', 'null', '{"max-size":"10m"}']]);
   });
 
   it('host and service from labels, else from the provider alias and the logical id', () => {
