@@ -5,7 +5,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { ConfigError } from '../lib/config/errors';
-import { COMMENT_MARKER, GITHUB_COMMENT_LIMIT, headline, parsePlan, renderSummary, serviceFromAddress, type StackPlan } from '../lib/plan/summary';
+import { GITHUB_COMMENT_LIMIT, headline, parsePlan, renderSummary, serviceFromAddress, type StackPlan } from '../lib/plan/summary';
 
 const plan = (resource_changes: object[], extra: object = {}) => JSON.stringify({ format_version: '1.2', resource_changes, ...extra });
 const rc = (address: string, actions: string[], change: object = {}, extra: object = {}) => {
@@ -234,7 +234,7 @@ describe('the comment', () => {
     ]), stack('quiet', [])]);
     expect(s).toMatchObject({ dataLoss: false, truncated: false });
     expect(s.markdown).toBe([
-      COMMENT_MARKER,
+      '<!-- stackyard-plan -->',
       '## stackyard plan',
       '',
       '**Replaced or destroyed:**',
@@ -267,7 +267,7 @@ describe('the comment', () => {
     ])]);
     expect(s.dataLoss).toBe(true);
     expect(s.markdown).toBe([
-      COMMENT_MARKER,
+      '<!-- stackyard-plan -->',
       '## stackyard plan',
       '',
       '> [!CAUTION]',
