@@ -1,13 +1,15 @@
 /**
  * Secret values never reach synthesized JSON: every declared secret is set to a canary in the
- * process environment (as TF_VAR_ and bare), and canaries sit in every place a user might
- * wrongly put one; the output only ever references variables.
+ * process environment (as TF_VAR_ and bare), the one place a value could come from at synth; the
+ * output only ever references the sensitive variables, and every secret is still delivered (so
+ * each canary sits where a consumer of that secret is rendered).
  */
 import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { MINIMAL, writeFiles } from './helpers';
+import { buildApp, environmentFiles } from '../lib/app';
+import { MINIMAL, synth, tempDir, writeFiles } from './helpers';
 
 const root = path.resolve(__dirname, '..');
 const main = path.join(root, 'dist', 'bin', 'main.js');
@@ -36,9 +38,14 @@ describe('secret values never leak into synthesized output', () => {
       for (const s of secrets) expect(text, `${f} contains ${s}'s value`).not.toContain(canary(s));
     }
     for (const s of secrets) expect(r.stdout + r.stderr).not.toContain(canary(s));
-    // and the values are referenced as sensitive variables
+    // and the values are referenced as sensitive variables, each one by some container
     const local = JSON.parse(fs.readFileSync(path.join(out, 'stacks', 'local', 'cdk.tf.json'), 'utf8'));
-    for (const s of secrets) expect(local.variable[s]).toMatchObject({ sensitive: true, type: 'string', nullable: false });
+    const consumers = JSON.stringify(Object.values(local.resource.docker_container).map((c: any) => [c.upload, c.env]));
+    for (const s of secrets) {
+      expect(local.variable[s]).toMatchObject({ sensitive: true, type: 'string', nullable: false });
+      expect(local.variable[s].default, s).toBeUndefined();
+      expect(consumers, s).toMatch(new RegExp(`\\$\\{(urlencode\\()?var\\.${s}\\)?\\}`));
+    }
   });
 
   it('a value typed into YAML where a secret belongs is refused, and the refusal does not echo it', () => {
@@ -53,13 +60,36 @@ describe('secret values never leak into synthesized output', () => {
   });
 
   it('secrets reach only the services that list them, as files with a _FILE variable', () => {
-    const local = JSON.parse(fs.readFileSync(path.join(root, 'test', '__snapshots__', 'environments', 'local.tf.json'), 'utf8'));
-    const c = local.resource.docker_container;
+    const stack = synth({ 'env.yaml': `name: s
+hosts:
+  main: { docker: "unix:///var/run/docker.sock" }
+secrets: [ALPHA_TOKEN, BETA_TOKEN]
+services:
+  a: { kind: service, image: x/a, tag: "1", secrets: [ALPHA_TOKEN] }
+  b: { kind: service, image: x/b, tag: "1", secrets: [ALPHA_TOKEN, BETA_TOKEN] }
+  c: { kind: service, image: x/c, tag: "1" }
+` }).s;
+    const c = stack.resource.docker_container;
+    const uploads = (k: string) => (c[k].upload ?? []).map((u: any) => [u.file, u.content, u.permissions]);
+    const secretEnv = (k: string) => (c[k].env ?? []).filter((e: string) => e.includes('TOKEN'));
+    expect(uploads('svc_a_1')).toEqual([['/run/secrets/ALPHA_TOKEN', '${var.ALPHA_TOKEN}', '0400']]);
+    expect(uploads('svc_b_1')).toEqual([['/run/secrets/ALPHA_TOKEN', '${var.ALPHA_TOKEN}', '0400'], ['/run/secrets/BETA_TOKEN', '${var.BETA_TOKEN}', '0400']]);
+    expect(uploads('svc_c_1')).toEqual([]);
+    expect(secretEnv('svc_a_1')).toEqual(['ALPHA_TOKEN_FILE=/run/secrets/ALPHA_TOKEN']);
+    expect(secretEnv('svc_b_1')).toEqual(['ALPHA_TOKEN_FILE=/run/secrets/ALPHA_TOKEN', 'BETA_TOKEN_FILE=/run/secrets/BETA_TOKEN']);
+    expect(secretEnv('svc_c_1')).toEqual([]);
+  });
+
+  it('in the bundled local environment (synthesized now), the backend gets JWT_SECRET and the frontend and watcher do not', () => {
+    const out = path.join(tempDir(), 'out');
+    const { app } = buildApp(environmentFiles(path.join(root, 'environments')), out, ['local']);
+    app.synth();
+    const c = JSON.parse(fs.readFileSync(path.join(out, 'stacks', 'local', 'cdk.tf.json'), 'utf8')).resource.docker_container;
     const files = (k: string) => (c[k].upload ?? []).map((u: any) => u.file);
     expect(files('svc_frontend_1')).toEqual([]);
     expect(files('svc_backend_1')).toContain('/run/secrets/JWT_SECRET');
     expect(c.svc_backend_1.env).toContain('JWT_SECRET_FILE=/run/secrets/JWT_SECRET');
     expect(files('svc_watcher_1')).not.toContain('/run/secrets/JWT_SECRET');
-    for (const u of c.svc_backend_1.upload) expect(u.content).toMatch(/\$\{(urlencode\()?var\.[A-Z_]+\)?\}/);
+    for (const u of c.svc_backend_1.upload) expect(u.content).toMatch(/^([^$]|\$\{(urlencode\()?var\.[A-Z_]+\)?\})*$/);
   });
 });

@@ -1,0 +1,39 @@
+// Mutation testing of the fast suite (`npm run test:mutation`; see README, "Mutation testing").
+// The vitest suite imports lib/ and constructs/ as TypeScript (vite transforms them), so Stryker
+// mutates those .ts sources in its sandbox and every in-process test sees the mutant. Tests that
+// spawn `node dist/...` (CLI exit codes, determinism) run the unmutated build and kill nothing;
+// they are kept in the run (the dry run must pass) but per-test coverage leaves them out.
+// Not in .ci/run: a full run takes far longer than CI's budget on two cores.
+/** @type {import('@stryker-mutator/api/core').PartialStrykerOptions} */
+export default {
+  packageManager: 'npm',
+  testRunner: 'vitest',
+  vitest: { configFile: 'vitest.config.mts' },
+  coverageAnalysis: 'perTest',
+  // Static mutants (code run when a module loads, or by a test file's top-level synth) would run
+  // the whole suite each; a full run with them does not finish in an afternoon on two cores.
+  // They are ignored here and reported apart (README: "Mutation testing"); the security-relevant
+  // files are also run with `--ignoreStatic false` (npm run test:mutation:security).
+  ignoreStatic: true,
+  // Reuses earlier results for mutants whose code and covering tests did not change.
+  incremental: true,
+  incrementalFile: 'reports/stryker-incremental.json',
+  mutate: [
+    'lib/**/*.ts',
+    'constructs/**/*.ts',
+    // Swaps Error.captureStackTrace for speed; its only observable effect is synth time
+    // (measured by `npm run bench:synth`), and the tests cannot tell a mutant from the original.
+    '!lib/trace-capture.ts',
+  ],
+  // The e2e suite needs Docker and OpenTofu; it is not part of the fast suite Stryker runs.
+  ignorePatterns: ['.tools', '.stackyard', '.state', 'cdktf.out', 'coverage', 'reports', 'test/e2e'],
+  concurrency: 2,
+  timeoutMS: 60_000,
+  timeoutFactor: 3,
+  reporters: ['clear-text', 'progress', 'html', 'json'],
+  htmlReporter: { fileName: 'reports/mutation/mutation.html' },
+  jsonReporter: { fileName: 'reports/mutation/mutation.json' },
+  thresholds: { high: 90, low: 80, break: 80 },
+  tempDirName: '.stryker-tmp',
+  cleanTempDir: true,
+};
