@@ -23,7 +23,7 @@ services:
   cache: { kind: redis, password: REDIS_PASSWORD }
   metrics: { kind: prometheus }
   dashboards: { kind: grafana, adminPassword: GF_ADMIN_PASSWORD }
-  files: { kind: nfs-server, exportPath: /srv/x }
+  files: { kind: nfs-server, exportPath: /srv/x, bind: 0.0.0.0 }
   tracing: { kind: jaeger }
   api: { kind: web, image: ghcr.io/acme/api, tag: "1.0", port: 8000, route: "PathPrefix(\`/api\`)", uses: [db, cache] }
 `;
@@ -91,7 +91,7 @@ describe('plan summary: data loss', () => {
     const caution = s.markdown.split('\n').filter((l) => l.startsWith('> '));
     expect(caution[0]).toBe('> [!CAUTION]');
     expect(caution).toContain('> - dl: replace of redis `cache` on main (`docker_container.svc_cache_1`)');
-    expect(caution).toContain('> - dl: delete of docker_volume `metrics` on main (`docker_volume.volume_metrics_data`)');
+    expect(caution).toContain('> - dl: delete of docker\\_volume `metrics` on main (`docker_volume.volume_metrics_data`)');
     expect(caution.join('\n')).not.toContain('svc_api_1');
     expect(s.markdown).toContain('- dl: replace `docker_container.svc_api_1` (api on main)');
     expect(s.markdown).toContain('`-/+` replace `docker_container.svc_cache_1` **(data loss)**');

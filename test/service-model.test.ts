@@ -125,7 +125,7 @@ describe('ports, routes, volumes, dependencies', () => {
   it('a later value for the same key replaces the earlier one', () => {
     const s = svc('api').addEnv('A', '1').addEnv('A', '2').addPort('web', 80).addPort('web', 81, 8081);
     expect([...s.env]).toEqual([['A', '2']]);
-    expect(s.ports).toEqual([{ name: 'web', container: 81, publish: 8081 }]);
+    expect(s.ports).toEqual([{ name: 'web', container: 81, bind: '127.0.0.1', publish: 8081 }]);
   });
 
   it('returned lists are copies: changing them does not change the service', () => {
