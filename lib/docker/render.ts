@@ -11,7 +11,8 @@ import { Volume } from '@cdktf/provider-docker/lib/volume';
 import { Fn, type TerraformResource } from 'cdktf';
 import type { EnvironmentStack, HostProps } from '../environment-stack';
 import { RELEASE_VARIABLE } from '../environment-stack';
-import { imageName, secretPath, type Service } from '../service';
+import { imageName, secretPath, type FileOwner, type Service } from '../service';
+import { cpusAsRead, durationAsRead, portsAsRead } from './readback';
 import type { Template } from '../values';
 
 /** Set STACKYARD_DESTROY_DATA=<environment> at synth to lift prevent_destroy from that environment's volumes. */
@@ -131,6 +132,9 @@ export function renderDocker(stack: EnvironmentStack): void {
       ...s.secrets.filter((x) => x.as === 'file').map((x) => ({ file: secretPath(x.name), content: `\${var.${x.name}}`, permissions: x.mode })),
       ...s.files.map((f) => ({ file: f.path, content: (typeof f.content === 'function' ? literal(f.content()) : renderTemplate(f.content)), permissions: f.mode })),
     ].sort((a, b) => a.file.localeCompare(b.file));
+    // the provider uploads every file as root:root (4.x has no owner field): a non-root reader
+    // whose primary group is not root joins group root to read the 0440 ones
+    const groupAdd = readerNeedsRootGroup(s.secretsOwner) && uploads.some((u) => (parseInt(u.permissions, 8) & 0o004) === 0) ? ['0'] : undefined;
 
     const list: Container[] = [];
     for (let i = 1; i <= s.replicas; i++) {
@@ -158,21 +162,29 @@ export function renderDocker(stack: EnvironmentStack): void {
         env: nonEmpty(replicaEnv),
         labels: Object.entries(labels).sort(([a], [b]) => a.localeCompare(b)).map(([label, value]) => ({ label, value })),
         networksAdvanced: networks,
-        ports: nonEmpty(replicaPorts.filter((p) => p.publish !== undefined).map((p) => ({ internal: p.container, external: p.publish!, protocol: 'tcp', ip: '0.0.0.0' }))),
+        ports: nonEmpty(portsAsRead(replicaPorts.filter((p) => p.publish !== undefined).map((p) => ({ internal: p.container, external: p.publish!, protocol: 'tcp', ip: '0.0.0.0' })))),
         volumes: nonEmpty([...volumes, ...nfs, ...binds].sort((a, b) => a.containerPath.localeCompare(b.containerPath))),
         privileged: s.privileged ? true : undefined,
         upload: nonEmpty(uploads),
+        groupAdd,
         healthcheck: hc
           ? {
               test: [...hc.test],
-              interval: `${hc.intervalSeconds}s`,
-              timeout: `${hc.timeoutSeconds}s`,
+              interval: durationAsRead(hc.intervalSeconds),
+              timeout: durationAsRead(hc.timeoutSeconds),
               retries: hc.retries,
-              startPeriod: `${hc.startPeriodSeconds}s`,
+              startPeriod: durationAsRead(hc.startPeriodSeconds),
             }
           : undefined,
         memory: s.memoryMb,
-        cpus: s.cpus !== undefined ? String(s.cpus) : undefined,
+        memorySwap: s.memoryMb !== undefined ? memorySwapFor(s.memoryMb) : undefined,
+        cpus: s.cpus !== undefined ? (cpusAsRead(s.cpus) ?? String(s.cpus)) : undefined,
+        // a replaced or destroyed container gets its stop signal and this long before SIGKILL
+        // (without it the provider stops with a zero timeout); stop_timeout is what `docker stop`
+        // and an engine shutdown use
+        destroyGraceSeconds: s.stopGraceSeconds,
+        stopTimeout: s.stopGraceSeconds,
+        stopSignal: s.stopSignal,
         logDriver: 'json-file',
         logOpts: LOG_OPTS,
         restart: s.oneShot ? 'no' : 'unless-stopped',
@@ -193,6 +205,9 @@ export function renderDocker(stack: EnvironmentStack): void {
           : undefined,
       };
       const c = new Container(stack, `svc_${s.serviceName}_${i}`, config);
+      // the provider waits for an attached job within its create timeout, 20 minutes by default
+      // (the prebuilt bindings lack the timeouts block, the provider's schema has it)
+      if (s.oneShot) c.addOverride('timeouts', { create: `${s.oneShot.timeoutSeconds}s` });
       c.overrideLogicalId(`svc_${slug(s.serviceName)}_${i}`);
       list.push(c);
     }
@@ -243,6 +258,20 @@ export function renderTemplate(t: Template): string {
   return t
     .map((p) => (typeof p === 'string' ? literal(p) : p.encode === 'url' ? `\${urlencode(var.${p.secret})}` : `\${var.${p.secret}}`))
     .join('');
+}
+
+/** A non-root reader whose primary group is not root joins group root (supplementary, no capability). */
+export function readerNeedsRootGroup(reader: FileOwner): boolean {
+  return reader.uid !== 0 && reader.gid !== 0;
+}
+
+/**
+ * memory_swap when memory is limited: equal to memory, so the container does not swap (as on
+ * Kubernetes). Left unset, Docker stores twice the memory and the provider reads that back, which
+ * the configuration does not say: a change on every plan.
+ */
+export function memorySwapFor(memoryMb: number): number {
+  return memoryMb;
 }
 
 /** Leaves empty lists out of the configuration (cheaper to synthesize, same plan). */
