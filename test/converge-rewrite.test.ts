@@ -69,7 +69,7 @@ describe.each(targets.map((t, i) => [t.convergeName, t, i] as const))('%s', (_na
     const keep = (c: any) => ({
       memory: c.memory, memory_swap: c.memory_swap, cpus: c.cpus === undefined ? undefined : Math.min(Number(c.cpus), 2), restart: c.restart,
       healthcheck: c.healthcheck && { ...c.healthcheck, test: undefined }, destroy_grace_seconds: c.destroy_grace_seconds, stop_timeout: c.stop_timeout,
-      stop_signal: c.stop_signal, group_add: c.group_add, upload: (c.upload ?? []).map((u: any) => [u.file, u.permissions]),
+      stop_signal: c.stop_signal, group_add: c.group_add, upload: (c.upload ?? []).map((u: any) => [u.file, u.permissions, u.owner, u.group]),
       // NFS mounts are left out (a backup to NFS writes to its named volume instead)
       volumes: (c.volumes ?? []).some((v: any) => String(v.volume_name).startsWith('${docker_volume.nfs_')) ? 'nfs' : (c.volumes ?? []).map((v: any) => v.container_path), ports: (c.ports ?? []).map((p: any) => p.internal === undefined ? undefined : 'port'),
       timeouts: c.timeouts, wait: c.wait, must_run: c.must_run,

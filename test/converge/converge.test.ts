@@ -118,9 +118,10 @@ describe.concurrent('every stack converges on the real engine', () => {
     expect(r.code, r.output.slice(-3000)).toBe(0);
     const token = secretVars(PROBE).TF_VAR_PROBE_TOKEN;
     expect(docker('exec', `${PROBE}-user-1000-1`, 'cat', '/run/secrets/PROBE_TOKEN')).toBe(token);
-    expect(docker('exec', `${PROBE}-user-1000-1`, 'stat', '-c', '%a %u:%g', '/run/secrets/PROBE_TOKEN')).toBe('440 0:0');
+    expect(docker('exec', `${PROBE}-user-1000-1`, 'stat', '-c', '%a %u:%g', '/run/secrets/PROBE_TOKEN')).toBe('440 1000:1000');
     expect(docker('exec', `${PROBE}-grafana-like-1`, 'cat', '/run/secrets/PROBE_TOKEN')).toBe(token);
-    // another non-root user of the same container, outside group root, cannot read it
+    expect(docker('exec', `${PROBE}-grafana-like-1`, 'stat', '-c', '%a %u:%g', '/run/secrets/PROBE_TOKEN')).toBe('440 472:0');
+    // another non-root user of the same container cannot read it
     const other = run('docker', ['exec', '-u', '2000:2000', `${PROBE}-user-1000-1`, 'cat', '/run/secrets/PROBE_TOKEN']);
     expect(other.status).not.toBe(0);
     expect(other.stderr).toMatch(/Permission denied/);
