@@ -52,7 +52,8 @@ async function planChanges(env: string): Promise<{ code: number | null; changes:
 function removeLeftovers(env: string): void {
   for (const id of docker('ps', '-aq', '--filter', `label=stackyard.environment=${env}`).split('\n').filter(Boolean)) docker('rm', '-f', id);
   for (const n of docker('network', 'ls', '-q', '--filter', `label=stackyard.environment=${env}`).split('\n').filter(Boolean)) run('docker', ['network', 'rm', n]);
-  for (const v of docker('volume', 'ls', '-q', '--filter', `name=^${env}-`).split('\n').filter(Boolean)) docker('volume', 'rm', '-f', v);
+  // by label, not name: cv-homelab- is also the prefix of cv-homelab-dev's volumes
+  for (const v of docker('volume', 'ls', '-q', '--filter', `label=stackyard.environment=${env}`).split('\n').filter(Boolean)) docker('volume', 'rm', '-f', v);
   fs.rmSync(path.join(WORK, env), { recursive: true, force: true });
   fs.rmSync(secretsFile(env), { force: true });
 }
