@@ -314,10 +314,10 @@ export function secretsIn(file: FileSpec): string[] {
 }
 
 /**
- * The mode a file gets when a non-root user reads it: the owner's read bit is given to the group
- * as well (0400 → 0440). The Docker target also hands such files to the reader (upload owner and
- * group); a target that can only create root:root files serves a reader whose group is root
- * (Grafana's image runs as 472:0). Modes that already let everyone read (0444) stay as they are.
+ * The mode a file gets when a non-root user reads it. Targets create secret files as root:root,
+ * so the owner's read bit is given to the group as well (0400 → 0440) and the reader reads through
+ * group root: its primary group (Grafana's image runs as 472:0) or one the target adds (Docker:
+ * group_add). Modes that already let everyone read (0444) stay as they are.
  */
 export function modeForReader(mode: string, reader: FileOwner): string {
   if (reader.uid === 0) return mode;

@@ -95,42 +95,34 @@ describe('graceful stops', () => {
 });
 
 describe('secret files a non-root image can read', () => {
-  const files = (c: any) => c.upload.map((u: any) => [u.file, u.permissions, u.owner ?? 'root', u.group ?? 'root']);
-
-  it('stay 0400 and root\'s for root readers', () => {
+  it('stay 0400 root-only for root readers, with no extra group', () => {
     const { containers } = dockerStack((s) => new WebService(s, 'api', { host: 'main', image: 'x/api:1', port: 8000, secrets: ['JWT_SECRET'] }));
     expect(containers.svc_api_1.upload).toEqual([{ file: '/run/secrets/JWT_SECRET', content: '${var.JWT_SECRET}', permissions: '0400' }]);
+    expect(containers.svc_api_1).not.toHaveProperty('group_add');
   });
 
-  it('belong to the user an image runs as (secretsOwner: uploads carry owner and group), 0440', () => {
+  it('become 0440 and the container joins group root when the image runs as another user (secretsOwner)', () => {
     const c = containersOf({ 'env.yaml': MINIMAL.replace('    uses: [db]', '    uses: [db]\n    secretsOwner: { uid: 1000, gid: 1000 }') });
-    expect(files(c.svc_api_1)).toEqual([
-      ['/run/secrets/DATABASE_URL', '0440', '1000', '1000'], ['/run/secrets/DB_PASSWORD', '0440', '1000', '1000'], ['/run/secrets/JWT_SECRET', '0440', '1000', '1000'],
+    expect(c.svc_api_1.upload.map((u: any) => [u.file, u.permissions])).toEqual([
+      ['/run/secrets/DATABASE_URL', '0440'], ['/run/secrets/DB_PASSWORD', '0440'], ['/run/secrets/JWT_SECRET', '0440'],
     ]);
-    // the content is still the variable reference, never a value
-    expect(c.svc_api_1.upload.find((u: any) => u.file === '/run/secrets/JWT_SECRET').content).toBe('${var.JWT_SECRET}');
-    expect(files(c.svc_db_1)).toEqual([['/run/secrets/DB_PASSWORD', '0400', 'root', 'root']]); // the Postgres entrypoint reads as root
+    expect(c.svc_api_1.group_add).toEqual(['0']);
+    expect(c.svc_db_1.upload.map((u: any) => u.permissions)).toEqual(['0400']); // the Postgres entrypoint reads as root
+    expect(c.svc_db_1).not.toHaveProperty('group_add');
   });
 
-  it('escape literal text in owned uploads as in any other (rendered through an override)', () => {
-    const { containers } = dockerStack((s) => {
-      const w = new WebService(s, 'api', { host: 'main', image: 'x/api:1', port: 8000, secretsOwner: { uid: 1000, gid: 1000 } });
-      w.service.addFile({ path: '/run/secrets/CONF', content: ['x = ${HOME} %{y} ', { secret: 'JWT_SECRET' }, '\n'] });
-    });
-    expect(containers.svc_api_1.upload).toEqual([{ file: '/run/secrets/CONF', content: 'x = $${HOME} %%{y} ${var.JWT_SECRET}\n', permissions: '0440', owner: '1000', group: '1000' }]);
-  });
-
-  it('Grafana (uid 472, group root) owns its admin password file, 0440, no longer world-readable', () => {
+  it('Grafana (uid 472, primary group root) reads its admin password from a 0440 file, no longer world-readable', () => {
     const { containers } = dockerStack((s) => new Grafana(s, 'grafana', { host: 'main', adminPasswordSecret: 'JWT_SECRET' }));
-    const byFile = Object.fromEntries(files(containers.svc_grafana_1).map(([f, ...rest]: string[]) => [f, rest]));
-    expect(byFile['/run/secrets/JWT_SECRET']).toEqual(['0440', '472', '0']);
-    expect(byFile['/etc/grafana/provisioning/datasources/stackyard.yaml']).toEqual(['0444', 'root', 'root']);
+    const modes = Object.fromEntries(containers.svc_grafana_1.upload.map((u: any) => [u.file, u.permissions]));
+    expect(modes['/run/secrets/JWT_SECRET']).toBe('0440');
+    expect(modes['/etc/grafana/provisioning/datasources/stackyard.yaml']).toBe('0444');
+    expect(containers.svc_grafana_1).not.toHaveProperty('group_add');
   });
 
-  it('leave world-readable configuration files to root, with no owner written when nothing needs one', () => {
+  it('leave world-readable configuration files as they are and add no group when nothing needs it', () => {
     const { containers } = dockerStack((s) => new Prometheus(s, 'prometheus', { host: 'main' }));
-    expect(containers.svc_prometheus_1.upload).toEqual([expect.objectContaining({ permissions: '0444' })]);
-    expect(containers.svc_prometheus_1.upload[0]).not.toHaveProperty('owner');
+    expect(containers.svc_prometheus_1.upload.map((u: any) => u.permissions)).toEqual(['0444']);
+    expect(containers.svc_prometheus_1).not.toHaveProperty('group_add');
   });
 });
 

@@ -89,7 +89,7 @@ const common = {
   mounts: z.record(z.string(), z.string().startsWith('/', 'a mount path is absolute')).default({}),
   /** Time between the stop signal and SIGKILL on replace or destroy, e.g. 30s. @default 10s (celery-worker: 2m) */
   stopGracePeriod: duration.optional(),
-  /** Non-root image: the uid/gid that reads /run/secrets/* (its files are then owned by it, 0440). @default - root (0400, root's) */
+  /** Non-root image: the uid/gid that reads /run/secrets/* (files become 0440, readable through group root). @default - root (0400) */
   secretsOwner: SecretsOwner.optional(),
 };
 

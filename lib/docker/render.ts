@@ -25,7 +25,7 @@ export const ENV_LABEL = 'stackyard.environment';
  * Provider versions this code is tested with. The prebuilt bindings were generated for
  * kreuzwerker/docker 3.6.2; the engine built here from the Go module proxy is 4.6.0 (the only
  * release the proxy serves). 4.6.0 is the floor: attributes are written in the form its Read
- * produces (lib/docker/readback.ts), and uploads use its `owner`/`group` (absent before 4.6.0).
+ * produces (lib/docker/readback.ts).
  */
 export const DOCKER_PROVIDER_CONSTRAINT = '>= 4.6.0, < 5.0.0';
 
@@ -133,9 +133,9 @@ export function renderDocker(stack: EnvironmentStack): void {
       ...s.secrets.filter((x) => x.as === 'file').map((x) => ({ file: secretPath(x.name), content: `\${var.${x.name}}`, permissions: x.mode })),
       ...s.files.map((f) => ({ file: f.path, content: (typeof f.content === 'function' ? literal(f.content()) : renderTemplate(f.content)), permissions: f.mode })),
     ].sort((a, b) => a.file.localeCompare(b.file));
-    // files not everyone may read belong to the service's reader (4.6.0 uploads carry owner/group;
-    // Docker gives them to the container's USER when it has one, else to these numeric ids)
-    const owned = ownedUploads(uploads, s.secretsOwner);
+    // uploads are root:root (see readerNeedsRootGroup): a non-root reader whose group is not root
+    // joins group root to read its 0440 files
+    const groupAdd = readerNeedsRootGroup(s.secretsOwner) && uploads.some((u) => (parseInt(u.permissions, 8) & 0o004) === 0) ? ['0'] : undefined;
 
     const list: Container[] = [];
     for (let i = 1; i <= s.replicas; i++) {
@@ -166,7 +166,8 @@ export function renderDocker(stack: EnvironmentStack): void {
         ports: nonEmpty(portsAsRead(replicaPorts.filter((p) => p.publish !== undefined).map((p) => ({ internal: p.container, external: p.publish!, protocol: 'tcp', ip: '0.0.0.0' })))),
         volumes: nonEmpty([...volumes, ...nfs, ...binds].sort((a, b) => a.containerPath.localeCompare(b.containerPath))),
         privileged: s.privileged ? true : undefined,
-        upload: owned ? undefined : nonEmpty(uploads),
+        upload: nonEmpty(uploads),
+        groupAdd,
         healthcheck: hc
           ? {
               test: [...hc.test],
@@ -208,8 +209,6 @@ export function renderDocker(stack: EnvironmentStack): void {
       // the provider waits for an attached job within its create timeout, 20 minutes by default
       // (the prebuilt bindings lack the timeouts block, the provider's schema has it)
       if (s.oneShot) c.addOverride('timeouts', { create: `${s.oneShot.timeoutSeconds}s` });
-      // owner and group are newer than the bindings too
-      if (owned) c.addOverride('upload', owned);
       c.overrideLogicalId(`svc_${slug(s.serviceName)}_${i}`);
       list.push(c);
     }
@@ -263,13 +262,14 @@ export function renderTemplate(t: Template): string {
 }
 
 /**
- * Uploads with `owner`/`group` set to a non-root reader on the files only root could read
- * otherwise (world-readable ones stay root's); undefined when the reader is root.
+ * Whether a reader needs group root to read its secret files. Uploads stay root:root: 4.6.0's
+ * upload `owner`/`group` turn on Docker's copyUIDGID, which resolves the image's USER by name
+ * (Docker 20.10 in the host's passwd database: "getent unable to find entry "1000:1000""), so
+ * uploads to most non-root images would fail. A supplementary group (group_add) carries no
+ * capability; a reader whose primary group is root (Grafana's 472:0) needs none.
  */
-export function ownedUploads<U extends { file: string; permissions: string }>(uploads: readonly U[], reader: FileOwner): (U & { owner?: string; group?: string })[] | undefined {
-  const restricted = (u: U) => (parseInt(u.permissions, 8) & 0o004) === 0;
-  if ((reader.uid === 0 && reader.gid === 0) || !uploads.some(restricted)) return undefined;
-  return uploads.map((u) => (restricted(u) ? { ...u, owner: String(reader.uid), group: String(reader.gid) } : u));
+export function readerNeedsRootGroup(reader: FileOwner): boolean {
+  return reader.uid !== 0 && reader.gid !== 0;
 }
 
 /**

@@ -11,7 +11,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { docker, report, ROOT, run, runAsync, toolEnv } from '../e2e/harness';
-import { convergeTargets, writeConvergeEnvironment } from './rewrite';
+import { APP_IMAGE, convergeTargets, writeConvergeEnvironment } from './rewrite';
 
 const WORK = path.join(ROOT, '.stackyard', 'converge');
 const PORT_BASE = 24000; // e2e uses 18001 and 18090; each stack gets 50 ports from here
@@ -26,9 +26,11 @@ const secretsFile = (env: string) => path.join(ROOT, '.stackyard', 'secrets', `$
 
 /** The environment deploy.sh and down.sh run with for one converge stack (no e2e secrets: each stack generates its own). */
 function envFor(env: string): NodeJS.ProcessEnv {
-  const base = toolEnv({ ENVIRONMENTS_DIR: dirs(env).environments, CDKTF_OUTDIR: dirs(env).out, STACKYARD_SKIP_BUILD: '1' });
+  // the engine is installed once in beforeAll (parallel deploys must not each run scripts/engine.sh)
+  const base = toolEnv({ ENVIRONMENTS_DIR: dirs(env).environments, CDKTF_OUTDIR: dirs(env).out, STACKYARD_SKIP_BUILD: '1', STACKYARD_USE_OWN_ENGINE: '1' });
   for (const k of Object.keys(base)) if (k.startsWith('TF_VAR_')) delete base[k];
-  return base;
+  // deploy.sh --generate-secrets fills every variable it is not given, the release tag too
+  return { ...base, TF_VAR_RELEASE_TAG: APP_IMAGE.tag };
 }
 
 function secretVars(env: string): Record<string, string> {
@@ -46,7 +48,7 @@ function containerIds(env: string): Record<string, string> {
 async function planChanges(env: string): Promise<{ code: number | null; changes: string }> {
   const p = await runAsync('tofu', [`-chdir=${stackDir(env)}`, 'plan', '-detailed-exitcode', '-input=false', '-no-color'], { ...envFor(env), ...secretVars(env) });
   const changes = p.output.split('\n').filter((l) => /->|forces replacement|must be replaced|will be (created|destroyed|updated)|Error/.test(l)).slice(0, 60).join('\n');
-  return { code: p.status, changes };
+  return { code: p.code, changes };
 }
 
 function removeLeftovers(env: string): void {
@@ -119,10 +121,10 @@ describe.concurrent('every stack converges on the real engine', () => {
     expect(r.code, r.output.slice(-3000)).toBe(0);
     const token = secretVars(PROBE).TF_VAR_PROBE_TOKEN;
     expect(docker('exec', `${PROBE}-user-1000-1`, 'cat', '/run/secrets/PROBE_TOKEN')).toBe(token);
-    expect(docker('exec', `${PROBE}-user-1000-1`, 'stat', '-c', '%a %u:%g', '/run/secrets/PROBE_TOKEN')).toBe('440 1000:1000');
+    expect(docker('exec', `${PROBE}-user-1000-1`, 'stat', '-c', '%a %u:%g', '/run/secrets/PROBE_TOKEN')).toBe('440 0:0');
+    expect(docker('exec', `${PROBE}-user-1000-1`, 'id', '-G')).toBe('1000 0'); // group_add: ["0"]
     expect(docker('exec', `${PROBE}-grafana-like-1`, 'cat', '/run/secrets/PROBE_TOKEN')).toBe(token);
-    expect(docker('exec', `${PROBE}-grafana-like-1`, 'stat', '-c', '%a %u:%g', '/run/secrets/PROBE_TOKEN')).toBe('440 472:0');
-    // another non-root user of the same container cannot read it
+    // another non-root user of the same container, outside group root, cannot read it
     const other = run('docker', ['exec', '-u', '2000:2000', `${PROBE}-user-1000-1`, 'cat', '/run/secrets/PROBE_TOKEN']);
     expect(other.status).not.toBe(0);
     expect(other.stderr).toMatch(/Permission denied/);

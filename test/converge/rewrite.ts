@@ -9,12 +9,13 @@
  * - images: the local stand-ins scripts/images.sh builds: Postgres, Redis, Traefik and Adminer
  *   stand-ins for those kinds, the demo app (test/images/demo-app) in every application role
  *   (serving HTTP on the declared port, else looping as a worker), and a generic stand-in
- *   (test/images/standin) for Prometheus, Grafana, Jaeger, Alertmanager, NFS and Ofelia, which
+ *   (test/images/standin) for Prometheus, Grafana, Jaeger, Alertmanager and Ofelia, which
  *   serves their health endpoints and stops on SIGTERM;
  * - published ports: renumbered from `portBase` (one block per stack, so stacks run in parallel);
  * - cpus: at most the engine's CPU count (Docker refuses more), keeping the value's form;
- * - GitHub resources, registry logins and NFS volumes are left out (no GitHub, no registry, and
- *   the engine has no NFS server to mount); the state is local.
+ * - GitHub resources, registry logins, NFS volumes and NFS servers are left out (no GitHub, no
+ *   registry; an NFS server is privileged, which this engine's sandbox cannot start, and NFS
+ *   volumes need one); the state is local.
  * Everything else (replicas, resources, healthcheck timings, secrets, routes, volumes) is kept:
  * those are what must converge.
  */
@@ -91,8 +92,7 @@ export function rewriteForConverge(config: EnvironmentConfig, o: ConvergeOptions
         Object.assign(svc, { image: STANDIN_IMAGE.image, version: STANDIN_IMAGE.tag });
         break;
       case 'nfs-server':
-        svc.image = `${STANDIN_IMAGE.image}:${STANDIN_IMAGE.tag}`;
-        break;
+        continue; // privileged: this engine's sandbox cannot start it (and nothing mounts it here)
       case 'alertmanager':
         svc.version = ALERTMANAGER_STANDIN_TAG;
         break;
