@@ -44,6 +44,7 @@ export class Alertmanager extends Construct {
       image: { repository: 'prom/alertmanager', tag: props.version ?? 'v0.28.1' },
       command: ['--config.file=/etc/alertmanager/alertmanager.yml', '--storage.path=/alertmanager'],
       healthcheck: healthcheck({ test: ['CMD', 'wget', '-qO-', 'http://localhost:9093/-/healthy'] }),
+      secretsOwner: { uid: 65534, gid: 65534 }, // the official image runs as nobody
       ...limits(props),
       origin: props.origin,
     });

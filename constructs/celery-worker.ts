@@ -1,5 +1,5 @@
 import type { Construct } from 'constructs';
-import type { Service } from '../lib/service';
+import { STOP_GRACE_SECONDS, type Service } from '../lib/service';
 import { Workload, type WorkloadProps } from '../lib/workload';
 import { Redis } from './redis';
 
@@ -12,13 +12,16 @@ export interface CeleryWorkerProps extends Omit<WorkloadProps, 'command' | 'port
   readonly concurrency?: number;
 }
 
-/** A Celery worker; `uses(redis)` makes that Redis its broker and result backend. */
+/**
+ * A Celery worker; `uses(redis)` makes that Redis its broker and result backend. On replace or
+ * destroy it gets SIGTERM (Celery's warm shutdown) and STOP_GRACE_SECONDS.worker to finish its tasks.
+ */
 export class CeleryWorker extends Workload {
   constructor(scope: Construct, id: string, props: CeleryWorkerProps) {
     super(scope, id, 'celery-worker', {
       ...props,
       command: ['celery', '-A', props.app, 'worker', '--loglevel=INFO', '-Q', (props.queues ?? ['celery']).join(','), '--concurrency', String(props.concurrency ?? 2)],
-    });
+    }, { stopGraceSeconds: STOP_GRACE_SECONDS.worker });
   }
 
   uses(target: import('../lib/workload').Connectable): this {

@@ -43,11 +43,13 @@ export class Grafana extends Construct {
       image: { repository: props.image ?? 'grafana/grafana', tag: props.version ?? '12.1.0' },
       healthcheck: healthcheck({ test: ['CMD', 'wget', '-qO-', 'http://localhost:3000/api/health'], interval: '10s', timeout: '5s', retries: 5, startPeriod: '20s' }),
       stateful: true,
+      // the official image runs as uid 472 with primary group root
+      secretsOwner: { uid: 472, gid: 0 },
       ...limits(props),
       origin: props.origin,
     });
     this.service
-      .addSecret(props.adminPasswordSecret, { mode: '0444' }) // Grafana runs as uid 472 and reads it itself
+      .addSecret(props.adminPasswordSecret) // Grafana reads it itself, as its secretsOwner
       .addEnv('GF_SECURITY_ADMIN_PASSWORD__FILE', `/run/secrets/${props.adminPasswordSecret}`)
       .addEnv('GF_USERS_ALLOW_SIGN_UP', 'false')
       .addPort('http', 3000, props.publish ?? 3000, props.bind)

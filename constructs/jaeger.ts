@@ -35,6 +35,7 @@ export class Jaeger extends Construct {
       kind: 'jaeger',
       image: { repository: props.image ?? 'jaegertracing/all-in-one', tag: props.version ?? '1.76.0' },
       healthcheck: healthcheck({ test: ['CMD', 'wget', '-qO-', 'http://localhost:14269/'], interval: '10s', timeout: '5s', retries: 5, startPeriod: '5s' }),
+      secretsOwner: { uid: 10001, gid: 10001 }, // the official image's USER
       ...limits(props),
       origin: props.origin,
     });

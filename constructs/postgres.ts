@@ -73,6 +73,9 @@ export class Postgres extends Construct implements Connectable {
       },
       healthcheck: healthcheck({ test: ['CMD', 'pg_isready', '-U', this.user, '-d', this.database], interval: '5s', timeout: '5s', retries: 10, startPeriod: '30s' }),
       stateful: true,
+      // the official image's STOPSIGNAL: fast shutdown (SIGTERM would wait for every client to leave)
+      stopSignal: 'SIGINT',
+      // secretsOwner stays root: the entrypoint reads POSTGRES_PASSWORD_FILE as root, then drops to uid 999
       ...limits(props),
       labels: props.labels,
       origin: props.origin,

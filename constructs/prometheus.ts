@@ -57,6 +57,7 @@ export class Prometheus extends Construct {
       ],
       healthcheck: healthcheck({ test: ['CMD', 'wget', '-qO-', 'http://localhost:9090/-/healthy'], interval: '10s', timeout: '5s', retries: 5, startPeriod: '10s' }),
       stateful: true,
+      secretsOwner: { uid: 65534, gid: 65534 }, // the official image runs as nobody
       ...limits(props),
       origin: props.origin,
     });

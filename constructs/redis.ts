@@ -61,6 +61,8 @@ export class Redis extends Construct implements Connectable {
         startPeriod: '5s',
       }),
       stateful: true,
+      // secrets are read as root (the healthcheck); the server reads its configuration after
+      // dropping to uid 999, hence that file's 0444 below
       ...limits(props),
       labels: props.labels,
       origin: props.origin,

@@ -1,7 +1,7 @@
 import { Construct } from 'constructs';
 import { EnvironmentStack } from '../lib/environment-stack';
-import { isLoopback, LOOPBACK, parseImage, Service } from '../lib/service';
-import { limits, type Origin } from '../lib/values';
+import { isLoopback, LOOPBACK, parseImage, Service, STOP_GRACE_SECONDS, type FileOwner } from '../lib/service';
+import { durationToSeconds, limits, type Origin } from '../lib/values';
 import { endpoint, type Connectable } from '../lib/workload';
 
 export interface WorkerPoolProps {
@@ -26,6 +26,10 @@ export interface WorkerPoolProps {
   readonly secrets?: readonly string[];
   /** Host address the published port(s) listen on. @default 127.0.0.1 (this host only) */
   readonly bind?: string;
+  /** Time a worker gets to finish its task on replace or destroy, e.g. 10m. @default - STOP_GRACE_SECONDS.worker */
+  readonly stopGracePeriod?: string;
+  /** uid/gid the image reads its secret files as. @default - root */
+  readonly secretsOwner?: FileOwner;
   /** @default - construct path */
   readonly origin?: Origin;
 }
@@ -57,6 +61,8 @@ export class WorkerPool extends Construct {
         command: props.command,
         replicas,
         ...limits(props),
+        stopGraceSeconds: props.stopGracePeriod !== undefined ? durationToSeconds(props.stopGracePeriod) : STOP_GRACE_SECONDS.worker,
+        secretsOwner: props.secretsOwner,
         origin: props.origin,
         perReplica: (i) => {
           const port = first + i - 1;

@@ -292,7 +292,8 @@ function instantiate(stack: EnvironmentStack, name: string, svc: ServiceConfig, 
     case 'worker-pool': {
       const pool = new WorkerPool(stack, name, {
         image: svc.image, tag: svc.tag, command: svc.command, type: svc.type, hosts: svc.hosts, basePort: svc.basePort, bind: svc.bind,
-        cpus: res.cpus, memory: res.memory, env: Object.fromEntries(Object.entries(svc.env).map(([k, v]) => [k, String(v)])), secrets: svc.secrets, origin,
+        cpus: res.cpus, memory: res.memory, env: Object.fromEntries(Object.entries(svc.env).map(([k, v]) => [k, String(v)])), secrets: svc.secrets,
+        stopGracePeriod: svc.stopGracePeriod, secretsOwner: svc.secretsOwner, origin,
       });
       const first = pool.services[0];
       return { construct: pool, connectable: { service: first, connect: (consumer) => pool.services.forEach((s) => consumer.dependOn(s, 'started')) } as Connectable, consumers: pool.services };
@@ -343,6 +344,8 @@ function workloadProps(svc: Extract<ServiceConfig, { kind: 'web' | 'singleton' |
     memory: svc.resources.memory,
     volumes: svc.volumes,
     labels: svc.labels,
+    stopGracePeriod: svc.stopGracePeriod,
+    secretsOwner: svc.secretsOwner,
     origin,
   };
 }

@@ -6,6 +6,7 @@
 import type { Problem } from './config/errors';
 import type { EnvironmentStack } from './environment-stack';
 import { MIN_MEMORY_MB } from './config/schema';
+import { cpusAsRead } from './docker/readback';
 import { imageName, isLoopback, secretsIn, type PortSpec, type Service } from './service';
 
 export function checkEnvironment(stack: EnvironmentStack): Problem[] {
@@ -72,6 +73,9 @@ export function checkEnvironment(stack: EnvironmentStack): Problem[] {
     }
     if (stack.platform === 'docker' && s.replicas > 1 && s.ports.some((p) => p.publish !== undefined)) {
       at(s, 'ports', `publishes a host port but runs ${s.replicas} replicas, which would collide on the host; route it through the proxy or use one replica`);
+    }
+    if (stack.platform === 'docker' && s.cpus !== undefined && cpusAsRead(s.cpus) === undefined) {
+      at(s, 'resources.cpus', `cpus ${s.cpus} is read back by the docker provider as another value (it rounds some small fractions), so every plan would replace the container; use a limit such as 0.1, 0.25, 0.5 or 1.5`);
     }
   }
 

@@ -98,6 +98,28 @@ export interface BindMount {
   readonly readOnly: boolean;
 }
 
+/** Numeric user and group of the process that reads a service's secret files. */
+export interface FileOwner {
+  readonly uid: number;
+  readonly gid: number;
+}
+
+/** Root, which reads 0400 root-owned files: the default, and what the official Postgres and Redis entrypoints read secrets as. */
+export const ROOT_OWNER: FileOwner = { uid: 0, gid: 0 };
+
+/**
+ * Seconds a container gets between the stop signal and SIGKILL when it is replaced, destroyed or
+ * stopped (one place for every default; a service may set its own).
+ */
+export const STOP_GRACE_SECONDS = {
+  /** Docker's own default for `docker stop`. */
+  default: 10,
+  /** Databases, caches, metrics and file servers: flush and close files cleanly. */
+  stateful: 60,
+  /** Queue workers and worker pools: finish the task in hand (Celery's warm shutdown on SIGTERM). */
+  worker: 120,
+} as const;
+
 export interface Dependency {
   readonly service: Service;
   readonly condition: DependencyCondition;
@@ -140,6 +162,18 @@ export interface ServiceProps {
    * sequential ports and public URLs. @default - replicas are identical
    */
   readonly perReplica?: (replica: number) => { readonly env?: Readonly<Record<string, string>>; readonly ports?: readonly PortSpec[] };
+  /**
+   * Seconds between the stop signal and SIGKILL on replace, destroy or stop.
+   * @default STOP_GRACE_SECONDS.stateful when `stateful`, else STOP_GRACE_SECONDS.default
+   */
+  readonly stopGraceSeconds?: number;
+  /** Signal that asks the process to stop. @default - the image's STOPSIGNAL (SIGTERM unless it sets one) */
+  readonly stopSignal?: string;
+  /**
+   * Who reads the secret files (uid/gid of the process that opens them, after any privilege drop
+   * by the entrypoint). @default ROOT_OWNER
+   */
+  readonly secretsOwner?: FileOwner;
   /** Where it came from in an environment file. @default - the construct path */
   readonly origin?: Origin;
 }
@@ -163,6 +197,9 @@ export class Service extends Construct {
   readonly labels: Readonly<Record<string, string>>;
   readonly origin: Origin;
   readonly perReplica?: ServiceProps['perReplica'];
+  readonly stopGraceSeconds: number;
+  readonly stopSignal?: string;
+  readonly secretsOwner: FileOwner;
   healthcheck?: HealthcheckSpec;
 
   private readonly _env = new Map<string, string>();
@@ -195,6 +232,9 @@ export class Service extends Construct {
     this.labels = props.labels ?? {};
     this.origin = props.origin ?? constructOrigin(this);
     this.perReplica = props.perReplica;
+    this.stopGraceSeconds = props.stopGraceSeconds ?? (this.stateful ? STOP_GRACE_SECONDS.stateful : STOP_GRACE_SECONDS.default);
+    this.stopSignal = props.stopSignal;
+    this.secretsOwner = props.secretsOwner ?? ROOT_OWNER;
   }
 
   addEnv(name: string, value: string): this {
@@ -265,8 +305,9 @@ export class Service extends Construct {
   }
 
   get env(): ReadonlyMap<string, string> { return sortedMap(this._env); }
-  get secrets(): readonly SecretMount[] { return sortedValues(this._secrets); }
-  get files(): readonly FileSpec[] { return sortedValues(this._files); }
+  /** Secret files and their modes, readable by `secretsOwner` (see modeForReader). */
+  get secrets(): readonly SecretMount[] { return sortedValues(this._secrets).map((m) => ({ ...m, mode: modeForReader(m.mode, this.secretsOwner) })); }
+  get files(): readonly FileSpec[] { return sortedValues(this._files).map((f) => ({ ...f, mode: modeForReader(f.mode, this.secretsOwner) })); }
   get ports(): readonly PortSpec[] { return sortedValues(this._ports); }
   get routes(): readonly RouteSpec[] { return [...this._routes]; }
   get volumes(): readonly VolumeSpec[] { return sortedValues(this._volumes); }
@@ -281,6 +322,18 @@ export class Service extends Construct {
 /** Secrets a file's content embeds (none for generated plain-text files). */
 export function secretsIn(file: FileSpec): string[] {
   return typeof file.content === 'function' ? [] : file.content.flatMap((p) => (typeof p === 'string' ? [] : [p.secret]));
+}
+
+/**
+ * The mode a file gets when a non-root user reads it. Targets create secret files as root:root,
+ * so the owner's read bit is given to the group as well (0400 → 0440) and the reader reads through
+ * group root: its primary group (Grafana's image runs as 472:0) or one the target adds (Docker:
+ * group_add). Modes that already let everyone read (0444) stay as they are.
+ */
+export function modeForReader(mode: string, reader: FileOwner): string {
+  if (reader.uid === 0) return mode;
+  const bits = parseInt(mode, 8);
+  return `0${(bits | ((bits & 0o400) >> 3)).toString(8).padStart(3, '0')}`;
 }
 
 export function secretPath(name: string): string {

@@ -5,7 +5,7 @@
  */
 import { Construct } from 'constructs';
 import { EnvironmentStack } from './environment-stack';
-import { isLoopback, parseImage, Service, type DependencyCondition, type HealthcheckSpec } from './service';
+import { isLoopback, parseImage, Service, type DependencyCondition, type FileOwner, type HealthcheckSpec } from './service';
 import { durationToSeconds, limits, type Origin } from './values';
 
 /** Something a workload can use: it wires connection settings and secrets into the consumer. */
@@ -76,6 +76,10 @@ export interface WorkloadProps {
   readonly volumes?: Readonly<Record<string, string>>;
   /** @default {} */
   readonly labels?: Readonly<Record<string, string>>;
+  /** Time to stop before SIGKILL, e.g. 30s. @default - STOP_GRACE_SECONDS for the kind */
+  readonly stopGracePeriod?: string;
+  /** uid/gid the image reads its secret files as (its USER). @default - root */
+  readonly secretsOwner?: FileOwner;
   /** @default - construct path */
   readonly origin?: Origin;
 }
@@ -83,7 +87,7 @@ export interface WorkloadProps {
 export abstract class Workload extends Construct implements Connectable {
   readonly service: Service;
 
-  protected constructor(scope: Construct, id: string, kind: string, props: WorkloadProps, extra: { singleton?: boolean; oneShot?: { timeoutSeconds: number }; schedule?: { cron: string; command: readonly string[] } } = {}) {
+  protected constructor(scope: Construct, id: string, kind: string, props: WorkloadProps, extra: { singleton?: boolean; oneShot?: { timeoutSeconds: number }; schedule?: { cron: string; command: readonly string[] }; stopGraceSeconds?: number } = {}) {
     super(scope, id);
     const port = props.port;
     const hc = props.healthcheck
@@ -105,6 +109,8 @@ export abstract class Workload extends Construct implements Connectable {
       healthcheck: hc,
       ...limits(props),
       labels: props.labels,
+      stopGraceSeconds: props.stopGracePeriod !== undefined ? durationToSeconds(props.stopGracePeriod) : extra.stopGraceSeconds,
+      secretsOwner: props.secretsOwner,
       origin: props.origin,
     });
     for (const [k, v] of Object.entries(props.env ?? {})) this.service.addEnv(k, String(v));

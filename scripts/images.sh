@@ -64,6 +64,15 @@ image stackyard-test/postgres 17 "$root/test/images/postgres" postgres:17 --labe
 image stackyard-test/postgres 17-r2 "$root/test/images/postgres" "" --label stackyard.stand-in=yes --label stackyard.variant=r2
 image stackyard-test/redis 7 "$root/test/images/redis" redis:7 --label stackyard.stand-in=yes
 image stackyard-test/adminer 5 "$root/test/images/adminer" adminer:5 --label stackyard.stand-in=yes
+# `npm run test:converge`: one generic stand-in for the kinds without their own (it answers their
+# health endpoints), also under the two image names environment files cannot override
+image stackyard-test/standin 1 "$root/test/images/standin" mcuadros/ofelia:v0.3.13 --label stackyard.stand-in=yes
+if ! has prom/alertmanager:stackyard-standin || docker image inspect -f '{{index .Config.Labels "stackyard.stand-in"}}' prom/alertmanager:stackyard-standin | grep -q yes; then
+  docker tag stackyard-test/standin:1 prom/alertmanager:stackyard-standin
+fi
+# non-root images reading their secret files (a plain USER, and Grafana's uid 472 with group root)
+image stackyard-test/nonroot 1000 "$root/test/images/nonroot" "" --build-arg USER=1000:1000
+image stackyard-test/nonroot 472 "$root/test/images/nonroot" "" --build-arg USER=472:0
 for v in $DEMO_VERSIONS; do
   image stackyard/demo-app "$v" "$root/test/images/demo-app" "" --build-arg "VERSION=$v"
 done

@@ -53,7 +53,7 @@ describe('bundled environments', () => {
     const s = containers(stacks.staging), p = containers(stacks.production);
     expect(Object.keys(p).filter((k) => k.startsWith('svc_backend_'))).toHaveLength(3);
     expect([s.svc_db_1.memory, s.svc_db_1.cpus]).toEqual([384, '0.75']);
-    expect([p.svc_db_1.memory, p.svc_db_1.cpus]).toEqual([512, '1']);
+    expect([p.svc_db_1.memory, p.svc_db_1.cpus]).toEqual([512, '1.0']);
     expect([p.svc_redis_1.memory, p.svc_backend_1.memory]).toEqual([600, 768]);
     expect(p['svc_celery_worker_1'].memory).toBe(768);
     expect(stacks.production.resource.docker_image.image_core_ghcr_io_acme_backend_var_RELEASE_TAG.name).toBe('ghcr.io/acme/backend:${var.RELEASE_TAG}');

@@ -161,8 +161,8 @@ describe('published ports stay on the host unless bind: says otherwise', () => {
     }).test.resource.docker_container;
     expect(out.svc_db_1.ports).toEqual([{ internal: 5432, external: 5432, protocol: 'tcp', ip: '127.0.0.1' }]);
     expect(out.svc_metrics_1.ports).toEqual([
-      { internal: 9200, external: 9200, protocol: 'tcp', ip: '10.0.0.1' },
       { internal: 9100, external: 9100, protocol: 'tcp', ip: '127.0.0.1' },
+      { internal: 9200, external: 9200, protocol: 'tcp', ip: '10.0.0.1' },
     ]);
     expect(out.svc_cache_1.ports).toEqual([{ internal: 6379, external: 6379, protocol: 'tcp', ip: '::' }]);
     // the proxy is the front door: its entrypoints listen everywhere
@@ -172,8 +172,8 @@ describe('published ports stay on the host unless bind: says otherwise', () => {
   it('the Traefik dashboard and insecure API are published on 127.0.0.1 only, even with bind:', () => {
     const { containers } = dockerStack((s) => new TraefikProxy(s, 'proxy', { host: 'main', dashboardPort: 8090, bind: '10.0.0.1' }));
     expect(containers.svc_proxy_1.ports).toEqual([
-      { internal: 8080, external: 8090, protocol: 'tcp', ip: '127.0.0.1' },
       { internal: 80, external: 80, protocol: 'tcp', ip: '10.0.0.1' },
+      { internal: 8080, external: 8090, protocol: 'tcp', ip: '127.0.0.1' },
     ]);
   });
 

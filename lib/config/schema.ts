@@ -98,6 +98,10 @@ const Port = z.union([
 
 const Dependency = z.enum(['started', 'healthy', 'completed']);
 
+const id = z.number().int().min(0).max(2147483647);
+/** uid/gid the image's process reads its secret files as, e.g. { uid: 1000, gid: 1000 } for an image with USER 1000. */
+const SecretsOwner = z.strictObject({ uid: id, gid: id });
+
 /** Fields every service kind shares. */
 const common = {
   /** Host this service runs on. @default - the only host, when there is one */
@@ -116,6 +120,10 @@ const common = {
   tracing: z.boolean().default(false),
   /** NFS volumes (declared under top-level `nfs:`) → mount path, e.g. { shared: /mnt/shared }. @default {} */
   mounts: z.record(z.string(), z.string().startsWith('/', 'a mount path is absolute')).default({}),
+  /** Time between the stop signal and SIGKILL on replace or destroy, e.g. 30s. @default 10s (celery-worker: 2m) */
+  stopGracePeriod: duration.optional(),
+  /** Non-root image: the uid/gid that reads /run/secrets/* (files become 0440, readable through group root). @default - root (0400) */
+  secretsOwner: SecretsOwner.optional(),
 };
 
 const image = {
@@ -287,6 +295,9 @@ export const WorkerPoolSchema = z.strictObject({
   resources: common.resources,
   tracing: common.tracing,
   mounts: common.mounts,
+  /** @default 2m: a worker finishes its task */
+  stopGracePeriod: common.stopGracePeriod,
+  secretsOwner: common.secretsOwner,
 });
 
 export const NfsServerSchema = z.strictObject({

@@ -11,7 +11,8 @@ import { Volume } from '@cdktf/provider-docker/lib/volume';
 import type { TerraformResource } from 'cdktf';
 import type { EnvironmentStack, HostProps } from '../environment-stack';
 import { RELEASE_VARIABLE } from '../environment-stack';
-import { imageName, LOOPBACK, secretPath, type Service } from '../service';
+import { imageName, LOOPBACK, secretPath, type FileOwner, type Service } from '../service';
+import { cpusAsRead, durationAsRead, portsAsRead } from './readback';
 import { terraformLiteral, type Template } from '../values';
 
 /** Set STACKYARD_DESTROY_DATA=<environment> at synth to lift prevent_destroy from that environment's volumes. */
@@ -23,9 +24,10 @@ export const ENV_LABEL = 'stackyard.environment';
 /**
  * Provider versions this code is tested with. The prebuilt bindings were generated for
  * kreuzwerker/docker 3.6.2; the engine built here from the Go module proxy is 4.6.0 (the only
- * release the proxy serves), whose schema accepts everything stackyard writes. Both are allowed.
+ * release the proxy serves). 4.6.0 is the floor: attributes are written in the form its Read
+ * produces (lib/docker/readback.ts).
  */
-export const DOCKER_PROVIDER_CONSTRAINT = '>= 3.6.2, < 5.0.0';
+export const DOCKER_PROVIDER_CONSTRAINT = '>= 4.6.0, < 5.0.0';
 
 const LOG_OPTS = { 'max-size': '10m', 'max-file': '3' };
 
@@ -137,6 +139,9 @@ export function renderDocker(stack: EnvironmentStack): void {
       ...s.secrets.filter((x) => x.as === 'file').map((x) => ({ file: secretPath(x.name), content: verbatim(`\${var.${x.name}}`), permissions: x.mode })),
       ...s.files.map((f) => ({ file: f.path, content: typeof f.content === 'function' ? f.content() : renderTemplate(f.content), permissions: f.mode })),
     ].sort((a, b) => a.file.localeCompare(b.file));
+    // uploads are root:root (see readerNeedsRootGroup): a non-root reader whose group is not root
+    // joins group root to read its 0440 files
+    const groupAdd = readerNeedsRootGroup(s.secretsOwner) && uploads.some((u) => (parseInt(u.permissions, 8) & 0o004) === 0) ? ['0'] : undefined;
 
     const list: Container[] = [];
     for (let i = 1; i <= s.replicas; i++) {
@@ -164,21 +169,29 @@ export function renderDocker(stack: EnvironmentStack): void {
         env: nonEmpty(replicaEnv),
         labels: Object.entries(labels).sort(([a], [b]) => a.localeCompare(b)).map(([label, value]) => ({ label, value })),
         networksAdvanced: networks,
-        ports: nonEmpty(replicaPorts.filter((p) => p.publish !== undefined).map((p) => ({ internal: p.container, external: p.publish!, protocol: 'tcp', ip: p.bind ?? LOOPBACK }))),
+        ports: nonEmpty(portsAsRead(replicaPorts.filter((p) => p.publish !== undefined).map((p) => ({ internal: p.container, external: p.publish!, protocol: 'tcp', ip: p.bind ?? LOOPBACK })))),
         volumes: nonEmpty([...volumes, ...nfs, ...binds].sort((a, b) => a.containerPath.localeCompare(b.containerPath))),
         privileged: s.privileged ? true : undefined,
         upload: nonEmpty(uploads),
+        groupAdd,
         healthcheck: hc
           ? {
               test: [...hc.test],
-              interval: `${hc.intervalSeconds}s`,
-              timeout: `${hc.timeoutSeconds}s`,
+              interval: durationAsRead(hc.intervalSeconds),
+              timeout: durationAsRead(hc.timeoutSeconds),
               retries: hc.retries,
-              startPeriod: `${hc.startPeriodSeconds}s`,
+              startPeriod: durationAsRead(hc.startPeriodSeconds),
             }
           : undefined,
         memory: s.memoryMb,
-        cpus: s.cpus !== undefined ? String(s.cpus) : undefined,
+        memorySwap: s.memoryMb !== undefined ? memorySwapFor(s.memoryMb) : undefined,
+        cpus: s.cpus !== undefined ? (cpusAsRead(s.cpus) ?? String(s.cpus)) : undefined,
+        // a replaced or destroyed container gets its stop signal and this long before SIGKILL
+        // (without it the provider stops with a zero timeout); stop_timeout is what `docker stop`
+        // and an engine shutdown use
+        destroyGraceSeconds: s.stopGraceSeconds,
+        stopTimeout: s.stopGraceSeconds,
+        stopSignal: s.stopSignal,
         logDriver: 'json-file',
         logOpts: LOG_OPTS,
         restart: s.oneShot ? 'no' : 'unless-stopped',
@@ -199,6 +212,9 @@ export function renderDocker(stack: EnvironmentStack): void {
           : undefined,
       };
       const c = new Container(stack, `svc_${s.serviceName}_${i}`, tf(config));
+      // the provider waits for an attached job within its create timeout, 20 minutes by default
+      // (the prebuilt bindings lack the timeouts block, the provider's schema has it)
+      if (s.oneShot) c.addOverride('timeouts', { create: `${s.oneShot.timeoutSeconds}s` });
       c.overrideLogicalId(`svc_${slug(s.serviceName)}_${i}`);
       list.push(c);
     }
@@ -273,6 +289,26 @@ function renderTemplate(t: Template): string {
   return verbatim(t
     .map((p) => (typeof p === 'string' ? terraformLiteral(p) : p.encode === 'url' ? `\${urlencode(var.${p.secret})}` : `\${var.${p.secret}}`))
     .join(''));
+}
+
+/**
+ * Whether a reader needs group root to read its secret files. Uploads stay root:root: 4.6.0's
+ * upload `owner`/`group` turn on Docker's copyUIDGID, which resolves the image's USER by name
+ * (Docker 20.10 in the host's passwd database: "getent unable to find entry "1000:1000""), so
+ * uploads to most non-root images would fail. A supplementary group (group_add) carries no
+ * capability; a reader whose primary group is root (Grafana's 472:0) needs none.
+ */
+export function readerNeedsRootGroup(reader: FileOwner): boolean {
+  return reader.uid !== 0 && reader.gid !== 0;
+}
+
+/**
+ * memory_swap when memory is limited: equal to memory, so the container does not swap (as on
+ * Kubernetes). Left unset, Docker stores twice the memory and the provider reads that back, which
+ * the configuration does not say: a change on every plan.
+ */
+export function memorySwapFor(memoryMb: number): number {
+  return memoryMb;
 }
 
 /** Leaves empty lists out of the configuration (cheaper to synthesize, same plan). */

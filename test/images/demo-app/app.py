@@ -6,7 +6,7 @@
 
 Secrets are read from files (/run/secrets/..., named by *_FILE variables), never printed.
 """
-import json, os, socket, sys, time
+import json, os, signal, socket, sys, time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 ROLE = sys.argv[1] if len(sys.argv) > 1 else "serve"
@@ -83,6 +83,8 @@ class Handler(BaseHTTPRequestHandler):
 
 
 def main():
+    # PID 1 ignores SIGTERM unless it handles it: stop at once, as a real app should
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
     if ROLE == "prestart":
         record("prestart-begin")
         time.sleep(float(os.environ.get("PRESTART_SECONDS", "1")))
