@@ -177,6 +177,9 @@ state = "$RUN/containerd"
 [plugins."io.containerd.grpc.v1.cri"]
   sandbox_image = "$PAUSE_IMAGE"
   enable_selinux = false
+  # the VM's root lacks CAP_SYS_RESOURCE: oom_score_adj can only be raised, never set below the
+  # runtime's own (0). Without this, every sandbox fails at runc's "oom_score_adj to -998".
+  restrict_oom_score_adj = true
   [plugins."io.containerd.grpc.v1.cri".containerd]
     snapshotter = "overlayfs"
     default_runtime_name = "runc"
@@ -221,6 +224,7 @@ clusterDomain: cluster.local
 clusterDNS: [$DNS_IP]
 podLogsDir: $STATE/pod-logs
 failSwapOn: false
+oomScoreAdj: 0
 serializeImagePulls: false
 imageGCHighThresholdPercent: 99
 imageGCLowThresholdPercent: 98
@@ -238,6 +242,7 @@ healthzBindAddress: 127.0.0.1:20256
 metricsBindAddress: 127.0.0.1:20249
 iptables: { localhostNodePorts: false }
 conntrack: { maxPerCore: 0 }
+oomScoreAdj: 0
 PROXY
 }
 
@@ -371,7 +376,7 @@ stop_pid() { # NAME: stop a process this script started, TERM then KILL
 our_shims() {
   local p
   for p in /proc/[0-9]*; do
-    tr '\0' ' ' < "$p/cmdline" 2>/dev/null | grep -qF -- "-address $RUN/containerd.sock" && echo "${p#/proc/}"
+    tr '\0' ' ' 2>/dev/null < "$p/cmdline" | grep -qF -- "-address $RUN/containerd.sock" && echo "${p#/proc/}"
   done
   return 0
 }
@@ -403,19 +408,31 @@ down() {
   stop_pid kube-apiserver
   stop_pid etcd
   # 3. mounts below our folders (pod volumes, container root filesystems, shm), deepest first
-  awk '{print $2}' /proc/self/mounts | grep -E "^($STATE|$RUN)/" | sort -r | while read -r m; do umount -l "$m" 2>/dev/null || true; done
+  awk -v s="$STATE/" -v r="$RUN/" 'index($2, s) == 1 || index($2, r) == 1 {print $2}' /proc/self/mounts | sort -r \
+    | while read -r m; do umount -l "$m" 2>/dev/null || true; done
   for c in $netns; do [ -e "$c" ] && { umount -l "$c" 2>/dev/null || true; rm -f "$c"; }; done
   # 4. network: the pod bridge, kube-proxy's rules, the CNI plugins' rules for our network
   ip link del syk8s0 2>/dev/null || true
   [ -x "$BIN/kube-proxy" ] && "$BIN/kube-proxy" --cleanup >/dev/null 2>&1 || true
   local t rule chain
   for t in nat filter; do
-    iptables -t "$t" -S 2>/dev/null | grep -F -- 'name: \"stackyard\"' | grep '^-A' | while read -r rule; do
+    { iptables -t "$t" -S 2>/dev/null || true; } | awk '/^-A/ && index($0, "name: \\\"stackyard\\\"")' | while read -r rule; do
       # shellcheck disable=SC2086
       eval "iptables -t $t ${rule/-A/-D}" 2>/dev/null || true
     done
     for chain in $(iptables -t "$t" -S 2>/dev/null | sed -n 's/^-N \(CNI-[0-9a-f]\{24\}\)$/\1/p'); do
       iptables -t "$t" -F "$chain" 2>/dev/null; iptables -t "$t" -X "$chain" 2>/dev/null || true
+    done
+  done
+  # the kubelet's own chains and the CNI firewall plugin's (no other CNI network runs on these machines)
+  local ipt
+  for ipt in iptables ip6tables; do
+    for t in filter nat mangle; do
+      { "$ipt" -t "$t" -S 2>/dev/null || true; } | awk '/^-A (INPUT|OUTPUT|FORWARD|PREROUTING|POSTROUTING) .*-j (KUBE-FIREWALL|KUBE-KUBELET-CANARY|CNI-FORWARD)$/' \
+        | while read -r rule; do eval "$ipt -t $t ${rule/-A/-D}" 2>/dev/null || true; done
+      for chain in KUBE-FIREWALL KUBE-KUBELET-CANARY KUBE-IPTABLES-HINT CNI-FORWARD CNI-ADMIN; do
+        "$ipt" -t "$t" -F "$chain" 2>/dev/null && "$ipt" -t "$t" -X "$chain" 2>/dev/null || true
+      done
     done
   done
   # 5. the kubelet's cgroups (empty now)
