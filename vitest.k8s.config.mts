@@ -5,7 +5,7 @@ export default defineConfig({
   test: {
     include: ['test/k8s/**/*.test.ts'],
     testTimeout: 900_000,
-    hookTimeout: 1_800_000,
+    hookTimeout: 5_400_000,
     pool: 'forks',
     fileParallelism: false,
     sequence: { concurrent: false },

@@ -452,27 +452,40 @@ status() {
   [ $any = 1 ] && kubectl_ get nodes -o wide 2>/dev/null || true
 }
 
-# load-images IMAGE[=NAME]...: copy images from the local Docker engine into the node's runtime
-# (NAME: the reference the manifests use, when the local image is a stand-in under another name)
-load_images() {
-  local spec src dst id mark t; t=$(mktemp -d)
+# Images from the local Docker engine into the node's runtime. SPEC is IMAGE[=NAME]: NAME is the
+# reference the manifests use when the local image is a stand-in under another name.
+#   save-images SPEC...    docker save into $STATE/images (the caller holds the Docker lock)
+#   import-images SPEC...  import those tarballs into containerd (no Docker involved)
+#   load-images SPEC...    both, taking the Docker lock only for the saves
+mark_of() { echo "$STATE/images/$(printf '%s' "$1" | tr '/:' '__')"; }
+save_images() {
+  local spec src dst id m
   mkdir -p "$STATE/images"
   for spec in "$@"; do
-    src=${spec%%=*}; dst=${spec#*=}
-    id=$(flock /tmp/stackyard-docker.lock docker image inspect -f '{{.Id}}' "$src") || fail "no local image $src"
-    mark=$STATE/images/$(printf '%s' "$dst" | tr '/:' '__')
-    if [ "$(cat "$mark" 2>/dev/null)" = "$id" ] && has_image "$(normalize "$dst")"; then echo "cached $dst"; continue; fi
-    # the shared Docker engine is used under its lock, and only for the save
-    flock /tmp/stackyard-docker.lock docker save "$src" -o "$t/img.tar" || fail "docker save $src failed"
-    ctr_ images import "$t/img.tar" >/dev/null || fail "importing $src failed"
-    rm -f "$t/img.tar"
+    src=${spec%%=*}; dst=${spec#*=}; m=$(mark_of "$dst")
+    id=$(docker image inspect -f '{{.Id}}' "$src") || fail "no local image $src"
+    [ "$(cat "$m.id" 2>/dev/null)" = "$id" ] && [ -s "$m.tar" ] && continue
+    docker save "$src" -o "$m.tar.tmp" && mv "$m.tar.tmp" "$m.tar" || fail "docker save $src failed"
+    echo "$id" > "$m.id"
+  done
+}
+import_images() {
+  local spec src dst m
+  for spec in "$@"; do
+    src=${spec%%=*}; dst=${spec#*=}; m=$(mark_of "$dst")
+    [ -s "$m.tar" ] || fail "no saved image for $dst (save-images first)"
+    if cmp -s "$m.id" "$m.imported" && has_image "$(normalize "$dst")"; then echo "cached $dst"; continue; fi
+    ctr_ images import "$m.tar" >/dev/null || fail "importing $src failed"
     if [ "$dst" != "$src" ]; then
       ctr_ images tag --force "$(normalize "$src")" "$(normalize "$dst")" >/dev/null || fail "tagging $dst failed"
     fi
-    echo "$id" > "$mark"
+    cp "$m.id" "$m.imported"
     echo "loaded $dst (from $src)"
   done
-  rm -rf "$t"
+}
+load_images() {
+  flock /tmp/stackyard-docker.lock bash "$0" save-images "$@"
+  import_images "$@"
 }
 # a Docker short reference as containerd names it (docker.io/library/postgres:17)
 normalize() {
@@ -489,5 +502,7 @@ case "${1:-}" in
   status) status ;;
   kubectl) shift; kubectl_ "$@" ;;
   load-images) shift; load_images "$@" ;;
+  save-images) shift; save_images "$@" ;;
+  import-images) shift; import_images "$@" ;;
   *) echo "usage: $0 build|up|down|status|kubectl ARGS|load-images IMAGE[=NAME]..." >&2; exit 2 ;;
 esac

@@ -39,7 +39,7 @@ describe('the cluster environment on a real node', () => {
     const secrets = must(run('node', ['dist/scripts/k8s-secrets.js', ENV], { env: secretsEnv() }), 'secrets:k8s');
     k(['apply', '-f', '-'], secrets);
     k(['apply', '-f', '-'], toYaml(fitCpuRequests(objs)));
-  }, 1_800_000);
+  }, 5_400_000);
 
   it('every workload becomes Ready and the migration Job completes', () => {
     const job = objs.find((o) => o.kind === 'Job')!;

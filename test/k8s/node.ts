@@ -102,27 +102,33 @@ export function clusterUp(): void {
   must(run('bash', [SCRIPT, 'up'], { timeout: 1_800_000 }), 'k8s-cluster.sh up');
 }
 
-/** Builds the stand-in images (Docker engine, under the shared lock) and loads what the manifests use. */
+/**
+ * Builds the stand-in images and saves what the manifests use in one turn on the shared Docker
+ * engine (under its lock), then imports them into the node's containerd without Docker.
+ */
 export function loadImages(refs: readonly string[]): void {
-  const ctx = fs.mkdtempSync(path.join(ROOT, '.stackyard-kubectl-'));
-  try {
-    fs.copyFileSync(path.join(TOOLS, 'bin', 'kubectl'), path.join(ctx, 'kubectl'));
-    fs.copyFileSync(path.join(ROOT, 'test', 'images', 'kubectl', 'Dockerfile'), path.join(ctx, 'Dockerfile'));
-    const builds: string[][] = [
-      ['-t', 'stackyard-test/acme-backend:1', '--build-arg', 'PORT=8000', 'test/images/acme-app'],
-      ['-t', 'stackyard-test/acme-frontend:1', '--build-arg', 'PORT=80', 'test/images/acme-app'],
-      ['-t', 'stackyard-test/kubectl:1', ctx],
-    ];
-    for (const b of builds) must(run('flock', ['/tmp/stackyard-docker.lock', 'docker', 'build', '-q', ...b]), `docker build ${b.join(' ')}`);
-  } finally {
-    fs.rmSync(ctx, { recursive: true, force: true });
-  }
   const specs = refs.map((r) => {
     const s = standIn(r);
     if (!s) throw new Error(`no local image stands in for ${r}`);
     return `${s}=${r}`;
   });
-  must(run('bash', [SCRIPT, 'load-images', ...specs], { timeout: 1_200_000 }), 'load-images');
+  const ctx = fs.mkdtempSync(path.join(ROOT, '.stackyard-kubectl-'));
+  try {
+    fs.copyFileSync(path.join(TOOLS, 'bin', 'kubectl'), path.join(ctx, 'kubectl'));
+    fs.copyFileSync(path.join(ROOT, 'test', 'images', 'kubectl', 'Dockerfile'), path.join(ctx, 'Dockerfile'));
+    const q = (a: string) => `'${a}'`;
+    const script = [
+      'set -e',
+      'docker build -q -t stackyard-test/acme-backend:1 --build-arg PORT=8000 test/images/acme-app >/dev/null',
+      'docker build -q -t stackyard-test/acme-frontend:1 --build-arg PORT=80 test/images/acme-app >/dev/null',
+      `docker build -q -t stackyard-test/kubectl:1 ${q(ctx)} >/dev/null`,
+      `bash ${q(SCRIPT)} save-images ${specs.map(q).join(' ')}`,
+    ].join('\n');
+    must(run('flock', ['/tmp/stackyard-docker.lock', 'bash', '-c', script], { timeout: 3_600_000 }), 'building and saving the images');
+  } finally {
+    fs.rmSync(ctx, { recursive: true, force: true });
+  }
+  must(run('bash', [SCRIPT, 'import-images', ...specs], { timeout: 1_200_000 }), 'import-images');
 }
 
 export function secretsEnv(): NodeJS.ProcessEnv {
