@@ -337,7 +337,8 @@ up() {
     --kubelet-client-certificate="$p/apiserver-kubelet-client.crt" --kubelet-client-key="$p/apiserver-kubelet-client.key" \
     --service-account-issuer=https://kubernetes.default.svc.cluster.local --service-account-key-file="$p/sa.key" \
     --service-account-signing-key-file="$p/sa.key" --authorization-mode=Node,RBAC --enable-admission-plugins=NodeRestriction \
-    --allow-privileged=true --service-cluster-ip-range="$SERVICE_CIDR" --endpoint-reconciler-type=lease
+    --allow-privileged=true --service-cluster-ip-range="$SERVICE_CIDR" --endpoint-reconciler-type=lease \
+    --kubelet-preferred-address-types=InternalIP,Hostname
   wait_for "the API server" 90 kubectl_ get --raw=/readyz
   start_bg kube-controller-manager "$BIN/kube-controller-manager" --kubeconfig="$p/controller-manager.kubeconfig" \
     --authentication-kubeconfig="$p/controller-manager.kubeconfig" --authorization-kubeconfig="$p/controller-manager.kubeconfig" \
