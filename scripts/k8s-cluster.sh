@@ -445,6 +445,17 @@ down() {
   say "down: nothing of the cluster is running"
 }
 
+# recycle-volumes: node volumes whose claim was deleted (Released) are emptied and offered again,
+# as a dynamic provisioner's new volume would be (the classes keep claims' data while they exist)
+recycle_volumes() {
+  local pv
+  for pv in $(kubectl_ get pv -l stackyard.dev/node-volume=true -o jsonpath='{range .items[?(@.status.phase=="Released")]}{.metadata.name}{"\n"}{end}'); do
+    rm -rf "${STATE:?}/volumes/$pv"
+    kubectl_ patch pv "$pv" --type json -p '[{"op":"remove","path":"/spec/claimRef"}]' >/dev/null
+    echo "recycled $pv"
+  done
+}
+
 status() {
   local c any=0
   for c in containerd etcd kube-apiserver kube-controller-manager kube-scheduler kubelet kube-proxy; do
@@ -465,7 +476,7 @@ save_images() {
   for spec in "$@"; do
     src=${spec%%=*}; dst=${spec#*=}; m=$(mark_of "$dst")
     id=$(docker image inspect -f '{{.Id}}' "$src") || fail "no local image $src"
-    [ "$(cat "$m.id" 2>/dev/null)" = "$id" ] && [ -s "$m.tar" ] && continue
+    if [ "$(cat "$m.id" 2>/dev/null)" = "$id" ] && [ -s "$m.tar" ]; then touch "$m.tar"; continue; fi
     docker save "$src" -o "$m.tar.tmp" && mv "$m.tar.tmp" "$m.tar" || fail "docker save $src failed"
     echo "$id" > "$m.id"
   done
@@ -505,5 +516,6 @@ case "${1:-}" in
   load-images) shift; load_images "$@" ;;
   save-images) shift; save_images "$@" ;;
   import-images) shift; import_images "$@" ;;
+  recycle-volumes) recycle_volumes ;;
   *) echo "usage: $0 build|up|down|status|kubectl ARGS|load-images IMAGE[=NAME]..." >&2; exit 2 ;;
 esac

@@ -35,6 +35,7 @@ describe('the cluster environment on a real node', () => {
     for (const [key, value] of Object.entries(nodeLabels(objs))) k(['label', 'node', NODE, '--overwrite', `${key}=${value}`]);
     // a fresh namespace each run: the Job, claims and Secrets of an earlier run are gone
     kubectl(['delete', 'namespace', NS, '--ignore-not-found', '--timeout=120s']);
+    must(run('bash', ['scripts/k8s-cluster.sh', 'recycle-volumes']), 'recycle-volumes');
     k(['create', 'namespace', NS]);
     const secrets = must(run('node', ['dist/scripts/k8s-secrets.js', ENV], { env: secretsEnv() }), 'secrets:k8s');
     k(['apply', '-f', '-'], secrets);

@@ -12,7 +12,8 @@ import { parseAllDocuments, stringify } from 'yaml';
 export const ROOT = path.resolve(__dirname, '..', '..');
 const SCRIPT = path.join(ROOT, 'scripts', 'k8s-cluster.sh');
 const TOOLS = process.env.STACKYARD_TOOLS ?? path.join(ROOT, '.tools');
-export const KUBECONFIG = path.join(process.env.STACKYARD_SCRATCH ?? '/var/tmp/stackyard', 'k8s-node', 'pki', 'admin.kubeconfig');
+const STATE = path.join(process.env.STACKYARD_SCRATCH ?? '/var/tmp/stackyard', 'k8s-node');
+export const KUBECONFIG = path.join(STATE, 'pki', 'admin.kubeconfig');
 export const NODE = 'stackyard-node';
 
 /** One random value per secret of the reference platform; the tests assert none leaks. */
@@ -112,6 +113,31 @@ export function loadImages(refs: readonly string[]): void {
     if (!s) throw new Error(`no local image stands in for ${r}`);
     return `${s}=${r}`;
   });
+  if (!savedImagesCurrent(refs)) buildAndSave(specs);
+  must(run('bash', [SCRIPT, 'import-images', ...specs], { timeout: 1_200_000 }), 'import-images');
+}
+
+/** A tarball `save-images` wrote for the reference the manifests use. */
+const savedTar = (ref: string) => path.join(STATE, 'images', `${ref.replace(/[/:]/g, '_')}.tar`);
+
+/**
+ * The Docker engine is shared and busy: the saved tarballs are reused when they are newer than
+ * every input of the stand-ins (their Dockerfiles, the demo app, the kubectl binary). After
+ * scripts/images.sh rebuilt postgres/redis/the demo app, STACKYARD_K8S_RELOAD=1 forces a new turn.
+ */
+export function savedImagesCurrent(refs: readonly string[]): boolean {
+  if (process.env.STACKYARD_K8S_RELOAD === '1') return false;
+  const inputs = [
+    path.join(ROOT, 'test', 'images', 'acme-app', 'Dockerfile'),
+    path.join(ROOT, 'test', 'images', 'kubectl', 'Dockerfile'),
+    path.join(ROOT, 'test', 'images', 'demo-app', 'app.py'),
+    path.join(TOOLS, 'bin', 'kubectl'),
+  ];
+  const newest = Math.max(...inputs.map((f) => (fs.existsSync(f) ? fs.statSync(f).mtimeMs : Infinity)));
+  return refs.every((r) => fs.existsSync(savedTar(r)) && fs.statSync(savedTar(r)).mtimeMs > newest);
+}
+
+function buildAndSave(specs: readonly string[]): void {
   const ctx = fs.mkdtempSync(path.join(ROOT, '.stackyard-kubectl-'));
   try {
     fs.copyFileSync(path.join(TOOLS, 'bin', 'kubectl'), path.join(ctx, 'kubectl'));
@@ -128,7 +154,6 @@ export function loadImages(refs: readonly string[]): void {
   } finally {
     fs.rmSync(ctx, { recursive: true, force: true });
   }
-  must(run('bash', [SCRIPT, 'import-images', ...specs], { timeout: 1_200_000 }), 'import-images');
 }
 
 export function secretsEnv(): NodeJS.ProcessEnv {
