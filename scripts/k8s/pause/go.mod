@@ -1,0 +1,3 @@
+module stackyard.local/tools/pause
+
+go 1.22
