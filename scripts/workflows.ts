@@ -30,6 +30,11 @@ const CHECKOUT = ['      - uses: actions/checkout@v4', '        with:', '       
 /** Whether the stack encrypts its state (then deploys and plans need the passphrase). */
 const encrypted = (stack: EnvironmentStack) => stack.node.tryFindChild(STATE_PASSPHRASE_VARIABLE) !== undefined;
 
+/** The default branch's code, checked out and built without install scripts (with OpenTofu for jobs that plan or apply). */
+function trustedBuild(tofu: boolean): string[] {
+  return [...CHECKOUT, ...SETUP_NODE, ...(tofu ? SETUP_TOFU : []), '      - run: npm ci --ignore-scripts', '      - run: npm run build'];
+}
+
 /** A YAML double-quoted scalar (JSON is valid YAML). */
 const q = (s: string) => JSON.stringify(s);
 
@@ -68,11 +73,7 @@ export function deployWorkflow(stack: EnvironmentStack): string {
     '      STACKYARD_USE_OWN_ENGINE: "1"',
     '      TERRAFORM_BINARY_NAME: tofu',
     '    steps:',
-    ...CHECKOUT,
-    ...SETUP_NODE,
-    ...SETUP_TOFU,
-    '      - run: npm ci --ignore-scripts',
-    '      - run: npm run build',
+    ...trustedBuild(true),
   ];
   if (hasRelease) {
     lines.push(
@@ -228,11 +229,7 @@ export function planCommentWorkflow(stacks: readonly EnvironmentStack[]): string
       '      CHECKPOINT_DISABLE: "1"',
       '      TF_IN_AUTOMATION: "1"',
       '    steps:',
-      ...CHECKOUT,
-      ...SETUP_NODE,
-      ...SETUP_TOFU,
-      '      - run: npm ci --ignore-scripts',
-      '      - run: npm run build',
+      ...trustedBuild(true),
       '      - uses: actions/download-artifact@v4',
       '        with:',
       '          name: pr-environments',
@@ -274,10 +271,7 @@ export function planCommentWorkflow(stacks: readonly EnvironmentStack[]): string
     '      issues: write',
     '      statuses: write',
     '    steps:',
-    ...CHECKOUT,
-    ...SETUP_NODE,
-    '      - run: npm ci --ignore-scripts',
-    '      - run: npm run build',
+    ...trustedBuild(false),
     "      - name: The pull request's synth diff (written by its code, read as data)",
     '        uses: actions/download-artifact@v4',
     '        continue-on-error: true',
