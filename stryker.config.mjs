@@ -12,8 +12,8 @@ export default {
   coverageAnalysis: 'perTest',
   // Static mutants (code run when a module loads, or by a test file's top-level synth) would run
   // the whole suite each; a full run with them does not finish in an afternoon on two cores.
-  // They are ignored here and reported apart (README: "Mutation testing"); the security-relevant
-  // files are also run with `--ignoreStatic false` (npm run test:mutation:security).
+  // They are ignored here; the security-relevant run includes its own few static mutants
+  // (stryker.security.config.mjs, npm run test:mutation:security).
   ignoreStatic: true,
   // Reuses earlier results for mutants whose code and covering tests did not change.
   incremental: true,
