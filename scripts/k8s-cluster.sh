@@ -482,7 +482,7 @@ import_images() {
   done
 }
 load_images() {
-  flock /tmp/stackyard-docker.lock bash "$0" save-images "$@"
+  flock -o /tmp/stackyard-docker.lock bash "$0" save-images "$@"
   import_images "$@"
 }
 # a Docker short reference as containerd names it (docker.io/library/postgres:17)

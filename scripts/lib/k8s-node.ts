@@ -162,7 +162,7 @@ function buildAndSave(specs: readonly string[]): void {
       `docker build -q -t stackyard-test/kubectl:1 ${q(ctx)} >/dev/null`,
       `bash ${q(SCRIPT)} save-images ${specs.map(q).join(' ')}`,
     ].join('\n');
-    must(run('flock', ['/tmp/stackyard-docker.lock', 'bash', '-c', script], { timeout: 3_600_000 }), 'building and saving the images');
+    must(run('flock', ['-o', '/tmp/stackyard-docker.lock', 'bash', '-c', script], { timeout: 3_600_000 }), 'building and saving the images');
   } finally {
     fs.rmSync(ctx, { recursive: true, force: true });
   }
@@ -279,8 +279,8 @@ export class Traffic {
  * A fresh namespace with the environment's Secrets and manifests (the Job, claims and Secrets of
  * an earlier run are gone), on a node labelled for its pools, with its images loaded.
  */
-export function deployFresh(env: string, ns: string, objs: readonly Obj[]): void {
-  loadImages(imagesOf(objs));
+export function deployFresh(env: string, ns: string, objs: readonly Obj[], alsoImages: readonly string[] = []): void {
+  loadImages([...new Set([...imagesOf(objs), ...alsoImages])].sort());
   for (const [key, value] of Object.entries(nodeLabels(objs))) k(['label', 'node', NODE, '--overwrite', `${key}=${value}`]);
   kubectl(['delete', 'namespace', ns, '--ignore-not-found', '--timeout=180s']);
   must(run('bash', [SCRIPT, 'recycle-volumes']), 'recycle-volumes');
