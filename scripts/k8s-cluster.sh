@@ -47,6 +47,7 @@ build_pause() {
   (cd "$root/scripts/k8s/pause" && CGO_ENABLED=0 go build -trimpath -ldflags="-s -w" -o "$BIN/pause" .) || fail "building pause failed"
 }
 
+# shellcheck disable=SC2086 # NODE_BINS is a list of names
 build_all() { build_kube kube-apiserver kubectl $NODE_BINS; build_pause; build_coredns; build_traefik; }
 
 # ---------------------------------------------------------------- up
