@@ -235,8 +235,14 @@ function attributeChanges(change: Json, action: Action): AttributeChange[] {
   });
 }
 
+/** Whether a sensitivity mark says the value, or anything inside it, is sensitive. */
+function hasSensitive(marks: Json): boolean {
+  return marks === true || (marks !== null && typeof marks === 'object' && Object.values(marks).some(hasSensitive));
+}
+
+/** A value as text; masked whole when it, or any field inside it, is sensitive (a block or a created object). */
 function render(v: Json, sensitive: Json): string {
-  if (sensitive === true) return MASK;
+  if (hasSensitive(sensitive)) return MASK;
   if (v === undefined || v === null) return '(none)';
   const s = typeof v === 'string' ? v : JSON.stringify(v);
   return s.length > 120 ? `${s.slice(0, 117)}...` : s;
