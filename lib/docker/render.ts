@@ -139,12 +139,12 @@ export function renderDocker(stack: EnvironmentStack): void {
       ...s.secrets.filter((x) => x.as === 'file').map((x) => ({ file: secretPath(x.name), content: verbatim(`\${var.${x.name}}`), permissions: x.mode })),
       ...s.files.map((f) => ({ file: f.path, content: typeof f.content === 'function' ? f.content() : renderTemplate(f.content), permissions: f.mode })),
     ].sort((a, b) => a.file.localeCompare(b.file));
-    // uploads are root:root (see readerNeedsRootGroup): a non-root reader whose group is not root
-    // joins group root to read its 0440 files
     // a rotated secret (its recorded version changes) replaces exactly the containers that read it,
     // visibly even in a plan whose secret values are placeholders; the version itself stays off the host
     const versionTriggers = [...new Set([...s.secrets.map((x) => x.name), ...s.files.flatMap(secretsIn)])].sort()
       .map((n) => stack.secretVersionAddress(n)).filter((a): a is string => a !== undefined);
+    // uploads are root:root (see readerNeedsRootGroup): a non-root reader whose group is not root
+    // joins group root to read its 0440 files
     const groupAdd = readerNeedsRootGroup(s.secretsOwner) && uploads.some((u) => (parseInt(u.permissions, 8) & 0o004) === 0) ? ['0'] : undefined;
 
     const list: Container[] = [];
