@@ -11,7 +11,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { docker, report, ROOT, run, runAsync, toolEnv } from '../e2e/harness';
-import { APP_IMAGE, convergeTargets, writeConvergeEnvironment } from './rewrite';
+import { APP_IMAGE, convergeTargets, writeConvergeEnvironment, writeConvergeSecrets } from './rewrite';
 
 const WORK = path.join(ROOT, '.stackyard', 'converge');
 const PORT_BASE = 24000; // e2e uses 18001 and 18090; each stack gets 50 ports from here
@@ -24,12 +24,12 @@ const dirs = (env: string) => ({ environments: path.join(WORK, env, 'environment
 const stackDir = (env: string) => path.join(ROOT, dirs(env).out, 'stacks', env);
 const secretsFile = (env: string) => path.join(ROOT, '.stackyard', 'secrets', `${env}.env`);
 
-/** The environment deploy.sh and down.sh run with for one converge stack (no e2e secrets: each stack generates its own). */
+/** The environment deploy.sh and down.sh run with for one converge stack (no e2e secrets: each stack reads its own secrets file). */
 function envFor(env: string): NodeJS.ProcessEnv {
   // the engine is installed once in beforeAll (parallel deploys must not each run scripts/engine.sh)
   const base = toolEnv({ ENVIRONMENTS_DIR: dirs(env).environments, CDKTF_OUTDIR: dirs(env).out, STACKYARD_SKIP_BUILD: '1', STACKYARD_USE_OWN_ENGINE: '1' });
   for (const k of Object.keys(base)) if (k.startsWith('TF_VAR_')) delete base[k];
-  // deploy.sh --generate-secrets fills every variable it is not given, the release tag too
+  // the secrets come from each stack's secrets file (writeConvergeSecrets); the release tag from here
   return { ...base, TF_VAR_RELEASE_TAG: APP_IMAGE.tag };
 }
 
@@ -83,7 +83,11 @@ beforeAll(() => {
     if (r.status !== 0) throw new Error(`${cmd.join(' ')} failed:\n${r.stdout}\n${r.stderr}`);
   }
   for (const env of envNames) removeLeftovers(env);
-  targets.forEach((t, i) => writeConvergeEnvironment(t, dirs(t.convergeName).environments, { portBase: PORT_BASE + i * 50, cpuLimit: os.cpus().length }));
+  targets.forEach((t, i) => {
+    writeConvergeEnvironment(t, dirs(t.convergeName).environments, { portBase: PORT_BASE + i * 50, cpuLimit: os.cpus().length });
+    // as an operator gives them: production copies refuse --generate-secrets (random per run, never printed)
+    writeConvergeSecrets(t, secretsFile(t.convergeName));
+  });
   writeProbe();
 }, 1_800_000);
 
@@ -99,7 +103,7 @@ afterAll(async () => {
 describe.concurrent('every stack converges on the real engine', () => {
   it.each(targets.map((t) => [t.convergeName, t.file] as const))('%s (%s): deploys, plans empty, a third deploy changes nothing', async (env) => {
     const t0 = Date.now();
-    const first = await runAsync('bash', ['scripts/deploy.sh', env, '--generate-secrets'], envFor(env));
+    const first = await runAsync('bash', ['scripts/deploy.sh', env], envFor(env));
     expect(first.code, first.output.slice(-4000)).toBe(0);
     const deployed = (Date.now() - t0) / 1000;
 
