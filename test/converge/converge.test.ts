@@ -44,6 +44,14 @@ function containerIds(env: string): Record<string, string> {
   return Object.fromEntries(JSON.parse(docker('inspect', ...ids)).map((c: any) => [c.Name.replace(/^\//, ''), c.Id]));
 }
 
+/** A failed deploy's output tail, with the last log lines of the stack's containers that exited non-zero or are unhealthy (the demo and stand-in images never print a secret). */
+function failure(env: string, output: string): string {
+  const bad = run('docker', ['ps', '-a', '--filter', `label=stackyard.environment=${env}`, '--format', '{{.Names}} {{.Status}}']).stdout
+    .split('\n').filter((l) => /Exited \([1-9]|unhealthy/.test(l));
+  const logs = bad.map((l) => { const name = l.split(' ')[0]; const r = run('docker', ['logs', '--tail', '15', name]); return `--- ${l}\n${r.stdout}${r.stderr}`; });
+  return [output.slice(-3000), ...logs].join('\n');
+}
+
 /** What a non-empty plan would change, one line per attribute (values of sensitive ones are never printed by tofu). */
 async function planChanges(env: string): Promise<{ code: number | null; changes: string }> {
   const p = await runAsync('tofu', [`-chdir=${stackDir(env)}`, 'plan', '-detailed-exitcode', '-input=false', '-no-color'], { ...envFor(env), ...secretVars(env) });
@@ -94,17 +102,24 @@ beforeAll(() => {
 afterAll(async () => {
   if (process.env.STACKYARD_CONVERGE_KEEP === '1') return;
   const t0 = Date.now();
-  await Promise.all(envNames.map((env) => fs.existsSync(stackDir(env)) ? runAsync('bash', ['scripts/down.sh', env, '--volumes'], envFor(env)) : Promise.resolve()));
+  const downs = await Promise.all(envNames.map(async (env) => ({ env, r: fs.existsSync(stackDir(env)) ? await runAsync('bash', ['scripts/down.sh', env, '--volumes', '--yes'], envFor(env)) : undefined })));
+  // down --volumes --yes must leave nothing of a stack behind (production copies included)
+  const problems = downs.flatMap(({ env, r }) => {
+    if (r && r.code !== 0) return [`down --volumes --yes of ${env} failed:\n${r.output.slice(-2000)}`];
+    const left = ['ps -aq', 'network ls -q', 'volume ls -q'].flatMap((c) => docker(...c.split(' '), '--filter', `label=stackyard.environment=${env}`).split('\n').filter(Boolean));
+    return left.length ? [`down --volumes --yes of ${env} left ${left.length} container(s), network(s) or volume(s)`] : [];
+  });
   for (const env of envNames) removeLeftovers(env);
   report('converge: seconds to remove every stack (down --volumes, in parallel)', Math.round((Date.now() - t0) / 100) / 10);
   if (startedEngine) run('bash', ['scripts/engine-docker.sh', 'stop']);
+  expect(problems).toEqual([]);
 }, 900_000);
 
 describe.concurrent('every stack converges on the real engine', () => {
   it.each(targets.map((t) => [t.convergeName, t.file] as const))('%s (%s): deploys, plans empty, a third deploy changes nothing', async (env) => {
     const t0 = Date.now();
     const first = await runAsync('bash', ['scripts/deploy.sh', env], envFor(env));
-    expect(first.code, first.output.slice(-4000)).toBe(0);
+    expect(first.code, failure(env, first.output)).toBe(0);
     const deployed = (Date.now() - t0) / 1000;
 
     const plan = await planChanges(env);
@@ -113,7 +128,7 @@ describe.concurrent('every stack converges on the real engine', () => {
     const before = containerIds(env);
     expect(Object.keys(before).length).toBeGreaterThan(0);
     const third = await runAsync('bash', ['scripts/deploy.sh', env], envFor(env));
-    expect(third.code, third.output.slice(-4000)).toBe(0);
+    expect(third.code, failure(env, third.output)).toBe(0);
     expect(third.output.split('\n').filter((l) => /: (Creating|Destroying|Modifying)\.\.\./.test(l)), 'the third deploy changed something').toEqual([]);
     expect(containerIds(env)).toEqual(before);
     report(`converge ${env}: containers, first deploy s, whole check s`, [Object.keys(before).length, deployed, (Date.now() - t0) / 1000]);

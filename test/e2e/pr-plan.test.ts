@@ -14,7 +14,10 @@ import { docker, ROOT, run, toolEnv } from './harness';
 
 const ENV = 'prplan';
 const DIR = path.join(ROOT, '.stackyard', 'prplan-environments');
-const SECRETS = Object.fromEntries(['DB_PASSWORD', 'REDIS_PASSWORD', 'JWT_SECRET'].map((n) => [n, `prplan-canary-${n.toLowerCase()}-${crypto.randomBytes(6).toString('hex')}`]));
+// STATE_PASSPHRASE: the state is encrypted; the plan job reads it with the real passphrase
+// (STACKYARD_PLAN_STATE_PASSPHRASE), every other secret is a placeholder there
+const SECRETS = Object.fromEntries(['DB_PASSWORD', 'REDIS_PASSWORD', 'JWT_SECRET', 'STATE_PASSPHRASE'].map((n) => [n, `prplan-canary-${n.toLowerCase()}-${crypto.randomBytes(6).toString('hex')}`]));
+const withSecrets = () => ({ ...env(), ...Object.fromEntries(Object.entries(SECRETS).map(([k, v]) => [`TF_VAR_${k}`, v])) });
 const file = (tag: string) => `name: ${ENV}
 protectVolumes: false
 hosts:
@@ -46,9 +49,19 @@ function prPlan(prFile: string) {
   fs.mkdirSync(path.join(scratch, 'work', '.stackyard', 'state'), { recursive: true });
   fs.copyFileSync(path.join(ROOT, '.stackyard', 'state', `${ENV}.tfstate`), path.join(scratch, 'work', '.stackyard', 'state', `${ENV}.tfstate`));
   const out = path.join(scratch, 'summary.json');
-  const r = run(process.execPath, ['dist/scripts/pr-plan.js', 'plan', ENV, '--pr', path.join(scratch, 'pr'), '--json', out, '--workdir', path.join(scratch, 'work')], { env: env() });
+  const r = run(process.execPath, ['dist/scripts/pr-plan.js', 'plan', ENV, '--pr', path.join(scratch, 'pr'), '--json', out, '--workdir', path.join(scratch, 'work')], { env: env({ STACKYARD_PLAN_STATE_PASSPHRASE: SECRETS.STATE_PASSPHRASE }) });
   const left = fs.readdirSync(path.join(scratch, 'work'));
   return { r, plans: r.status === 0 ? readArtifact(out) : [], text: fs.existsSync(out) ? fs.readFileSync(out, 'utf8') : '', left };
+}
+
+/** What an earlier run may have left (its passphrase is gone with it, so by label, not through the state). */
+function removeLeftovers(): void {
+  for (const kind of [['ps', '-aq'], ['network', 'ls', '-q'], ['volume', 'ls', '-q']]) {
+    for (const id of docker(...kind, '--filter', `label=stackyard.environment=${ENV}`).split('\n').filter(Boolean)) {
+      docker(...(kind[0] === 'ps' ? ['rm', '-f'] : [kind[0], 'rm']), id);
+    }
+  }
+  for (const f of ['', '.backup']) fs.rmSync(path.join(ROOT, '.stackyard', 'state', `${ENV}.tfstate${f}`), { force: true });
 }
 
 beforeAll(() => {
@@ -58,14 +71,15 @@ beforeAll(() => {
   }
   fs.mkdirSync(DIR, { recursive: true });
   fs.writeFileSync(path.join(DIR, `${ENV}.yaml`), file('1'));
-  run('bash', ['scripts/down.sh', ENV, '--volumes'], { env: env() });
-  fs.rmSync(path.join(ROOT, '.stackyard', 'state', `${ENV}.tfstate`), { force: true });
-  const d = run('bash', ['scripts/deploy.sh', ENV], { env: { ...env(), ...Object.fromEntries(Object.entries(SECRETS).map(([k, v]) => [`TF_VAR_${k}`, v])) } });
+  removeLeftovers();
+  const d = run('bash', ['scripts/deploy.sh', ENV], { env: withSecrets() });
   if (d.status !== 0) throw new Error(`deploy failed:\n${d.stdout}\n${d.stderr}`);
 });
 
 afterAll(() => {
-  run('bash', ['scripts/down.sh', ENV, '--volumes'], { env: { ...env(), ...Object.fromEntries(Object.entries(SECRETS).map(([k, v]) => [`TF_VAR_${k}`, v])) } });
+  const down = run('bash', ['scripts/down.sh', ENV, '--volumes', '--yes'], { env: withSecrets() });
+  if (down.status !== 0) console.error(down.stdout + down.stderr);
+  removeLeftovers();
   fs.rmSync(DIR, { recursive: true, force: true });
 });
 
