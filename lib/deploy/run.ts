@@ -7,12 +7,11 @@
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { synthEnvironments } from '../app';
 import { decideRunLock, whoAmI } from './deploy-lock';
 import { resolveEngine, runEngine, type Engine } from './engine';
 import { MIGRATE_STATE_VARIABLE } from './encryption';
 import { createLock, readLock, readRecordsText, removeLock, writeRecordsText, localTags, removeImage } from './host-store';
-import { appendRecord, NO_TAG, parseRecords, planHeadline, tagsToKeep, tagsToPrune, type RecordAction } from './records';
+import { appendRecord, NO_TAG, parseRecords, planHeadline, tagsToPrune, type RecordAction } from './records';
 import { confirmDown, DeployStop, deploySecrets, needsMigration, phaseOneArgs, readStack, reap, say } from './steps';
 import { dockerHosts, type StackJson } from './stack-json';
 
@@ -36,6 +35,9 @@ export function synthOne(where: Where, env: string, migrate = false): string {
   if (migrate) process.env[MIGRATE_STATE_VARIABLE] = env;
   else delete process.env[MIGRATE_STATE_VARIABLE];
   try {
+    // loaded here, not at the top: commands that never synthesize (help, lock, audit) stay fast
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const { synthEnvironments } = require('../app') as typeof import('../app');
     const code = synthEnvironments({ dir: where.environmentsDir, outdir: path.resolve(where.root, where.outDir), only: [env], quiet: true });
     if (code !== 0) throw new DeployStop(`synthesis of ${env} failed (above)`);
   } finally {
@@ -144,10 +146,9 @@ function record(ctx: RunContext, action: RecordAction, tag: string, headline: st
 
 /** Removes release images beyond the newest `keep` releases (images a container uses stay). */
 export function pruneImages(stack: StackJson, recordsText: string, keep: number): void {
-  const kept = tagsToKeep(parseRecords(recordsText), keep);
-  if (!kept.size) return;
+  const records = parseRecords(recordsText);
   for (const { host, repository } of releaseRepositories(stack)) {
-    for (const tag of tagsToPrune(localTags(host, repository), kept)) {
+    for (const tag of tagsToPrune(localTags(host, repository), records, keep)) {
       if (removeImage(host, `${repository}:${tag}`)) say(`pruned image ${repository}:${tag} on ${host} (older than the last ${keep} releases)`);
     }
   }
@@ -166,8 +167,8 @@ export interface DeployOptions {
 
 export async function deploy(where: Where, o: DeployOptions): Promise<number> {
   const started = Date.now();
-  const engine = resolveEngine(where.root);
   let dir = synthOne(where, o.env);
+  const engine = resolveEngine(where.root);
   let migrating = false;
   // A local state written before state encryption is read once through the `unencrypted` fallback
   // and written back encrypted (lib/deploy/encryption.ts); a remote one needs --migrate-state.
