@@ -10,7 +10,7 @@ import { describe, expect, it } from 'vitest';
 import { isStale, sourceHash, writeStamp } from '../lib/cli/freshness';
 import { decideRelease, decideRunLock, describeLock, lockLabels, parseLockLabels, whoAmI, type LockInfo } from '../lib/deploy/deploy-lock';
 import { appendRecord, formatRecords, MAX_RECORDS, parseRecords, planHeadline, releases, rollbackTarget, tagsToKeep, tagsToPrune, type DeployRecord } from '../lib/deploy/records';
-import { releaseRepositories, releaseTagOf } from '../lib/deploy/run';
+import { asksForInit, initKey, releaseRepositories, releaseTagOf } from '../lib/deploy/run';
 import { tarOneFile, untarFirstFile } from '../lib/deploy/tar';
 import { markdownForTerminal } from '../lib/plan/terminal';
 import { parsePlan, renderSummary } from '../lib/plan/summary';
@@ -144,6 +144,19 @@ describe('release tag and repositories of a stack', () => {
   });
   it('only the images tagged with the release, per host', () => {
     expect(releaseRepositories(stack)).toEqual([{ host: 'ssh://core', repository: 'ghcr.io/acme/backend' }, { host: 'ssh://edge', repository: 'ghcr.io/acme/backend' }]);
+  });
+});
+
+describe('one tofu init per terraform block', () => {
+  it('the init key changes with the backend, encryption or providers, not with resources', () => {
+    const a = { terraform: { backend: { local: { path: 'x' } } }, resource: { docker_container: {} } };
+    expect(initKey(a)).toBe(initKey({ ...a, resource: { docker_container: { c: {} } } }));
+    expect(initKey(a)).not.toBe(initKey({ ...a, terraform: { backend: { local: { path: 'y' } } } }));
+  });
+  it('an engine that asks for init is recognised, other failures are not', () => {
+    expect(asksForInit(['Error: Backend initialization required, please run "tofu init"'])).toBe(true);
+    expect(asksForInit(['Error: Inconsistent dependency lock file'])).toBe(true);
+    expect(asksForInit(['Error: container exited with code 1'])).toBe(false);
   });
 });
 

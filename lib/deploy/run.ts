@@ -5,6 +5,7 @@
  * -out` and `apply <plan>` (the apply does not refresh again, and the plan's headline goes to the
  * record). Every decision is a tested function of lib/deploy/; this file only sequences them.
  */
+import { createHash } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { decideRunLock, whoAmI } from './deploy-lock';
@@ -84,16 +85,42 @@ interface RunContext {
 }
 
 async function tf(ctx: RunContext, args: string[], opts: { show?: boolean; keepStdout?: boolean } = {}) {
-  return runEngine(ctx.engine, args, { cwd: ctx.dir, vars: ctx.vars, show: opts.show ? show : undefined, keepStdout: opts.keepStdout });
+  const once = () => runEngine(ctx.engine, args, { cwd: ctx.dir, vars: ctx.vars, show: opts.show ? show : undefined, keepStdout: opts.keepStdout });
+  const r = await once();
+  if (r.status === 0 || args[0] === 'init' || !asksForInit(r.tail)) return r;
+  // an init skipped as current was not: run it, and the command once more
+  await init(ctx, `tofu init failed for ${ctx.env} (above)`, true);
+  return once();
 }
 
-async function init(ctx: RunContext, failure: string): Promise<void> {
+const INIT_STAMP = path.join('.terraform', 'stackyard-init');
+
+/** What `tofu init` depends on in a stack: its terraform block (backend, encryption, providers). */
+export function initKey(stack: StackJson): string {
+  return createHash('sha256').update(JSON.stringify((stack as { terraform?: unknown }).terraform ?? null)).digest('hex');
+}
+
+/**
+ * `tofu init` when the stack folder was not initialised for this terraform block yet (or
+ * `always`); skipped otherwise, which saves a second or two per deploy. A stale init that slips
+ * through (a provider mirror changed under the lock file) makes the engine ask for init: the
+ * caller then runs it with `always` and retries once.
+ */
+async function init(ctx: RunContext, failure: string, always = false): Promise<void> {
+  const stamp = path.join(ctx.dir, INIT_STAMP);
+  const key = initKey(ctx.stack);
+  if (!always && fs.existsSync(path.join(ctx.dir, '.terraform.lock.hcl')) && fs.existsSync(stamp) && fs.readFileSync(stamp, 'utf8') === key) return;
+  fs.rmSync(stamp, { force: true });
   const r = await tf(ctx, ['init', '-input=false', '-no-color']);
   if (r.status !== 0) {
     process.stderr.write(r.tail.slice(-20).join('\n') + '\n');
     throw new DeployStop(failure);
   }
+  fs.writeFileSync(stamp, key);
 }
+
+/** The engine refused because the folder needs `tofu init` (backend or providers changed). */
+export const asksForInit = (tail: readonly string[]) => tail.some((l) => /(tofu|terraform) init|Backend initialization required|Inconsistent dependency lock file|Required plugins are not installed/i.test(l));
 
 async function pullState(ctx: RunContext): Promise<string> {
   const r = await tf(ctx, ['state', 'pull'], { keepStdout: true });
@@ -108,14 +135,15 @@ async function pullState(ctx: RunContext): Promise<string> {
 function lockForRun(ctx: RunContext, what: string): void {
   if (!ctx.firstHost) return;
   for (let attempt = 0; attempt < 2; attempt++) {
-    const d = decideRunLock(ctx.env, readLock(ctx.firstHost, ctx.env), ctx.who, what, new Date());
-    if (d.kind === 'refuse') throw new LockedStop(d.message);
-    if (d.kind === 'mine') return;
+    // create first (one call when it is free: Docker refuses a second container of the name)
     if (createLock(ctx.firstHost, { environment: ctx.env, holder: ctx.who, since: new Date().toISOString(), message: `${what === 'destroyed' ? 'down' : 'deploy'} in progress`, run: true })) {
       ctx.tookLock = true;
       return;
     }
-    // someone took it between the read and the create: read again, and refuse naming them
+    const d = decideRunLock(ctx.env, readLock(ctx.firstHost, ctx.env), ctx.who, what, new Date());
+    if (d.kind === 'refuse') throw new LockedStop(d.message);
+    if (d.kind === 'mine') return;
+    // released between the create and the read: try once more
   }
   throw new LockedStop(`${ctx.env} was locked by another run while this one started; nothing was done`);
 }
