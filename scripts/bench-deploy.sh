@@ -72,6 +72,10 @@ run_b() {
 }
 median() { printf '%s\n' "$@" | sort -n | awk '{ v[NR] = $1 } END { if (NR % 2) print v[(NR + 1) / 2]; else print (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
 
+# a run that was killed leaves a state encrypted with its own random passphrase: start from nothing
+rm -f ".stackyard/state/$ENV.tfstate" ".stackyard/state/$ENV.tfstate.backup"
+ids=$(docker ps -aq --filter "label=stackyard.environment=$ENV"); [ -z "$ids" ] || docker rm -f $ids >/dev/null
+nets=$(docker network ls -q --filter "label=stackyard.environment=$ENV"); [ -z "$nets" ] || docker network rm $nets >/dev/null
 clean
 echo "deploy benchmark: $ROUNDS alternating rounds, 12 containers, from empty to all healthy"
 for i in $(seq 1 "$ROUNDS"); do
