@@ -76,6 +76,7 @@ median() { printf '%s\n' "$@" | sort -n | awk '{ v[NR] = $1 } END { if (NR % 2) 
 rm -f ".stackyard/state/$ENV.tfstate" ".stackyard/state/$ENV.tfstate.backup"
 ids=$(docker ps -aq --filter "label=stackyard.environment=$ENV"); [ -z "$ids" ] || docker rm -f $ids >/dev/null
 nets=$(docker network ls -q --filter "label=stackyard.environment=$ENV"); [ -z "$nets" ] || docker network rm $nets >/dev/null
+vols=$(docker volume ls -q --filter "label=stackyard.environment=$ENV"); [ -z "$vols" ] || docker volume rm $vols >/dev/null
 clean
 echo "deploy benchmark: $ROUNDS alternating rounds, 12 containers, from empty to all healthy"
 for i in $(seq 1 "$ROUNDS"); do
