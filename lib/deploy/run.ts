@@ -182,6 +182,11 @@ export function pruneImages(stack: StackJson, recordsText: string, keep: number)
   }
 }
 
+/** `stackyard: <what> (<seconds since the run started>s)`: where a long run spends its time. */
+function stepper(started: number): (what: string) => void {
+  return (what) => say(`${what} (${((Date.now() - started) / 1000).toFixed(1)}s)`);
+}
+
 export interface DeployOptions {
   readonly env: string;
   readonly generateSecrets?: boolean;
@@ -195,8 +200,10 @@ export interface DeployOptions {
 
 export async function deploy(where: Where, o: DeployOptions): Promise<number> {
   const started = Date.now();
+  const step = stepper(started);
   let dir = synthOne(where, o.env);
   const engine = resolveEngine(where.root);
+  step(`synthesized ${o.env}`);
   let migrating = false;
   // A local state written before state encryption is read once through the `unencrypted` fallback
   // and written back encrypted (lib/deploy/encryption.ts); a remote one needs --migrate-state.
@@ -211,6 +218,7 @@ export async function deploy(where: Where, o: DeployOptions): Promise<number> {
   const ctx: RunContext = { env: o.env, dir, stack, engine, vars, firstHost: dockerHosts(stack)[0]?.host, who: whoAmI(), tookLock: false };
   await init(ctx, `tofu init failed for ${o.env} (above)`);
   lockForRun(ctx, 'deployed');
+  step(`engine ready, deploy lock held`);
   const action = o.action ?? 'deploy';
   const tag = releaseTagOf(stack, vars, process.env);
   let headline = 'failed before the plan';
@@ -218,6 +226,7 @@ export async function deploy(where: Where, o: DeployOptions): Promise<number> {
   try {
     const state = await pullState(ctx);
     reap(dir, state, o.adoptOrphans === true);
+    step('state read, orphans checked');
     // Phase 1: the one-shot jobs and everything that does not run after one, plus -replace of a
     // job that failed in an earlier deploy; nothing when nothing runs yet.
     const first = phaseOneArgs(dir, state);
@@ -238,7 +247,7 @@ export async function deploy(where: Where, o: DeployOptions): Promise<number> {
       const p = await tf(ctx, ['plan', '-input=false', '-no-color', `-out=${planFile}`], { show: false });
       if (p.status !== 0) return { ...p, planned: false };
       headline = planHeadline(p.tail);
-      console.log(`stackyard: plan for ${o.env}: ${headline}`);
+      step(`plan for ${o.env}: ${headline}`);
       const a = await tf(ctx, ['apply', '-input=false', '-no-color', planFile], { show: true });
       return { ...a, planned: true };
     };
