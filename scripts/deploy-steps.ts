@@ -8,10 +8,11 @@
  *   deploy-steps phases <stack_dir>                  state JSON on stdin; phase-1 apply arguments, one a line
  *   deploy-steps needs-migration <root> <stack_dir> [--migrate]   exit 0 when the state must be encrypted on this deploy
  *   deploy-steps down <stack_dir> [--volumes] [--github] [--yes]   asks or refuses before destroying
+ *   deploy-steps volumes <stack_dir> [--volumes]     after down's destroy: deletes (--volumes) or names the labelled volumes left
  */
 import * as fs from 'node:fs';
 import type { SecretsMode } from '../lib/deploy/secrets';
-import { confirmDown, DeployStop, deploySecrets, needsMigration, phaseOneArgs, reap, say } from '../lib/deploy/steps';
+import { confirmDown, DeployStop, deploySecrets, needsMigration, phaseOneArgs, reap, say, volumes } from '../lib/deploy/steps';
 
 function readStdin(): string {
   try {
@@ -38,8 +39,11 @@ function main(argv: string[]): number {
     case 'down':
       for (const a of confirmDown(rest[0], rest.slice(1))) process.stdout.write(a + '\n');
       return 0;
+    case 'volumes':
+      volumes(rest[0], rest.includes('--volumes'));
+      return 0;
     default:
-      process.stderr.write('usage: deploy-steps secrets|reap|phases|needs-migration|down ...\n');
+      process.stderr.write('usage: deploy-steps secrets|reap|phases|needs-migration|down|volumes ...\n');
       return 2;
   }
 }

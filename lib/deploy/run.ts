@@ -13,7 +13,7 @@ import { resolveEngine, runEngine, type Engine } from './engine';
 import { MIGRATE_STATE_VARIABLE } from './encryption';
 import { createLock, readLock, readRecordsText, removeLock, writeRecordsText, localTags, removeImage } from './host-store';
 import { appendRecord, NO_TAG, parseRecords, planHeadline, tagsToPrune, type RecordAction } from './records';
-import { confirmDown, DeployStop, deploySecrets, needsMigration, phaseOneArgs, readStack, reap, say } from './steps';
+import { confirmDown, DeployStop, deploySecrets, needsMigration, phaseOneArgs, readStack, reap, say, volumes } from './steps';
 import { dockerHosts, type StackJson } from './stack-json';
 
 export interface Where {
@@ -318,8 +318,7 @@ export async function down(where: Where, o: DownOptions): Promise<number> {
     if (!o.volumes) {
       const list = await tf(ctx, ['state', 'list'], { keepStdout: true });
       for (const v of list.stdout.split('\n').filter((l) => l.startsWith('docker_volume.'))) {
-        const rm = await tf(ctx, ['state', 'rm', '-no-color', v]);
-        if (rm.status === 0) console.log(`keeping volume ${v.slice('docker_volume.'.length)} (left on the host, out of state)`);
+        await tf(ctx, ['state', 'rm', '-no-color', v]); // named below, with the volumes earlier downs kept
       }
     }
     if (exclude.length) console.log(`keeping the GitHub environments and secrets of ${o.env} (down --github removes them)`);
@@ -342,6 +341,7 @@ export async function down(where: Where, o: DownOptions): Promise<number> {
       }
     }
     console.log(r.tail.filter((l) => l.trim()).slice(-1)[0] ?? '');
+    volumes(dir, o.volumes === true);
     ok = true;
   } finally {
     record(ctx, 'down', NO_TAG, o.volumes ? 'down --volumes' : 'down', ok, started);

@@ -11,7 +11,9 @@ import { confirms, decideDown, keepGithubArgs } from './confirm';
 import { isPlaintextState } from './encryption';
 import { adoptionRequested, adoptVariable, decideReap, unreachableHost, type HostListing } from './orphans';
 import { deployPlan } from './phases';
+import { deployVersions, recordsVersions, SECRET_VERSIONS_VARIABLE, versionedSecrets } from './secret-versions';
 import { appendSecrets, parseSecretsFile, resolveSecrets, type SecretsMode } from './secrets';
+import { decideVolumes, type VolumeListing } from './volumes';
 import { dockerHosts, environmentOf, parseState, stateContainers, stateNetworks, type StackJson, type StackyardMeta } from './stack-json';
 
 export class DeployStop extends Error {
@@ -35,7 +37,7 @@ export function readStack(dir: string): { stack: StackJson; meta: StackyardMeta 
 export function deploySecrets(root: string, dir: string, mode: SecretsMode): Map<string, string> {
   const { stack, meta } = readStack(dir);
   const variables = Object.entries(stack.variable ?? {})
-    .filter(([, v]) => !(v && typeof v === 'object' && 'default' in v))
+    .filter(([k, v]) => k !== SECRET_VERSIONS_VARIABLE && !(v && typeof v === 'object' && 'default' in v))
     .map(([k]) => k)
     .sort();
   const file = path.join(root, '.stackyard', 'secrets', `${meta.environment}.env`);
@@ -61,7 +63,20 @@ export function deploySecrets(root: string, dir: string, mode: SecretsMode): Map
     fs.writeFileSync(file, appendSecrets(text, r.generated), { mode: 0o600 });
     fs.chmodSync(file, 0o600);
   }
-  return new Map(r.exports);
+  const out = new Map(r.exports);
+  if (recordsVersions(stack)) {
+    // the version of each value deployed (a keyed hash, lib/deploy/secret-versions.ts), never the value
+    const valueOf = (n: string) => process.env[`TF_VAR_${n}`] || r.exports.get(`TF_VAR_${n}`);
+    const versions = deployVersions({
+      environment: meta.environment,
+      names: versionedSecrets(stack),
+      valueOf,
+      passphrase: meta.statePassphraseVariable ? valueOf(meta.statePassphraseVariable) : undefined,
+      placeholder: mode === 'placeholder',
+    });
+    out.set(`TF_VAR_${SECRET_VERSIONS_VARIABLE}`, JSON.stringify(versions));
+  }
+  return out;
 }
 
 export function docker(host: string, args: string[], input?: string | Buffer) {
@@ -106,6 +121,30 @@ function listHost(env: string, alias: string, host: string): HostListing {
   };
 }
 
+/** Removes what a decision lists, saying each first; stops at the first Docker refusal. */
+function removeAll(what: readonly string[], removals: readonly { alias: string; host: string; name: string; message: string }[]): void {
+  for (const r of removals) {
+    say(r.message);
+    const rm = docker(r.host, [...what, r.name]);
+    if (rm.error || rm.status !== 0) stop(`could not remove ${r.name} on ${r.alias}: ${(rm.stderr || String(rm.error)).trim()}`);
+  }
+}
+
+/** After down's destroy: deletes (--volumes) or names the labelled volumes left (lib/deploy/volumes.ts). */
+export function volumes(dir: string, deleteData: boolean): void {
+  const { stack, meta } = readStack(dir);
+  const hosts: VolumeListing[] = dockerHosts(stack).map(({ alias, host }) => ({
+    alias,
+    host,
+    volumes: listIds(alias, host, ['volume', 'ls', '-q', '--filter', `label=stackyard.environment=${meta.environment}`])
+      .map((name) => ({ name, users: listIds(alias, host, ['ps', '-a', '--filter', `volume=${name}`, '--format', '{{.Names}}']) })),
+  }));
+  const d = decideVolumes(meta.environment, deleteData, hosts);
+  if (d.kind === 'refuse') stop(d.message);
+  else if (d.kind === 'keep') for (const m of d.messages) process.stdout.write(`${m}\n`);
+  else removeAll(['volume', 'rm'], d.removals);
+}
+
 /** Removes the containers and networks of the environment its state lacks, or refuses (lib/deploy/orphans.ts). */
 export function reap(dir: string, stateText: string, adoptFlag: boolean): void {
   const { stack, meta } = readStack(dir);
@@ -117,13 +156,8 @@ export function reap(dir: string, stateText: string, adoptFlag: boolean): void {
   if (d.kind === 'refuse') stop(d.message);
   else {
     // containers first: a network cannot be removed while one is attached
-    for (const [what, list] of [[['rm', '-f'], d.removals], [['network', 'rm'], d.networks]] as const) {
-      for (const r of list) {
-        say(r.message);
-        const rm = docker(r.host, [...what, r.name]);
-        if (rm.error || rm.status !== 0) stop(`could not remove ${r.name} on ${r.alias}: ${(rm.stderr || String(rm.error)).trim()}`);
-      }
-    }
+    removeAll(['rm', '-f'], d.removals);
+    removeAll(['network', 'rm'], d.networks);
   }
 }
 
