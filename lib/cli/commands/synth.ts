@@ -1,0 +1,21 @@
+/** `stackyard synth [env]`: environment files → cdktf.out/stacks/<env>/cdk.tf.json. */
+import type { Command } from 'commander';
+import { synthEnvironments } from '../../app';
+import { environmentsDir, outDir } from '../paths';
+
+export function register(program: Command): void {
+  program
+    .command('synth')
+    .description('synthesize every environment (or only <env>) into Terraform JSON under cdktf.out/stacks/')
+    .argument('[env]', 'only this environment (default: all in the environments folder)')
+    .option('-q, --quiet', 'no summary table')
+    .addHelpText('after', '\nFolders: $ENVIRONMENTS_DIR (default environments/), $CDKTF_OUTDIR (default cdktf.out/).')
+    .action((env: string | undefined, opts: { quiet?: boolean }) => {
+      process.exitCode = synthEnvironments({
+        dir: environmentsDir(),
+        outdir: outDir(),
+        only: env ? [env] : undefined,
+        quiet: opts.quiet === true,
+      });
+    });
+}

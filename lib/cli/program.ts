@@ -1,0 +1,61 @@
+/**
+ * The `stackyard` command: one commander program, one module per command under
+ * lib/cli/commands/, each exporting `register(program)`. This list is the only place that names
+ * them (order = order in `stackyard --help`).
+ */
+import { Command, CommanderError } from 'commander';
+import { CliError, EXIT } from './exit-codes';
+import * as synth from './commands/synth';
+
+export interface CommandModule {
+  register(program: Command): void;
+}
+
+export const commands: readonly CommandModule[] = [synth];
+
+export function buildProgram(): Command {
+  const program = new Command('stackyard')
+    .description('Typed service stacks on plain Docker hosts: environment files -> OpenTofu')
+    .version(readVersion(), '-V, --version')
+    .showSuggestionAfterError(true)
+    .showHelpAfterError('(stackyard --help lists the commands; stackyard <command> --help its options)')
+    .exitOverride()
+    .configureHelp({ sortSubcommands: false, showGlobalOptions: true });
+  program.addHelpText(
+    'after',
+    `\nExit codes: 0 done, 1 failure or refusal, 2 usage error, 3 plan with a data-loss warning,\n75 environment locked by another deploy, 70 internal error.`,
+  );
+  for (const c of commands) c.register(program);
+  return program;
+}
+
+function readVersion(): string {
+  try {
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    return (require('../../../package.json') as { version: string }).version;
+  } catch {
+    return '0.0.0';
+  }
+}
+
+/** Parses argv (without node and script) and runs the command; resolves to the exit code. */
+export async function main(argv: readonly string[]): Promise<number> {
+  const program = buildProgram();
+  process.exitCode = undefined;
+  try {
+    await program.parseAsync([...argv], { from: 'user' });
+    return typeof process.exitCode === 'number' ? process.exitCode : EXIT.ok;
+  } catch (e) {
+    if (e instanceof CommanderError) {
+      // help and version are printed by commander and end the run successfully
+      if (e.code === 'commander.helpDisplayed' || e.code === 'commander.version' || e.code === 'commander.help') return EXIT.ok;
+      return EXIT.usage;
+    }
+    if (e instanceof CliError) {
+      process.stderr.write(`stackyard: ${e.message}\n`);
+      return e.exitCode;
+    }
+    process.stderr.write(`stackyard: internal error (please report it): ${(e as Error).stack ?? String(e)}\n`);
+    return EXIT.internal;
+  }
+}
