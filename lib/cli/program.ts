@@ -4,14 +4,22 @@
  * them (order = order in `stackyard --help`).
  */
 import { Command, CommanderError } from 'commander';
-import { CliError, EXIT } from './exit-codes';
+import { EXIT } from './exit-codes';
+import * as audit from './commands/releases';
+import * as deploy from './commands/deploy';
+import * as down from './commands/down';
+import * as lock from './commands/lock';
+import * as plan from './commands/plan';
+import * as rollback from './commands/rollback';
+import * as secrets from './commands/secrets';
 import * as synth from './commands/synth';
+import { ConfigError, formatProblem } from '../config/errors';
 
 export interface CommandModule {
   register(program: Command): void;
 }
 
-export const commands: readonly CommandModule[] = [synth];
+export const commands: readonly CommandModule[] = [synth, plan, deploy, down, secrets, audit, rollback, lock];
 
 export function buildProgram(): Command {
   const program = new Command('stackyard')
@@ -47,13 +55,19 @@ export async function main(argv: readonly string[]): Promise<number> {
     return typeof process.exitCode === 'number' ? process.exitCode : EXIT.ok;
   } catch (e) {
     if (e instanceof CommanderError) {
-      // help and version are printed by commander and end the run successfully
-      if (e.code === 'commander.helpDisplayed' || e.code === 'commander.version' || e.code === 'commander.help') return EXIT.ok;
+      // --help and --version end the run successfully; `stackyard` alone prints the help as a usage error
+      if (e.code === 'commander.helpDisplayed' || e.code === 'commander.version') return EXIT.ok;
       return EXIT.usage;
     }
-    if (e instanceof CliError) {
+    if (e instanceof ConfigError) {
+      for (const p of e.problems) process.stderr.write(formatProblem(p) + '\n');
+      process.stderr.write(`\n${e.problems.length} problem(s) found; nothing was done.\n`);
+      return EXIT.failure;
+    }
+    // an expected failure (CliError, a deploy step's refusal, an unreachable host): its message and code
+    if (e instanceof Error && typeof (e as { exitCode?: unknown }).exitCode === 'number') {
       process.stderr.write(`stackyard: ${e.message}\n`);
-      return e.exitCode;
+      return (e as unknown as { exitCode: number }).exitCode;
     }
     process.stderr.write(`stackyard: internal error (please report it): ${(e as Error).stack ?? String(e)}\n`);
     return EXIT.internal;

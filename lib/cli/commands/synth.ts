@@ -9,13 +9,13 @@ export function register(program: Command): void {
     .description('synthesize every environment (or only <env>) into Terraform JSON under cdktf.out/stacks/')
     .argument('[env]', 'only this environment (default: all in the environments folder)')
     .option('-q, --quiet', 'no summary table')
-    .addHelpText('after', '\nFolders: $ENVIRONMENTS_DIR (default environments/), $CDKTF_OUTDIR (default cdktf.out/).')
+    .addHelpText('after', '\nFolders: $ENVIRONMENTS_DIR (default environments/), $CDKTF_OUTDIR (default cdktf.out/).\nCompiles nothing unless TypeScript changed since the last build (cdktf.json runs this as its app).')
     .action((env: string | undefined, opts: { quiet?: boolean }) => {
       process.exitCode = synthEnvironments({
         dir: environmentsDir(),
         outdir: outDir(),
-        only: env ? [env] : undefined,
-        quiet: opts.quiet === true,
+        only: env ? [env] : process.env.STACKYARD_ONLY ? process.env.STACKYARD_ONLY.split(',') : undefined,
+        quiet: opts.quiet === true || process.env.STACKYARD_QUIET === '1',
       });
     });
 }
