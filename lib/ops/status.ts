@@ -166,7 +166,7 @@ export function compareStatus(input: {
       const here = (input.observed.get(h.name) ?? []).find((o) => o.name === e.name);
       if (!here) {
         const elsewhere = all.find((o) => o.name === e.name);
-        const note = elsewhere ? `missing; a container of that name runs on ${elsewhere.host}` : 'missing';
+        const note = elsewhere ? `a container of that name runs on ${elsewhere.host}` : null;
         problems.push(`${e.name} is missing on ${h.name}${elsewhere ? ` (found on ${elsewhere.host} instead)` : ''}`);
         rows.push({ ...base, image: null, state: 'missing', health: null, exitCode: null, uptimeSeconds: null, restarts: null, ok: false, note });
         continue;
