@@ -97,7 +97,7 @@ export function topology(stack: EnvironmentStack): Topology {
 
 /** Text inside a Mermaid quoted label. */
 function mermaidText(s: string): string {
-  return s.replace(/&/g, '#amp;').replace(/"/g, '#quot;').replace(/</g, '#lt;').replace(/>/g, '#gt;').replace(/\|/g, '#124;');
+  return s.replace(/"/g, '#quot;').replace(/</g, '#lt;').replace(/>/g, '#gt;').replace(/\|/g, '#124;');
 }
 
 export function toMermaid(t: Topology): string {
