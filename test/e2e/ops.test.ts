@@ -110,7 +110,7 @@ describe('day-2 commands on the real engine (local)', () => {
     expect(docker('ps', '-aq', '--filter', 'label=stackyard.exec=local').stdout.trim()).toBe('');
     expect(docker('ps', '-aq', '--filter', 'label=stackyard.environment=local').stdout.trim().split('\n').sort()).toEqual(before);
     // --reuse runs in the running replica
-    const reuse = stackyard('exec', 'local', 'backend', '--reuse', '--', 'hostname');
+    const reuse = stackyard('exec', 'local', 'backend', '--reuse', '--', 'cat', '/etc/hostname');
     expect(reuse.out.trim()).toBe('local-backend-1');
   });
 
