@@ -17,7 +17,7 @@ bash scripts/engine-docker.sh start >/dev/null
 bash scripts/engine.sh >/dev/null
 bash scripts/images.sh >/dev/null
 command -v docker-compose >/dev/null || { apt-get install -y -qq docker-compose >/dev/null 2>&1 || { apt-get update -qq && apt-get install -y -qq docker-compose >/dev/null; }; }
-npm run --silent build
+sh scripts/stackyard.sh --version >/dev/null   # compiles only when TypeScript changed
 export STACKYARD_SKIP_BUILD=1 PATH="$root/.tools/bin:$PATH" TF_CLI_CONFIG_FILE="$root/.tools/tofurc" TERRAFORM_BINARY_NAME=tofu
 
 mkdir -p "$ENV_DIR"

@@ -1,4 +1,5 @@
 /** Shared by the commands: where things are, and an environment's first host (where its lock and record live). */
+import { InvalidArgumentError } from 'commander';
 import { DeployStop, readStack } from '../deploy/steps';
 import { synthOne, type Where } from '../deploy/run';
 import { dockerHosts, type StackJson } from '../deploy/stack-json';
@@ -14,9 +15,9 @@ export function firstHost(env: string): { host: string; stack: StackJson } {
   return { host, stack };
 }
 
-/** Parses a positive whole number option. */
+/** Parses a positive whole number option (a usage error otherwise). */
 export function positiveInt(value: string): number {
   const n = Number(value);
-  if (!Number.isInteger(n) || n < 1) throw new DeployStop(`expected a whole number of at least 1, got ${JSON.stringify(value)}`);
+  if (!Number.isInteger(n) || n < 1) throw new InvalidArgumentError(`expected a whole number of at least 1, got ${JSON.stringify(value)}`);
   return n;
 }

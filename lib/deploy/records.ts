@@ -95,9 +95,15 @@ export function rollbackTarget(environment: string, records: readonly DeployReco
   return { tag: previous.tag };
 }
 
-/** Image tags of one repository on a host that a prune removes: not kept, and not the one just deployed. */
-export function tagsToPrune(localTags: readonly string[], keep: ReadonlySet<string>): string[] {
-  return [...new Set(localTags)].filter((t) => t && t !== '<none>' && !keep.has(t)).sort();
+/**
+ * Image tags of a release repository on a host that a prune removes: tags this environment
+ * released earlier that are not among its newest `keep` releases. A tag the environment never
+ * released (another environment's, a build in progress) is never touched.
+ */
+export function tagsToPrune(localTags: readonly string[], records: readonly DeployRecord[], keep: number): string[] {
+  const kept = tagsToKeep(records, keep);
+  const released = new Set(releases(records).map((r) => r.tag));
+  return [...new Set(localTags)].filter((t) => released.has(t) && !kept.has(t)).sort();
 }
 
 function ago(ms: number): string {

@@ -5,14 +5,14 @@
  * -out` and `apply <plan>` (the apply does not refresh again, and the plan's headline goes to the
  * record). Every decision is a tested function of lib/deploy/; this file only sequences them.
  */
+import { createHash } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { synthEnvironments } from '../app';
 import { decideRunLock, whoAmI } from './deploy-lock';
 import { resolveEngine, runEngine, type Engine } from './engine';
 import { MIGRATE_STATE_VARIABLE } from './encryption';
 import { createLock, readLock, readRecordsText, removeLock, writeRecordsText, localTags, removeImage } from './host-store';
-import { appendRecord, NO_TAG, parseRecords, planHeadline, tagsToKeep, tagsToPrune, type RecordAction } from './records';
+import { appendRecord, NO_TAG, parseRecords, planHeadline, tagsToPrune, type RecordAction } from './records';
 import { confirmDown, DeployStop, deploySecrets, needsMigration, phaseOneArgs, readStack, reap, say } from './steps';
 import { dockerHosts, type StackJson } from './stack-json';
 
@@ -36,6 +36,9 @@ export function synthOne(where: Where, env: string, migrate = false): string {
   if (migrate) process.env[MIGRATE_STATE_VARIABLE] = env;
   else delete process.env[MIGRATE_STATE_VARIABLE];
   try {
+    // loaded here, not at the top: commands that never synthesize (help, lock, audit) stay fast
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const { synthEnvironments } = require('../app') as typeof import('../app');
     const code = synthEnvironments({ dir: where.environmentsDir, outdir: path.resolve(where.root, where.outDir), only: [env], quiet: true });
     if (code !== 0) throw new DeployStop(`synthesis of ${env} failed (above)`);
   } finally {
@@ -82,16 +85,42 @@ interface RunContext {
 }
 
 async function tf(ctx: RunContext, args: string[], opts: { show?: boolean; keepStdout?: boolean } = {}) {
-  return runEngine(ctx.engine, args, { cwd: ctx.dir, vars: ctx.vars, show: opts.show ? show : undefined, keepStdout: opts.keepStdout });
+  const once = () => runEngine(ctx.engine, args, { cwd: ctx.dir, vars: ctx.vars, show: opts.show ? show : undefined, keepStdout: opts.keepStdout });
+  const r = await once();
+  if (r.status === 0 || args[0] === 'init' || !asksForInit(r.tail)) return r;
+  // an init skipped as current was not: run it, and the command once more
+  await init(ctx, `tofu init failed for ${ctx.env} (above)`, true);
+  return once();
 }
 
-async function init(ctx: RunContext, failure: string): Promise<void> {
+const INIT_STAMP = path.join('.terraform', 'stackyard-init');
+
+/** What `tofu init` depends on in a stack: its terraform block (backend, encryption, providers). */
+export function initKey(stack: StackJson): string {
+  return createHash('sha256').update(JSON.stringify((stack as { terraform?: unknown }).terraform ?? null)).digest('hex');
+}
+
+/**
+ * `tofu init` when the stack folder was not initialised for this terraform block yet (or
+ * `always`); skipped otherwise, which saves a second or two per deploy. A stale init that slips
+ * through (a provider mirror changed under the lock file) makes the engine ask for init: the
+ * caller then runs it with `always` and retries once.
+ */
+async function init(ctx: RunContext, failure: string, always = false): Promise<void> {
+  const stamp = path.join(ctx.dir, INIT_STAMP);
+  const key = initKey(ctx.stack);
+  if (!always && fs.existsSync(path.join(ctx.dir, '.terraform.lock.hcl')) && fs.existsSync(stamp) && fs.readFileSync(stamp, 'utf8') === key) return;
+  fs.rmSync(stamp, { force: true });
   const r = await tf(ctx, ['init', '-input=false', '-no-color']);
   if (r.status !== 0) {
     process.stderr.write(r.tail.slice(-20).join('\n') + '\n');
     throw new DeployStop(failure);
   }
+  fs.writeFileSync(stamp, key);
 }
+
+/** The engine refused because the folder needs `tofu init` (backend or providers changed). */
+export const asksForInit = (tail: readonly string[]) => tail.some((l) => /(tofu|terraform) init|Backend initialization required|Inconsistent dependency lock file|Required plugins are not installed/i.test(l));
 
 async function pullState(ctx: RunContext): Promise<string> {
   const r = await tf(ctx, ['state', 'pull'], { keepStdout: true });
@@ -106,14 +135,15 @@ async function pullState(ctx: RunContext): Promise<string> {
 function lockForRun(ctx: RunContext, what: string): void {
   if (!ctx.firstHost) return;
   for (let attempt = 0; attempt < 2; attempt++) {
-    const d = decideRunLock(ctx.env, readLock(ctx.firstHost, ctx.env), ctx.who, what, new Date());
-    if (d.kind === 'refuse') throw new LockedStop(d.message);
-    if (d.kind === 'mine') return;
+    // create first (one call when it is free: Docker refuses a second container of the name)
     if (createLock(ctx.firstHost, { environment: ctx.env, holder: ctx.who, since: new Date().toISOString(), message: `${what === 'destroyed' ? 'down' : 'deploy'} in progress`, run: true })) {
       ctx.tookLock = true;
       return;
     }
-    // someone took it between the read and the create: read again, and refuse naming them
+    const d = decideRunLock(ctx.env, readLock(ctx.firstHost, ctx.env), ctx.who, what, new Date());
+    if (d.kind === 'refuse') throw new LockedStop(d.message);
+    if (d.kind === 'mine') return;
+    // released between the create and the read: try once more
   }
   throw new LockedStop(`${ctx.env} was locked by another run while this one started; nothing was done`);
 }
@@ -144,10 +174,9 @@ function record(ctx: RunContext, action: RecordAction, tag: string, headline: st
 
 /** Removes release images beyond the newest `keep` releases (images a container uses stay). */
 export function pruneImages(stack: StackJson, recordsText: string, keep: number): void {
-  const kept = tagsToKeep(parseRecords(recordsText), keep);
-  if (!kept.size) return;
+  const records = parseRecords(recordsText);
   for (const { host, repository } of releaseRepositories(stack)) {
-    for (const tag of tagsToPrune(localTags(host, repository), kept)) {
+    for (const tag of tagsToPrune(localTags(host, repository), records, keep)) {
       if (removeImage(host, `${repository}:${tag}`)) say(`pruned image ${repository}:${tag} on ${host} (older than the last ${keep} releases)`);
     }
   }
@@ -166,8 +195,8 @@ export interface DeployOptions {
 
 export async function deploy(where: Where, o: DeployOptions): Promise<number> {
   const started = Date.now();
-  const engine = resolveEngine(where.root);
   let dir = synthOne(where, o.env);
+  const engine = resolveEngine(where.root);
   let migrating = false;
   // A local state written before state encryption is read once through the `unencrypted` fallback
   // and written back encrypted (lib/deploy/encryption.ts); a remote one needs --migrate-state.

@@ -4,8 +4,6 @@
  * value. Exits 1 when a secret is missing, so a workflow can check before deploying.
  */
 import type { Command } from 'commander';
-import { loadStacks } from '../../app';
-import { githubEnvironmentName, secretInventory } from '../../github/render';
 import { CliError } from '../exit-codes';
 import { environmentsDir } from '../paths';
 
@@ -15,7 +13,9 @@ export function register(program: Command): void {
     .description('which secret goes where, and which are missing here (TF_VAR_<NAME>); never prints a value')
     .argument('<env>', 'environment name')
     .option('--json', 'JSON for scripts: [{ name, deliveredTo, github, set }]')
-    .action((name: string, o: { json?: boolean }) => {
+    .action(async (name: string, o: { json?: boolean }) => {
+      const { loadStacks } = await import('../../app');
+      const { githubEnvironmentName, secretInventory } = await import('../../github/render');
       const dir = environmentsDir();
       const stack = loadStacks(dir, [name])[0];
       if (!stack) throw new CliError(`no environment named ${name} in ${dir}/`);

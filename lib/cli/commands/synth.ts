@@ -1,6 +1,5 @@
 /** `stackyard synth [env]`: environment files → cdktf.out/stacks/<env>/cdk.tf.json. */
 import type { Command } from 'commander';
-import { synthEnvironments } from '../../app';
 import { environmentsDir, outDir } from '../paths';
 
 export function register(program: Command): void {
@@ -10,7 +9,8 @@ export function register(program: Command): void {
     .argument('[env]', 'only this environment (default: all in the environments folder)')
     .option('-q, --quiet', 'no summary table')
     .addHelpText('after', '\nFolders: $ENVIRONMENTS_DIR (default environments/), $CDKTF_OUTDIR (default cdktf.out/).\nCompiles nothing unless TypeScript changed since the last build (cdktf.json runs this as its app).')
-    .action((env: string | undefined, opts: { quiet?: boolean }) => {
+    .action(async (env: string | undefined, opts: { quiet?: boolean }) => {
+      const { synthEnvironments } = await import('../../app');
       process.exitCode = synthEnvironments({
         dir: environmentsDir(),
         outdir: outDir(),
