@@ -7,6 +7,7 @@
 import { spawn } from 'node:child_process';
 import * as path from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { MAINTENANCE_IMAGE } from '../lib/ops/maintenance';
 import { writeFiles } from './helpers';
 
 const ROOT = path.resolve(__dirname, '..');
@@ -41,12 +42,13 @@ const inGone = { ENVIRONMENTS_DIR: gone };
 
 describe('stackyard day-2 commands', { timeout: 180_000 }, () => {
   it('lists them in --help and documents each', async () => {
-    const [r, status, logs, exec, graph] = await Promise.all([['--help'], ['status', '--help'], ['logs', '--help'], ['exec', '--help'], ['graph', '--help']].map((a) => stackyard(a)));
+    const [r, status, logs, exec, graph, maintenance] = await Promise.all([['--help'], ['status', '--help'], ['logs', '--help'], ['exec', '--help'], ['graph', '--help'], ['maintenance', '--help']].map((a) => stackyard(a)));
     expect(r.code).toBe(0);
     for (const c of ['status', 'logs', 'exec', 'maintenance', 'hosts', 'graph']) expect(r.out).toMatch(new RegExp(`^  ${c} `, 'm'));
     expect(status.out).toContain('--json');
     expect(logs.out).toMatch(/-f, --follow[\s\S]*--since <when>[\s\S]*-n, --tail <lines>/);
     expect(exec.out).toMatch(/-i, --interactive[\s\S]*--reuse/);
+    expect(maintenance.out).toContain(`(default ${MAINTENANCE_IMAGE})`);
     expect(graph.out).toMatch(/--format <format>\s+svg or mermaid \(choices: "svg", "mermaid", default: "svg"\)/);
   });
 

@@ -1,7 +1,5 @@
 /** `stackyard exec <env> <service> -- <cmd...>`: a one-off container with the service's image, env, secret files and networks. */
 import type { Command } from 'commander';
-import { runExec } from '../../ops/exec';
-import { loadModel } from '../../ops/model';
 import { environmentsDir } from '../paths';
 import { positiveInt } from '../where';
 
@@ -17,6 +15,8 @@ export function register(program: Command): void {
     .option('-r, --replica <n>', 'the replica to run in (--reuse) or to take settings and files from', positiveInt)
     .addHelpText('after', '\nExample: stackyard exec staging backend -- python manage.py migrate\nThe exit code is the command\'s. Secret values never appear on a command line: the environment goes\nthrough a private env file, the files are copied from a replica with docker cp.')
     .action(async (env: string, service: string, cmd: string[], o: { interactive?: boolean; reuse?: boolean; replica?: number }) => {
+      const { loadModel } = await import('../../ops/model');
+      const { runExec } = await import('../../ops/exec');
       const tty = Boolean(process.stdin.isTTY && process.stdout.isTTY);
       process.exitCode = await runExec(loadModel(env, environmentsDir()), service, cmd, { ...o, tty });
     });

@@ -1,7 +1,5 @@
 /** `stackyard hosts <env>`: check-only host checks before a deploy. */
 import type { Command } from 'commander';
-import { formatHostCheck, runHostChecks } from '../../ops/hosts';
-import { loadModel } from '../../ops/model';
 import { EXIT } from '../exit-codes';
 import { environmentsDir } from '../paths';
 
@@ -13,6 +11,8 @@ export function register(program: Command): void {
     .option('--json', 'the checks as JSON')
     .addHelpText('after', '\nOne line per host; a failing check is followed by what to do. Exit 1 when any host fails.')
     .action(async (env: string, o: { json?: boolean }) => {
+      const { loadModel } = await import('../../ops/model');
+      const { formatHostCheck, runHostChecks } = await import('../../ops/hosts');
       const checks = await runHostChecks(loadModel(env, environmentsDir()));
       if (o.json) process.stdout.write(`${JSON.stringify(checks, null, 2)}\n`);
       else for (const c of checks) process.stdout.write(`${formatHostCheck(c)}\n`);

@@ -1,7 +1,5 @@
 /** `stackyard logs <env> <service>`: every replica on every host, merged, prefixed with host and replica. */
 import type { Command } from 'commander';
-import { runLogs } from '../../ops/logs';
-import { loadModel } from '../../ops/model';
 import { environmentsDir } from '../paths';
 
 export function register(program: Command): void {
@@ -15,6 +13,8 @@ export function register(program: Command): void {
     .option('-n, --tail <lines>', 'only the last lines of each replica (a number, or all)')
     .option('-t, --timestamps', 'show docker\'s timestamp on each line')
     .action(async (env: string, service: string, o: { follow?: boolean; since?: string; tail?: string; timestamps?: boolean }) => {
+      const { loadModel } = await import('../../ops/model');
+      const { runLogs } = await import('../../ops/logs');
       process.exitCode = await runLogs(loadModel(env, environmentsDir()), service, o, undefined, (stop) => {
         process.once('SIGINT', stop);
         process.once('SIGTERM', stop);

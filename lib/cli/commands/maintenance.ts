@@ -1,7 +1,5 @@
 /** `stackyard maintenance <env> on|off`: every routed service answers 503 with a plain page; nothing is stopped. */
 import type { Command } from 'commander';
-import { MAINTENANCE_IMAGE, runMaintenance } from '../../ops/maintenance';
-import { loadModel } from '../../ops/model';
 import { CliError, EXIT } from '../exit-codes';
 import { environmentsDir } from '../paths';
 
@@ -12,10 +10,12 @@ export function register(program: Command): void {
     .argument('<env>', 'environment name')
     .argument('<mode>', 'on | off')
     .option('-m, --message <text>', 'the message on the page (on)')
-    .option('--image <image>', `the page's image: anything with busybox at /bin/busybox (default ${MAINTENANCE_IMAGE})`)
+    .option('--image <image>', `the page's image: anything with busybox at /bin/busybox (default busybox:1.37)`)
     .addHelpText('after', '\nThe page survives a deploy. Turn it off before `stackyard down` (it holds the proxy network).')
     .action(async (env: string, mode: string, o: { message?: string; image?: string }) => {
       if (mode !== 'on' && mode !== 'off') throw new CliError(`expected on or off, got ${JSON.stringify(mode)}`, EXIT.usage);
+      const { loadModel } = await import('../../ops/model');
+      const { runMaintenance } = await import('../../ops/maintenance');
       process.exitCode = await runMaintenance(loadModel(env, environmentsDir()), mode, o);
     });
 }

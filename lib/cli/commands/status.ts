@@ -1,7 +1,5 @@
 /** `stackyard status <env>`: each container of the environment per host, compared with the environment file. */
 import type { Command } from 'commander';
-import { loadModel } from '../../ops/model';
-import { collectStatus, formatStatus } from '../../ops/status';
 import { EXIT } from '../exit-codes';
 import { environmentsDir } from '../paths';
 
@@ -13,6 +11,8 @@ export function register(program: Command): void {
     .option('--json', 'the report as JSON ({ environment, ok, hosts: [{ name, docker, reachable, error, containers: [...] }], problems, notes })')
     .addHelpText('after', '\nExit codes: 0 everything the environment file expects runs (healthy where it has a healthcheck; jobs exited 0),\n1 something is missing, unhealthy, exited or on a host that did not answer.')
     .action(async (env: string, o: { json?: boolean }) => {
+      const { loadModel } = await import('../../ops/model');
+      const { collectStatus, formatStatus } = await import('../../ops/status');
       const report = await collectStatus(loadModel(env, environmentsDir()));
       if (o.json) process.stdout.write(`${JSON.stringify(report, null, 2)}\n`);
       else for (const l of formatStatus(report)) process.stdout.write(`${l}\n`);
