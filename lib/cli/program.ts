@@ -13,13 +13,19 @@ import * as plan from './commands/plan';
 import * as rollback from './commands/rollback';
 import * as secrets from './commands/secrets';
 import * as synth from './commands/synth';
+import * as status from './commands/status';
+import * as logs from './commands/logs';
+import * as exec from './commands/exec';
+import * as maintenance from './commands/maintenance';
+import * as hosts from './commands/hosts';
+import * as graph from './commands/graph';
 import { ConfigError, formatProblem } from '../config/errors';
 
 export interface CommandModule {
   register(program: Command): void;
 }
 
-export const commands: readonly CommandModule[] = [synth, plan, deploy, down, secrets, audit, rollback, lock];
+export const commands: readonly CommandModule[] = [synth, plan, deploy, down, secrets, audit, rollback, lock, status, logs, exec, maintenance, hosts, graph];
 
 export function buildProgram(): Command {
   const program = new Command('stackyard')

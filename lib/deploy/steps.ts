@@ -9,7 +9,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { confirms, decideDown, keepGithubArgs } from './confirm';
 import { isPlaintextState } from './encryption';
-import { adoptionRequested, adoptVariable, decideReap, unreachableHost, type HostListing } from './orphans';
+import { keptByReaper, adoptionRequested, adoptVariable, decideReap, unreachableHost, type HostListing } from './orphans';
 import { deployPlan } from './phases';
 import { deployVersions, recordsVersions, SECRET_VERSIONS_VARIABLE, versionedSecrets } from './secret-versions';
 import { appendSecrets, parseSecretsFile, resolveSecrets, type SecretsMode } from './secrets';
@@ -99,9 +99,9 @@ function inspectAll<T>(alias: string, host: string, args: string[], ids: string[
 
 function listHost(env: string, alias: string, host: string): HostListing {
   const label = `label=stackyard.environment=${env}`;
-  const containers = inspectAll<{ Name: string; Mounts?: { Type: string; Name?: string }[]; NetworkSettings?: { Networks?: Record<string, unknown> } }>(
+  const containers = inspectAll<{ Name: string; Config?: { Labels?: Record<string, string> | null }; Mounts?: { Type: string; Name?: string }[]; NetworkSettings?: { Networks?: Record<string, unknown> } }>(
     alias, host, ['inspect'], listIds(alias, host, ['ps', '-aq', '--no-trunc', '--filter', label]),
-  );
+  ).filter((c) => !keptByReaper(c.Config?.Labels ?? {}));
   const networks = inspectAll<{ Name: string; Containers?: Record<string, { Name?: string }> }>(
     alias, host, ['network', 'inspect'], listIds(alias, host, ['network', 'ls', '-q', '--no-trunc', '--filter', label]),
   );
