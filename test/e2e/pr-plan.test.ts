@@ -25,6 +25,7 @@ const versionsOf = (values: Record<string, string>) => {
   const key = versionKey(SECRETS.STATE_PASSPHRASE, ENV);
   return JSON.stringify(Object.fromEntries(Object.entries(values).map(([k, v]) => [k, secretVersion(key, k, v)])));
 };
+const withSecrets = () => ({ ...env(), ...deployed() });
 const file = (tag: string) => `name: ${ENV}
 protectVolumes: false
 hosts:
@@ -61,6 +62,16 @@ function prPlan(prFile: string, recordedVersions?: string) {
   return { r, plans: r.status === 0 ? readArtifact(out) : [], text: fs.existsSync(out) ? fs.readFileSync(out, 'utf8') : '', left };
 }
 
+/** What an earlier run may have left (its passphrase is gone with it, so by label, not through the state). */
+function removeLeftovers(): void {
+  for (const kind of [['ps', '-aq'], ['network', 'ls', '-q'], ['volume', 'ls', '-q']]) {
+    for (const id of docker(...kind, '--filter', `label=stackyard.environment=${ENV}`).split('\n').filter(Boolean)) {
+      docker(...(kind[0] === 'ps' ? ['rm', '-f'] : [kind[0], 'rm']), id);
+    }
+  }
+  for (const f of ['', '.backup']) fs.rmSync(path.join(ROOT, '.stackyard', 'state', `${ENV}.tfstate${f}`), { force: true });
+}
+
 beforeAll(() => {
   for (const s of ['engine-docker.sh start', 'engine.sh', 'images.sh']) {
     const r = run('bash', ['-c', `bash scripts/${s}`], { env: toolEnv() });
@@ -68,14 +79,15 @@ beforeAll(() => {
   }
   fs.mkdirSync(DIR, { recursive: true });
   fs.writeFileSync(path.join(DIR, `${ENV}.yaml`), file('1'));
-  run('bash', ['scripts/down.sh', ENV, '--volumes', '--yes'], { env: { ...env(), ...deployed() } });
-  fs.rmSync(path.join(ROOT, '.stackyard', 'state', `${ENV}.tfstate`), { force: true });
-  const d = run('bash', ['scripts/deploy.sh', ENV], { env: { ...env(), ...deployed() } });
+  removeLeftovers();
+  const d = run('bash', ['scripts/deploy.sh', ENV], { env: withSecrets() });
   if (d.status !== 0) throw new Error(`deploy failed:\n${d.stdout}\n${d.stderr}`);
 });
 
 afterAll(() => {
-  run('bash', ['scripts/down.sh', ENV, '--volumes', '--yes'], { env: { ...env(), ...deployed() } });
+  const down = run('bash', ['scripts/down.sh', ENV, '--volumes', '--yes'], { env: withSecrets() });
+  if (down.status !== 0) console.error(down.stdout + down.stderr);
+  removeLeftovers();
   fs.rmSync(DIR, { recursive: true, force: true });
 });
 
