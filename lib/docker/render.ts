@@ -8,10 +8,12 @@ import { Image } from '@cdktf/provider-docker/lib/image';
 import { Network } from '@cdktf/provider-docker/lib/network';
 import { DockerProvider } from '@cdktf/provider-docker/lib/provider';
 import { Volume } from '@cdktf/provider-docker/lib/volume';
-import type { TerraformResource } from 'cdktf';
+import { createHash } from 'node:crypto';
+import { DataResource, type TerraformResource } from 'cdktf';
 import type { EnvironmentStack, HostProps } from '../environment-stack';
 import { RELEASE_VARIABLE } from '../environment-stack';
-import { imageName, LOOPBACK, secretPath, type FileOwner, type Service } from '../service';
+import { imageName, LOOPBACK, secretPath, secretsIn, type FileOwner, type Service } from '../service';
+import { resolveUpdatePolicy, startsFirst } from '../update-policy';
 import { cpusAsRead, durationAsRead, portsAsRead } from './readback';
 import { terraformLiteral, type Template } from '../values';
 
@@ -30,6 +32,13 @@ export const ENV_LABEL = 'stackyard.environment';
 export const DOCKER_PROVIDER_CONSTRAINT = '>= 4.6.0, < 5.0.0';
 
 const LOG_OPTS = { 'max-size': '10m', 'max-file': '3' };
+
+/**
+ * Traefik retries a request on another server when connecting failed (nothing was sent yet): a
+ * replica that just got its stop signal refuses, the next one answers. Backoff from 100 ms
+ * (Traefik doubles it, up to twice the first interval).
+ */
+export const RETRY = { attempts: 5, initialInterval: '100ms' } as const;
 
 export function renderDocker(stack: EnvironmentStack): void {
   const env = stack.environmentName;
@@ -143,6 +152,13 @@ export function renderDocker(stack: EnvironmentStack): void {
     // joins group root to read its 0440 files
     const groupAdd = readerNeedsRootGroup(s.secretsOwner) && uploads.some((u) => (parseInt(u.permissions, 8) & 0o004) === 0) ? ['0'] : undefined;
 
+    // start-first (and one-shot jobs, which a start-first service's replacement may recreate
+    // create-before-destroy): revisioned names, so old and new containers can exist side by side
+    const policy = resolveUpdatePolicy(s);
+    const startFirst = startsFirst(s);
+    const revisioned = startFirst || !!s.oneShot;
+    const secretsRevision = revisioned ? secretsRevisionOf(stack, s) : undefined;
+
     const list: Container[] = [];
     for (let i = 1; i <= s.replicas; i++) {
       const name = `${env}-${s.serviceName}-${i}`;
@@ -162,6 +178,7 @@ export function renderDocker(stack: EnvironmentStack): void {
       const config: ContainerConfig = {
         provider,
         name,
+        // the stable replica name, whatever revision runs it
         hostname: name,
         image: verbatim(image.imageId),
         command: s.command ? [...s.command] : undefined,
@@ -189,8 +206,8 @@ export function renderDocker(stack: EnvironmentStack): void {
         // a replaced or destroyed container gets its stop signal and this long before SIGKILL
         // (without it the provider stops with a zero timeout); stop_timeout is what `docker stop`
         // and an engine shutdown use
-        destroyGraceSeconds: s.stopGraceSeconds,
-        stopTimeout: s.stopGraceSeconds,
+        destroyGraceSeconds: policy.stopGraceSeconds,
+        stopTimeout: policy.stopGraceSeconds,
         stopSignal: s.stopSignal,
         logDriver: 'json-file',
         logOpts: LOG_OPTS,
@@ -199,19 +216,22 @@ export function renderDocker(stack: EnvironmentStack): void {
         attach: s.oneShot ? true : undefined,
         wait: !s.oneShot && hc ? true : undefined,
         waitTimeout: !s.oneShot && hc ? Math.max(60, hc.startPeriodSeconds + hc.intervalSeconds * (hc.retries + 1) + 30) : undefined,
-        dependsOn: dependsOn.length ? dependsOn : undefined,
         lifecycle: s.oneShot
           ? {
               postcondition: [
                 {
                   condition: verbatim('${self.exit_code == 0}'),
-                  errorMessage: `one-shot job "${s.serviceName}" of environment "${env}" failed (container ${name} exited non-zero); dependents were not deployed. Read its output with: docker logs ${name}`,
+                  errorMessage: verbatim(`${terraformLiteral(`one-shot job "${s.serviceName}" of environment "${env}" failed (container `)}\${self.name}${terraformLiteral(' exited non-zero); dependents were not deployed. Read its output with: docker logs ')}\${self.name}`),
                 },
               ],
             }
-          : undefined,
+          : startFirst ? { createBeforeDestroy: true } : undefined,
       };
-      const c = new Container(stack, `svc_${s.serviceName}_${i}`, tf(config));
+      const named = revisioned ? { ...config, name: verbatim(revisionedName(name, config, image, secretsRevision)) } : config;
+      // start-first replicas come up `parallelism` at a time: replica i waits for replica i - parallelism
+      const previous = startFirst && i > policy.parallelism ? [list[i - policy.parallelism - 1]] : [];
+      const after = [...dependsOn, ...previous];
+      const c = new Container(stack, `svc_${s.serviceName}_${i}`, tf({ ...named, dependsOn: after.length ? after : undefined }));
       // the provider waits for an attached job within its create timeout, 20 minutes by default
       // (the prebuilt bindings lack the timeouts block, the provider's schema has it)
       if (s.oneShot) c.addOverride('timeouts', { create: `${s.oneShot.timeoutSeconds}s` });
@@ -219,7 +239,48 @@ export function renderDocker(stack: EnvironmentStack): void {
       list.push(c);
     }
     containers.set(s.serviceName, list);
+    // Under create_before_destroy Terraform destroys the old containers only after everything
+    // that depends on the new ones exists: this gate, created `drainSeconds` after the last new
+    // replica is healthy, holds the old ones in the proxy's rotation until it has the new ones.
+    if (startFirst && policy.drainSeconds > 0) {
+      const gate = new DataResource(stack, `drain_${s.serviceName}`, {
+        triggersReplace: { containers: list.map((c) => c.id) },
+        provisioners: [{ type: 'local-exec', command: `sleep ${policy.drainSeconds}` }],
+      });
+      gate.overrideLogicalId(`drain_${slug(s.serviceName)}`);
+    }
   }
+}
+
+/**
+ * The name of a revisioned replica: `<env>-<service>-<n>-<revision>`, the revision being the
+ * first 8 hex digits of SHA-256 over what replaces the container: its configuration as
+ * synthesized (hashed here), the image id, and the id of its secrets revision (below). A change
+ * of any of them names a new container, which create_before_destroy starts next to the old one.
+ */
+function revisionedName(base: string, config: ContainerConfig, image: Image, secrets: DataResource | undefined): string {
+  const { provider: _p, name: _n, image: _i, dependsOn: _d, lifecycle: _l, ...rest } = config;
+  // references to other resources (networks, volumes) are tokens: their names are fixed text
+  const settings = JSON.stringify(tf(rest)).replace(/\$\{TfToken\[[^\]]*\]\}/g, '<ref>');
+  const digest = createHash('sha256').update(settings).digest('hex');
+  const parts = [`"${digest}"`, `docker_image.${image.friendlyUniqueId}.image_id`, ...(secrets ? [`terraform_data.${secrets.friendlyUniqueId}.id`] : [])];
+  return `${terraformLiteral(base)}-\${substr(sha256(join("|", [${parts.join(', ')}])), 0, 8)}`;
+}
+
+/**
+ * A secret's value replaces the containers that read it, but must never enter a name, not even
+ * hashed (a short hash of a weak password can be checked against guesses). This resource holds
+ * the values (in the encrypted state, shown as sensitive in plans) and gets a new random id
+ * when one changes: the id enters the revision instead.
+ */
+function secretsRevisionOf(stack: EnvironmentStack, s: Service): DataResource | undefined {
+  const names = [...new Set([...s.secrets.map((x) => x.name), ...s.files.flatMap(secretsIn)])].sort();
+  if (!names.length) return undefined;
+  const r = new DataResource(stack, `secrets_${s.serviceName}`, {
+    triggersReplace: Object.fromEntries(names.map((n) => [n, `\${var.${n}}`])),
+  });
+  r.overrideLogicalId(`secrets_${slug(s.serviceName)}`);
+  return r;
 }
 
 function providerConfig(host: HostProps) {
@@ -242,6 +303,9 @@ function traefikLabels(stack: EnvironmentStack, s: Service, network: string): Re
     out[`${router}.rule`] = r.rule;
     out[`${router}.entrypoints`] = [...(r.entrypoints ?? proxy.entrypoints)].join(',');
     out[`${router}.service`] = id;
+    out[`${router}.middlewares`] = `${id}-retry`;
+    out[`traefik.http.middlewares.${id}-retry.retry.attempts`] = String(RETRY.attempts);
+    out[`traefik.http.middlewares.${id}-retry.retry.initialinterval`] = RETRY.initialInterval;
     if (proxy.certResolver) out[`${router}.tls.certresolver`] = proxy.certResolver;
     out[`${svc}.loadbalancer.server.port`] = String(r.port);
     if (r.healthPath) {
