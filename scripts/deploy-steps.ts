@@ -8,6 +8,7 @@
  *   deploy-steps phases <stack_dir>                  state JSON on stdin; phase-1 apply arguments, one a line
  *   deploy-steps needs-migration <root> <stack_dir> [--migrate]   exit 0 when the state must be encrypted on this deploy
  *   deploy-steps down <stack_dir> [--volumes] [--github] [--yes]   asks or refuses before destroying
+ *   deploy-steps unhealthy <stack_dir>               after a failed apply: which replicas never became healthy, with their health output
  */
 import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
@@ -15,6 +16,7 @@ import * as path from 'node:path';
 import { confirms, decideDown, keepGithubArgs } from '../lib/deploy/confirm';
 import { isPlaintextState } from '../lib/deploy/encryption';
 import { adoptionRequested, adoptVariable, decideReap, unreachableHost, type HostListing } from '../lib/deploy/orphans';
+import { unhealthyReport, type InspectedContainer } from '../lib/deploy/health-report';
 import { deployPlan } from '../lib/deploy/phases';
 import { appendSecrets, parseSecretsFile, resolveSecrets, type SecretsMode } from '../lib/deploy/secrets';
 import { dockerHosts, environmentOf, parseState, stateContainers, stateNetworks, type StackJson, type StackyardMeta } from '../lib/deploy/stack-json';
@@ -138,6 +140,15 @@ function reap(dir: string, adoptFlag: boolean): number {
   return 0;
 }
 
+function unhealthy(dir: string): number {
+  const { stack, meta } = readStack(dir);
+  for (const h of dockerHosts(stack)) {
+    const ids = listIds(h.alias, h.host, ['ps', '-aq', '--no-trunc', '--filter', `label=stackyard.environment=${meta.environment}`]);
+    for (const paragraph of unhealthyReport(inspectAll<InspectedContainer>(h.alias, h.host, ['inspect'], ids))) say(paragraph);
+  }
+  return 0;
+}
+
 function phases(dir: string): number {
   const { stack } = readStack(dir);
   const plan = deployPlan(stack, parseState(readStdin()));
@@ -206,6 +217,8 @@ function main(argv: string[]): number {
       return needsMigration(rest[0], rest[1], rest.includes('--migrate')) ? 0 : 1;
     case 'down':
       return down(rest[0], rest.slice(1));
+    case 'unhealthy':
+      return unhealthy(rest[0]);
     default:
       process.stderr.write('usage: deploy-steps secrets|reap|phases|plain-state|down ...\n');
       return 2;

@@ -55,10 +55,10 @@ fi
 if ! apply; then
   # A killed earlier apply can leave a container Docker created but the state never recorded
   # (its provider may even finish creating it after the kill). Remove such orphans, try once more.
-  in_the_way || exit 1
+  in_the_way || { steps unhealthy "$stack_dir" || true; exit 1; }
   echo "stackyard: a container or network from an interrupted deploy is in the way; removing orphans and retrying once"
   reap
-  apply || exit 1
+  apply || { steps unhealthy "$stack_dir" || true; exit 1; }
 fi
 if [ -n "$migrating" ]; then
   # The state is encrypted now: leave the stack folder without the fallback, so a later engine
