@@ -39,16 +39,16 @@ export const UpdatePolicySchema = z.strictObject({
    * old one stops before the new one starts. @default - start-first for routed services; stop-first
    * for singletons, stateful kinds, services publishing a host port and everything not routed
    */
-  order: z.enum(UPDATE_ORDERS, { error: 'expected start-first or stop-first' }).optional(),
+  order: z.enum(UPDATE_ORDERS).optional(),
   /** Replicas started at once in a start-first update. @default 1 */
-  parallelism: z.number({ error: 'expected a whole number of replicas, at least 1' }).int('expected a whole number of replicas, at least 1').min(1, 'expected a whole number of replicas, at least 1').optional(),
+  parallelism: z.number().int().min(1).optional(),
   /** Seconds old replicas keep serving after the new ones are healthy, before their stop signal (start-first). @default 5 */
-  drainSeconds: z.number({ error: 'expected seconds, e.g. 5' }).int('expected whole seconds, e.g. 5').min(0, 'expected 0 or more seconds').max(MAX_DRAIN_SECONDS, `at most ${MAX_DRAIN_SECONDS} seconds`).optional(),
+  drainSeconds: z.number().int().min(0).max(MAX_DRAIN_SECONDS).optional(),
   /**
    * Seconds between the stop signal (SIGTERM unless the image sets another) and SIGKILL, to finish
    * requests or the task in hand. @default 10 (stateful kinds 60, workers 120)
    */
-  stopGraceSeconds: z.number({ error: 'expected seconds, e.g. 30' }).int('expected whole seconds, e.g. 30').min(0, 'expected 0 or more seconds').max(MAX_GRACE_SECONDS, `at most ${MAX_GRACE_SECONDS} seconds`).optional(),
+  stopGraceSeconds: z.number().int().min(0).max(MAX_GRACE_SECONDS).optional(),
 }).describe('How the service is replaced when it changes (Docker hosts)');
 
 export type UpdatePolicyRequest = z.output<typeof UpdatePolicySchema>;
