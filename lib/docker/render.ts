@@ -9,7 +9,8 @@ import { Network } from '@cdktf/provider-docker/lib/network';
 import { DockerProvider } from '@cdktf/provider-docker/lib/provider';
 import { Volume } from '@cdktf/provider-docker/lib/volume';
 import { createHash } from 'node:crypto';
-import { DataResource, type TerraformResource } from 'cdktf';
+import { TerraformResource } from 'cdktf';
+import type { Construct } from 'constructs';
 import type { EnvironmentStack, HostProps } from '../environment-stack';
 import { RELEASE_VARIABLE } from '../environment-stack';
 import { imageName, LOOPBACK, secretPath, secretsIn, type FileOwner, type Service } from '../service';
@@ -243,12 +244,28 @@ export function renderDocker(stack: EnvironmentStack): void {
     // that depends on the new ones exists: this gate, created `drainSeconds` after the last new
     // replica is healthy, holds the old ones in the proxy's rotation until it has the new ones.
     if (startFirst && policy.drainSeconds > 0) {
-      const gate = new DataResource(stack, `drain_${s.serviceName}`, {
-        triggersReplace: { containers: list.map((c) => c.id) },
-        provisioners: [{ type: 'local-exec', command: `sleep ${policy.drainSeconds}` }],
-      });
+      const gate = new TerraformData(stack, `drain_${s.serviceName}`, { containers: list.map((c) => c.id) }, [{ type: 'local-exec', command: `sleep ${policy.drainSeconds}` }]);
       gate.overrideLogicalId(`drain_${slug(s.serviceName)}`);
     }
+  }
+}
+
+/**
+ * Terraform's built-in `terraform_data` with `triggers_replace`: a new random `id` whenever the
+ * triggers change. (cdktf's own DataResource runs the Terraform binary at synth to check its
+ * version; synthesis here needs no engine.)
+ */
+class TerraformData extends TerraformResource {
+  constructor(scope: Construct, id: string, private readonly triggers: Record<string, unknown>, provisioners?: { type: 'local-exec'; command: string }[]) {
+    super(scope, id, { terraformResourceType: 'terraform_data', terraformGeneratorMetadata: { providerName: 'terraform' }, provisioners });
+  }
+
+  get id(): string {
+    return this.getStringAttribute('id');
+  }
+
+  protected synthesizeAttributes(): Record<string, unknown> {
+    return { triggers_replace: this.triggers };
   }
 }
 
@@ -258,7 +275,7 @@ export function renderDocker(stack: EnvironmentStack): void {
  * synthesized (hashed here), the image id, and the id of its secrets revision (below). A change
  * of any of them names a new container, which create_before_destroy starts next to the old one.
  */
-function revisionedName(base: string, config: ContainerConfig, image: Image, secrets: DataResource | undefined): string {
+function revisionedName(base: string, config: ContainerConfig, image: Image, secrets: TerraformData | undefined): string {
   const { provider: _p, name: _n, image: _i, dependsOn: _d, lifecycle: _l, ...rest } = config;
   // references to other resources (networks, volumes) are tokens: their names are fixed text
   const settings = JSON.stringify(tf(rest)).replace(/\$\{TfToken\[[^\]]*\]\}/g, '<ref>');
@@ -273,12 +290,10 @@ function revisionedName(base: string, config: ContainerConfig, image: Image, sec
  * the values (in the encrypted state, shown as sensitive in plans) and gets a new random id
  * when one changes: the id enters the revision instead.
  */
-function secretsRevisionOf(stack: EnvironmentStack, s: Service): DataResource | undefined {
+function secretsRevisionOf(stack: EnvironmentStack, s: Service): TerraformData | undefined {
   const names = [...new Set([...s.secrets.map((x) => x.name), ...s.files.flatMap(secretsIn)])].sort();
   if (!names.length) return undefined;
-  const r = new DataResource(stack, `secrets_${s.serviceName}`, {
-    triggersReplace: Object.fromEntries(names.map((n) => [n, `\${var.${n}}`])),
-  });
+  const r = new TerraformData(stack, `secrets_${s.serviceName}`, Object.fromEntries(names.map((n) => [n, `\${var.${n}}`])));
   r.overrideLogicalId(`secrets_${slug(s.serviceName)}`);
   return r;
 }
