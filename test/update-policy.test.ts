@@ -33,7 +33,7 @@ describe('defaults per kind', () => {
   it('routed services (web, routed service, adminer) are start-first: revisioned names, create_before_destroy, wait for health', () => {
     for (const k of ['svc_backend_1', 'svc_backend_2', 'svc_frontend_1', 'svc_frontend_2', 'svc_adminer_1']) {
       expect(c[k].lifecycle, k).toEqual({ create_before_destroy: true });
-      expect(c[k].name, k).toMatch(/^local-[a-z]+-\d-\$\{substr\(sha256\(join\("\|", \["[0-9a-f]{64}", docker_image\.image_local_[a-z0-9_]+\.image_id/);
+      expect(c[k].name, k).toMatch(/^local-[a-z]+-\d-\$\{substr\(terraform_data\.revision_[a-z]+\.id, 0, 8\)\}$/);
       // the replica's own name stays as its hostname
       expect(c[k].hostname, k).toBe(k.replace(/^svc_(\w+)_(\d)$/, 'local-$1-$2'));
     }
@@ -79,22 +79,21 @@ describe('defaults per kind', () => {
 });
 
 describe('the revision in a name', () => {
-  const name = (extra: string, svc = 'svc_api_1') => containers(env(extra))[svc].name as string;
-  const base = name('');
+  const revision = (extra: string) => env(extra).resource.terraform_data.revision_api.triggers_replace;
+  const base = revision('');
 
-  it('changes with what replaces the container, and only then', () => {
-    expect(name('    env: { FEATURE: "on" }\n')).not.toBe(base);
-    expect(name('    command: [serve, --fast]\n')).not.toBe(base);
-    expect(name('    resources: { memory: 256m }\n')).not.toBe(base);
-    expect(name('  other: { kind: redis, password: DB_PASSWORD }\n')).toBe(base);
+  it('is replaced with what replaces the containers, and only then', () => {
+    expect(revision('    env: { FEATURE: "on" }\n').settings).not.toBe(base.settings);
+    expect(revision('    command: [serve, --fast]\n').settings).not.toBe(base.settings);
+    expect(revision('    resources: { memory: 256m }\n').settings).not.toBe(base.settings);
+    expect(revision('  other: { kind: redis, password: DB_PASSWORD }\n')).toEqual(base);
   });
 
-  it('takes the image and secret values from Terraform: the image id and a random id that changes with a value, never the value', () => {
-    expect(base).toContain('docker_image.image_main_ghcr_io_acme_api_1_0.image_id');
-    expect(base).toContain('terraform_data.secrets_api.id');
-    expect(base).not.toContain('var.');
-    const s = env('');
-    expect(s.resource.terraform_data.secrets_api.triggers_replace).toEqual({ DB_PASSWORD: '${var.DB_PASSWORD}', JWT_SECRET: '${var.JWT_SECRET}' });
+  it('takes the image id and the secret values from Terraform; a name holds only the random id, never a value', () => {
+    expect(base.image).toBe('${docker_image.image_main_ghcr_io_acme_api_1_0.image_id}');
+    expect(base.secret_DB_PASSWORD).toBe('${var.DB_PASSWORD}');
+    expect(base.secret_JWT_SECRET).toBe('${var.JWT_SECRET}');
+    expect(containers(env('')).svc_api_1.name).toBe('test-api-1-${substr(terraform_data.revision_api.id, 0, 8)}');
   });
 });
 

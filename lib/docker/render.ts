@@ -158,7 +158,7 @@ export function renderDocker(stack: EnvironmentStack): void {
     const policy = resolveUpdatePolicy(s);
     const startFirst = startsFirst(s);
     const revisioned = startFirst || !!s.oneShot;
-    const secretsRevision = revisioned ? secretsRevisionOf(stack, s) : undefined;
+    const digests: string[] = [];
 
     const list: Container[] = [];
     for (let i = 1; i <= s.replicas; i++) {
@@ -228,7 +228,8 @@ export function renderDocker(stack: EnvironmentStack): void {
             }
           : startFirst ? { createBeforeDestroy: true } : undefined,
       };
-      const named = revisioned ? { ...config, name: verbatim(revisionedName(name, config, image, secretsRevision)) } : config;
+      if (revisioned) digests.push(settingsDigest(config));
+      const named = revisioned ? { ...config, name: verbatim(`${terraformLiteral(name)}-\${substr(terraform_data.${revisionId(s)}.id, 0, 8)}`) } : config;
       // start-first replicas come up `parallelism` at a time: replica i waits for replica i - parallelism
       const previous = startFirst && i > policy.parallelism ? [list[i - policy.parallelism - 1]] : [];
       const after = [...dependsOn, ...previous];
@@ -240,6 +241,7 @@ export function renderDocker(stack: EnvironmentStack): void {
       list.push(c);
     }
     containers.set(s.serviceName, list);
+    if (revisioned) revisionOf(stack, s, digests, image);
     // Under create_before_destroy Terraform destroys the old containers only after everything
     // that depends on the new ones exists: this gate, created `drainSeconds` after the last new
     // replica is healthy, holds the old ones in the proxy's rotation until it has the new ones.
@@ -270,32 +272,36 @@ class TerraformData extends TerraformResource {
 }
 
 /**
- * The name of a revisioned replica: `<env>-<service>-<n>-<revision>`, the revision being the
- * first 8 hex digits of SHA-256 over what replaces the container: its configuration as
- * synthesized (hashed here), the image id, and the id of its secrets revision (below). A change
- * of any of them names a new container, which create_before_destroy starts next to the old one.
+ * The revision of a start-first service (or job): `terraform_data.revision_<service>`, whose random
+ * id gives its replicas their names, `<env>-<service>-<n>-<8 hex digits of the id>`. It is
+ * replaced, so every replica gets a new name that create_before_destroy can start next to the old
+ * one, whenever what replaces a container changes: the replicas' configuration as synthesized
+ * (hashed here), the image id, or a secret value they read. The values are kept in the encrypted
+ * state and shown as sensitive; no value, not even hashed, enters a name (a short hash of a weak
+ * password can be checked against guesses). A random id rather than a digest: after a failed
+ * update the old container (deposed) and the unhealthy new one (tainted) keep their names until
+ * the next apply, which must be able to create a container of the old configuration next to them.
  */
-function revisionedName(base: string, config: ContainerConfig, image: Image, secrets: TerraformData | undefined): string {
-  const { provider: _p, name: _n, image: _i, dependsOn: _d, lifecycle: _l, ...rest } = config;
-  // references to other resources (networks, volumes) are tokens: their names are fixed text
-  const settings = JSON.stringify(tf(rest)).replace(/\$\{TfToken\[[^\]]*\]\}/g, '<ref>');
-  const digest = createHash('sha256').update(settings).digest('hex');
-  const parts = [`"${digest}"`, `docker_image.${image.friendlyUniqueId}.image_id`, ...(secrets ? [`terraform_data.${secrets.friendlyUniqueId}.id`] : [])];
-  return `${terraformLiteral(base)}-\${substr(sha256(join("|", [${parts.join(', ')}])), 0, 8)}`;
+function revisionOf(stack: EnvironmentStack, s: Service, digests: string[], image: Image): TerraformData {
+  const secrets = [...new Set([...s.secrets.map((x) => x.name), ...s.files.flatMap(secretsIn)])].sort();
+  const r = new TerraformData(stack, `revision_${s.serviceName}`, {
+    settings: createHash('sha256').update(digests.join('|')).digest('hex'),
+    image: `\${docker_image.${image.friendlyUniqueId}.image_id}`,
+    ...Object.fromEntries(secrets.map((n) => [`secret_${n}`, `\${var.${n}}`])),
+  });
+  r.overrideLogicalId(revisionId(s));
+  return r;
 }
 
-/**
- * A secret's value replaces the containers that read it, but must never enter a name, not even
- * hashed (a short hash of a weak password can be checked against guesses). This resource holds
- * the values (in the encrypted state, shown as sensitive in plans) and gets a new random id
- * when one changes: the id enters the revision instead.
- */
-function secretsRevisionOf(stack: EnvironmentStack, s: Service): TerraformData | undefined {
-  const names = [...new Set([...s.secrets.map((x) => x.name), ...s.files.flatMap(secretsIn)])].sort();
-  if (!names.length) return undefined;
-  const r = new TerraformData(stack, `secrets_${s.serviceName}`, Object.fromEntries(names.map((n) => [n, `\${var.${n}}`])));
-  r.overrideLogicalId(`secrets_${slug(s.serviceName)}`);
-  return r;
+function revisionId(s: Service): string {
+  return `revision_${slug(s.serviceName)}`;
+}
+
+/** SHA-256 of a container's configuration as synthesized (references to networks and volumes, fixed names, as text). */
+function settingsDigest(config: ContainerConfig): string {
+  const { provider: _p, name: _n, image: _i, dependsOn: _d, lifecycle: _l, ...rest } = config;
+  const settings = JSON.stringify(tf(rest)).replace(/\$\{TfToken\[[^\]]*\]\}/g, '<ref>');
+  return createHash('sha256').update(settings).digest('hex');
 }
 
 function providerConfig(host: HostProps) {

@@ -8,7 +8,7 @@
 
 Secrets are read from files (/run/secrets/..., named by *_FILE variables), never printed.
 """
-import json, os, signal, socket, sys, threading, time
+import json, os, select, signal, socket, sys, threading, time
 from urllib.parse import parse_qs, urlparse
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
@@ -135,7 +135,11 @@ def main():
 
     signal.signal(signal.SIGTERM, drain)
     print(f"{NAME} serving on :{port}", flush=True)
-    server.serve_forever()
+    server.serve_forever(poll_interval=0.1)
+    # connections already waiting in the backlog are served too, then the socket closes: a
+    # connection the kernel accepted is never reset with its request unanswered
+    while select.select([server.socket], [], [], 0)[0]:
+        server._handle_request_noblock()
     server.server_close()
     print(f"{NAME} stopped", flush=True)
 
