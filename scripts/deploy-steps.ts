@@ -18,6 +18,7 @@ import { isPlaintextState } from '../lib/deploy/encryption';
 import { adoptionRequested, adoptVariable, decideReap, unreachableHost, type HostListing } from '../lib/deploy/orphans';
 import { unhealthyReport, type InspectedContainer } from '../lib/deploy/health-report';
 import { deployPlan } from '../lib/deploy/phases';
+import { deployVersions, recordsVersions, SECRET_VERSIONS_VARIABLE, versionedSecrets } from '../lib/deploy/secret-versions';
 import { appendSecrets, parseSecretsFile, resolveSecrets, type SecretsMode } from '../lib/deploy/secrets';
 import { dockerHosts, environmentOf, parseState, stateContainers, stateNetworks, type StackJson, type StackyardMeta } from '../lib/deploy/stack-json';
 
@@ -47,7 +48,7 @@ function readStdin(): string {
 function secrets(root: string, dir: string, mode: SecretsMode): number {
   const { stack, meta } = readStack(dir);
   const variables = Object.entries(stack.variable ?? {})
-    .filter(([, v]) => !(v && typeof v === 'object' && 'default' in v))
+    .filter(([k, v]) => k !== SECRET_VERSIONS_VARIABLE && !(v && typeof v === 'object' && 'default' in v))
     .map(([k]) => k)
     .sort();
   const file = path.join(root, '.stackyard', 'secrets', `${meta.environment}.env`);
@@ -74,6 +75,18 @@ function secrets(root: string, dir: string, mode: SecretsMode): number {
     fs.chmodSync(file, 0o600);
   }
   for (const [k, v] of r.exports) process.stdout.write(`${k}\0${v}\0`);
+  if (recordsVersions(stack)) {
+    // the version of each value deployed (a keyed hash, lib/deploy/secret-versions.ts), never the value
+    const valueOf = (n: string) => process.env[`TF_VAR_${n}`] || r.exports.get(`TF_VAR_${n}`);
+    const versions = deployVersions({
+      environment: meta.environment,
+      names: versionedSecrets(stack),
+      valueOf,
+      passphrase: meta.statePassphraseVariable ? valueOf(meta.statePassphraseVariable) : undefined,
+      placeholder: mode === 'placeholder',
+    });
+    process.stdout.write(`TF_VAR_${SECRET_VERSIONS_VARIABLE}\0${JSON.stringify(versions)}\0`);
+  }
   return 0;
 }
 

@@ -32,7 +32,7 @@ describe('defaults per kind', () => {
 
   it('routed services (web, routed service, adminer) are start-first: revisioned names, create_before_destroy, wait for health', () => {
     for (const k of ['svc_backend_1', 'svc_backend_2', 'svc_frontend_1', 'svc_frontend_2', 'svc_adminer_1']) {
-      expect(c[k].lifecycle, k).toEqual({ create_before_destroy: true });
+      expect(c[k].lifecycle?.create_before_destroy, k).toBe(true);
       expect(c[k].name, k).toMatch(/^local-[a-z]+-\d-\$\{substr\(terraform_data\.revision_[a-z]+\.id, 0, 8\)\}$/);
       // the replica's own name stays as its hostname
       expect(c[k].hostname, k).toBe(k.replace(/^svc_(\w+)_(\d)$/, 'local-$1-$2'));
@@ -42,7 +42,7 @@ describe('defaults per kind', () => {
 
   it('singletons, stateful kinds, the proxy (fixed host ports) and unrouted services are stop-first: fixed names, no create_before_destroy', () => {
     for (const k of ['svc_orchestrator_1', 'svc_db_1', 'svc_redis_1', 'svc_proxy_1', 'svc_watcher_1', 'svc_celery_worker_1']) {
-      expect(c[k].lifecycle, k).toBeUndefined();
+      expect(c[k].lifecycle?.create_before_destroy, k).toBeUndefined();
       expect(c[k].name, k).toBe(k.replace(/^svc_(\w+)_(\d)$/, 'local-$1-$2').replace('celery_worker', 'celery-worker'));
     }
   });
@@ -89,10 +89,11 @@ describe('the revision in a name', () => {
     expect(revision('  other: { kind: redis, password: DB_PASSWORD }\n')).toEqual(base);
   });
 
-  it('takes the image id and the secret values from Terraform; a name holds only the random id, never a value', () => {
+  it('takes the image id and the recorded secret versions (the values without state encryption) from Terraform; a name holds only the random id', () => {
     expect(base.image).toBe('${docker_image.image_main_ghcr_io_acme_api_1_0.image_id}');
-    expect(base.secret_DB_PASSWORD).toBe('${var.DB_PASSWORD}');
-    expect(base.secret_JWT_SECRET).toBe('${var.JWT_SECRET}');
+    expect(base.secret_DB_PASSWORD).toBe('${terraform_data.secret_version_DB_PASSWORD.output}');
+    expect(base.secret_JWT_SECRET).toBe('${terraform_data.secret_version_JWT_SECRET.output}');
+    expect(revision('state: { backend: local, encryption: false }\n').secret_JWT_SECRET).toBe('${var.JWT_SECRET}');
     expect(containers(env('')).svc_api_1.name).toBe('test-api-1-${substr(terraform_data.revision_api.id, 0, 8)}');
   });
 });
@@ -108,7 +109,7 @@ describe('policy settings', () => {
   it('stop-first on a routed service: a fixed name and no create_before_destroy, no drain gate', () => {
     const s = env('    update: { order: stop-first }\n');
     expect(containers(s).svc_api_1.name).toBe('test-api-1');
-    expect(containers(s).svc_api_1.lifecycle).toBeUndefined();
+    expect(containers(s).svc_api_1.lifecycle?.create_before_destroy).toBeUndefined();
     expect(s.resource.terraform_data?.drain_api).toBeUndefined();
   });
 
