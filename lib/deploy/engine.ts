@@ -7,6 +7,7 @@
 import { spawn, spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { eventText, parseEvent, type EngineEvent } from './progress';
 import { DeployStop } from './steps';
 
 export interface Engine {
@@ -47,6 +48,14 @@ export interface RunOptions {
   readonly show?: (line: string) => boolean;
   /** Keep the whole stdout (state pull, state list). */
   readonly keepStdout?: boolean;
+  /**
+   * Machine-readable output (`-json`): each event goes here, and the tail keeps its text (the
+   * message, a diagnostic in full) as the plain output would say it. Lines that are no event
+   * (stderr) go through `show` as usual.
+   */
+  readonly onEvent?: (event: EngineEvent) => void;
+  /** Appends every raw output line here (STACKYARD_ENGINE_LOG: the engine's events, for a bug report). */
+  readonly rawLog?: string;
 }
 
 const TAIL = 60;
@@ -65,9 +74,19 @@ export function runEngine(engine: Engine, args: readonly string[], opts: RunOpti
       partial.s = lines.pop() ?? '';
       for (const l of lines) take(l);
     };
-    const take = (l: string) => {
+    const keep = (l: string) => {
       tail.push(l);
       if (tail.length > TAIL) tail.shift();
+    };
+    const take = (l: string) => {
+      if (opts.rawLog) fs.appendFileSync(opts.rawLog, l + '\n');
+      const event = opts.onEvent ? parseEvent(l) : undefined;
+      if (event) {
+        for (const t of eventText(event)) keep(t);
+        opts.onEvent!(event);
+        return;
+      }
+      keep(l);
       if (opts.show?.(l)) process.stdout.write(l + '\n');
     };
     const out = { s: '' };

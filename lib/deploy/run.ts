@@ -14,6 +14,7 @@ import { MIGRATE_STATE_VARIABLE } from './encryption';
 import { createLock, readLock, readRecordsText, removeLock, writeRecordsText, localTags, removeImage } from './host-store';
 import { appendRecord, NO_TAG, parseRecords, planHeadline, tagsToPrune, type RecordAction } from './records';
 import { confirmDown, DeployStop, deploySecrets, needsMigration, phaseOneArgs, readStack, reap, say, unhealthy, volumes } from './steps';
+import { liveView, Reporter, subjectsOf } from './progress';
 import { dockerHosts, type StackJson } from './stack-json';
 
 export interface Where {
@@ -84,13 +85,39 @@ interface RunContext {
   tookLock: boolean;
 }
 
-async function tf(ctx: RunContext, args: string[], opts: { show?: boolean; keepStdout?: boolean } = {}) {
-  const once = () => runEngine(ctx.engine, args, { cwd: ctx.dir, vars: ctx.vars, show: opts.show ? show : undefined, keepStdout: opts.keepStdout });
+async function tf(ctx: RunContext, args: string[], opts: { show?: boolean; keepStdout?: boolean; reporter?: Reporter } = {}) {
+  const reporter = opts.reporter;
+  const once = () => runEngine(ctx.engine, reporter ? [args[0], '-json', ...args.slice(1)] : args, {
+    cwd: ctx.dir, vars: ctx.vars, show: opts.show ? show : undefined, keepStdout: opts.keepStdout,
+    onEvent: reporter ? (e) => reporter.event(e) : undefined, rawLog: reporter ? process.env.STACKYARD_ENGINE_LOG : undefined,
+  });
   const r = await once();
   if (r.status === 0 || args[0] === 'init' || !asksForInit(r.tail)) return r;
   // an init skipped as current was not: run it, and the command once more
   await init(ctx, `tofu init failed for ${ctx.env} (above)`, true);
   return once();
+}
+
+/**
+ * An apply or destroy with its progress shown (lib/deploy/progress.ts): a live table on a
+ * terminal, timestamped lines otherwise (CI, pipes, STACKYARD_PROGRESS=plain).
+ */
+async function tfWithProgress(ctx: RunContext, title: string, args: string[]) {
+  const live = liveView(process.stdout.isTTY === true, process.env);
+  const reporter = new Reporter(title, subjectsOf(ctx.stack), {
+    live,
+    write: (t) => process.stdout.write(t),
+    size: () => ({ columns: process.stdout.columns || 100, rows: process.stdout.rows || 30 }),
+    now: Date.now,
+  });
+  const timer = live ? setInterval(() => reporter.tick(), 1000) : undefined;
+  try {
+    const r = await tf(ctx, args, { show: true, reporter });
+    return { ...r, summary: reporter.progress.summary };
+  } finally {
+    if (timer) clearInterval(timer);
+    reporter.finish();
+  }
 }
 
 const INIT_STAMP = path.join('.terraform', 'stackyard-init');
@@ -231,7 +258,7 @@ export async function deploy(where: Where, o: DeployOptions): Promise<number> {
     // job that failed in an earlier deploy; nothing when nothing runs yet.
     const first = phaseOneArgs(dir, state);
     if (first.length) {
-      const applyFirst = () => tf(ctx, ['apply', '-auto-approve', '-input=false', '-no-color', ...first], { show: true });
+      const applyFirst = () => tfWithProgress(ctx, `${o.env}, phase 1 (one-shot jobs first)`, ['apply', '-auto-approve', '-input=false', '-no-color', ...first]);
       let r = await applyFirst();
       if (r.status !== 0 && inTheWay(r.tail)) {
         reap(dir, await pullState(ctx), o.adoptOrphans === true);
@@ -249,7 +276,7 @@ export async function deploy(where: Where, o: DeployOptions): Promise<number> {
       if (p.status !== 0) return { ...p, planned: false };
       headline = planHeadline(p.tail);
       step(`plan for ${o.env}: ${headline}`);
-      const a = await tf(ctx, ['apply', '-input=false', '-no-color', planFile], { show: true });
+      const a = await tfWithProgress(ctx, `${action} of ${o.env}`, ['apply', '-input=false', '-no-color', planFile]);
       return { ...a, planned: true };
     };
     try {
@@ -324,7 +351,7 @@ export async function down(where: Where, o: DownOptions): Promise<number> {
       }
     }
     if (exclude.length) console.log(`keeping the GitHub environments and secrets of ${o.env} (down --github removes them)`);
-    const destroy = () => tf(ctx, ['destroy', '-auto-approve', '-input=false', '-no-color', ...exclude]);
+    const destroy = () => tfWithProgress(ctx, `down of ${o.env}`, ['destroy', '-auto-approve', '-input=false', '-no-color', ...exclude]);
     let r = await destroy();
     if (r.status !== 0) {
       // Docker can be slow to release a network's last endpoint after its containers went away;
@@ -342,7 +369,7 @@ export async function down(where: Where, o: DownOptions): Promise<number> {
         throw new DeployStop(`destroy of ${o.env} failed (above)`);
       }
     }
-    console.log(r.tail.filter((l) => l.trim()).slice(-1)[0] ?? '');
+    console.log(r.summary ?? r.tail.filter((l) => l.trim()).slice(-1)[0] ?? '');
     volumes(dir, o.volumes === true);
     ok = true;
   } finally {

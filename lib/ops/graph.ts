@@ -95,9 +95,13 @@ export function topology(stack: EnvironmentStack): Topology {
   return { environment: stack.environmentName, hosts, edges: edges.sort((a, b) => a.id.localeCompare(b.id)) };
 }
 
-/** Text inside a Mermaid quoted label. */
-function mermaidText(s: string): string {
-  return s.replace(/"/g, '#quot;').replace(/</g, '#lt;').replace(/>/g, '#gt;').replace(/\|/g, '#124;');
+/**
+ * Text inside a Mermaid quoted label: one line (control and line-separator characters become
+ * spaces, so nothing starts a Mermaid statement or closes a Markdown fence), no quote, no HTML
+ * bracket, no edge-label bar, no backtick.
+ */
+export function mermaidText(s: string): string {
+  return s.replace(/[\u0000-\u001f\u007f-\u009f\u2028\u2029]/g, ' ').replace(/`/g, '#96;').replace(/"/g, '#quot;').replace(/</g, '#lt;').replace(/>/g, '#gt;').replace(/\|/g, '#124;');
 }
 
 export function toMermaid(t: Topology): string {

@@ -4,6 +4,8 @@
  * top, data loss loud, sensitive values masked, unknown values marked, under GitHub's limit.
  */
 import { ConfigError } from '../config/errors';
+import type { Topology } from '../ops/graph';
+import { diagramSection } from './diagram';
 
 export const COMMENT_MARKER = '<!-- stackyard-plan -->';
 export const GITHUB_COMMENT_LIMIT = 65_536;
@@ -323,6 +325,13 @@ export function headline(p: StackPlan): string {
 export interface RenderOptions {
   /** Sentences shown under the headlines (escaped like plan content). @default [] */
   readonly notes?: readonly string[];
+  /**
+   * Draw a Mermaid picture of the services each plan touches and their neighbours
+   * (lib/plan/diagram.ts), from the environment's topology by plan name (undefined: not
+   * readable, the touched services are drawn unlinked). Left out when it does not fit.
+   * @default - no picture
+   */
+  readonly diagrams?: ReadonlyMap<string, Topology | undefined>;
 }
 
 /**
@@ -395,6 +404,12 @@ export function renderSummary(plans: readonly StackPlan[], limit = GITHUB_COMMEN
       details.push('');
     }
     details.push('</details>', '');
+  }
+  if (options.diagrams) {
+    const picture = diagramSection(plans, options.diagrams, (x) => text(x));
+    // the picture goes when it does not fit beside the headlines; the details are cut first
+    if (picture && head.join('\n').length + picture.length + note.length + 64 <= limit) head.push(picture);
+    else if (picture) head.push('_The picture of the services this plan touches is left out to stay under GitHub\'s comment limit._', '');
   }
   const headText = head.join('\n');
   let body = details.join('\n');
