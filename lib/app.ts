@@ -130,16 +130,51 @@ export function synthEnvironments(opts: SynthOptions): number {
   }
 }
 
-export function summaryTable(stacks: readonly EnvironmentStack[]): string[] {
+/** Services named in the synth summary per environment; beyond, they are counted by kind. */
+export const SUMMARY_MAX_NAMED = 24;
+
+/**
+ * The synth summary: one row per environment, its services wrapped under the last column to
+ * `columns` characters (the terminal's width, 100 when piped); an environment with more than
+ * SUMMARY_MAX_NAMED services gets counts by kind instead of names.
+ */
+export function summaryTable(stacks: readonly EnvironmentStack[], columns = process.stdout.columns || 100): string[] {
   const rows = stacks.map((s) => {
     const svcs = s.services;
     const hosts = [...new Set(svcs.map((x) => x.host))].sort();
     const containers = svcs.reduce((n, x) => n + x.replicas, 0);
-    const list = svcs.map((x) => (x.replicas > 1 ? `${x.serviceName}×${x.replicas}` : x.serviceName)).sort().join(' ');
-    return [s.environmentName, hosts.join(','), `${svcs.length} services / ${containers} containers`, list];
+    let words: string[];
+    if (svcs.length > SUMMARY_MAX_NAMED) {
+      const kinds = new Map<string, number>();
+      for (const x of svcs) kinds.set(x.kind, (kinds.get(x.kind) ?? 0) + 1);
+      words = [...kinds.entries()].sort(([a, n], [b, m]) => m - n || a.localeCompare(b)).map(([k, n]) => `${n} ${k},`);
+      words[words.length - 1] = words[words.length - 1].replace(/,$/, '');
+      words.unshift('by kind:');
+    } else words = svcs.map((x) => (x.replicas > 1 ? `${x.serviceName}×${x.replicas}` : x.serviceName)).sort();
+    const hostText = hosts.length > 4 ? `${hosts.length} hosts` : hosts.join(',');
+    return [s.environmentName, hostText, `${svcs.length} services / ${containers} containers`, words] as const;
   });
   const head = ['stack', 'hosts', 'size', 'services × replicas'];
-  const widths = head.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
-  const fmt = (r: string[]) => r.map((c, i) => (i === r.length - 1 ? c : c.padEnd(widths[i]))).join('  ');
-  return [fmt(head), fmt(widths.map((w) => '-'.repeat(w))), ...rows.map(fmt)];
+  const widths = head.slice(0, 3).map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] as string).length)));
+  const indent = widths.reduce((n, w) => n + w + 2, 0);
+  const room = Math.max(20, columns - indent);
+  const wrap = (words: readonly string[]): string[] => {
+    const out: string[] = [];
+    let line = '';
+    for (const w of words) {
+      if (line && line.length + 1 + w.length > room) {
+        out.push(line);
+        line = w;
+      } else line = line ? `${line} ${w}` : w;
+    }
+    return [...out, line];
+  };
+  const fmt = (cells: readonly string[], last: string) => `${cells.map((c, i) => c.padEnd(widths[i])).join('  ')}  ${last}`.trimEnd();
+  const out = [fmt(head.slice(0, 3), head[3]), fmt(widths.map((w) => '-'.repeat(w)), '-'.repeat(head[3].length))];
+  for (const r of rows) {
+    const [first, ...more] = wrap(r[3]);
+    out.push(fmt([r[0], r[1], r[2]], first));
+    for (const m of more) out.push(`${' '.repeat(indent)}${m}`);
+  }
+  return out;
 }

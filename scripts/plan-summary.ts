@@ -9,6 +9,8 @@
  * two synthesized trees (no secrets, no state, no engine).
  * `npm run plan:render -- [trusted:|pr-code:]summary.json ... [--notes notes.json]` : the comment
  * from summary data files (possibly written by untrusted code: read strictly as data).
+ * `--environments DIR` (any mode) adds a Mermaid picture of the services each plan touches, with
+ * their neighbours from the environment files in DIR (lib/plan/diagram.ts).
  * Exit code: 0, or 3 when a data-loss warning was raised; 1 on bad input (a message, no stack trace).
  */
 import * as fs from 'node:fs';
@@ -17,9 +19,10 @@ import { ConfigError, formatProblem } from '../lib/config/errors';
 import { readArtifact, toArtifact } from '../lib/plan/artifact';
 import { synthDiff } from '../lib/plan/synth-diff';
 import { parsePlan, renderSummary, type StackPlan } from '../lib/plan/summary';
+import { topologiesFrom } from '../lib/plan/topologies';
 
 export const DATA_LOSS_EXIT = 3;
-const VALUE_FLAGS = new Set(['--out', '--meta', '--json', '--notes']);
+const VALUE_FLAGS = new Set(['--out', '--meta', '--json', '--notes', '--environments']);
 const BOOLEAN_FLAGS = new Set(['--placeholders']);
 export const SOURCE_NOTES: Record<string, string> = {
   trusted: "planned by the base branch's code with the read-only plan identity",
@@ -75,7 +78,9 @@ function main(argv: string[]): number {
       return parsePlan(name, fs.readFileSync(file, 'utf8'), file, { placeholders: switches.has('--placeholders') });
     });
   } else return bad(`unknown mode ${JSON.stringify(mode)}; expected plan, diff or render`);
-  const s = renderSummary(plans, undefined, { notes });
+  // --environments DIR: add the picture of the services each plan touches (plans named as the environments)
+  const diagrams = flags['--environments'] ? topologiesFrom(flags['--environments'], plans.map((p) => p.name)) : undefined;
+  const s = renderSummary(plans, undefined, { notes, diagrams });
   if (flags['--out']) fs.writeFileSync(flags['--out'], s.markdown);
   if (flags['--json']) fs.writeFileSync(flags['--json'], toArtifact(plans));
   if (flags['--meta']) {

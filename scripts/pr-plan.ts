@@ -28,6 +28,7 @@ import { knownHosts, planKeySecret, planSshConfig, type SshHost } from '../lib/g
 import { runInfo, selectPullRequest } from '../lib/github/pull-request';
 import { readArtifact, toArtifact } from '../lib/plan/artifact';
 import { parsePlan, PLACEHOLDER_PREFIX, renderSummary, type StackPlan } from '../lib/plan/summary';
+import { topologiesFrom } from '../lib/plan/topologies';
 import { withoutCreationTraces } from '../lib/trace-capture';
 
 const NAME = /^[a-z][a-z0-9-]{0,62}$/;
@@ -240,7 +241,9 @@ function render(args: string[]): number {
     notes.push(`The pull request's structural diff could not be read: ${e instanceof ConfigError ? e.problems[0].message : 'malformed'}.`);
   }
   if (!plans.length) plans.push({ name: 'pull-request', changes: [], note: 'nothing could be planned' });
-  const s = renderSummary(plans, undefined, { notes });
+  // the picture of the touched services: the pull request's environment files (extracted as data)
+  const diagrams = topologiesFrom(path.join(trusted, 'pr-environments', 'environments'), plans.filter((p) => NAME.test(p.name)).map((p) => p.name));
+  const s = renderSummary(plans, undefined, { notes, diagrams });
   fs.writeFileSync(opt('--out'), s.markdown);
   const all = plans.flatMap((p) => p.changes);
   fs.writeFileSync(opt('--meta'), JSON.stringify({ dataLoss: s.dataLoss, destroy: all.some((c) => c.action === 'delete' || c.action === 'replace'), changes: all.length > 0, truncated: s.truncated }) + '\n');

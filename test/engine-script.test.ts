@@ -91,3 +91,52 @@ describe('scripts/engine.sh with everything cached', () => {
     expect(fs.readdirSync(tools).filter((f) => f.startsWith('tofurc.'))).toEqual([]);
   });
 });
+
+describe('scripts/lib/gobuild.sh building a Go program', () => {
+  /** A fake `go`: every command prints Go's download chatter; `go build` fails when FAKE_GO_FAIL is set. */
+  function fakeGo(): { tools: string; bin: string } {
+    const tools = tempDir('stackyard-gobuild-');
+    const bin = path.join(tools, 'fake-go');
+    fs.mkdirSync(bin);
+    const upstream = path.join(tools, 'upstream.go.mod');
+    fs.writeFileSync(upstream, 'module example.com/tool\n\ngo 1.22\n');
+    fs.writeFileSync(path.join(bin, 'go'), [
+      '#!/bin/bash',
+      'for i in $(seq 1 400); do echo "go: downloading example.com/dep$i v1.0.$i" >&2; done',
+      `if [ "$1 $2 $3" = "mod download -json" ]; then printf '{\\n\\t"GoMod": "${upstream}",\\n\\t"Dir": "${tools}"\\n}\\n'; exit 0; fi`,
+      'if [ "$1 $2" = "mod edit" ]; then echo "require ${3#-require=}" | sed "s/@/ /" >> go.mod; exit 0; fi',
+      'if [ "$1" = build ]; then',
+      '  if [ -n "${FAKE_GO_FAIL:-}" ]; then echo "./main.go:3:1: syntax error: the real reason" >&2; exit 1; fi',
+      '  while [ "$1" != -o ]; do shift; done; : > "$2"; exit 0',
+      'fi',
+      'exit 0',
+      '',
+    ].join('\n'), { mode: 0o755 });
+    return { tools, bin };
+  }
+  const build = (tools: string, bin: string, extra: NodeJS.ProcessEnv = {}) => spawnSync('bash', ['-c', [
+    'set -euo pipefail',
+    'fail() { printf "\\nengine: %s\\n" "$*" >&2; exit 1; }',
+    `. ${path.join(ROOT, 'scripts', 'lib', 'gobuild.sh')}`,
+    'build tool example.com/tool v1.0.0 example.com/tool/cmd/tool "$tools/bin-tool"',
+  ].join('\n')], { encoding: 'utf8', timeout: 30_000, env: { ...process.env, tools, PATH: `${bin}:${process.env.PATH}`, ...extra } });
+
+  it('keeps the `go: downloading` lines in a log file, off the terminal', () => {
+    const { tools, bin } = fakeGo();
+    const r = build(tools, bin);
+    expect(r.status, r.stdout + r.stderr).toBe(0);
+    expect(fs.existsSync(path.join(tools, 'bin-tool'))).toBe(true);
+    expect(r.stdout + r.stderr).not.toContain('go: downloading');
+    expect(r.stdout).toBe(`    building tool with Go (its output: ${tools}/build/tool.log)\n`);
+    expect(fs.readFileSync(path.join(tools, 'build', 'tool.log'), 'utf8').split('\n').filter((l) => l.startsWith('go: downloading')).length).toBe(1200); // mod edit, mod download, build
+  });
+
+  it('on a failure shows the log\'s last lines (the real reason) and where the whole log is', () => {
+    const { tools, bin } = fakeGo();
+    const r = build(tools, bin, { FAKE_GO_FAIL: '1' });
+    expect(r.status).not.toBe(0);
+    expect(r.stderr).toContain('      ./main.go:3:1: syntax error: the real reason');
+    expect(r.stderr).toContain(`engine: building tool failed (whole log: ${tools}/build/tool.log)`);
+    expect(r.stderr.split('\n').filter((l) => l.includes('go: downloading')).length).toBeLessThanOrEqual(25);
+  });
+});

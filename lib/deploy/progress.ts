@@ -54,6 +54,9 @@ function diagnosticLines(d: NonNullable<EngineEvent['diagnostic']>): string[] {
   return [head, ...(d.address ? [`  with ${d.address}`] : []), ...(d.detail ? d.detail.split('\n').map((l) => (l ? `  ${l}` : '')) : [])];
 }
 
+/** Warnings every phase-1 apply gets (stackyard targets the one-shot jobs on purpose): not shown. */
+export const EXPECTED_WARNINGS = ['Resource targeting is in effect', 'Applied changes may be incomplete'];
+
 /** What a resource address stands for in the environment. */
 export interface Subject {
   readonly host: string;
@@ -183,8 +186,9 @@ export function apply(p: Progress, e: EngineEvent, subject: (address: string, ty
         it.endedAt = at;
         it.step = undefined;
       }
-      const took = it.startedAt !== undefined ? ` after ${seconds(at - it.startedAt)}` : '';
-      return say(it, last ? `${outcome(it)}${took}` : `${doneWith(it, actionOf(e.hook?.action))}${took}`);
+      const elapsed = e.hook?.elapsed_seconds !== undefined ? e.hook.elapsed_seconds * 1000 : it.startedAt !== undefined ? at - it.startedAt : undefined;
+      const took = elapsed !== undefined ? ` after ${seconds(elapsed)}` : '';
+      return say(it, last ? `${outcome(it)}${took}` : doneWith(it, actionOf(e.hook?.action), took));
     }
     case 'apply_errored': {
       const it = itemOf(actionOf(e.hook?.action));
@@ -196,7 +200,7 @@ export function apply(p: Progress, e: EngineEvent, subject: (address: string, ty
       return [`${it.subject.host}/${it.subject.label}: failed${took} (${e['@message'] ?? address})`];
     }
     case 'diagnostic': {
-      if (!e.diagnostic) return [];
+      if (!e.diagnostic || (e.diagnostic.severity === 'warning' && EXPECTED_WARNINGS.includes(e.diagnostic.summary ?? ''))) return [];
       const lines = diagnosticLines(e.diagnostic);
       if (e.diagnostic.severity !== 'warning') p.diagnostics.push(lines);
       return lines;
@@ -216,9 +220,9 @@ function doing(step: string, it: Item): string {
   return it.action === 'replace' ? 'replacing' : 'creating';
 }
 
-function doneWith(it: Item, step: string): string {
-  if (step === 'create') return `${it.subject.ready === 'created' ? 'created' : it.subject.ready}, replacing the old one`;
-  return 'old one removed';
+function doneWith(it: Item, step: string, took: string): string {
+  if (step === 'create') return `new one ${it.subject.ready}${took}; removing the old one`;
+  return `old one removed${took}`;
 }
 
 function outcome(it: Item): string {

@@ -1,9 +1,14 @@
 # Sourced by scripts that build Go programs from the Go module proxy (engine.sh, images.sh, fleet.sh, k8s-cluster.sh).
 # Needs: $tools (cache folder) and a fail() function.
 
+# Go's own output (thousands of `go: downloading ...` lines) goes to $tools/build/<name>.log, not
+# the terminal; a failure shows the log's last lines and where the whole log is.
+go_log() { mkdir -p "$tools/build"; echo "$tools/build/$1.log"; }
+show_log_tail() { echo "    last lines of $1:" >&2; tail -n 25 "$1" | sed 's/^/      /' >&2; }
+
 # gomod_of MODULE@VERSION -> path of that module version's go.mod in the module cache
-gomod_of() { go mod download -json "$1" | sed -n 's/.*"GoMod": "\(.*\)".*/\1/p'; }
-dir_of() { go mod download -json "$1" | sed -n 's/.*"Dir": "\(.*\)".*/\1/p'; }
+gomod_of() { go mod download -json "$1" 2>>"$(go_log modules)" | sed -n 's/.*"GoMod": "\(.*\)".*/\1/p'; }
+dir_of() { go mod download -json "$1" 2>>"$(go_log modules)" | sed -n 's/.*"Dir": "\(.*\)".*/\1/p'; }
 
 # build NAME REQUIRE_PATH VERSION PACKAGE OUT [REPLACE_SOURCE]   (extra ldflags in $LDFLAGS)
 # A wrapper module requires the tool's module and repeats its replace lines, because
@@ -12,7 +17,7 @@ build() {
   local name=$1 req=$2 ver=$3 pkg=$4 out=$5 source=${6:-$2}
   local w="$tools/build/$name"
   rm -rf "$w" && mkdir -p "$w"
-  local upstream; upstream=$(gomod_of "$source@$ver") || fail "cannot download $source@$ver from the Go module proxy"
+  local upstream; upstream=$(gomod_of "$source@$ver") || { show_log_tail "$(go_log modules)"; fail "cannot download $source@$ver from the Go module proxy"; }
   local gover; gover=$(sed -n 's/^go \([0-9.]*\).*/\1/p' "$upstream" | head -1)
   {
     echo "module stackyard.local/tools/$name"
@@ -26,9 +31,12 @@ build() {
   # Require exactly the pinned version (a replaced path gets a placeholder version), then let
   # `go build -mod=mod` record the checksums of what the build list already pins.
   local reqver=$ver; [ "$req" != "$source" ] && reqver=v0.0.0-00010101000000-000000000000
-  (cd "$w" && go mod edit -require="$req@$reqver" && go mod download "$source@$ver") \
-    || fail "resolving $name failed (see above)"
-  (cd "$w" && go build -mod=mod -trimpath -ldflags="-s -w ${LDFLAGS:-}" -o "$out" "$pkg") || fail "building $name failed"
+  local log; log=$(go_log "$name"); : > "$log"
+  echo "    building $name with Go (its output: $log)"
+  (cd "$w" && go mod edit -require="$req@$reqver" && go mod download "$source@$ver") >>"$log" 2>&1 \
+    || { show_log_tail "$log"; fail "resolving $name failed (whole log: $log)"; }
+  (cd "$w" && go build -mod=mod -trimpath -ldflags="-s -w ${LDFLAGS:-}" -o "$out" "$pkg") >>"$log" 2>&1 \
+    || { show_log_tail "$log"; fail "building $name failed (whole log: $log)"; }
   grep -q "$req $reqver" "$w/go.mod" || fail "$name: the build moved $req off $reqver; refusing an unpinned build"
 }
 

@@ -8,6 +8,7 @@ import { DeployStop, deploySecrets } from '../../deploy/steps';
 import { toArtifact } from '../../plan/artifact';
 import { parsePlan, renderSummary } from '../../plan/summary';
 import { markdownForTerminal } from '../../plan/terminal';
+import { topologiesFrom } from '../../plan/topologies';
 import { EXIT } from '../exit-codes';
 import { where } from '../where';
 
@@ -38,7 +39,9 @@ export function register(program: Command): void {
         const show = await run(['show', '-json', planFile], true);
         if (show.status !== 0) fail('tofu show', show.tail);
         const plan = parsePlan(env, show.stdout, `${env} plan`);
-        const s = renderSummary([plan], Number.MAX_SAFE_INTEGER);
+        // the Markdown (the pull-request comment) carries the picture of the touched services
+        const diagrams = o.markdown ? topologiesFrom(w.environmentsDir, [env]) : undefined;
+        const s = renderSummary([plan], Number.MAX_SAFE_INTEGER, { diagrams });
         if (o.json) process.stdout.write(toArtifact([plan]));
         else process.stdout.write(o.markdown ? s.markdown : markdownForTerminal(s.markdown));
         process.exitCode = s.dataLoss ? EXIT.dataLoss : EXIT.ok;

@@ -1,0 +1,262 @@
+/**
+ * Deploy progress (lib/deploy/progress.ts) from real OpenTofu events: test/fixtures/progress/*.jsonl
+ * are the raw `tofu apply -json` / `destroy -json` output of `stackyard deploy` and `down` of the
+ * e2e environment (environments/local.yaml on the test engine) recorded with STACKYARD_ENGINE_LOG:
+ * a first deploy, a new backend tag (replacements), a backend image that never becomes healthy,
+ * and a down. They were recorded with canary secret values ("e2e-canary-..."), none of which
+ * appears in them: the events carry no secret. Also the synth summary, which wraps or counts.
+ */
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { summaryTable } from '../lib/app';
+import { eventText, liveView, newProgress, parseEvent, redraw, Reporter, subjectsOf, table, lines, apply, type EngineEvent, type Progress } from '../lib/deploy/progress';
+import { loadModel } from '../lib/ops/model';
+import { synth, writeFiles } from './helpers';
+
+const ROOT = path.resolve(__dirname, '..');
+const FIXTURES = path.join(__dirname, 'fixtures', 'progress');
+
+/** The events of a recording, split into engine runs (each starts with its `version` event). */
+function runs(name: string): EngineEvent[][] {
+  const out: EngineEvent[][] = [];
+  for (const line of fs.readFileSync(path.join(FIXTURES, `${name}.jsonl`), 'utf8').split('\n')) {
+    const e = parseEvent(line);
+    if (!e) continue;
+    if (e.type === 'version' || !out.length) out.push([]);
+    out[out.length - 1].push(e);
+  }
+  return out;
+}
+
+/** The e2e environment as the recordings deployed it (test/e2e/harness.ts writeEnvironment). */
+const e2eYaml = (backendTag: string) => [
+  'name: e2e',
+  `extends: ${path.join(ROOT, 'environments', 'local.yaml')}`,
+  'protectVolumes: true',
+  'services:',
+  '  proxy: { entrypoints: { web: 18001 }, dashboard: { port: 18090 } }',
+  `  backend: { tag: "${backendTag}" }`,
+  '  prestart: { env: {"PRESTART_SECONDS":"1"} }',
+  '',
+].join('\n');
+const stack = synth({ 'e2e.yaml': e2eYaml('1') }).e2e;
+const subject = subjectsOf(stack);
+
+/** Folds a run; the plain lines it printed. */
+function fold(events: EngineEvent[], title = 'deploy of e2e'): { p: Progress; out: string[] } {
+  const p = newProgress(title, Date.parse(events[0]['@timestamp'] ?? '') || 0);
+  const out = events.flatMap((e) => lines(p, e, subject, 0));
+  return { p, out };
+}
+const endOf = (events: EngineEvent[]) => Date.parse(events[events.length - 1]['@timestamp']!);
+
+describe('the recorded events', () => {
+  it('hold no secret value (recorded with canary secrets) and are the engine\'s machine-readable UI', () => {
+    for (const f of fs.readdirSync(FIXTURES)) {
+      const text = fs.readFileSync(path.join(FIXTURES, f), 'utf8');
+      expect(text, f).not.toContain('e2e-canary-');
+      expect(text.split('\n').filter(Boolean).every((l) => parseEvent(l) !== undefined), f).toBe(true);
+    }
+    expect(parseEvent('Error: not an event')).toBeUndefined();
+    expect(parseEvent('{"no":"type"}')).toBeUndefined();
+  });
+});
+
+describe('a first deploy', () => {
+  const events = runs('first-deploy').at(-1)!;
+  const { p, out } = fold(events);
+
+  it('says per replica and host when it starts, how long it runs, and what done means for it', () => {
+    // the e2e suite kills a deploy on this line (test/e2e/stack.test.ts)
+    expect(out.join('\n')).toMatch(/^\d\d:\d\d:\d\d local\/prestart-1: creating \(docker_container\.svc_prestart_1: Creating\.\.\.\)$/m);
+    expect(out).toContainEqual(expect.stringMatching(/^\d\d:\d\d:\d\d local\/backend-2: creating, 10s \(docker_container\.svc_backend_2: Still creating\.\.\. \[10s elapsed\]\)$/));
+    // waited for its healthcheck: healthy; a one-shot job: completed; no healthcheck: running
+    expect(out).toContainEqual(expect.stringMatching(/ local\/backend-1: healthy after \d+s \(docker_container\.svc_backend_1: Creation complete after \d+s/));
+    expect(out).toContainEqual(expect.stringMatching(/ local\/prestart-1: completed after \d+s /));
+    expect(out).toContainEqual(expect.stringMatching(/ local\/watcher-1: running after \d+s /));
+    expect(out).toContainEqual(expect.stringMatching(/ local\/e2e-private: created after \d+s \(docker_network\.network_local_private/));
+    expect(out.at(-1)).toMatch(/^\d\d:\d\d:\d\d Apply complete! Resources: 34 added, 0 changed, 0 destroyed\.$/);
+    // bookkeeping resources (revisions, secret versions) are not listed
+    expect(out.join('\n')).not.toContain('terraform_data');
+  });
+
+  it('ends with every service of the host done, replicas in order', () => {
+    expect([...p.items.values()].filter((i) => !i.subject.internal).every((i) => i.phase === 'done')).toBe(true);
+    const t = table(p, endOf(events), { columns: 200, rows: 50 });
+    expect(t[0]).toMatch(/^deploy of e2e: 21\/21 done \(\d+m\d\ds\)$/);
+    expect(t[1]).toBe('local');
+    expect(t).toContainEqual(expect.stringMatching(/^  backend +#1 healthy \d+s, #2 healthy \d+s$/));
+    expect(t).toContainEqual(expect.stringMatching(/^  prestart +#1 completed \d+s$/));
+    expect(t).toContainEqual(expect.stringMatching(/^  \(networks\) +e2e-private created \d+s, e2e-proxy created \d+s$/));
+  });
+
+  it('mid-way: what runs, what waits, and the elapsed time by the clock', () => {
+    const cut = events.findIndex((e) => e['@message'] === 'docker_container.svc_prestart_1: Creating...');
+    const mid = fold(events.slice(0, cut + 1)).p;
+    const now = Date.parse(events[cut]['@timestamp']!) + 4000;
+    const t = table(mid, now, { columns: 200, rows: 50 });
+    expect(t[0]).toMatch(/^deploy of e2e: \d+\/21 done, \d+ in progress, \d+ waiting \(\d+s\)$/);
+    expect(t).toContainEqual('  prestart       #1 creating 4s');
+    expect(t).toContainEqual(expect.stringMatching(/^  backend +#1 pending, #2 pending$/));
+  });
+});
+
+describe('a new backend tag', () => {
+  const [phaseOne, main] = runs('update');
+  const events = main;
+  const { p, out } = fold(events);
+
+  it('phase 1 changed nothing and its targeting warnings are not shown', () => {
+    expect(fold(phaseOne).out).toEqual([expect.stringMatching(/Apply complete! Resources: 0 added, 0 changed, 0 destroyed\.$/)]);
+  });
+
+  it('a replacement says the new replica is healthy before the old one goes, and is done only then', () => {
+    const b1 = out.filter((l) => l.includes('local/backend-1:')).map((l) => l.slice(9).replace(/ \(.*\)$/, '').replace(/\d+s/g, 'Ns'));
+    expect(b1).toEqual([
+      'local/backend-1: replacing',
+      'local/backend-1: replacing, Ns',
+      'local/backend-1: new one healthy after Ns; removing the old one',
+      'local/backend-1: removing the old container',
+      'local/backend-1: healthy after Ns',
+    ]);
+    expect(p.items.get('docker_container.svc_backend_1')).toMatchObject({ action: 'replace', phase: 'done', completed: 2 });
+  });
+});
+
+describe('a backend image that never becomes healthy', () => {
+  const events = runs('unhealthy').at(-1)!;
+  const { p, out } = fold(events);
+
+  it('marks the replica failed and prints the diagnostic in full', () => {
+    const failed = [...p.items.values()].filter((i) => i.phase === 'failed').map((i) => i.subject.label);
+    expect(failed).toEqual(['backend-1']);
+    const text = out.join('\n');
+    expect(text).toMatch(/ local\/backend-1: failed after \d+s \(docker_container\.svc_backend_1: Creation errored after \d+s\)/);
+    expect(text).toMatch(/ Error: container failed to be in healthy state\n\d\d:\d\d:\d\d   with docker_container\.svc_backend_1/);
+    expect(p.diagnostics).toHaveLength(1);
+    const t = table(p, endOf(events), { columns: 200, rows: 50 });
+    expect(t[0]).toMatch(/, 1 FAILED/);
+    expect(t).toContainEqual(expect.stringMatching(/^  backend +#1 FAILED \d+s, #2 to replace$/));
+  });
+
+  it('keeps the plain text of the error for the error matching a deploy does (eventText)', () => {
+    const d = events.find((e) => e.type === 'diagnostic' && e.diagnostic?.severity === 'error')!;
+    expect(eventText(d)[0]).toBe('Error: container failed to be in healthy state');
+  });
+});
+
+describe('a down', () => {
+  const events = runs('down').at(-1)!;
+  const { p, out } = fold(events, 'down of e2e');
+
+  it('removes every container and says so', () => {
+    const containers = [...p.items.values()].filter((i) => i.address.startsWith('docker_container.'));
+    expect(containers.length).toBe(12);
+    expect(containers.every((i) => i.phase === 'done' && i.action === 'delete')).toBe(true);
+    expect(out).toContainEqual(expect.stringMatching(/ local\/db-1: removed after \d+s \(docker_container\.svc_db_1: Destruction complete after \d+s\)$/));
+    expect(out.at(-1)).toMatch(/Destroy complete! Resources: \d+ destroyed\.$/);
+    expect(table(p, endOf(events), { columns: 200, rows: 50 })).toContainEqual(expect.stringMatching(/^  backend +#1 removed \d+s, #2 removed \d+s$/));
+  });
+});
+
+describe('the live view', () => {
+  /** 300 services on 3 hosts, 200 done, one failed, four running, the rest waiting. */
+  function big(): Progress {
+    const p = newProgress('deploy of big', 0);
+    const s = (host: string, svc: string) => ({ host, group: svc, label: `${svc}-1`, replica: 1, ready: 'healthy' as const, internal: false });
+    for (let i = 0; i < 300; i++) {
+      const svc = `svc${String(i).padStart(3, '0')}`;
+      const phase = i < 200 ? 'done' : i === 250 ? 'failed' : i > 295 ? 'running' : 'pending';
+      p.items.set(svc, { address: svc, subject: s(`host${i % 3}`, svc), action: 'create', phase, completed: phase === 'done' ? 1 : 0, startedAt: phase === 'pending' ? undefined : 0, endedAt: phase === 'done' || phase === 'failed' ? 5000 : undefined });
+    }
+    return p;
+  }
+
+  it('fits the terminal: failed and running rows first, the rest counted, no line wider than the screen', () => {
+    const t = table(big(), 65_000, { columns: 60, rows: 12 });
+    expect(t.length).toBeLessThanOrEqual(12);
+    expect(t.every((l) => [...l].length <= 60)).toBe(true);
+    expect(t[0]).toBe('deploy of big: 200/300 done, 4 in progress, 1 FAILED, 95 wa…');
+    const shown = t.join('\n');
+    expect(shown).toMatch(/^  svc250 +#1 FAILED 5s$/m);
+    for (const n of [296, 297, 298, 299]) expect(shown).toMatch(new RegExp(`^  svc${n} +#1 creating 1m05s$`, 'm'));
+    expect(t.at(-1)).toMatch(/^  … 29\d more service rows \(200 done, 9\d waiting\)$/);
+  });
+
+  it('redraws in place, and keeps diagnostics above the frame', () => {
+    const out: string[] = [];
+    let now = 0;
+    const r = new Reporter('deploy of e2e', subject, { live: true, write: (t) => out.push(t), size: () => ({ columns: 80, rows: 20 }), now: () => now });
+    const events = runs('unhealthy').at(-1)!;
+    for (const e of events) {
+      now = Date.parse(e['@timestamp']!);
+      r.event(e);
+    }
+    r.finish();
+    // the first frame draws from where the cursor is; every later one first goes back up the
+    // previous frame's lines (not the diagnostic lines printed above it)
+    expect(out[0].startsWith('\x1b[J')).toBe(true);
+    const frameLines = (t: string) => {
+      const ls = t.replace(/^(\x1b\[\d+F)?\x1b\[J/, '').split('\n').slice(0, -1);
+      return ls.length - ls.findIndex((l) => l.startsWith('deploy of e2e:'));
+    };
+    for (let i = 1; i < out.length; i++) expect(out[i].startsWith(`\x1b[${frameLines(out[i - 1])}F\x1b[J`), `frame ${i}`).toBe(true);
+    // the diagnostic was printed once, above a frame, and never erased: the next frame goes up only its own lines
+    const withError = out.findIndex((t) => t.includes('Error: container failed to be in healthy state'));
+    expect(withError).toBeGreaterThan(0);
+    expect(out.filter((t) => t.includes('Error: container failed'))).toHaveLength(1);
+    expect(out.at(-1)).toMatch(/backend +#1 FAILED \d+s/);
+    expect(redraw(3, ['a', 'b'])).toBe('\x1b[3F\x1b[Ja\nb\n');
+  });
+
+  it('is used on a terminal only: not in CI, not piped, not with TERM=dumb or STACKYARD_PROGRESS=plain', () => {
+    expect(liveView(true, {})).toBe(true);
+    expect(liveView(false, {})).toBe(false);
+    expect(liveView(true, { CI: 'true' })).toBe(false);
+    expect(liveView(true, { TERM: 'dumb' })).toBe(false);
+    expect(liveView(true, { STACKYARD_PROGRESS: 'plain' })).toBe(false);
+  });
+
+  it('in plain mode, prints timestamped lines and the final table once', () => {
+    const out: string[] = [];
+    const events = runs('first-deploy').at(-1)!;
+    let now = 0;
+    const r = new Reporter('deploy of e2e', subject, { live: false, write: (t) => out.push(t), size: () => ({ columns: 80, rows: 20 }), now: () => now });
+    for (const e of events) {
+      now = Date.parse(e['@timestamp']!);
+      r.event(e);
+    }
+    r.finish();
+    r.finish();
+    expect(out.every((l) => /^\d\d:\d\d:\d\d /.test(l) && !l.includes('\x1b'))).toBe(true);
+    expect(out.filter((l) => l.includes('deploy of e2e: 21/21 done'))).toHaveLength(1);
+  });
+
+  it('an event without an address or of another kind changes nothing', () => {
+    const p = newProgress('x', 0);
+    expect(apply(p, { type: 'refresh_start', hook: { resource: { addr: 'docker_container.svc_db_1' } } }, subject, 0)).toEqual([]);
+    expect(apply(p, { type: 'apply_start', hook: {} }, subject, 0)).toEqual([]);
+    expect(p.items.size).toBe(0);
+  });
+});
+
+describe('the synth summary', () => {
+  it('wraps the service names under their column instead of one long line', () => {
+    const names = Array.from({ length: 20 }, (_, i) => `service-number-${i}`);
+    const dir = writeFiles({ 'w.yaml': ['name: w', 'hosts: { a: { docker: "unix:///var/run/docker.sock" } }', 'services:', ...names.map((n) => `  ${n}: { kind: service, image: acme/x, tag: "1" }`), ''].join('\n') });
+    const t = summaryTable([loadModel('w', dir)], 100);
+    expect(t.every((l) => l.length <= 100)).toBe(true);
+    expect(t.length).toBeGreaterThan(4);
+    expect(t[2]).toMatch(/^w +a +20 services \/ 20 containers +service-number-0 service-number-1 /);
+    expect(t.slice(2).join(' ').replace(/\s+/g, ' ')).toContain([...names].sort().join(' '));
+  });
+
+  it('counts by kind beyond 24 services', () => {
+    const lines = ['name: big', 'hosts: { a: { docker: "unix:///var/run/docker.sock" } }', 'services:'];
+    for (let i = 0; i < 40; i++) lines.push(`  s${i}: { kind: ${i % 4 ? 'service' : 'web'}, image: acme/x, tag: "1"${i % 4 ? '' : ', port: 80'} }`);
+    const t = summaryTable([loadModel('big', writeFiles({ 'big.yaml': `${lines.join('\n')}\n` }))], 100);
+    expect(t).toHaveLength(3);
+    expect(t[2]).toMatch(/^big +a +40 services \/ \d+ containers +by kind: 30 service, 10 web$/);
+  });
+});
