@@ -132,12 +132,12 @@ describe('a backend image that never becomes healthy', () => {
     const failed = [...p.items.values()].filter((i) => i.phase === 'failed').map((i) => i.subject.label);
     expect(failed).toEqual(['backend-1']);
     const text = out.join('\n');
-    expect(text).toMatch(/ local\/backend-1: failed after \d+s \(docker_container\.svc_backend_1: Creation errored after \d+s\)/);
+    expect(text).toMatch(/ local\/backend-1: failed after [\dm]+s \(docker_container\.svc_backend_1: Creation errored after [\dm]+s\)/);
     expect(text).toMatch(/ Error: container failed to be in healthy state\n\d\d:\d\d:\d\d   with docker_container\.svc_backend_1/);
     expect(p.diagnostics).toHaveLength(1);
     const t = table(p, endOf(events), { columns: 200, rows: 50 });
     expect(t[0]).toMatch(/, 1 FAILED/);
-    expect(t).toContainEqual(expect.stringMatching(/^  backend +#1 FAILED \d+s, #2 to replace$/));
+    expect(t).toContainEqual(expect.stringMatching(/^  backend +#1 FAILED [\dm]+s, #2 to replace$/));
   });
 
   it('keeps the plain text of the error for the error matching a deploy does (eventText)', () => {
@@ -206,7 +206,7 @@ describe('the live view', () => {
     const withError = out.findIndex((t) => t.includes('Error: container failed to be in healthy state'));
     expect(withError).toBeGreaterThan(0);
     expect(out.filter((t) => t.includes('Error: container failed'))).toHaveLength(1);
-    expect(out.at(-1)).toMatch(/backend +#1 FAILED \d+s/);
+    expect(out.at(-1)).toMatch(/backend +#1 FAILED [\dm]+s/);
     expect(redraw(3, ['a', 'b'])).toBe('\x1b[3F\x1b[Ja\nb\n');
   });
 

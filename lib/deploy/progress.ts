@@ -109,8 +109,9 @@ export interface Item {
   phase: Phase;
   /** The hook running now (create, update, delete): a replacement runs two. */
   step?: string;
-  /** Hooks completed; a replacement is done after two. */
+  /** Hooks completed; done after `steps` (a replacement runs two, so does a deposed object's removal). */
   completed: number;
+  steps: number;
   startedAt?: number;
   endedAt?: number;
 }
@@ -146,7 +147,7 @@ export function apply(p: Progress, e: EngineEvent, subject: (address: string, ty
     if (!address) return undefined;
     let it = p.items.get(address);
     if (!it) {
-      it = { address, subject: subject(address, res?.resource_type), action, phase: 'pending', completed: 0 };
+      it = { address, subject: subject(address, res?.resource_type), action, phase: 'pending', completed: 0, steps: 0 };
       p.items.set(address, it);
     }
     return it;
@@ -157,7 +158,11 @@ export function apply(p: Progress, e: EngineEvent, subject: (address: string, ty
       const action = actionOf(e.change?.action);
       if (action === 'read' || e.change?.action === 'no-op' || e.change?.action === 'move' || e.change?.action === 'forget') return [];
       const it = itemOf(action);
-      if (it && it.phase === 'pending') it.action = action;
+      if (it && it.phase === 'pending') {
+        // the same address twice: a deposed object (left by a failed replacement) goes too
+        it.action = it.steps ? it.action : action;
+        it.steps += stepsOf(action);
+      }
       return [];
     }
     case 'apply_start': {
@@ -180,7 +185,7 @@ export function apply(p: Progress, e: EngineEvent, subject: (address: string, ty
       const it = itemOf(actionOf(e.hook?.action));
       if (!it) return [];
       it.completed++;
-      const last = it.completed >= stepsOf(it.action);
+      const last = it.completed >= Math.max(it.steps, stepsOf(it.action));
       if (last) {
         it.phase = 'done';
         it.endedAt = at;
@@ -207,6 +212,14 @@ export function apply(p: Progress, e: EngineEvent, subject: (address: string, ty
     }
     case 'change_summary':
       if (e.changes?.operation === 'plan') return [];
+      // the run succeeded: what still shows as running finished (the engine does not always
+      // report the completion of a deposed object's removal)
+      for (const it of p.items.values()) {
+        if (it.phase !== 'running') continue;
+        it.phase = 'done';
+        it.endedAt = at;
+        it.step = undefined;
+      }
       p.summary = e['@message'];
       return e['@message'] ? [e['@message']] : [];
     default:
@@ -332,8 +345,10 @@ export function liveView(isTty: boolean, env: NodeJS.ProcessEnv): boolean {
 
 /** The ANSI text that replaces the last frame (of `previous` lines) with `frame`. */
 export function redraw(previous: number, frame: readonly string[]): string {
-  return `${previous ? `\x1b[${previous}F` : ''}\x1b[J${frame.join('\n')}\n`;
+  return `${previous ? `\x1b[${previous}F` : ''}\x1b[J${frame.map((l) => `${l}\n`).join('')}`;
 }
+
+const CHANGES_TABLE = new Set(['planned_change', 'apply_start', 'apply_progress', 'apply_complete', 'apply_errored', 'diagnostic', 'change_summary']);
 
 export interface ReporterOptions {
   /** Redraw a table in place (a terminal) instead of printing lines. */
@@ -364,9 +379,9 @@ export class Reporter {
       return;
     }
     const said = apply(this.progress, e, this.subject, now);
+    if (!CHANGES_TABLE.has(e.type)) return;
     // in the live view only what must stay on screen is printed above the frame: diagnostics
-    const keep = e.type === 'diagnostic' ? said : [];
-    this.draw(keep);
+    this.draw(e.type === 'diagnostic' ? said : []);
   }
 
   tick(): void {

@@ -113,7 +113,7 @@ async function tfWithProgress(ctx: RunContext, title: string, args: string[]) {
   const timer = live ? setInterval(() => reporter.tick(), 1000) : undefined;
   try {
     const r = await tf(ctx, args, { show: true, reporter });
-    return { ...r, summary: reporter.progress.summary };
+    return { ...r, summary: reporter.progress.summary, live };
   } finally {
     if (timer) clearInterval(timer);
     reporter.finish();
@@ -369,7 +369,8 @@ export async function down(where: Where, o: DownOptions): Promise<number> {
         throw new DeployStop(`destroy of ${o.env} failed (above)`);
       }
     }
-    console.log(r.summary ?? r.tail.filter((l) => l.trim()).slice(-1)[0] ?? '');
+    // plain lines said it already; after the live table, the engine's last word
+    if (r.live) console.log(r.summary ?? r.tail.filter((l) => l.trim()).slice(-1)[0] ?? '');
     volumes(dir, o.volumes === true);
     ok = true;
   } finally {
