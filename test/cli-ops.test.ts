@@ -97,7 +97,7 @@ describe('stackyard day-2 commands', { timeout: 180_000 }, () => {
     const [m, s] = await Promise.all([stackyard(['graph', 'local', '--format', 'mermaid']), stackyard(['graph', 'gone'], inGone)]);
     expect(m.code).toBe(0);
     expect(m.out.split('\n')[0]).toBe('flowchart LR');
-    expect(m.out).toContain('svc_proxy ==>|"Host(`api.localhost`) #124;#124; PathPrefix(`/api`)"| svc_backend');
+    expect(m.out).toContain('svc_proxy ==>|"Host(#96;api.localhost#96;) #124;#124; PathPrefix(#96;/api#96;)"| svc_backend');
     expect(s.code).toBe(0);
     expect(s.out).toMatch(/^<svg xmlns="http:\/\/www\.w3\.org\/2000\/svg"[\s\S]*<\/svg>\n$/);
   });

@@ -85,7 +85,8 @@ describe('the topology model', () => {
       '  subgraph host_b["host b (ssh://root@b)"]',
       '    svc_w["w<br/>service ×1"]',
       '  end',
-      '  svc_proxy ==>|"Host(`x.example`) && Path(`/a#124;b`)"| svc_api',
+      // backticks escaped: inside a quoted label they would start a Mermaid markdown string
+      '  svc_proxy ==>|"Host(#96;x.example#96;) && Path(#96;/a#124;b#96;)"| svc_api',
       '  svc_api -->|"uses"| svc_db',
       '  svc_db --- vol_db_data',
       '',

@@ -165,10 +165,12 @@ describe('the pull request of a workflow_run', () => {
 
 describe('the comment from the artifacts', () => {
   const cli = path.join(root, 'dist', 'scripts', 'pr-plan.js');
-  const setup = (untrusted: string | undefined) => {
+  const setup = (untrusted: string | undefined, prEnvironments = false) => {
     const d = tempDir();
     const dec = path.join(d, 'trusted', 'pr-environments', 'decisions');
     fs.mkdirSync(dec, { recursive: true });
+    // the pull request's environment files, as `extract` leaves them
+    if (prEnvironments) fs.cpSync(path.join(root, 'environments'), path.join(d, 'trusted', 'pr-environments', 'environments'), { recursive: true });
     fs.writeFileSync(path.join(dec, 'decisions.json'), JSON.stringify([{ name: 'production', plan: false, reason: 'changes hosts.core.docker' }, { name: 'staging', plan: true }, { name: 'qa', plan: true }]));
     fs.writeFileSync(path.join(dec, 'notes.json'), JSON.stringify(['production is not planned with the plan identity: it changes hosts.core.docker.']));
     fs.mkdirSync(path.join(d, 'trusted', 'plan-staging'));
@@ -188,6 +190,19 @@ describe('the comment from the artifacts', () => {
     expect(md).toContain('> production is not planned with the plan identity: it changes hosts.core.docker.');
     expect(md).toContain("> qa: the plan with the plan identity failed; read the plan-qa job's log.");
     expect(meta).toEqual({ dataLoss: true, destroy: true, changes: true, truncated: false });
+  });
+
+  it('pictures the services each plan touches, with neighbours from the pull request\'s environment files', () => {
+    const { md } = setup(toArtifact([{ name: 'production', changes: [] }]), true);
+    const block = /\*\*staging: services this plan touches\*\* \((\d+) touched, (\d+) neighbours for context\)\n\n```mermaid\nflowchart LR\n([^`]*)```/.exec(md);
+    expect(block, md).not.toBeNull();
+    expect(block![3]).toMatch(/\["db<br\/>postgres ×1<br\/>→ replaced"\]/);
+    expect(block![3]).toMatch(/ -->\|"uses"\| /);
+    expect(md.indexOf('```mermaid')).toBeLessThan(md.indexOf('<details>'));
+    // production's diff changes nothing: no picture for it
+    expect(md).not.toContain('production: services this plan touches');
+    // without the files: the touched services, no arrows
+    expect(setup(toArtifact([{ name: 'production', changes: [] }])).md).toContain('environment file not read, so no arrows');
   });
 
   it('a missing or forged synth diff is a note, never a failure or raw content', () => {
