@@ -8,6 +8,10 @@ import type { EnvironmentStack } from './environment-stack';
 import { MIN_MEMORY_MB } from './config/schema';
 import { cpusAsRead } from './docker/readback';
 import { imageName, isLoopback, secretsIn, type PortSpec, type Service } from './service';
+import { updatePolicyProblems } from './update-policy';
+
+/** A tag that moves: `latest` anywhere in it (latest, latest-pg16, 16-latest, stable-LATEST). */
+export const FLOATING_TAG = /latest/i;
 
 export function checkEnvironment(stack: EnvironmentStack): Problem[] {
   const problems: Problem[] = [...stack.wiringProblems];
@@ -25,6 +29,7 @@ export function checkEnvironment(stack: EnvironmentStack): Problem[] {
     if (!stack.hosts.has(s.host)) {
       at(s, 'host', `unknown host ${JSON.stringify(s.host)}; declared hosts: ${[...stack.hosts.keys()].join(', ')}`);
     }
+    problems.push(...updatePolicyProblems(s));
     if (s.singleton && s.replicas !== 1) {
       at(s, 'replicas', `${s.serviceName} is a singleton and must run exactly 1 replica, got ${s.replicas}; remove \`replicas\` or use kind: web`);
     }
@@ -36,7 +41,7 @@ export function checkEnvironment(stack: EnvironmentStack): Problem[] {
     }
     if (stack.production) {
       const tag = s.image.tag;
-      if (!tag || /^latest/.test(tag)) {
+      if (!tag || FLOATING_TAG.test(tag)) {
         const message = `image ${imageName(s.image)} is not pinned; production needs a fixed tag (e.g. tag: "sha-a1b2c3d" or "17.6")`;
         if (s.image.release && stack.origin) problems.push({ ...stack.origin.locate('release.tag'), message: `${message}, used by ${s.serviceName}` });
         else at(s, s.image.tag ? 'tag' : 'image', message);
