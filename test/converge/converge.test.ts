@@ -10,7 +10,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { docker, report, ROOT, run, runAsync, toolEnv } from '../e2e/harness';
+import { docker, report, ROOT, run, runAsync, toolEnv, withSecretVersions } from '../e2e/harness';
 import { APP_IMAGE, convergeTargets, writeConvergeEnvironment, writeConvergeSecrets } from './rewrite';
 
 const WORK = path.join(ROOT, '.stackyard', 'converge');
@@ -54,7 +54,7 @@ function failure(env: string, output: string): string {
 
 /** What a non-empty plan would change, one line per attribute (values of sensitive ones are never printed by tofu). */
 async function planChanges(env: string): Promise<{ code: number | null; changes: string }> {
-  const p = await runAsync('tofu', [`-chdir=${stackDir(env)}`, 'plan', '-detailed-exitcode', '-input=false', '-no-color'], { ...envFor(env), ...secretVars(env) });
+  const p = await runAsync('tofu', [`-chdir=${stackDir(env)}`, 'plan', '-detailed-exitcode', '-input=false', '-no-color'], withSecretVersions(stackDir(env), { ...envFor(env), ...secretVars(env) }));
   const changes = p.output.split('\n').filter((l) => /->|forces replacement|must be replaced|will be (created|destroyed|updated)|Error/.test(l)).slice(0, 60).join('\n');
   return { code: p.code, changes };
 }

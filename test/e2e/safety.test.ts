@@ -7,7 +7,7 @@ import { execSync, spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { docker, ROOT, runAsync, SECRETS, toolEnv, type Watch } from './harness';
+import { docker, ROOT, runAsync, SECRETS, toolEnv, withSecretVersions, type Watch } from './harness';
 
 const ENV = 'e2esafe';
 const DIR = path.join(ROOT, '.stackyard', `${ENV}-environments`);
@@ -40,7 +40,7 @@ const ids = () => Object.fromEntries(
 );
 const psql = (sql: string) => docker('exec', `${ENV}-db-1`, 'psql', '-U', 'app', '-d', 'app', '-Atc', sql);
 const noTty = (...args: string[]) => spawnSync('bash', args, { cwd: ROOT, env: env(), input: '', encoding: 'utf8' });
-const tofu = (...args: string[]) => spawnSync('tofu', args, { cwd: STACK, env: env(), encoding: 'utf8' });
+const tofu = (...args: string[]) => spawnSync('tofu', args, { cwd: STACK, env: withSecretVersions(STACK, env()), encoding: 'utf8' });
 
 function clean(): void {
   noTty('scripts/down.sh', ENV, '--volumes', '--yes');
