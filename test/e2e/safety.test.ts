@@ -111,7 +111,8 @@ describe('state and deploy safety on a real engine', () => {
     psql('drop trigger refuse_prestart on events');
     const fixed = await deploy();
     expect(fixed.code, fixed.output.slice(-3000)).toBe(0);
-    expect(fixed.output).toMatch(new RegExp(`one-shot job container ${ENV}-prestart-1 exited 1 in an earlier deploy; replacing it \\(-replace=docker_container.svc_prestart_1\\)`));
+    // a job's container carries its revision (<env>-<job>-1-<hash of its configuration>)
+    expect(fixed.output).toMatch(new RegExp(`one-shot job container ${ENV}-prestart-1-[0-9a-f]{8} exited 1 in an earlier deploy; replacing it \\(-replace=docker_container.svc_prestart_1\\)`));
     expect(psql("select count(*) from events where kind = 'prestart-done'")).not.toBe('0');
     expect(tofu('plan', '-detailed-exitcode', '-input=false', '-no-color').status).toBe(0);
   });
@@ -132,7 +133,7 @@ describe('state and deploy safety on a real engine', () => {
   it('with a state that knows nothing, the deploy refuses and removes nothing; --adopt-orphans adopts, data kept', async () => {
     psql("create table if not exists survivors (note text); insert into survivors values ('before the state was lost')");
     const before = ids();
-    expect(Object.keys(before).sort()).toEqual([`${ENV}-api-1`, `${ENV}-db-1`, `${ENV}-prestart-1`]);
+    expect(Object.keys(before).sort().map((n) => n.replace(/-[0-9a-f]{8}$/, ''))).toEqual([`${ENV}-api-1`, `${ENV}-db-1`, `${ENV}-prestart-1`]);
     fs.renameSync(STATE, `${STATE}.moved`); // a fresh clone: no local state
     fs.rmSync(`${STATE}.backup`, { force: true });
     const refused = await deploy();
