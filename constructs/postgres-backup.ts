@@ -69,6 +69,7 @@ export const postgresBackupKind = defineKind({
     const target = ctx.service(svc.database);
     if (!target) ctx.report(['database'], ctx.unknown('service', svc.database, Object.keys(ctx.env.services)));
     else if (!ctx.provides(svc.database, 'postgres')) ctx.report(['database'], `${svc.database} is a ${target.kind}, not a postgres service`);
+    if (!svc.nfsVolume && svc.directory !== 'db-backups') ctx.report(['directory'], 'has no effect without `nfsVolume:` (it is the folder under the NFS volume\'s mount); add `nfsVolume:` or remove `directory:`');
     if (svc.nfsVolume && !Object.hasOwn(ctx.env.nfs, svc.nfsVolume)) ctx.report(['nfsVolume'], ctx.unknown('NFS volume', svc.nfsVolume, Object.keys(ctx.env.nfs)));
   },
   build(svc, ctx) {

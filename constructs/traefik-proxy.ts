@@ -59,6 +59,8 @@ export class TraefikProxy extends Construct {
         `--certificatesresolvers.le.acme.email=${p.acme.email}`,
         '--certificatesresolvers.le.acme.storage=/letsencrypt/acme.json',
         '--certificatesresolvers.le.acme.tlschallenge=true',
+        // the named entrypoint serves TLS with this resolver by default
+        `--entrypoints.${p.acme.entrypoint}.http.tls.certresolver=le`,
       );
     }
     this.service = new Service(this, 'Default', {
@@ -86,5 +88,9 @@ export const traefikKind = defineKind({
   schema: TraefikSchema,
   // first: routed services find the proxy when they are built
   rank: 0,
+  check(svc, ctx) {
+    const names = Object.keys(svc.entrypoints);
+    if (svc.acme && !names.includes(svc.acme.entrypoint)) ctx.report(['acme', 'entrypoint'], ctx.unknown('entrypoint', svc.acme.entrypoint, names));
+  },
   build: (svc, ctx) => plain(new TraefikProxy(ctx.stack, ctx.name, { ...svc, host: ctx.host, origin: ctx.origin })),
 });

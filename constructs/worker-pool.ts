@@ -112,6 +112,7 @@ export const workerPoolKind = defineKind({
   schema: WorkerPoolSchema,
   check(svc, ctx) {
     for (const h of Object.keys(svc.hosts)) if (!ctx.placements.includes(h)) ctx.report(['hosts', h], ctx.unknown(ctx.placementWord, h, ctx.placements));
+    if (!svc.registerWith && svc.registerEnv !== 'API_URL') ctx.report(['registerEnv'], 'has no effect without `registerWith:` (it names the variable that receives that service\'s URL); add `registerWith:` or remove `registerEnv:`');
     if (svc.registerWith && !ctx.service(svc.registerWith)) ctx.report(['registerWith'], ctx.unknown('service', svc.registerWith, Object.keys(ctx.env.services)));
   },
   build(svc, ctx) {

@@ -88,6 +88,14 @@ export function buildEnvironment(scope: Construct, loaded: LoadedEnvironment, op
     if ('port' in kind.schema.shape && 'route' in svc && svc.route && (svc as { port?: number }).port === undefined) {
       report([...at, 'route'], 'a routed service needs `port:`, the container port the proxy sends traffic to');
     }
+    // settings that only mean something beside another one are refused alone, not ignored
+    const given = svc as Readonly<Record<string, unknown>>;
+    const needs = (field: string, other: string, why: string) => {
+      if (given[field] !== undefined && other in kind.schema.shape && given[other] === undefined) report([...at, field], `has no effect without \`${other}:\` (${why}); add \`${other}:\` or remove \`${field}:\``);
+    };
+    needs('bind', 'publish', 'it is the address the published port listens on');
+    needs('entrypoints', 'route', 'they are the proxy entrypoints of the route');
+    needs('health', 'port', 'the healthcheck asks that port');
     if ('uses' in svc) {
       svc.uses.forEach((u, i) => { if (!own(config.services, u)) report([...at, 'uses', i], unknown('service', u, serviceNames)); });
     }
