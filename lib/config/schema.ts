@@ -1,6 +1,8 @@
 /**
- * The environment file schema (zod). Every default lives here, once; the JSON Schema in
- * environments/schema.json is exported from this file (`npm run schema`).
+ * The environment file schema (zod): the file's top level here, each service kind's entry in its
+ * own file (constructs/index.ts lists them). Every field's description and default live in the
+ * schema, once: environments/schema.json (`npm run schema`) and README's environment-file
+ * reference are generated from it.
  */
 import { z } from 'zod';
 import { KINDS, type ServiceKind } from '../../constructs/index';
@@ -18,17 +20,12 @@ export const GITHUB_ENVIRONMENT = /^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$/;
 export const BRANCH_PATTERN = /^[A-Za-z0-9._*/+-]{1,200}$/;
 
 export const HostSchema = z.strictObject({
-  /** Docker endpoint: unix:///var/run/docker.sock, ssh://user@host:22 or tcp://host:2376. */
-  docker: z.string().regex(DOCKER_URL, 'expected unix:///path/docker.sock, ssh://user@host[:port] or tcp://host:port'),
-  /** Address other hosts and the outside world use to reach this host. @default - none */
-  address: z.string().min(1).optional(),
-  /** Extra ssh options for ssh:// hosts, e.g. ["-o", "StrictHostKeyChecking=yes"]. @default [] */
-  sshOptions: z.array(z.string()).default([]),
-  /** Pinned SSH host key of an ssh:// host, e.g. "ssh-ed25519 AAAA..." (ssh-keyscan -t ed25519 <host>, checked out of band); the workflows trust only it. @default - none */
-  hostKey: z.string().regex(HOST_KEY, 'expected an SSH public host key such as "ssh-ed25519 AAAAC3Nz...", as in known_hosts without the host name').optional(),
-  /** Folder holding ca.pem, cert.pem and key.pem for tcp:// hosts with TLS. @default - no TLS */
-  tlsCertPath: z.string().min(1).optional(),
-}).describe('A Docker host');
+  docker: z.string().regex(DOCKER_URL, 'expected unix:///path/docker.sock, ssh://user@host[:port] or tcp://host:port').describe('Docker endpoint: unix:///var/run/docker.sock, ssh://user@host:22 or tcp://host:2376.'),
+  address: z.string().min(1).optional().describe('Address other hosts and the outside world use to reach this host. Default: none.'),
+  sshOptions: z.array(z.string()).default([]).describe('Extra ssh options for ssh:// hosts, e.g. ["-o", "StrictHostKeyChecking=yes"].'),
+  hostKey: z.string().regex(HOST_KEY, 'expected an SSH public host key such as "ssh-ed25519 AAAAC3Nz...", as in known_hosts without the host name').optional().describe('Pinned SSH host key of an ssh:// host, e.g. "ssh-ed25519 AAAA..." (ssh-keyscan -t ed25519 <host>, checked out of band); the workflows trust only it. Required for ssh:// hosts of an environment with `github:`.'),
+  tlsCertPath: z.string().min(1).optional().describe('Folder holding ca.pem, cert.pem and key.pem for tcp:// hosts with TLS. Default: no TLS.'),
+}).describe('A Docker host.');
 
 type SchemaOf<K> = K extends { readonly schema: infer S } ? S : never;
 type Schemas<T extends readonly unknown[]> = { -readonly [I in keyof T]: SchemaOf<T[I]> };
@@ -37,128 +34,93 @@ type KindSchemas = Schemas<typeof KINDS>;
 export const ServiceSchema = z.discriminatedUnion('kind', KINDS.map((k) => k.schema) as unknown as KindSchemas);
 export const SERVICE_KINDS: readonly ServiceKind[] = KINDS.map((k) => k.kind);
 
-/** OpenTofu state and plan encryption, key from TF_VAR_STATE_PASSPHRASE (false: plain Terraform, which lacks it). @default true */
-const stateEncryption = z.boolean().default(true);
+const stateEncryption = z.boolean().default(true).describe('OpenTofu state and plan encryption, key from TF_VAR_STATE_PASSPHRASE (false: plain Terraform, which lacks it).');
 const StateSchema = z.discriminatedUnion('backend', [
-  z.strictObject({ backend: z.literal('local'), encryption: stateEncryption }),
-  /** Postgres backend; the connection string comes from PG_CONN_STR at deploy time. */
-  z.strictObject({ backend: z.literal('pg'), schema: z.string().optional(), encryption: stateEncryption }),
-  /** S3 backend; credentials come from the AWS_* variables at deploy time. */
+  z.strictObject({ backend: z.literal('local').describe('State in .stackyard/state/<env>.tfstate.'), encryption: stateEncryption }),
   z.strictObject({
-    backend: z.literal('s3'),
-    bucket: z.string().min(1),
-    region: z.string().min(1),
-    key: z.string().optional(),
-    endpoint: z.string().url().optional(),
-    /** Server-side encryption of the state object. @default true */
-    encrypt: z.boolean().default(true),
-    /** KMS key (ARN or id) for server-side encryption. @default - the bucket's default key */
-    kmsKeyId: z.string().min(1).optional(),
-    /** Lock the state with a lock file next to it in the bucket (no DynamoDB needed). @default true */
-    useLockfile: z.boolean().default(true),
+    backend: z.literal('pg').describe('Postgres backend; the connection string comes from PG_CONN_STR at deploy time.'),
+    schema: z.string().optional().describe('Schema holding the state. Default: stackyard_<environment>.'),
+    encryption: stateEncryption,
+  }),
+  z.strictObject({
+    backend: z.literal('s3').describe('S3 backend; credentials come from the AWS_* variables at deploy time.'),
+    bucket: z.string().min(1).describe('Bucket.'),
+    region: z.string().min(1).describe('Region.'),
+    key: z.string().optional().describe('Object key. Default: stackyard/<environment>.tfstate.'),
+    endpoint: z.string().url().optional().describe('S3-compatible endpoint (path-style requests). Default: AWS.'),
+    encrypt: z.boolean().default(true).describe('Server-side encryption of the state object.'),
+    kmsKeyId: z.string().min(1).optional().describe('KMS key (ARN or id) for server-side encryption. Default: the bucket\'s default key.'),
+    useLockfile: z.boolean().default(true).describe('Lock the state with a lock file next to it in the bucket (no DynamoDB needed).'),
     encryption: stateEncryption,
   }),
 ]);
 
 const GithubSchema = z.strictObject({
-  owner: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9-]{0,38}$/, 'a GitHub user or organization name'),
-  repository: z.string().regex(/^[A-Za-z0-9._-]{1,100}$/, 'a GitHub repository name'),
-  /** GitHub environment name. @default - the environment's name */
-  environment: z.string().regex(GITHUB_ENVIRONMENT, 'a GitHub environment name for workflows: letters, digits, . _ -, starting with a letter or digit').optional(),
-  /** Who must approve a deploy (GitHub user names and team slugs). Required when `production: true`. @default - nobody */
-  reviewers: z.strictObject({ users: z.array(z.string().min(1)).default([]), teams: z.array(z.string().min(1)).default([]) }).default({ users: [], teams: [] }),
-  /** Branch patterns allowed to deploy, e.g. ["release/*"]. @default - any branch */
-  branches: z.array(z.string().regex(BRANCH_PATTERN, 'a branch pattern: letters, digits and . _ - / * +')).min(1).optional(),
-  /** Minutes to wait before a deploy job starts. @default - none */
-  waitTimer: z.number().int().min(0).max(43200).optional(),
-  /** Declared secrets shared by every environment: repository-level instead of environment-level. @default [] */
-  repositorySecrets: z.array(secretName).default([]),
-  /**
-   * Also create `<environment>-plan`: the same secrets and variables, no reviewers or branch
-   * policy, for the pull-request plan workflow (.github/workflows/plan.yml). @default false
-   */
-  planEnvironment: z.boolean().default(false),
-  /** Non-secret settings for the workflows, as environment variables. @default {} */
-  variables: z.record(z.string().regex(SECRET, 'a variable name is UPPER_SNAKE_CASE'), z.string()).default({}),
+  owner: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9-]{0,38}$/, 'a GitHub user or organization name').describe('GitHub user or organization.'),
+  repository: z.string().regex(/^[A-Za-z0-9._-]{1,100}$/, 'a GitHub repository name').describe('Repository name.'),
+  environment: z.string().regex(GITHUB_ENVIRONMENT, 'a GitHub environment name for workflows: letters, digits, . _ -, starting with a letter or digit').optional().describe('GitHub environment name. Default: the environment\'s name.'),
+  reviewers: z.strictObject({
+    users: z.array(z.string().min(1)).default([]).describe('GitHub user names.'),
+    teams: z.array(z.string().min(1)).default([]).describe('Team slugs.'),
+  }).default({ users: [], teams: [] }).describe('Who must approve a deploy. Required when `production: true`.'),
+  branches: z.array(z.string().regex(BRANCH_PATTERN, 'a branch pattern: letters, digits and . _ - / * +')).min(1).optional().describe('Branch patterns allowed to deploy, e.g. ["release/*"]. Default: any branch.'),
+  waitTimer: z.number().int().min(0).max(43200).optional().describe('Minutes to wait before a deploy job starts. Default: none.'),
+  repositorySecrets: z.array(secretName).default([]).describe('Declared secrets shared by every environment: repository-level instead of environment-level.'),
+  planEnvironment: z.boolean().default(false).describe('Also create `<environment>-plan`: the same variables, no secret value, for the pull-request plan workflow.'),
+  variables: z.record(z.string().regex(SECRET, 'a variable name is UPPER_SNAKE_CASE'), z.string()).default({}).describe('Non-secret settings for the workflows, as Actions variables.'),
 });
 
 const RegistrySchema = z.strictObject({
-  /** Registry host, e.g. ghcr.io. */
-  address: z.string().min(1),
-  username: z.string().min(1),
-  /** Declared secret holding the token or password. */
-  passwordSecret: secretName,
+  address: z.string().min(1).describe('Registry host, e.g. ghcr.io.'),
+  username: z.string().min(1).describe('User name.'),
+  passwordSecret: secretName.describe('Declared secret holding the token or password.'),
 });
 
 const ReleaseSchema = z.strictObject({
-  /** Tag deployed when none is given at deploy time (TF_VAR_RELEASE_TAG), e.g. sha-4f2c9e1. */
-  tag: z.string().min(1),
-  /** Image repositories that carry the release tag (services with their own `tag:` keep it). */
-  images: z.array(z.string().min(1)).min(1),
+  tag: z.string().min(1).describe('Tag deployed when none is given at deploy time (TF_VAR_RELEASE_TAG), e.g. sha-4f2c9e1.'),
+  images: z.array(z.string().min(1)).min(1).describe('Image repositories that carry the release tag (services with their own `tag:` keep it).'),
 });
 
 const clusterIpError = 'expected an IP address in the cluster\'s service range, e.g. 10.96.0.49';
 
+const KubernetesSchema = z.strictObject({
+  namespace: name('a namespace').describe('Namespace of the environment.'),
+  ingressClass: z.string().min(1).default('traefik').describe('Ingress class of the routes.'),
+  storageClass: z.string().min(1).optional().describe('Storage class of every data volume claim. Required when a service keeps data. Default: none.'),
+  volumeSize: z.string().regex(/^\d+(Mi|Gi|Ti)$/, 'expected a size such as 10Gi').default('10Gi').describe('Size of each data volume claim.'),
+  readWriteMany: z.boolean().default(true).describe('The cluster\'s nodes can mount NFS volumes ReadWriteMany (needed by `nfs:` volumes).'),
+  imagePullSecret: z.string().min(1).optional().describe('Image pull secret for private registries. Default: none.'),
+  clusterIPs: z.record(name('a service name'), z.union([z.ipv4({ error: clusterIpError }), z.ipv6({ error: clusterIpError })])).default({}).describe(
+    'Fixed ClusterIP of a service\'s Service object, by service name. Each nfs-server that exports an `nfs:` volume needs one: the kubelet mounts NFS from the node, which does not resolve cluster DNS names. Pick a free address in the cluster\'s service range (kubeadm: 10.96.0.2-10.96.0.255; k3s: 10.43.0.x).',
+  ),
+  secretVersions: z.record(secretName, z.union([z.string().min(1), z.number()])).default({}).describe(
+    'Version of each secret\'s current value (default 1); bump it when you rotate the secret: exactly the pods that read it restart.',
+  ),
+  nodePools: z.record(name('a node pool name'), z.strictObject({
+    labels: z.record(z.string(), z.string()).default({}).describe('Node labels (the pods\' node selector).'),
+  })).refine((p) => Object.keys(p).length > 0, 'declare at least one node pool').describe('Node pools: a service\'s `host:` names one, and lands on nodes with these labels.'),
+});
+
 export const EnvironmentSchema = z.strictObject({
-  /** Stack name; also the prefix of every container, network and volume. */
-  name: name('an environment name'),
-  /** A partial file is only used through `extends:` and never becomes a stack. @default false */
-  partial: z.boolean().default(false),
-  /** Path of a file this one extends, relative to this file. */
-  extends: z.string().optional(),
-  /** Production rules apply: pinned image tags, no Adminer. @default false */
-  production: z.boolean().default(false),
-  /** Data volumes carry prevent_destroy. @default true */
-  protectVolumes: z.boolean().default(true),
-  /** docker: `hosts:` are Docker engines; kubernetes: one namespace of a cluster, `kubernetes:` describes it. @default docker */
-  platform: z.enum(['docker', 'kubernetes']).default('docker'),
-  kubernetes: z.strictObject({
-    namespace: name('a namespace'),
-    /** @default traefik */
-    ingressClass: z.string().min(1).default('traefik'),
-    /** Storage class of every data volume claim. Required when a service keeps data. @default - none */
-    storageClass: z.string().min(1).optional(),
-    /** Size of each data volume claim. @default 10Gi */
-    volumeSize: z.string().regex(/^\d+(Mi|Gi|Ti)$/, 'expected a size such as 10Gi').default('10Gi'),
-    /** The cluster's nodes can mount NFS volumes ReadWriteMany (needed by `nfs:` volumes). @default true */
-    readWriteMany: z.boolean().default(true),
-    /** Image pull secret for private registries. @default - none */
-    imagePullSecret: z.string().min(1).optional(),
-    /**
-     * Fixed ClusterIP of a service's Service object, by service name. Each nfs-server that exports
-     * an `nfs:` volume needs one: the kubelet mounts NFS from the node, which does not resolve
-     * cluster DNS names, so the PersistentVolume names this address. Pick a free address in the
-     * cluster's service range, preferably its low static band (kubeadm 10.96.0.0/12: 10.96.0.2-10.96.0.255;
-     * k3s 10.43.0.0/16). @default {}
-     */
-    clusterIPs: z.record(name('a service name'), z.union([z.ipv4({ error: clusterIpError }), z.ipv6({ error: clusterIpError })])).default({}),
-    /**
-     * Version of each secret's current value (a number or label you bump when you rotate it, default 1).
-     * Pods carry a checksum of the versions of the secrets they use, so bumping one here restarts
-     * exactly the pods that read it; `secrets:k8s` records the version on the Secret. @default {}
-     */
-    secretVersions: z.record(secretName, z.union([z.string().min(1), z.number()])).default({}),
-    /** Node pools: a service's `host:` names one, and lands on nodes with these labels. */
-    nodePools: z.record(name('a node pool name'), z.strictObject({ labels: z.record(z.string(), z.string()).default({}) })).refine((p) => Object.keys(p).length > 0, 'declare at least one node pool'),
-  }).optional(),
-  /** Where Terraform state lives. @default { backend: local } */
-  state: StateSchema.default({ backend: 'local', encryption: true }),
-  github: GithubSchema.optional(),
-  /** Private registries every host logs in to. @default [] */
-  registries: z.array(RegistrySchema).default([]),
-  /** NFS volumes: name → the nfs-server service exporting it, the path under the export, mount options. @default {} */
+  name: name('an environment name').describe('Stack name; also the prefix of every container, network and volume.'),
+  partial: z.boolean().default(false).describe('A partial file is only used through `extends:` and never becomes a stack.'),
+  extends: z.string().optional().describe('Path of a file this one extends, relative to this file (maps merge deeply, lists replace).'),
+  production: z.boolean().default(false).describe('Production rules apply: pinned image tags, no Adminer, reviewers required.'),
+  protectVolumes: z.boolean().default(true).describe('Data volumes carry prevent_destroy.'),
+  platform: z.enum(['docker', 'kubernetes']).default('docker').describe('docker: `hosts:` are Docker engines; kubernetes: one namespace of a cluster, described by `kubernetes:`.'),
+  kubernetes: KubernetesSchema.optional().describe('The cluster (platform kubernetes only).'),
+  state: StateSchema.default({ backend: 'local', encryption: true }).describe('Where Terraform state lives: local, pg or s3.'),
+  github: GithubSchema.optional().describe('The GitHub environment, its protection, secrets and variables this file owns. Default: nothing on GitHub.'),
+  registries: z.array(RegistrySchema).default([]).describe('Private registries every host logs in to.'),
   nfs: z.record(name('an NFS volume name'), z.strictObject({
-    server: z.string().min(1),
-    path: z.string().startsWith('/').default('/'),
-    options: z.string().default('nfsvers=4,rw,soft'),
-  })).default({}),
-  /** Application images released together under one tag, chosen at deploy time. @default - none */
-  release: ReleaseSchema.optional(),
-  /** Docker hosts (platform docker only). */
-  hosts: z.record(name('a host name'), HostSchema).default({}),
-  /** Names of secrets given at deploy time as TF_VAR_<NAME>. Never values. */
-  secrets: z.array(secretName).default([]),
-  services: z.record(name('a service name'), ServiceSchema),
+    server: z.string().min(1).describe('The nfs-server service exporting it.'),
+    path: z.string().startsWith('/').default('/').describe('Path under the export.'),
+    options: z.string().default('nfsvers=4,rw,soft').describe('Mount options.'),
+  })).default({}).describe('NFS volumes services mount with `mounts:`.'),
+  release: ReleaseSchema.optional().describe('Application images released together under one tag, chosen at deploy time. Default: none.'),
+  hosts: z.record(name('a host name'), HostSchema).default({}).describe('Docker hosts (platform docker only).'),
+  secrets: z.array(secretName).default([]).describe('Names of secrets given at deploy time as TF_VAR_<NAME>. Never values.'),
+  services: z.record(name('a service name'), ServiceSchema).describe('The services, each with its `kind:`.'),
 });
 
 export type EnvironmentConfig = z.output<typeof EnvironmentSchema>;
