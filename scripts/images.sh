@@ -10,8 +10,6 @@ set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 tools=${STACKYARD_TOOLS:-$root/.tools}
 SCRATCH=${STACKYARD_SCRATCH:-/var/tmp/stackyard}
-TRAEFIK_MODULE=github.com/traefik/traefik/v3
-TRAEFIK_VERSION=v3.6.12
 DEMO_VERSIONS="1 2"
 export GOFLAGS=-buildvcs=false GOTOOLCHAIN=${GOTOOLCHAIN:-local}
 fail() { printf '\nimages: %s\n' "$*" >&2; exit 1; }
@@ -37,12 +35,7 @@ fi
 done_step
 
 step "Traefik $TRAEFIK_VERSION (Go module proxy)"
-mkdir -p "$tools/bin"
-# output read whole before matching: `traefik version | grep -q` fails under pipefail when grep exits first (SIGPIPE)
-if [ -x "$tools/bin/traefik" ] && grep -q "${TRAEFIK_VERSION#v}" <<<"$("$tools/bin/traefik" version 2>/dev/null || true)"; then echo "    cached"; else
-  LDFLAGS="-X github.com/traefik/traefik/v3/pkg/version.Version=${TRAEFIK_VERSION#v}" \
-    build traefik "$TRAEFIK_MODULE" "$TRAEFIK_VERSION" "$TRAEFIK_MODULE/cmd/traefik" "$tools/bin/traefik"
-fi
+if traefik_built; then echo "    cached"; else build_traefik; fi
 done_step
 
 # image NAME TAG CONTEXT [OFFICIAL_NAME] [BUILD_ARGS...]
