@@ -26,6 +26,7 @@ export const WorkerPoolSchema = z.strictObject({
   mounts: f.common.mounts,
   stopGracePeriod: f.duration.optional().describe('Time a worker gets to finish its task on replace or destroy, e.g. 10m. Default: 2m.'),
   secretsOwner: f.common.secretsOwner,
+  update: f.common.update,
 });
 
 export type WorkerPoolProps = Omit<ConstructProps<typeof WorkerPoolSchema>, 'host'>;
@@ -63,6 +64,7 @@ export class WorkerPool extends Construct {
         ...limits(p.resources),
         stopGraceSeconds: p.stopGracePeriod !== undefined ? durationToSeconds(p.stopGracePeriod) : STOP_GRACE_SECONDS.worker,
         secretsOwner: p.secretsOwner,
+        update: p.update,
         origin: p.origin,
         perReplica: (i) => {
           const port = first + i - 1;

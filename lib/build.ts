@@ -18,6 +18,7 @@ import { parseRouteRule } from './kubernetes/routes';
 import { EnvironmentStack } from './environment-stack';
 import { checkEnvironment } from './invariants';
 import type { At, Built, Capability, CheckContext, EnvironmentView, Kind } from './kind';
+import { DUPLICATE_GRACE, gracesGivenTwice } from './update-policy';
 import type { Origin } from './values';
 
 const REGISTRY: ReadonlyMap<string, Kind> = new Map(KINDS.map((k) => [k.kind, k as unknown as Kind]));
@@ -104,6 +105,7 @@ export function buildEnvironment(scope: Construct, loaded: LoadedEnvironment, op
     }
     if ('after' in svc) svc.after.forEach((u, i) => { if (!own(config.services, u)) report([...at, 'after', i], unknown('service', u, serviceNames)); });
     if ('dependsOn' in svc) for (const u of Object.keys(svc.dependsOn)) if (!own(config.services, u)) report([...at, 'dependsOn', u], unknown('service', u, serviceNames));
+    if (gracesGivenTwice(svc)) report([...at, 'update', 'stopGraceSeconds'], DUPLICATE_GRACE);
     if ('env' in svc) {
       for (const k of Object.keys(svc.env)) {
         if (config.secrets.includes(k)) report([...at, 'env', k], `${k} is a declared secret; list it under \`secrets:\` of this service instead of giving a value here`);

@@ -77,6 +77,7 @@ export abstract class Workload extends Construct implements Connectable {
       labels: props.labels,
       stopGraceSeconds: props.stopGracePeriod !== undefined ? durationToSeconds(props.stopGracePeriod) : extra.stopGraceSeconds,
       secretsOwner: props.secretsOwner,
+      update: props.update,
       origin: props.origin,
     });
     for (const [k, v] of Object.entries(props.env)) this.service.addEnv(k, String(v));

@@ -73,5 +73,7 @@ image stackyard-test/nonroot 472 "$root/test/images/nonroot" "" --build-arg USER
 for v in $DEMO_VERSIONS; do
   image stackyard/demo-app "$v" "$root/test/images/demo-app" "" --build-arg "VERSION=$v"
 done
+# a new version that never passes its healthcheck: a rolling update to it must change nothing
+image stackyard/demo-app unhealthy "$root/test/images/demo-app" "" --build-arg VERSION=unhealthy --build-arg HEALTHY=0
 echo
 echo "Images ready."

@@ -6,6 +6,7 @@
  */
 import { isIP } from 'node:net';
 import { z } from 'zod';
+import { UpdatePolicySchema } from '../update-policy';
 
 /** One DNS label rule for every name that becomes part of a container, network or Kubernetes object name. */
 export const NAME = /^[a-z]([a-z0-9-]{0,38}[a-z0-9])?$/;
@@ -91,6 +92,7 @@ export const common = {
   mounts: z.record(z.string(), z.string().startsWith('/', 'a mount path is absolute')).default({}).describe('NFS volumes (declared under top-level `nfs:`) → mount path, e.g. { shared: /mnt/shared }.'),
   stopGracePeriod: duration.optional().describe('Time between the stop signal and SIGKILL on replace or destroy, e.g. 30s. Default: 10s (60s for services that keep data, 2m for workers).'),
   secretsOwner: SecretsOwner.optional().describe('Non-root image: the uid/gid that reads /run/secrets/* (files become 0440, readable through group root). Default: root (0400).'),
+  update: UpdatePolicySchema.optional().describe('How the service is replaced when it changes, on Docker hosts (lib/update-policy.ts). Default: start-first when routed, else stop-first.'),
 };
 
 /** Fields of kinds that run an application image. */

@@ -13,7 +13,7 @@ import { resolveEngine, runEngine, type Engine } from './engine';
 import { MIGRATE_STATE_VARIABLE } from './encryption';
 import { createLock, readLock, readRecordsText, removeLock, writeRecordsText, localTags, removeImage } from './host-store';
 import { appendRecord, NO_TAG, parseRecords, planHeadline, tagsToPrune, type RecordAction } from './records';
-import { confirmDown, DeployStop, deploySecrets, needsMigration, phaseOneArgs, readStack, reap, say, volumes } from './steps';
+import { confirmDown, DeployStop, deploySecrets, needsMigration, phaseOneArgs, readStack, reap, say, unhealthy, volumes } from './steps';
 import { dockerHosts, type StackJson } from './stack-json';
 
 export interface Where {
@@ -239,6 +239,7 @@ export async function deploy(where: Where, o: DeployOptions): Promise<number> {
       }
       if (r.status !== 0) {
         headline = 'phase 1 failed';
+        unhealthy(dir);
         throw new DeployStop('phase 1 failed (a one-shot job, or what it needs); nothing that runs after a job was changed');
       }
     }
@@ -261,6 +262,7 @@ export async function deploy(where: Where, o: DeployOptions): Promise<number> {
       }
       if (r.status !== 0) {
         if (!r.planned) process.stderr.write(r.tail.slice(-30).join('\n') + '\n');
+        else unhealthy(dir);
         throw new DeployStop(`${r.planned ? 'apply' : 'plan'} of ${o.env} failed (above)`);
       }
     } finally {

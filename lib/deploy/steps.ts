@@ -4,6 +4,7 @@
  * `stackyard down` (lib/deploy/run.ts), and by scripts/deploy-steps.ts for the shell helpers.
  * Refusals throw DeployStop (printed as `stackyard: <message>`, exit 1).
  */
+import { unhealthyReport, type InspectedContainer } from './health-report';
 import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
@@ -131,6 +132,19 @@ function removeAll(what: readonly string[], removals: readonly { alias: string; 
 }
 
 /** After down's destroy: deletes (--volumes) or names the labelled volumes left (lib/deploy/volumes.ts). */
+/** After a failed apply: which replicas never became healthy, each with the last lines of its health output. */
+export function unhealthy(dir: string): void {
+  const { stack, meta } = readStack(dir);
+  for (const h of dockerHosts(stack)) {
+    try {
+      const ids = listIds(h.alias, h.host, ['ps', '-aq', '--no-trunc', '--filter', `label=stackyard.environment=${meta.environment}`]);
+      for (const paragraph of unhealthyReport(inspectAll<InspectedContainer>(h.alias, h.host, ['inspect'], ids))) say(paragraph);
+    } catch {
+      // the report is a courtesy after a failure that is already reported: never mask it
+    }
+  }
+}
+
 export function volumes(dir: string, deleteData: boolean): void {
   const { stack, meta } = readStack(dir);
   const hosts: VolumeListing[] = dockerHosts(stack).map(({ alias, host }) => ({

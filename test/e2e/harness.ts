@@ -8,6 +8,7 @@ import * as crypto from 'node:crypto';
 import * as fs from 'node:fs';
 import * as http from 'node:http';
 import * as path from 'node:path';
+import { steadyTraffic as traffic } from '../../scripts/traffic';
 
 export const ROOT = path.resolve(__dirname, '..', '..');
 export const ENV = 'e2e';
@@ -129,10 +130,15 @@ export function plannedChanges(): { address: string; actions: string[] }[] {
     .map((c: any) => ({ address: c.address, actions: c.change.actions }));
 }
 
-export function containers(): { name: string; id: string; state: string; health?: string; exitCode: number; startedAt: string; finishedAt: string }[] {
+/**
+ * The environment's containers. `replica` is the stable replica name (<env>-<service>-<n>, also the
+ * hostname); `name` is the container's, which carries a revision for start-first services and jobs.
+ */
+export function containers(): { replica: string; name: string; id: string; state: string; health?: string; exitCode: number; startedAt: string; finishedAt: string }[] {
   const ids = docker('ps', '-aq', '--filter', `label=stackyard.environment=${ENV}`).split('\n').filter(Boolean);
   if (!ids.length) return [];
   return JSON.parse(docker('inspect', ...ids)).map((c: any) => ({
+    replica: `${ENV}-${c.Config.Labels['stackyard.service']}-${c.Config.Labels['stackyard.replica']}`,
     name: c.Name.replace(/^\//, ''),
     id: c.Id,
     state: c.State.Status,
@@ -162,23 +168,20 @@ export function probe(host = 'api.localhost', pathname = '/api/', timeoutMs = 30
   });
 }
 
-/** Sends steady traffic until stopped; counts what failed. */
-export function steadyTraffic(intervalMs = 50) {
-  let stop = false;
-  const counts = { sent: 0, failed: 0 };
-  const loop = (async () => {
-    while (!stop) {
-      const r = await probe('api.localhost', '/api/', 2000);
-      counts.sent++;
-      if (!r.ok) counts.failed++;
-      await new Promise((res) => setTimeout(res, intervalMs));
-    }
-  })();
-  return { counts, stop: async () => { stop = true; await loop; return counts; } };
+/** Steady GET and POST traffic through the proxy until stopped (scripts/traffic.ts: 2 clients, 24 requests/s); counts what failed. */
+export function steadyTraffic() {
+  return traffic({ port: PROXY_PORT, clients: 2, rate: 24 });
 }
 
 export function psql(sql: string): string {
   return docker('exec', `${ENV}-db-1`, 'psql', '-U', 'app', '-d', 'app', '-Atc', sql);
+}
+
+/** The container running a replica (`e2e-backend-1` → `e2e-backend-1-<revision>` for start-first services). */
+export function containerOf(replica: string): string {
+  const c = containers().find((x) => x.replica === replica && x.state === 'running') ?? containers().find((x) => x.replica === replica);
+  if (!c) throw new Error(`no container runs ${replica}`);
+  return c.name;
 }
 
 /** Appends a measured figure to .stackyard/e2e-report.json (read by the issue note / README). */
