@@ -9,6 +9,7 @@ import * as fs from 'node:fs';
 import * as http from 'node:http';
 import * as path from 'node:path';
 import { steadyTraffic as traffic } from '../../scripts/traffic';
+import { deployVersions, recordsVersions, SECRET_VERSIONS_VARIABLE, versionedSecrets } from '../../lib/deploy/secret-versions';
 
 export const ROOT = path.resolve(__dirname, '..', '..');
 export const ENV = 'e2e';
@@ -115,8 +116,16 @@ export function docker(...args: string[]): string {
   return r.stdout.trim();
 }
 
+/**
+ * A hand-run tofu in the stack folder, given what a deploy gives it: the secrets and the versions the
+ * deploy records of them (a required variable, so a plan without them fails instead of planning changes).
+ */
 export function tofu(...args: string[]): SpawnSyncReturns<string> {
-  return run('tofu', args, { cwd: STACK_DIR });
+  const stack = JSON.parse(fs.readFileSync(path.join(STACK_DIR, 'cdk.tf.json'), 'utf8'));
+  const versions = recordsVersions(stack)
+    ? { [`TF_VAR_${SECRET_VERSIONS_VARIABLE}`]: JSON.stringify(deployVersions({ environment: ENV, names: versionedSecrets(stack), valueOf: (n) => SECRETS[n], passphrase: SECRETS.STATE_PASSPHRASE, placeholder: false })) }
+    : {};
+  return run('tofu', args, { cwd: STACK_DIR, env: toolEnv(versions) });
 }
 
 /** Resource addresses a plan would change, with their actions. */

@@ -30,6 +30,8 @@ beforeAll(() => {
   sh('bash scripts/images.sh');
   // leftovers of an interrupted earlier run
   writeEnvironment();
+  // a deploy lock a crashed earlier run left on this test engine (it would block every deploy here)
+  run('docker', ['rm', '-f', `stackyard-lock-${ENV}`]);
   run('bash', ['scripts/down.sh', ENV, '--volumes', '--yes']);
   for (const id of docker('ps', '-aq', '--filter', `label=stackyard.environment=${ENV}`).split('\n').filter(Boolean)) docker('rm', '-f', id);
   for (const v of docker('volume', 'ls', '-q', '--filter', `name=${ENV}-`).split('\n').filter(Boolean)) docker('volume', 'rm', '-f', v);
