@@ -61,14 +61,18 @@ export class Prometheus extends Construct {
       .addVolume('data', '/prometheus')
       .addFile({ path: PROMETHEUS_CONFIG, content: () => this.renderConfig(), mode: '0444' });
     const stack = EnvironmentStack.of(this);
-    stack.reaches.push({ from: this.service, targets: () => stack.services.filter((s) => s.port('metrics')).map((s) => ({ service: s, port: 'metrics' })) });
+    stack.reaches.push({ from: this.service, targets: () => this.scraped().map((s) => ({ service: s, port: 'metrics' })) });
+  }
+
+  /** The services scraped: every one with a `metrics` port, or those of `scrape:`. */
+  private scraped(): Service[] {
+    return EnvironmentStack.of(this).services.filter((s) => s.port('metrics') && (!this.scrapeOnly || this.scrapeOnly.includes(s.serviceName)));
   }
 
   /** Scrape targets by job (service), computed from the model. */
   targets(): { job: string; targets: string[] }[] {
     const stack = EnvironmentStack.of(this);
-    return stack.services
-      .filter((s) => s.port('metrics') && (!this.scrapeOnly || this.scrapeOnly.includes(s.serviceName)))
+    return this.scraped()
       .sort((a, b) => a.serviceName.localeCompare(b.serviceName))
       .map((s) => {
         const metrics = s.port('metrics')!;
