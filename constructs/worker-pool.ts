@@ -21,7 +21,7 @@ export const WorkerPoolSchema = z.strictObject({
   env: f.common.env,
   secrets: z.array(f.secretName).default([]).describe('Declared secrets the workers read, as files under /run/secrets.'),
   uses: f.common.uses,
-  resources: z.strictObject({ cpus: f.Resources.shape.cpus, memory: f.Resources.shape.memory }).default({}).describe('CPU and memory limits per replica.'),
+  resources: f.Resources.default({}).describe('CPU and memory limits per replica.'),
   tracing: f.common.tracing,
   mounts: f.common.mounts,
   stopGracePeriod: f.duration.optional().describe('Time a worker gets to finish its task on replace or destroy, e.g. 10m. Default: 2m.'),

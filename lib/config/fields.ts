@@ -7,6 +7,7 @@
 import { isIP } from 'node:net';
 import { z } from 'zod';
 import { UpdatePolicySchema } from '../update-policy';
+import { memoryToMb } from '../values';
 
 /** One DNS label rule for every name that becomes part of a container, network or Kubernetes object name. */
 export const NAME = /^[a-z]([a-z0-9-]{0,38}[a-z0-9])?$/;
@@ -38,11 +39,7 @@ export const imageOverride = (dflt: string) => z.string().optional().describe(`I
 
 /** A memory size in MiB (the unit Docker's limit takes), from 512m, 768MB, 3g or 100k. */
 export function memoryMiB(size: string): number {
-  const m = /^(\d+(?:\.\d+)?)\s*(k|m|g)i?b?$/i.exec(size.trim());
-  if (!m) return NaN;
-  const n = Number(m[1]);
-  const unit = m[2].toLowerCase();
-  return Math.round(unit === 'g' ? n * 1024 : unit === 'm' ? n : n / 1024);
+  return MEMORY.test(size.trim()) ? memoryToMb(size) : NaN;
 }
 
 export const SecretRef = z.union([
