@@ -2,7 +2,7 @@ import { Construct } from 'constructs';
 import { z } from 'zod';
 import * as f from '../lib/config/fields';
 import { EnvironmentStack } from '../lib/environment-stack';
-import { defineKind, plain, withDefaults, type ConstructProps } from '../lib/kind';
+import { defineKind, entryProps, plain, withDefaults, type ConstructProps } from '../lib/kind';
 import { Service } from '../lib/service';
 import { healthcheck } from '../lib/workload';
 import { limits } from '../lib/values';
@@ -45,5 +45,5 @@ export class Adminer extends Construct {
 export const adminerKind = defineKind({
   kind: 'adminer',
   schema: AdminerSchema,
-  build: (svc, ctx) => plain(new Adminer(ctx.stack, ctx.name, { ...svc, host: ctx.host, origin: ctx.origin })),
+  build: (svc, ctx) => plain(new Adminer(ctx.stack, ctx.name, entryProps(svc, ctx))),
 });

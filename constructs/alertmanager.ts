@@ -1,7 +1,7 @@
 import { Construct } from 'constructs';
 import { z } from 'zod';
 import * as f from '../lib/config/fields';
-import { defineKind, plain, withDefaults, type ConstructProps } from '../lib/kind';
+import { defineKind, entryProps, plain, withDefaults, type ConstructProps } from '../lib/kind';
 import { Service } from '../lib/service';
 import { limits } from '../lib/values';
 import { healthcheck } from '../lib/workload';
@@ -66,5 +66,5 @@ export const alertmanagerKind = defineKind({
     if (!names.includes(svc.defaultReceiver)) ctx.report(['defaultReceiver'], ctx.unknown('receiver', svc.defaultReceiver, names));
     svc.routes.forEach((r, i) => { if (!names.includes(r.receiver)) ctx.report(['routes', i, 'receiver'], ctx.unknown('receiver', r.receiver, names)); });
   },
-  build: (svc, ctx) => plain(new Alertmanager(ctx.stack, ctx.name, { ...svc, host: ctx.host, origin: ctx.origin })),
+  build: (svc, ctx) => plain(new Alertmanager(ctx.stack, ctx.name, entryProps(svc, ctx))),
 });

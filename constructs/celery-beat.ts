@@ -2,7 +2,7 @@ import type { Construct } from 'constructs';
 import { z } from 'zod';
 import * as f from '../lib/config/fields';
 import { defineKind, withDefaults } from '../lib/kind';
-import { releasedImage, Workload, type Connectable, type WorkloadProps } from '../lib/workload';
+import { Workload, workloadProps, type Connectable, type WorkloadProps } from '../lib/workload';
 import { celeryBuilt, checkBroker, useAsBroker } from './celery-worker';
 import { Redis } from './redis';
 
@@ -35,5 +35,5 @@ export const celeryBeatKind = defineKind({
   kind: 'celery-beat',
   schema: CeleryBeatSchema,
   check: checkBroker,
-  build: (svc, ctx) => celeryBuilt(new CeleryBeat(ctx.stack, ctx.name, { ...svc, ...releasedImage(svc, ctx.release), host: ctx.host, origin: ctx.origin })),
+  build: (svc, ctx) => celeryBuilt(new CeleryBeat(ctx.stack, ctx.name, workloadProps(svc, ctx))),
 });

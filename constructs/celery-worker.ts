@@ -3,7 +3,7 @@ import { z } from 'zod';
 import * as f from '../lib/config/fields';
 import { defineKind, withDefaults, type Built, type CheckContext } from '../lib/kind';
 import { secretPath, STOP_GRACE_SECONDS, type Service } from '../lib/service';
-import { releasedImage, Workload, type Connectable, type WorkloadProps } from '../lib/workload';
+import { Workload, workloadProps, type Connectable, type WorkloadProps } from '../lib/workload';
 import { Redis } from './redis';
 
 export const CeleryWorkerSchema = z.strictObject({
@@ -58,5 +58,5 @@ export const celeryWorkerKind = defineKind({
   kind: 'celery-worker',
   schema: CeleryWorkerSchema,
   check: checkBroker,
-  build: (svc, ctx) => celeryBuilt(new CeleryWorker(ctx.stack, ctx.name, { ...svc, ...releasedImage(svc, ctx.release), host: ctx.host, origin: ctx.origin })),
+  build: (svc, ctx) => celeryBuilt(new CeleryWorker(ctx.stack, ctx.name, workloadProps(svc, ctx))),
 });

@@ -2,7 +2,7 @@ import type { Construct } from 'constructs';
 import { z } from 'zod';
 import * as f from '../lib/config/fields';
 import { defineKind, single, withDefaults } from '../lib/kind';
-import { releasedImage, Workload, type WorkloadProps } from '../lib/workload';
+import { Workload, workloadProps, type WorkloadProps } from '../lib/workload';
 
 export const GenericSchema = z.strictObject({
   kind: f.kind('service', 'Anything else a stack runs (a watcher, workers, an nginx frontend): the plain service model.'),
@@ -24,5 +24,5 @@ export class GenericService extends Workload {
 export const genericKind = defineKind({
   kind: 'service',
   schema: GenericSchema,
-  build: (svc, ctx) => single(new GenericService(ctx.stack, ctx.name, { ...svc, ...releasedImage(svc, ctx.release), host: ctx.host, origin: ctx.origin })),
+  build: (svc, ctx) => single(new GenericService(ctx.stack, ctx.name, workloadProps(svc, ctx))),
 });

@@ -2,7 +2,7 @@ import { Construct } from 'constructs';
 import { z } from 'zod';
 import * as f from '../lib/config/fields';
 import { EnvironmentStack } from '../lib/environment-stack';
-import { defineKind, plain, withDefaults, type ConstructProps } from '../lib/kind';
+import { defineKind, entryProps, plain, withDefaults, type ConstructProps } from '../lib/kind';
 import { secretPath, Service } from '../lib/service';
 import { limits } from '../lib/values';
 import { healthcheck } from '../lib/workload';
@@ -97,5 +97,5 @@ export class Grafana extends Construct {
 export const grafanaKind = defineKind({
   kind: 'grafana',
   schema: GrafanaSchema,
-  build: (svc, ctx) => plain(new Grafana(ctx.stack, ctx.name, { ...svc, host: ctx.host, origin: ctx.origin })),
+  build: (svc, ctx) => plain(new Grafana(ctx.stack, ctx.name, entryProps(svc, ctx))),
 });

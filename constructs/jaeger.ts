@@ -1,7 +1,7 @@
 import { Construct } from 'constructs';
 import { z } from 'zod';
 import * as f from '../lib/config/fields';
-import { defineKind, plain, withDefaults, type ConstructProps } from '../lib/kind';
+import { defineKind, entryProps, plain, withDefaults, type ConstructProps } from '../lib/kind';
 import { Service } from '../lib/service';
 import { limits } from '../lib/values';
 import { endpoint, healthcheck } from '../lib/workload';
@@ -57,7 +57,7 @@ export const jaegerKind = defineKind({
   schema: JaegerSchema,
   provides: ['tracing'],
   build: (svc, ctx) => {
-    const j = new Jaeger(ctx.stack, ctx.name, { ...svc, host: ctx.host, origin: ctx.origin });
+    const j = new Jaeger(ctx.stack, ctx.name, entryProps(svc, ctx));
     return { ...plain(j), trace: (consumer) => j.trace(consumer) };
   },
 });

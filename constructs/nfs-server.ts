@@ -2,7 +2,7 @@ import { Construct } from 'constructs';
 import { z } from 'zod';
 import * as f from '../lib/config/fields';
 import { EnvironmentStack } from '../lib/environment-stack';
-import { defineKind, plain, withDefaults, type ConstructProps } from '../lib/kind';
+import { defineKind, entryProps, plain, withDefaults, type ConstructProps } from '../lib/kind';
 import { isLoopback, parseImage, Service } from '../lib/service';
 
 export const NfsServerSchema = z.strictObject({
@@ -80,7 +80,7 @@ export const nfsServerKind = defineKind({
   kind: 'nfs-server',
   schema: NfsServerSchema,
   provides: ['nfs'],
-  build: (svc, ctx) => plain(new NfsServer(ctx.stack, ctx.name, { ...svc, host: ctx.host, origin: ctx.origin })),
+  build: (svc, ctx) => plain(new NfsServer(ctx.stack, ctx.name, entryProps(svc, ctx))),
   // the top-level `nfs:` volumes: each names the nfs-server exporting it
   checkEnvironment(env, report, ctx) {
     const k8s = env.platform === 'kubernetes';

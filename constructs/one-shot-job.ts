@@ -3,7 +3,7 @@ import { z } from 'zod';
 import * as f from '../lib/config/fields';
 import { defineKind, single, withDefaults } from '../lib/kind';
 import type { Service } from '../lib/service';
-import { releasedImage, Workload, type WorkloadProps } from '../lib/workload';
+import { Workload, workloadProps, type WorkloadProps } from '../lib/workload';
 
 export const JobSchema = z.strictObject({
   kind: f.kind('job', 'Runs to completion before its dependents (migrations, seed data); a failure fails the deploy with its name.'),
@@ -35,5 +35,5 @@ export class OneShotJob extends Workload {
 export const jobKind = defineKind({
   kind: 'job',
   schema: JobSchema,
-  build: (svc, ctx) => single(new OneShotJob(ctx.stack, ctx.name, { ...svc, ...releasedImage(svc, ctx.release), host: ctx.host, origin: ctx.origin })),
+  build: (svc, ctx) => single(new OneShotJob(ctx.stack, ctx.name, workloadProps(svc, ctx))),
 });

@@ -2,7 +2,7 @@ import { Construct } from 'constructs';
 import { z } from 'zod';
 import * as f from '../lib/config/fields';
 import { EnvironmentStack } from '../lib/environment-stack';
-import { defineKind, single, withDefaults, type ConstructProps } from '../lib/kind';
+import { defineKind, entryProps, single, withDefaults, type ConstructProps } from '../lib/kind';
 import { Service, secretPath } from '../lib/service';
 import { healthcheck, type Connectable } from '../lib/workload';
 import { endpoint } from '../lib/workload';
@@ -107,5 +107,5 @@ export const postgresKind = defineKind({
   schema: PostgresSchema,
   rank: 1,
   provides: ['postgres'],
-  build: (svc, ctx) => single(new Postgres(ctx.stack, ctx.name, { ...svc, host: ctx.host, origin: ctx.origin })),
+  build: (svc, ctx) => single(new Postgres(ctx.stack, ctx.name, entryProps(svc, ctx))),
 });

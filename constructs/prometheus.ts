@@ -2,7 +2,7 @@ import { Construct } from 'constructs';
 import { z } from 'zod';
 import * as f from '../lib/config/fields';
 import { EnvironmentStack } from '../lib/environment-stack';
-import { defineKind, plain, withDefaults, type ConstructProps } from '../lib/kind';
+import { defineKind, entryProps, plain, withDefaults, type ConstructProps } from '../lib/kind';
 import { Service } from '../lib/service';
 import { limits } from '../lib/values';
 import { healthcheck } from '../lib/workload';
@@ -109,5 +109,5 @@ export const prometheusKind = defineKind({
       else if (!(target.ports as Record<string, unknown> | undefined)?.metrics) ctx.report(['scrape', i], `${t} declares no \`metrics\` port to scrape; add \`ports: { metrics: <port> }\` to it or remove it here`);
     });
   },
-  build: (svc, ctx) => plain(new Prometheus(ctx.stack, ctx.name, { ...svc, host: ctx.host, origin: ctx.origin })),
+  build: (svc, ctx) => plain(new Prometheus(ctx.stack, ctx.name, entryProps(svc, ctx))),
 });

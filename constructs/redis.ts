@@ -1,7 +1,7 @@
 import { Construct } from 'constructs';
 import { z } from 'zod';
 import * as f from '../lib/config/fields';
-import { defineKind, single, withDefaults, type ConstructProps } from '../lib/kind';
+import { defineKind, entryProps, single, withDefaults, type ConstructProps } from '../lib/kind';
 import { secretPath, Service } from '../lib/service';
 import { endpoint, healthcheck, type Connectable } from '../lib/workload';
 import { limits, shellQuote } from '../lib/values';
@@ -93,5 +93,5 @@ export const redisKind = defineKind({
   kind: 'redis',
   schema: RedisSchema,
   provides: ['celery-broker'],
-  build: (svc, ctx) => single(new Redis(ctx.stack, ctx.name, { ...svc, host: ctx.host, origin: ctx.origin })),
+  build: (svc, ctx) => single(new Redis(ctx.stack, ctx.name, entryProps(svc, ctx))),
 });

@@ -5,7 +5,7 @@ import { EnvironmentStack } from '../lib/environment-stack';
 import { defineKind, single, withDefaults, type CheckContext } from '../lib/kind';
 import { parseImage, Service } from '../lib/service';
 import { shellQuote } from '../lib/values';
-import { releasedImage, Workload, type WorkloadProps } from '../lib/workload';
+import { Workload, workloadProps, type WorkloadProps } from '../lib/workload';
 
 export const ScheduledJobSchema = z.strictObject({
   kind: f.kind('scheduled-job', 'A command on a five-field cron (Ofelia on Docker hosts, a CronJob on Kubernetes).'),
@@ -95,5 +95,5 @@ export const scheduledJobKind = defineKind({
   kind: 'scheduled-job',
   schema: ScheduledJobSchema,
   check: checkSchedule,
-  build: (svc, ctx) => single(new ScheduledJob(ctx.stack, ctx.name, { ...svc, ...releasedImage(svc, ctx.release), host: ctx.host, origin: ctx.origin })),
+  build: (svc, ctx) => single(new ScheduledJob(ctx.stack, ctx.name, workloadProps(svc, ctx))),
 });

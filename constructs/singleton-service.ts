@@ -2,7 +2,7 @@ import type { Construct } from 'constructs';
 import { z } from 'zod';
 import * as f from '../lib/config/fields';
 import { defineKind, single, withDefaults } from '../lib/kind';
-import { releasedImage, Workload, type WorkloadProps } from '../lib/workload';
+import { Workload, workloadProps, type WorkloadProps } from '../lib/workload';
 
 export const SingletonSchema = z.strictObject({
   kind: f.kind('singleton', 'A service that must never run twice: exactly one replica, enforced.'),
@@ -27,5 +27,5 @@ export class SingletonService extends Workload {
 export const singletonKind = defineKind({
   kind: 'singleton',
   schema: SingletonSchema,
-  build: (svc, ctx) => single(new SingletonService(ctx.stack, ctx.name, { ...svc, ...releasedImage(svc, ctx.release), host: ctx.host, origin: ctx.origin })),
+  build: (svc, ctx) => single(new SingletonService(ctx.stack, ctx.name, workloadProps(svc, ctx))),
 });

@@ -2,7 +2,7 @@ import { Construct } from 'constructs';
 import { z } from 'zod';
 import * as f from '../lib/config/fields';
 import { EnvironmentStack } from '../lib/environment-stack';
-import { defineKind, plain, withDefaults, type ConstructProps } from '../lib/kind';
+import { defineKind, entryProps, plain, withDefaults, type ConstructProps } from '../lib/kind';
 import { LOOPBACK, Service } from '../lib/service';
 import { healthcheck } from '../lib/workload';
 import { limits } from '../lib/values';
@@ -97,5 +97,5 @@ export const traefikKind = defineKind({
     const names = Object.keys(svc.entrypoints);
     if (svc.acme && !names.includes(svc.acme.entrypoint)) ctx.report(['acme', 'entrypoint'], ctx.unknown('entrypoint', svc.acme.entrypoint, names));
   },
-  build: (svc, ctx) => plain(new TraefikProxy(ctx.stack, ctx.name, { ...svc, host: ctx.host, origin: ctx.origin })),
+  build: (svc, ctx) => plain(new TraefikProxy(ctx.stack, ctx.name, entryProps(svc, ctx))),
 });

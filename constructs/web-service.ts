@@ -2,7 +2,7 @@ import type { Construct } from 'constructs';
 import { z } from 'zod';
 import * as f from '../lib/config/fields';
 import { defineKind, single, withDefaults } from '../lib/kind';
-import { releasedImage, Workload, type WorkloadProps } from '../lib/workload';
+import { Workload, workloadProps, type WorkloadProps } from '../lib/workload';
 
 export const WebSchema = z.strictObject({
   kind: f.kind('web', 'A replicated HTTP service behind the proxy: load-balanced by Traefik labels, health-checked.'),
@@ -27,5 +27,5 @@ export const webKind = defineKind({
   check(svc, ctx) {
     if (svc.port === undefined) ctx.report([], 'is required to have `port:` (kind: web serves HTTP behind the proxy)');
   },
-  build: (svc, ctx) => single(new WebService(ctx.stack, ctx.name, { ...svc, ...releasedImage(svc, ctx.release), host: ctx.host, origin: ctx.origin })),
+  build: (svc, ctx) => single(new WebService(ctx.stack, ctx.name, workloadProps(svc, ctx))),
 });

@@ -66,6 +66,11 @@ function fill(schema: z.ZodType, value: unknown): unknown {
   return v;
 }
 
+/** A service entry as its construct's props: its fields, on the host the builder resolved, located in the file. */
+export function entryProps<T extends object>(svc: T, ctx: BuildContext): T & { readonly host: string; readonly origin: Origin } {
+  return { ...svc, host: ctx.host, origin: ctx.origin };
+}
+
 /** What a service entry became: the construct, what others connect to, and the Services it runs. */
 export interface Built {
   readonly construct: Construct;

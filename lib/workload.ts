@@ -8,7 +8,7 @@ import { Construct } from 'constructs';
 import { z } from 'zod';
 import * as f from './config/fields';
 import { EnvironmentStack } from './environment-stack';
-import { defaults, type ConstructProps, type Resolved } from './kind';
+import { defaults, entryProps, type BuildContext, type ConstructProps, type Resolved } from './kind';
 import { isLoopback, parseImage, Service, type DependencyCondition, type HealthcheckSpec } from './service';
 import { durationToSeconds, limits } from './values';
 
@@ -125,6 +125,11 @@ export abstract class Workload extends Construct implements Connectable {
 export function releasedImage(svc: { readonly image: string; readonly tag?: string }, release?: { readonly tag: string; readonly images: readonly string[] }): { tag?: string; release: boolean } {
   const released = svc.tag === undefined && !!release?.images.includes(svc.image);
   return { tag: released ? release!.tag : svc.tag, release: released };
+}
+
+/** A workload entry as its construct's props: entryProps() with the image tag, its own or the release's. */
+export function workloadProps<T extends { readonly image: string; readonly tag?: string }>(svc: T, ctx: BuildContext) {
+  return { ...entryProps(svc, ctx), ...releasedImage(svc, ctx.release) };
 }
 
 export function envName(serviceName: string): string {
