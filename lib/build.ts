@@ -91,12 +91,15 @@ export function buildEnvironment(scope: Construct, loaded: LoadedEnvironment, op
     }
     // settings that only mean something beside another one are refused alone, not ignored
     const given = svc as Readonly<Record<string, unknown>>;
+    const noEffect = (where: At, field: string, other: string, why: string) => report([...at, ...where, field], `has no effect without \`${other}:\` (${why}); add \`${other}:\` or remove \`${field}:\``);
     const needs = (field: string, other: string, why: string) => {
-      if (given[field] !== undefined && other in kind.schema.shape && given[other] === undefined) report([...at, field], `has no effect without \`${other}:\` (${why}); add \`${other}:\` or remove \`${field}:\``);
+      if (given[field] !== undefined && other in kind.schema.shape && given[other] === undefined) noEffect([], field, other, why);
     };
-    needs('bind', 'publish', 'it is the address the published port listens on');
+    const LISTENS = 'it is the address the published port listens on';
+    needs('bind', 'publish', LISTENS);
     needs('entrypoints', 'route', 'they are the proxy entrypoints of the route');
     needs('health', 'port', 'the healthcheck asks that port');
+    if ('ports' in svc) for (const [n, p] of Object.entries(svc.ports)) if (typeof p === 'object' && p.bind !== undefined && p.publish === undefined) noEffect(['ports', n], 'bind', 'publish', LISTENS);
     if ('uses' in svc) {
       svc.uses.forEach((u, i) => { if (!own(config.services, u)) report([...at, 'uses', i], unknown('service', u, serviceNames)); });
     }
