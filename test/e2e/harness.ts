@@ -8,8 +8,8 @@ import * as crypto from 'node:crypto';
 import * as fs from 'node:fs';
 import * as http from 'node:http';
 import * as path from 'node:path';
-import { steadyTraffic as traffic } from '../../scripts/traffic';
 import { deployVersions, recordsVersions, SECRET_VERSIONS_VARIABLE, versionedSecrets } from '../../lib/deploy/secret-versions';
+import { steadyTraffic as traffic } from '../../scripts/traffic';
 
 export const ROOT = path.resolve(__dirname, '..', '..');
 export const ENV = 'e2e';
@@ -121,11 +121,26 @@ export function docker(...args: string[]): string {
  * deploy records of them (a required variable, so a plan without them fails instead of planning changes).
  */
 export function tofu(...args: string[]): SpawnSyncReturns<string> {
-  const stack = JSON.parse(fs.readFileSync(path.join(STACK_DIR, 'cdk.tf.json'), 'utf8'));
-  const versions = recordsVersions(stack)
-    ? { [`TF_VAR_${SECRET_VERSIONS_VARIABLE}`]: JSON.stringify(deployVersions({ environment: ENV, names: versionedSecrets(stack), valueOf: (n) => SECRETS[n], passphrase: SECRETS.STATE_PASSPHRASE, placeholder: false })) }
-    : {};
-  return run('tofu', args, { cwd: STACK_DIR, env: toolEnv(versions) });
+  return run('tofu', args, { cwd: STACK_DIR, env: withSecretVersions(STACK_DIR, toolEnv()) });
+}
+
+/**
+ * `env` plus TF_VAR_STACKYARD_SECRET_VERSIONS as a deploy computes it (lib/deploy/secret-versions.ts:
+ * a keyed hash of each TF_VAR_<NAME> value in `env`), for engine commands run by hand in a stack
+ * folder (plan, state pull): a stack that records secret versions needs it like any variable.
+ */
+export function withSecretVersions(stackDir: string, env: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
+  const stack = JSON.parse(fs.readFileSync(path.join(stackDir, 'cdk.tf.json'), 'utf8'));
+  if (!recordsVersions(stack)) return env;
+  const meta = stack['//'].stackyard;
+  const versions = deployVersions({
+    environment: meta.environment,
+    names: versionedSecrets(stack),
+    valueOf: (n) => env[`TF_VAR_${n}`],
+    passphrase: meta.statePassphraseVariable ? env[`TF_VAR_${meta.statePassphraseVariable}`] : undefined,
+    placeholder: false,
+  });
+  return { ...env, [`TF_VAR_${SECRET_VERSIONS_VARIABLE}`]: JSON.stringify(versions) };
 }
 
 /** Resource addresses a plan would change, with their actions. */
