@@ -14,7 +14,7 @@ import * as path from 'node:path';
 import { loadStacks } from '../lib/app';
 import type { EnvironmentStack } from '../lib/environment-stack';
 import { knownHosts, planKeySecret } from '../lib/github/plan-identity';
-import { githubEnvironmentName } from '../lib/github/render';
+import { deployBranches, githubEnvironmentName } from '../lib/github/render';
 import { PLAN_VERSIONS_SECRET } from '../lib/deploy/secret-versions';
 import { STATE_PASSPHRASE_VARIABLE } from '../lib/deploy/encryption';
 
@@ -46,7 +46,7 @@ function sshHosts(stack: EnvironmentStack) {
 export function deployWorkflow(stack: EnvironmentStack): string {
   const gh = stack.github!;
   const env = stack.environmentName;
-  const branches = gh.branches ?? ['main'];
+  const branches = deployBranches(gh);
   const hasRelease = stack.node.tryFindChild('RELEASE_TAG') !== undefined;
   const ssh = sshHosts(stack);
   const lines = [

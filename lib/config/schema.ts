@@ -47,6 +47,8 @@ export const HOST_KEY = /^(ssh-ed25519|ecdsa-sha2-nistp(256|384|521)|ssh-rsa|sk-
 /** GitHub names and branch patterns that end up in workflows. */
 export const GITHUB_ENVIRONMENT = /^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$/;
 export const BRANCH_PATTERN = /^[A-Za-z0-9._*/+-]{1,200}$/;
+/** One branch's name (no wildcard). */
+export const BRANCH_NAME = /^[A-Za-z0-9._+-][A-Za-z0-9._/+-]{0,199}$/;
 
 export const HostSchema = z.strictObject({
   /** Docker endpoint: unix:///var/run/docker.sock, ssh://user@host:22 or tcp://host:2376. */
@@ -431,7 +433,13 @@ const GithubSchema = z.strictObject({
   environment: z.string().regex(GITHUB_ENVIRONMENT, 'a GitHub environment name for workflows: letters, digits, . _ -, starting with a letter or digit').optional(),
   /** Who must approve a deploy (GitHub user names and team slugs). Required when `production: true`. @default - nobody */
   reviewers: z.strictObject({ users: z.array(z.string().min(1)).default([]), teams: z.array(z.string().min(1)).default([]) }).default({ users: [], teams: [] }),
-  /** Branch patterns allowed to deploy, e.g. ["release/*"]. @default - any branch */
+  /**
+   * The repository's default branch: the only branch whose workflows may use the `<env>-plan`
+   * environment (plan-comment.yml runs there), and the deploy branch when `branches` is not given.
+   * @default main
+   */
+  defaultBranch: z.string().regex(BRANCH_NAME, 'a branch name: letters, digits and . _ - / +, no wildcard').default('main'),
+  /** Branch patterns allowed to deploy, e.g. ["release/*"]: the environment's branch policy and the deploy workflow's push trigger. @default - [defaultBranch] */
   branches: z.array(z.string().regex(BRANCH_PATTERN, 'a branch pattern: letters, digits and . _ - / * +')).min(1).optional(),
   /** Minutes to wait before a deploy job starts. @default - none */
   waitTimer: z.number().int().min(0).max(43200).optional(),
