@@ -27,6 +27,7 @@ import { PLAN_VERSIONS_SECRET, planVersions, SECRET_VERSIONS_VARIABLE, secretRea
 import { knownHosts, planKeySecret, planSshConfig, type SshHost } from '../lib/github/plan-identity';
 import { runInfo, selectPullRequest } from '../lib/github/pull-request';
 import { readArtifact, toArtifact } from '../lib/plan/artifact';
+import { prVerdict } from '../lib/plan/pr-verdict';
 import { parsePlan, PLACEHOLDER_PREFIX, renderSummary, type StackPlan } from '../lib/plan/summary';
 import { withoutCreationTraces } from '../lib/trace-capture';
 
@@ -226,25 +227,31 @@ function render(args: string[]): number {
   const trusted = opt('--trusted');
   const decisions = JSON.parse(fs.readFileSync(path.join(trusted, 'pr-environments', 'decisions', 'decisions.json'), 'utf8')) as PlanDecision[];
   const notes = JSON.parse(fs.readFileSync(path.join(trusted, 'pr-environments', 'decisions', 'notes.json'), 'utf8')) as string[];
-  const plans: StackPlan[] = [];
-  for (const d of decisions.filter((x) => x.plan && NAME.test(x.name))) {
+  // a decision whose name is not an environment name cannot have a plan job: never planned
+  const checked = decisions.map((d) => (NAME.test(String(d.name)) ? d : { name: 'invalid', plan: false }));
+  const trustedPlans = new Map<string, StackPlan[] | undefined>();
+  for (const d of checked.filter((x) => x.plan)) {
     try {
-      plans.push(...readArtifact(path.join(trusted, `plan-${d.name}`, `plan-${d.name}.json`)).map((p) => ({ ...p, note: "planned by the base branch's code with the read-only plan identity" })));
+      trustedPlans.set(d.name, readArtifact(path.join(trusted, `plan-${d.name}`, `plan-${d.name}.json`)).map((p) => ({ ...p, note: "planned by the base branch's code with the read-only plan identity" })));
     } catch {
+      trustedPlans.set(d.name, undefined);
       notes.push(`${d.name}: the plan with the plan identity failed; read the plan-${d.name} job's log.`);
     }
   }
+  const plans: StackPlan[] = [...trustedPlans.values()].flatMap((p) => p ?? []);
   try {
     plans.push(...readArtifact(opt('--untrusted')).map((p) => ({ ...p, note: "structural diff computed by the pull request's own code" })));
   } catch (e) {
     notes.push(`The pull request's structural diff could not be read: ${e instanceof ConfigError ? e.problems[0].message : 'malformed'}.`);
   }
+  // the status and the label rest on the trusted plans only (lib/plan/pr-verdict.ts)
+  const verdict = prVerdict(checked, trustedPlans);
+  if (verdict.unverified) notes.push('Not every environment was planned by trusted code: a maintainer must plan it before merging (the `stackyard/data-loss` status fails until then, or until the `allow-data-loss` label is added).');
   if (!plans.length) plans.push({ name: 'pull-request', changes: [], note: 'nothing could be planned' });
   const s = renderSummary(plans, undefined, { notes });
   fs.writeFileSync(opt('--out'), s.markdown);
-  const all = plans.flatMap((p) => p.changes);
-  fs.writeFileSync(opt('--meta'), JSON.stringify({ dataLoss: s.dataLoss, destroy: all.some((c) => c.action === 'delete' || c.action === 'replace'), changes: all.length > 0, truncated: s.truncated }) + '\n');
-  return s.dataLoss ? DATA_LOSS_EXIT : 0;
+  fs.writeFileSync(opt('--meta'), JSON.stringify({ dataLoss: verdict.dataLoss, destroy: verdict.destroy, changes: verdict.changes, truncated: s.truncated, unverified: verdict.unverified }) + '\n');
+  return verdict.dataLoss ? DATA_LOSS_EXIT : 0;
 }
 
 async function main(argv: string[]): Promise<number> {
