@@ -200,14 +200,17 @@ function plan(args: string[]): void {
     const stackJson = JSON.parse(fs.readFileSync(path.join(stackDir, 'cdk.tf.json'), 'utf8'));
     // no secret value on this runner: every secret is a placeholder, compared as unchanged
     const childEnv: NodeJS.ProcessEnv = { ...filteredEnv(process.env), ...placeholderEnv(stackJson, process.env.STACKYARD_PLAN_STATE_PASSPHRASE, process.env.STACKYARD_PLAN_SECRET_VERSIONS), TF_IN_AUTOMATION: '1', TF_INPUT: '0' };
-    const tofu = (a: string[], capture = false) => {
-      const r = spawnSync('tofu', a, { cwd: stackDir, env: childEnv, encoding: 'utf8', maxBuffer: 512 * 1024 * 1024, stdio: ['ignore', capture ? 'pipe' : 'inherit', 'inherit'] });
-      if (r.status !== 0) throw new Error(`tofu ${a[0]} failed (exit ${r.status})`);
+    // tofu's text holds the state's values (the job log is public): captured and dropped; a
+    // failure prints only the tail of its errors, every secret value of this run masked
+    const secrets = secretValues(childEnv);
+    const tofu = (a: string[]) => {
+      const r = spawnSync('tofu', a, { cwd: stackDir, env: childEnv, encoding: 'utf8', maxBuffer: 512 * 1024 * 1024, stdio: ['ignore', 'pipe', 'pipe'] });
+      if (r.status !== 0) throw new Error(`tofu ${a[0]} failed (exit ${r.status}); the end of its errors:\n${errorTail(r.stderr || r.stdout || '', secrets)}`);
       return r.stdout;
     };
     tofu(['init', '-input=false', '-no-color']);
     tofu(['plan', '-input=false', '-no-color', '-lock=false', '-out=plan.bin']);
-    const shown = tofu(['show', '-json', 'plan.bin'], true);
+    const shown = tofu(['show', '-json', 'plan.bin']);
     const summary: StackPlan = parsePlan(env, shown, `${env} plan`, { placeholders: true, secretReaders: secretReaders(stackJson) });
     fs.writeFileSync(jsonOut, toArtifact([summary]));
     process.stdout.write(renderSummary([summary]).markdown.split('\n').filter((l) => l.startsWith('- **')).join('\n') + '\n');
@@ -215,6 +218,19 @@ function plan(args: string[]): void {
     // the plan file and its JSON hold the state's values: they never leave this process's folder
     fs.rmSync(work, { recursive: true, force: true });
   }
+}
+
+/** The values of a tofu run that must never be printed: sensitive variables (not placeholders) and credentials. */
+export function secretValues(env: NodeJS.ProcessEnv): string[] {
+  const credential = /^(TF_VAR_.+|GITHUB_TOKEN|AWS_ACCESS_KEY_ID|AWS_SECRET_ACCESS_KEY|AWS_SESSION_TOKEN|PG_CONN_STR)$/;
+  return Object.entries(env).filter(([k, v]) => credential.test(k) && v && v.length >= 4 && !v.startsWith(PLACEHOLDER_PREFIX)).map(([, v]) => v!);
+}
+
+/** The last lines of a tool's errors with every secret value replaced by ***. */
+export function errorTail(text: string, secrets: readonly string[], lines = 20): string {
+  let masked = text;
+  for (const s of [...secrets].sort((a, b) => b.length - a.length)) masked = masked.split(s).join('***');
+  return masked.trimEnd().split('\n').slice(-lines).map((l) => l.slice(0, 500)).join('\n');
 }
 
 /** The environment for tofu: no GitHub Actions internals beyond what the providers need. */
