@@ -3,7 +3,7 @@
  * branch's code only; everything from the pull request is data:
  *
  *   find-pr   --out FILE                      the pull request of the workflow_run event (checked)
- *   extract   --commit SHA --out DIR          its environment files as git blobs (lib/github/pr-files.ts)
+ *   extract   --commit SHA --out DIR          its environment files as git blobs into DIR/files (lib/github/pr-files.ts)
  *   decide    --pr DIR --out DIR              which environments the plan identity may plan
  *   ssh       ENV                             plan keys, pinned known_hosts, ssh_config (from the default branch's files)
  *   plan      ENV --pr DIR --json FILE [--workdir DIR]  synth the pull request's files, plan with placeholders, keep the summary only
@@ -55,6 +55,9 @@ function flags(args: string[]): { positional: string[]; opt: (name: string) => s
   };
 }
 
+/** Where extract writes the pull request's blobs inside its --out folder (read by decide and plan). */
+export const prFiles = (prRoot: string) => path.join(prRoot, 'files');
+
 /** Environments by name from a folder; problems of files that do not load, by file. */
 export function loadConfigs(dir: string): { configs: Map<string, EnvironmentConfig>; problems: string[] } {
   const configs = new Map<string, EnvironmentConfig>();
@@ -102,7 +105,8 @@ function extract(args: string[]): void {
   const commit = opt('--commit');
   const gitDir = execFileSync('git', ['rev-parse', '--absolute-git-dir'], { encoding: 'utf8' }).trim();
   const out = opt('--out');
-  const result = extractEnvironments(gitReader(gitDir), commit, out);
+  // the blobs go under files/, so none can take the place of refused.json or decisions/
+  const result = extractEnvironments(gitReader(gitDir), commit, prFiles(out));
   fs.writeFileSync(path.join(out, 'refused.json'), JSON.stringify(result.refused) + '\n');
   process.stdout.write(`extracted ${result.written.length} file(s)${result.refused.length ? `; left out: ${result.refused.map((r) => r.reason).join('; ')}` : ''}\n`);
 }
@@ -113,7 +117,7 @@ function decideCmd(args: string[]): void {
   const outDir = opt('--out');
   const base = loadConfigs('environments').configs;
   const refused = JSON.parse(fs.readFileSync(path.join(prRoot, 'refused.json'), 'utf8')) as { file: string; reason: string }[];
-  const pr = loadConfigs(path.join(prRoot, 'environments'));
+  const pr = loadConfigs(path.join(prFiles(prRoot), 'environments'));
   const decisions: PlanDecision[] = plannable(base).map((name) => {
     const fileProblem = refused.find((r) => path.posix.basename(r.file).replace(/\.ya?ml$/, '') === name)?.reason
       ?? pr.problems.find((p) => p.startsWith(`${name}.`));
@@ -193,7 +197,7 @@ function plan(args: string[]): void {
   try {
     const outdir = given ? work : path.join(work, 'cdktf.out');
     withoutCreationTraces(() => {
-      const { app } = buildApp(environmentFiles(path.join(opt('--pr'), 'environments')), outdir, [env]);
+      const { app } = buildApp(environmentFiles(path.join(prFiles(opt('--pr')), 'environments')), outdir, [env]);
       app.synth();
     });
     const stackDir = path.join(outdir, 'stacks', env);

@@ -31,8 +31,8 @@ esac
 
 function run(fail: boolean) {
   const d = tempDir();
-  fs.mkdirSync(path.join(d, 'pr', 'environments'), { recursive: true });
-  fs.writeFileSync(path.join(d, 'pr', 'environments', 'test.yaml'), MINIMAL);
+  fs.mkdirSync(path.join(d, 'pr', 'files', 'environments'), { recursive: true });
+  fs.writeFileSync(path.join(d, 'pr', 'files', 'environments', 'test.yaml'), MINIMAL);
   fs.mkdirSync(path.join(d, 'bin'));
   fs.writeFileSync(path.join(d, 'bin', 'tofu'), FAKE_TOFU, { mode: 0o755 });
   const env = { ...process.env, PATH: `${path.join(d, 'bin')}:${process.env.PATH}`, STACKYARD_PLAN_STATE_PASSPHRASE: PASSPHRASE, GITHUB_TOKEN: TOKEN, ...(fail ? { FAKE_TOFU_FAIL: '1' } : {}) };

@@ -76,6 +76,18 @@ describe("the pull request's environment files, as blobs", () => {
   });
 });
 
+describe('the extract command keeps the blobs apart from its own files', () => {
+  it('a blob named decisions or refused.json lands under files/, never over the job\'s own data', () => {
+    const { git, commit } = repoWith({ 'environments/a.yaml': 'extends: ../decisions\n', decisions: MINIMAL, 'environments/b.yaml': 'extends: ../refused.json\n', 'refused.json': MINIMAL });
+    const out = path.join(tempDir(), 'pr');
+    const r = spawnSync(process.execPath, [path.join(root, 'dist', 'scripts', 'pr-plan.js'), 'extract', '--commit', commit, '--out', out], { cwd: path.dirname(git), encoding: 'utf8' });
+    expect(r.stderr).toBe('');
+    expect(fs.readdirSync(out).sort()).toEqual(['files', 'refused.json']);
+    expect(JSON.parse(fs.readFileSync(path.join(out, 'refused.json'), 'utf8'))).toEqual([]);
+    expect(fs.readdirSync(path.join(out, 'files')).sort()).toEqual(['decisions', 'environments', 'refused.json']);
+  });
+});
+
 describe('what the plan identity may plan', () => {
   const base = loadEnvironment(path.join(root, 'environments', 'production.yaml')).config;
   const withHosts = (hosts: object) => ({ ...base, hosts } as typeof base);

@@ -433,23 +433,16 @@ const GithubSchema = z.strictObject({
   environment: z.string().regex(GITHUB_ENVIRONMENT, 'a GitHub environment name for workflows: letters, digits, . _ -, starting with a letter or digit').optional(),
   /** Who must approve a deploy (GitHub user names and team slugs). Required when `production: true`. @default - nobody */
   reviewers: z.strictObject({ users: z.array(z.string().min(1)).default([]), teams: z.array(z.string().min(1)).default([]) }).default({ users: [], teams: [] }),
-  /**
-   * The repository's default branch: the only branch whose workflows may use the `<env>-plan`
-   * environment (plan-comment.yml runs there), and the deploy branch when `branches` is not given.
-   * @default main
-   */
-  defaultBranch: z.string().regex(BRANCH_NAME, 'a branch name: letters, digits and . _ - / +, no wildcard').default('main'),
+  defaultBranch: z.string().regex(BRANCH_NAME, 'a branch name: letters, digits and . _ - / +, no wildcard').default('main')
+    .describe("The repository's default branch: the only branch whose workflows may use the `<env>-plan` environment (plan-comment.yml runs there), and the deploy branch when `branches` is not given. @default main"),
   /** Branch patterns allowed to deploy, e.g. ["release/*"]: the environment's branch policy and the deploy workflow's push trigger. @default - [defaultBranch] */
   branches: z.array(z.string().regex(BRANCH_PATTERN, 'a branch pattern: letters, digits and . _ - / * +')).min(1).optional(),
   /** Minutes to wait before a deploy job starts. @default - none */
   waitTimer: z.number().int().min(0).max(43200).optional(),
   /** Declared secrets shared by every environment: repository-level instead of environment-level. @default [] */
   repositorySecrets: z.array(secretName).default([]),
-  /**
-   * Also create `<environment>-plan`: the same secrets and variables, no reviewers or branch
-   * policy, for the pull-request plan workflow (.github/workflows/plan.yml). @default false
-   */
-  planEnvironment: z.boolean().default(false),
+  planEnvironment: z.boolean().default(false)
+    .describe('Also create `<environment>-plan` for pull-request plans (.github/workflows/plan-comment.yml): the same variables, no deploy secret value, usable only from `defaultBranch`. It holds the read-only plan identity (plan SSH keys, GitHub token, state credentials, set by hand) and the state passphrase, which together read every secret in the state: see README "Security model". @default false'),
   /** Non-secret settings for the workflows, as environment variables. @default {} */
   variables: z.record(z.string().regex(SECRET, 'a variable name is UPPER_SNAKE_CASE'), z.string()).default({}),
 });
