@@ -1,7 +1,9 @@
 /**
  * `npm run test:k8s`: `homelab-cluster` (seed 003) on the real node, as far as this kernel allows.
- * It has no NFS (no `nfs`/`nfsd` in /proc/filesystems, built without module support: README,
- * "Not proven on the node"), so the share cannot be mounted nor served. What runs here:
+ * The NFS server's fixed ClusterIP is taken from the node's service range (10.97.0.0/16), as README
+ * says to for any cluster. The kernel has no NFS (no `nfs`/`nfsd` in /proc/filesystems, built
+ * without module support: README, "Not proven on the node"), so the share can be neither served
+ * nor mounted. What runs here:
  *
  *  - every object of the rendered manifests, the NFS PersistentVolume, its claim and the pods
  *    mounting it included, accepted by the node's API server in a server-side dry run;
@@ -22,6 +24,7 @@ const NS = 'ktrdr';
 const ENV_DIR = path.join(ROOT, 'examples', 'trading-homelab');
 const kn = (args: readonly string[]) => k(['-n', NS, ...args]);
 const WORKLOADS = ['Deployment', 'StatefulSet', 'Job', 'CronJob'];
+const NFS_IP = '10.97.0.49';
 
 let all: Obj[] = [];
 /** Why a workload does not run on this node, or undefined when it does. */
@@ -39,13 +42,20 @@ const running = () => all.filter((o) => WORKLOADS.includes(o.kind!) && !notRun(o
 
 beforeAll(() => {
   clusterUp();
-  const out = fs.mkdtempSync(path.join(os.tmpdir(), 'stackyard-k8s-homelab-'));
-  const file = synthKubernetes([ENV_DIR], out).find((f) => path.basename(f) === `${ENV}.yaml`)!;
+  // the NFS server's fixed ClusterIP is chosen from the cluster's service range (README): the node's is 10.97.0.0/16
+  const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'stackyard-k8s-homelab-'));
+  const src = path.join(tmp, 'src');
+  fs.mkdirSync(src);
+  for (const f of fs.readdirSync(ENV_DIR).filter((f) => f.endsWith('.yaml'))) fs.copyFileSync(path.join(ENV_DIR, f), path.join(src, f));
+  const text = fs.readFileSync(path.join(src, 'cluster.yaml'), 'utf8');
+  expect(text).toContain('clusterIPs: { nfs: 10.96.0.49 }');
+  fs.writeFileSync(path.join(src, 'cluster.yaml'), text.replace('clusterIPs: { nfs: 10.96.0.49 }', `clusterIPs: { nfs: ${NFS_IP} }`));
+  const file = synthKubernetes([src], path.join(tmp, 'out')).find((f) => path.basename(f) === `${ENV}.yaml`)!;
   all = objects(fs.readFileSync(file, 'utf8'));
-  fs.rmSync(out, { recursive: true, force: true });
   loadImages(imagesOf(running()));
   // the node carries the pool labels of what runs (the core pool: one node cannot be in both pools)
-  freshNamespace(ENV, NS, running(), ENV_DIR);
+  freshNamespace(ENV, NS, running(), src);
+  fs.rmSync(tmp, { recursive: true, force: true });
 }, 5_400_000);
 
 describe('homelab-cluster (seed 003) on a real node, except what needs NFS', () => {
@@ -54,7 +64,8 @@ describe('homelab-cluster (seed 003) on a real node, except what needs NFS', () 
     const accepted = out.trim().split('\n');
     expect(accepted).toHaveLength(all.length);
     for (const line of accepted) expect(line).toMatch(/ (created|configured|unchanged) \(server dry run\)$/);
-    for (const name of ['persistentvolume/ktrdr-nfs-shared', 'persistentvolumeclaim/nfs-shared', 'statefulset.apps/nfs', 'deployment.apps/backend', 'cronjob.batch/db-backup']) {
+    expect((all.find((o) => o.kind === 'PersistentVolume')!.spec as { nfs: { server: string } }).nfs.server).toBe(NFS_IP);
+    for (const name of ['service/nfs', 'persistentvolume/ktrdr-nfs-shared', 'persistentvolumeclaim/nfs-shared', 'statefulset.apps/nfs', 'deployment.apps/backend', 'cronjob.batch/db-backup']) {
       expect(accepted.some((l) => l.startsWith(`${name} `)), name).toBe(true);
     }
   });
