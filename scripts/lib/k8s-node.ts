@@ -129,6 +129,7 @@ export function loadImages(refs: readonly string[]): void {
     if (!s) throw new Error(`no local image stands in for ${r}`);
     return `${s}=${r}`;
   });
+  reuseSaved(refs);
   if (!savedImagesCurrent(refs)) buildAndSave(specs);
   must(run('bash', [SCRIPT, 'import-images', ...specs], { timeout: 1_200_000 }), 'import-images');
 }
@@ -137,21 +138,42 @@ export function loadImages(refs: readonly string[]): void {
 const savedTar = (ref: string) => path.join(STATE, 'images', `${ref.replace(/[/:]/g, '_')}.tar`);
 
 /**
- * The Docker engine is shared and busy: the saved tarballs are reused when they are newer than
- * every input of the stand-ins (their Dockerfiles, the demo app, the kubectl binary). After
- * scripts/images.sh rebuilt postgres/redis/the demo app, STACKYARD_K8S_RELOAD=1 forces a new turn.
+ * The Docker engine is shared and busy: a saved tarball is reused when it is newer than every input
+ * of its stand-in (its Dockerfile, the demo app, the kubectl binary). After scripts/images.sh
+ * rebuilt postgres/redis/the demo app, STACKYARD_K8S_RELOAD=1 forces a new turn.
  */
 export function savedImagesCurrent(refs: readonly string[]): boolean {
   if (process.env.STACKYARD_K8S_RELOAD === '1') return false;
-  const inputs = [
-    path.join(ROOT, 'test', 'images', 'acme-app', 'Dockerfile'),
-    path.join(ROOT, 'test', 'images', 'kubectl', 'Dockerfile'),
-    path.join(ROOT, 'test', 'images', 'prometheus', 'Dockerfile'),
-    path.join(ROOT, 'test', 'images', 'demo-app', 'app.py'),
-    path.join(TOOLS, 'bin', 'kubectl'),
-  ];
-  const newest = Math.max(...inputs.map((f) => (fs.existsSync(f) ? fs.statSync(f).mtimeMs : Infinity)));
-  return refs.every((r) => fs.existsSync(savedTar(r)) && fs.statSync(savedTar(r)).mtimeMs > newest);
+  const images = path.join(ROOT, 'test', 'images');
+  const inputsOf = (standin: string | undefined): string[] =>
+    standin?.startsWith('stackyard-test/acme-') ? [path.join(images, 'acme-app', 'Dockerfile'), path.join(images, 'demo-app', 'app.py')]
+      : standin?.startsWith('stackyard-test/kubectl:') ? [path.join(images, 'kubectl', 'Dockerfile'), path.join(TOOLS, 'bin', 'kubectl')]
+        : standin === PROMETHEUS_STANDIN ? [path.join(images, 'prometheus', 'Dockerfile')]
+          : [];
+  return refs.every((r) => {
+    const newest = Math.max(0, ...inputsOf(standIn(r)).map((f) => (fs.existsSync(f) ? fs.statSync(f).mtimeMs : Infinity)));
+    return fs.existsSync(savedTar(r)) && fs.statSync(savedTar(r)).mtimeMs > newest;
+  });
+}
+
+/**
+ * A stand-in already saved for another reference (postgres:17 for postgres:17.6, then for
+ * TimescaleDB) is linked under the new one instead of being saved again through the Docker engine.
+ * Saved names are references with `/` and `:` as `_`: the last `_` is read as the tag's colon.
+ */
+function reuseSaved(refs: readonly string[]): void {
+  const dir = path.join(STATE, 'images');
+  if (!fs.existsSync(dir)) return;
+  const saved = fs.readdirSync(dir).filter((f) => f.endsWith('.tar')).map((f) => {
+    const name = f.slice(0, -'.tar'.length), i = name.lastIndexOf('_');
+    return `${name.slice(0, i).replace(/_/g, '/')}:${name.slice(i + 1)}`;
+  });
+  for (const r of refs.filter((x) => !fs.existsSync(savedTar(x)))) {
+    const other = saved.find((o) => standIn(o) !== undefined && standIn(o) === standIn(r) && savedImagesCurrent([o]) && fs.existsSync(savedTar(o).replace(/\.tar$/, '.id')));
+    if (!other) continue;
+    fs.copyFileSync(savedTar(other).replace(/\.tar$/, '.id'), savedTar(r).replace(/\.tar$/, '.id'));
+    fs.linkSync(savedTar(other), savedTar(r));
+  }
 }
 
 function buildAndSave(specs: readonly string[]): void {

@@ -77,7 +77,7 @@ describe('homelab-cluster (seed 003) on a real node, except what needs NFS', () 
     apply(all.filter((o) => !isNfsVolume(o) && (!WORKLOADS.includes(o.kind!) || !notRun(o))));
     waitReady(NS, running());
     expect(kn(['exec', 'db-0', '-c', 'db', '--', 'psql', '-U', 'ktrdr', '-d', 'ktrdr', '-tAc', 'SELECT 1']).trim()).toBe('1');
-    // the scrape configuration names the backend's Service, which resolves (the backend is not running: refused)
+    // the scrape configuration names the backend's Service, which resolves
     type Target = { labels: { job: string }; scrapeUrl: string; health: string; lastError: string };
     let targets: Target[] = [];
     for (let i = 0; i < 60; i++) {
@@ -86,7 +86,11 @@ describe('homelab-cluster (seed 003) on a real node, except what needs NFS', () 
       await sleep(2000);
     }
     expect(targets.map((t) => `${t.labels.job} ${t.scrapeUrl}`)).toEqual(['backend http://backend.ktrdr.svc:8000/metrics']);
-    expect(targets[0].lastError).toMatch(/connection refused|no route|i\/o timeout/);
-    expect(targets[0].lastError).not.toMatch(/no such host/);
+    // down: no backend pod runs. The name resolved (no `no such host`); the ClusterIP without endpoints
+    // should be refused by kube-proxy's REJECT, but on this node the CNI firewall plugin's FORWARD rule
+    // accepts pod traffic first and the VM's gateway answers (404)
+    expect(targets[0].health).toBe('down');
+    expect(targets[0].lastError).not.toMatch(/no such host|server misbehaving/);
+    console.log(`Prometheus target: ${targets[0].scrapeUrl} ${targets[0].health} (${targets[0].lastError})`);
   }, 1_200_000);
 });
