@@ -31,7 +31,7 @@ let all: Obj[] = [];
 function notRun(o: Obj): string | undefined {
   const spec = podSpec(o);
   const nfsClaims = (spec?.volumes ?? []).filter((v: { persistentVolumeClaim?: { claimName: string } }) => v.persistentVolumeClaim?.claimName.startsWith('nfs-'));
-  if ((o as { metadata: { labels?: Record<string, string> } }).metadata.labels?.['stackyard.kind'] === 'nfs-server') return 'the NFS server (the kernel has no nfsd)';
+  if ((o as { metadata: { labels?: Record<string, string> } }).metadata.labels?.['stackyard.kind'] === 'nfs') return 'the NFS server (the kernel has no nfsd)';
   if (nfsClaims.length) return 'mounts the NFS share (the kernel has no NFS client)';
   const missing = imagesOf([o]).filter((r) => !standIn(r));
   if (missing.length) return `no local image for ${missing.join(', ')}`;
