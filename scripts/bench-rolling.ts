@@ -80,11 +80,22 @@ function deploy(t: Topology): Promise<{ code: number | null; output: string; sec
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-/** Events of the environment's containers of one service between two times (docker events). */
-function events(service: string, since: number, until: number): { status: string; name: string; at: number }[] {
-  const out = sh('docker', ['events', '--since', String(since / 1000), '--until', String(until / 1000), '--filter', `label=stackyard.environment=${ENV}`,
-    '--filter', `label=stackyard.service=${service}`, '--filter', 'type=container', '--format', '{{json .}}']);
-  return out.split('\n').filter(Boolean).map((l) => JSON.parse(l)).map((e) => ({ status: e.status ?? e.Action, name: e.Actor?.Attributes?.name ?? '', at: e.timeNano / 1e6 }));
+/**
+ * Watches the events of the environment's containers of one service (docker events, live: the
+ * daemon keeps only its last 256 events, which healthchecks of a busy engine fill in seconds).
+ */
+function watchEvents(service: string): { stop: () => Promise<{ status: string; name: string; at: number }[]> } {
+  const child = spawn('docker', ['events', '--filter', `label=stackyard.environment=${ENV}`, '--filter', `label=stackyard.service=${service}`,
+    '--filter', 'type=container', '--format', '{{json .}}'], { cwd: ROOT, env: toolEnv });
+  let out = '';
+  child.stdout.on('data', (d) => (out += d));
+  return {
+    stop: async () => {
+      await sleep(500); // the last events reach the stream
+      child.kill();
+      return out.split('\n').filter(Boolean).map((l) => JSON.parse(l)).map((e) => ({ status: e.status ?? e.Action, name: e.Actor?.Attributes?.name ?? '', at: e.timeNano / 1e6 }));
+    },
+  };
 }
 
 interface Result { name: string; counts: TrafficCounts; seconds: number; ok: boolean; notes: string[] }
@@ -96,7 +107,7 @@ async function scenario(name: string, steps: () => Promise<{ ok: boolean; second
   await sleep(3000); // requests after the deploy ended count too: the old replicas are gone by now
   const counts = await traffic.stop();
   console.log(`${heading} ${name}: failed ${counts.failed} of ${counts.sent} requests`);
-  console.log(`  deploy ${r.seconds.toFixed(1)} s, ${r.ok ? 'as expected' : 'NOT as expected'}; replies by version ${JSON.stringify(counts.versions)}`);
+  console.log(`  deploy ${r.seconds.toFixed(1)} s, ${r.ok ? 'as expected' : 'NOT as expected'}; replies by version ${JSON.stringify(counts.versions)}; slowest request ${(counts.slowestMs / 1000).toFixed(2)} s`);
   for (const n of r.notes) console.log(`  ${n}`);
   for (const f of counts.failures) console.log(`  failed: ${f}`);
   return { name, counts, seconds: r.seconds, ok: r.ok, notes: r.notes };
@@ -196,9 +207,10 @@ async function main(): Promise<number> {
     return { ok: bad.ok && d.code !== 0 && named && good.code === 0 && plan.status === 0, seconds: bad.seconds + d.seconds + good.seconds, notes };
   }));
   results.push(await scenario('singleton', async () => {
-    const since = Date.now();
+    const watch = watchEvents('orchestrator');
+    await sleep(500);
     const r = await change({ orchestratorTag: '2' })();
-    const ev = events('orchestrator', since - 1000, Date.now());
+    const ev = await watch.stop();
     const died = ev.filter((e) => e.status === 'die').map((e) => e.at);
     const started = ev.filter((e) => e.status === 'start').map((e) => e.at);
     const healthy = ev.filter((e) => e.status.startsWith('health_status: healthy')).map((e) => e.at);
