@@ -98,6 +98,8 @@ describe('the deploy records the version of each value it deploys', () => {
     const env = `sv${process.pid}`;
     fs.writeFileSync(path.join(dir, 'e.yaml'), MINIMAL.replace('name: test', `name: ${env}`));
     const out = `.stackyard/test-out/${env}`;
+    // its own folder: on a fresh clone no other test file may have made .stackyard/test-out yet
+    fs.mkdirSync(path.join(ROOT, '.stackyard', 'test-out'), { recursive: true });
     try {
       const r = spawnSync('bash', ['-c', `. scripts/lib/stack.sh; synth_one ${env}; load_secrets ${env}; printf '%s' "$TF_VAR_STACKYARD_SECRET_VERSIONS"`], {
         cwd: ROOT, encoding: 'utf8', env: { ...process.env, ENVIRONMENTS_DIR: dir, CDKTF_OUTDIR: out, STACKYARD_SKIP_BUILD: '1', TF_VAR_DB_PASSWORD: 'db-value', TF_VAR_JWT_SECRET: 'jwt-value', TF_VAR_STATE_PASSPHRASE: PASS },
