@@ -19,6 +19,8 @@ export interface PostgresBackupProps {
   readonly nfsVolume?: string;
   /** Folder under the NFS mount. @default "db-backups" */
   readonly directory?: string;
+  /** Ofelia image for the host's scheduler. @default mcuadros/ofelia:v0.3.13 */
+  readonly schedulerImage?: string;
 }
 
 /**
@@ -40,6 +42,7 @@ export class PostgresBackup extends ScheduledJob {
       image: db.service.image.repository,
       tag: db.service.image.tag,
       schedule: props.schedule ?? '0 3 * * *',
+      schedulerImage: props.schedulerImage,
       command: [
         'sh',
         '-c',

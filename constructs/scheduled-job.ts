@@ -7,18 +7,28 @@ import { Workload, type WorkloadProps } from '../lib/workload';
 export interface ScheduledJobProps extends Omit<WorkloadProps, 'replicas' | 'route' | 'port' | 'health' | 'healthcheck'> {
   /** The command to run on schedule, e.g. ["bash", "scripts/fetch_contracts.sh"]. */
   readonly command: readonly string[];
-  /** Five-field cron (minute hour day month weekday), e.g. "0 0,6,12,18 * * *" for every 6 hours (seed 001). */
+  /**
+   * Five-field cron (minute hour day month weekday), e.g. "0 0,6,12,18 * * *" for every 6 hours
+   * (seed 001). On Docker hosts a sixth field in front gives the seconds ("*\/10 * * * * *").
+   */
   readonly schedule: string;
   /** Ofelia image for the host's scheduler. @default mcuadros/ofelia:v0.3.13 */
   readonly schedulerImage?: string;
 }
 
-/** Five-field cron: each field *, a number, a range, a list or a step, within its bounds. */
-export function cronProblem(expr: string): string | undefined {
+/**
+ * Five-field cron: each field *, a number, a range, a list or a step, within its bounds. With
+ * `seconds` (Docker hosts, where Ofelia runs the schedule) six fields, seconds first, are accepted
+ * too; a Kubernetes CronJob has no seconds field.
+ */
+export function cronProblem(expr: string, options: { seconds?: boolean } = {}): string | undefined {
   const fields = expr.trim().split(/\s+/);
-  if (fields.length !== 5) return `expected 5 fields (minute hour day month weekday), got ${fields.length}`;
-  const bounds: [string, number, number][] = [['minute', 0, 59], ['hour', 0, 23], ['day of month', 1, 31], ['month', 1, 12], ['day of week', 0, 7]];
-  for (let i = 0; i < 5; i++) {
+  const withSeconds = options.seconds && fields.length === 6;
+  if (fields.length !== 5 && !withSeconds) {
+    return `expected 5 fields (minute hour day month weekday)${options.seconds ? ', or 6 with seconds first' : ''}, got ${fields.length}`;
+  }
+  const bounds: [string, number, number][] = [...(withSeconds ? [['second', 0, 59] as [string, number, number]] : []), ['minute', 0, 59], ['hour', 0, 23], ['day of month', 1, 31], ['month', 1, 12], ['day of week', 0, 7]];
+  for (let i = 0; i < fields.length; i++) {
     const [name, lo, hi] = bounds[i];
     for (const part of fields[i].split(',')) {
       const m = /^(\*|(\d+)(?:-(\d+))?)(?:\/(\d+))?$/.exec(part);
@@ -46,8 +56,8 @@ export class ScheduledJob extends Workload {
       labels: {
         ...props.labels,
         'ofelia.enabled': 'true',
-        // Ofelia's cron has a seconds field first
-        [`ofelia.job-exec.${id}.schedule`]: `0 ${props.schedule.trim()}`,
+        // Ofelia's cron has a seconds field first: 0 unless the schedule gives one
+        [`ofelia.job-exec.${id}.schedule`]: withSecondsField(props.schedule),
         [`ofelia.job-exec.${id}.command`]: props.command.map(shellQuote).join(' '),
         [`ofelia.job-exec.${id}.no-overlap`]: 'true',
       },
@@ -55,6 +65,12 @@ export class ScheduledJob extends Workload {
     // Kubernetes runs schedules as CronJobs; Docker hosts need the scheduler container
     if (EnvironmentStack.of(this).platform === 'docker') schedulerFor(EnvironmentStack.of(this), props.host, props.schedulerImage ?? 'mcuadros/ofelia:v0.3.13');
   }
+}
+
+/** The schedule as Ofelia reads it: six fields, seconds first (0 when the schedule has five). */
+export function withSecondsField(schedule: string): string {
+  const fields = schedule.trim().split(/\s+/);
+  return fields.length === 6 ? fields.join(' ') : `0 ${fields.join(' ')}`;
 }
 
 /** The host's Ofelia container, created once. */

@@ -82,7 +82,7 @@ export function buildEnvironment(scope: Construct, loaded: LoadedEnvironment, op
   for (const [name, svc] of Object.entries(config.services)) {
     const at = ['services', name];
     if (svc.kind === 'scheduled-job' || svc.kind === 'postgres-backup') {
-      const problem = cronProblem(svc.schedule);
+      const problem = cronProblem(svc.schedule, { seconds: !k8s });
       if (problem) report([...at, 'schedule'], `invalid cron expression ${JSON.stringify(svc.schedule)}: ${problem}`);
     }
     if (svc.kind === 'alertmanager') {
@@ -211,7 +211,7 @@ export function buildEnvironment(scope: Construct, loaded: LoadedEnvironment, op
   const rank = (kind: string) => (kind === 'traefik' ? 0 : kind === 'postgres' ? 1 : kind === 'postgres-backup' ? 3 : 2);
   const ordered = Object.entries(config.services).sort(([, a], [, b]) => rank(a.kind) - rank(b.kind));
   for (const [name, svc] of ordered) {
-    built.set(name, instantiate(stack, name, svc, hostOf.get(name)!, origin(['services', name]), config.release));
+    built.set(name, instantiate(stack, name, svc, hostOf.get(name)!, origin(['services', name]), config.release, config.scheduler.image));
   }
   for (const [vol, def] of Object.entries(config.nfs)) (built.get(def.server)!.construct as NfsServer).volume(vol, { path: def.path, mountOptions: def.options });
   const jaeger = [...built.values()].find((b) => b.construct instanceof Jaeger)?.construct as Jaeger | undefined;
@@ -255,7 +255,7 @@ interface Built {
   readonly consumers: readonly Service[];
 }
 
-function instantiate(stack: EnvironmentStack, name: string, svc: ServiceConfig, host: string, origin: Origin, release?: { tag: string; images: readonly string[] }): Built {
+function instantiate(stack: EnvironmentStack, name: string, svc: ServiceConfig, host: string, origin: Origin, release?: { tag: string; images: readonly string[] }, schedulerImage?: string): Built {
   const one = (c: Connectable): Built => ({ construct: c, connectable: c, consumers: [c.service] });
   const plain = (c: { readonly service: Service }): Built => one({ service: c.service, connect: (consumer) => consumer.dependOn(c.service, c.service.healthcheck ? 'healthy' : 'started') } as Connectable);
   const res = 'resources' in svc ? svc.resources : { cpus: undefined, memory: undefined };
@@ -303,11 +303,11 @@ function instantiate(stack: EnvironmentStack, name: string, svc: ServiceConfig, 
     case 'grafana':
       return plain(new Grafana(stack, name, { host, adminPasswordSecret: svc.adminPassword, version: svc.version, image: svc.image, publish: svc.publish, bind: svc.bind, cpus: res.cpus, memory: res.memory, origin }));
     case 'scheduled-job':
-      return one(new ScheduledJob(stack, name, { ...workloadProps(svc, host, origin, release), command: svc.command, schedule: svc.schedule }));
+      return one(new ScheduledJob(stack, name, { ...workloadProps(svc, host, origin, release), command: svc.command, schedule: svc.schedule, schedulerImage }));
     case 'postgres-backup': {
       const db = stack.node.tryFindChild(svc.database);
       if (!(db instanceof Postgres)) throw new Error(`postgres-backup ${name}: database ${svc.database} must be built first`);
-      return one(new PostgresBackup(stack, name, { database: db, schedule: svc.schedule, retentionDays: svc.retentionDays, nfsVolume: svc.nfsVolume, directory: svc.directory }));
+      return one(new PostgresBackup(stack, name, { database: db, schedule: svc.schedule, retentionDays: svc.retentionDays, nfsVolume: svc.nfsVolume, directory: svc.directory, schedulerImage }));
     }
     case 'nfs-server': {
       const nfs = new NfsServer(stack, name, { host, exportPath: svc.exportPath, image: svc.image, publish: svc.publish, bind: svc.bind, clients: svc.clients, rootSquash: svc.rootSquash, origin });

@@ -359,7 +359,7 @@ export const ScheduledJobSchema = z.strictObject({
   ...common,
   ...image,
   command: z.array(z.string()).min(1),
-  /** Five-field cron, e.g. "0 0,6,12,18 * * *" (every 6 hours). */
+  /** Five-field cron, e.g. "0 0,6,12,18 * * *" (every 6 hours); on Docker hosts six fields give seconds first. */
   schedule: z.string().min(1),
 });
 
@@ -367,7 +367,7 @@ export const PostgresBackupSchema = z.strictObject({
   kind: z.literal('postgres-backup'),
   /** The postgres service to dump. */
   database: z.string().min(1),
-  /** @default "0 3 * * *" */
+  /** Five-field cron; on Docker hosts six fields give seconds first. @default "0 3 * * *" */
   schedule: z.string().min(1).default('0 3 * * *'),
   /** @default 14 */
   retentionDays: z.number().int().min(1).max(3650).default(14),
@@ -504,6 +504,11 @@ export const EnvironmentSchema = z.strictObject({
   /** Where Terraform state lives. @default { backend: local } */
   state: StateSchema.default({ backend: 'local', encryption: true }),
   github: GithubSchema.optional(),
+  /** The scheduler of scheduled jobs on Docker hosts (one Ofelia container per host that runs one). */
+  scheduler: z.strictObject({
+    /** Ofelia image, e.g. a copy in your own registry. @default mcuadros/ofelia:v0.3.13 */
+    image: z.string().regex(/^[^\s:@]+(:\d+)?[^\s:@]*:[A-Za-z0-9_][A-Za-z0-9_.-]*$/, 'an image with its tag, e.g. registry.example.com/ofelia:v0.3.13').default('mcuadros/ofelia:v0.3.13'),
+  }).default({ image: 'mcuadros/ofelia:v0.3.13' }),
   /** Private registries every host logs in to. @default [] */
   registries: z.array(RegistrySchema).default([]),
   /** NFS volumes: name → the nfs-server service exporting it, the path under the export, mount options. @default {} */
