@@ -3,47 +3,30 @@
  * providers (scripts/engine.sh), real images (scripts/images.sh), deploys through
  * scripts/deploy.sh (`cdktf deploy` on OpenTofu). Nothing here is mocked.
  */
-import { spawn, spawnSync, type SpawnSyncReturns } from 'node:child_process';
-import * as crypto from 'node:crypto';
+import type { SpawnSyncReturns } from 'node:child_process';
 import * as fs from 'node:fs';
-import * as http from 'node:http';
 import * as path from 'node:path';
+import * as shared from './shared';
+import { engineEnv, httpRequest, keptSecrets, ROOT, runAsync, runSync, type RunResult, type Watch } from './shared';
 
-export const ROOT = path.resolve(__dirname, '..', '..');
+export { ROOT, runAsync, type RunResult, type Watch } from './shared';
 export const ENV = 'e2e';
 export const ENV_DIR = path.join(ROOT, '.stackyard', 'e2e-environments');
 export const STACK_DIR = path.join(ROOT, 'cdktf.out', 'stacks', ENV);
 export const PROXY_PORT = 18001;
-const TOOLS = process.env.STACKYARD_TOOLS ?? path.join(ROOT, '.tools');
 
 /**
- * One random value per declared secret; the tests assert none of them ever shows up. Kept in
- * .stackyard/e2e-secrets.json so separate runs against the same volumes agree on passwords
- * (Postgres keeps the password it was initialised with, as the official image does).
+ * One random value per declared secret and the state passphrase; the tests assert none of them
+ * ever shows up. Kept in .stackyard/e2e-secrets.json (see keptSecrets).
  */
-export const SECRETS: Record<string, string> = (() => {
-  const file = path.join(ROOT, '.stackyard', 'e2e-secrets.json');
-  const kept: Record<string, string> = fs.existsSync(file) ? JSON.parse(fs.readFileSync(file, 'utf8')) : {};
-  // STATE_PASSPHRASE: the key of the encrypted state (added to files of earlier runs too)
-  const names = ['DB_PASSWORD', 'REDIS_PASSWORD', 'JWT_SECRET', 'CRYPTOPANIC_API_KEY', 'NEWSCATCHER_API_KEY', 'NANSEN_API_KEY', 'STATE_PASSPHRASE'];
-  if (names.every((n) => n in kept)) return kept;
-  const fresh = { ...Object.fromEntries(names.map((n) => [n, `e2e-canary-${n.toLowerCase()}-${crypto.randomBytes(6).toString('hex')}`])), ...kept };
-  fs.mkdirSync(path.dirname(file), { recursive: true });
-  fs.writeFileSync(file, JSON.stringify(fresh), { mode: 0o600 });
-  return fresh;
-})();
+export const SECRETS: Record<string, string> = keptSecrets(
+  path.join(ROOT, '.stackyard', 'e2e-secrets.json'),
+  ['DB_PASSWORD', 'REDIS_PASSWORD', 'JWT_SECRET', 'CRYPTOPANIC_API_KEY', 'NEWSCATCHER_API_KEY', 'NANSEN_API_KEY', 'STATE_PASSPHRASE'],
+  'e2e',
+);
 
 export function toolEnv(extra: NodeJS.ProcessEnv = {}): NodeJS.ProcessEnv {
-  return {
-    ...process.env,
-    PATH: `${path.join(TOOLS, 'bin')}:${process.env.PATH}`,
-    TF_CLI_CONFIG_FILE: path.join(TOOLS, 'tofurc'),
-    TERRAFORM_BINARY_NAME: 'tofu',
-    CHECKPOINT_DISABLE: '1',
-    ENVIRONMENTS_DIR: ENV_DIR,
-    ...Object.fromEntries(Object.entries(SECRETS).map(([k, v]) => [`TF_VAR_${k}`, v])),
-    ...extra,
-  };
+  return engineEnv(ENV_DIR, SECRETS, extra);
 }
 
 export interface E2eOptions {
@@ -74,38 +57,13 @@ export function writeEnvironment(o: E2eOptions = {}): void {
   );
 }
 
-export interface RunResult { code: number | null; output: string }
-
-/** Runs a command asynchronously (so the test can probe traffic meanwhile), in its own process group. */
-export interface Watch {
-  /** Called with the process group id once started. */
-  onStart?: (pid: number) => void;
-  /** Called with the output so far, whenever more arrives. */
-  onOutput?: (output: string) => void;
-}
-
-export function runAsync(cmd: string, args: string[], env: NodeJS.ProcessEnv, watch: Watch = {}): Promise<RunResult> {
-  return new Promise((resolve) => {
-    const child = spawn(cmd, args, { cwd: ROOT, env, detached: true });
-    let output = '';
-    const add = (d: Buffer) => {
-      output += d;
-      watch.onOutput?.(output);
-    };
-    child.stdout.on('data', add);
-    child.stderr.on('data', add);
-    if (watch.onStart && child.pid) watch.onStart(child.pid);
-    child.on('close', (code) => resolve({ code, output }));
-  });
-}
-
 export function deploy(o: E2eOptions = {}, watch: Watch = {}): Promise<RunResult> {
   writeEnvironment(o);
   return runAsync('bash', ['scripts/deploy.sh', ENV], toolEnv(), watch);
 }
 
 export function run(cmd: string, args: string[], opts: { cwd?: string; env?: NodeJS.ProcessEnv } = {}): SpawnSyncReturns<string> {
-  return spawnSync(cmd, args, { cwd: opts.cwd ?? ROOT, env: opts.env ?? toolEnv(), encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 });
+  return runSync(cmd, args, opts.env ?? toolEnv(), { cwd: opts.cwd });
 }
 
 export function docker(...args: string[]): string {
@@ -120,13 +78,7 @@ export function tofu(...args: string[]): SpawnSyncReturns<string> {
 
 /** Resource addresses a plan would change, with their actions. */
 export function plannedChanges(): { address: string; actions: string[] }[] {
-  const p = tofu('plan', '-input=false', '-no-color', '-out=e2e.plan');
-  if (p.status !== 0) throw new Error(p.stdout + p.stderr);
-  const show = tofu('show', '-json', 'e2e.plan');
-  const json = JSON.parse(show.stdout);
-  return (json.resource_changes ?? [])
-    .filter((c: any) => !(c.change.actions.length === 1 && ['no-op', 'read'].includes(c.change.actions[0])))
-    .map((c: any) => ({ address: c.address, actions: c.change.actions }));
+  return shared.plannedChanges(tofu, 'e2e.plan');
 }
 
 export function containers(): { name: string; id: string; state: string; health?: string; exitCode: number; startedAt: string; finishedAt: string }[] {
@@ -145,36 +97,13 @@ export function containers(): { name: string; id: string; state: string; health?
 
 /** One request through the proxy. */
 export function probe(host = 'api.localhost', pathname = '/api/', timeoutMs = 3000): Promise<{ ok: boolean; body?: any }> {
-  return new Promise((resolve) => {
-    const req = http.get({ host: '127.0.0.1', port: PROXY_PORT, path: pathname, headers: { Host: host }, timeout: timeoutMs }, (res) => {
-      let data = '';
-      res.on('data', (d) => (data += d));
-      res.on('end', () => {
-        try {
-          resolve({ ok: res.statusCode === 200, body: JSON.parse(data) });
-        } catch {
-          resolve({ ok: false });
-        }
-      });
-    });
-    req.on('timeout', () => req.destroy());
-    req.on('error', () => resolve({ ok: false }));
-  });
+  // a 200 whose body is not the app's JSON (a proxy's own page) counts as failed
+  return httpRequest({ address: '127.0.0.1', port: PROXY_PORT, path: pathname, host, timeoutMs }).then((r) => ({ ok: r.ok && typeof r.body === 'object', body: r.body }));
 }
 
 /** Sends steady traffic until stopped; counts what failed. */
 export function steadyTraffic(intervalMs = 50) {
-  let stop = false;
-  const counts = { sent: 0, failed: 0 };
-  const loop = (async () => {
-    while (!stop) {
-      const r = await probe('api.localhost', '/api/', 2000);
-      counts.sent++;
-      if (!r.ok) counts.failed++;
-      await new Promise((res) => setTimeout(res, intervalMs));
-    }
-  })();
-  return { counts, stop: async () => { stop = true; await loop; return counts; } };
+  return shared.steadyTraffic(() => probe('api.localhost', '/api/', 2000), intervalMs);
 }
 
 export function psql(sql: string): string {
@@ -182,10 +111,4 @@ export function psql(sql: string): string {
 }
 
 /** Appends a measured figure to .stackyard/e2e-report.json (read by the issue note / README). */
-export function report(key: string, value: unknown): void {
-  const file = path.join(ROOT, '.stackyard', 'e2e-report.json');
-  const data = fs.existsSync(file) ? JSON.parse(fs.readFileSync(file, 'utf8')) : {};
-  data[key] = value;
-  fs.writeFileSync(file, JSON.stringify(data, null, 2) + '\n');
-  console.log(`[e2e report] ${key}: ${JSON.stringify(value)}`);
-}
+export const report = shared.reporter(path.join(ROOT, '.stackyard', 'e2e-report.json'), 'e2e report');

@@ -1,0 +1,146 @@
+/**
+ * What the real-engine suites share (test/e2e/harness.ts on the local engine, test/fleet/fleet.ts
+ * on the three-host fleet): canary secrets kept across runs, the engine's environment, commands
+ * run in their own process group, HTTP probes and steady traffic, measured figures, plans.
+ */
+import { spawn, spawnSync, type SpawnSyncReturns } from 'node:child_process';
+import * as crypto from 'node:crypto';
+import * as fs from 'node:fs';
+import * as http from 'node:http';
+import * as path from 'node:path';
+
+export const ROOT = path.resolve(__dirname, '..', '..');
+export const TOOLS = process.env.STACKYARD_TOOLS ?? path.join(ROOT, '.tools');
+
+/**
+ * One random value per name (`<prefix>-canary-<name>-<random>`); the tests assert none ever shows
+ * up. Kept in `file` (mode 600) so runs against the same volumes agree on passwords (Postgres
+ * keeps the password it was initialised with); names missing from an older file are added.
+ */
+export function keptSecrets(file: string, names: readonly string[], prefix: string): Record<string, string> {
+  const kept: Record<string, string> = fs.existsSync(file) ? JSON.parse(fs.readFileSync(file, 'utf8')) : {};
+  if (names.every((n) => n in kept)) return kept;
+  const fresh = { ...Object.fromEntries(names.map((n) => [n, `${prefix}-canary-${n.toLowerCase()}-${crypto.randomBytes(6).toString('hex')}`])), ...kept };
+  fs.mkdirSync(path.dirname(file), { recursive: true });
+  fs.writeFileSync(file, JSON.stringify(fresh), { mode: 0o600 });
+  return fresh;
+}
+
+/** The process environment of a deploy: OpenTofu from .tools, the environments folder, secrets as TF_VAR_*. */
+export function engineEnv(environmentsDir: string, secrets: Record<string, string>, extra: NodeJS.ProcessEnv = {}): NodeJS.ProcessEnv {
+  return {
+    ...process.env,
+    PATH: `${path.join(TOOLS, 'bin')}:${process.env.PATH}`,
+    TF_CLI_CONFIG_FILE: path.join(TOOLS, 'tofurc'),
+    TERRAFORM_BINARY_NAME: 'tofu',
+    CHECKPOINT_DISABLE: '1',
+    ENVIRONMENTS_DIR: environmentsDir,
+    ...Object.fromEntries(Object.entries(secrets).map(([k, v]) => [`TF_VAR_${k}`, v])),
+    ...extra,
+  };
+}
+
+export function runSync(cmd: string, args: string[], env: NodeJS.ProcessEnv, opts: { cwd?: string; timeoutMs?: number } = {}): SpawnSyncReturns<string> {
+  return spawnSync(cmd, args, { cwd: opts.cwd ?? ROOT, env, encoding: 'utf8', maxBuffer: 64 * 1024 * 1024, timeout: opts.timeoutMs });
+}
+
+export interface RunResult { code: number | null; output: string; seconds: number }
+
+/** Watches a command started by runAsync. */
+export interface Watch {
+  /** Called with the process group id once started. */
+  onStart?: (pid: number) => void;
+  /** Called with the output so far, whenever more arrives. */
+  onOutput?: (output: string) => void;
+  /** Kill the whole process group (SIGKILL) after this long. @default - never */
+  timeoutMs?: number;
+}
+
+/** Runs a command asynchronously (the test probes traffic meanwhile), in its own process group. */
+export function runAsync(cmd: string, args: string[], env: NodeJS.ProcessEnv, watch: Watch = {}): Promise<RunResult> {
+  const t0 = Date.now();
+  return new Promise((resolve) => {
+    const child = spawn(cmd, args, { cwd: ROOT, env, detached: true });
+    let output = '';
+    const add = (d: Buffer) => {
+      output += d;
+      watch.onOutput?.(output);
+    };
+    child.stdout.on('data', add);
+    child.stderr.on('data', add);
+    if (watch.onStart && child.pid) watch.onStart(child.pid);
+    const timer = watch.timeoutMs === undefined ? undefined : setTimeout(() => {
+      output += `\n[harness] ${cmd} killed after ${watch.timeoutMs} ms\n`;
+      if (child.pid) process.kill(-child.pid, 'SIGKILL');
+    }, watch.timeoutMs);
+    child.on('close', (code) => {
+      if (timer) clearTimeout(timer);
+      resolve({ code, output, seconds: Math.round((Date.now() - t0) / 100) / 10 });
+    });
+  });
+}
+
+export interface Probe { ok: boolean; status?: number; body?: any }
+
+/** One HTTP request; the body parsed as JSON when it is JSON. */
+export function httpRequest(opts: { address: string; port: number; path: string; host?: string; method?: string; body?: unknown; timeoutMs?: number }): Promise<Probe> {
+  return new Promise((resolve) => {
+    const data = opts.body === undefined ? undefined : JSON.stringify(opts.body);
+    const req = http.request({
+      host: opts.address, port: opts.port, path: opts.path, method: opts.method ?? 'GET', timeout: opts.timeoutMs ?? 3000,
+      headers: { ...(opts.host ? { Host: opts.host } : {}), ...(data ? { 'Content-Type': 'application/json', 'Content-Length': Buffer.byteLength(data) } : {}) },
+    }, (res) => {
+      let text = '';
+      res.on('data', (d) => (text += d));
+      res.on('end', () => {
+        let body: any = text;
+        try {
+          body = JSON.parse(text);
+        } catch {
+          /* not JSON: kept as text */
+        }
+        resolve({ ok: res.statusCode === 200, status: res.statusCode, body });
+      });
+    });
+    req.on('timeout', () => req.destroy());
+    req.on('error', () => resolve({ ok: false }));
+    req.end(data);
+  });
+}
+
+/** Sends one probe after another until stopped; counts what failed. */
+export function steadyTraffic(probe: () => Promise<{ ok: boolean }>, intervalMs: number) {
+  let stop = false;
+  const counts = { sent: 0, failed: 0 };
+  const loop = (async () => {
+    while (!stop) {
+      const r = await probe();
+      counts.sent++;
+      if (!r.ok) counts.failed++;
+      await new Promise((res) => setTimeout(res, intervalMs));
+    }
+  })();
+  return { counts, stop: async () => { stop = true; await loop; return counts; } };
+}
+
+/** Records measured figures in `file` (JSON), printed as they come. */
+export function reporter(file: string, label: string): (key: string, value: unknown) => void {
+  return (key, value) => {
+    fs.mkdirSync(path.dirname(file), { recursive: true });
+    const data = fs.existsSync(file) ? JSON.parse(fs.readFileSync(file, 'utf8')) : {};
+    data[key] = value;
+    fs.writeFileSync(file, JSON.stringify(data, null, 2) + '\n');
+    console.log(`[${label}] ${key}: ${JSON.stringify(value)}`);
+  };
+}
+
+/** Resource addresses a plan would change, with their actions (`tofu` runs in the stack folder). */
+export function plannedChanges(tofu: (...args: string[]) => SpawnSyncReturns<string>, planFile: string): { address: string; actions: string[] }[] {
+  const p = tofu('plan', '-input=false', '-no-color', `-out=${planFile}`);
+  if (p.status !== 0) throw new Error(p.stdout + p.stderr);
+  const show = tofu('show', '-json', planFile);
+  const json = JSON.parse(show.stdout);
+  return (json.resource_changes ?? [])
+    .filter((c: any) => !(c.change.actions.length === 1 && ['no-op', 'read'].includes(c.change.actions[0])))
+    .map((c: any) => ({ address: c.address, actions: c.change.actions }));
+}
