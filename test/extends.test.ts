@@ -46,3 +46,30 @@ describe('extends', () => {
     ]);
   });
 });
+
+describe('seed 003 on the test fleet (test/fleet/environments/homelab.yaml)', () => {
+  const fs = require('node:fs') as typeof import('node:fs');
+  const path = require('node:path') as typeof import('node:path');
+  const root = path.resolve(__dirname, '..');
+  const read = (f: string) => fs.readFileSync(path.join(root, f), 'utf8');
+  const both = synth({
+    'examples/trading-homelab/base.yaml': read('examples/trading-homelab/base.yaml'),
+    'examples/trading-homelab/homelab.yaml': read('examples/trading-homelab/homelab.yaml'),
+    'test/fleet/environments/homelab.yaml': read('test/fleet/environments/homelab.yaml'),
+  }, ['test/fleet/environments/homelab.yaml']).homelab.resource;
+
+  it('keeps the example\'s containers and hosts but the NFS server, every image from the fleet registry', () => {
+    const c = both.docker_container;
+    expect(Object.keys(c).sort()).toEqual([
+      'svc_backend_1', 'svc_backtest_workers_workers_b_1', 'svc_backtest_workers_workers_b_2', 'svc_backtest_workers_workers_c_1', 'svc_backtest_workers_workers_c_2',
+      'svc_db_1', 'svc_db_backup_1', 'svc_grafana_1', 'svc_jaeger_1', 'svc_prometheus_1', 'svc_scheduler_core_1',
+      'svc_training_workers_workers_b_1', 'svc_training_workers_workers_b_2', 'svc_training_workers_workers_c_1', 'svc_training_workers_workers_c_2',
+    ]);
+    for (const i of Object.values(both.docker_image) as any[]) expect(i.name.startsWith('10.231.0.2:5000/'), i.name).toBe(true);
+    expect(Object.keys(both.docker_volume).filter((k) => k.startsWith('nfs_'))).toEqual([]);
+    const labels = Object.fromEntries(c.svc_db_backup_1.labels.map((l: any) => [l.label, l.value]));
+    expect(labels['ofelia.job-exec.db-backup.schedule']).toBe('*/20 * * * * *');
+    expect(labels['ofelia.job-exec.db-backup.command']).toContain('/backups/ktrdr_');
+    expect(c.svc_training_workers_workers_c_2.env).toContain('WORKER_PUBLIC_BASE_URL=http://10.231.0.4:5006');
+  });
+});
