@@ -17,7 +17,7 @@ import { isPlaintextState } from '../lib/deploy/encryption';
 import { adoptionRequested, adoptVariable, decideReap, unreachableHost, type HostListing } from '../lib/deploy/orphans';
 import { deployPlan } from '../lib/deploy/phases';
 import { appendSecrets, parseSecretsFile, resolveSecrets, type SecretsMode } from '../lib/deploy/secrets';
-import { dockerHosts, environmentOf, parseState, stateContainers, stateNetworks, type StackJson, type StackyardMeta } from '../lib/deploy/stack-json';
+import { dockerCommand, dockerHosts, environmentOf, parseState, stateContainers, stateNetworks, type StackJson, type StackyardMeta } from '../lib/deploy/stack-json';
 
 class Stop extends Error {}
 const say = (line: string) => process.stderr.write(`stackyard: ${line}\n`);
@@ -75,8 +75,11 @@ function secrets(root: string, dir: string, mode: SecretsMode): number {
   return 0;
 }
 
+/** The docker CLI on one host, as the provider reaches it (its ssh options included). */
+const sshOptions = new Map<string, readonly string[]>();
 function docker(host: string, args: string[]) {
-  return spawnSync('docker', ['-H', host, ...args], { encoding: 'utf8', timeout: 60_000, maxBuffer: 64 * 1024 * 1024 });
+  const c = dockerCommand({ host, sshOpts: sshOptions.get(host) ?? [] }, args);
+  return spawnSync(c.command, c.args, { encoding: 'utf8', timeout: 60_000, maxBuffer: 64 * 1024 * 1024 });
 }
 
 /** docker ARGS on a host, whose output is a list of ids; stops the deploy when the host does not answer. */
@@ -122,6 +125,7 @@ function reap(dir: string, adoptFlag: boolean): number {
   const state = parseState(readStdin());
   const known = new Set(stateContainers(state).map((c) => c.name).filter((n): n is string => !!n));
   const knownNetworks = new Set(stateNetworks(state));
+  for (const h of dockerHosts(stack)) sshOptions.set(h.host, h.sshOpts);
   const hosts = dockerHosts(stack).map((h) => listHost(meta.environment, h.alias, h.host));
   const d = decideReap({ environment: meta.environment, known, knownNetworks, hosts, adopt: adoptionRequested(meta.environment, adoptFlag, process.env[adoptVariable]) });
   if (d.kind === 'refuse') stop(d.message);
