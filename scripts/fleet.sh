@@ -5,6 +5,7 @@
 #   scripts/fleet.sh down               remove everything `up` made, a half-made fleet included
 #   scripts/fleet.sh status             one line per host and for the registry; exit 1 when something is down
 #   scripts/fleet.sh push               (re)push the stand-in images to the fleet registry
+#                                       (STACKYARD_FLEET_SEED003=1 on up/push: seed 003's images too)
 #   scripts/fleet.sh ssh-stop HOST      stop that host's sshd (fault tests); ssh-start HOST starts it again
 #
 # Each host (core, worker-1, worker-2) is a network namespace on one bridge, with its own dockerd
@@ -37,6 +38,13 @@ REGISTRY_MODULE=github.com/distribution/distribution/v3
 REGISTRY_VERSION=v3.1.2
 # Stand-in images (scripts/images.sh) the fleet environments pull through the registry.
 IMAGES=(stackyard-test/traefik:3.6 stackyard-test/postgres:17 stackyard-test/redis:7 stackyard/demo-app:1 stackyard/demo-app:2)
+# STACKYARD_FLEET_SEED003=1: also seed 003's (test/fleet/environments/homelab.yaml), which only
+# `scripts/images.sh fleet` builds (the real Jaeger, Ofelia and Prometheus, the ktrdr stand-in)
+IMAGES_ARGS=()
+if [ "${STACKYARD_FLEET_SEED003:-0}" = 1 ]; then
+  IMAGES+=(stackyard-test/prometheus:debian-trixie stackyard-test/jaeger:1.76.0 stackyard-test/ofelia:v0.3.13 stackyard-test/ktrdr:1 stackyard-test/standin:1)
+  IMAGES_ARGS=(fleet)
+fi
 
 export GOFLAGS=-buildvcs=false GOTOOLCHAIN=${GOTOOLCHAIN:-local}
 fail() { printf 'fleet: %s\n' "$*" >&2; exit 1; }
@@ -273,7 +281,7 @@ push_images() {
     for i in "${stale[@]}"; do docker image inspect "$i" >/dev/null 2>&1 || absent+=("$i"); done
     if [ ${#absent[@]} -gt 0 ]; then
       say "building the stand-in images on the main engine (missing: ${absent[*]})"
-      bash "$root/scripts/images.sh" 9>&- >/dev/null || fail "scripts/images.sh failed; run it to see why"
+      bash "$root/scripts/images.sh" "${IMAGES_ARGS[@]}" 9>&- >/dev/null || fail "scripts/images.sh failed; run it to see why"
     fi
     mkdir -p "$IMAGE_CACHE"
     for i in "${stale[@]}"; do
