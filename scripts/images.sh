@@ -18,8 +18,6 @@ set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 tools=${STACKYARD_TOOLS:-$root/.tools}
 SCRATCH=${STACKYARD_SCRATCH:-/var/tmp/stackyard}
-TRAEFIK_MODULE=github.com/traefik/traefik/v3
-TRAEFIK_VERSION=v3.6.12
 JAEGER_MODULE=github.com/jaegertracing/jaeger
 JAEGER_VERSION=v1.76.0
 OFELIA_VERSION=v0.3.13   # test/images/ofelia/src holds this release's Go files
@@ -39,12 +37,7 @@ done_step() { printf '    done in %ss\n' "$(( $(date +%s) - step_started ))"; }
 . "$root/scripts/lib/gobuild.sh"
 has() { docker image inspect "$1" >/dev/null 2>&1; }
 step "Traefik $TRAEFIK_VERSION (Go module proxy)"
-mkdir -p "$tools/bin"
-# output read whole before matching: `traefik version | grep -q` fails under pipefail when grep exits first (SIGPIPE)
-if [ -x "$tools/bin/traefik" ] && grep -q "${TRAEFIK_VERSION#v}" <<<"$("$tools/bin/traefik" version 2>/dev/null || true)"; then echo "    cached"; else
-  LDFLAGS="-X github.com/traefik/traefik/v3/pkg/version.Version=${TRAEFIK_VERSION#v}" \
-    build traefik "$TRAEFIK_MODULE" "$TRAEFIK_VERSION" "$TRAEFIK_MODULE/cmd/traefik" "$tools/bin/traefik"
-fi
+if traefik_built; then echo "    cached"; else build_traefik; fi
 done_step
 
 if [ $fleet = 1 ]; then

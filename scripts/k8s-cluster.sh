@@ -3,19 +3,18 @@
 # Go module proxy and Debian): etcd (Debian's etcd-server); kube-apiserver, kube-controller-manager,
 # kube-scheduler, kubelet and kube-proxy built from k8s.io/kubernetes (the wrapper module of
 # scripts/k8s-engine.sh); Debian's containerd + runc and CNI plugins (bridge, host-local, loopback,
-# portmap, firewall); a pause image and a CoreDNS image built here from Go and imported into
-# containerd's k8s.io namespace; a default StorageClass backed by host folders.
+# portmap, firewall); a pause image, a CoreDNS image and a Traefik image (the ingress controller)
+# built here from Go and imported into containerd's k8s.io namespace; a default StorageClass
+# backed by host folders.
 # Runs as root. State in /var/tmp/stackyard/k8s-node, sockets in /run/stackyard-k8s.
 # Ports differ from scripts/k8s-engine.sh (validate:k8s), so both can run at once.
 #
-#   scripts/k8s-cluster.sh build | up | down | status | kubectl ARGS... | load-images IMAGE...
+#   scripts/k8s-cluster.sh build | up | down | status | kubectl ARGS... | ingress-url | load-images IMAGE...
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 tools=${STACKYARD_TOOLS:-$root/.tools}
 STATE=${STACKYARD_SCRATCH:-/var/tmp/stackyard}/k8s-node
 RUN=/run/stackyard-k8s
-K8S_VERSION=v1.36.3
-STAGING_VERSION=v0.36.3          # the k8s.io/* modules released with it
 COREDNS_VERSION=v1.14.7
 API_PORT=${STACKYARD_K8S_NODE_PORT:-17443}
 ETCD_PORT=22379                  # k8s-engine.sh uses 12379/12380
@@ -26,6 +25,7 @@ API_SERVICE_IP=10.97.0.1
 DNS_IP=10.97.0.10
 PAUSE_IMAGE=stackyard.local/pause:1
 COREDNS_IMAGE=stackyard.local/coredns:${COREDNS_VERSION#v}
+HTTP_NODE_PORT=${STACKYARD_K8S_HTTP_PORT:-30080}   # the ingress controller, on the node's address
 export GOFLAGS=-buildvcs=false GOTOOLCHAIN=${GOTOOLCHAIN:-local}
 fail() { printf 'k8s-cluster: %s\n' "$*" >&2; exit 1; }
 say() { printf 'k8s-cluster: %s\n' "$*"; }
@@ -33,46 +33,13 @@ BIN=$tools/bin
 NODE_BINS="kube-controller-manager kube-scheduler kubelet kube-proxy"
 
 # ---------------------------------------------------------------- build (cached in .tools/bin)
-built() { [ -x "$BIN/$1" ] && "$BIN/$1" --version 2>/dev/null | grep -q "$2"; }
-
-build_kube() {
-  bash "$root/scripts/k8s-engine.sh" build   # kube-apiserver + kubectl
-  local missing="" b
-  for b in $NODE_BINS; do built "$b" "$K8S_VERSION" || missing="$missing $b"; done
-  [ -z "$missing" ] && return
-  command -v go >/dev/null || fail "Go is not installed"
-  local w="$tools/build/kube-node" started; started=$(date +%s)
-  rm -rf "$w" && mkdir -p "$w" "$BIN"
-  local gomod; gomod=$(go mod download -json "k8s.io/kubernetes@$K8S_VERSION" | sed -n 's/.*"GoMod": "\(.*\)".*/\1/p')
-  [ -n "$gomod" ] || fail "cannot download k8s.io/kubernetes@$K8S_VERSION from the Go module proxy"
-  {
-    echo "module stackyard.local/tools/kube-node"; echo; echo "go $(sed -n 's/^go \([0-9.]*\).*/\1/p' "$gomod" | head -1)"; echo
-    awk '/^replace \(/{b=1;next} b&&/^\)/{b=0;next} b{print} /^replace [^(]/{sub(/^replace /,""); print}' "$gomod" | while read -r mod arrow target rest; do
-      case "$target" in ./staging/*) echo "replace $mod => $mod $STAGING_VERSION" ;; *) echo "replace $mod $arrow $target $rest" ;; esac
-    done
-  } > "$w/go.mod"
-  local ld="-s -w -X k8s.io/component-base/version.gitVersion=$K8S_VERSION -X k8s.io/client-go/pkg/version.gitVersion=$K8S_VERSION"
-  (cd "$w" && go mod edit -require="k8s.io/kubernetes@$K8S_VERSION") || fail "resolving k8s.io/kubernetes failed"
-  for b in $missing; do
-    say "building $b $K8S_VERSION"
-    (cd "$w" && go build -mod=mod -trimpath -ldflags="$ld" -o "$BIN/$b" "k8s.io/kubernetes/cmd/$b") || fail "building $b failed (above)"
-  done
-  say "built$missing in $(( $(date +%s) - started ))s"
-}
+. "$root/scripts/lib/gobuild.sh"   # build (a Go module's command), build_traefik
+. "$root/scripts/lib/kube.sh"      # build_kube, K8S_VERSION
 
 build_coredns() {
-  built coredns "${COREDNS_VERSION#v}" && return
-  local w="$tools/build/coredns"
-  rm -rf "$w" && mkdir -p "$w"
-  local gomod; gomod=$(go mod download -json "github.com/coredns/coredns@$COREDNS_VERSION" | sed -n 's/.*"GoMod": "\(.*\)".*/\1/p')
-  [ -n "$gomod" ] || fail "cannot download coredns@$COREDNS_VERSION from the Go module proxy"
-  {
-    echo "module stackyard.local/tools/coredns"; echo; echo "go $(sed -n 's/^go \([0-9.]*\).*/\1/p' "$gomod" | head -1)"; echo
-    awk '/^replace \(/{b=1;next} b&&/^\)/{b=0;next} b{print "replace " $0} /^replace [^(]/{print}' "$gomod"
-  } > "$w/go.mod"
+  grep -q "${COREDNS_VERSION#v}" <<<"$("$BIN/coredns" -version 2>/dev/null || true)" && return 0
   say "building coredns $COREDNS_VERSION"
-  (cd "$w" && go mod edit -require="github.com/coredns/coredns@$COREDNS_VERSION" \
-    && CGO_ENABLED=0 go build -mod=mod -trimpath -ldflags="-s -w" -o "$BIN/coredns" github.com/coredns/coredns) || fail "building coredns failed"
+  CGO_ENABLED=0 build coredns github.com/coredns/coredns "$COREDNS_VERSION" github.com/coredns/coredns "$BIN/coredns"
 }
 
 build_pause() {
@@ -80,7 +47,8 @@ build_pause() {
   (cd "$root/scripts/k8s/pause" && CGO_ENABLED=0 go build -trimpath -ldflags="-s -w" -o "$BIN/pause" .) || fail "building pause failed"
 }
 
-build() { build_kube; build_pause; build_coredns; }
+# shellcheck disable=SC2086 # NODE_BINS is a list of names
+build_all() { build_kube kube-apiserver kubectl $NODE_BINS; build_pause; build_coredns; build_traefik; }
 
 # ---------------------------------------------------------------- up
 KUBECONFIG_ADMIN=$STATE/pki/admin.kubeconfig
@@ -257,6 +225,15 @@ image_tar() {
   rm -rf "$t"
 }
 
+# with_libs ROOTFS BINARY: the shared libraries a binary links (Traefik is built with cgo: glibc), at
+# their paths, so the one-layer image runs the very binary the Docker target's image holds
+with_libs() {
+  local lib
+  for lib in $(ldd "$2" 2>/dev/null | grep -o '/[^ ]*'); do
+    mkdir -p "$1$(dirname "$lib")" && cp -L "$lib" "$1$lib"
+  done
+}
+traefik_image() { echo "stackyard.local/traefik:${TRAEFIK_VERSION#v}"; }
 has_image() { ctr_ images ls -q 2>/dev/null | grep -qxF "$1"; }
 
 system_images() {
@@ -265,6 +242,10 @@ system_images() {
     mkdir -p "$t/pause" && cp "$BIN/pause" "$t/pause/pause"
     image_tar "$PAUSE_IMAGE" "$t/pause" '["/pause"]' "$t/pause.tar" && ctr_ images import "$t/pause.tar" >/dev/null
   fi
+  if ! has_image "$(traefik_image)"; then
+    mkdir -p "$t/traefik" && cp "$BIN/traefik" "$t/traefik/traefik" && with_libs "$t/traefik" "$BIN/traefik"
+    image_tar "$(traefik_image)" "$t/traefik" '["/traefik"]' "$t/traefik.tar" && ctr_ images import "$t/traefik.tar" >/dev/null
+  fi
   if ! has_image "$COREDNS_IMAGE"; then
     mkdir -p "$t/coredns/etc" && cp "$BIN/coredns" "$t/coredns/coredns" && echo 'nobody:x:65534:65534::/:/bin/false' > "$t/coredns/etc/passwd"
     image_tar "$COREDNS_IMAGE" "$t/coredns" '["/coredns"]' "$t/coredns.tar" && ctr_ images import "$t/coredns.tar" >/dev/null
@@ -272,9 +253,10 @@ system_images() {
   rm -rf "$t"
 }
 
-# cluster add-ons: CoreDNS for service names, host-folder volumes for the storage classes
+# cluster add-ons: CoreDNS for service names, Traefik for Ingresses, host-folder volumes for the storage classes
 addons() {
   sed -e "s|@DNS_IP@|$DNS_IP|g" -e "s|@COREDNS_IMAGE@|$COREDNS_IMAGE|g" "$root/scripts/k8s/coredns.yaml" | kubectl_ apply -f - >/dev/null
+  sed -e "s|@TRAEFIK_IMAGE@|$(traefik_image)|g" -e "s|@HTTP_NODE_PORT@|$HTTP_NODE_PORT|g" "$root/scripts/k8s/traefik.yaml" | kubectl_ apply -f - >/dev/null
   local classes=${STACKYARD_K8S_STORAGE_CLASSES:-standard local-path} c i first=1
   for c in $classes; do
     {
@@ -314,7 +296,7 @@ up() {
   [ "$(id -u)" = 0 ] || fail "the node runs as root (containers, mounts, iptables)"
   local started; started=$(date +%s)
   need_packages
-  build
+  build_all
   if running kubelet && kubectl_ get --raw=/readyz >/dev/null 2>&1; then say "already up (kubectl: $0 kubectl ...)"; return; fi
   down >/dev/null 2>&1 || true   # a half-started earlier instance of ours
   for p in "$API_PORT" "$ETCD_PORT" 20250 20257 20259; do
@@ -357,9 +339,14 @@ up() {
   wait_for "the node" 120 sh -c "'$BIN/kubectl' --kubeconfig='$KUBECONFIG_ADMIN' get node $NODE -o jsonpath='{.status.conditions[?(@.type==\"Ready\")].status}' | grep -qx True"
   addons
   wait_for "CoreDNS" 120 kubectl_ -n kube-system rollout status deployment/coredns --timeout=5s
+  wait_for "Traefik" 120 kubectl_ -n traefik rollout status deployment/traefik --timeout=5s
   say "up in $(( $(date +%s) - started ))s: Kubernetes $K8S_VERSION on $ip:$API_PORT, node $NODE (containerd $(containerd --version | awk '{print $3}'))"
+  say "ingress: $(ingress_url) (Traefik $TRAEFIK_VERSION; send the route's Host header)"
   say "kubectl: KUBECONFIG=$KUBECONFIG_ADMIN $BIN/kubectl (or $0 kubectl ...)"
 }
+
+# where the ingress controller answers: the node's address and the Traefik NodePort
+ingress_url() { echo "http://$(cat "$STATE/pki/node-ip"):$HTTP_NODE_PORT"; }
 
 # ---------------------------------------------------------------- down
 stop_pid() { # NAME: stop a process this script started, TERM then KILL
@@ -496,7 +483,7 @@ import_images() {
   done
 }
 load_images() {
-  flock /tmp/stackyard-docker.lock bash "$0" save-images "$@"
+  flock -o /tmp/stackyard-docker.lock bash "$0" save-images "$@"
   import_images "$@"
 }
 # a Docker short reference as containerd names it (docker.io/library/postgres:17)
@@ -508,14 +495,15 @@ normalize() {
 }
 
 case "${1:-}" in
-  build) build ;;
+  build) build_all ;;
   up) up ;;
   down) down ;;
   status) status ;;
   kubectl) shift; kubectl_ "$@" ;;
+  ingress-url) ingress_url ;;
   load-images) shift; load_images "$@" ;;
   save-images) shift; save_images "$@" ;;
   import-images) shift; import_images "$@" ;;
   recycle-volumes) recycle_volumes ;;
-  *) echo "usage: $0 build|up|down|status|kubectl ARGS|load-images IMAGE[=NAME]..." >&2; exit 2 ;;
+  *) echo "usage: $0 build|up|down|status|kubectl ARGS|ingress-url|load-images IMAGE[=NAME]..." >&2; exit 2 ;;
 esac

@@ -9,34 +9,13 @@ set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 tools=${STACKYARD_TOOLS:-$root/.tools}
 SCRATCH=${STACKYARD_SCRATCH:-/var/tmp/stackyard}/k8s
-K8S_VERSION=v1.36.3
-STAGING_VERSION=v0.36.3          # the k8s.io/* modules released with it
 PORT=${STACKYARD_K8S_PORT:-16443}
 TOKEN=stackyard-validate
-export GOFLAGS=-buildvcs=false GOTOOLCHAIN=${GOTOOLCHAIN:-local}
 fail() { printf 'k8s-engine: %s\n' "$*" >&2; exit 1; }
 
-build() {
-  # output read whole before matching (a `| grep -q` pipeline fails under pipefail when grep exits first)
-  if [ -x "$tools/bin/kube-apiserver" ] && grep -q "$K8S_VERSION" <<<"$("$tools/bin/kube-apiserver" --version 2>/dev/null || true)"; then return; fi
-  command -v go >/dev/null || fail "Go is not installed"
-  local w="$tools/build/kube" started; started=$(date +%s)
-  rm -rf "$w" && mkdir -p "$w" "$tools/bin"
-  local gomod; gomod=$(go mod download -json "k8s.io/kubernetes@$K8S_VERSION" | sed -n 's/.*"GoMod": "\(.*\)".*/\1/p')
-  [ -n "$gomod" ] || fail "cannot download k8s.io/kubernetes@$K8S_VERSION from the Go module proxy"
-  {
-    echo "module stackyard.local/tools/kube"; echo; echo "go $(sed -n 's/^go \([0-9.]*\).*/\1/p' "$gomod" | head -1)"; echo
-    awk '/^replace \(/{b=1;next} b&&/^\)/{b=0;next} b{print} /^replace [^(]/{sub(/^replace /,""); print}' "$gomod" | while read -r mod arrow target rest; do
-      case "$target" in ./staging/*) echo "replace $mod => $mod $STAGING_VERSION" ;; *) echo "replace $mod $arrow $target $rest" ;; esac
-    done
-  } > "$w/go.mod"
-  local ld="-s -w -X k8s.io/component-base/version.gitVersion=$K8S_VERSION -X k8s.io/client-go/pkg/version.gitVersion=$K8S_VERSION"
-  (cd "$w" && go mod edit -require="k8s.io/kubernetes@$K8S_VERSION" \
-    && echo "building kube-apiserver $K8S_VERSION (about 4 minutes on 2 cores the first time)" \
-    && go build -mod=mod -trimpath -ldflags="$ld" -o "$tools/bin/kube-apiserver" k8s.io/kubernetes/cmd/kube-apiserver \
-    && go build -mod=mod -trimpath -ldflags="$ld" -o "$tools/bin/kubectl" k8s.io/kubernetes/cmd/kubectl) || fail "building the API server failed (above)"
-  echo "built kube-apiserver and kubectl in $(( $(date +%s) - started ))s"
-}
+. "$root/scripts/lib/kube.sh"
+# about 4 minutes on 2 cores the first time
+build() { build_kube kube-apiserver kubectl; }
 
 kubectl_() { "$tools/bin/kubectl" --server="https://127.0.0.1:$PORT" --token="$TOKEN" --insecure-skip-tls-verify "$@"; }
 

@@ -4,7 +4,8 @@ import * as path from 'node:path';
 import { parseAllDocuments } from 'yaml';
 import { describe, expect, it } from 'vitest';
 import { buildApp, environmentFiles } from '../lib/app';
-import { SECRETS_CHECKSUM } from '../lib/kubernetes/render';
+import { DRAIN_SECONDS, SECRETS_CHECKSUM } from '../lib/kubernetes/render';
+import { STOP_GRACE_SECONDS } from '../lib/service';
 import { parseRouteRule } from '../lib/kubernetes/routes';
 import { synthKubernetes } from '../scripts/synth-k8s';
 import { errors, tempDir } from './helpers';
@@ -60,6 +61,25 @@ describe('Kubernetes manifests', () => {
       rules: [{ host: 'api.example.com', http: { paths: [{ path: '/api', pathType: 'Prefix', backend: { service: { name: 'backend', port: { number: 8000 } } } }] } }],
     });
     expect(find('cluster', 'Ingress', 'frontend').spec.rules.map((r: any) => r.host)).toEqual(['example.com', 'www.example.com']);
+  });
+
+  it('a rolling Deployment\'s pods keep serving while they drain, then get the model\'s stop grace period', () => {
+    const spec = (kind: string, name: string) => find('cluster', kind, name).spec.template.spec;
+    // backend and frontend serve through the ingress: a terminating pod drains before its stop signal
+    for (const name of ['backend', 'frontend']) {
+      expect(spec('Deployment', name).containers[0].lifecycle, name).toEqual({ preStop: { sleep: { seconds: DRAIN_SECONDS } } });
+      expect(spec('Deployment', name).terminationGracePeriodSeconds, name).toBe(STOP_GRACE_SECONDS.default + DRAIN_SECONDS);
+    }
+    // nothing to drain to: the singleton and the StatefulSet stop before their replacement starts
+    expect(spec('Deployment', 'orchestrator').containers[0].lifecycle).toBeUndefined();
+    expect(spec('StatefulSet', 'db').containers[0].lifecycle).toBeUndefined();
+    // Postgres gets its minute to shut down cleanly (Kubernetes' own default would be 30 s)
+    expect(spec('StatefulSet', 'db').terminationGracePeriodSeconds).toBe(STOP_GRACE_SECONDS.stateful);
+    // no port, no Service: no drain, and the stop grace period of a plain service (Docker's default)
+    expect(spec('Deployment', 'celery-worker').containers[0].lifecycle).toBeUndefined();
+    expect(spec('Deployment', 'celery-worker').terminationGracePeriodSeconds).toBe(STOP_GRACE_SECONDS.default);
+    // a Job's template (and so its name) is untouched
+    expect(docs('cluster').find((d: any) => d.kind === 'Job').spec.template.spec.terminationGracePeriodSeconds).toBeUndefined();
   });
 
   it('the singleton is one replica with the Recreate strategy, so two never run at once', () => {

@@ -36,6 +36,13 @@ export const JOB_BACKOFF_LIMIT = 4;
 /** Pod template annotations that change when what the pod reads from Secrets or ConfigMaps changes. */
 export const SECRETS_CHECKSUM = 'stackyard.dev/secrets-checksum';
 export const FILES_CHECKSUM = 'stackyard.dev/files-checksum';
+/**
+ * Seconds a pod of a rolling Deployment keeps serving after it is marked for deletion, before its
+ * stop signal: the ingress controller, kube-proxy and CoreDNS learn that it is going (its
+ * endpoint turns `terminating`) and stop sending it new requests, so requests in flight when the
+ * pod is replaced are never refused. Traefik reloads its configuration at most every 2 s.
+ */
+export const DRAIN_SECONDS = 10;
 /** How long a scheduled job's pod waits for the services it uses (it has no timeout of its own). */
 const SCHEDULED_WAIT_SECONDS = 600;
 
@@ -167,7 +174,7 @@ export function renderKubernetes(stack: EnvironmentStack, cfg: KubernetesConfig,
           selector,
           template,
           // a singleton is stopped before its replacement starts; others never drop below `replicas`
-          strategy: s.singleton ? { type: 'Recreate' } : { type: 'RollingUpdate', rollingUpdate: { maxUnavailable: k8s.IntOrString.fromNumber(0), maxSurge: k8s.IntOrString.fromNumber(1) } },
+          strategy: !rollsOut(s) ? { type: 'Recreate' } : { type: 'RollingUpdate', rollingUpdate: { maxUnavailable: k8s.IntOrString.fromNumber(0), maxSurge: k8s.IntOrString.fromNumber(1) } },
         },
       });
     }
@@ -205,6 +212,11 @@ function waitsOf(s: Service, rendered: ReadonlySet<string>) {
   ));
 }
 
+/** A Deployment replaced pod by pod (RollingUpdate): not a singleton, not a StatefulSet. */
+function rollsOut(s: Service): boolean {
+  return !s.singleton && s.volumes.length === 0;
+}
+
 /** The workload object a service becomes (what `kubectl rollout status` is asked about). */
 function workloadRef(s: Service): string {
   return `${s.volumes.length ? 'statefulset' : 'deployment'}/${s.serviceName}`;
@@ -220,7 +232,14 @@ function podTemplateFor(s: Service, env: string, cfg: KubernetesConfig, jobs: Re
   const labels = { 'app.kubernetes.io/name': s.serviceName, 'app.kubernetes.io/part-of': env, 'stackyard.kind': s.kind };
   let container = containerFor(s);
   if (s.schedule) container = { ...container, command: [...s.schedule.command], args: undefined };
-  const spec = podSpecFor(s, cfg, container, jobs, rendered);
+  const longRunning = !s.oneShot && !s.schedule;
+  // a rolling Deployment's pods behind a Service drain before they stop (a singleton or a
+  // StatefulSet's pod is stopped before its replacement starts: there is nothing to drain to)
+  const drains = longRunning && rollsOut(s) && (container.ports ?? []).length > 0;
+  if (drains) container = { ...container, lifecycle: { preStop: { sleep: { seconds: DRAIN_SECONDS } } } };
+  let spec = podSpecFor(s, cfg, container, jobs, rendered);
+  // the model's stop grace period (Docker's stop timeout): the time between the stop signal and SIGKILL, after the drain
+  if (longRunning) spec = { ...spec, terminationGracePeriodSeconds: s.stopGraceSeconds + (drains ? DRAIN_SECONDS : 0) };
   // secret values are not known here, and files mounted by subPath never update: the pod template
   // changes (and the workload rolls) when a secret's declared version or a generated file changes
   const secrets = [...new Set([...s.secrets.map((x) => x.name), ...s.files.flatMap(secretsIn)])].sort();

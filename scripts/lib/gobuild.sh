@@ -1,4 +1,4 @@
-# Sourced by scripts that build Go programs from the Go module proxy (engine.sh, images.sh).
+# Sourced by scripts that build Go programs from the Go module proxy (engine.sh, images.sh, fleet.sh, k8s-cluster.sh).
 # Needs: $tools (cache folder) and a fail() function.
 
 # gomod_of MODULE@VERSION -> path of that module version's go.mod in the module cache
@@ -32,3 +32,15 @@ build() {
   grep -q "$req $reqver" "$w/go.mod" || fail "$name: the build moved $req off $reqver; refusing an unpinned build"
 }
 
+# Traefik v3, the proxy of the Docker target (scripts/images.sh packs it as traefik:v3.6) and the
+# ingress controller of the test cluster (scripts/k8s-cluster.sh): one binary, $tools/bin/traefik.
+TRAEFIK_MODULE=github.com/traefik/traefik/v3
+TRAEFIK_VERSION=v3.6.12
+# output read whole before matching: `traefik version | grep -q` fails under pipefail when grep exits first (SIGPIPE)
+traefik_built() { [ -x "$tools/bin/traefik" ] && grep -q "${TRAEFIK_VERSION#v}" <<<"$("$tools/bin/traefik" version 2>/dev/null || true)"; }
+build_traefik() {
+  traefik_built && return 0
+  mkdir -p "$tools/bin"
+  LDFLAGS="-X github.com/traefik/traefik/v3/pkg/version.Version=${TRAEFIK_VERSION#v}" \
+    build traefik "$TRAEFIK_MODULE" "$TRAEFIK_VERSION" "$TRAEFIK_MODULE/cmd/traefik" "$tools/bin/traefik"
+}
