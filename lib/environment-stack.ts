@@ -3,12 +3,13 @@
  * secret as a sensitive variable, and the Services the constructs registered. This file and
  * lib/docker/ are the only places that import cdktf, so a move to CDK Terrain stays small.
  */
-import { LocalBackend, PgBackend, S3Backend, TerraformStack, TerraformVariable } from 'cdktf';
+import { LocalBackend, PgBackend, S3Backend, TerraformResource, TerraformStack, TerraformVariable } from 'cdktf';
 import { Construct } from 'constructs';
 import { formatProblem, type Problem } from './config/errors';
 import { checkEnvironment } from './invariants';
 import type { EnvironmentConfig, HostConfig } from './config/schema';
 import { encryptionBlock, MIGRATE_STATE_VARIABLE, migrationRequested, STATE_PASSPHRASE_VARIABLE } from './deploy/encryption';
+import { SECRET_VERSION_RESOURCE, SECRET_VERSIONS_VARIABLE } from './deploy/secret-versions';
 import type { StackyardMeta } from './deploy/stack-json';
 import { Service } from './service';
 import type { Origin } from './values';
@@ -77,6 +78,12 @@ export class EnvironmentStack extends TerraformStack {
   readonly registries: NonNullable<EnvironmentConfig['registries']>;
   readonly repositorySecretsElsewhere: readonly string[];
   readonly origin?: Origin;
+  /**
+   * Each secret's version (a keyed hash of its value, lib/deploy/secret-versions.ts) is recorded in
+   * `terraform_data.secret_version_<NAME>`, and a container that reads the secret is replaced when
+   * it changes. Needs state encryption (the key comes from its passphrase); Docker target only.
+   */
+  readonly recordsSecretVersions: boolean;
   /** Problems found while wiring (e.g. a cross-host reference with no address); reported by validate(). */
   readonly wiringProblems: Problem[] = [];
   /** The reverse proxy, once a proxy construct registered itself. */
@@ -126,6 +133,23 @@ export class EnvironmentStack extends TerraformStack {
       v.overrideLogicalId(name);
       this.secretVars.set(name, v);
     }
+    this.recordsSecretVersions = state.encryption !== false && this.platform === 'docker' && this.secretVars.size > 0;
+    if (this.recordsSecretVersions) {
+      const versions = new TerraformVariable(this, SECRET_VERSIONS_VARIABLE, {
+        type: 'map(string)',
+        sensitive: true,
+        nullable: false,
+        description: 'Version of each secret (a keyed hash, never the value); the deploy computes it from the values and the state passphrase.',
+      });
+      versions.overrideLogicalId(SECRET_VERSIONS_VARIABLE);
+      for (const name of this.secretVars.keys()) {
+        // terraform_data (built into OpenTofu); not cdktf's DataResource, whose validation runs
+        // `terraform version` at every synth
+        const d = new TerraformResource(this, `${SECRET_VERSION_RESOURCE}${name}`, { terraformResourceType: 'terraform_data' });
+        d.addOverride('input', `\${var.${SECRET_VERSIONS_VARIABLE}["${name}"]}`);
+        d.overrideLogicalId(`${SECRET_VERSION_RESOURCE}${name}`);
+      }
+    }
     if (props.releaseTag !== undefined) {
       const release = new TerraformVariable(this, RELEASE_VARIABLE, {
         type: 'string',
@@ -152,6 +176,11 @@ export class EnvironmentStack extends TerraformStack {
 
   hasSecret(name: string): boolean {
     return this.secretVars.has(name);
+  }
+
+  /** Address of the resource recording a secret's version (for replace_triggered_by), or undefined when versions are off. */
+  secretVersionAddress(name: string): string | undefined {
+    return this.recordsSecretVersions && this.secretVars.has(name) ? `terraform_data.${SECRET_VERSION_RESOURCE}${name}` : undefined;
   }
 
   /** Terraform expression of a secret's value; only ever a reference, never the value. */

@@ -9,6 +9,9 @@ import { MIN_MEMORY_MB } from './config/schema';
 import { cpusAsRead } from './docker/readback';
 import { imageName, isLoopback, secretsIn, type PortSpec, type Service } from './service';
 
+/** A tag that moves: `latest` anywhere in it (latest, latest-pg16, 16-latest, stable-LATEST). */
+export const FLOATING_TAG = /latest/i;
+
 export function checkEnvironment(stack: EnvironmentStack): Problem[] {
   const problems: Problem[] = [...stack.wiringProblems];
   const services = stack.services;
@@ -36,7 +39,7 @@ export function checkEnvironment(stack: EnvironmentStack): Problem[] {
     }
     if (stack.production) {
       const tag = s.image.tag;
-      if (!tag || /^latest/.test(tag)) {
+      if (!tag || FLOATING_TAG.test(tag)) {
         const message = `image ${imageName(s.image)} is not pinned; production needs a fixed tag (e.g. tag: "sha-a1b2c3d" or "17.6")`;
         if (s.image.release && stack.origin) problems.push({ ...stack.origin.locate('release.tag'), message: `${message}, used by ${s.serviceName}` });
         else at(s, s.image.tag ? 'tag' : 'image', message);

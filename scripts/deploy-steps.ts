@@ -8,6 +8,7 @@
  *   deploy-steps phases <stack_dir>                  state JSON on stdin; phase-1 apply arguments, one a line
  *   deploy-steps needs-migration <root> <stack_dir> [--migrate]   exit 0 when the state must be encrypted on this deploy
  *   deploy-steps down <stack_dir> [--volumes] [--github] [--yes]   asks or refuses before destroying
+ *   deploy-steps volumes <stack_dir> [--volumes]     after down's destroy: deletes (--volumes) or names the labelled volumes left
  */
 import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
@@ -16,7 +17,9 @@ import { confirms, decideDown, keepGithubArgs } from '../lib/deploy/confirm';
 import { isPlaintextState } from '../lib/deploy/encryption';
 import { adoptionRequested, adoptVariable, decideReap, unreachableHost, type HostListing } from '../lib/deploy/orphans';
 import { deployPlan } from '../lib/deploy/phases';
+import { deployVersions, recordsVersions, SECRET_VERSIONS_VARIABLE, versionedSecrets } from '../lib/deploy/secret-versions';
 import { appendSecrets, parseSecretsFile, resolveSecrets, type SecretsMode } from '../lib/deploy/secrets';
+import { decideVolumes, type VolumeListing } from '../lib/deploy/volumes';
 import { dockerCommand, dockerHosts, environmentOf, parseState, stateContainers, stateNetworks, type StackJson, type StackyardMeta } from '../lib/deploy/stack-json';
 
 class Stop extends Error {}
@@ -45,7 +48,7 @@ function readStdin(): string {
 function secrets(root: string, dir: string, mode: SecretsMode): number {
   const { stack, meta } = readStack(dir);
   const variables = Object.entries(stack.variable ?? {})
-    .filter(([, v]) => !(v && typeof v === 'object' && 'default' in v))
+    .filter(([k, v]) => k !== SECRET_VERSIONS_VARIABLE && !(v && typeof v === 'object' && 'default' in v))
     .map(([k]) => k)
     .sort();
   const file = path.join(root, '.stackyard', 'secrets', `${meta.environment}.env`);
@@ -72,6 +75,18 @@ function secrets(root: string, dir: string, mode: SecretsMode): number {
     fs.chmodSync(file, 0o600);
   }
   for (const [k, v] of r.exports) process.stdout.write(`${k}\0${v}\0`);
+  if (recordsVersions(stack)) {
+    // the version of each value deployed (a keyed hash, lib/deploy/secret-versions.ts), never the value
+    const valueOf = (n: string) => process.env[`TF_VAR_${n}`] || r.exports.get(`TF_VAR_${n}`);
+    const versions = deployVersions({
+      environment: meta.environment,
+      names: versionedSecrets(stack),
+      valueOf,
+      passphrase: meta.statePassphraseVariable ? valueOf(meta.statePassphraseVariable) : undefined,
+      placeholder: mode === 'placeholder',
+    });
+    process.stdout.write(`TF_VAR_${SECRET_VERSIONS_VARIABLE}\0${JSON.stringify(versions)}\0`);
+  }
   return 0;
 }
 
@@ -120,6 +135,15 @@ function listHost(env: string, alias: string, host: string): HostListing {
   };
 }
 
+/** Removes what a decision lists, saying each first; stops at the first Docker refusal. */
+function removeAll(what: readonly string[], removals: readonly { alias: string; host: string; name: string; message: string }[]): void {
+  for (const r of removals) {
+    say(r.message);
+    const rm = docker(r.host, [...what, r.name]);
+    if (rm.error || rm.status !== 0) stop(`could not remove ${r.name} on ${r.alias}: ${(rm.stderr || String(rm.error)).trim()}`);
+  }
+}
+
 function reap(dir: string, adoptFlag: boolean): number {
   const { stack, meta } = readStack(dir);
   const state = parseState(readStdin());
@@ -131,13 +155,8 @@ function reap(dir: string, adoptFlag: boolean): number {
   if (d.kind === 'refuse') stop(d.message);
   else {
     // containers first: a network cannot be removed while one is attached
-    for (const [what, list] of [[['rm', '-f'], d.removals], [['network', 'rm'], d.networks]] as const) {
-      for (const r of list) {
-        say(r.message);
-        const rm = docker(r.host, [...what, r.name]);
-        if (rm.error || rm.status !== 0) stop(`could not remove ${r.name} on ${r.alias}: ${(rm.stderr || String(rm.error)).trim()}`);
-      }
-    }
+    removeAll(['rm', '-f'], d.removals);
+    removeAll(['network', 'rm'], d.networks);
   }
   return 0;
 }
@@ -197,6 +216,21 @@ function down(dir: string, flags: string[]): number {
   return 0;
 }
 
+function volumes(dir: string, deleteData: boolean): number {
+  const { stack, meta } = readStack(dir);
+  const hosts: VolumeListing[] = dockerHosts(stack).map(({ alias, host }) => ({
+    alias,
+    host,
+    volumes: listIds(alias, host, ['volume', 'ls', '-q', '--filter', `label=stackyard.environment=${meta.environment}`])
+      .map((name) => ({ name, users: listIds(alias, host, ['ps', '-a', '--filter', `volume=${name}`, '--format', '{{.Names}}']) })),
+  }));
+  const d = decideVolumes(meta.environment, deleteData, hosts);
+  if (d.kind === 'refuse') stop(d.message);
+  else if (d.kind === 'keep') for (const m of d.messages) process.stdout.write(`${m}\n`);
+  else removeAll(['volume', 'rm'], d.removals);
+  return 0;
+}
+
 function main(argv: string[]): number {
   const [cmd, ...rest] = argv;
   switch (cmd) {
@@ -210,8 +244,10 @@ function main(argv: string[]): number {
       return needsMigration(rest[0], rest[1], rest.includes('--migrate')) ? 0 : 1;
     case 'down':
       return down(rest[0], rest.slice(1));
+    case 'volumes':
+      return volumes(rest[0], rest.includes('--volumes'));
     default:
-      process.stderr.write('usage: deploy-steps secrets|reap|phases|plain-state|down ...\n');
+      process.stderr.write('usage: deploy-steps secrets|reap|phases|needs-migration|down|volumes ...\n');
       return 2;
   }
 }

@@ -1,9 +1,12 @@
 #!/usr/bin/env bash
 # Removes an environment's containers and networks, keeping its data volumes (like
 # `docker compose down`):  scripts/down.sh [env] [--volumes] [--github] [--yes]
-# The volumes leave Terraform's state but stay on the host; the next deploy adopts them again.
+# The volumes leave Terraform's state but stay on the host (each is named, with how to delete it);
+# the next deploy adopts them again.
 # --volumes is the deliberate step that deletes data too: it lifts prevent_destroy for this
-# environment (STACKYARD_DESTROY_DATA=<env>) and destroys everything.
+# environment (STACKYARD_DESTROY_DATA=<env>), destroys everything, then deletes the volumes labelled
+# with the environment that the state no longer knows (kept by an earlier plain down), like
+# `docker compose down -v` (lib/deploy/volumes.ts).
 # GitHub environments and secrets stay (in state and on GitHub) unless --github is given.
 # --volumes, --github, and any down of an environment marked production: true ask for the
 # environment's name on a terminal; without one (CI) they need --yes (lib/deploy/confirm.ts).
@@ -31,7 +34,7 @@ cd "$stack_dir"
 tf init -input=false -no-color >/dev/null || fail "tf init failed in $stack_dir"
 if [ -z "$volumes" ]; then
   for v in $(tf state list 2>/dev/null | grep '^docker_volume\.' || true); do
-    tf state rm -no-color "$v" >/dev/null && echo "keeping volume ${v#docker_volume.} (left on the host, out of state)"
+    tf state rm -no-color "$v" >/dev/null   # named below, with the volumes earlier downs kept
   done
 fi
 args=()
@@ -53,3 +56,4 @@ if ! destroy; then
   fi
 fi
 tail -1 "$log"
+steps volumes "$stack_dir" ${volumes:+--volumes}

@@ -45,13 +45,39 @@ tofu_is_pinned() {
   grep -qx "OpenTofu ${TOFU_VERSION}" <<<"$v"
 }
 
+# The CLI configuration: providers only from this folder's mirror. Written with the folder's
+# physical path, and again whenever it names another place (a moved checkout, or a tools folder
+# shared through a symlink whose configuration was written from elsewhere): a stale path makes
+# every `tofu init` fail with "cannot search .../providers". Written atomically (mv), since
+# several deploys may check the engine at once.
+tools_real=$(cd "$tools" && pwd -P)
+write_tofurc() {
+  local tmp
+  tmp=$(mktemp "$tools/tofurc.XXXXXX")
+  chmod 644 "$tmp"
+  cat > "$tmp" <<RC
+# Written by scripts/engine.sh: providers come only from the local mirror, never the network.
+provider_installation {
+  filesystem_mirror {
+    path    = "$tools_real/providers"
+    include = ["registry.opentofu.org/*/*", "registry.terraform.io/*/*"]
+  }
+}
+plugin_cache_dir = "$tools_real/plugin-cache"
+RC
+  mv -f "$tmp" "$tools/tofurc"
+  mkdir -p "$tools/plugin-cache"
+}
+tofurc_current() { [ -f "$tools/tofurc" ] && grep -qF "path    = \"$tools_real/providers\"" "$tools/tofurc"; }
+
 # Fast path, no network: everything already built for these pins (deploys call this every time).
 docker_cached=$(cat "$tools/docker-provider.version" 2>/dev/null || true)
-if [ -n "$docker_cached" ] && [ -f "$tools/tofurc" ] \
+if [ -n "$docker_cached" ] \
   && [ -x "$tools/providers/registry.opentofu.org/kreuzwerker/docker/$docker_cached/linux_amd64/terraform-provider-docker_v$docker_cached" ] \
   && [ -x "$tools/providers/registry.opentofu.org/integrations/github/${GITHUB_VERSION#v}/linux_amd64/terraform-provider-github_v${GITHUB_VERSION#v}" ] \
   && [ "$(cat "$tools/engine.pins" 2>/dev/null)" = "$TOFU_VERSION $DOCKER_PSEUDO $GITHUB_VERSION" ] \
   && tofu_is_pinned; then
+  tofurc_current || write_tofurc
   echo "Engine ready (cached in $tools): OpenTofu ${TOFU_VERSION#v}, docker provider $docker_cached, github provider ${GITHUB_VERSION#v}"
   echo "  export PATH=\"$tools/bin:\$PATH\" TF_CLI_CONFIG_FILE=\"$tools/tofurc\" TERRAFORM_BINARY_NAME=tofu"
   exit 0
@@ -97,17 +123,7 @@ echo "$GH" > "$tools/github-provider.version"
 done_step
 
 step "CLI configuration"
-cat > "$tools/tofurc" <<RC
-# Written by scripts/engine.sh: providers come only from the local mirror, never the network.
-provider_installation {
-  filesystem_mirror {
-    path    = "$tools/providers"
-    include = ["registry.opentofu.org/*/*", "registry.terraform.io/*/*"]
-  }
-}
-plugin_cache_dir = "$tools/plugin-cache"
-RC
-mkdir -p "$tools/plugin-cache"
+write_tofurc
 echo "    $tools/tofurc"
 done_step
 

@@ -23,6 +23,7 @@ import type { EnvironmentConfig } from '../lib/config/schema';
 import { decide, type PlanDecision } from '../lib/github/pr-plan';
 import { extractEnvironments, gitReader } from '../lib/github/pr-files';
 import { STATE_PASSPHRASE_VARIABLE } from '../lib/deploy/encryption';
+import { PLAN_VERSIONS_SECRET, planVersions, SECRET_VERSIONS_VARIABLE, secretReaders, versionedSecrets } from '../lib/deploy/secret-versions';
 import { knownHosts, planKeySecret, planSshConfig, type SshHost } from '../lib/github/plan-identity';
 import { runInfo, selectPullRequest } from '../lib/github/pull-request';
 import { readArtifact, toArtifact } from '../lib/plan/artifact';
@@ -157,14 +158,22 @@ function ssh(args: string[]): void {
 
 /**
  * TF_VAR_<NAME> for every sensitive variable of a synthesized stack: a placeholder for each
- * secret, and the real state passphrase (from STACKYARD_PLAN_STATE_PASSPHRASE) for the encrypted
- * state, which the plan must read. README "Security model" says what that passphrase opens.
+ * secret, the real state passphrase (from STACKYARD_PLAN_STATE_PASSPHRASE) for the encrypted
+ * state, which the plan must read, and the recorded secret versions (STACKYARD_PLAN_SECRET_VERSIONS,
+ * the <env>-plan secret the deploy writes), so a rotated secret shows while no value is here.
+ * README "Security model" says what the passphrase opens and what a version reveals.
  */
-export function placeholderEnv(stackJson: { variable?: Record<string, { sensitive?: boolean }> }, statePassphrase?: string): Record<string, string> {
+export function placeholderEnv(stackJson: { variable?: Record<string, { sensitive?: boolean }>; resource?: Record<string, unknown> }, statePassphrase?: string, recordedVersions?: string): Record<string, string> {
   const out: Record<string, string> = {};
   for (const [k, v] of Object.entries(stackJson.variable ?? {})) {
     if (!v.sensitive) continue;
-    if (k === STATE_PASSPHRASE_VARIABLE) {
+    if (k === SECRET_VERSIONS_VARIABLE) {
+      try {
+        out[`TF_VAR_${k}`] = JSON.stringify(planVersions(versionedSecrets(stackJson), recordedVersions));
+      } catch (e) {
+        throw new UsageError(`${(e as Error).message} (the ${PLAN_VERSIONS_SECRET} secret of the <env>-plan environment)`);
+      }
+    } else if (k === STATE_PASSPHRASE_VARIABLE) {
       if (!statePassphrase) throw new UsageError(`the state of this environment is encrypted: give its passphrase as STACKYARD_PLAN_STATE_PASSPHRASE (the <env>-plan environment's STATE_PASSPHRASE secret)`);
       out[`TF_VAR_${k}`] = statePassphrase;
     } else out[`TF_VAR_${k}`] = `${PLACEHOLDER_PREFIX}${k}`;
@@ -189,7 +198,7 @@ function plan(args: string[]): void {
     const stackDir = path.join(outdir, 'stacks', env);
     const stackJson = JSON.parse(fs.readFileSync(path.join(stackDir, 'cdk.tf.json'), 'utf8'));
     // no secret value on this runner: every secret is a placeholder, compared as unchanged
-    const childEnv: NodeJS.ProcessEnv = { ...filteredEnv(process.env), ...placeholderEnv(stackJson, process.env.STACKYARD_PLAN_STATE_PASSPHRASE), TF_IN_AUTOMATION: '1', TF_INPUT: '0' };
+    const childEnv: NodeJS.ProcessEnv = { ...filteredEnv(process.env), ...placeholderEnv(stackJson, process.env.STACKYARD_PLAN_STATE_PASSPHRASE, process.env.STACKYARD_PLAN_SECRET_VERSIONS), TF_IN_AUTOMATION: '1', TF_INPUT: '0' };
     const tofu = (a: string[], capture = false) => {
       const r = spawnSync('tofu', a, { cwd: stackDir, env: childEnv, encoding: 'utf8', maxBuffer: 512 * 1024 * 1024, stdio: ['ignore', capture ? 'pipe' : 'inherit', 'inherit'] });
       if (r.status !== 0) throw new Error(`tofu ${a[0]} failed (exit ${r.status})`);
@@ -198,7 +207,7 @@ function plan(args: string[]): void {
     tofu(['init', '-input=false', '-no-color']);
     tofu(['plan', '-input=false', '-no-color', '-lock=false', '-out=plan.bin']);
     const shown = tofu(['show', '-json', 'plan.bin'], true);
-    const summary: StackPlan = parsePlan(env, shown, `${env} plan`, { placeholders: true });
+    const summary: StackPlan = parsePlan(env, shown, `${env} plan`, { placeholders: true, secretReaders: secretReaders(stackJson) });
     fs.writeFileSync(jsonOut, toArtifact([summary]));
     process.stdout.write(renderSummary([summary]).markdown.split('\n').filter((l) => l.startsWith('- **')).join('\n') + '\n');
   } finally {
@@ -209,7 +218,7 @@ function plan(args: string[]): void {
 
 /** The environment for tofu: no GitHub Actions internals beyond what the providers need. */
 function filteredEnv(env: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
-  return Object.fromEntries(Object.entries(env).filter(([k]) => !k.startsWith('TF_VAR_') && !k.startsWith('ACTIONS_') && k !== 'STACKYARD_PLAN_STATE_PASSPHRASE'));
+  return Object.fromEntries(Object.entries(env).filter(([k]) => !k.startsWith('TF_VAR_') && !k.startsWith('ACTIONS_') && k !== 'STACKYARD_PLAN_STATE_PASSPHRASE' && k !== 'STACKYARD_PLAN_SECRET_VERSIONS'));
 }
 
 function render(args: string[]): number {

@@ -9,8 +9,10 @@ node dist/scripts/synth-k8s.js
 bash scripts/k8s-engine.sh start
 trap 'bash scripts/k8s-engine.sh stop >/dev/null' EXIT
 failed=0; count=0
-# the folder an environment's file is in (environments/ or an example)
-env_dir() { grep -lsE "^name: $1[[:space:]]*(#.*)?$" environments/*.yaml examples/*/*.yaml | head -1 | xargs dirname; }
+# the folder an environment's file is in (environments/ or an example). grep's list is read whole,
+# not cut with `| head -1`: under pipefail grep died of SIGPIPE whenever head exited before grep
+# wrote its second name (the same race scripts/engine.sh had with `tofu version | grep -q`).
+env_dir() { local files; files=$(grep -lsE "^name: $1[[:space:]]*(#.*)?$" environments/*.yaml examples/*/*.yaml) || return 1; dirname "${files%%$'\n'*}"; }
 for f in dist/kubernetes/*/*.yaml; do
   count=$((count+1))
   # namespaced objects are checked inside their namespace, which a dry run alone would not create

@@ -15,6 +15,7 @@ import { loadStacks } from '../lib/app';
 import type { EnvironmentStack } from '../lib/environment-stack';
 import { knownHosts, planKeySecret } from '../lib/github/plan-identity';
 import { githubEnvironmentName } from '../lib/github/render';
+import { PLAN_VERSIONS_SECRET } from '../lib/deploy/secret-versions';
 import { STATE_PASSPHRASE_VARIABLE } from '../lib/deploy/encryption';
 
 /** Secrets the deploy workflow itself needs and stackyard does not manage (they bootstrap everything else). */
@@ -250,6 +251,8 @@ export function planCommentWorkflow(stacks: readonly EnvironmentStack[]): string
       '          AWS_ACCESS_KEY_ID: ${{ secrets.STACKYARD_PLAN_AWS_ACCESS_KEY_ID }}',
       '          AWS_SECRET_ACCESS_KEY: ${{ secrets.STACKYARD_PLAN_AWS_SECRET_ACCESS_KEY }}',
       ...(encrypted(s) ? [`          STACKYARD_PLAN_STATE_PASSPHRASE: \${{ secrets.${STATE_PASSPHRASE_VARIABLE} }}`] : []),
+      // the versions the last deploy recorded (keyed hashes, no value): a rotated secret still shows
+      ...(s.recordsSecretVersions ? [`          STACKYARD_PLAN_SECRET_VERSIONS: \${{ secrets.${PLAN_VERSIONS_SECRET} }}`] : []),
       `        run: node dist/scripts/pr-plan.js plan ${env} --pr "$RUNNER_TEMP/pr" --json "$RUNNER_TEMP/plan-${env}.json"`,
       '      - uses: actions/upload-artifact@v4',
       '        with:',

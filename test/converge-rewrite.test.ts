@@ -7,7 +7,8 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { buildApp } from '../lib/app';
-import { APP_IMAGE, convergeTargets, rewriteForConverge, STANDIN_IMAGE, writeConvergeEnvironment } from './converge/rewrite';
+import { parseSecretsFile } from '../lib/deploy/secrets';
+import { APP_IMAGE, convergeTargets, rewriteForConverge, STANDIN_IMAGE, writeConvergeEnvironment, writeConvergeSecrets } from './converge/rewrite';
 import { tempDir } from './helpers';
 
 const ROOT = path.resolve(__dirname, '..');
@@ -51,6 +52,18 @@ describe.each(targets.map((t, i) => [t.convergeName, t, i] as const))('%s', (_na
     expect(Object.values(cv.provider.docker).every((p: any) => !p.registry_auth)).toBe(true);
     expect(Object.keys(cv.resource.docker_volume ?? {}).filter((v) => v.startsWith('nfs_'))).toEqual([]);
     expect(cv.terraform.backend).toEqual({ local: { path: `../../../.stackyard/state/${target.convergeName}.tfstate` } });
+  });
+
+  it('gets a secrets file (mode 600, fresh random values) with exactly the variables its deploy needs', () => {
+    const needed = Object.entries(cv.variable as Record<string, { default?: unknown }>).filter(([, v]) => !('default' in v)).map(([k]) => `TF_VAR_${k}`).sort();
+    const file = path.join(dir, 'secrets', `${target.convergeName}.env`);
+    writeConvergeSecrets(target, file);
+    const first = parseSecretsFile(fs.readFileSync(file, 'utf8'));
+    expect([...first.keys()].sort()).toEqual(needed);
+    expect(fs.statSync(file).mode & 0o777).toBe(0o600);
+    writeConvergeSecrets(target, file);
+    const second = parseSecretsFile(fs.readFileSync(file, 'utf8'));
+    for (const k of needed) expect(second.get(k), k).not.toBe(first.get(k));
   });
 
   it('runs only local stand-in images and names everything cv-*', () => {

@@ -156,14 +156,14 @@ describe('structural diff of two synths: data loss', () => {
     expect(change.attributes).toEqual([{ path: 'memory', before: '(none)', after: '2048', forcesReplacement: false }]);
   });
 
-  // Known defect (lib/plan/synth-diff.ts): the Docker API cannot update a volume, so the provider
-  // replaces a docker_volume on any change; the diff calls it an update and raises no warning.
-  // it.fails keeps the expectation visible: once the diff is fixed this fails, then make it `it`.
-  it.fails('a volume whose settings change is a replacement, flagged as data loss', () => {
+  // Was a defect: the Docker API cannot update a volume, so the provider replaces a docker_volume
+  // on any change; the diff called it an update and raised no warning.
+  it('a volume whose settings change is a replacement, flagged as data loss', () => {
     const base = stack();
     const head = structuredClone(base);
     head.resource.docker_volume.volume_db_data.driver = 'other';
     const changes = synthDiff(out({ dl: base }), out({ dl: head }))[0].changes;
     expect(changes.map((c) => [c.address, c.action, c.dataLoss])).toEqual([['docker_volume.volume_db_data', 'replace', true]]);
+    expect(changes[0].attributes).toEqual([{ path: 'driver', before: '(none)', after: 'other', forcesReplacement: true }]);
   });
 });

@@ -12,6 +12,7 @@ import { encryptionBlock, isPlaintextState } from '../lib/deploy/encryption';
 import { adoptionRequested, decideReap, unreachableHost, type HostListing } from '../lib/deploy/orphans';
 import { deployPlan, failedJobs, jobKeys, phaseOneKeys } from '../lib/deploy/phases';
 import { appendSecrets, parseSecretsFile, resolveSecrets, type SecretsInput } from '../lib/deploy/secrets';
+import { decideVolumes, type VolumeListing } from '../lib/deploy/volumes';
 import { errors, MINIMAL, synth, tempDir } from './helpers';
 
 const ROOT = path.resolve(__dirname, '..');
@@ -260,6 +261,46 @@ describe('destructive downs ask first', () => {
     expect(confirms('prod\n', 'prod')).toBe(true);
     expect(confirms('y', 'prod')).toBe(false);
     expect(confirms('', 'prod')).toBe(false);
+  });
+
+  describe('the volumes the state no longer knows (kept by a plain down)', () => {
+    const hosts: VolumeListing[] = [
+      { alias: 'core', host: 'ssh://core', volumes: [{ name: 'prod-redis-data', users: [] }, { name: 'prod-db-data', users: [] }] },
+      { alias: 'edge', host: 'ssh://edge', volumes: [] },
+      { alias: 'gpu', host: 'ssh://gpu', volumes: [{ name: 'prod-models', users: [] }] },
+    ];
+
+    it('down --volumes deletes every labelled volume on every host, like docker compose down -v', () => {
+      const d = decideVolumes('prod', true, hosts);
+      expect(d.kind === 'remove' && d.removals.map((r) => [r.host, r.name, r.message])).toEqual([
+        ['ssh://core', 'prod-db-data', 'deleting volume prod-db-data on core'],
+        ['ssh://core', 'prod-redis-data', 'deleting volume prod-redis-data on core'],
+        ['ssh://gpu', 'prod-models', 'deleting volume prod-models on gpu'],
+      ]);
+    });
+
+    it('a plain down deletes none and names each one it keeps, with the command that deletes them', () => {
+      const d = decideVolumes('prod', false, hosts);
+      expect(d).toEqual({ kind: 'keep', messages: [
+        'keeping volume prod-db-data on core (out of the state; the next deploy reuses it)',
+        'keeping volume prod-redis-data on core (out of the state; the next deploy reuses it)',
+        'keeping volume prod-models on gpu (out of the state; the next deploy reuses it)',
+        'npm run down -- prod --volumes deletes these 3',
+      ] });
+      expect(decideVolumes('prod', false, [{ alias: 'core', host: 'h', volumes: [{ name: 'prod-db-data', users: [] }] }])).toEqual({ kind: 'keep', messages: [
+        'keeping volume prod-db-data on core (out of the state; the next deploy reuses it)', 'npm run down -- prod --volumes deletes it',
+      ] });
+      expect(decideVolumes('prod', false, [])).toEqual({ kind: 'keep', messages: [] });
+      expect(decideVolumes('prod', true, [{ alias: 'core', host: 'h', volumes: [] }])).toEqual({ kind: 'remove', removals: [] });
+    });
+
+    it('deletes nothing while a container still mounts one, and names it', () => {
+      const busy = [hosts[0], { ...hosts[2], volumes: [{ name: 'prod-models', users: ['prod-trainer-1', 'other-app-1'] }] }];
+      const d = decideVolumes('prod', true, busy);
+      expect(d.kind).toBe('refuse');
+      expect(d.kind === 'refuse' && d.message).toContain('1 of its data volume(s) are still mounted, so none was deleted');
+      expect(d.kind === 'refuse' && d.message).toContain('prod-models on gpu (ssh://gpu), used by other-app-1, prod-trainer-1');
+    });
   });
 
   it('GitHub environments and secrets are excluded from the destroy unless --github', () => {

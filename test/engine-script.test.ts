@@ -68,4 +68,26 @@ describe('scripts/engine.sh with everything cached', () => {
     expect(r.stdout).not.toContain('Engine ready (cached');
     expect(r.status).not.toBe(0); // it went on to build, and the fake go refused
   });
+
+  it('rewrites a CLI configuration that names another tools folder (moved checkout, folder shared through a symlink), from the cache', () => {
+    const { tools, bin } = cachedTools();
+    const link = path.join(tempDir('stackyard-engine-link-'), '.tools');
+    fs.symlinkSync(tools, link);
+    // what another checkout sharing this folder left: its own path, which no longer exists
+    fs.writeFileSync(path.join(tools, 'tofurc'), 'provider_installation {\n  filesystem_mirror {\n    path    = "/gone/elsewhere/.tools/providers"\n  }\n}\n');
+    const r = spawnSync('bash', ['scripts/engine.sh'], {
+      cwd: ROOT,
+      encoding: 'utf8',
+      timeout: 30_000,
+      env: { ...process.env, STACKYARD_TOOLS: link, PATH: `${bin}:${process.env.PATH}` },
+    });
+    expect(r.status, r.stdout + r.stderr).toBe(0);
+    expect(r.stdout).toContain('Engine ready (cached');
+    const rc = fs.readFileSync(path.join(tools, 'tofurc'), 'utf8');
+    const real = fs.realpathSync(tools);
+    expect(rc).toContain(`path    = "${real}/providers"`);
+    expect(rc).toContain(`plugin_cache_dir = "${real}/plugin-cache"`);
+    expect(rc).not.toContain('/gone/elsewhere');
+    expect(fs.readdirSync(tools).filter((f) => f.startsWith('tofurc.'))).toEqual([]);
+  });
 });

@@ -40,11 +40,14 @@ describe('GitHub environments', () => {
   it('puts every declared secret exactly once, in the protected environment only, its value only a reference to the sensitive variable', () => {
     for (const name of ['staging', 'production']) {
       const s = json(name);
-      const envSecrets = Object.values(s.resource.github_actions_environment_secret ?? {}) as any[];
+      const { github_plan_secret_versions: versions, ...values } = s.resource.github_actions_environment_secret ?? {};
+      const envSecrets = Object.values(values) as any[];
+      // the plan environment gets the recorded versions of the secrets (keyed hashes), never a value
+      expect(versions).toMatchObject({ environment: '${github_repository_environment.github_plan_environment.environment}', secret_name: 'STACKYARD_SECRET_VERSIONS', plaintext_value: '${jsonencode(var.STACKYARD_SECRET_VERSIONS)}' });
       const repoSecrets = Object.values(s.resource.github_actions_secret ?? {}) as any[];
       for (const x of [...envSecrets, ...repoSecrets]) expect(x.plaintext_value).toBe(`\${var.${x.secret_name}}`);
       // the state passphrase is a bootstrap secret: never copied to GitHub by the stack it decrypts
-      const declared = Object.keys(s.variable).filter((v) => s.variable[v].sensitive && v !== 'STATE_PASSPHRASE').sort();
+      const declared = Object.keys(s.variable).filter((v) => s.variable[v].sensitive && v !== 'STATE_PASSPHRASE' && v !== 'STACKYARD_SECRET_VERSIONS').sort();
       expect(envSecrets.map((x) => x.secret_name)).not.toContain('STATE_PASSPHRASE');
       // GHCR_TOKEN lives at repository level, set by production only
       const perEnvironment = declared.filter((d) => d !== 'GHCR_TOKEN');

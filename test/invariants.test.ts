@@ -26,11 +26,12 @@ describe('production pins image tags', () => {
     });
   }
 
-  // Known gap: only tags that start with "latest" are refused; a floating tag that ends with it
-  // (16-latest, stable-latest) passes. it.fails keeps the expectation visible until it is decided.
-  it.fails('refuses a floating tag that ends in latest', () => {
-    expect(errors(production('16-latest'))).toEqual([`env.yaml:12:5 services.api.tag: ${notPinned('ghcr.io/acme/api:16-latest')}`]);
-  });
+  // Was a gap: only tags that start with "latest" were refused; a floating tag that ends with it passed.
+  for (const tag of ['16-latest', 'stable-latest', '16-latest-alpine', 'LATEST']) {
+    it(`refuses the floating tag ${tag}`, () => {
+      expect(errors(production(tag))).toEqual([`env.yaml:12:5 services.api.tag: ${notPinned(`ghcr.io/acme/api:${tag}`)}`]);
+    });
+  }
 
   it('refuses a release whose default tag is latest, positioned on release.tag and naming the service', () => {
     const files = { 'env.yaml': PINNED_BASE.replace('services:', 'release: { tag: latest, images: [ghcr.io/acme/api] }\nservices:').replace('    tag: "1.0"\n', '') };

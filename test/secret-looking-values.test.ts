@@ -36,9 +36,15 @@ describe('secret-looking values in env', () => {
     expect(env).toEqual(expect.arrayContaining(['ENABLE_TOKEN_AUTH=true', 'SECRET_SCANNING=false']));
   });
 
-  // Known gap: a number is never checked, so a numeric PIN or token passes as plain YAML.
-  it.fails('refuses a numeric value under a secret-looking key', () => {
+  // Was a gap: a number was never checked, so a numeric PIN or token passed as plain YAML.
+  it('refuses a numeric value under a secret-looking key', () => {
     expect(errors(withEnv('SIM_PIN_PASSWORD: 123456'))).toEqual([refusal('SIM_PIN_PASSWORD')]);
+    expect(errors(withEnv('API_TOKEN: 7'))).toEqual([refusal('API_TOKEN')]);
+  });
+
+  it('a 0/1 switch or a number that says what it counts is not a secret', () => {
+    const env: string[] = synth(withEnv('ENABLE_TOKEN_AUTH: 1, SECRET_SCANNING: 0, JWT_TOKEN_LIFETIME: 3600, PASSWORD_HASH_ROUNDS: 12, TOKEN_MAX_AGE: 60')).test.resource.docker_container.svc_api_1.env;
+    expect(env).toEqual(expect.arrayContaining(['ENABLE_TOKEN_AUTH=1', 'SECRET_SCANNING=0', 'JWT_TOKEN_LIFETIME=3600', 'PASSWORD_HASH_ROUNDS=12', 'TOKEN_MAX_AGE=60']));
   });
 
   it('reports every secret-looking key of a service, not only the first', () => {

@@ -87,11 +87,9 @@ describe('sensitive values in plan summaries', () => {
     expect(shown(p).attrs).toEqual({ env: ['(sensitive)', '(sensitive)'] });
   });
 
-  // Known defect (lib/plan/summary.ts, attributeChanges): when a whole attribute becomes unknown,
-  // its old value is rendered with render(b, bs), which masks only when the attribute itself is
-  // marked sensitive, not when a field inside it is: the old secret is printed in the comment.
-  // it.fails keeps the expectation visible: once fixed this fails, then make it `it`.
-  it.fails('a block with a sensitive field whose new value is unknown shows no old secret', () => {
+  // Was a defect: render() masked only a value marked sensitive as a whole, so the old block was
+  // printed with the secret field inside it when its new value was unknown.
+  it('a block with a sensitive field whose new value is unknown shows no old secret', () => {
     const p = planOf(container({
       actions: ['delete', 'create'],
       before: { labels, upload: upload(OLD) },
@@ -101,7 +99,17 @@ describe('sensitive values in plan summaries', () => {
       replace_paths: [['upload']],
     }));
     const { attrs } = shown(p);
-    expect(attrs.upload[1]).toBe('(known after apply)');
+    expect(attrs).toEqual({ upload: ['(sensitive)', '(known after apply)'] });
+  });
+
+  it('a block with a sensitive field that is removed shows no old secret', () => {
+    const p = planOf(container({
+      actions: ['update'],
+      before: { labels, upload: upload(OLD) },
+      after: { labels, upload: null },
+      before_sensitive: { upload: [{ content: true }] },
+    }));
+    expect(shown(p).attrs).toEqual({ upload: ['(sensitive)', '(none)'] });
   });
 
   it('a sensitive scalar whose new value is unknown is masked, not printed', () => {
@@ -161,12 +169,15 @@ describe('sensitive values in plan summaries', () => {
     expect(p.changes.find((c) => c.action === 'delete')!.attributes).toEqual([]);
   });
 
-  // Known defect: for a created resource the parsed model holds one attribute at path "" whose
-  // `after` is the whole new object as JSON, sensitive fields unmasked. The comment does not print
-  // attributes of created resources, so nothing leaks today; anything that starts to would.
-  it.fails('the parsed changes of a created resource carry no sensitive value', () => {
+  // Was a defect: a created resource is one attribute at path "" holding the new object as JSON,
+  // and its sensitive fields were in it unmasked (the comment does not print it; the summary data
+  // that leaves the runner did carry it).
+  it('the parsed changes of a created resource carry no sensitive value', () => {
     const p = planOf(container({ actions: ['create'], after: { password: NEW, labels }, after_sensitive: { password: true } }, 'svc_new_1'));
     expect(JSON.stringify(p)).not.toContain(NEW);
+    expect(p.changes[0].attributes).toEqual([{ path: '', before: '(none)', after: '(sensitive)', forcesReplacement: false }]);
+    const nested = planOf(container({ actions: ['create'], after: { labels, upload: upload(NEW) }, after_sensitive: { upload: [{ content: true }] } }, 'svc_new_1'));
+    expect(JSON.stringify(nested)).not.toContain(NEW);
   });
 
   it('a sensitive value in a second stack of the same comment is masked too', () => {

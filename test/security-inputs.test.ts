@@ -56,7 +56,7 @@ function strings(v: unknown, out: string[] = []): string[] {
 }
 
 /** The expressions stackyard writes on purpose: secret and release variables, resource references, the job check. */
-const ALLOWED = /^\$\{(var\.[A-Z][A-Z0-9_]*|urlencode\(var\.[A-Z][A-Z0-9_]*\)|docker_[a-z_]+\.[A-Za-z0-9_]+\.[a-z_]+|self\.exit_code == 0)\}$/;
+const ALLOWED = /^\$\{(var\.[A-Z][A-Z0-9_]*|var\.STACKYARD_SECRET_VERSIONS\["[A-Z][A-Z0-9_]*"\]|urlencode\(var\.[A-Z][A-Z0-9_]*\)|docker_[a-z_]+\.[A-Za-z0-9_]+\.[a-z_]+|self\.exit_code == 0)\}$/;
 
 describe('user text never becomes a Terraform expression', () => {
   const payloads = [

@@ -125,7 +125,9 @@ describe('plan-comment.yml: credentials only with trusted code', () => {
       }
       const sshKeys = [...stack.hosts.values()].filter((h) => h.docker.startsWith('ssh://')).map((h) => planKeySecret(h.name));
       // the state passphrase: the plan reads the encrypted state (README "Security model" says what it opens)
-      expect([...used].sort()).toEqual([...PLAN_SECRETS, ...sshKeys, STATE_PASSPHRASE_VARIABLE].sort());
+      // the recorded secret versions (keyed hashes, no value): a rotated secret still shows in the plan
+      expect(stack.recordsSecretVersions).toBe(true);
+      expect([...used].sort()).toEqual([...PLAN_SECRETS, ...sshKeys, STATE_PASSPHRASE_VARIABLE, 'STACKYARD_SECRET_VERSIONS'].sort());
       // none of the application's secret names, none of the deploy identity's
       for (const s of [...stack.secretNames, 'STACKYARD_GITHUB_TOKEN', 'AWS_ACCESS_KEY_ID', 'AWS_SECRET_ACCESS_KEY']) expect(used.has(s), s).toBe(false);
       // the SSH step installs the plan keys (issue: the old plan job never did)

@@ -10,7 +10,7 @@
 const WORD = '(?:password|passwd|passphrase|secret|token|api[_-]?key|private[_-]?key|access[_-]?key|secret[_-]?key|credentials?)';
 const SECRET_WORD = new RegExp(WORD, 'i');
 /** A key whose last segment says it holds something else than the secret: DB_PASSWORD_FILE, TOKEN_URL, PASSWORD_MIN_LENGTH. */
-const NOT_THE_VALUE = /[_.-](file|path|dir|url|uri|endpoint|host|port|expiry|expires|ttl|length|len|min|max|name|user|username|header|id|type|mode|algorithm|timeout|seconds|minutes|hours|days|enabled|required|env|var)$/i;
+const NOT_THE_VALUE = /[_.-](file|path|dir|url|uri|endpoint|host|port|expiry|expires|ttl|lifetime|age|length|len|min|max|count|size|limit|retries|attempts|rounds|iterations|cost|bits|version|interval|name|user|username|header|id|type|mode|algorithm|timeout|seconds|minutes|hours|days|enabled|required|env|var)$/i;
 /** A value that refers to a secret instead of holding it: a path, an expansion, a placeholder. */
 const REFERENCE = /^(["']?\$|\/|<|\{\{|\*+$)/;
 /** scheme://user:password@host, the password part captured. */
@@ -39,7 +39,11 @@ export function secretInText(text: string): string | undefined {
   return undefined;
 }
 
-const literalValue = (v: unknown): v is string => typeof v === 'string' && v.trim() !== '' && !REFERENCE.test(v.trim());
+/**
+ * A value typed in place of a secret: a non-empty string that is no reference, or a number (a
+ * PIN, a numeric token) other than 0 and 1, which switch something on or off like true/false.
+ */
+const literalValue = (v: unknown): boolean => (typeof v === 'string' && v.trim() !== '' && !REFERENCE.test(v.trim())) || (typeof v === 'number' && v !== 0 && v !== 1);
 
 /** Every literal secret in a validated environment file, with its path. */
 export function secretValueProblems(config: unknown): SecretValueProblem[] {

@@ -11,7 +11,7 @@ import { Volume } from '@cdktf/provider-docker/lib/volume';
 import type { TerraformResource } from 'cdktf';
 import type { EnvironmentStack, HostProps } from '../environment-stack';
 import { RELEASE_VARIABLE } from '../environment-stack';
-import { imageName, LOOPBACK, secretPath, type FileOwner, type Service } from '../service';
+import { imageName, LOOPBACK, secretPath, secretsIn, type FileOwner, type Service } from '../service';
 import { cpusAsRead, durationAsRead, portsAsRead } from './readback';
 import { terraformLiteral, type Template } from '../values';
 
@@ -139,6 +139,10 @@ export function renderDocker(stack: EnvironmentStack): void {
       ...s.secrets.filter((x) => x.as === 'file').map((x) => ({ file: secretPath(x.name), content: verbatim(`\${var.${x.name}}`), permissions: x.mode })),
       ...s.files.map((f) => ({ file: f.path, content: typeof f.content === 'function' ? f.content() : renderTemplate(f.content), permissions: f.mode })),
     ].sort((a, b) => a.file.localeCompare(b.file));
+    // a rotated secret (its recorded version changes) replaces exactly the containers that read it,
+    // visibly even in a plan whose secret values are placeholders; the version itself stays off the host
+    const versionTriggers = [...new Set([...s.secrets.map((x) => x.name), ...s.files.flatMap(secretsIn)])].sort()
+      .map((n) => stack.secretVersionAddress(n)).filter((a): a is string => a !== undefined);
     // uploads are root:root (see readerNeedsRootGroup): a non-root reader whose group is not root
     // joins group root to read its 0440 files
     const groupAdd = readerNeedsRootGroup(s.secretsOwner) && uploads.some((u) => (parseInt(u.permissions, 8) & 0o004) === 0) ? ['0'] : undefined;
@@ -215,6 +219,7 @@ export function renderDocker(stack: EnvironmentStack): void {
       // the provider waits for an attached job within its create timeout, 20 minutes by default
       // (the prebuilt bindings lack the timeouts block, the provider's schema has it)
       if (s.oneShot) c.addOverride('timeouts', { create: `${s.oneShot.timeoutSeconds}s` });
+      if (versionTriggers.length) c.addOverride('lifecycle.replace_triggered_by', versionTriggers);
       c.overrideLogicalId(`svc_${slug(s.serviceName)}_${i}`);
       list.push(c);
     }

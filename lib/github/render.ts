@@ -13,6 +13,7 @@ import { RepositoryEnvironment } from '@cdktf/provider-github/lib/repository-env
 import { RepositoryEnvironmentDeploymentPolicy } from '@cdktf/provider-github/lib/repository-environment-deployment-policy';
 import { Token } from 'cdktf';
 import type { EnvironmentStack } from '../environment-stack';
+import { PLAN_VERSIONS_SECRET, SECRET_VERSIONS_VARIABLE } from '../deploy/secret-versions';
 import { secretsIn } from '../service';
 import { terraformLiteral } from '../values';
 
@@ -109,6 +110,15 @@ export function renderGithub(stack: EnvironmentStack): void {
     }
     const r = new ActionsEnvironmentSecret(stack, `github_secret_${s.name}`, { provider, repository: gh.repository, environment: env.environment, secretName: s.name, plaintextValue: value });
     r.overrideLogicalId(`github_secret_${s.name}`);
+  }
+  if (gh.planEnvironment && stack.recordsSecretVersions) {
+    // the versions of the values just deployed (keyed hashes, never a value) for pull-request plans
+    // (lib/deploy/secret-versions.ts); a maintainer may set it ahead of a deploy to announce a rotation
+    const r = new ActionsEnvironmentSecret(stack, 'github_plan_secret_versions', {
+      provider, repository: gh.repository, environment: targets[1].environment, secretName: PLAN_VERSIONS_SECRET,
+      plaintextValue: `\${jsonencode(var.${SECRET_VERSIONS_VARIABLE})}`,
+    });
+    r.overrideLogicalId('github_plan_secret_versions');
   }
   const variables: Record<string, string> = { STACKYARD_ENVIRONMENT: stack.environmentName, ...gh.variables };
   for (const [name, value] of Object.entries(variables).sort(([a], [b]) => a.localeCompare(b))) {

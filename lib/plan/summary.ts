@@ -49,7 +49,48 @@ export const PLACEHOLDER_PREFIX = 'stackyard-plan-placeholder-';
 export interface ParseOptions {
   /** Treat values holding PLACEHOLDER_PREFIX as the deployed value (pull-request plans). @default false */
   readonly placeholders?: boolean;
+  /**
+   * Container address → the secrets whose version replaces it (its replace_triggered_by, from the
+   * synthesized stack): a replacement triggered only by a placeholder version is no change, one
+   * triggered by a rotated secret says which. @default - none
+   */
+  readonly secretReaders?: ReadonlyMap<string, readonly string[]>;
 }
+
+/** Logical id prefix of the terraform_data resource recording a secret's version (lib/deploy/secret-versions.ts). */
+export const SECRET_VERSION_RESOURCE = 'secret_version_';
+
+/** The secret whose version a resource address records, or undefined. */
+export function versionedSecretOf(address: string): string | undefined {
+  const prefix = `terraform_data.${SECRET_VERSION_RESOURCE}`;
+  return address.startsWith(prefix) ? address.slice(prefix.length) : undefined;
+}
+
+type VersionChange = 'rotated' | 'new' | 'removed';
+
+/** What happens to each recorded secret version in a plan; a version that is only a placeholder is no change. */
+function versionChanges(changes: Json[], options: ParseOptions): Map<string, VersionChange> {
+  const out = new Map<string, VersionChange>();
+  for (const rc of changes) {
+    const name = isResourceChange(rc) && rc.mode !== 'data' ? versionedSecretOf(rc.address) : undefined;
+    if (name === undefined) continue;
+    const action = actionOf(rc.change.actions);
+    if (action === 'create') out.set(name, 'new');
+    else if (action === 'delete') out.set(name, 'removed');
+    else if (action === 'update' || action === 'replace') {
+      const after = rc.change.after?.input;
+      const placeholder = options.placeholders === true && typeof after === 'string' && after.includes(PLACEHOLDER_PREFIX);
+      if (!placeholder && JSON.stringify(rc.change.before?.input) !== JSON.stringify(after)) out.set(name, 'rotated');
+    }
+  }
+  return out;
+}
+
+const VERSION_WORDS: Record<VersionChange, [string, string]> = {
+  rotated: ['(version of the last deploy)', '(rotated)'],
+  new: ['(none)', '(new secret)'],
+  removed: ['(version of the last deploy)', '(none)'],
+};
 
 /** Throws ConfigError (file, what is wrong) for anything that is not a supported plan. */
 export function parsePlan(name: string, text: string, file = name, options: ParseOptions = {}): StackPlan {
@@ -76,12 +117,13 @@ export function parsePlan(name: string, text: string, file = name, options: Pars
   // resources already gone from the configuration: the host is in stackyard's logical id
   const aliasFromName = (name: string) => aliases.find((a) => name.startsWith(`image_${a}_`) || name.startsWith(`network_${a}_`));
   const changes: ResourceChange[] = [];
+  const versions = versionChanges((plan.resource_changes ?? []) as Json[], options);
   for (const [i, rc] of ((plan.resource_changes ?? []) as Json[]).entries()) {
     const where = `resource_changes[${i}]`;
     if (!isResourceChange(rc)) fail(`has ${where} that is not a resource change as tofu writes it (needs address, type, name and change.actions); give the unmodified output of \`tofu show -json <planfile>\``);
     if (rc.mode === 'data') continue;
     try {
-      const change = parseChange(rc, options, providerKeys, aliasFromName);
+      const change = parseChange(rc, options, providerKeys, aliasFromName, versions);
       if (change) changes.push(change);
     } catch (e) {
       fail(`has ${where} (${String(rc.address).slice(0, 100)}) that cannot be read: ${(e as Error).message}`);
@@ -99,16 +141,31 @@ function isResourceChange(rc: Json): boolean {
     && (rc.change.replace_paths === undefined || (Array.isArray(rc.change.replace_paths) && rc.change.replace_paths.every((p: unknown) => Array.isArray(p))));
 }
 
-function parseChange(rc: Json, options: ParseOptions, providerKeys: Map<string, string>, aliasFromName: (n: string) => string | undefined): ResourceChange | undefined {
+function parseChange(rc: Json, options: ParseOptions, providerKeys: Map<string, string>, aliasFromName: (n: string) => string | undefined, versions: Map<string, VersionChange>): ResourceChange | undefined {
   { // eslint-disable-line no-lone-blocks
     let action = actionOf(rc.change.actions);
     if (action === 'no-op' || action === 'read') return undefined;
+    const versioned = versionedSecretOf(rc.address);
+    if (versioned !== undefined) {
+      // a recorded version: what happened to the secret, never the version itself
+      const what = versions.get(versioned);
+      if (!what) return undefined;
+      const [before, after] = VERSION_WORDS[what];
+      return { address: rc.address, type: rc.type, action, host: '(secrets)', service: versioned, attributes: action === 'create' ? [] : [{ path: 'version', before, after, forcesReplacement: false }], dataLoss: false };
+    }
     let change = rc.change;
     if (options.placeholders && (action === 'update' || action === 'replace')) {
       const n = withoutPlaceholders(change.before, change.after, change.after_sensitive, change.after_unknown);
       change = { ...change, after: n.after, after_sensitive: n.sensitive, after_unknown: n.unknown };
     }
     const attributes = attributeChanges(change, action);
+    if (action === 'replace' && rc.action_reason === 'replace_by_triggers') {
+      // replaced because a secret it reads has a new version (its value stays out of the plan)
+      for (const name of options.secretReaders?.get(rc.address) ?? []) {
+        const what = versions.get(name);
+        if (what === 'rotated' || what === 'new') attributes.push({ path: `secret ${name}`, before: VERSION_WORDS[what][0], after: VERSION_WORDS[what][1], forcesReplacement: true });
+      }
+    }
     if (change !== rc.change) {
       // what remains once placeholders compare equal: nothing, an update, or a replacement still forced
       if (attributes.length === 0) return undefined;
@@ -235,8 +292,14 @@ function attributeChanges(change: Json, action: Action): AttributeChange[] {
   });
 }
 
+/** Whether a sensitivity mark says the value, or anything inside it, is sensitive. */
+function hasSensitive(marks: Json): boolean {
+  return marks === true || (marks !== null && typeof marks === 'object' && Object.values(marks).some(hasSensitive));
+}
+
+/** A value as text; masked whole when it, or any field inside it, is sensitive (a block or a created object). */
 function render(v: Json, sensitive: Json): string {
-  if (sensitive === true) return MASK;
+  if (hasSensitive(sensitive)) return MASK;
   if (v === undefined || v === null) return '(none)';
   const s = typeof v === 'string' ? v : JSON.stringify(v);
   return s.length > 120 ? `${s.slice(0, 117)}...` : s;
@@ -280,7 +343,11 @@ export function renderSummary(plans: readonly StackPlan[], limit = GITHUB_COMMEN
     return `- ${text(p.name)}: ${c.action} ${code(c.address)} (${text(c.service)} on ${text(c.host)})${why.length ? `, forced by ${why.join(', ')}` : ''}`;
   });
   const tail: string[] = [];
-  for (const p of plans) tail.push(`- ${headline(p)}${p.note ? ` (${text(p.note, 300)})` : ''}`);
+  for (const p of plans) {
+    tail.push(`- ${headline(p)}${p.note ? ` (${text(p.note, 300)})` : ''}`);
+    const rotated = rotatedSecrets(p);
+    if (rotated.length) tail.push(`  - secrets rotated: ${rotated.map(code).join(', ')} (values never shown; the containers that read them are replaced)`);
+  }
   tail.push('');
   for (const n of options.notes ?? []) tail.push(`> ${text(n, 1000)}`, '');
   const cautionIntro = ['> [!CAUTION]', '> **Data loss:** this change replaces or destroys stateful data. Merge only if that is intended (label `allow-data-loss`).'];
@@ -344,7 +411,13 @@ export function renderSummary(plans: readonly StackPlan[], limit = GITHUB_COMMEN
   return { markdown: `${headText}\n${body}`.slice(0, limit), dataLoss, truncated };
 }
 
-const WORDS = new Set([MASK, UNKNOWN, '(none)']);
+const WORDS = new Set([MASK, UNKNOWN, '(none)', ...Object.values(VERSION_WORDS).flat()]);
+
+/** Secrets whose recorded version changes in a plan (at most 50 named). */
+export function rotatedSecrets(p: StackPlan): string[] {
+  const rotated = p.changes.filter((c) => versionedSecretOf(c.address) !== undefined && c.attributes.some((a) => a.path === 'version' && a.after === VERSION_WORDS.rotated[1]));
+  return [...new Set(rotated.map((c) => c.service))].sort().slice(0, 50);
+}
 
 /** Plan content as Markdown text: no HTML, no mention, no link, no emphasis, one line, bounded. */
 export function text(s: string, max = 200): string {

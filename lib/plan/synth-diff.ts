@@ -50,8 +50,10 @@ export function synthDiff(baseDir: string, headDir: string): StackPlan[] {
       const kind = labels['stackyard.kind'];
       const attributes = action === 'update' ? diffAttributes(before, after) : [];
       const stateful = type === 'docker_volume' || (type === 'docker_container' && STATEFUL_KINDS.includes(kind));
-      // the docker provider replaces a container when any of these change
-      const replacing = type === 'docker_container' && attributes.some((a) => /^(image|volumes|name|env|command|entrypoint|upload|ports|labels|networks_advanced|healthcheck)(\.|$)/.test(a.path));
+      // the docker provider replaces a container when any of these change, and a volume on any
+      // change at all (the Docker API cannot update a volume: every attribute forces a new one)
+      const forces = (a: AttributeChange) => type === 'docker_volume' || (type === 'docker_container' && /^(image|volumes|name|env|command|entrypoint|upload|ports|labels|networks_advanced|healthcheck)(\.|$)/.test(a.path));
+      const replacing = attributes.some(forces);
       changes.push({
         address,
         type,
@@ -59,7 +61,7 @@ export function synthDiff(baseDir: string, headDir: string): StackPlan[] {
         host: labels['stackyard.host'] ?? String(body.provider ?? '-').split('.')[1] ?? '-',
         service: labels['stackyard.service'] ?? (type.startsWith('github') ? 'github' : serviceFromAddress(type, address.split('.')[1]) ?? address.split('.')[1]),
         kind,
-        attributes: attributes.map((a) => ({ ...a, forcesReplacement: replacing && /^(image|volumes|name|env|command|entrypoint|upload|ports|labels|networks_advanced|healthcheck)(\.|$)/.test(a.path) })),
+        attributes: attributes.map((a) => ({ ...a, forcesReplacement: forces(a) })),
         dataLoss: stateful && (action === 'delete' || replacing),
       });
     }

@@ -88,7 +88,8 @@ describe('EnvironmentStack', () => {
 
   it('turns every declared secret into a sensitive, non-nullable variable and nothing else', () => {
     const { json } = dockerStack(() => undefined, { secrets: ['B_TOKEN', 'A_KEY'] });
-    expect(Object.keys(json.variable)).toEqual(['A_KEY', 'B_TOKEN', 'STATE_PASSPHRASE']); // the last: the state encryption passphrase
+    // the state encryption passphrase, and the secrets' versions (keyed hashes, lib/deploy/secret-versions.ts)
+    expect(Object.keys(json.variable)).toEqual(['A_KEY', 'B_TOKEN', 'STACKYARD_SECRET_VERSIONS', 'STATE_PASSPHRASE']);
     expect(json.variable.A_KEY).toEqual({ type: 'string', sensitive: true, nullable: false, description: 'Secret A_KEY; give it at deploy time as TF_VAR_A_KEY.' });
     expect(json.variable.A_KEY.default).toBeUndefined();
   });

@@ -11,7 +11,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { docker, report, ROOT, run, runAsync, toolEnv } from '../e2e/harness';
-import { APP_IMAGE, convergeTargets, writeConvergeEnvironment } from './rewrite';
+import { APP_IMAGE, convergeTargets, writeConvergeEnvironment, writeConvergeSecrets } from './rewrite';
 
 const WORK = path.join(ROOT, '.stackyard', 'converge');
 const PORT_BASE = 24000; // e2e uses 18001 and 18090; each stack gets 50 ports from here
@@ -24,12 +24,12 @@ const dirs = (env: string) => ({ environments: path.join(WORK, env, 'environment
 const stackDir = (env: string) => path.join(ROOT, dirs(env).out, 'stacks', env);
 const secretsFile = (env: string) => path.join(ROOT, '.stackyard', 'secrets', `${env}.env`);
 
-/** The environment deploy.sh and down.sh run with for one converge stack (no e2e secrets: each stack generates its own). */
+/** The environment deploy.sh and down.sh run with for one converge stack (no e2e secrets: each stack reads its own secrets file). */
 function envFor(env: string): NodeJS.ProcessEnv {
   // the engine is installed once in beforeAll (parallel deploys must not each run scripts/engine.sh)
   const base = toolEnv({ ENVIRONMENTS_DIR: dirs(env).environments, CDKTF_OUTDIR: dirs(env).out, STACKYARD_SKIP_BUILD: '1', STACKYARD_USE_OWN_ENGINE: '1' });
   for (const k of Object.keys(base)) if (k.startsWith('TF_VAR_')) delete base[k];
-  // deploy.sh --generate-secrets fills every variable it is not given, the release tag too
+  // the secrets come from each stack's secrets file (writeConvergeSecrets); the release tag from here
   return { ...base, TF_VAR_RELEASE_TAG: APP_IMAGE.tag };
 }
 
@@ -42,6 +42,14 @@ function containerIds(env: string): Record<string, string> {
   const ids = docker('ps', '-aq', '--filter', `label=stackyard.environment=${env}`).split('\n').filter(Boolean);
   if (!ids.length) return {};
   return Object.fromEntries(JSON.parse(docker('inspect', ...ids)).map((c: any) => [c.Name.replace(/^\//, ''), c.Id]));
+}
+
+/** A failed deploy's output tail, with the last log lines of the stack's containers that exited non-zero or are unhealthy (the demo and stand-in images never print a secret). */
+function failure(env: string, output: string): string {
+  const bad = run('docker', ['ps', '-a', '--filter', `label=stackyard.environment=${env}`, '--format', '{{.Names}} {{.Status}}']).stdout
+    .split('\n').filter((l) => /Exited \([1-9]|unhealthy/.test(l));
+  const logs = bad.map((l) => { const name = l.split(' ')[0]; const r = run('docker', ['logs', '--tail', '15', name]); return `--- ${l}\n${r.stdout}${r.stderr}`; });
+  return [output.slice(-3000), ...logs].join('\n');
 }
 
 /** What a non-empty plan would change, one line per attribute (values of sensitive ones are never printed by tofu). */
@@ -83,24 +91,35 @@ beforeAll(() => {
     if (r.status !== 0) throw new Error(`${cmd.join(' ')} failed:\n${r.stdout}\n${r.stderr}`);
   }
   for (const env of envNames) removeLeftovers(env);
-  targets.forEach((t, i) => writeConvergeEnvironment(t, dirs(t.convergeName).environments, { portBase: PORT_BASE + i * 50, cpuLimit: os.cpus().length }));
+  targets.forEach((t, i) => {
+    writeConvergeEnvironment(t, dirs(t.convergeName).environments, { portBase: PORT_BASE + i * 50, cpuLimit: os.cpus().length });
+    // as an operator gives them: production copies refuse --generate-secrets (random per run, never printed)
+    writeConvergeSecrets(t, secretsFile(t.convergeName));
+  });
   writeProbe();
 }, 1_800_000);
 
 afterAll(async () => {
   if (process.env.STACKYARD_CONVERGE_KEEP === '1') return;
   const t0 = Date.now();
-  await Promise.all(envNames.map((env) => fs.existsSync(stackDir(env)) ? runAsync('bash', ['scripts/down.sh', env, '--volumes'], envFor(env)) : Promise.resolve()));
+  const downs = await Promise.all(envNames.map(async (env) => ({ env, r: fs.existsSync(stackDir(env)) ? await runAsync('bash', ['scripts/down.sh', env, '--volumes', '--yes'], envFor(env)) : undefined })));
+  // down --volumes --yes must leave nothing of a stack behind (production copies included)
+  const problems = downs.flatMap(({ env, r }) => {
+    if (r && r.code !== 0) return [`down --volumes --yes of ${env} failed:\n${r.output.slice(-2000)}`];
+    const left = ['ps -aq', 'network ls -q', 'volume ls -q'].flatMap((c) => docker(...c.split(' '), '--filter', `label=stackyard.environment=${env}`).split('\n').filter(Boolean));
+    return left.length ? [`down --volumes --yes of ${env} left ${left.length} container(s), network(s) or volume(s)`] : [];
+  });
   for (const env of envNames) removeLeftovers(env);
   report('converge: seconds to remove every stack (down --volumes, in parallel)', Math.round((Date.now() - t0) / 100) / 10);
   if (startedEngine) run('bash', ['scripts/engine-docker.sh', 'stop']);
+  expect(problems).toEqual([]);
 }, 900_000);
 
 describe.concurrent('every stack converges on the real engine', () => {
   it.each(targets.map((t) => [t.convergeName, t.file] as const))('%s (%s): deploys, plans empty, a third deploy changes nothing', async (env) => {
     const t0 = Date.now();
-    const first = await runAsync('bash', ['scripts/deploy.sh', env, '--generate-secrets'], envFor(env));
-    expect(first.code, first.output.slice(-4000)).toBe(0);
+    const first = await runAsync('bash', ['scripts/deploy.sh', env], envFor(env));
+    expect(first.code, failure(env, first.output)).toBe(0);
     const deployed = (Date.now() - t0) / 1000;
 
     const plan = await planChanges(env);
@@ -109,7 +128,7 @@ describe.concurrent('every stack converges on the real engine', () => {
     const before = containerIds(env);
     expect(Object.keys(before).length).toBeGreaterThan(0);
     const third = await runAsync('bash', ['scripts/deploy.sh', env], envFor(env));
-    expect(third.code, third.output.slice(-4000)).toBe(0);
+    expect(third.code, failure(env, third.output)).toBe(0);
     expect(third.output.split('\n').filter((l) => /: (Creating|Destroying|Modifying)\.\.\./.test(l)), 'the third deploy changed something').toEqual([]);
     expect(containerIds(env)).toEqual(before);
     report(`converge ${env}: containers, first deploy s, whole check s`, [Object.keys(before).length, deployed, (Date.now() - t0) / 1000]);

@@ -149,14 +149,24 @@ describe('state and deploy safety on a real engine', () => {
     expect(tofu('plan', '-detailed-exitcode', '-input=false', '-no-color').status).toBe(0);
   });
 
-  it('down --volumes without a terminal refuses unless --yes; with it, removes everything', () => {
+  it('down --volumes without a terminal refuses and touches nothing; a plain down keeps the volume and names it; down --volumes --yes after it deletes it', () => {
     const refused = noTty('scripts/down.sh', ENV, '--volumes');
     expect(refused.status).toBe(1);
     expect(refused.stderr).toContain(`refusing to destroy every data volume of ${ENV}`);
     expect(Object.keys(ids())).toHaveLength(3);
+
+    const down = noTty('scripts/down.sh', ENV);
+    expect(down.status, down.stdout + down.stderr).toBe(0);
+    expect(ids()).toEqual({});
+    expect(down.stdout).toContain(`keeping volume ${ENV}-db-data on local (out of the state; the next deploy reuses it)`);
+    expect(down.stdout).toContain(`npm run down -- ${ENV} --volumes deletes it`);
+    expect(docker('volume', 'ls', '-q', '--filter', `label=stackyard.environment=${ENV}`)).toBe(`${ENV}-db-data`);
+
+    // the state no longer knows the volume: like docker compose down -v, it is deleted by its label
     const gone = noTty('scripts/down.sh', ENV, '--volumes', '--yes');
     expect(gone.status, gone.stdout + gone.stderr).toBe(0);
-    expect(ids()).toEqual({});
+    expect(gone.stderr).toContain(`deleting volume ${ENV}-db-data on local`);
+    expect(docker('volume', 'ls', '-q', '--filter', `label=stackyard.environment=${ENV}`)).toBe('');
     expect(docker('volume', 'ls', '-q', '--filter', `name=${ENV}-`)).toBe('');
   });
 });

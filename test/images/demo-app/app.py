@@ -29,8 +29,21 @@ def db():
     return psycopg2.connect(url, connect_timeout=3)
 
 
-def record(kind):
-    conn = db()
+def record(kind, wait=0):
+    """Inserts an event; with `wait`, retries for that many seconds while the database cannot be
+    reached (a busy host: the container is healthy, a connection still times out). Errors of the
+    statements themselves (a trigger refusing the insert) are never retried."""
+    import psycopg2
+    deadline = time.time() + wait
+    while True:
+        try:
+            conn = db()
+            break
+        except psycopg2.OperationalError as e:
+            if time.time() >= deadline:
+                raise
+            print("waiting for the database:", type(e).__name__, flush=True)
+            time.sleep(1)
     if conn is None:
         return
     with conn, conn.cursor() as cur:
@@ -86,7 +99,7 @@ def main():
     # PID 1 ignores SIGTERM unless it handles it: stop at once, as a real app should
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
     if ROLE == "prestart":
-        record("prestart-begin")
+        record("prestart-begin", wait=60)
         time.sleep(float(os.environ.get("PRESTART_SECONDS", "1")))
         if os.environ.get("FAIL") == "1":
             print("prestart: failing on purpose (FAIL=1)", flush=True)
