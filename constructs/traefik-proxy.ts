@@ -54,6 +54,11 @@ export class TraefikProxy extends Construct {
       `--providers.docker.network=${env}-proxy`,
       `--providers.docker.constraints=Label(\`stackyard.environment\`,\`${env}\`)`,
       '--ping=true',
+      // rolling updates (lib/update-policy.ts): a connection to a replica that just stopped fails
+      // within a second, so the retry middleware tries another one instead of waiting 30 s, and a
+      // container's start, health change or exit reaches the routing table after 0.5 s, not 2 s
+      '--serverstransport.forwardingtimeouts.dialtimeout=1s',
+      '--providers.providersthrottleduration=500ms',
       '--log.level=INFO',
     ];
     for (const [name, port] of Object.entries(this.entrypoints)) args.push(`--entrypoints.${name}.address=:${port}`);

@@ -1,6 +1,7 @@
 import { Construct } from 'constructs';
 import { EnvironmentStack } from '../lib/environment-stack';
 import { isLoopback, LOOPBACK, parseImage, Service, STOP_GRACE_SECONDS, type FileOwner } from '../lib/service';
+import type { UpdatePolicyRequest } from '../lib/update-policy';
 import { durationToSeconds, limits, type Origin } from '../lib/values';
 import { endpoint, type Connectable } from '../lib/workload';
 
@@ -30,6 +31,8 @@ export interface WorkerPoolProps {
   readonly stopGracePeriod?: string;
   /** uid/gid the image reads its secret files as. @default - root */
   readonly secretsOwner?: FileOwner;
+  /** Stop grace (workers publish host ports, so they are stop-first). @default - the defaults for the kind */
+  readonly update?: UpdatePolicyRequest;
   /** @default - construct path */
   readonly origin?: Origin;
 }
@@ -63,6 +66,7 @@ export class WorkerPool extends Construct {
         ...limits(props),
         stopGraceSeconds: props.stopGracePeriod !== undefined ? durationToSeconds(props.stopGracePeriod) : STOP_GRACE_SECONDS.worker,
         secretsOwner: props.secretsOwner,
+        update: props.update,
         origin: props.origin,
         perReplica: (i) => {
           const port = first + i - 1;

@@ -126,7 +126,7 @@ export function synthEnvironments(opts: SynthOptions): number {
       return 1;
     }
     err(`stackyard: internal error (please report it): ${(e as Error).stack ?? String(e)}`);
-    return 2;
+    return 70;
   }
 }
 

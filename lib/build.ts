@@ -33,6 +33,7 @@ import { renderGithub } from './github/render';
 import { parseRouteRule } from './kubernetes/routes';
 import { EnvironmentStack } from './environment-stack';
 import { checkEnvironment } from './invariants';
+import { DUPLICATE_GRACE, gracesGivenTwice } from './update-policy';
 import type { Origin } from './values';
 import type { Connectable, WorkloadProps } from './workload';
 
@@ -119,6 +120,7 @@ export function buildEnvironment(scope: Construct, loaded: LoadedEnvironment, op
       svc.after.forEach((u, i) => { if (!own(config.services, u)) report([...at, 'after', i], unknown('service', u, serviceNames)); });
       for (const u of Object.keys(svc.dependsOn)) if (!own(config.services, u)) report([...at, 'dependsOn', u], unknown('service', u, serviceNames));
     }
+    if (gracesGivenTwice(svc)) report([...at, 'update', 'stopGraceSeconds'], DUPLICATE_GRACE);
     if ('env' in svc) {
       for (const k of Object.keys(svc.env)) {
         if (config.secrets.includes(k)) report([...at, 'env', k], `${k} is a declared secret; list it under \`secrets:\` of this service instead of giving a value here`);
@@ -293,7 +295,7 @@ function instantiate(stack: EnvironmentStack, name: string, svc: ServiceConfig, 
       const pool = new WorkerPool(stack, name, {
         image: svc.image, tag: svc.tag, command: svc.command, type: svc.type, hosts: svc.hosts, basePort: svc.basePort, bind: svc.bind,
         cpus: res.cpus, memory: res.memory, env: Object.fromEntries(Object.entries(svc.env).map(([k, v]) => [k, String(v)])), secrets: svc.secrets,
-        stopGracePeriod: svc.stopGracePeriod, secretsOwner: svc.secretsOwner, origin,
+        stopGracePeriod: svc.stopGracePeriod, secretsOwner: svc.secretsOwner, update: svc.update, origin,
       });
       const first = pool.services[0];
       return { construct: pool, connectable: { service: first, connect: (consumer) => pool.services.forEach((s) => consumer.dependOn(s, 'started')) } as Connectable, consumers: pool.services };
@@ -346,6 +348,7 @@ function workloadProps(svc: Extract<ServiceConfig, { kind: 'web' | 'singleton' |
     labels: svc.labels,
     stopGracePeriod: svc.stopGracePeriod,
     secretsOwner: svc.secretsOwner,
+    update: svc.update,
     origin,
   };
 }

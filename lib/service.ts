@@ -5,6 +5,7 @@
  * construction still counts.
  */
 import { Construct } from 'constructs';
+import type { UpdatePolicyRequest } from './update-policy';
 import type { Origin, Template } from './values';
 
 export type DependencyCondition = 'started' | 'healthy' | 'completed';
@@ -174,6 +175,8 @@ export interface ServiceProps {
    * by the entrypoint). @default ROOT_OWNER
    */
   readonly secretsOwner?: FileOwner;
+  /** How it is replaced when it changes (lib/update-policy.ts resolves the defaults). @default - the defaults for its kind */
+  readonly update?: UpdatePolicyRequest;
   /** Where it came from in an environment file. @default - the construct path */
   readonly origin?: Origin;
 }
@@ -200,6 +203,8 @@ export class Service extends Construct {
   readonly stopGraceSeconds: number;
   readonly stopSignal?: string;
   readonly secretsOwner: FileOwner;
+  /** The `update:` request as given; resolveUpdatePolicy() adds the defaults. */
+  readonly updateRequest?: UpdatePolicyRequest;
   healthcheck?: HealthcheckSpec;
 
   private readonly _env = new Map<string, string>();
@@ -235,6 +240,7 @@ export class Service extends Construct {
     this.stopGraceSeconds = props.stopGraceSeconds ?? (this.stateful ? STOP_GRACE_SECONDS.stateful : STOP_GRACE_SECONDS.default);
     this.stopSignal = props.stopSignal;
     this.secretsOwner = props.secretsOwner ?? ROOT_OWNER;
+    this.updateRequest = props.update;
   }
 
   addEnv(name: string, value: string): this {

@@ -6,6 +6,7 @@
 import { Construct } from 'constructs';
 import { EnvironmentStack } from './environment-stack';
 import { isLoopback, parseImage, Service, type DependencyCondition, type FileOwner, type HealthcheckSpec } from './service';
+import type { UpdatePolicyRequest } from './update-policy';
 import { durationToSeconds, limits, type Origin } from './values';
 
 /** Something a workload can use: it wires connection settings and secrets into the consumer. */
@@ -80,6 +81,8 @@ export interface WorkloadProps {
   readonly stopGracePeriod?: string;
   /** uid/gid the image reads its secret files as (its USER). @default - root */
   readonly secretsOwner?: FileOwner;
+  /** Update order, parallelism, drain and stop grace (lib/update-policy.ts). @default - the defaults for the kind */
+  readonly update?: UpdatePolicyRequest;
   /** @default - construct path */
   readonly origin?: Origin;
 }
@@ -111,6 +114,7 @@ export abstract class Workload extends Construct implements Connectable {
       labels: props.labels,
       stopGraceSeconds: props.stopGracePeriod !== undefined ? durationToSeconds(props.stopGracePeriod) : extra.stopGraceSeconds,
       secretsOwner: props.secretsOwner,
+      update: props.update,
       origin: props.origin,
     });
     for (const [k, v] of Object.entries(props.env ?? {})) this.service.addEnv(k, String(v));

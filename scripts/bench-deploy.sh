@@ -17,7 +17,7 @@ bash scripts/engine-docker.sh start >/dev/null
 bash scripts/engine.sh >/dev/null
 bash scripts/images.sh >/dev/null
 command -v docker-compose >/dev/null || { apt-get install -y -qq docker-compose >/dev/null 2>&1 || { apt-get update -qq && apt-get install -y -qq docker-compose >/dev/null; }; }
-npm run --silent build
+sh scripts/stackyard.sh --version >/dev/null   # compiles only when TypeScript changed
 export STACKYARD_SKIP_BUILD=1 PATH="$root/.tools/bin:$PATH" TF_CLI_CONFIG_FILE="$root/.tools/tofurc" TERRAFORM_BINARY_NAME=tofu
 
 mkdir -p "$ENV_DIR"
@@ -72,6 +72,11 @@ run_b() {
 }
 median() { printf '%s\n' "$@" | sort -n | awk '{ v[NR] = $1 } END { if (NR % 2) print v[(NR + 1) / 2]; else print (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
 
+# a run that was killed leaves a state encrypted with its own random passphrase: start from nothing
+rm -f ".stackyard/state/$ENV.tfstate" ".stackyard/state/$ENV.tfstate.backup"
+ids=$(docker ps -aq --filter "label=stackyard.environment=$ENV"); [ -z "$ids" ] || docker rm -f $ids >/dev/null
+nets=$(docker network ls -q --filter "label=stackyard.environment=$ENV"); [ -z "$nets" ] || docker network rm $nets >/dev/null
+vols=$(docker volume ls -q --filter "label=stackyard.environment=$ENV"); [ -z "$vols" ] || docker volume rm $vols >/dev/null
 clean
 echo "deploy benchmark: $ROUNDS alternating rounds, 12 containers, from empty to all healthy"
 for i in $(seq 1 "$ROUNDS"); do

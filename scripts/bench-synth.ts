@@ -2,6 +2,9 @@
  * `npm run bench:synth`: synthesis time of stackyard against a plain cdktf program declaring the
  * same docker resources (scripts/bench-plain.ts), for 10, 100 and 1,000 services on 10 hosts.
  * Each run is a fresh `node` process (start-up included), A and B alternate, medians reported.
+ * Then the bundled environments (environments/) as a user synthesizes them when no TypeScript
+ * changed: `stackyard synth` (which checks the source hash and compiles nothing) next to plain
+ * `node dist/bin/main.js` on the built output.
  * Not a test: it prints figures; tests assert behaviour.
  */
 import { spawnSync } from 'node:child_process';
@@ -61,3 +64,24 @@ for (const n of sizes) {
   fs.rmSync(dir, { recursive: true, force: true });
 }
 console.log(`synth ratio stackyard/plain at ${sizes[sizes.length - 1]} services: ${last.toFixed(2)}`);
+
+// incremental synth: the command a user runs after editing only YAML, against plain node on the build
+{
+  const out = fs.mkdtempSync(path.join(os.tmpdir(), 'bench-bundled-'));
+  const env = { ENVIRONMENTS_DIR: path.join(root, 'environments'), STACKYARD_QUIET: '1' };
+  const wall = (args: string[], outdir: string) => {
+    const t0 = process.hrtime.bigint();
+    const r = spawnSync(process.execPath, args, { cwd: root, env: { ...process.env, ...env, CDKTF_OUTDIR: outdir }, encoding: 'utf8' });
+    if (r.status !== 0) throw new Error(`benchmark run failed: ${r.stderr}`);
+    return Number(process.hrtime.bigint() - t0) / 1e6;
+  };
+  const cli: number[] = [];
+  const plain: number[] = [];
+  for (let r = 0; r < rounds; r++) {
+    const a = () => cli.push(wall([path.join(root, 'dist', 'bin', 'stackyard.js'), 'synth'], path.join(out, 'a')));
+    const b = () => plain.push(wall([path.join(root, 'dist', 'bin', 'main.js')], path.join(out, 'b')));
+    if (r % 2 === 0) { a(); b(); } else { b(); a(); }
+  }
+  fs.rmSync(out, { recursive: true, force: true });
+  console.log(`bundled environments, no TypeScript changed: stackyard synth ${(median(cli) / 1000).toFixed(2)} s, plain node dist/bin/main.js ${(median(plain) / 1000).toFixed(2)} s (medians of ${rounds}, wall)`);
+}

@@ -105,6 +105,10 @@ image stackyard-test/standin 1 "$root/test/images/standin" mcuadros/ofelia:v0.3.
 if ! has prom/alertmanager:stackyard-standin || docker image inspect -f '{{index .Config.Labels "stackyard.stand-in"}}' prom/alertmanager:stackyard-standin | grep -q yes; then
   docker tag stackyard-test/standin:1 prom/alertmanager:stackyard-standin
 fi
+# `stackyard maintenance`: the page runs busybox (sh, httpd) from the official image's name
+if ! has busybox:1.37 || docker image inspect -f '{{index .Config.Labels "stackyard.stand-in"}}' busybox:1.37 | grep -q yes; then
+  docker tag stackyard-test/standin:1 busybox:1.37
+fi
 # non-root images reading their secret files (a plain USER, and Grafana's uid 472 with group root)
 image stackyard-test/nonroot 1000 "$root/test/images/nonroot" "" --build-arg USER=1000:1000
 image stackyard-test/nonroot 472 "$root/test/images/nonroot" "" --build-arg USER=472:0
@@ -126,5 +130,7 @@ fi
 for v in $DEMO_VERSIONS; do
   image stackyard/demo-app "$v" "$root/test/images/demo-app" "" --build-arg "VERSION=$v"
 done
+# a new version that never passes its healthcheck: a rolling update to it must change nothing
+image stackyard/demo-app unhealthy "$root/test/images/demo-app" "" --build-arg VERSION=unhealthy --build-arg HEALTHY=0
 echo
 echo "Images ready."

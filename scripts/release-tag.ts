@@ -6,7 +6,8 @@
  */
 import * as fs from 'node:fs';
 
-export const RELEASE_TAG = /^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$/;
+export { RELEASE_TAG } from '../lib/deploy/release-tag';
+import { RELEASE_TAG } from '../lib/deploy/release-tag';
 
 export function releaseTag(input: string | undefined, sha: string | undefined): string {
   if (input) {

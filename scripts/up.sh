@@ -7,6 +7,6 @@ env=${1:-local}
 bash "$root/scripts/engine-docker.sh" start
 bash "$root/scripts/engine.sh" | grep -E '^(==>|Engine|OpenTofu)' || true
 bash "$root/scripts/images.sh" | grep -E '^(==>|Images)' || true
-bash "$root/scripts/deploy.sh" "$env" --generate-secrets
+sh "$root/scripts/stackyard.sh" deploy "$env" --generate-secrets
 echo
 echo "Up. Try: curl -H 'Host: api.localhost' http://127.0.0.1:8001/api/   (npm run down removes it, keeping data volumes)"

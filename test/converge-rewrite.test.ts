@@ -3,6 +3,7 @@
  * engine: it must change only what cannot run here (hosts, images, host ports, GitHub, NFS), and
  * keep every attribute whose read-back form the converge test is there to check.
  */
+import { SECRET_VERSIONS_VARIABLE } from '../lib/deploy/secret-versions';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -56,7 +57,7 @@ describe.each(targets.map((t, i) => [t.convergeName, t, i] as const))('%s', (_na
   });
 
   it('gets a secrets file (mode 600, fresh random values) with exactly the variables its deploy needs', () => {
-    // the deploy computes the recorded secret versions itself: not an operator's secret
+    // the secrets' versions are computed by the deploy from the values (lib/deploy/secret-versions.ts)
     const needed = Object.entries(cv.variable as Record<string, { default?: unknown }>).filter(([k, v]) => !('default' in v) && k !== SECRET_VERSIONS_VARIABLE).map(([k]) => `TF_VAR_${k}`).sort();
     const file = path.join(dir, 'secrets', `${target.convergeName}.env`);
     writeConvergeSecrets(target, file);

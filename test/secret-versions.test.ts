@@ -11,7 +11,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import {
-  deployVersions, KEY_ITERATIONS, planVersions, secretReaders, secretVersion, secretVersions, unrecorded, VERSION, versionKey,
+  deployVersions, KEY_ITERATIONS, planVersions, recordsVersions, secretReaders, secretVersion, secretVersions, unrecorded, VERSION, versionedSecrets, versionKey,
 } from '../lib/deploy/secret-versions';
 import { toArtifact } from '../lib/plan/artifact';
 import { parsePlan, PLACEHOLDER_PREFIX, renderSummary, rotatedSecrets } from '../lib/plan/summary';
@@ -124,7 +124,8 @@ describe('the stack records versions apart from the values', () => {
   it('without state encryption there is no key, so nothing is versioned', () => {
     const plain = synth({ 'env.yaml': MINIMAL.replace('services:', 'state: { backend: local, encryption: false }\nservices:') }).test;
     expect(plain.variable.STACKYARD_SECRET_VERSIONS).toBeUndefined();
-    expect(plain.resource.terraform_data).toBeUndefined();
+    // (the start-first machinery's own terraform_data, lib/docker/render.ts, stays)
+    expect(Object.keys(plain.resource.terraform_data).filter((k) => k.startsWith('secret_version_'))).toEqual([]);
     expect(secretReaders(plain).size).toBe(0);
   });
 });
@@ -216,5 +217,104 @@ describe('the pull-request plan gives tofu the recorded versions', () => {
     expect(bad('{"DB_PASSWORD":"hunter2-the-real-value"}')).not.toThrow(/hunter2/);
     expect(bad('{"a b":"v1:0123456789abcdef0123456789abcdef"}')).toThrow(/not a secret name/);
     expect(bad(`{"A":"${'x'.repeat(300 * 1024)}"}`)).toThrow(/larger than 256 KiB/);
+  });
+});
+
+// Tests that kill the mutants a scoped Stryker run left in the code above (README "Mutation testing").
+describe('secret versions: edges', () => {
+  const OLD = 'v1:0123456789abcdef0123456789abcdef';
+  const NEW = 'v1:fedcba9876543210fedcba9876543210';
+  const data = (name: string, actions: string[], before: object | null, after: object | null, extra: object = {}) => ({
+    address: `terraform_data.${name}`, mode: 'managed', type: 'terraform_data', name,
+    change: { actions, before, after, before_sensitive: {}, after_sensitive: {}, after_unknown: {} }, ...extra,
+  });
+  const container = (name: string, reason?: string) => ({
+    address: `docker_container.${name}`, mode: 'managed', type: 'docker_container', name, ...(reason ? { action_reason: reason } : {}),
+    change: { actions: ['delete', 'create'], before: { image: 'a' }, after: { image: 'a' }, before_sensitive: {}, after_sensitive: {}, after_unknown: {}, replace_paths: [] },
+  });
+  const readers = new Map([['docker_container.svc_api_1', ['DB_PASSWORD']]]);
+  const parse = (rcs: object[], options: object = { placeholders: true, secretReaders: readers }) => parsePlan('s', JSON.stringify({ format_version: '1.2', resource_changes: rcs }), 'p', options);
+
+  it('a replaced version counts as rotated; only a change of its input does; an unknown input is no placeholder', () => {
+    const replaced = parse([data('secret_version_DB_PASSWORD', ['delete', 'create'], { input: OLD }, { input: NEW })]);
+    expect(replaced.changes.map((c) => [c.action, c.host, c.service, c.dataLoss])).toEqual([['replace', '(secrets)', 'DB_PASSWORD', false]]);
+    expect(rotatedSecrets(replaced)).toEqual(['DB_PASSWORD']);
+    // the same input, another attribute changed: not a rotation
+    expect(parse([data('secret_version_DB_PASSWORD', ['update'], { input: OLD, triggers_replace: 1 }, { input: OLD, triggers_replace: 2 })]).changes).toEqual([]);
+    // input unknown until apply: no crash, and no rotation claimed from a value not known
+    expect(() => parse([data('secret_version_DB_PASSWORD', ['update'], { input: OLD }, { input: null })])).not.toThrow();
+    // a placeholder look-alike in a deploy's own plan (no placeholders option) is a real value
+    expect(rotatedSecrets(parse([data('secret_version_DB_PASSWORD', ['update'], { input: OLD }, { input: unrecorded('DB_PASSWORD') })], {}))).toEqual(['DB_PASSWORD']);
+  });
+
+  it('only replace_by_triggers replacements name the secret; a plan without readers still parses', () => {
+    const rotated = data('secret_version_DB_PASSWORD', ['update'], { input: OLD }, { input: NEW });
+    // replaced for another reason, and nothing left once placeholders compare equal: no change
+    expect(parse([rotated, container('svc_api_1', 'replace_because_cannot_update')]).changes.find((c) => c.type === 'docker_container')).toBeUndefined();
+    expect(parse([rotated, container('svc_api_1', 'replace_by_triggers')], {}).changes.find((c) => c.type === 'docker_container')?.attributes).toEqual([]);
+    expect(parse([rotated, container('svc_api_1', 'replace_by_triggers')]).changes.find((c) => c.type === 'docker_container')?.attributes.map((a) => a.path)).toEqual(['secret DB_PASSWORD']);
+  });
+
+  it('a malformed entry is refused with a message even next to version resources', () => {
+    expect(() => parse([null, data('secret_version_DB_PASSWORD', ['update'], { input: OLD }, { input: NEW })])).toThrow(/resource_changes\[0\] that is not a resource change/);
+  });
+
+  it('rotated secrets: from version resources only, sorted, at most 50, listed with commas', () => {
+    const names = Array.from({ length: 60 }, (_, i) => `S${String(59 - i).padStart(2, '0')}`);
+    const p = parse(names.map((n) => data(`secret_version_${n}`, ['update'], { input: OLD }, { input: NEW })));
+    const fake = { address: 'docker_container.x', type: 'docker_container', action: 'update' as const, host: 'h', service: 'x', attributes: [{ path: 'version', before: 'a', after: '(rotated)', forcesReplacement: false }], dataLoss: false };
+    const r = rotatedSecrets({ ...p, changes: [...p.changes, fake] });
+    expect(r).toEqual([...names].sort().slice(0, 50));
+    expect(renderSummary([parse(['A', 'B'].map((n) => data(`secret_version_${n}`, ['update'], { input: OLD }, { input: NEW })))]).markdown).toContain('secrets rotated: `A`, `B` (');
+  });
+
+  it('sensitivity marks that are null are no sensitivity and no crash', () => {
+    const p = parsePlan('s', JSON.stringify({ format_version: '1.2', resource_changes: [{
+      address: 'docker_container.svc_api_1', mode: 'managed', type: 'docker_container', name: 'svc_api_1',
+      change: { actions: ['update'], before: { image: 'a' }, after: { image: 'b' }, before_sensitive: { image: null }, after_sensitive: null, after_unknown: {} },
+    }] }));
+    expect(p.changes[0].attributes).toEqual([{ path: 'image', before: 'a', after: 'b', forcesReplacement: false }]);
+  });
+
+  it('the recorded map: names sorted; refused unless an object of versions; 256 KiB is the limit', () => {
+    expect(Object.keys(planVersions(['B', 'A'], ` ${JSON.stringify({ A: OLD })}\n`))).toEqual(['A', 'B']);
+    expect(planVersions(['A'], ` ${JSON.stringify({ A: OLD })}\n`)).toEqual({ A: OLD });
+    for (const t of ['null', '"v1"', '5']) expect(() => planVersions(['A'], t), t).toThrow(/not a JSON object/);
+    expect(() => planVersions(['A'], '{"A":5}')).toThrow(/malformed version for A/);
+    expect(() => planVersions(['A'], `{${' '.repeat(256 * 1024 - 2)}}`)).not.toThrow();
+    expect(() => planVersions(['A'], `{${' '.repeat(256 * 1024 - 1)}}`)).toThrow(/larger than 256 KiB/);
+  });
+
+  it('reading a synthesized stack: only version resources and string triggers count, sorted', () => {
+    const stack = {
+      variable: { STACKYARD_SECRET_VERSIONS: {} },
+      resource: {
+        terraform_data: { secret_version_B: {}, other: {}, secret_version_A: {} },
+        docker_container: {
+          c: { lifecycle: { replace_triggered_by: ['terraform_data.secret_version_B', 7, 'docker_image.x', 'terraform_data.secret_version_A'] } },
+          d: { lifecycle: { replace_triggered_by: 'terraform_data.secret_version_A' } },
+          e: {},
+        },
+      },
+    };
+    expect(versionedSecrets(stack)).toEqual(['A', 'B']);
+    expect(secretReaders(stack)).toEqual(new Map([['docker_container.c', ['A', 'B']]]));
+    expect(recordsVersions(stack)).toBe(true);
+    expect(recordsVersions({ resource: stack.resource })).toBe(false);
+    expect(recordsVersions({})).toBe(false);
+  });
+
+  it('synthesized triggers are in name order, and none without versions; the plan environment gets the versions', () => {
+    const api = synth({ 'env.yaml': MINIMAL.replace('secrets: [JWT_SECRET]', 'secrets: [JWT_SECRET]\n    env: { DB_URL_FILE: /run/secrets/DATABASE_URL }') }).test.resource.docker_container.svc_api_1;
+    expect(api.lifecycle.replace_triggered_by).toEqual(['terraform_data.secret_version_DB_PASSWORD', 'terraform_data.secret_version_JWT_SECRET']);
+    const plain = synth({ 'env.yaml': MINIMAL.replace('services:', 'state: { backend: local, encryption: false }\nservices:') }).test;
+    for (const c of Object.values(plain.resource.docker_container) as any[]) expect(c.lifecycle?.replace_triggered_by).toBeUndefined();
+    const noSecrets = synth({ 'env.yaml': 'name: bare\nhosts:\n  main: { docker: "unix:///var/run/docker.sock", address: 10.0.0.1 }\nservices:\n  web: { kind: service, image: x/web, tag: "1" }\n' }).bare;
+    expect(noSecrets.variable?.STACKYARD_SECRET_VERSIONS).toBeUndefined();
+    const gh = synth({ 'env.yaml': MINIMAL.replace('services:', 'github: { owner: acme, repository: app, planEnvironment: true }\nservices:') }).test;
+    expect(gh.resource.github_actions_environment_secret.github_plan_secret_versions).toMatchObject({
+      environment: '${github_repository_environment.github_plan_environment.environment}', secret_name: 'STACKYARD_SECRET_VERSIONS', plaintext_value: '${jsonencode(var.STACKYARD_SECRET_VERSIONS)}',
+    });
+    expect(synth({ 'env.yaml': MINIMAL.replace('services:', 'github: { owner: acme, repository: app }\nservices:') }).test.resource.github_actions_environment_secret?.github_plan_secret_versions).toBeUndefined();
   });
 });

@@ -56,7 +56,10 @@ function strings(v: unknown, out: string[] = []): string[] {
 }
 
 /** The expressions stackyard writes on purpose: secret and release variables, resource references, the job check. */
-const ALLOWED = /^\$\{(var\.[A-Z][A-Z0-9_]*|var\.STACKYARD_SECRET_VERSIONS\["[A-Z][A-Z0-9_]*"\]|urlencode\(var\.[A-Z][A-Z0-9_]*\)|docker_[a-z_]+\.[A-Za-z0-9_]+\.[a-z_]+|self\.exit_code == 0)\}$/;
+// stackyard's own: secret, secret-version and release references, resource attributes, the job
+// postcondition and its message, and a start-first replica's revision
+const REVISION = String.raw`substr\(terraform_data\.revision_[A-Za-z0-9_]+\.id, 0, 8\)`;
+const ALLOWED = new RegExp(String.raw`^\$\{(var\.[A-Z][A-Z0-9_]*|var\.STACKYARD_SECRET_VERSIONS\["[A-Z][A-Z0-9_]*"\]|urlencode\(var\.[A-Z][A-Z0-9_]*\)|docker_[a-z_]+\.[A-Za-z0-9_]+\.[a-z_]+|terraform_data\.secret_version_[A-Z][A-Z0-9_]*\.output|self\.exit_code == 0|self\.name|${REVISION})\}$`);
 
 describe('user text never becomes a Terraform expression', () => {
   const payloads = [

@@ -4,6 +4,7 @@
  */
 import { isIP } from 'node:net';
 import { z } from 'zod';
+import { UpdatePolicySchema } from '../update-policy';
 
 /** One DNS label rule for every name that becomes part of a container, network or Kubernetes object name. */
 export const NAME = /^[a-z]([a-z0-9-]{0,38}[a-z0-9])?$/;
@@ -124,6 +125,8 @@ const common = {
   stopGracePeriod: duration.optional(),
   /** Non-root image: the uid/gid that reads /run/secrets/* (files become 0440, readable through group root). @default - root (0400) */
   secretsOwner: SecretsOwner.optional(),
+  /** How the service is replaced when it changes (lib/update-policy.ts). @default - start-first when routed, else stop-first */
+  update: UpdatePolicySchema.optional(),
 };
 
 const image = {
@@ -298,6 +301,7 @@ export const WorkerPoolSchema = z.strictObject({
   /** @default 2m: a worker finishes its task */
   stopGracePeriod: common.stopGracePeriod,
   secretsOwner: common.secretsOwner,
+  update: common.update,
 });
 
 export const NfsServerSchema = z.strictObject({

@@ -128,3 +128,12 @@ export function adoptionRequested(environment: string, flag: boolean, variable: 
   if (flag) return true;
   return (variable ?? '').split(',').map((s) => s.trim()).includes(environment);
 }
+
+/**
+ * Containers the reaper never counts or removes although they carry the environment's label:
+ * the maintenance page of `stackyard maintenance on` (lib/ops/maintenance.ts), which must carry
+ * the label for the proxy to route to it and must survive a deploy.
+ */
+export function keptByReaper(labels: Readonly<Record<string, string>>): boolean {
+  return Object.hasOwn(labels, 'stackyard.maintenance');
+}

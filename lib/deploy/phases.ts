@@ -7,6 +7,13 @@
  * A job that failed in an earlier deploy stays in the state with its non-zero exit code, and its
  * `exit_code == 0` postcondition is evaluated on every later plan, even a no-op one: no deploy
  * could pass until someone ran `-replace` by hand. Such jobs are replaced in phase 1.
+ *
+ * Start-first containers (create_before_destroy, lib/update-policy.ts) stay out of phase 1, and
+ * so does whatever depends on one. Terraform turns create_before_destroy on for everything such
+ * a container depends on when both are in one graph: a database or cache with its fixed name
+ * would then be created next to the running one and fail (the name is taken), so stop-first
+ * containers that a start-first one uses are replaced in phase 1, where no start-first
+ * container is in the graph, even when the stack has no job.
  */
 import { stackContainers, stateContainers, type StackJson, type StateJson } from './stack-json';
 
@@ -22,25 +29,41 @@ export function jobKeys(stack: StackJson): string[] {
   return Object.keys(stackContainers(stack)).filter((k) => isJob(stack, k)).sort();
 }
 
-/** Container keys to apply first: the jobs and every container that does not (transitively) wait for one; [] without jobs. */
+export function startsFirst(stack: StackJson, key: string): boolean {
+  return stackContainers(stack)[key]?.lifecycle?.create_before_destroy === true;
+}
+
+/**
+ * Container keys to apply first: the jobs and every container that does not (transitively) wait
+ * for one, leaving out start-first containers and their dependents; [] when there is no job and
+ * no stop-first container that a start-first one depends on.
+ */
 export function phaseOneKeys(stack: StackJson): string[] {
   const c = stackContainers(stack);
   const deps = (k: string) => (c[k]?.depends_on ?? []).map((d) => d.replace(/^docker_container\./, '')).filter((d) => Object.prototype.hasOwnProperty.call(c, d));
-  const memo = new Map<string, boolean>();
-  const visiting = new Set<string>();
-  const afterJob = (k: string): boolean => {
-    const known = memo.get(k);
-    if (known !== undefined) return known;
-    if (visiting.has(k)) return false; // a cycle is the engine's to report
-    visiting.add(k);
-    const v = deps(k).some((d) => isJob(stack, d) || afterJob(d));
-    visiting.delete(k);
-    memo.set(k, v);
-    return v;
+  /** Whether `k` transitively depends on a container for which `hit` holds. */
+  const reaches = (hit: (k: string) => boolean) => {
+    const memo = new Map<string, boolean>();
+    const visiting = new Set<string>();
+    const walk = (k: string): boolean => {
+      const known = memo.get(k);
+      if (known !== undefined) return known;
+      if (visiting.has(k)) return false; // a cycle is the engine's to report
+      visiting.add(k);
+      const v = deps(k).some((d) => hit(d) || walk(d));
+      visiting.delete(k);
+      memo.set(k, v);
+      return v;
+    };
+    return walk;
   };
-  const jobs = jobKeys(stack);
-  if (!jobs.length) return [];
-  return Object.keys(c).filter((k) => isJob(stack, k) || !afterJob(k)).sort();
+  const afterJob = reaches((k) => isJob(stack, k));
+  const afterStartFirst = reaches((k) => startsFirst(stack, k));
+  const keys = Object.keys(c);
+  // a stop-first long-running container that some start-first one depends on
+  const forced = keys.some((k) => !startsFirst(stack, k) && !isJob(stack, k) && keys.some((f) => startsFirst(stack, f) && reaches((d) => d === k)(f)));
+  if (!jobKeys(stack).length && !forced) return [];
+  return keys.filter((k) => !startsFirst(stack, k) && !afterStartFirst(k) && (isJob(stack, k) || !afterJob(k))).sort();
 }
 
 export interface FailedJob {

@@ -13,6 +13,7 @@ export interface StackContainer {
   readonly name?: string;
   readonly labels?: readonly StackLabel[];
   readonly depends_on?: readonly string[];
+  readonly lifecycle?: { readonly create_before_destroy?: boolean };
 }
 
 export interface StackJson {

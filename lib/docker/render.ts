@@ -8,10 +8,13 @@ import { Image } from '@cdktf/provider-docker/lib/image';
 import { Network } from '@cdktf/provider-docker/lib/network';
 import { DockerProvider } from '@cdktf/provider-docker/lib/provider';
 import { Volume } from '@cdktf/provider-docker/lib/volume';
-import type { TerraformResource } from 'cdktf';
+import { createHash } from 'node:crypto';
+import { TerraformResource } from 'cdktf';
+import type { Construct } from 'constructs';
 import type { EnvironmentStack, HostProps } from '../environment-stack';
 import { RELEASE_VARIABLE } from '../environment-stack';
 import { imageName, LOOPBACK, secretPath, secretsIn, type FileOwner, type Service } from '../service';
+import { resolveUpdatePolicy, startsFirst } from '../update-policy';
 import { cpusAsRead, durationAsRead, portsAsRead } from './readback';
 import { terraformLiteral, type Template } from '../values';
 
@@ -30,6 +33,13 @@ export const ENV_LABEL = 'stackyard.environment';
 export const DOCKER_PROVIDER_CONSTRAINT = '>= 4.6.0, < 5.0.0';
 
 const LOG_OPTS = { 'max-size': '10m', 'max-file': '3' };
+
+/**
+ * Traefik retries a request on another server when connecting failed (nothing was sent yet): a
+ * replica that just got its stop signal refuses, the next one answers. Backoff from 100 ms
+ * (Traefik doubles it, up to twice the first interval).
+ */
+export const RETRY = { attempts: 5, initialInterval: '100ms' } as const;
 
 export function renderDocker(stack: EnvironmentStack): void {
   const env = stack.environmentName;
@@ -147,6 +157,13 @@ export function renderDocker(stack: EnvironmentStack): void {
     // joins group root to read its 0440 files
     const groupAdd = readerNeedsRootGroup(s.secretsOwner) && uploads.some((u) => (parseInt(u.permissions, 8) & 0o004) === 0) ? ['0'] : undefined;
 
+    // start-first (and one-shot jobs, which a start-first service's replacement may recreate
+    // create-before-destroy): revisioned names, so old and new containers can exist side by side
+    const policy = resolveUpdatePolicy(s);
+    const startFirst = startsFirst(s);
+    const revisioned = startFirst || !!s.oneShot;
+    const digests: string[] = [];
+
     const list: Container[] = [];
     for (let i = 1; i <= s.replicas; i++) {
       const name = `${env}-${s.serviceName}-${i}`;
@@ -166,6 +183,7 @@ export function renderDocker(stack: EnvironmentStack): void {
       const config: ContainerConfig = {
         provider,
         name,
+        // the stable replica name, whatever revision runs it
         hostname: name,
         image: verbatim(image.imageId),
         command: s.command ? [...s.command] : undefined,
@@ -193,8 +211,8 @@ export function renderDocker(stack: EnvironmentStack): void {
         // a replaced or destroyed container gets its stop signal and this long before SIGKILL
         // (without it the provider stops with a zero timeout); stop_timeout is what `docker stop`
         // and an engine shutdown use
-        destroyGraceSeconds: s.stopGraceSeconds,
-        stopTimeout: s.stopGraceSeconds,
+        destroyGraceSeconds: policy.stopGraceSeconds,
+        stopTimeout: policy.stopGraceSeconds,
         stopSignal: s.stopSignal,
         logDriver: 'json-file',
         logOpts: LOG_OPTS,
@@ -203,19 +221,23 @@ export function renderDocker(stack: EnvironmentStack): void {
         attach: s.oneShot ? true : undefined,
         wait: !s.oneShot && hc ? true : undefined,
         waitTimeout: !s.oneShot && hc ? Math.max(60, hc.startPeriodSeconds + hc.intervalSeconds * (hc.retries + 1) + 30) : undefined,
-        dependsOn: dependsOn.length ? dependsOn : undefined,
         lifecycle: s.oneShot
           ? {
               postcondition: [
                 {
                   condition: verbatim('${self.exit_code == 0}'),
-                  errorMessage: `one-shot job "${s.serviceName}" of environment "${env}" failed (container ${name} exited non-zero); dependents were not deployed. Read its output with: docker logs ${name}`,
+                  errorMessage: verbatim(`${terraformLiteral(`one-shot job "${s.serviceName}" of environment "${env}" failed (container `)}\${self.name}${terraformLiteral(' exited non-zero); dependents were not deployed. Read its output with: docker logs ')}\${self.name}`),
                 },
               ],
             }
-          : undefined,
+          : startFirst ? { createBeforeDestroy: true } : undefined,
       };
-      const c = new Container(stack, `svc_${s.serviceName}_${i}`, tf(config));
+      if (revisioned) digests.push(settingsDigest(config));
+      const named = revisioned ? { ...config, name: verbatim(`${terraformLiteral(name)}-\${substr(terraform_data.${revisionId(s)}.id, 0, 8)}`) } : config;
+      // start-first replicas come up `parallelism` at a time: replica i waits for replica i - parallelism
+      const previous = startFirst && i > policy.parallelism ? [list[i - policy.parallelism - 1]] : [];
+      const after = [...dependsOn, ...previous];
+      const c = new Container(stack, `svc_${s.serviceName}_${i}`, tf({ ...named, dependsOn: after.length ? after : undefined }));
       // the provider waits for an attached job within its create timeout, 20 minutes by default
       // (the prebuilt bindings lack the timeouts block, the provider's schema has it)
       if (s.oneShot) c.addOverride('timeouts', { create: `${s.oneShot.timeoutSeconds}s` });
@@ -224,7 +246,72 @@ export function renderDocker(stack: EnvironmentStack): void {
       list.push(c);
     }
     containers.set(s.serviceName, list);
+    if (revisioned) revisionOf(stack, s, digests, image);
+    // Under create_before_destroy Terraform destroys the old containers only after everything
+    // that depends on the new ones exists: this gate, created `drainSeconds` after the last new
+    // replica is healthy, holds the old ones in the proxy's rotation until it has the new ones.
+    if (startFirst && policy.drainSeconds > 0) {
+      const gate = new TerraformData(stack, `drain_${s.serviceName}`, { containers: list.map((c) => c.id) }, [{ type: 'local-exec', command: `sleep ${policy.drainSeconds}` }]);
+      gate.overrideLogicalId(`drain_${slug(s.serviceName)}`);
+    }
   }
+}
+
+/**
+ * Terraform's built-in `terraform_data` with `triggers_replace`: a new random `id` whenever the
+ * triggers change. (cdktf's own DataResource runs the Terraform binary at synth to check its
+ * version; synthesis here needs no engine.)
+ */
+class TerraformData extends TerraformResource {
+  constructor(scope: Construct, id: string, private readonly triggers: Record<string, unknown>, provisioners?: { type: 'local-exec'; command: string }[]) {
+    super(scope, id, { terraformResourceType: 'terraform_data', terraformGeneratorMetadata: { providerName: 'terraform' }, provisioners });
+  }
+
+  get id(): string {
+    return this.getStringAttribute('id');
+  }
+
+  protected synthesizeAttributes(): Record<string, unknown> {
+    return { triggers_replace: this.triggers };
+  }
+}
+
+/**
+ * The revision of a start-first service (or job): `terraform_data.revision_<service>`, whose random
+ * id gives its replicas their names, `<env>-<service>-<n>-<8 hex digits of the id>`. It is
+ * replaced, so every replica gets a new name that create_before_destroy can start next to the old
+ * one, whenever what replaces a container changes: the replicas' configuration as synthesized
+ * (hashed here), the image id, or a secret value they read. The values are kept in the encrypted
+ * state and shown as sensitive; no value, not even hashed, enters a name (a short hash of a weak
+ * password can be checked against guesses). A random id rather than a digest: after a failed
+ * update the old container (deposed) and the unhealthy new one (tainted) keep their names until
+ * the next apply, which must be able to create a container of the old configuration next to them.
+ */
+function revisionOf(stack: EnvironmentStack, s: Service, digests: string[], image: Image): TerraformData {
+  const secrets = [...new Set([...s.secrets.map((x) => x.name), ...s.files.flatMap(secretsIn)])].sort();
+  const r = new TerraformData(stack, `revision_${s.serviceName}`, {
+    settings: createHash('sha256').update(digests.join('|')).digest('hex'),
+    image: `\${docker_image.${image.friendlyUniqueId}.image_id}`,
+    // the recorded version of a secret (a keyed hash, lib/deploy/secret-versions.ts) where the
+    // stack records them, so a plan with placeholder values sees no change; else the value
+    ...Object.fromEntries(secrets.map((n) => {
+      const version = stack.secretVersionAddress(n);
+      return [`secret_${n}`, version ? `\${${version}.output}` : `\${var.${n}}`];
+    })),
+  });
+  r.overrideLogicalId(revisionId(s));
+  return r;
+}
+
+function revisionId(s: Service): string {
+  return `revision_${slug(s.serviceName)}`;
+}
+
+/** SHA-256 of a container's configuration as synthesized (references to networks and volumes, fixed names, as text). */
+function settingsDigest(config: ContainerConfig): string {
+  const { provider: _p, name: _n, image: _i, dependsOn: _d, lifecycle: _l, ...rest } = config;
+  const settings = JSON.stringify(tf(rest)).replace(/\$\{TfToken\[[^\]]*\]\}/g, '<ref>');
+  return createHash('sha256').update(settings).digest('hex');
 }
 
 function providerConfig(host: HostProps) {
@@ -247,6 +334,9 @@ function traefikLabels(stack: EnvironmentStack, s: Service, network: string): Re
     out[`${router}.rule`] = r.rule;
     out[`${router}.entrypoints`] = [...(r.entrypoints ?? proxy.entrypoints)].join(',');
     out[`${router}.service`] = id;
+    out[`${router}.middlewares`] = `${id}-retry`;
+    out[`traefik.http.middlewares.${id}-retry.retry.attempts`] = String(RETRY.attempts);
+    out[`traefik.http.middlewares.${id}-retry.retry.initialinterval`] = RETRY.initialInterval;
     if (proxy.certResolver) out[`${router}.tls.certresolver`] = proxy.certResolver;
     out[`${svc}.loadbalancer.server.port`] = String(r.port);
     if (r.healthPath) {

@@ -6,6 +6,7 @@
 import type { SpawnSyncReturns } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { steadyTraffic as traffic } from '../../scripts/traffic';
 import * as shared from './shared';
 import { engineEnv, httpRequest, keptSecrets, ROOT, runAsync, runSync, type RunResult, type Watch } from './shared';
 
@@ -72,8 +73,12 @@ export function docker(...args: string[]): string {
   return r.stdout.trim();
 }
 
+/**
+ * A hand-run tofu in the stack folder, given what a deploy gives it: the secrets and the versions the
+ * deploy records of them (a required variable, so a plan without them fails instead of planning changes).
+ */
 export function tofu(...args: string[]): SpawnSyncReturns<string> {
-  return run('tofu', args, { cwd: STACK_DIR });
+  return run('tofu', args, { cwd: STACK_DIR, env: toolEnv(shared.secretVersionsEnv(STACK_DIR, ENV, SECRETS)) });
 }
 
 /** Resource addresses a plan would change, with their actions. */
@@ -81,10 +86,15 @@ export function plannedChanges(): { address: string; actions: string[] }[] {
   return shared.plannedChanges(tofu, 'e2e.plan');
 }
 
-export function containers(): { name: string; id: string; state: string; health?: string; exitCode: number; startedAt: string; finishedAt: string }[] {
+/**
+ * The environment's containers. `replica` is the stable replica name (<env>-<service>-<n>, also the
+ * hostname); `name` is the container's, which carries a revision for start-first services and jobs.
+ */
+export function containers(): { replica: string; name: string; id: string; state: string; health?: string; exitCode: number; startedAt: string; finishedAt: string }[] {
   const ids = docker('ps', '-aq', '--filter', `label=stackyard.environment=${ENV}`).split('\n').filter(Boolean);
   if (!ids.length) return [];
   return JSON.parse(docker('inspect', ...ids)).map((c: any) => ({
+    replica: `${ENV}-${c.Config.Labels['stackyard.service']}-${c.Config.Labels['stackyard.replica']}`,
     name: c.Name.replace(/^\//, ''),
     id: c.Id,
     state: c.State.Status,
@@ -101,13 +111,20 @@ export function probe(host = 'api.localhost', pathname = '/api/', timeoutMs = 30
   return httpRequest({ address: '127.0.0.1', port: PROXY_PORT, path: pathname, host, timeoutMs }).then((r) => ({ ok: r.ok && typeof r.body === 'object', body: r.body }));
 }
 
-/** Sends steady traffic until stopped; counts what failed. */
-export function steadyTraffic(intervalMs = 50) {
-  return shared.steadyTraffic(() => probe('api.localhost', '/api/', 2000), intervalMs);
+/** Steady GET and POST traffic through the proxy until stopped (scripts/traffic.ts: 2 clients, 24 requests/s); counts what failed. */
+export function steadyTraffic() {
+  return traffic({ port: PROXY_PORT, clients: 2, rate: 24 });
 }
 
 export function psql(sql: string): string {
   return docker('exec', `${ENV}-db-1`, 'psql', '-U', 'app', '-d', 'app', '-Atc', sql);
+}
+
+/** The container running a replica (`e2e-backend-1` → `e2e-backend-1-<revision>` for start-first services). */
+export function containerOf(replica: string): string {
+  const c = containers().find((x) => x.replica === replica && x.state === 'running') ?? containers().find((x) => x.replica === replica);
+  if (!c) throw new Error(`no container runs ${replica}`);
+  return c.name;
 }
 
 /** Appends a measured figure to .stackyard/e2e-report.json (read by the issue note / README). */

@@ -122,7 +122,7 @@ describe('state and deploy safety on a real engine', () => {
     while (spawnSync('flock', ['-n', LOCK, 'true']).status === 0 && Date.now() - t0 < 10_000) await new Promise((r) => setTimeout(r, 50));
     const started = Date.now();
     const second = await deploy();
-    expect(second.code).toBe(1);
+    expect(second.code).toBe(75); // EXIT.locked
     expect(second.output).toContain(`another deploy or down of ${ENV} is running on this machine`);
     expect(Date.now() - started).toBeLessThan(5000);
     const r = await first;

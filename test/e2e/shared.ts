@@ -8,6 +8,7 @@ import * as crypto from 'node:crypto';
 import * as fs from 'node:fs';
 import * as http from 'node:http';
 import * as path from 'node:path';
+import { deployVersions, recordsVersions, SECRET_VERSIONS_VARIABLE, versionedSecrets } from '../../lib/deploy/secret-versions';
 
 export const ROOT = path.resolve(__dirname, '..', '..');
 export const TOOLS = process.env.STACKYARD_TOOLS ?? path.join(ROOT, '.tools');
@@ -132,6 +133,17 @@ export function reporter(file: string, label: string): (key: string, value: unkn
     fs.writeFileSync(file, JSON.stringify(data, null, 2) + '\n');
     console.log(`[${label}] ${key}: ${JSON.stringify(value)}`);
   };
+}
+
+/**
+ * What a deploy gives a hand-run tofu in its stack folder beside the secrets: the versions it records
+ * of them (a required variable, so a plan without them fails instead of planning changes).
+ */
+export function secretVersionsEnv(stackDir: string, environment: string, secrets: Record<string, string>): NodeJS.ProcessEnv {
+  const stack = JSON.parse(fs.readFileSync(path.join(stackDir, 'cdk.tf.json'), 'utf8'));
+  if (!recordsVersions(stack)) return {};
+  const versions = deployVersions({ environment, names: versionedSecrets(stack), valueOf: (n) => secrets[n], passphrase: secrets.STATE_PASSPHRASE, placeholder: false });
+  return { [`TF_VAR_${SECRET_VERSIONS_VARIABLE}`]: JSON.stringify(versions) };
 }
 
 /** Resource addresses a plan would change, with their actions (`tofu` runs in the stack folder). */

@@ -8,14 +8,15 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
-  containers, deploy, docker, ENV, plannedChanges, probe, psql, report, ROOT, run, runAsync, SECRETS, STACK_DIR, steadyTraffic, tofu, toolEnv, writeEnvironment,
+  containerOf, containers, deploy, docker, ENV, plannedChanges, probe, psql, report, ROOT, run, runAsync, SECRETS, STACK_DIR, steadyTraffic, tofu, toolEnv, writeEnvironment,
 } from './harness';
 
 const canaries = Object.values(SECRETS);
 const noCanary = (text: string, where: string) => {
   for (const c of canaries) expect(text.includes(c), `${where} contains a secret value`).toBe(false);
 };
-const byName = () => Object.fromEntries(containers().map((c) => [c.name, c]));
+/** Containers by replica (e2e-backend-1), whatever revision runs it. */
+const byName = () => Object.fromEntries(containers().map((c) => [c.replica, c]));
 const sh = (cmd: string) => execSync(cmd, { cwd: ROOT, stdio: 'inherit', env: toolEnv() });
 
 function synthOnly(): void {
@@ -29,6 +30,8 @@ beforeAll(() => {
   sh('bash scripts/images.sh');
   // leftovers of an interrupted earlier run
   writeEnvironment();
+  // a deploy lock a crashed earlier run left on this test engine (it would block every deploy here)
+  run('docker', ['rm', '-f', `stackyard-lock-${ENV}`]);
   run('bash', ['scripts/down.sh', ENV, '--volumes', '--yes']);
   for (const id of docker('ps', '-aq', '--filter', `label=stackyard.environment=${ENV}`).split('\n').filter(Boolean)) docker('rm', '-f', id);
   for (const v of docker('volume', 'ls', '-q', '--filter', `name=${ENV}-`).split('\n').filter(Boolean)) docker('volume', 'rm', '-f', v);
@@ -55,7 +58,7 @@ describe('the e2e environment on a real engine', () => {
       'e2e-orchestrator-1', 'e2e-prestart-1', 'e2e-proxy-1', 'e2e-redis-1', 'e2e-watcher-1',
     ]);
     for (const x of Object.values(c)) {
-      if (x.name === 'e2e-prestart-1') expect([x.state, x.exitCode]).toEqual(['exited', 0]);
+      if (x.replica === 'e2e-prestart-1') expect([x.state, x.exitCode]).toEqual(['exited', 0]);
       else {
         expect(x.state, x.name).toBe('running');
         if (x.health) expect(x.health, x.name).toBe('healthy');
@@ -97,7 +100,7 @@ describe('the e2e environment on a real engine', () => {
 
   it('delivers secrets as 0400 files only to the services that list them; docker inspect and logs show no value', () => {
     const files = (name: string) => {
-      const r = run('docker', ['exec', name, 'sh', '-c', 'ls /run/secrets 2>/dev/null || true']);
+      const r = run('docker', ['exec', containerOf(name), 'sh', '-c', 'ls /run/secrets 2>/dev/null || true']);
       return r.stdout.split('\n').filter(Boolean).sort();
     };
     expect(files('e2e-backend-1')).toEqual(['DATABASE_URL', 'DB_PASSWORD', 'JWT_SECRET', 'REDIS_PASSWORD', 'REDIS_URL']);
@@ -105,9 +108,9 @@ describe('the e2e environment on a real engine', () => {
     expect(files('e2e-watcher-1')).toEqual(['DATABASE_URL', 'DB_PASSWORD', 'REDIS_PASSWORD', 'REDIS_URL']);
     expect(files('e2e-frontend-1')).toEqual([]);
     expect(files('e2e-db-1')).toEqual(['DB_PASSWORD']);
-    expect(docker('exec', 'e2e-backend-1', 'stat', '-c', '%a %U', '/run/secrets/JWT_SECRET')).toBe('400 root');
+    expect(docker('exec', containerOf('e2e-backend-1'), 'stat', '-c', '%a %U', '/run/secrets/JWT_SECRET')).toBe('400 root');
     // the file holds the value given at deploy time
-    expect(docker('exec', 'e2e-backend-1', 'cat', '/run/secrets/JWT_SECRET')).toBe(SECRETS.JWT_SECRET);
+    expect(docker('exec', containerOf('e2e-backend-1'), 'cat', '/run/secrets/JWT_SECRET')).toBe(SECRETS.JWT_SECRET);
     const ids = containers().map((c) => c.id);
     noCanary(docker('inspect', ...ids), 'docker inspect');
     for (const c of containers()) noCanary(run('docker', ['logs', c.name]).stdout + run('docker', ['logs', c.name]).stderr, `docker logs ${c.name}`);
@@ -118,19 +121,53 @@ describe('the e2e environment on a real engine', () => {
     expect(p.status, p.stdout).toBe(0);
   });
 
-  it('replaces only the backend containers when its image tag changes, and counts failed requests meanwhile', async () => {
+  it('replaces only the backend containers when its image tag changes, start-first: not one request fails meanwhile', async () => {
     writeEnvironment({ backendTag: '2' });
     synthOnly();
     const changes = plannedChanges();
-    const replaced = changes.filter((c) => c.actions.includes('delete')).map((c) => c.address).sort();
-    expect(replaced).toEqual(['docker_container.svc_backend_1', 'docker_container.svc_backend_2']);
+    const replaced = changes.filter((c) => c.actions.includes('delete'));
+    // create_before_destroy: the new container first, then the old one; and the drain gate again
+    expect(replaced.map((c) => [c.address, c.actions.join(',')]).sort()).toEqual([
+      ['docker_container.svc_backend_1', 'create,delete'], ['docker_container.svc_backend_2', 'create,delete'], ['terraform_data.drain_backend', 'delete,create'],
+    ]);
     expect(changes.filter((c) => !c.actions.includes('delete')).map((c) => c.address)).toEqual(['docker_image.image_local_stackyard_demo_app_2']);
+    const before = containers().filter((c) => c.replica.startsWith('e2e-backend-')).map((c) => c.name).sort();
     const traffic = steadyTraffic();
+    await new Promise((res) => setTimeout(res, 1000));
     const r = await deploy({ backendTag: '2' });
+    await new Promise((res) => setTimeout(res, 3000)); // after the deploy too: the old replicas are gone by now
     const counts = await traffic.stop();
     expect(r.code, r.output.slice(-3000)).toBe(0);
-    report('requests failed during backend tag change (baseline, no rolling update)', counts);
+    report('requests failed during backend tag change (start-first)', { sent: counts.sent, failed: counts.failed, versions: counts.versions });
+    expect(counts.sent).toBeGreaterThan(200);
+    expect(counts.failures).toEqual([]);
+    expect(counts.failed).toBe(0);
+    expect(Object.keys(counts.versions).sort()).toEqual(['1', '2']);
+    const after = containers().filter((c) => c.replica.startsWith('e2e-backend-')).map((c) => c.name).sort();
+    expect(after).toHaveLength(2);
+    for (const n of after) expect(before).not.toContain(n);
     for (let i = 0; i < 6; i++) expect((await probe()).body.version).toBe('2');
+  });
+
+  it('a new backend image that never becomes healthy fails the deploy, naming the replica and its health output; the old replicas keep serving; the good image converges', async () => {
+    const before = byName();
+    const traffic = steadyTraffic();
+    const r = await deploy({ backendTag: 'unhealthy' });
+    const counts = await traffic.stop();
+    expect(r.code).not.toBe(0);
+    expect(r.output).toContain('container failed to be in healthy state');
+    expect(r.output).toMatch(/service backend, replica 1: container e2e-backend-1-[0-9a-f]{8} is unhealthy, not healthy; the replicas it was to replace keep serving/);
+    expect(r.output).toMatch(/last health output:\n\s+\(exit 22\) curl: \(22\) The requested URL returned error: 503/);
+    report('requests failed while a new backend image failed its healthcheck', { sent: counts.sent, failed: counts.failed, versions: counts.versions });
+    expect(counts.failures).toEqual([]);
+    expect(Object.keys(counts.versions)).toEqual(['2']);
+    // replica 2 was never started (replica 1 went first), and the old ones still run
+    for (const n of ['e2e-backend-1', 'e2e-backend-2']) expect(containers().find((c) => c.id === before[n].id)?.state, n).toBe('running');
+    const good = await deploy({ backendTag: '2' });
+    expect(good.code, good.output.slice(-3000)).toBe(0);
+    expect(tofu('plan', '-detailed-exitcode', '-input=false', '-no-color').status).toBe(0);
+    expect(containers().filter((c) => c.replica.startsWith('e2e-backend-')).map((c) => c.state)).toEqual(['running', 'running']);
+    expect((await probe()).body.version).toBe('2');
   });
 
   it('keeps Postgres rows when the Postgres container is replaced', async () => {

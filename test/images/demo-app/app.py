@@ -1,12 +1,15 @@
 """stackyard demo app: one image, several roles.
 
-  serve     HTTP on $PORT (default 8000): / reports the replica, /health checks Postgres and Redis
+  serve     HTTP on $PORT (default 8000): / reports the replica (?delay=<seconds> answers later, GET
+            and POST), /health checks Postgres and Redis (an image built with HEALTHY=0 always
+            fails it). SIGTERM stops accepting connections, lets requests in flight finish, exits.
   prestart  creates the schema and records that it ran (exits 1 when FAIL=1)
   worker    loops, recording heartbeats in Redis
 
 Secrets are read from files (/run/secrets/..., named by *_FILE variables), never printed.
 """
-import json, os, signal, socket, sys, time
+import json, os, select, signal, socket, sys, threading, time
+from urllib.parse import parse_qs, urlparse
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 ROLE = sys.argv[1] if len(sys.argv) > 1 else "serve"
@@ -83,16 +86,29 @@ class Handler(BaseHTTPRequestHandler):
         self.end_headers()
         self.wfile.write(data)
 
+    def do_POST(self):
+        length = int(self.headers.get("Content-Length") or 0)
+        body = self.rfile.read(length) if length else b""
+        self.answer(received=len(body))
+
     def do_GET(self):
         if "health" in self.path:
+            if os.environ.get("APP_HEALTHY") == "0":
+                self.send(503, {"status": "unhealthy", "error": "this image is built to fail its healthcheck (HEALTHY=0)"})
+                return
             try:
                 healthy()
                 self.send(200, {"status": "ok", "replica": NAME})
             except Exception as e:  # noqa: BLE001 - report, never the secret
                 self.send(503, {"status": "unhealthy", "error": type(e).__name__})
             return
+        self.answer()
+
+    def answer(self, **extra):
+        delay = parse_qs(urlparse(self.path).query).get("delay", ["0"])[0]
+        time.sleep(min(float(delay), 30.0))
         secrets = sorted(os.listdir("/run/secrets")) if os.path.isdir("/run/secrets") else []
-        self.send(200, {"replica": NAME, "version": os.environ.get("APP_VERSION"), "path": self.path, "secret_files": secrets})
+        self.send(200, {"replica": NAME, "version": os.environ.get("APP_VERSION"), "path": self.path, "secret_files": secrets, **extra})
 
 
 def main():
@@ -121,8 +137,24 @@ def main():
             print("waiting for the database:", type(e).__name__, flush=True)
             time.sleep(1)
     port = int(os.environ.get("PORT", "8000"))
+    server = ThreadingHTTPServer(("0.0.0.0", port), Handler)
+    server.daemon_threads = False  # server_close() waits for requests in flight
+
+    def drain(*_):
+        # serve_forever() returns, then server_close() closes the socket (new connections are
+        # refused, so the proxy retries them elsewhere) and waits for the requests in flight
+        print(f"{NAME} stopping: finishing requests in flight", flush=True)
+        threading.Thread(target=server.shutdown, daemon=True).start()
+
+    signal.signal(signal.SIGTERM, drain)
     print(f"{NAME} serving on :{port}", flush=True)
-    ThreadingHTTPServer(("0.0.0.0", port), Handler).serve_forever()
+    server.serve_forever(poll_interval=0.1)
+    # connections already waiting in the backlog are served too, then the socket closes: a
+    # connection the kernel accepted is never reset with its request unanswered
+    while select.select([server.socket], [], [], 0)[0]:
+        server._handle_request_noblock()
+    server.server_close()
+    print(f"{NAME} stopped", flush=True)
 
 
 if __name__ == "__main__":

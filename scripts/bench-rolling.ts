@@ -1,0 +1,169 @@
+/**
+ * `npm run bench:rolling`: rolling updates on the real engine under steady traffic. Deploys the
+ * local topology as environment `rolling` (its own ports), sends GET and POST requests through
+ * Traefik (scripts/traffic.ts: one client per backend replica, 24 requests/s together, each
+ * request held 50 ms by the app so some are in flight when a replica stops) and runs:
+ *
+ *   tag-change   backend 1 → 2 (the 2-replica backend)
+ *   env-change   a backend setting only
+ *   rollback     backend back to the previous release (tag 1), deployed the same way
+ *   unhealthy    backend → an image failing its healthcheck: the deploy must fail naming the
+ *                replica and its health output, traffic must not; then the good tag converges
+ *   singleton    the orchestrator (a singleton) 1 → 2: the gap, and that two never ran together
+ *
+ * Prints `scenario <name>: failed <x> of <n> requests` each, then `rolling failed requests: <x> of <n>`.
+ * Exits 1 when a scenario's deploy did not end as it must (success, or failure for `unhealthy`).
+ * Wrap it in `flock -o /tmp/stackyard-docker.lock` on a shared engine. Not a test, not in CI.
+ */
+import { spawn, spawnSync } from 'node:child_process';
+import * as crypto from 'node:crypto';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { request, steadyTraffic, type TrafficCounts } from './traffic';
+
+const ROOT = path.resolve(__dirname, '..', '..');
+const ENV = 'rolling';
+const PORT = Number(process.env.BENCH_ROLLING_PORT ?? 18301);
+const ENV_DIR = path.join(ROOT, '.stackyard', 'rolling-environments');
+const TOOLS = process.env.STACKYARD_TOOLS ?? path.join(ROOT, '.tools');
+const SECRETS = ['DB_PASSWORD', 'REDIS_PASSWORD', 'JWT_SECRET', 'CRYPTOPANIC_API_KEY', 'NEWSCATCHER_API_KEY', 'NANSEN_API_KEY', 'STATE_PASSPHRASE'];
+
+const toolEnv: NodeJS.ProcessEnv = {
+  ...process.env,
+  PATH: `${path.join(TOOLS, 'bin')}:${process.env.PATH}`,
+  TF_CLI_CONFIG_FILE: path.join(TOOLS, 'tofurc'),
+  TERRAFORM_BINARY_NAME: 'tofu',
+  CHECKPOINT_DISABLE: '1',
+  ENVIRONMENTS_DIR: ENV_DIR,
+  STACKYARD_SKIP_BUILD: '1',
+  ...Object.fromEntries(SECRETS.map((s) => [`TF_VAR_${s}`, `rolling-${crypto.randomBytes(12).toString('hex')}`])),
+};
+
+interface Topology { backendTag: string; backendSetting: string; orchestratorTag: string }
+
+function writeEnvironment(t: Topology): void {
+  fs.mkdirSync(ENV_DIR, { recursive: true });
+  const local = path.relative(ENV_DIR, path.join(ROOT, 'environments', 'local.yaml'));
+  fs.writeFileSync(path.join(ENV_DIR, `${ENV}.yaml`), [
+    `name: ${ENV}`,
+    `extends: ${local}`,
+    'services:',
+    `  proxy: { entrypoints: { web: ${PORT} }, dashboard: { port: ${PORT + 89} } }`,
+    `  backend: { tag: "${t.backendTag}", env: { RUN_COLLECTORS: "False", BENCH_SETTING: "${t.backendSetting}" } }`,
+    `  orchestrator: { tag: "${t.orchestratorTag}" }`,
+    '',
+  ].join('\n'));
+}
+
+function sh(cmd: string, args: string[]): string {
+  const r = spawnSync(cmd, args, { cwd: ROOT, env: toolEnv, encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 });
+  if (r.status !== 0) throw new Error(`${cmd} ${args.join(' ')} failed:\n${r.stdout}${r.stderr}`);
+  return r.stdout;
+}
+
+function deploy(t: Topology): Promise<{ code: number | null; output: string; seconds: number }> {
+  writeEnvironment(t);
+  const t0 = Date.now();
+  return new Promise((resolve) => {
+    const child = spawn('bash', ['scripts/deploy.sh', ENV], { cwd: ROOT, env: toolEnv });
+    let output = '';
+    child.stdout.on('data', (d) => (output += d));
+    child.stderr.on('data', (d) => (output += d));
+    child.on('close', (code) => resolve({ code, output, seconds: (Date.now() - t0) / 1000 }));
+  });
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/** Events of the environment's containers of one service between two times (docker events). */
+function events(service: string, since: number, until: number): { status: string; name: string; at: number }[] {
+  const out = sh('docker', ['events', '--since', String(since / 1000), '--until', String(until / 1000), '--filter', `label=stackyard.environment=${ENV}`,
+    '--filter', `label=stackyard.service=${service}`, '--filter', 'type=container', '--format', '{{json .}}']);
+  return out.split('\n').filter(Boolean).map((l) => JSON.parse(l)).map((e) => ({ status: e.status ?? e.Action, name: e.Actor?.Attributes?.name ?? '', at: e.timeNano / 1e6 }));
+}
+
+interface Result { name: string; counts: TrafficCounts; seconds: number; ok: boolean; notes: string[] }
+
+async function scenario(name: string, steps: () => Promise<{ ok: boolean; seconds: number; notes: string[] }>): Promise<Result> {
+  const traffic = steadyTraffic({ port: PORT, clients: 2, rate: 24, delaySeconds: 0.05, maxSeconds: 600 });
+  await sleep(1000);
+  const r = await steps();
+  await sleep(3000); // requests after the deploy ended count too: the old replicas are gone by now
+  const counts = await traffic.stop();
+  console.log(`scenario ${name}: failed ${counts.failed} of ${counts.sent} requests`);
+  console.log(`  deploy ${r.seconds.toFixed(1)} s, ${r.ok ? 'as expected' : 'NOT as expected'}; replies by version ${JSON.stringify(counts.versions)}`);
+  for (const n of r.notes) console.log(`  ${n}`);
+  for (const f of counts.failures) console.log(`  failed: ${f}`);
+  return { name, counts, seconds: r.seconds, ok: r.ok, notes: r.notes };
+}
+
+const tail = (s: string, n = 30) => s.trim().split('\n').slice(-n).join('\n');
+
+async function main(): Promise<number> {
+  for (const step of ['engine-docker.sh start', 'engine.sh', 'images.sh']) sh('bash', ['-c', `bash scripts/${step} >/dev/null`]);
+  writeEnvironment({ backendTag: '1', backendSetting: '1', orchestratorTag: '1' });
+  spawnSync('bash', ['scripts/down.sh', ENV, '--volumes', '--yes'], { cwd: ROOT, env: toolEnv, stdio: 'ignore' });
+  fs.rmSync(path.join(ROOT, '.stackyard', 'state', `${ENV}.tfstate`), { force: true });
+
+  let topology: Topology = { backendTag: '1', backendSetting: '1', orchestratorTag: '1' };
+  const first = await deploy(topology);
+  if (first.code !== 0) throw new Error(`the first deploy failed:\n${tail(first.output)}`);
+  console.log(`first deploy of ${ENV}: ${first.seconds.toFixed(1)} s`);
+  // Traefik routes both replicas (it applies Docker events after a 2 s throttle)
+  const seen = new Set<string>();
+  for (const t0 = Date.now(); seen.size < 2 && Date.now() - t0 < 60_000; await sleep(200)) {
+    const r = await request({ port: PORT });
+    if (r.ok && r.body?.replica) seen.add(r.body.replica);
+  }
+  if (seen.size < 2) throw new Error('the proxy never routed both backend replicas');
+
+  const change = (next: Partial<Topology>, expectFailure = false) => async () => {
+    topology = { ...topology, ...next };
+    const d = await deploy(topology);
+    const ok = expectFailure ? d.code !== 0 : d.code === 0;
+    return { ok, seconds: d.seconds, notes: ok ? [] : [tail(d.output)] };
+  };
+  const results: Result[] = [];
+  results.push(await scenario('tag-change', change({ backendTag: '2' })));
+  results.push(await scenario('env-change', change({ backendSetting: '2' })));
+  results.push(await scenario('rollback', change({ backendTag: '1' })));
+  results.push(await scenario('unhealthy', async () => {
+    const previous = topology;
+    const bad = await change({ backendTag: 'unhealthy' }, true)();
+    const d = await deploy({ ...topology });
+    const report = d.output.split('\n').filter((l) => /service backend, replica|health output|\(exit \d+\)/.test(l)).slice(0, 4);
+    const named = report.some((l) => /service backend, replica 1/.test(l)) && report.some((l) => /\(exit \d+\)/.test(l));
+    // the next deploy with the good image converges, and a plan after it is empty
+    topology = previous;
+    const good = await deploy(topology);
+    const plan = spawnSync('tofu', ['plan', '-detailed-exitcode', '-input=false', '-no-color'], { cwd: path.join(ROOT, 'cdktf.out', 'stacks', ENV), env: toolEnv, encoding: 'utf8' });
+    const notes = [
+      `the failing deploy took ${bad.seconds.toFixed(1)} s (a second attempt ${d.seconds.toFixed(1)} s, exit ${d.code}); it said:`,
+      ...report.map((l) => `  ${l.trim()}`),
+      `then tag ${topology.backendTag} again: exit ${good.code} in ${good.seconds.toFixed(1)} s; plan afterwards: ${plan.status === 0 ? 'no changes' : `exit ${plan.status}`}`,
+    ];
+    return { ok: bad.ok && d.code !== 0 && named && good.code === 0 && plan.status === 0, seconds: bad.seconds + d.seconds + good.seconds, notes };
+  }));
+  results.push(await scenario('singleton', async () => {
+    const since = Date.now();
+    const r = await change({ orchestratorTag: '2' })();
+    const ev = events('orchestrator', since - 1000, Date.now());
+    const died = ev.filter((e) => e.status === 'die').map((e) => e.at);
+    const started = ev.filter((e) => e.status === 'start').map((e) => e.at);
+    const healthy = ev.filter((e) => e.status.startsWith('health_status: healthy')).map((e) => e.at);
+    const gap = died.length && started.length ? (Math.min(...started) - Math.max(...died)) / 1000 : NaN;
+    const serving = died.length && healthy.length ? (Math.min(...healthy) - Math.max(...died)) / 1000 : NaN;
+    const notes = [`orchestrator: old stopped → new started ${gap.toFixed(2)} s, → new healthy ${serving.toFixed(2)} s; two never ran together: ${gap >= 0 ? 'yes' : 'NO'} (${died.length} die, ${started.length} start events)`];
+    return { ok: r.ok && gap >= 0, seconds: r.seconds, notes };
+  }));
+  const failed = results.reduce((a, r) => a + r.counts.failed, 0);
+  const sent = results.reduce((a, r) => a + r.counts.sent, 0);
+  if (process.env.BENCH_ROLLING_KEEP !== '1') spawnSync('bash', ['scripts/down.sh', ENV, '--volumes', '--yes'], { cwd: ROOT, env: toolEnv, stdio: 'ignore' });
+  console.log(`rolling failed requests: ${failed} of ${sent}`);
+  return results.every((r) => r.ok) ? 0 : 1;
+}
+
+main().then((code) => (process.exitCode = code), (e) => {
+  console.error(`bench:rolling: ${(e as Error).message}`);
+  process.exitCode = 1;
+});

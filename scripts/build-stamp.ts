@@ -1,0 +1,7 @@
+/** Run by `npm run build` after tsc: records the source hash the build compiled (lib/cli/freshness.ts). */
+import * as path from 'node:path';
+import { sourceHash, writeStamp } from '../lib/cli/freshness';
+
+const root = path.resolve(__dirname, '..', '..');
+const hash = sourceHash(root);
+if (hash) writeStamp(root, hash);

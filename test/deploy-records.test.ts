@@ -1,0 +1,202 @@
+/**
+ * The decisions behind `stackyard lock`, `audit`, `releases`, `rollback`, image pruning, the
+ * plan headline, the terminal plan and incremental synth. The Docker side of the lock and the
+ * record is exercised on the real engine in test/e2e/cli.test.ts.
+ */
+import { spawnSync } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { isStale, sourceHash, writeStamp } from '../lib/cli/freshness';
+import { decideRelease, decideRunLock, describeLock, lockLabels, parseLockLabels, whoAmI, type LockInfo } from '../lib/deploy/deploy-lock';
+import { appendRecord, formatRecords, MAX_RECORDS, parseRecords, planHeadline, releases, rollbackTarget, tagsToKeep, tagsToPrune, type DeployRecord } from '../lib/deploy/records';
+import { asksForInit, initKey, releaseRepositories, releaseTagOf } from '../lib/deploy/run';
+import { tarOneFile, untarFirstFile } from '../lib/deploy/tar';
+import { markdownForTerminal } from '../lib/plan/terminal';
+import { parsePlan, renderSummary } from '../lib/plan/summary';
+import { tempDir } from './helpers';
+
+const rec = (tag: string, at: string, extra: Partial<DeployRecord> = {}): DeployRecord => ({
+  at, who: 'alice@laptop', environment: 'prod', action: 'deploy', tag, headline: '1 to add, 0 to change, 0 to destroy', result: 'success', seconds: 12, ...extra,
+});
+
+describe('deploy lock decisions', () => {
+  const now = new Date('2025-03-01T10:30:00Z');
+  const held: LockInfo = { environment: 'prod', holder: 'alice@laptop', since: '2025-03-01T10:18:00Z', message: 'migrating the database', run: false };
+
+  it('a deploy takes a free lock, goes on under its own, and refuses naming who, since when and why', () => {
+    expect(decideRunLock('prod', undefined, 'bob@ci', 'deployed', now)).toEqual({ kind: 'take' });
+    expect(decideRunLock('prod', held, 'alice@laptop', 'deployed', now)).toEqual({ kind: 'mine' });
+    const d = decideRunLock('prod', held, 'bob@ci', 'deployed', now);
+    expect(d.kind).toBe('refuse');
+    expect(d.kind === 'refuse' && d.message).toContain('prod is locked, held by alice@laptop since 2025-03-01T10:18:00Z (12 min ago): migrating the database; nothing was deployed');
+  });
+
+  it('a lock another run of mine holds (a running or crashed deploy) still refuses', () => {
+    expect(decideRunLock('prod', { ...held, run: true }, 'alice@laptop', 'deployed', now).kind).toBe('refuse');
+    expect(describeLock({ ...held, run: true, message: '' }, now)).toContain(': a deploy in progress');
+  });
+
+  it('only the holder releases, or anyone with --force', () => {
+    expect(decideRelease('prod', held, 'alice@laptop', false, now)).toEqual({ kind: 'release' });
+    expect(decideRelease('prod', held, 'bob@ci', true, now)).toEqual({ kind: 'release' });
+    expect(decideRelease('prod', held, 'bob@ci', false, now).kind).toBe('refuse');
+    expect(decideRelease('prod', undefined, 'bob@ci', false, now)).toEqual({ kind: 'none' });
+  });
+
+  it('labels round-trip; control characters in a message cannot forge lines', () => {
+    const l = lockLabels({ ...held, message: 'line one\nstackyard: fake' });
+    expect(l['stackyard.lock.message']).toBe('line one stackyard: fake');
+    expect(parseLockLabels(l)).toEqual({ ...held, message: 'line one stackyard: fake' });
+    expect(parseLockLabels({ 'com.example': 'x' })).toBeUndefined();
+    expect(parseLockLabels(null)).toBeUndefined();
+  });
+
+  it('who: STACKYARD_WHO, else the GitHub actor in Actions, else user@host', () => {
+    expect(whoAmI({ STACKYARD_WHO: 'carol' })).toBe('carol');
+    expect(whoAmI({ GITHUB_ACTIONS: 'true', GITHUB_ACTOR: 'dave', GITHUB_REPOSITORY: 'acme/app', GITHUB_RUN_ID: '42' })).toBe('dave (GitHub Actions acme/app run 42)');
+    expect(whoAmI({})).toMatch(/^[^@\s]+@\S+$/);
+  });
+});
+
+describe('deploy record', () => {
+  it('appends one JSON line per run; torn or foreign lines are skipped; bounded', () => {
+    let text = appendRecord('', rec('r1', '2025-03-01T10:00:00Z'));
+    text = appendRecord(text + '{"torn":\nnot json\n', rec('r2', '2025-03-02T10:00:00Z', { who: 'bob\u001b[31m' }));
+    const all = parseRecords(text);
+    expect(all.map((r) => r.tag)).toEqual(['r1', 'r2']);
+    expect(all[1].who).toBe('bob [31m');
+    let big = '';
+    for (let i = 0; i < MAX_RECORDS + 5; i++) big = appendRecord(big, rec(`t${i}`, new Date(Date.UTC(2025, 0, 1, 0, i)).toISOString()));
+    expect(parseRecords(big)).toHaveLength(MAX_RECORDS);
+    expect(parseRecords(big)[0].tag).toBe('t5');
+  });
+
+  it('releases: successful deploys and rollbacks with a tag, newest first; downs and failures are not releases', () => {
+    const records = [
+      rec('r1', '2025-03-01T10:00:00Z'),
+      rec('r2', '2025-03-02T10:00:00Z', { result: 'failed' }),
+      rec('-', '2025-03-03T10:00:00Z', { action: 'down' }),
+      rec('r3', '2025-03-04T10:00:00Z'),
+      rec('r1', '2025-03-05T10:00:00Z', { action: 'rollback' }),
+    ];
+    expect(releases(records).map((r) => `${r.action} ${r.tag}`)).toEqual(['rollback r1', 'deploy r3', 'deploy r1']);
+    const lines = formatRecords(records.slice().reverse(), new Date('2025-03-05T10:10:00Z'));
+    expect(lines[0]).toMatch(/^when\s+who\s+action\s+tag\s+result\s+took\s+plan$/);
+    expect(lines[1]).toMatch(/^2025-03-05T10:00:00Z\s+10 min ago\s+alice@laptop\s+rollback\s+r1\s+success\s+12s\s+1 to add/);
+  });
+
+  it('rollback goes to the newest release before the current one, or to a named release it knows', () => {
+    const records = [rec('r1', '2025-03-01T10:00:00Z'), rec('r2', '2025-03-02T10:00:00Z'), rec('r2', '2025-03-03T10:00:00Z'), rec('r3', '2025-03-04T10:00:00Z', { result: 'failed' })];
+    expect(rollbackTarget('prod', records)).toEqual({ tag: 'r1' });
+    expect(rollbackTarget('prod', records, 'r2')).toEqual({ tag: 'r2' });
+    expect(rollbackTarget('prod', records, 'r3')).toEqual({ error: 'prod has no release r3 in its record; its releases, newest first: r2, r1' });
+    expect(rollbackTarget('prod', records, 'bad tag;')).toHaveProperty('error');
+    expect(rollbackTarget('prod', [rec('r1', '2025-03-01T10:00:00Z')])).toEqual({ error: 'prod has only one release (r1) in its record: nothing older to roll back to' });
+    expect(rollbackTarget('prod', [])).toEqual({ error: 'prod has no release in its record yet: nothing to roll back to' });
+  });
+
+  it('pruning keeps the newest N releases and never touches a tag this environment did not release', () => {
+    const records = ['r1', 'r2', 'r3', 'r4'].map((t, i) => rec(t, `2025-03-0${i + 1}T10:00:00Z`));
+    expect([...tagsToKeep(records, 2)]).toEqual(['r4', 'r3']);
+    expect(tagsToPrune(['r1', 'r2', 'r3', 'r4', 'latest', 'other-env', '<none>'], records, 2)).toEqual(['r1', 'r2']);
+    expect(tagsToPrune(['r1', 'r2', 'r3', 'r4'], records, 5)).toEqual([]);
+  });
+
+  it('the plan headline comes from the engine output', () => {
+    expect(planHeadline(['', 'Plan: 3 to add, 1 to change, 0 to destroy.', ''])).toBe('3 to add, 1 to change, 0 to destroy');
+    expect(planHeadline(['No changes. Your infrastructure matches the configuration.'])).toBe('no changes');
+    expect(planHeadline(['Error: boom'])).toBe('plan headline not found');
+  });
+});
+
+describe('the tar docker cp reads and writes', () => {
+  it('round-trips one file, and GNU tar reads it', () => {
+    const body = Buffer.from('{"a":1}\n'.repeat(100));
+    const archive = tarOneFile('deploys.jsonl', body, 1_700_000_000);
+    expect(archive.length % 512).toBe(0);
+    expect(untarFirstFile(archive)?.equals(body)).toBe(true);
+    const dir = tempDir();
+    const file = path.join(dir, 'a.tar');
+    fs.writeFileSync(file, archive);
+    const r = spawnSync('tar', ['-xOf', file, 'deploys.jsonl']);
+    expect(r.status).toBe(0);
+    expect(r.stdout.equals(body)).toBe(true);
+    expect(untarFirstFile(Buffer.alloc(1024))).toBeUndefined();
+  });
+});
+
+describe('release tag and repositories of a stack', () => {
+  const stack = {
+    provider: { docker: [{ alias: 'core', host: 'ssh://core' }, { alias: 'edge', host: 'ssh://edge' }] },
+    variable: { RELEASE_TAG: { default: 'r7' } },
+    resource: { docker_image: {
+      a: { name: 'ghcr.io/acme/backend:${var.RELEASE_TAG}', provider: 'docker.core' },
+      b: { name: 'ghcr.io/acme/backend:${var.RELEASE_TAG}', provider: 'docker.edge' },
+      c: { name: 'postgres:17', provider: 'docker.core' },
+    } },
+  };
+  it('the tag deployed: TF_VAR_RELEASE_TAG, else the pinned default; `-` without release:', () => {
+    expect(releaseTagOf(stack, new Map(), {})).toBe('r7');
+    expect(releaseTagOf(stack, new Map(), { TF_VAR_RELEASE_TAG: 'r8' })).toBe('r8');
+    expect(releaseTagOf(stack, new Map([['TF_VAR_RELEASE_TAG', 'r6']]), { TF_VAR_RELEASE_TAG: 'r8' })).toBe('r6');
+    expect(releaseTagOf({}, new Map(), { TF_VAR_RELEASE_TAG: 'r8' })).toBe('-');
+  });
+  it('only the images tagged with the release, per host', () => {
+    expect(releaseRepositories(stack)).toEqual([{ host: 'ssh://core', repository: 'ghcr.io/acme/backend' }, { host: 'ssh://edge', repository: 'ghcr.io/acme/backend' }]);
+  });
+});
+
+describe('one tofu init per terraform block', () => {
+  it('the init key changes with the backend, encryption or providers, not with resources', () => {
+    const a = { terraform: { backend: { local: { path: 'x' } } }, resource: { docker_container: {} } };
+    expect(initKey(a)).toBe(initKey({ ...a, resource: { docker_container: { c: {} } } }));
+    expect(initKey(a)).not.toBe(initKey({ ...a, terraform: { backend: { local: { path: 'y' } } } }));
+  });
+  it('an engine that asks for init is recognised, other failures are not', () => {
+    expect(asksForInit(['Error: Backend initialization required, please run "tofu init"'])).toBe(true);
+    expect(asksForInit(['Error: Inconsistent dependency lock file'])).toBe(true);
+    expect(asksForInit(['Error: container exited with code 1'])).toBe(false);
+  });
+});
+
+describe('plan for a terminal', () => {
+  it('the comment without Markdown or HTML: headlines, data-loss caution, details per host and service', () => {
+    const plan = JSON.stringify({ format_version: '1.2', resource_changes: [
+      { address: 'docker_volume.vol_main_db_data', type: 'docker_volume', name: 'vol_main_db_data', change: { actions: ['delete'], before: { name: 'prod-db-data' }, after: null } },
+      { address: 'docker_container.svc_api_1', type: 'docker_container', name: 'svc_api_1', change: { actions: ['update'], before: { name: 'prod-api-1', memory: 256 }, after: { name: 'prod-api-1', memory: 512 } } },
+    ] });
+    const p = parsePlan('prod', plan);
+    const md = renderSummary([p]).markdown;
+    const t = markdownForTerminal(md);
+    expect(t).not.toMatch(/<\/?details>|<summary>|<!--|\*\*|`/);
+    expect(t).toContain('prod: 0 to add, 1 to change, 0 to replace, 1 to destroy');
+    expect(t).toContain('CAUTION');
+    expect(t).toMatch(/memory: 256 → 512/);
+  });
+});
+
+describe('incremental synth: dist is rebuilt only when a source changed', () => {
+  it('a recorded hash is fresh until a .ts file, tsconfig.json or package.json changes', () => {
+    const root = tempDir();
+    fs.mkdirSync(path.join(root, 'lib', 'x'), { recursive: true });
+    fs.writeFileSync(path.join(root, 'lib', 'x', 'a.ts'), 'export const a = 1;\n');
+    fs.writeFileSync(path.join(root, 'tsconfig.json'), '{}');
+    expect(isStale(root).stale).toBe(true); // never built
+    writeStamp(root, sourceHash(root)!);
+    expect(isStale(root).stale).toBe(false);
+    fs.writeFileSync(path.join(root, 'lib', 'x', 'notes.md'), 'not compiled');
+    expect(isStale(root).stale).toBe(false);
+    fs.writeFileSync(path.join(root, 'lib', 'x', 'a.ts'), 'export const a = 2;\n');
+    expect(isStale(root).stale).toBe(true);
+    writeStamp(root, sourceHash(root)!);
+    fs.writeFileSync(path.join(root, 'tsconfig.json'), '{"compilerOptions":{}}');
+    expect(isStale(root).stale).toBe(true);
+    expect(sourceHash(tempDir())).toBeUndefined(); // an installed package: no sources, never rebuilt
+  });
+
+  it('npm run build recorded the hash of this checkout', () => {
+    const root = path.resolve(__dirname, '..');
+    expect(isStale(root).stale).toBe(false);
+  });
+});

@@ -1,0 +1,368 @@
+/**
+ * The decisions of the day-2 commands (lib/ops/): host connections, status (expected vs actual),
+ * logs merging, one-off exec plans, the maintenance page's routes, host checks.
+ */
+import { spawnSync } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { keptByReaper } from '../lib/deploy/orphans';
+import { HostConnection, shellWord, sshOptionsFor, sshWrapperScript } from '../lib/ops/docker';
+import { envFile, oneOffPlan, pickSource, uploadedFiles, type SourceContainer } from '../lib/ops/exec';
+import { classifyConnectionError, clockVerdict, diskVerdict, engineVerdict, formatHostCheck, parseDf, versionAtLeast } from '../lib/ops/hosts';
+import { formatLine, LineSplitter, mergeByTime, parseTimestamped, prefixOf, servicesNamed, timestampKey, validSince, validTail } from '../lib/ops/logs';
+import { DEFAULT_MESSAGE, escapeHtml, maintenanceCreateArgs, maintenanceLabels, maintenancePage, MAINTENANCE_PRIORITY } from '../lib/ops/maintenance';
+import { expectedContainers, loadModel, serviceOf } from '../lib/ops/model';
+import { compareStatus, formatDuration, formatStatus, judge, observe, type InspectedContainer, type ObservedContainer } from '../lib/ops/status';
+import { tempDir, writeFiles } from './helpers';
+
+const ROOT = path.resolve(__dirname, '..');
+const local = loadModel('local', path.join(ROOT, 'environments'));
+const KEY = 'ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIOMqqnkVzrm0SdG6UOoqKLsabgH5C9okWi0dh2l9GKJl';
+
+describe('host connections', () => {
+  it('quotes shell words so that no character is special', () => {
+    expect(shellWord("it's $HOME `x`")).toBe(`'it'\\''s $HOME \`x\`'`);
+    const r = spawnSync('sh', ['-c', `printf '%s' ${shellWord("a'b $c \\n")}`], { encoding: 'utf8' });
+    expect(r.stdout).toBe("a'b $c \\n");
+  });
+
+  it('pins the host key first (ssh keeps the first value), then the host\'s own options', () => {
+    expect(sshOptionsFor({ name: 'core', docker: 'ssh://root@core', sshOptions: ['-F', '/x/config'] }, '/tmp/kh')).toEqual([
+      '-o', 'BatchMode=yes', '-o', 'StrictHostKeyChecking=yes', '-o', 'UserKnownHostsFile=/tmp/kh', '-F', '/x/config',
+    ]);
+    expect(sshOptionsFor({ name: 'core', docker: 'ssh://root@core' })).toEqual(['-o', 'BatchMode=yes']);
+  });
+
+  it('the docker CLI reaches an ssh:// host through the wrapper with every option intact', () => {
+    const dir = tempDir();
+    const log = path.join(dir, 'args');
+    // a fake ssh that records its arguments one per line, then fails the connection
+    fs.writeFileSync(path.join(dir, 'ssh'), `#!/bin/sh\nfor a in "$@"; do printf '%s\\n' "$a"; done > ${shellWord(log)}\nexit 255\n`, { mode: 0o755 });
+    const conn = new HostConnection(
+      { name: 'core', docker: 'ssh://deploy@core.example.com:2222', hostKey: KEY, sshOptions: ['-o', 'IdentityFile=/keys/my key'] },
+      { ...process.env, PATH: `${dir}:${process.env.PATH}` },
+    );
+    try {
+      const known = fs.readFileSync(path.join(path.dirname(conn.env.PATH!.split(':')[0]), path.basename(conn.env.PATH!.split(':')[0]), 'known_hosts'), 'utf8');
+      expect(known).toBe(`[core.example.com]:2222 ${KEY}\n`);
+      const r = conn.runSync(['version', '--format', '{{.Server.Version}}'], 20_000);
+      expect(r.code).not.toBe(0);
+      const args = fs.readFileSync(log, 'utf8').trim().split('\n');
+      expect(args.slice(0, 7)).toEqual(['-o', 'BatchMode=yes', '-o', 'StrictHostKeyChecking=yes', '-o', expect.stringMatching(/^UserKnownHostsFile=.*known_hosts$/), '-o']);
+      expect(args).toContain('IdentityFile=/keys/my key');
+      expect(args.join(' ')).toContain('-l deploy -p 2222 -- core.example.com docker system dial-stdio');
+    } finally {
+      conn.close();
+    }
+    expect(fs.existsSync(conn.env.PATH!.split(':')[0])).toBe(false);
+  });
+
+  it('unix hosts need no wrapper; tcp hosts with certificates verify TLS', () => {
+    const u = new HostConnection({ name: 'l', docker: 'unix:///var/run/docker.sock' }, { PATH: '/usr/bin' });
+    expect(u.env).toMatchObject({ DOCKER_HOST: 'unix:///var/run/docker.sock', PATH: '/usr/bin' });
+    const t = new HostConnection({ name: 't', docker: 'tcp://h:2376', tlsCertPath: '/certs' }, { PATH: '/usr/bin' });
+    expect(t.env).toMatchObject({ DOCKER_HOST: 'tcp://h:2376', DOCKER_TLS_VERIFY: '1', DOCKER_CERT_PATH: '/certs' });
+    expect(sshWrapperScript('/usr/bin/ssh', ['-o', "x='y'"])).toBe(`#!/bin/sh\nexec '/usr/bin/ssh' '-o' 'x='\\''y'\\''' "$@"\n`);
+  });
+});
+
+describe('the environment model', () => {
+  it('expects every replica on its host, named <env>-<service>-<n>', () => {
+    const e = expectedContainers(local);
+    expect(e.map((x) => x.name)).toEqual([
+      'local-adminer-1', 'local-backend-1', 'local-backend-2', 'local-celery-worker-1', 'local-db-1', 'local-frontend-1', 'local-frontend-2',
+      'local-orchestrator-1', 'local-prestart-1', 'local-proxy-1', 'local-redis-1', 'local-watcher-1',
+    ]);
+    expect(e.find((x) => x.service === 'prestart')).toMatchObject({ oneShot: true, host: 'local' });
+    expect(e.find((x) => x.service === 'backend')).toMatchObject({ image: 'stackyard/demo-app:1', healthchecked: true, kind: 'web' });
+  });
+
+  it('names an unknown environment or service with what exists', () => {
+    expect(() => loadModel('nope', path.join(ROOT, 'environments'))).toThrow(/no environment named nope in .*environments/);
+    expect(() => serviceOf(local, 'backnd')).toThrow(/local has no service "backnd"; its services: adminer, backend, /);
+    expect(() => loadModel('cluster', path.join(ROOT, 'environments'))).toThrow(/runs on Kubernetes/);
+  });
+});
+
+const inspected = (name: string, o: Partial<{ status: string; health: string; exit: number; restarts: number; image: string; labels: Record<string, string> }> = {}): InspectedContainer => ({
+  Id: `id-${name}`,
+  Name: `/${name}`,
+  Image: o.image ?? 'sha256:aaaabbbbccccdddd',
+  RestartCount: o.restarts ?? 0,
+  Config: { Image: 'sha256:aaaabbbbccccdddd', Labels: { 'stackyard.environment': 'local', 'stackyard.service': name.split('-').slice(1, -1).join('-'), 'stackyard.replica': name.split('-').slice(-1)[0], ...(o.labels ?? {}) } },
+  State: { Status: o.status ?? 'running', ExitCode: o.exit ?? 0, StartedAt: '2026-01-01T10:00:00.123456789Z', FinishedAt: '2026-01-01T10:05:00Z', Health: o.health ? { Status: o.health } : null },
+});
+
+describe('status: expected vs actual', () => {
+  const NOW = Date.parse('2026-01-01T11:30:00Z');
+  const expected = expectedContainers(local);
+  const healthy = () => expected.map((e) => inspected(e.name, e.oneShot ? { status: 'exited' } : { health: e.healthchecked ? 'healthy' : undefined }));
+  const tags = new Map([['sha256:aaaabbbbccccdddd', ['postgres:17', 'stackyard/demo-app:1']]]);
+  const run = (list: InspectedContainer[], unreachable = new Map<string, string>()) => compareStatus({
+    environment: 'local', hosts: [{ name: 'local', docker: 'unix:///var/run/docker.sock' }], expected,
+    observed: unreachable.size ? new Map() : new Map([['local', observe('local', list, tags, (n) => expected.find((e) => e.name === n)?.image.replace(/:[^:/]*$/, ''))]]),
+    unreachable, now: NOW,
+  });
+
+  it('is ok when every replica runs healthy and the job exited 0', () => {
+    const r = run(healthy());
+    expect(r.problems).toEqual([]);
+    expect(r.ok).toBe(true);
+    const backend = r.hosts[0].containers.find((c) => c.name === 'local-backend-1')!;
+    expect(backend).toEqual({
+      host: 'local', service: 'backend', replica: 1, name: 'local-backend-1', kind: 'web', image: 'stackyard/demo-app:1',
+      state: 'running', health: 'healthy', exitCode: null, uptimeSeconds: 5400, restarts: 0, ok: true, note: null,
+    });
+    expect(r.hosts[0].containers.find((c) => c.name === 'local-db-1')!.image).toBe('postgres:17');
+    expect(r.hosts[0].containers.find((c) => c.name === 'local-prestart-1')).toMatchObject({ state: 'exited', exitCode: 0, note: 'completed', uptimeSeconds: 5100 });
+  });
+
+  it('fails on a missing replica, an unhealthy one, a failed job and a restarting one, naming each', () => {
+    const list = healthy().filter((c) => c.Name !== '/local-backend-2').map((c) => {
+      if (c.Name === '/local-db-1') return inspected('local-db-1', { health: 'unhealthy', restarts: 3 });
+      if (c.Name === '/local-prestart-1') return inspected('local-prestart-1', { status: 'exited', exit: 2 });
+      if (c.Name === '/local-watcher-1') return inspected('local-watcher-1', { status: 'restarting', restarts: 7 });
+      return c;
+    });
+    const r = run(list);
+    expect(r.ok).toBe(false);
+    expect(r.problems).toEqual([
+      'local-backend-2 is missing on local',
+      'local-db-1 on local: health unhealthy',
+      'local-prestart-1 on local: job exited 2',
+      'local-watcher-1 on local: restarting',
+    ]);
+    expect(r.hosts[0].containers.find((c) => c.name === 'local-db-1')).toMatchObject({ restarts: 3, ok: false });
+  });
+
+  it('lists containers the file does not know and the maintenance page as notes, without failing', () => {
+    const r = run([...healthy(), inspected('local-old-1'), inspected('local-maintenance-1', { labels: { 'stackyard.maintenance': 'on' } })]);
+    expect(r.ok).toBe(true);
+    expect(r.notes).toEqual([
+      'local-old-1 on local: not in the environment file (the next deploy removes it)',
+      'local-maintenance-1 on local: maintenance page (stackyard maintenance off removes it)',
+    ]);
+  });
+
+  it('a host that does not answer fails with every container it should run as unknown', () => {
+    const r = run([], new Map([['local', 'Cannot connect to the Docker daemon']]));
+    expect(r.ok).toBe(false);
+    expect(r.problems).toEqual(['host local (unix:///var/run/docker.sock) did not answer: Cannot connect to the Docker daemon']);
+    expect(r.hosts[0]).toMatchObject({ reachable: false, error: 'Cannot connect to the Docker daemon' });
+    expect(new Set(r.hosts[0].containers.map((c) => c.state))).toEqual(new Set(['unknown']));
+  });
+
+  it('a container on another host than the file says is missing where it belongs', () => {
+    const two = compareStatus({
+      environment: 'e', now: NOW, unreachable: new Map(),
+      hosts: [{ name: 'a', docker: 'ssh://a' }, { name: 'b', docker: 'ssh://b' }],
+      expected: [{ host: 'a', service: 'api', replica: 1, name: 'e-api-1', kind: 'web', image: 'x:1', oneShot: false, healthchecked: false }],
+      observed: new Map<string, ObservedContainer[]>([['a', []], ['b', observe('b', [inspected('e-api-1')], new Map())]]),
+    });
+    expect(two.problems).toEqual(['e-api-1 is missing on a (found on b instead)']);
+  });
+
+  it('judges jobs and long-running services differently', () => {
+    const e = expected.find((x) => x.service === 'watcher')!;
+    const o = observe('local', [inspected('local-watcher-1', { status: 'exited', exit: 0 })], new Map())[0];
+    expect(judge(e, o)).toEqual({ ok: false, note: 'exited 0' });
+    expect(judge({ ...e, oneShot: true }, o)).toEqual({ ok: true, note: 'completed' });
+    expect(judge({ ...e, healthchecked: true }, { ...o, state: 'running', health: 'starting' })).toEqual({ ok: false, note: 'health starting' });
+  });
+
+  it('prints a table per host and the problems', () => {
+    const lines = formatStatus(run(healthy().filter((c) => c.Name !== '/local-redis-1')));
+    expect(lines[0]).toBe('host local (unix:///var/run/docker.sock)');
+    expect(lines[1]).toMatch(/^ {5}SERVICE +REPLICA +IMAGE +STATE +HEALTH +UPTIME +RESTARTS +NOTE$/);
+    expect(lines.find((l) => l.includes('backend') && l.includes(' 1 '))).toMatch(/backend +1 +stackyard\/demo-app:1 +running +healthy +1h30m +0$/);
+    expect(lines.find((l) => l.includes('redis  '))).toMatch(/^ {2}✗ {2}redis +1 +- +missing +- +- +-$/);
+    expect(lines.slice(-2)).toEqual(['local: 1 problem(s):', '  - local-redis-1 is missing on local']);
+    expect(formatStatus(run(healthy())).slice(-1)).toEqual(['local: all 12 container(s) as the environment file says']);
+  });
+
+  it('formats durations', () => {
+    expect([0, 59, 60, 3599, 3600, 5400, 86399, 90000, null].map(formatDuration)).toEqual(['0s', '59s', '1m', '59m', '1h00m', '1h30m', '23h59m', '1d01h', '-']);
+  });
+});
+
+describe('logs', () => {
+  it('accepts what docker logs --since accepts, and nothing else', () => {
+    for (const ok of ['10m', '1h30m', '45s', '2026-01-01', '2026-01-01T10:00:00Z', '2026-01-01T10:00:00+02:00', '1767225600', '1767225600.5']) expect(validSince(ok), ok).toBe(true);
+    for (const bad of ['10x', 'yesterday', '', '-5m', '10 m', '$(id)']) expect(validSince(bad), bad).toBe(false);
+    expect(['all', '0', '100'].every(validTail)).toBe(true);
+    expect(['-1', 'ten', '1.5'].some(validTail)).toBe(false);
+  });
+
+  it('prefixes lines with host and replica, padded like compose', () => {
+    expect(prefixOf('local', 'core', 'local-backend-2')).toBe('core/backend-2');
+    expect(formatLine({ prefix: 'core/db-1', timestamp: '2026-01-01T10:00:00.5Z', text: 'ready' }, 14, false)).toBe('core/db-1      | ready');
+    expect(formatLine({ prefix: 'core/db-1', timestamp: '2026-01-01T10:00:00.5Z', text: 'ready' }, 9, true)).toBe('core/db-1 | 2026-01-01T10:00:00.5Z ready');
+  });
+
+  it('splits chunks into whole lines', () => {
+    const s = new LineSplitter();
+    expect(s.push('a\nb')).toEqual(['a']);
+    expect(s.push('c\r\nd\n')).toEqual(['bc', 'd']);
+    expect(s.push('tail')).toEqual([]);
+    expect(s.end()).toEqual(['tail']);
+    expect(s.end()).toEqual([]);
+  });
+
+  it('merges replicas in time order although docker trims trailing zeros of the fraction', () => {
+    expect(parseTimestamped('2026-01-01T10:00:00.1234Z hello world')).toEqual({ timestamp: '2026-01-01T10:00:00.1234Z', text: 'hello world' });
+    expect(parseTimestamped('no timestamp')).toEqual({ timestamp: '', text: 'no timestamp' });
+    expect(timestampKey('2026-01-01T10:00:00.1234Z') < timestampKey('2026-01-01T10:00:00.12345678Z')).toBe(true);
+    expect('2026-01-01T10:00:00.1234Z' < '2026-01-01T10:00:00.12345678Z').toBe(false); // why timestampKey exists
+    const merged = mergeByTime([
+      { prefix: 'a/x-1', timestamp: '2026-01-01T10:00:00.2Z', text: 'a2' },
+      { prefix: 'a/x-1', timestamp: '2026-01-01T10:00:01Z', text: 'a3' },
+      { prefix: 'b/x-2', timestamp: '2026-01-01T10:00:00.15Z', text: 'b1' },
+      { prefix: 'b/x-2', timestamp: '2026-01-01T10:00:00.2Z', text: 'b2' },
+    ]);
+    expect(merged.map((l) => l.text)).toEqual(['b1', 'a2', 'b2', 'a3']);
+  });
+
+  it('a worker pool\'s name selects its service on every host', () => {
+    const dir = path.join(ROOT, 'examples', 'trading-homelab');
+    const homelab = loadModel('homelab', dir);
+    const pools = homelab.services.filter((s) => s.kind === 'worker-pool');
+    expect(pools.length).toBeGreaterThan(1);
+    const name = pools[0].node.scope!.node.id;
+    expect(servicesNamed(homelab, name).map((s) => s.serviceName).sort()).toEqual(pools.filter((s) => s.node.scope!.node.id === name).map((s) => s.serviceName).sort());
+    expect(servicesNamed(local, 'backend').map((s) => s.serviceName)).toEqual(['backend']);
+    expect(() => servicesNamed(local, 'nope')).toThrow(/no service "nope"/);
+  });
+});
+
+const source = (o: Partial<SourceContainer> & { replica?: string; running?: boolean } = {}): SourceContainer => ({
+  Id: 'abc', Name: `/local-backend-${o.replica ?? '1'}`, Image: 'sha256:1234',
+  State: { Running: o.running ?? true, Status: o.running === false ? 'exited' : 'running' },
+  Config: { Env: ['JWT_SECRET_FILE=/run/secrets/JWT_SECRET', 'PATH=/usr/bin'], User: '1000', WorkingDir: '/app', Labels: { 'stackyard.replica': o.replica ?? '1' } },
+  HostConfig: { GroupAdd: ['0'] },
+  NetworkSettings: { Networks: { 'local-proxy': {}, 'local-private': {} } },
+  ...o,
+});
+
+describe('exec', () => {
+  it('takes settings from the first running replica, or a stopped one for a one-off', () => {
+    const a = source({ replica: '1', running: false });
+    const b = source({ replica: '2' });
+    expect(pickSource([b, a], {})).toBe(b);
+    expect(pickSource([a], {})).toBe(a);
+    expect(pickSource([a], { reuse: true })).toBeUndefined();
+    expect(pickSource([a, b], { replica: 1 })).toBe(a);
+    expect(pickSource([a, b], { replica: 3 })).toBeUndefined();
+  });
+
+  it('copies the secret files and generated files of the service', () => {
+    expect(uploadedFiles(serviceOf(local, 'backend'))).toEqual(expect.arrayContaining(['/run/secrets/JWT_SECRET', '/run/secrets/DB_PASSWORD', '/run/secrets/REDIS_PASSWORD']));
+    expect(uploadedFiles(serviceOf(local, 'proxy'))).toEqual([]);
+  });
+
+  it('plans a one-off container: same image id, env through a file, groups, networks, no service alias, not labelled as the environment', () => {
+    const p = oneOffPlan({ env: 'local', service: serviceOf(local, 'backend'), source: source(), command: ['ls', '-l', '/run/secrets'], envFilePath: '/tmp/x/env', suffix: 'abc123', o: { interactive: true, tty: true } });
+    expect(p.name).toBe('local-backend-run-abc123');
+    expect(p.create).toEqual([
+      'create', '--rm', '--name', 'local-backend-run-abc123', '--hostname', 'local-backend-run-abc123',
+      '--label', 'stackyard.exec=local', '--label', 'stackyard.exec.service=backend',
+      '--env-file', '/tmp/x/env', '--user', '1000', '--group-add', '0', '--workdir', '/app',
+      '--network', 'local-private', '--interactive', '--tty', 'sha256:1234', 'ls', '-l', '/run/secrets',
+    ]);
+    expect(p.connect).toEqual(['local-proxy']);
+    expect(p.start).toEqual(['start', '--attach', '--interactive', 'local-backend-run-abc123']);
+    expect(p.create.join(' ')).not.toContain('stackyard.environment');
+    expect(p.create.join(' ')).not.toMatch(/JWT_SECRET_FILE|PATH=/); // the environment is in the file only
+  });
+
+  it('writes the env file, and refuses a value with a line break', () => {
+    expect(envFile(['A=1', 'B=x y'])).toBe('A=1\nB=x y\n');
+    expect(envFile([])).toBe('');
+    expect(() => envFile(['A=1', 'CERT=line1\nline2'])).toThrow(/CERT holds a line break/);
+  });
+});
+
+describe('maintenance', () => {
+  it('routes every route of the environment to the page above the services\' own routers, plus a catch-all', () => {
+    const l = maintenanceLabels(local);
+    expect(l['stackyard.environment']).toBe('local');
+    expect(l['stackyard.maintenance']).toBe('on');
+    expect(l['traefik.docker.network']).toBe('local-proxy');
+    const routers = Object.keys(l).filter((k) => k.endsWith('.rule')).map((k) => [k.split('.')[3], l[k], l[k.replace(/rule$/, 'priority')]]);
+    expect(routers).toEqual([
+      ['local-maintenance-adminer', 'Host(`adminer.localhost`)', String(MAINTENANCE_PRIORITY)],
+      ['local-maintenance-backend', 'Host(`api.localhost`) || PathPrefix(`/api`)', String(MAINTENANCE_PRIORITY)],
+      ['local-maintenance-frontend', 'Host(`localhost`) || Host(`dashboard.localhost`)', String(MAINTENANCE_PRIORITY)],
+      ['local-maintenance-all', 'PathPrefix(`/`)', String(MAINTENANCE_PRIORITY - 1)],
+    ]);
+    // Traefik's default priority is the rule's length: far below; its internal routers start at MaxInt32 - 1000
+    expect(MAINTENANCE_PRIORITY).toBeGreaterThan(10_000);
+    expect(MAINTENANCE_PRIORITY).toBeLessThan(2 ** 31 - 1000);
+    expect(l['traefik.http.routers.local-maintenance-backend.entrypoints']).toBe('web');
+    expect(l['traefik.http.routers.local-maintenance-backend.middlewares']).toBe('local-maintenance');
+    expect(l['traefik.http.middlewares.local-maintenance.replacepath.path']).toBe('/cgi-bin/maintenance');
+  });
+
+  it('the page escapes the message; the program the container runs holds nothing the user typed', () => {
+    expect(escapeHtml(`<script>alert("x")</script> & 'q'`)).toBe('&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt; &amp; &#39;q&#39;');
+    expect(maintenancePage('back at <b>5</b>\nsorry')).toContain('<p>back at &lt;b&gt;5&lt;/b&gt;<br>sorry</p>');
+    const args = maintenanceCreateArgs(local, 'Back at 5 $(reboot)', 'busybox:1.37');
+    const script = args[args.length - 1];
+    expect(script).not.toContain('Back at 5');
+    expect(args).toContain(`STACKYARD_MAINTENANCE_PAGE=${maintenancePage('Back at 5 $(reboot)')}`);
+    expect(args.slice(-4, -1)).toEqual(['busybox:1.37', 'sh', '-c']);
+    expect(args.join(' ')).toContain('--network local-proxy');
+    expect(DEFAULT_MESSAGE).toMatch(/maintenance/);
+  });
+
+  it('refuses an environment without a proxy', () => {
+    const dir = writeFiles({ 'x.yaml': 'name: x\nhosts: { h: { docker: "unix:///var/run/docker.sock" } }\nservices:\n  w: { kind: service, image: busybox, tag: "1" }\n' });
+    expect(() => maintenanceLabels(loadModel('x', dir))).toThrow(/x has no proxy/);
+  });
+
+  it('the orphan reaper keeps the page', () => {
+    expect(keptByReaper({ 'stackyard.environment': 'local', 'stackyard.maintenance': 'on' })).toBe(true);
+    expect(keptByReaper({ 'stackyard.environment': 'local' })).toBe(false);
+  });
+});
+
+describe('host checks', () => {
+  it('names what failed and how to fix it', () => {
+    const cases: [string, string, RegExp][] = [
+      ['ssh://root@h', 'Host key verification failed.\r\n', /host key not accepted.*hostKey/],
+      ['ssh://root@h', 'root@10.0.0.1: Permission denied (publickey).', /ssh key refused.*authorized_keys/],
+      ['ssh://root@h', 'ssh: connect to host h port 22: Connection refused', /ssh connection refused.*sshd/],
+      ['ssh://root@h', 'ssh: connect to host h port 22: Connection timed out', /no answer \(timeout\)/],
+      ['ssh://root@h', 'ssh: Could not resolve hostname h: Name or service not known', /does not resolve/],
+      ['ssh://root@h', 'sh: 1: docker: not found', /no docker command.*install Docker/],
+      ['unix:///var/run/docker.sock', 'Cannot connect to the Docker daemon at unix:///var/run/docker.sock. Is the docker daemon running?', /not running.*systemctl start docker/],
+      ['unix:///x.sock', 'permission denied while trying to connect to the Docker daemon socket', /docker group/],
+    ];
+    for (const [url, err, want] of cases) {
+      const c = classifyConnectionError(url, err);
+      expect(`${c.text}: ${c.fix}`, err).toMatch(want);
+    }
+  });
+
+  it('checks versions, disk and clock against their limits', () => {
+    expect(versionAtLeast('20.10.24+dfsg1', '20.10.0')).toBe(true);
+    expect(versionAtLeast('28.2.2', '20.10.0')).toBe(true);
+    expect(versionAtLeast('19.03.15', '20.10.0')).toBe(false);
+    expect(versionAtLeast('20.9.99', '20.10.0')).toBe(false);
+    expect(engineVerdict('19.03.1')).toMatchObject({ ok: false, text: 'Docker 19.03.1 is older than 20.10.0' });
+    expect(diskVerdict('/var/lib/docker', 50 * 1024 ** 3)).toEqual({ ok: true, text: '50.0 GiB free on /var/lib/docker' });
+    expect(diskVerdict('/var/lib/docker', 500 * 1024 ** 2)).toMatchObject({ ok: false, text: 'only 500 MiB free on /var/lib/docker (at least 2.0 GiB needed)' });
+    expect(clockVerdict('2026-01-01T10:00:01Z', Date.parse('2026-01-01T10:00:00Z'), Date.parse('2026-01-01T10:00:00Z'))).toEqual({ ok: true, text: 'clock +1.0s' });
+    expect(clockVerdict('2026-01-01T09:58:00Z', Date.parse('2026-01-01T10:00:00Z'), Date.parse('2026-01-01T10:00:02Z'))).toMatchObject({ ok: false, text: 'clock -121.0s off this machine (more than 30s)' });
+    expect(parseDf('Filesystem 1024-blocks Used Available Capacity Mounted on\n/dev/sda1 100 50 2048 50% /\n')).toBe(2048 * 1024);
+    expect(parseDf('garbage')).toBeUndefined();
+  });
+
+  it('prints one line per host, then each fix', () => {
+    const ok = { ok: true as const };
+    expect(formatHostCheck({ host: 'core', docker: 'ssh://root@core', ok: true, reachable: { ...ok, text: 'ssh ok (pinned key)' }, engine: { ...ok, text: 'Docker 28.2.2' }, disk: { ...ok, text: '9.0 GiB free on /var/lib/docker' }, clock: { ...ok, text: 'clock +0.1s' } }))
+      .toBe('ok   core (ssh://root@core): ssh ok (pinned key), Docker 28.2.2, 9.0 GiB free on /var/lib/docker, clock +0.1s');
+    expect(formatHostCheck({ host: 'w', docker: 'ssh://root@w', ok: false, reachable: { ok: false, text: 'ssh key refused', fix: 'add the key' } }))
+      .toBe('FAIL w (ssh://root@w): ssh key refused\n       ssh key refused: add the key');
+  });
+});
