@@ -5,8 +5,6 @@
  * missing, or written by another version.
  */
 
-import { shellQuote } from '../values';
-
 export interface StackLabel { readonly label: string; readonly value: string }
 
 export interface StackContainer {
@@ -71,22 +69,6 @@ export function dockerHosts(stack: StackJson): { alias: string; host: string; ss
   const p = stack.provider?.docker;
   const list: readonly DockerProvider[] = p === undefined ? [] : Array.isArray(p) ? p : [p as DockerProvider];
   return list.map((h) => ({ alias: h.alias ?? 'default', host: h.host, sshOpts: [...(h.ssh_opts ?? [])] }));
-}
-
-/**
- * How the deploy machine runs the docker CLI against a host, as the provider reaches it. The CLI's
- * own ssh:// transport takes no ssh options, so a host with `sshOptions` is reached through ssh
- * itself with those options, running the docker CLI there (what that transport runs too: `docker
- * system dial-stdio`), each argument shell-quoted for the remote shell.
- */
-export function dockerCommand(host: { host: string; sshOpts: readonly string[] }, args: readonly string[]): { command: string; args: string[] } {
-  const m = /^ssh:\/\/(?:([^@/]+)@)?([^:/]+|\[[^\]]+\])(?::(\d+))?\/?$/.exec(host.host);
-  if (!m || host.sshOpts.length === 0) return { command: 'docker', args: ['-H', host.host, ...args] };
-  const [, user, address, port] = m;
-  return {
-    command: 'ssh',
-    args: [...host.sshOpts, ...(port ? ['-p', port] : []), ...(user ? ['-l', user] : []), '--', address.replace(/^\[|\]$/g, ''), 'docker', ...args.map(shellQuote)],
-  };
 }
 
 export function environmentOf(stack: StackJson): string | undefined {
