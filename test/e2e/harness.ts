@@ -86,23 +86,9 @@ export function plannedChanges(): { address: string; actions: string[] }[] {
   return shared.plannedChanges(tofu, 'e2e.plan');
 }
 
-/**
- * The environment's containers. `replica` is the stable replica name (<env>-<service>-<n>, also the
- * hostname); `name` is the container's, which carries a revision for start-first services and jobs.
- */
-export function containers(): { replica: string; name: string; id: string; state: string; health?: string; exitCode: number; startedAt: string; finishedAt: string }[] {
-  const ids = docker('ps', '-aq', '--filter', `label=stackyard.environment=${ENV}`).split('\n').filter(Boolean);
-  if (!ids.length) return [];
-  return JSON.parse(docker('inspect', ...ids)).map((c: any) => ({
-    replica: `${ENV}-${c.Config.Labels['stackyard.service']}-${c.Config.Labels['stackyard.replica']}`,
-    name: c.Name.replace(/^\//, ''),
-    id: c.Id,
-    state: c.State.Status,
-    health: c.State.Health?.Status,
-    exitCode: c.State.ExitCode,
-    startedAt: c.State.StartedAt,
-    finishedAt: c.State.FinishedAt,
-  }));
+/** The environment's containers on the test engine (`replica` stable, `name` with a revision for start-first services). */
+export function containers(): shared.EnvContainer[] {
+  return shared.environmentContainers(docker, ENV);
 }
 
 /** One request through the proxy. */

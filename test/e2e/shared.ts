@@ -109,19 +109,36 @@ export function httpRequest(opts: { address: string; port: number; path: string;
   });
 }
 
-/** Sends one probe after another until stopped; counts what failed. */
-export function steadyTraffic(probe: () => Promise<{ ok: boolean }>, intervalMs: number) {
-  let stop = false;
-  const counts = { sent: 0, failed: 0 };
-  const loop = (async () => {
-    while (!stop) {
-      const r = await probe();
-      counts.sent++;
-      if (!r.ok) counts.failed++;
-      await new Promise((res) => setTimeout(res, intervalMs));
-    }
-  })();
-  return { counts, stop: async () => { stop = true; await loop; return counts; } };
+/** A container of an environment, as its engine reports it. */
+export interface EnvContainer {
+  /** The stable replica name (<env>-<service>-<n>, also the hostname). */
+  replica: string;
+  /** The container's own name: it carries a revision for start-first services and jobs. */
+  name: string;
+  id: string;
+  state: string;
+  health?: string;
+  exitCode: number;
+  startedAt: string;
+  finishedAt: string;
+  imageId: string;
+}
+
+/** Every container of `environment` on one engine (`docker` runs the CLI there and returns its output). */
+export function environmentContainers(docker: (...args: string[]) => string, environment: string): EnvContainer[] {
+  const ids = docker('ps', '-aq', '--filter', `label=stackyard.environment=${environment}`).split('\n').filter(Boolean);
+  if (!ids.length) return [];
+  return JSON.parse(docker('inspect', ...ids)).map((c: any) => ({
+    replica: `${environment}-${c.Config.Labels['stackyard.service']}-${c.Config.Labels['stackyard.replica']}`,
+    name: c.Name.replace(/^\//, ''),
+    id: c.Id,
+    state: c.State.Status,
+    health: c.State.Health?.Status,
+    exitCode: c.State.ExitCode,
+    startedAt: c.State.StartedAt,
+    finishedAt: c.State.FinishedAt,
+    imageId: c.Image,
+  }));
 }
 
 /** Records measured figures in `file` (JSON), printed as they come. */

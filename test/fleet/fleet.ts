@@ -8,7 +8,8 @@ import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { loadEnvironment } from '../../lib/config/load';
-import { engineEnv, httpRequest, keptSecrets, reporter, ROOT, runAsync, runSync, type RunResult } from '../e2e/shared';
+import { steadyTraffic as traffic } from '../../scripts/traffic';
+import { engineEnv, httpRequest, keptSecrets, reporter, ROOT, runAsync, runSync, type EnvContainer, type RunResult } from '../e2e/shared';
 import * as shared from '../e2e/shared';
 
 export { ROOT };
@@ -39,7 +40,7 @@ export const SECRETS: Record<string, string> = keptSecrets(
   'fleet',
 );
 
-/** Container name → host, as the environment file places them (`<env>-<service>-<n>`). */
+/** Replica → host, as the environment file places them (`<env>-<service>-<n>`). */
 export function placements(): Record<string, string> {
   const out: Record<string, string> = {};
   for (const [name, s] of Object.entries(environment.services)) {
@@ -50,10 +51,14 @@ export function placements(): Record<string, string> {
   return out;
 }
 
-export function toolEnv(extra: NodeJS.ProcessEnv = {}): NodeJS.ProcessEnv {
+/** SECRETS and, once the fleet is up, its registry's password. */
+function deploySecrets(): Record<string, string> {
   const f = fs.existsSync(FLEET_JSON) ? fleet() : undefined;
-  const registry: Record<string, string> = f ? { FLEET_REGISTRY_PASSWORD: fs.readFileSync(f.registry.passwordFile, 'utf8').trim() } : {};
-  return engineEnv(ENV_DIR, { ...SECRETS, ...registry }, extra);
+  return { ...SECRETS, ...(f ? { FLEET_REGISTRY_PASSWORD: fs.readFileSync(f.registry.passwordFile, 'utf8').trim() } : {}) };
+}
+
+export function toolEnv(extra: NodeJS.ProcessEnv = {}): NodeJS.ProcessEnv {
+  return engineEnv(ENV_DIR, deploySecrets(), extra);
 }
 
 export function run(cmd: string, args: string[], opts: { env?: NodeJS.ProcessEnv; cwd?: string; timeoutMs?: number } = {}): SpawnSyncReturns<string> {
@@ -78,23 +83,18 @@ export function dockerOn(host: string, ...args: string[]): string {
   return r.stdout.trim();
 }
 
-export interface ContainerState { name: string; host: string; state: string; health?: string; exitCode: number; imageId: string }
+export interface ContainerState extends EnvContainer { host: string }
 
 /** Every container of the environment on every host, as each host's engine reports it. */
 export function containers(): ContainerState[] {
-  const out: ContainerState[] = [];
-  for (const host of Object.keys(fleet().hosts)) {
-    const ids = dockerOn(host, 'ps', '-aq', '--filter', `label=stackyard.environment=${ENV}`).split('\n').filter(Boolean);
-    if (!ids.length) continue;
-    for (const c of JSON.parse(dockerOn(host, 'inspect', ...ids))) {
-      out.push({ name: c.Name.replace(/^\//, ''), host, state: c.State.Status, health: c.State.Health?.Status, exitCode: c.State.ExitCode, imageId: c.Image });
-    }
-  }
-  return out.sort((a, b) => a.name.localeCompare(b.name));
+  return Object.keys(fleet().hosts)
+    .flatMap((host) => shared.environmentContainers((...args) => dockerOn(host, ...args), ENV).map((c) => ({ ...c, host })))
+    .sort((a, b) => a.name.localeCompare(b.name));
 }
 
+/** A hand-run tofu in the stack folder, given what a deploy gives it (secrets and their recorded versions). */
 export function tofu(...args: string[]): SpawnSyncReturns<string> {
-  return run('tofu', args, { cwd: STACK_DIR });
+  return run('tofu', args, { cwd: STACK_DIR, env: toolEnv(shared.secretVersionsEnv(STACK_DIR, ENV, deploySecrets())) });
 }
 
 /** Resource addresses a plan would change, with their actions. */
@@ -107,9 +107,9 @@ export function probe(host = 'api.localhost', pathname = '/api/', timeoutMs = 30
   return httpRequest({ address: fleet().hosts.core.address, port: 8001, path: pathname, host, timeoutMs }).then((r) => ({ ok: r.ok && typeof r.body === 'object', body: r.body }));
 }
 
-/** Steady traffic through the proxy until stopped; counts what failed. */
-export function steadyTraffic(intervalMs = 100) {
-  return shared.steadyTraffic(() => probe('api.localhost', '/api/', 2000), intervalMs);
+/** Steady GET and POST traffic through the proxy on core until stopped (scripts/traffic.ts); counts what failed. */
+export function steadyTraffic() {
+  return traffic({ address: fleet().hosts.core.address, port: 8001, clients: 2, rate: 10 });
 }
 
 /** Appends a measured figure to .stackyard/fleet-report.json. */
