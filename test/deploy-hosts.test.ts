@@ -14,7 +14,7 @@ import { DeployStop, readStack, reap } from '../lib/deploy/steps';
 import { shellWord } from '../lib/ops/docker';
 
 const stack = {
-  '//': { stackyard: { environment: 'fleet', production: false, stateBackend: 'local', github: false } },
+  '//': { stackyard: { environment: 'fleet', production: false, stateBackend: 'local' as const, github: false } },
   provider: {
     docker: [
       { alias: 'core', host: 'ssh://root@10.231.0.2', ssh_opts: ['-F', '/var/tmp/fleet/ssh/config'] },
