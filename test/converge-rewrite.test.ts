@@ -11,7 +11,6 @@ import { buildApp } from '../lib/app';
 import { parseSecretsFile } from '../lib/deploy/secrets';
 import { APP_IMAGE, convergeTargets, rewriteForConverge, STANDIN_IMAGE, writeConvergeEnvironment, writeConvergeSecrets } from './converge/rewrite';
 import { tempDir } from './helpers';
-import { SECRET_VERSIONS_VARIABLE } from '../lib/deploy/secret-versions';
 
 const ROOT = path.resolve(__dirname, '..');
 const targets = convergeTargets(ROOT);
