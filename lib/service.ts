@@ -248,10 +248,14 @@ export class Service extends Construct {
     return this;
   }
 
-  /** Delivers a declared secret: as a file (default) or, when asked, as a plain variable. */
+  /**
+   * Delivers a declared secret: as a file (default) or, when asked, as a plain variable. Asked both
+   * ways (a service lists `{ name: DB_PASSWORD, as: env }` and `uses:` the database, which wires the
+   * file), it gets both: one delivery never silently replaces the other.
+   */
   addSecret(name: string, options: { as?: 'file' | 'env'; mode?: string } = {}): this {
     const as = options.as ?? 'file';
-    this._secrets.set(name, { name, as, mode: options.mode ?? '0400' });
+    this._secrets.set(`${name}\0${as}`, { name, as, mode: options.mode ?? '0400' });
     if (as === 'file') this._env.set(`${name}_FILE`, secretPath(name));
     return this;
   }

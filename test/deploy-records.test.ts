@@ -8,7 +8,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { isStale, sourceHash, writeStamp } from '../lib/cli/freshness';
-import { decideRelease, decideRunLock, describeLock, lockLabels, parseLockLabels, whoAmI, type LockInfo } from '../lib/deploy/deploy-lock';
+import { decideRelease, decideRunLock, describeLock, lockLabels, parseLockLabels, pidAlive, thisProcess, whoAmI, type LockInfo } from '../lib/deploy/deploy-lock';
 import { appendRecord, formatRecords, MAX_RECORDS, parseRecords, planHeadline, releases, rollbackTarget, tagsToKeep, tagsToPrune, type DeployRecord } from '../lib/deploy/records';
 import { asksForInit, initKey, releaseRepositories, releaseTagOf } from '../lib/deploy/run';
 import { tarOneFile, untarFirstFile } from '../lib/deploy/tar';
@@ -35,6 +35,36 @@ describe('deploy lock decisions', () => {
   it('a lock another run of mine holds (a running or crashed deploy) still refuses', () => {
     expect(decideRunLock('prod', { ...held, run: true }, 'alice@laptop', 'deployed', now).kind).toBe('refuse');
     expect(describeLock({ ...held, run: true, message: '' }, now)).toContain(': a deploy in progress');
+  });
+
+  it('a run lock whose process is gone on this machine and boot is taken over, saying whose it was; anything else still refuses', () => {
+    const me = { machine: 'ci-1', boot: 'b00t', pid: 200 };
+    const dead = { ...held, run: true, process: { machine: 'ci-1', boot: 'b00t', pid: 100 } };
+    const alive = (pids: number[]) => ({ process: me, alive: (p: number) => pids.includes(p) });
+    const d = decideRunLock('prod', dead, 'bob@ci', 'deployed', now, alive([]));
+    expect(d).toEqual({ kind: 'stale', message: 'took over the deploy lock of prod held by alice@laptop since 2025-03-01T10:18:00Z (12 min ago): migrating the database: its run (pid 100 on this machine) ended without releasing it' });
+    // its process still runs: a deploy in progress
+    expect(decideRunLock('prod', dead, 'bob@ci', 'deployed', now, alive([100])).kind).toBe('refuse');
+    // another machine, or the same hostname after a reboot, or no boot id: a pid proves nothing there
+    expect(decideRunLock('prod', { ...dead, process: { ...dead.process, machine: 'ci-2' } }, 'bob@ci', 'deployed', now, alive([])).kind).toBe('refuse');
+    expect(decideRunLock('prod', { ...dead, process: { ...dead.process, boot: 'other' } }, 'bob@ci', 'deployed', now, alive([])).kind).toBe('refuse');
+    expect(decideRunLock('prod', { ...dead, process: { ...dead.process, boot: '' } }, 'bob@ci', 'deployed', now, { process: { ...me, boot: '' }, alive: () => false }).kind).toBe('refuse');
+    // a person's lock (lock acquire) is never stale, whatever its process
+    expect(decideRunLock('prod', { ...dead, run: false }, 'bob@ci', 'deployed', now, alive([])).kind).toBe('refuse');
+    // without a view of this machine (no `here`), nothing is judged
+    expect(decideRunLock('prod', dead, 'bob@ci', 'deployed', now).kind).toBe('refuse');
+  });
+
+  it('the process label round-trips; a malformed one is ignored', () => {
+    const info: LockInfo = { ...held, run: true, process: { machine: 'ci-1', boot: 'b00t', pid: 4242 } };
+    const l = lockLabels(info);
+    expect(l['stackyard.lock.process']).toBe('ci-1 b00t 4242');
+    expect(parseLockLabels(l)).toEqual(info);
+    expect(parseLockLabels(lockLabels({ ...info, process: { ...info.process!, boot: '' } }))?.process?.boot).toBe('');
+    expect(parseLockLabels({ ...l, 'stackyard.lock.process': 'ci-1 b00t 0; rm -rf' })?.process).toBeUndefined();
+    expect(thisProcess().pid).toBe(process.pid);
+    expect(pidAlive(process.pid)).toBe(true);
+    expect(pidAlive(2 ** 22 + 1)).toBe(false); // above Linux's pid_max
   });
 
   it('only the holder releases, or anyone with --force', () => {

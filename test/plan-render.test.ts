@@ -145,6 +145,17 @@ describe('placeholder secrets in pull-request plans', () => {
     const notForced = parsePlan('p', change(deployed, { ...deployed, labels: [{ label: 'stackyard.kind', value: 'postgres' }, { label: 'x', value: 'y' }], upload: planned.upload }), 'p', { placeholders: true });
     expect(notForced.changes.map((c) => [c.action, c.dataLoss])).toEqual([['update', false]]);
   });
+  it('user and working_dir read from the image (unset in the configuration) are no change, in a placeholder plan or a real replacement', () => {
+    const redis = { ...deployed, working_dir: '/data', user: '999:999', labels: [{ label: 'stackyard.kind', value: 'redis' }] };
+    const planned = { ...redis, working_dir: null, user: '', upload: [{ file: '/etc/x.conf', content: 'x' }, { file: '/run/secrets/DB_PASSWORD', content: `${PLACEHOLDER_PREFIX}DB_PASSWORD` }] };
+    expect(parsePlan('p', change(redis, planned), 'p', { placeholders: true }).changes).toEqual([]);
+    const newImage = parsePlan('p', change(redis, { ...redis, image: 'sha256:2', working_dir: null }, [['image']]));
+    expect(newImage.changes.map((c) => [c.action, c.attributes.map((a) => a.path)])).toEqual([['replace', ['image']]]);
+    // set in the configuration, a change of them still shows
+    const moved = parsePlan('p', change(redis, { ...planned, working_dir: '/srv' }, [['upload'], ['working_dir']]), 'p', { placeholders: true });
+    expect(moved.changes.map((c) => [c.action, c.attributes.map((a) => [a.path, a.before, a.after])])).toEqual([['replace', [['working_dir', '/data', '/srv']]]]);
+  });
+
   it('the deployed value that stands in for a placeholder stays masked when set order changes', () => {
     const plan = JSON.stringify({
       format_version: '1.2',

@@ -6,6 +6,7 @@
 import { Construct } from 'constructs';
 import { describe, expect, it } from 'vitest';
 import { imageName, parseImage, secretPath, secretsIn, Service, type ServiceProps } from '../lib/service';
+import { synth } from './helpers';
 
 const root = () => new Construct(undefined as any, 'root');
 const svc = (id: string, props: Partial<ServiceProps> = {}, scope = root()) =>
@@ -61,6 +62,24 @@ describe('secrets and files', () => {
     const s = svc('api').addSecret('API_TOKEN', { as: 'env' }).addSecret('DB_PASSWORD', { mode: '0440' });
     expect(s.secrets).toEqual([{ name: 'API_TOKEN', as: 'env', mode: '0400' }, { name: 'DB_PASSWORD', as: 'file', mode: '0440' }]);
     expect([...s.env.keys()]).toEqual(['DB_PASSWORD_FILE']);
+  });
+
+  it('a secret asked for as env and also wired as a file (uses: the database) is delivered both ways, in name order', () => {
+    const s = svc('api').addSecret('DB_PASSWORD', { as: 'env' }).addSecret('API_TOKEN').addSecret('DB_PASSWORD').addSecret('DB_PASSWORD');
+    expect(s.secrets).toEqual([
+      { name: 'API_TOKEN', as: 'file', mode: '0400' }, { name: 'DB_PASSWORD', as: 'env', mode: '0400' }, { name: 'DB_PASSWORD', as: 'file', mode: '0400' },
+    ]);
+    const env = synth({ 'env.yaml': `name: t
+hosts: { h: { docker: "unix:///var/run/docker.sock" } }
+secrets: [DB_PASSWORD]
+services:
+  db: { kind: postgres, version: "17", password: DB_PASSWORD }
+  api: { kind: service, image: app, tag: "1", uses: [db], secrets: [{ name: DB_PASSWORD, as: env }] }
+` }).t;
+    const api = env.resource.docker_container.svc_api_1;
+    expect(api.env).toContain('DB_PASSWORD=${var.DB_PASSWORD}');
+    expect(api.env).toContain('DB_PASSWORD_FILE=/run/secrets/DB_PASSWORD');
+    expect(api.upload.map((u: { file: string }) => u.file)).toContain('/run/secrets/DB_PASSWORD');
   });
 
   it('a file embedding a secret is sensitive; plain and generated files are not', () => {

@@ -4,9 +4,13 @@
  * `stackyard-lock-<env>` whose labels say who holds it, since when and why: Docker refuses a
  * second container of the same name, which makes taking it atomic. `stackyard lock acquire`
  * takes it for a person (until `lock release`); every deploy, rollback and down takes it for its
- * own run when nobody holds it, and refuses when someone else does. These functions decide; the
- * Docker calls are lib/deploy/host-store.ts.
+ * own run when nobody holds it, and refuses when someone else does. A run's lock also names the
+ * process that took it (machine, boot, pid): a later run on the same machine and boot finds it
+ * stale when that process is gone (killed, crashed) and takes it over, saying so; a lock from
+ * another machine is never judged, only released by hand (`lock release --force`), as Kamal and
+ * Terraform do. These functions decide; the Docker calls are lib/deploy/host-store.ts.
  */
+import * as fs from 'node:fs';
 import * as os from 'node:os';
 
 export interface LockInfo {
@@ -18,6 +22,37 @@ export interface LockInfo {
   readonly message: string;
   /** Taken by a deploy/down run for its own duration (released by it), not by `lock acquire`. */
   readonly run: boolean;
+  /** The process that took a run's lock: where it ran and its pid (absent on `lock acquire`). */
+  readonly process?: LockProcess;
+}
+
+export interface LockProcess {
+  /** hostname of the machine. */
+  readonly machine: string;
+  /** The kernel's boot id (/proc/sys/kernel/random/boot_id); '' where there is none. */
+  readonly boot: string;
+  readonly pid: number;
+}
+
+/** This process, as a lock names it. */
+export function thisProcess(): LockProcess {
+  let boot = '';
+  try {
+    boot = fs.readFileSync('/proc/sys/kernel/random/boot_id', 'utf8').trim();
+  } catch {
+    // not Linux
+  }
+  return { machine: os.hostname(), boot, pid: process.pid };
+}
+
+/** Whether a pid runs on this machine (a process of another user counts as running). */
+export function pidAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === 'EPERM';
+  }
 }
 
 const P = 'stackyard.lock.';
@@ -43,7 +78,13 @@ export function lockLabels(info: LockInfo): Record<string, string> {
     [`${P}since`]: info.since,
     [`${P}message`]: clean(info.message, 500),
     [`${P}run`]: info.run ? 'true' : 'false',
+    ...(info.process ? { [`${P}process`]: `${clean(info.process.machine, 200)} ${info.process.boot || '-'} ${info.process.pid}` } : {}),
   };
+}
+
+function parseProcess(v: string | undefined): LockProcess | undefined {
+  const m = /^(\S+) (\S+) ([1-9][0-9]{0,9})$/.exec(v ?? '');
+  return m ? { machine: m[1], boot: m[2] === '-' ? '' : m[2], pid: Number(m[3]) } : undefined;
 }
 
 export function parseLockLabels(labels: Readonly<Record<string, string>> | null | undefined): LockInfo | undefined {
@@ -54,6 +95,7 @@ export function parseLockLabels(labels: Readonly<Record<string, string>> | null 
     since: labels[`${P}since`] ?? '',
     message: labels[`${P}message`] ?? '',
     run: labels[`${P}run`] === 'true',
+    ...(parseProcess(labels[`${P}process`]) ? { process: parseProcess(labels[`${P}process`]) } : {}),
   };
 }
 
@@ -75,12 +117,25 @@ export type RunLockDecision =
   | { readonly kind: 'take' }
   /** I hold it (from `lock acquire`): go on, leave it held. */
   | { readonly kind: 'mine' }
+  /** A run on this machine took it and is gone: remove it, say so, take it. */
+  | { readonly kind: 'stale'; readonly message: string }
   | { readonly kind: 'refuse'; readonly message: string };
 
+/** Where this run is, to judge a run lock taken on the same machine. */
+export interface Here {
+  readonly process: LockProcess;
+  readonly alive: (pid: number) => boolean;
+}
+
 /** Whether a deploy/down run by `me` may go on, given the lock on the first host. */
-export function decideRunLock(environment: string, existing: LockInfo | undefined, me: string, what: string, now: Date): RunLockDecision {
+export function decideRunLock(environment: string, existing: LockInfo | undefined, me: string, what: string, now: Date, here?: Here): RunLockDecision {
   if (!existing) return { kind: 'take' };
   if (existing.holder === me && !existing.run) return { kind: 'mine' };
+  const p = existing.process;
+  // the same machine and boot (a pid means nothing elsewhere, and the same hostname alone is no proof)
+  if (existing.run && p && here && p.boot !== '' && p.machine === here.process.machine && p.boot === here.process.boot && p.pid !== here.process.pid && !here.alive(p.pid)) {
+    return { kind: 'stale', message: `took over the deploy lock of ${environment} ${describeLock(existing, now)}: its run (pid ${p.pid} on this machine) ended without releasing it` };
+  }
   return {
     kind: 'refuse',
     message: `${environment} is locked, ${describeLock(existing, now)}; nothing was ${what}.\n  Wait for it, or ask ${existing.holder}; \`stackyard lock ${environment} release --force\` breaks a lock left by a crashed run.`,

@@ -57,13 +57,17 @@ function createMarker(host: string, args: readonly string[]): Out {
   return o;
 }
 
-export function readLock(host: string, env: string): LockInfo | undefined {
-  const o = dockerOn(host, ['container', 'inspect', '--format', '{{json .Config.Labels}}', lockContainer(env)]);
+/** The lock, with the id of its container (to remove exactly the lock that was read). */
+export function readLock(host: string, env: string): (LockInfo & { readonly id: string }) | undefined {
+  const o = dockerOn(host, ['container', 'inspect', '--format', '{{.Id}} {{json .Config.Labels}}', lockContainer(env)]);
   if (o.status !== 0) {
     if (missing(o)) return undefined;
     failed(host, 'reading the deploy lock', o);
   }
-  return parseLockLabels(JSON.parse(o.stdout.toString('utf8')) as Record<string, string>);
+  const text = o.stdout.toString('utf8');
+  const space = text.indexOf(' ');
+  const info = parseLockLabels(JSON.parse(text.slice(space + 1)) as Record<string, string>);
+  return info && { ...info, id: text.slice(0, space) };
 }
 
 /** Takes the lock; false when someone else has it (Docker refuses the second name). */
@@ -75,8 +79,9 @@ export function createLock(host: string, info: LockInfo): boolean {
   return failed(host, 'taking the deploy lock', o);
 }
 
-export function removeLock(host: string, env: string): void {
-  const o = dockerOn(host, ['rm', '-f', lockContainer(env)]);
+/** Removes the lock; with `id`, only that container (a lock taken again meanwhile stays). */
+export function removeLock(host: string, env: string, id?: string): void {
+  const o = dockerOn(host, ['rm', '-f', id ?? lockContainer(env)]);
   if (o.status !== 0 && !missing(o)) failed(host, 'releasing the deploy lock', o);
 }
 

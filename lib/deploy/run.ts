@@ -8,7 +8,7 @@
 import { createHash } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { decideRunLock, whoAmI } from './deploy-lock';
+import { decideRunLock, pidAlive, thisProcess, whoAmI } from './deploy-lock';
 import { resolveEngine, runEngine, type Engine } from './engine';
 import { MIGRATE_STATE_VARIABLE } from './encryption';
 import { createLock, readLock, readRecordsText, removeLock, writeRecordsText, localTags, removeImage } from './host-store';
@@ -134,16 +134,22 @@ async function pullState(ctx: RunContext): Promise<string> {
 /** Takes the environment's deploy lock on its first host for this run, or refuses naming who holds it. */
 function lockForRun(ctx: RunContext, what: string): void {
   if (!ctx.firstHost) return;
-  for (let attempt = 0; attempt < 2; attempt++) {
+  const me = thisProcess();
+  for (let attempt = 0; attempt < 3; attempt++) {
     // create first (one call when it is free: Docker refuses a second container of the name)
-    if (createLock(ctx.firstHost, { environment: ctx.env, holder: ctx.who, since: new Date().toISOString(), message: `${what === 'destroyed' ? 'down' : 'deploy'} in progress`, run: true })) {
+    if (createLock(ctx.firstHost, { environment: ctx.env, holder: ctx.who, since: new Date().toISOString(), message: `${what === 'destroyed' ? 'down' : 'deploy'} in progress`, run: true, process: me })) {
       ctx.tookLock = true;
       return;
     }
-    const d = decideRunLock(ctx.env, readLock(ctx.firstHost, ctx.env), ctx.who, what, new Date());
+    const held = readLock(ctx.firstHost, ctx.env);
+    const d = decideRunLock(ctx.env, held, ctx.who, what, new Date(), { process: me, alive: pidAlive });
     if (d.kind === 'refuse') throw new LockedStop(d.message);
     if (d.kind === 'mine') return;
-    // released between the create and the read: try once more
+    if (d.kind === 'stale' && held) {
+      say(d.message);
+      removeLock(ctx.firstHost, ctx.env, held.id);
+    }
+    // released (or stale and removed) between the create and the read: try again
   }
   throw new LockedStop(`${ctx.env} was locked by another run while this one started; nothing was done`);
 }

@@ -158,7 +158,7 @@ function parseChange(rc: Json, options: ParseOptions, providerKeys: Map<string, 
       const n = withoutPlaceholders(change.before, change.after, change.after_sensitive, change.after_unknown);
       change = { ...change, after: n.after, after_sensitive: n.sensitive, after_unknown: n.unknown };
     }
-    const attributes = attributeChanges(change, action);
+    const attributes = attributeChanges(change, action, rc.type);
     if (action === 'replace' && rc.action_reason === 'replace_by_triggers') {
       // replaced because a secret it reads has a new version (its value stays out of the plan)
       for (const name of options.secretReaders?.get(rc.address) ?? []) {
@@ -258,7 +258,15 @@ export function serviceFromAddress(type: string, name: string): string | undefin
 const MASK = '(sensitive)';
 const UNKNOWN = '(known after apply)';
 
-function attributeChanges(change: Json, action: Action): AttributeChange[] {
+/**
+ * Attributes the provider keeps as they are when the configuration leaves them unset (its
+ * DiffSuppressFunc treats "" as no change): a container reads them from its image. A plan that
+ * replaces the container (a new image, or placeholders in a pull-request plan) still lists them
+ * as e.g. `working_dir "/data" -> null`, which is nothing the configuration changed.
+ */
+const KEPT_WHEN_UNSET: Readonly<Record<string, ReadonlySet<string>>> = { docker_container: new Set(['user', 'working_dir']) };
+
+function attributeChanges(change: Json, action: Action, type: string): AttributeChange[] {
   const out: AttributeChange[] = [];
   const forced = new Set<string>(((change.replace_paths ?? []) as (string | number)[][]).map((p) => p.join('.')));
   const walk = (b: Json, a: Json, bs: Json, as: Json, au: Json, at: string[]) => {
@@ -284,7 +292,9 @@ function attributeChanges(change: Json, action: Action): AttributeChange[] {
   // Only what the user changed: not computed attributes that become unknown on a replacement
   // (unless they force it), not optional ones dropping from an empty default to unset.
   const empty = new Set(['', '[]', '{}', '0', 'false', '(none)', 'null']);
+  const keptWhenUnset = KEPT_WHEN_UNSET[type];
   return out.filter((c) => {
+    if (keptWhenUnset?.has(c.path) && (c.after === '(none)' || c.after === '')) return false;
     if (c.forcesReplacement) return true;
     if (c.after === UNKNOWN) return false;
     if ((c.after === '(none)' || c.after === 'null') && empty.has(c.before)) return false;

@@ -8,9 +8,9 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { steadyTraffic as traffic } from '../../scripts/traffic';
 import * as shared from './shared';
-import { engineEnv, httpRequest, keptSecrets, ROOT, runAsync, runSync, type RunResult, type Watch } from './shared';
+import { engineEnv, httpRequest, keptSecrets, ROOT, runAsync, runSync, withSecretVersions, type RunResult, type Watch } from './shared';
 
-export { ROOT, runAsync, type RunResult, type Watch } from './shared';
+export { ROOT, runAsync, withSecretVersions, type RunResult, type Watch } from './shared';
 export const ENV = 'e2e';
 export const ENV_DIR = path.join(ROOT, '.stackyard', 'e2e-environments');
 export const STACK_DIR = path.join(ROOT, 'cdktf.out', 'stacks', ENV);
@@ -78,7 +78,7 @@ export function docker(...args: string[]): string {
  * deploy records of them (a required variable, so a plan without them fails instead of planning changes).
  */
 export function tofu(...args: string[]): SpawnSyncReturns<string> {
-  return run('tofu', args, { cwd: STACK_DIR, env: toolEnv(shared.secretVersionsEnv(STACK_DIR, ENV, SECRETS)) });
+  return run('tofu', args, { cwd: STACK_DIR, env: withSecretVersions(STACK_DIR, toolEnv()) });
 }
 
 /** Resource addresses a plan would change, with their actions. */

@@ -99,7 +99,8 @@ describe('pull-request plan with placeholder secrets, against a deployed stack',
   it('an unchanged pull request plans as no change (placeholders neither rotate nor replace)', () => {
     const { r, plans, text, left } = prPlan(file('1'));
     expect(r.status, r.stderr).toBe(0);
-    expect(plans.map((p) => [p.name, p.changes.map((c) => `${c.action} ${c.address}`)])).toEqual([[ENV, []]]);
+    // on failure: what the plan would change, attribute by attribute (secret values are masked in the summary)
+    expect(plans.map((p) => [p.name, p.changes.map((c) => `${c.action} ${c.address}`)]), JSON.stringify(plans[0]?.changes, null, 1)).toEqual([[ENV, []]]);
     for (const v of Object.values(SECRETS)) expect(text + r.stdout + r.stderr).not.toContain(v);
     expect(left).toEqual(['.stackyard']); // the synth, the plan file and its JSON are gone
   });
@@ -108,7 +109,7 @@ describe('pull-request plan with placeholder secrets, against a deployed stack',
     const { r, plans, text } = prPlan(file('2'));
     expect(r.status, r.stderr).toBe(0);
     const changes = plans[0].changes;
-    expect(changes.filter((c) => c.type === 'docker_container').map((c) => [c.action, c.address, c.dataLoss])).toEqual([['replace', 'docker_container.svc_api_1', false]]);
+    expect(changes.filter((c) => c.type === 'docker_container').map((c) => [c.action, c.address, c.dataLoss]), JSON.stringify(changes, null, 1)).toEqual([['replace', 'docker_container.svc_api_1', false]]);
     for (const v of Object.values(SECRETS)) expect(text + r.stdout + r.stderr).not.toContain(v);
   });
 

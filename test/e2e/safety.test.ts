@@ -7,7 +7,7 @@ import { execSync, spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { docker, ROOT, runAsync, SECRETS, toolEnv, type Watch } from './harness';
+import { docker, ROOT, runAsync, SECRETS, toolEnv, withSecretVersions, type Watch } from './harness';
 
 const ENV = 'e2esafe';
 const DIR = path.join(ROOT, '.stackyard', `${ENV}-environments`);
@@ -40,7 +40,7 @@ const ids = () => Object.fromEntries(
 );
 const psql = (sql: string) => docker('exec', `${ENV}-db-1`, 'psql', '-U', 'app', '-d', 'app', '-Atc', sql);
 const noTty = (...args: string[]) => spawnSync('bash', args, { cwd: ROOT, env: env(), input: '', encoding: 'utf8' });
-const tofu = (...args: string[]) => spawnSync('tofu', args, { cwd: STACK, env: env(), encoding: 'utf8' });
+const tofu = (...args: string[]) => spawnSync('tofu', args, { cwd: STACK, env: withSecretVersions(STACK, env()), encoding: 'utf8' });
 
 function clean(): void {
   noTty('scripts/down.sh', ENV, '--volumes', '--yes');
@@ -111,7 +111,8 @@ describe('state and deploy safety on a real engine', () => {
     psql('drop trigger refuse_prestart on events');
     const fixed = await deploy();
     expect(fixed.code, fixed.output.slice(-3000)).toBe(0);
-    expect(fixed.output).toMatch(new RegExp(`one-shot job container ${ENV}-prestart-1 exited 1 in an earlier deploy; replacing it \\(-replace=docker_container.svc_prestart_1\\)`));
+    // a job's container carries its revision (<env>-<job>-1-<hash of its configuration>)
+    expect(fixed.output).toMatch(new RegExp(`one-shot job container ${ENV}-prestart-1-[0-9a-f]{8} exited 1 in an earlier deploy; replacing it \\(-replace=docker_container.svc_prestart_1\\)`));
     expect(psql("select count(*) from events where kind = 'prestart-done'")).not.toBe('0');
     expect(tofu('plan', '-detailed-exitcode', '-input=false', '-no-color').status).toBe(0);
   });
@@ -132,7 +133,7 @@ describe('state and deploy safety on a real engine', () => {
   it('with a state that knows nothing, the deploy refuses and removes nothing; --adopt-orphans adopts, data kept', async () => {
     psql("create table if not exists survivors (note text); insert into survivors values ('before the state was lost')");
     const before = ids();
-    expect(Object.keys(before).sort()).toEqual([`${ENV}-api-1`, `${ENV}-db-1`, `${ENV}-prestart-1`]);
+    expect(Object.keys(before).sort().map((n) => n.replace(/-[0-9a-f]{8}$/, ''))).toEqual([`${ENV}-api-1`, `${ENV}-db-1`, `${ENV}-prestart-1`]);
     fs.renameSync(STATE, `${STATE}.moved`); // a fresh clone: no local state
     fs.rmSync(`${STATE}.backup`, { force: true });
     const refused = await deploy();

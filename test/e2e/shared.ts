@@ -153,14 +153,22 @@ export function reporter(file: string, label: string): (key: string, value: unkn
 }
 
 /**
- * What a deploy gives a hand-run tofu in its stack folder beside the secrets: the versions it records
- * of them (a required variable, so a plan without them fails instead of planning changes).
+ * `env` plus TF_VAR_STACKYARD_SECRET_VERSIONS as a deploy computes it (lib/deploy/secret-versions.ts:
+ * a keyed hash of each TF_VAR_<NAME> value in `env`), for engine commands run by hand in a stack
+ * folder (plan, state pull): a stack that records secret versions needs it like any variable.
  */
-export function secretVersionsEnv(stackDir: string, environment: string, secrets: Record<string, string>): NodeJS.ProcessEnv {
+export function withSecretVersions(stackDir: string, env: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
   const stack = JSON.parse(fs.readFileSync(path.join(stackDir, 'cdk.tf.json'), 'utf8'));
-  if (!recordsVersions(stack)) return {};
-  const versions = deployVersions({ environment, names: versionedSecrets(stack), valueOf: (n) => secrets[n], passphrase: secrets.STATE_PASSPHRASE, placeholder: false });
-  return { [`TF_VAR_${SECRET_VERSIONS_VARIABLE}`]: JSON.stringify(versions) };
+  if (!recordsVersions(stack)) return env;
+  const meta = stack['//'].stackyard;
+  const versions = deployVersions({
+    environment: meta.environment,
+    names: versionedSecrets(stack),
+    valueOf: (n) => env[`TF_VAR_${n}`],
+    passphrase: meta.statePassphraseVariable ? env[`TF_VAR_${meta.statePassphraseVariable}`] : undefined,
+    placeholder: false,
+  });
+  return { ...env, [`TF_VAR_${SECRET_VERSIONS_VARIABLE}`]: JSON.stringify(versions) };
 }
 
 /** Resource addresses a plan would change, with their actions (`tofu` runs in the stack folder). */

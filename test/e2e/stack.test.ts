@@ -126,9 +126,11 @@ describe('the e2e environment on a real engine', () => {
     synthOnly();
     const changes = plannedChanges();
     const replaced = changes.filter((c) => c.actions.includes('delete'));
-    // create_before_destroy: the new container first, then the old one; and the drain gate again
+    // create_before_destroy: the new container first, then the old one; a new revision (the
+    // replicas' new names) and the drain gate again
     expect(replaced.map((c) => [c.address, c.actions.join(',')]).sort()).toEqual([
       ['docker_container.svc_backend_1', 'create,delete'], ['docker_container.svc_backend_2', 'create,delete'], ['terraform_data.drain_backend', 'delete,create'],
+      ['terraform_data.revision_backend', 'create,delete'],
     ]);
     expect(changes.filter((c) => !c.actions.includes('delete')).map((c) => c.address)).toEqual(['docker_image.image_local_stackyard_demo_app_2']);
     const before = containers().filter((c) => c.replica.startsWith('e2e-backend-')).map((c) => c.name).sort();
@@ -207,6 +209,8 @@ describe('the e2e environment on a real engine', () => {
     expect(killed.code).not.toBe(0);
     const again = await deploy({ backendTag: '1', dbTag: '17-r2' });
     expect(again.code, again.output.slice(-3000)).toBe(0);
+    // the killed run could not release its deploy lock; this run sees its process gone and takes it over
+    expect(again.output).toMatch(/took over the deploy lock of e2e held by .*: its run \(pid \d+ on this machine\) ended without releasing it/);
     expect(tofu('plan', '-detailed-exitcode', '-input=false', '-no-color').status).toBe(0);
     expect((await probe()).body.version).toBe('1');
   });

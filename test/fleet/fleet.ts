@@ -51,14 +51,11 @@ export function placements(): Record<string, string> {
   return out;
 }
 
-/** SECRETS and, once the fleet is up, its registry's password. */
-function deploySecrets(): Record<string, string> {
-  const f = fs.existsSync(FLEET_JSON) ? fleet() : undefined;
-  return { ...SECRETS, ...(f ? { FLEET_REGISTRY_PASSWORD: fs.readFileSync(f.registry.passwordFile, 'utf8').trim() } : {}) };
-}
-
+/** The deploy's environment: SECRETS and, once the fleet is up, its registry's password. */
 export function toolEnv(extra: NodeJS.ProcessEnv = {}): NodeJS.ProcessEnv {
-  return engineEnv(ENV_DIR, deploySecrets(), extra);
+  const f = fs.existsSync(FLEET_JSON) ? fleet() : undefined;
+  const registry: Record<string, string> = f ? { FLEET_REGISTRY_PASSWORD: fs.readFileSync(f.registry.passwordFile, 'utf8').trim() } : {};
+  return engineEnv(ENV_DIR, { ...SECRETS, ...registry }, extra);
 }
 
 export function run(cmd: string, args: string[], opts: { env?: NodeJS.ProcessEnv; cwd?: string; timeoutMs?: number } = {}): SpawnSyncReturns<string> {
@@ -94,7 +91,7 @@ export function containers(): ContainerState[] {
 
 /** A hand-run tofu in the stack folder, given what a deploy gives it (secrets and their recorded versions). */
 export function tofu(...args: string[]): SpawnSyncReturns<string> {
-  return run('tofu', args, { cwd: STACK_DIR, env: toolEnv(shared.secretVersionsEnv(STACK_DIR, ENV, deploySecrets())) });
+  return run('tofu', args, { cwd: STACK_DIR, env: shared.withSecretVersions(STACK_DIR, toolEnv()) });
 }
 
 /** Resource addresses a plan would change, with their actions. */
