@@ -9,6 +9,11 @@ import * as path from 'node:path';
 
 type Json = any;
 
+/** A container's name without its revision suffix (`-${substr(terraform_data.revision_x.id, 0, 8)}`): compose keeps one fixed name per container. */
+export function composeName(name: string): string {
+  return name.replace(/-\$\{substr\(terraform_data\.[A-Za-z0-9_]+\.id, 0, 8\)\}$/, '');
+}
+
 export function composeFromStack(stack: Json, secretsDir: string): string {
   const r = stack.resource ?? {};
   const images: Record<string, string> = Object.fromEntries(Object.entries(r.docker_image ?? {}).map(([k, v]: [string, Json]) => [k, v.name]));
@@ -30,7 +35,7 @@ export function composeFromStack(stack: Json, secretsDir: string): string {
   const usedVolumes = new Set<string>();
   for (const [id, c] of Object.entries(containers)) {
     const svc: Json = {
-      container_name: c.name,
+      container_name: composeName(c.name),
       hostname: c.hostname,
       image: ref(c.image, images, 'image'),
       restart: c.restart,
@@ -62,7 +67,8 @@ export function composeFromStack(stack: Json, secretsDir: string): string {
     }
     if (mounts.length) svc.volumes = mounts;
     const deps: Json = {};
-    for (const d of c.depends_on ?? []) {
+    // only containers: the drain and revision gates (terraform_data) have no compose equivalent
+    for (const d of (c.depends_on ?? []).filter((x: string) => x.startsWith('docker_container.'))) {
       const dep = containers[d.replace(/^docker_container\./, '')];
       const cond = dep.must_run === false ? 'service_completed_successfully' : dep.healthcheck ? 'service_healthy' : 'service_started';
       deps[d.replace(/^docker_container\./, '')] = { condition: cond };

@@ -120,7 +120,9 @@ describe('state and deploy safety on a real engine', () => {
   it('a second deploy while one runs fails at once with a clear message; the first one finishes', async () => {
     const first = deploy();
     const t0 = Date.now();
-    while (spawnSync('flock', ['-n', LOCK, 'true']).status === 0 && Date.now() - t0 < 10_000) await new Promise((r) => setTimeout(r, 50));
+    // until the first deploy holds the machine's lock (its node start can take long on a loaded machine)
+    while (spawnSync('flock', ['-n', LOCK, 'true']).status === 0 && Date.now() - t0 < 120_000) await new Promise((r) => setTimeout(r, 50));
+    expect(spawnSync('flock', ['-n', LOCK, 'true']).status, 'the first deploy never took the lock').not.toBe(0);
     const started = Date.now();
     const second = await deploy();
     expect(second.code).toBe(75); // EXIT.locked
