@@ -1,23 +1,23 @@
 import { Construct } from 'constructs';
+import { z } from 'zod';
+import * as f from '../lib/config/fields';
+import { EnvironmentStack } from '../lib/environment-stack';
+import { defineKind, entryProps, plain, withDefaults, type ConstructProps } from '../lib/kind';
 import { Service } from '../lib/service';
 import { healthcheck } from '../lib/workload';
-import { limits, type Origin } from '../lib/values';
+import { limits } from '../lib/values';
 
-export interface AdminerProps {
-  readonly host: string;
-  /** Proxy rule, e.g. Host(`adminer.example.com`). */
-  readonly route: string;
-  /** @default "5" */
-  readonly version?: string;
-  /** @default - all proxy entrypoints */
-  readonly entrypoints?: readonly string[];
-  /** @default - unlimited */
-  readonly cpus?: number;
-  /** @default - unlimited */
-  readonly memory?: string;
-  /** @default - construct path */
-  readonly origin?: Origin;
-}
+export const AdminerSchema = z.strictObject({
+  kind: f.kind('adminer', 'The Adminer database UI behind the proxy; not allowed in production.'),
+  host: f.host,
+  version: f.version('5'),
+  route: z.string().min(1).describe('Traefik rule, e.g. Host(`adminer.example.com`).'),
+  entrypoints: f.routed.entrypoints,
+  resources: f.resources,
+  labels: f.labels,
+});
+
+export type AdminerProps = ConstructProps<typeof AdminerSchema>;
 
 /** The Adminer database UI behind the proxy, for non-production environments only. */
 export class Adminer extends Construct {
@@ -25,15 +25,25 @@ export class Adminer extends Construct {
 
   constructor(scope: Construct, id: string, props: AdminerProps) {
     super(scope, id);
+    const p = withDefaults(AdminerSchema, props);
     this.service = new Service(this, 'Default', {
       name: id,
-      host: props.host,
+      host: p.host,
       kind: 'adminer',
-      image: { repository: 'adminer', tag: props.version ?? '5' },
+      image: { repository: 'adminer', tag: p.version },
       healthcheck: healthcheck({ test: 'php -r "exit(@file_get_contents(\'http://localhost:8080/\') === false ? 1 : 0);"' }),
-      ...limits(props),
-      origin: props.origin,
+      ...limits(p.resources),
+      labels: p.labels,
+      origin: p.origin,
     });
-    this.service.addPort('http', 8080).addRoute({ rule: props.route, port: 8080, entrypoints: props.entrypoints });
+    this.service.addPort('http', 8080).addRoute({ rule: p.route, port: 8080, entrypoints: p.entrypoints });
+    const stack = EnvironmentStack.of(this);
+    if (stack.production) stack.wiringProblems.push({ ...this.service.origin.locate('kind'), message: 'Adminer is not allowed in a production environment; remove it or set production: false' });
   }
 }
+
+export const adminerKind = defineKind({
+  kind: 'adminer',
+  schema: AdminerSchema,
+  build: (svc, ctx) => plain(new Adminer(ctx.stack, ctx.name, entryProps(svc, ctx))),
+});

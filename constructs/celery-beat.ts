@@ -1,19 +1,27 @@
 import type { Construct } from 'constructs';
-import { Workload, type Connectable, type WorkloadProps } from '../lib/workload';
-import { useAsBroker } from './celery-worker';
+import { z } from 'zod';
+import * as f from '../lib/config/fields';
+import { defineKind, withDefaults } from '../lib/kind';
+import { Workload, workloadProps, type Connectable, type WorkloadProps } from '../lib/workload';
+import { celeryBuilt, checkBroker, useAsBroker } from './celery-worker';
 import { Redis } from './redis';
 
-export interface CeleryBeatProps extends Omit<WorkloadProps, 'command' | 'port' | 'route' | 'health' | 'replicas'> {
-  /** The Celery application (-A). */
-  readonly app: string;
-  /** Only ever 1: two schedulers send every task twice. Present so a wrong value is reported. @default 1 */
-  readonly replicas?: number;
-}
+export const CeleryBeatSchema = z.strictObject({
+  kind: f.kind('celery-beat', 'The Celery beat scheduler: a singleton, enforced; broker from the Redis in `uses:`.'),
+  ...f.common,
+  // the command is built from app: a `command:` is refused, not ignored
+  ...f.without(f.image, 'command'),
+  app: z.string().min(1).describe('The Celery application (-A).'),
+  replicas: z.number().int().max(f.MAX_REPLICAS).default(1).describe('A scheduler runs once (two send every task twice); the key exists so a wrong value is reported.'),
+});
+
+export type CeleryBeatProps = WorkloadProps<typeof CeleryBeatSchema>;
 
 /** The Celery beat scheduler: a singleton, enforced like SingletonService. */
 export class CeleryBeat extends Workload {
   constructor(scope: Construct, id: string, props: CeleryBeatProps) {
-    super(scope, id, 'celery-beat', { ...props, replicas: props.replicas ?? 1, command: ['celery', '-A', props.app, 'beat', '--loglevel=INFO'] }, { singleton: true });
+    const p = withDefaults(CeleryBeatSchema, props);
+    super(scope, id, 'celery-beat', { ...p, command: ['celery', '-A', p.app, 'beat', '--loglevel=INFO'] }, { singleton: true });
   }
 
   uses(target: Connectable): this {
@@ -22,3 +30,10 @@ export class CeleryBeat extends Workload {
     return this;
   }
 }
+
+export const celeryBeatKind = defineKind({
+  kind: 'celery-beat',
+  schema: CeleryBeatSchema,
+  check: checkBroker,
+  build: (svc, ctx) => celeryBuilt(new CeleryBeat(ctx.stack, ctx.name, workloadProps(svc, ctx))),
+});

@@ -1,28 +1,31 @@
 import { Construct } from 'constructs';
+import { z } from 'zod';
+import * as f from '../lib/config/fields';
 import { EnvironmentStack } from '../lib/environment-stack';
-import { Service } from '../lib/service';
-import { limits, type Origin } from '../lib/values';
+import { defineKind, entryProps, plain, withDefaults, type ConstructProps } from '../lib/kind';
+import { secretPath, Service } from '../lib/service';
+import { limits } from '../lib/values';
 import { healthcheck } from '../lib/workload';
+import { Jaeger } from './jaeger';
+import { Prometheus } from './prometheus';
 
-export interface GrafanaProps {
-  readonly host: string;
-  /** Secret holding the admin password (GF_SECURITY_ADMIN_PASSWORD__FILE). */
-  readonly adminPasswordSecret: string;
-  /** @default "12.1.0" */
-  readonly version?: string;
-  /** @default grafana/grafana */
-  readonly image?: string;
-  /** Publish the UI on this host port. @default 3000 (seed 003) */
-  readonly publish?: number;
-  /** @default - unlimited */
-  readonly cpus?: number;
-  /** @default - unlimited */
-  readonly memory?: string;
-  /** Host address the published port(s) listen on. @default 127.0.0.1 (this host only) */
-  readonly bind?: string;
-  /** @default - construct path */
-  readonly origin?: Origin;
+/** The Services of every construct of a type in the environment. */
+function sources(stack: EnvironmentStack, type: typeof Prometheus | typeof Jaeger): Service[] {
+  return stack.node.findAll().filter((c) => c instanceof type).map((c) => (c as Prometheus | Jaeger).service);
 }
+
+export const GrafanaSchema = z.strictObject({
+  kind: f.kind('grafana', 'Grafana: datasources generated from the model, admin password from a secret, protected volume.'),
+  host: f.host,
+  version: f.version('12.1.0'),
+  image: f.imageOverride('grafana/grafana'),
+  adminPassword: f.secretName.describe('Declared secret holding the admin password (GF_SECURITY_ADMIN_PASSWORD__FILE).'),
+  publish: f.port.default(3000).describe('Publish the UI on this host port (seed 003).'),
+  bind: f.publishBind,
+  resources: f.resources,
+});
+
+export type GrafanaProps = ConstructProps<typeof GrafanaSchema>;
 
 export const GRAFANA_DASHBOARDS = '/var/lib/grafana/dashboards';
 
@@ -36,23 +39,24 @@ export class Grafana extends Construct {
 
   constructor(scope: Construct, id: string, props: GrafanaProps) {
     super(scope, id);
+    const p = withDefaults(GrafanaSchema, props);
     this.service = new Service(this, 'Default', {
       name: id,
-      host: props.host,
+      host: p.host,
       kind: 'grafana',
-      image: { repository: props.image ?? 'grafana/grafana', tag: props.version ?? '12.1.0' },
+      image: { repository: p.image ?? 'grafana/grafana', tag: p.version },
       healthcheck: healthcheck({ test: ['CMD', 'wget', '-qO-', 'http://localhost:3000/api/health'], interval: '10s', timeout: '5s', retries: 5, startPeriod: '20s' }),
       stateful: true,
       // the official image runs as uid 472 with primary group root
       secretsOwner: { uid: 472, gid: 0 },
-      ...limits(props),
-      origin: props.origin,
+      ...limits(p.resources),
+      origin: p.origin,
     });
     this.service
-      .addSecret(props.adminPasswordSecret) // Grafana reads it itself, as its secretsOwner
-      .addEnv('GF_SECURITY_ADMIN_PASSWORD__FILE', `/run/secrets/${props.adminPasswordSecret}`)
+      .addSecret(p.adminPassword) // Grafana reads it itself, as its secretsOwner
+      .addEnv('GF_SECURITY_ADMIN_PASSWORD__FILE', secretPath(p.adminPassword))
       .addEnv('GF_USERS_ALLOW_SIGN_UP', 'false')
-      .addPort('http', 3000, props.publish ?? 3000, props.bind)
+      .addPort('http', 3000, p.publish, p.bind)
       .addVolume('data', '/var/lib/grafana')
       .addFile({ path: '/etc/grafana/provisioning/datasources/stackyard.yaml', content: () => this.renderDatasources(), mode: '0444' })
       .addFile({
@@ -60,6 +64,8 @@ export class Grafana extends Construct {
         content: ['apiVersion: 1\nproviders:\n  - name: stackyard\n    type: file\n    disableDeletion: false\n    options:\n      path: ' + GRAFANA_DASHBOARDS + '\n'],
         mode: '0444',
       });
+    const stack = EnvironmentStack.of(this);
+    stack.reaches.push({ from: this.service, targets: () => [...sources(stack, Prometheus).map((s) => ({ service: s, port: 'http' })), ...sources(stack, Jaeger).map((s) => ({ service: s, port: 'ui' }))] });
   }
 
   /** Datasources as Grafana provisions them: name, type, URL. */
@@ -71,8 +77,8 @@ export class Grafana extends Construct {
       return `http://${stack.hosts.get(s.host)?.address ?? s.host}:${p.publish ?? p.container}`;
     };
     const byName = (a: Service, b: Service) => a.serviceName.localeCompare(b.serviceName);
-    const proms = stack.services.filter((s) => s.kind === 'prometheus').sort(byName);
-    const jaegers = stack.services.filter((s) => s.kind === 'jaeger').sort(byName);
+    const proms = sources(stack, Prometheus).sort(byName);
+    const jaegers = sources(stack, Jaeger).sort(byName);
     return [
       ...proms.map((s, i) => ({ name: s.serviceName, type: 'prometheus', url: url(s, 'http'), isDefault: i === 0 })),
       ...jaegers.map((s) => ({ name: s.serviceName, type: 'jaeger', url: url(s, 'ui'), isDefault: false })),
@@ -87,3 +93,9 @@ export class Grafana extends Construct {
     return lines.join('\n') + '\n';
   }
 }
+
+export const grafanaKind = defineKind({
+  kind: 'grafana',
+  schema: GrafanaSchema,
+  build: (svc, ctx) => plain(new Grafana(ctx.stack, ctx.name, entryProps(svc, ctx))),
+});

@@ -1,40 +1,30 @@
 import { Construct } from 'constructs';
-import { IDENTIFIER } from '../lib/config/schema';
+import { z } from 'zod';
+import * as f from '../lib/config/fields';
 import { EnvironmentStack } from '../lib/environment-stack';
-import { Service } from '../lib/service';
+import { defineKind, entryProps, single, withDefaults, type ConstructProps } from '../lib/kind';
+import { Service, secretPath } from '../lib/service';
 import { healthcheck, type Connectable } from '../lib/workload';
 import { endpoint } from '../lib/workload';
-import { limits, type Origin } from '../lib/values';
+import { limits } from '../lib/values';
 
-export interface PostgresProps {
-  readonly host: string;
-  /** Secret holding the superuser password, delivered through POSTGRES_PASSWORD_FILE. */
-  readonly passwordSecret: string;
-  /** Major version. @default "17" */
-  readonly version?: string;
-  /** Use the TimescaleDB image. @default false */
-  readonly timescale?: boolean;
-  /** @default postgres, or timescale/timescaledb with `timescale` */
-  readonly image?: string;
-  /** @default "<version>", or "latest-pg<version>" with `timescale` (pin it in production) */
-  readonly tag?: string;
-  /** @default "app" */
-  readonly user?: string;
-  /** @default "app" */
-  readonly database?: string;
-  /** Publish 5432 on the host at this port (for services on other hosts). @default - not published */
-  readonly publish?: number;
-  /** @default - unlimited */
-  readonly cpus?: number;
-  /** @default - unlimited */
-  readonly memory?: string;
-  /** @default {} */
-  readonly labels?: Readonly<Record<string, string>>;
-  /** Host address the published port(s) listen on. @default 127.0.0.1 (this host only) */
-  readonly bind?: string;
-  /** @default - construct path */
-  readonly origin?: Origin;
-}
+export const PostgresSchema = z.strictObject({
+  kind: f.kind('postgres', 'PostgreSQL (or TimescaleDB): protected data volume, pg_isready healthcheck, password from a secret file.'),
+  host: f.host,
+  version: f.version('17', 'Major version'),
+  timescale: z.boolean().default(false).describe('Use the TimescaleDB image (timescale/timescaledb:latest-pg<version>).'),
+  image: f.imageOverride('postgres (or timescale/timescaledb)'),
+  tag: z.string().optional().describe('Image tag (pin it in production). Default: the version, or latest-pg<version> with `timescale`.'),
+  password: f.secretName.describe('Declared secret holding the superuser password (POSTGRES_PASSWORD_FILE).'),
+  user: z.string().regex(f.IDENTIFIER, 'a Postgres role name is letters, digits and _, starting with a letter or _ (at most 63)').default('app').describe('Role name: letters, digits and _, starting with a letter or _.'),
+  database: z.string().regex(f.IDENTIFIER, 'a Postgres database name is letters, digits and _, starting with a letter or _ (at most 63)').default('app').describe('Database name: letters, digits and _, starting with a letter or _.'),
+  publish: f.port.optional().describe('Publish 5432 on the host at this port (needed by services on other hosts). Default: not published.'),
+  bind: f.publishBind,
+  resources: f.resources,
+  labels: f.labels,
+});
+
+export type PostgresProps = ConstructProps<typeof PostgresSchema>;
 
 /** Data directory of the official image (and of TimescaleDB's), kept in a protected volume. */
 export const POSTGRES_DATA = '/var/lib/postgresql/data';
@@ -51,42 +41,41 @@ export class Postgres extends Construct implements Connectable {
 
   constructor(scope: Construct, id: string, props: PostgresProps) {
     super(scope, id);
-    const version = props.version ?? '17';
-    const timescale = props.timescale ?? false;
-    this.passwordSecret = props.passwordSecret;
-    this.user = props.user ?? 'app';
-    this.database = props.database ?? 'app';
+    const p = withDefaults(PostgresSchema, props);
+    this.passwordSecret = p.password;
+    this.user = p.user;
+    this.database = p.database;
     // plain identifiers only: they reach SQL, pg_isready and the backup's shell command
     for (const [field, value] of [['user', this.user], ['database', this.database]] as const) {
-      if (!IDENTIFIER.test(value)) {
-        const where = props.origin?.locate(field) ?? { file: `construct ${this.node.path}`, line: 0, col: 0, path: field };
+      if (!f.IDENTIFIER.test(value)) {
+        const where = p.origin?.locate(field) ?? { file: `construct ${this.node.path}`, line: 0, col: 0, path: field };
         EnvironmentStack.of(this).wiringProblems.push({ ...where, message: `a Postgres ${field === 'user' ? 'role' : 'database'} name is letters, digits and _, starting with a letter or _ (at most 63), got ${JSON.stringify(value)}` });
       }
     }
     this.service = new Service(this, 'Default', {
       name: id,
-      host: props.host,
+      host: p.host,
       kind: 'postgres',
       image: {
-        repository: props.image ?? (timescale ? 'timescale/timescaledb' : 'postgres'),
-        tag: props.tag ?? (timescale ? `latest-pg${version}` : version),
+        repository: p.image ?? (p.timescale ? 'timescale/timescaledb' : 'postgres'),
+        tag: p.tag ?? (p.timescale ? `latest-pg${p.version}` : p.version),
       },
       healthcheck: healthcheck({ test: ['CMD', 'pg_isready', '-U', this.user, '-d', this.database], interval: '5s', timeout: '5s', retries: 10, startPeriod: '30s' }),
       stateful: true,
       // the official image's STOPSIGNAL: fast shutdown (SIGTERM would wait for every client to leave)
       stopSignal: 'SIGINT',
       // secretsOwner stays root: the entrypoint reads POSTGRES_PASSWORD_FILE as root, then drops to uid 999
-      ...limits(props),
-      labels: props.labels,
-      origin: props.origin,
+      ...limits(p.resources),
+      labels: p.labels,
+      origin: p.origin,
     });
     this.service
       .addEnv('POSTGRES_USER', this.user)
       .addEnv('POSTGRES_DB', this.database)
       .addEnv('PGDATA', POSTGRES_DATA)
       .addSecret(this.passwordSecret)
-      .addEnv('POSTGRES_PASSWORD_FILE', `/run/secrets/${this.passwordSecret}`)
-      .addPort('postgres', 5432, props.publish, props.bind)
+      .addEnv('POSTGRES_PASSWORD_FILE', secretPath(this.passwordSecret))
+      .addPort('postgres', 5432, p.publish, p.bind)
       .addVolume('data', POSTGRES_DATA);
   }
 
@@ -104,11 +93,19 @@ export class Postgres extends Construct implements Connectable {
       .addEnv('DB_NAME', this.database)
       .addEnv('DB_USER', this.user)
       .addSecret(this.passwordSecret)
-      .addEnv('DB_PASSWORD_FILE', `/run/secrets/${this.passwordSecret}`)
+      .addEnv('DB_PASSWORD_FILE', secretPath(this.passwordSecret))
       .addFile({
-        path: '/run/secrets/DATABASE_URL',
+        path: secretPath('DATABASE_URL'),
         content: [`postgresql://${this.user}:`, { secret: this.passwordSecret, encode: 'url' }, `@${ep.host}:${ep.port}/${this.database}`],
       })
-      .addEnv('DATABASE_URL_FILE', '/run/secrets/DATABASE_URL');
+      .addEnv('DATABASE_URL_FILE', secretPath('DATABASE_URL'));
   }
 }
+
+export const postgresKind = defineKind({
+  kind: 'postgres',
+  schema: PostgresSchema,
+  rank: 1,
+  provides: ['postgres'],
+  build: (svc, ctx) => single(new Postgres(ctx.stack, ctx.name, entryProps(svc, ctx))),
+});

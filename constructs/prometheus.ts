@@ -1,32 +1,26 @@
 import { Construct } from 'constructs';
+import { z } from 'zod';
+import * as f from '../lib/config/fields';
 import { EnvironmentStack } from '../lib/environment-stack';
+import { defineKind, entryProps, plain, withDefaults, type ConstructProps } from '../lib/kind';
 import { Service } from '../lib/service';
-import { limits, type Origin } from '../lib/values';
+import { limits } from '../lib/values';
 import { healthcheck } from '../lib/workload';
 
-export interface PrometheusProps {
-  readonly host: string;
-  /** @default "v3.5.0" */
-  readonly version?: string;
-  /** @default prom/prometheus */
-  readonly image?: string;
-  /** How long samples are kept: 90d in production, 7d for development (seed 003). @default "15d" */
-  readonly retention?: string;
-  /** @default "15s" (seed 003) */
-  readonly scrapeInterval?: string;
-  /** Publish the UI/API on this host port. @default - not published (internal only, seed 003) */
-  readonly publish?: number;
-  /** Only these services are scraped. @default - every service that declares a `metrics` port */
-  readonly scrape?: readonly string[];
-  /** @default - unlimited */
-  readonly cpus?: number;
-  /** @default - unlimited */
-  readonly memory?: string;
-  /** Host address the published port(s) listen on. @default 127.0.0.1 (this host only) */
-  readonly bind?: string;
-  /** @default - construct path */
-  readonly origin?: Origin;
-}
+export const PrometheusSchema = z.strictObject({
+  kind: f.kind('prometheus', 'Prometheus: scrape targets generated from every `metrics` port, per replica, across hosts; protected volume.'),
+  host: f.host,
+  version: f.version('v3.5.0'),
+  image: f.imageOverride('prom/prometheus'),
+  retention: f.duration.default('15d').describe('How long samples are kept (90d in production, 7d for development in seed 003).'),
+  scrapeInterval: f.duration.default('15s').describe('Scrape interval.'),
+  publish: f.port.optional().describe('Publish the UI/API (9090) on this host port. Default: not published.'),
+  bind: f.publishBind,
+  scrape: z.array(z.string()).optional().describe('Only these services are scraped. Default: every service with a `metrics` port.'),
+  resources: f.resources,
+});
+
+export type PrometheusProps = ConstructProps<typeof PrometheusSchema>;
 
 export const PROMETHEUS_CONFIG = '/etc/prometheus/prometheus.yml';
 
@@ -42,36 +36,43 @@ export class Prometheus extends Construct {
 
   constructor(scope: Construct, id: string, props: PrometheusProps) {
     super(scope, id);
-    this.scrapeOnly = props.scrape;
-    this.interval = props.scrapeInterval ?? '15s';
+    const p = withDefaults(PrometheusSchema, props);
+    this.scrapeOnly = p.scrape;
+    this.interval = p.scrapeInterval;
     this.service = new Service(this, 'Default', {
       name: id,
-      host: props.host,
+      host: p.host,
       kind: 'prometheus',
-      image: { repository: props.image ?? 'prom/prometheus', tag: props.version ?? 'v3.5.0' },
+      image: { repository: p.image ?? 'prom/prometheus', tag: p.version },
       command: [
         `--config.file=${PROMETHEUS_CONFIG}`,
         '--storage.tsdb.path=/prometheus',
-        `--storage.tsdb.retention.time=${props.retention ?? '15d'}`,
+        `--storage.tsdb.retention.time=${p.retention}`,
         '--web.enable-lifecycle',
       ],
       healthcheck: healthcheck({ test: ['CMD', 'wget', '-qO-', 'http://localhost:9090/-/healthy'], interval: '10s', timeout: '5s', retries: 5, startPeriod: '10s' }),
       stateful: true,
       secretsOwner: { uid: 65534, gid: 65534 }, // the official image runs as nobody
-      ...limits(props),
-      origin: props.origin,
+      ...limits(p.resources),
+      origin: p.origin,
     });
     this.service
-      .addPort('http', 9090, props.publish, props.bind)
+      .addPort('http', 9090, p.publish, p.bind)
       .addVolume('data', '/prometheus')
       .addFile({ path: PROMETHEUS_CONFIG, content: () => this.renderConfig(), mode: '0444' });
+    const stack = EnvironmentStack.of(this);
+    stack.reaches.push({ from: this.service, targets: () => this.scraped().map((s) => ({ service: s, port: 'metrics' })) });
+  }
+
+  /** The services scraped: every one with a `metrics` port, or those of `scrape:`. */
+  private scraped(): Service[] {
+    return EnvironmentStack.of(this).services.filter((s) => s.port('metrics') && (!this.scrapeOnly || this.scrapeOnly.includes(s.serviceName)));
   }
 
   /** Scrape targets by job (service), computed from the model. */
   targets(): { job: string; targets: string[] }[] {
     const stack = EnvironmentStack.of(this);
-    return stack.services
-      .filter((s) => s.port('metrics') && (!this.scrapeOnly || this.scrapeOnly.includes(s.serviceName)))
+    return this.scraped()
       .sort((a, b) => a.serviceName.localeCompare(b.serviceName))
       .map((s) => {
         const metrics = s.port('metrics')!;
@@ -97,3 +98,16 @@ export class Prometheus extends Construct {
     return lines.join('\n') + '\n';
   }
 }
+
+export const prometheusKind = defineKind({
+  kind: 'prometheus',
+  schema: PrometheusSchema,
+  check(svc, ctx) {
+    (svc.scrape ?? []).forEach((t, i) => {
+      const target = ctx.service(t);
+      if (!target) ctx.report(['scrape', i], ctx.unknown('service', t, Object.keys(ctx.env.services)));
+      else if (!(target.ports as Record<string, unknown> | undefined)?.metrics) ctx.report(['scrape', i], `${t} declares no \`metrics\` port to scrape; add \`ports: { metrics: <port> }\` to it or remove it here`);
+    });
+  },
+  build: (svc, ctx) => plain(new Prometheus(ctx.stack, ctx.name, entryProps(svc, ctx))),
+});

@@ -1,20 +1,33 @@
 import { Construct } from 'constructs';
+import { z } from 'zod';
+import * as f from '../lib/config/fields';
 import { EnvironmentStack } from '../lib/environment-stack';
-import { Service } from '../lib/service';
+import { defineKind, single, withDefaults, type CheckContext } from '../lib/kind';
+import { parseImage, Service } from '../lib/service';
 import { shellQuote } from '../lib/values';
-import { Workload, type WorkloadProps } from '../lib/workload';
+import { Workload, workloadProps, type WorkloadProps } from '../lib/workload';
 
-export interface ScheduledJobProps extends Omit<WorkloadProps, 'replicas' | 'route' | 'port' | 'health' | 'healthcheck'> {
-  /** The command to run on schedule, e.g. ["bash", "scripts/fetch_contracts.sh"]. */
-  readonly command: readonly string[];
-  /**
-   * Five-field cron (minute hour day month weekday), e.g. "0 0,6,12,18 * * *" for every 6 hours
-   * (seed 001). On Docker hosts a sixth field in front gives the seconds ("*\/10 * * * * *").
-   */
-  readonly schedule: string;
-  /** Ofelia image for the host's scheduler. @default mcuadros/ofelia:v0.3.13 */
+export const ScheduledJobSchema = z.strictObject({
+  kind: f.kind('scheduled-job', 'A command on a five-field cron (Ofelia on Docker hosts, a CronJob on Kubernetes).'),
+  ...f.common,
+  ...f.image,
+  command: z.array(z.string()).min(1).describe('The command to run on schedule, e.g. [bash, scripts/fetch_contracts.sh] (after `entrypoint`, when given).'),
+  schedule: z.string().min(1).describe('Five-field cron (minute hour day month weekday), e.g. "0 0,6,12,18 * * *" (every 6 hours); on Docker hosts six fields give seconds first, e.g. "*/20 * * * * *".'),
+});
+
+/** The default Ofelia image of the hosts' scheduler. */
+export const SCHEDULER_IMAGE = 'mcuadros/ofelia:v0.3.13';
+
+/** The top-level `scheduler:` of an environment file: the hosts' Ofelia, shared by every scheduled kind. */
+export const SchedulerSchema = z.strictObject({
+  image: z.string().regex(/^[^\s:@]+(:\d+)?[^\s:@]*:[A-Za-z0-9_][A-Za-z0-9_.-]*$/, 'an image with its tag, e.g. registry.example.com/ofelia:v0.3.13').default(SCHEDULER_IMAGE)
+    .describe('Ofelia image with its tag, e.g. a copy in your own registry.'),
+}).default({ image: SCHEDULER_IMAGE }).describe('The scheduler of scheduled jobs on Docker hosts (one Ofelia container per host that runs one).');
+
+export type ScheduledJobProps = WorkloadProps<typeof ScheduledJobSchema> & {
+  /** Ofelia image for the host's scheduler (the environment file's `scheduler.image`). @default mcuadros/ofelia:v0.3.13 */
   readonly schedulerImage?: string;
-}
+};
 
 /**
  * Five-field cron: each field *, a number, a range, a list or a step, within its bounds. With
@@ -48,22 +61,25 @@ export function cronProblem(expr: string, options: { seconds?: boolean } = {}): 
  */
 export class ScheduledJob extends Workload {
   constructor(scope: Construct, id: string, props: ScheduledJobProps) {
+    const p = withDefaults(ScheduledJobSchema, props);
+    // what runs at each tick: the entrypoint (when given) and the command, as `docker run` would
+    const run = [...(p.entrypoint ?? []), ...p.command];
     super(scope, id, 'scheduled-job', {
-      ...props,
+      ...p,
       replicas: 1,
       entrypoint: ['sleep'],
       command: ['infinity'],
       labels: {
-        ...props.labels,
+        ...p.labels,
         'ofelia.enabled': 'true',
         // Ofelia's cron has a seconds field first: 0 unless the schedule gives one
-        [`ofelia.job-exec.${id}.schedule`]: withSecondsField(props.schedule),
-        [`ofelia.job-exec.${id}.command`]: props.command.map(shellQuote).join(' '),
+        [`ofelia.job-exec.${id}.schedule`]: withSecondsField(p.schedule),
+        [`ofelia.job-exec.${id}.command`]: run.map(shellQuote).join(' '),
         [`ofelia.job-exec.${id}.no-overlap`]: 'true',
       },
-    }, { schedule: { cron: props.schedule.trim(), command: props.command } });
+    }, { schedule: { cron: p.schedule.trim(), command: run } });
     // Kubernetes runs schedules as CronJobs; Docker hosts need the scheduler container
-    if (EnvironmentStack.of(this).platform === 'docker') schedulerFor(EnvironmentStack.of(this), props.host, props.schedulerImage ?? 'mcuadros/ofelia:v0.3.13');
+    if (EnvironmentStack.of(this).platform === 'docker') schedulerFor(EnvironmentStack.of(this), p.host, props.schedulerImage ?? SCHEDULER_IMAGE);
   }
 }
 
@@ -79,15 +95,27 @@ function schedulerFor(stack: EnvironmentStack, host: string, image: string): Ser
   const existing = stack.node.tryFindChild(id);
   if (existing) return (existing as Construct & { service: Service }).service;
   const holder = new Construct(stack, id) as Construct & { service: Service };
-  const slash = image.lastIndexOf(':');
   holder.service = new Service(holder, 'Default', {
     name: id,
     host,
     kind: 'scheduler',
-    image: { repository: image.slice(0, slash), tag: image.slice(slash + 1) },
+    image: parseImage(image),
     command: ['daemon', '--docker', `--docker-filter=label=stackyard.environment=${stack.environmentName}`],
   });
   const url = stack.hosts.get(host)?.docker ?? '';
   holder.service.addBindMount(url.startsWith('unix://') ? url.slice('unix://'.length) : '/var/run/docker.sock', '/var/run/docker.sock', true);
   return holder.service;
 }
+
+/** The schedule field of a kind is a valid five-field cron (six with seconds first on Docker hosts). */
+export function checkSchedule(svc: { readonly schedule: string }, ctx: CheckContext): void {
+  const problem = cronProblem(svc.schedule, { seconds: ctx.env.platform === 'docker' });
+  if (problem) ctx.report(['schedule'], `invalid cron expression ${JSON.stringify(svc.schedule)}: ${problem}`);
+}
+
+export const scheduledJobKind = defineKind({
+  kind: 'scheduled-job',
+  schema: ScheduledJobSchema,
+  check: checkSchedule,
+  build: (svc, ctx) => single(new ScheduledJob(ctx.stack, ctx.name, { ...workloadProps(svc, ctx), schedulerImage: ctx.env.scheduler.image })),
+});

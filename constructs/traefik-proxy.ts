@@ -1,37 +1,32 @@
 import { Construct } from 'constructs';
+import { z } from 'zod';
+import * as f from '../lib/config/fields';
 import { EnvironmentStack } from '../lib/environment-stack';
+import { defineKind, entryProps, plain, withDefaults, type ConstructProps } from '../lib/kind';
 import { LOOPBACK, Service } from '../lib/service';
 import { healthcheck } from '../lib/workload';
-import { limits, type Origin } from '../lib/values';
+import { limits } from '../lib/values';
 
-export interface TraefikProxyProps {
-  readonly host: string;
-  /** @default "v3.6" */
-  readonly version?: string;
-  /** @default traefik */
-  readonly image?: string;
-  /** Entrypoint name → host port (the container listens on the same port). @default { web: 80 } */
-  readonly entrypoints?: Readonly<Record<string, number>>;
-  /** Dashboard and (insecure) API published on this host port, on 127.0.0.1 only: reach it through an SSH tunnel. @default - off */
-  readonly dashboardPort?: number;
-  /** Host address the entrypoints listen on. @default 0.0.0.0 (the proxy is the environment's front door) */
-  readonly bind?: string;
-  /** Let's Encrypt via the TLS challenge on the named entrypoint. @default - off */
-  readonly acme?: { readonly email: string; readonly entrypoint: string };
+export const TraefikSchema = z.strictObject({
+  kind: f.kind('traefik', 'Traefik v3 reverse proxy: sees only containers labelled for this environment on its network.'),
+  host: f.host,
+  version: f.version('v3.6'),
+  image: z.string().default('traefik').describe('Image repository.'),
+  entrypoints: z.record(z.string().regex(f.NAME, 'an entrypoint name'), f.port).default({ web: 80 }).describe('Entrypoint name → published host port (the container listens on the same port).'),
+  dashboard: z.strictObject({ port: f.port.describe('Host port.') }).optional().describe('Dashboard and API on this host port, bound to 127.0.0.1 only (reach it through an SSH tunnel). Default: off.'),
+  bind: f.bind.optional().describe('Host address the entrypoints listen on (unlike `publish:` ports: the proxy is the front door). Default: 0.0.0.0.'),
+  acme: z.strictObject({ email: z.string().email().describe('Account e-mail.'), entrypoint: z.string().describe('Entrypoint of the TLS challenge.') }).optional().describe('Let\'s Encrypt TLS via the TLS challenge on the named entrypoint. Default: off.'),
+  resources: f.resources,
+  labels: f.labels,
+});
+
+export type TraefikProxyProps = ConstructProps<typeof TraefikSchema> & {
   /**
-   * Docker socket path on the host, mounted read-only for the Docker provider.
+   * Docker socket path on the host, mounted read-only for the Docker provider (e.g. a filtering socket proxy's).
    * @default - the unix:// path of the host's docker URL, else /var/run/docker.sock
    */
   readonly dockerSocket?: string;
-  /** @default - unlimited */
-  readonly cpus?: number;
-  /** @default - unlimited */
-  readonly memory?: string;
-  /** @default {} */
-  readonly labels?: Readonly<Record<string, string>>;
-  /** @default - construct path */
-  readonly origin?: Origin;
-}
+};
 
 /**
  * Traefik v3 as the environment's reverse proxy. Its Docker provider sees only containers
@@ -43,10 +38,11 @@ export class TraefikProxy extends Construct {
 
   constructor(scope: Construct, id: string, props: TraefikProxyProps) {
     super(scope, id);
+    const p = withDefaults(TraefikSchema, props);
     const stack = EnvironmentStack.of(this);
     const env = stack.environmentName;
-    this.entrypoints = props.entrypoints ?? { web: 80 };
-    const hostUrl = stack.hosts.get(props.host)?.docker ?? '';
+    this.entrypoints = p.entrypoints;
+    const hostUrl = stack.hosts.get(p.host)?.docker ?? '';
     const socket = props.dockerSocket ?? (hostUrl.startsWith('unix://') ? hostUrl.slice('unix://'.length) : '/var/run/docker.sock');
     const args = [
       '--providers.docker=true',
@@ -62,30 +58,44 @@ export class TraefikProxy extends Construct {
       '--log.level=INFO',
     ];
     for (const [name, port] of Object.entries(this.entrypoints)) args.push(`--entrypoints.${name}.address=:${port}`);
-    if (props.dashboardPort) args.push('--api.dashboard=true', '--api.insecure=true');
-    if (props.acme) {
+    if (p.dashboard) args.push('--api.dashboard=true', '--api.insecure=true');
+    if (p.acme) {
       args.push(
-        `--certificatesresolvers.le.acme.email=${props.acme.email}`,
+        `--certificatesresolvers.le.acme.email=${p.acme.email}`,
         '--certificatesresolvers.le.acme.storage=/letsencrypt/acme.json',
         '--certificatesresolvers.le.acme.tlschallenge=true',
+        // the named entrypoint serves TLS with this resolver by default
+        `--entrypoints.${p.acme.entrypoint}.http.tls.certresolver=le`,
       );
     }
     this.service = new Service(this, 'Default', {
       name: id,
-      host: props.host,
+      host: p.host,
       kind: 'traefik',
-      image: { repository: props.image ?? 'traefik', tag: props.version ?? 'v3.6' },
+      image: { repository: p.image, tag: p.version },
       command: args,
       healthcheck: healthcheck({ test: ['CMD', 'traefik', 'healthcheck', '--ping'], interval: '5s', timeout: '3s', retries: 10, startPeriod: '5s' }),
-      ...limits(props),
-      labels: props.labels,
-      origin: props.origin,
+      ...limits(p.resources),
+      labels: p.labels,
+      origin: p.origin,
     });
     // the entrypoints are the environment's front door: every interface; the API never leaves the host
-    for (const [name, port] of Object.entries(this.entrypoints)) this.service.addPort(`ep-${name}`, port, port, props.bind ?? '0.0.0.0');
-    if (props.dashboardPort) this.service.addPort('dashboard', 8080, props.dashboardPort, LOOPBACK);
-    if (props.acme) this.service.addVolume('acme', '/letsencrypt');
+    for (const [name, port] of Object.entries(this.entrypoints)) this.service.addPort(`ep-${name}`, port, port, p.bind ?? '0.0.0.0');
+    if (p.dashboard) this.service.addPort('dashboard', 8080, p.dashboard.port, LOOPBACK);
+    if (p.acme) this.service.addVolume('acme', '/letsencrypt');
     this.service.addBindMount(socket, '/var/run/docker.sock', true);
-    stack.proxy = { service: this.service, entrypoints: Object.keys(this.entrypoints), certResolver: props.acme ? 'le' : undefined };
+    stack.proxy = { service: this.service, entrypoints: Object.keys(this.entrypoints), certResolver: p.acme ? 'le' : undefined };
   }
 }
+
+export const traefikKind = defineKind({
+  kind: 'traefik',
+  schema: TraefikSchema,
+  // first: routed services find the proxy when they are built
+  rank: 0,
+  check(svc, ctx) {
+    const names = Object.keys(svc.entrypoints);
+    if (svc.acme && !names.includes(svc.acme.entrypoint)) ctx.report(['acme', 'entrypoint'], ctx.unknown('entrypoint', svc.acme.entrypoint, names));
+  },
+  build: (svc, ctx) => plain(new TraefikProxy(ctx.stack, ctx.name, entryProps(svc, ctx))),
+});

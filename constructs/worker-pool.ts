@@ -1,41 +1,35 @@
 import { Construct } from 'constructs';
+import { z } from 'zod';
+import * as f from '../lib/config/fields';
 import { EnvironmentStack } from '../lib/environment-stack';
-import { isLoopback, LOOPBACK, parseImage, Service, STOP_GRACE_SECONDS, type FileOwner } from '../lib/service';
-import type { UpdatePolicyRequest } from '../lib/update-policy';
+import { defineKind, withDefaults, type ConstructProps } from '../lib/kind';
+import { isLoopback, LOOPBACK, parseImage, Service, STOP_GRACE_SECONDS } from '../lib/service';
 import { durationToSeconds, limits, type Origin } from '../lib/values';
 import { endpoint, type Connectable } from '../lib/workload';
 
-export interface WorkerPoolProps {
-  /** Usually the backend's image: workers run the same code with another command (seed 003). */
-  readonly image: string;
-  /** @default - the tag in `image` */
-  readonly tag?: string;
-  readonly command: readonly string[];
-  /** WORKER_TYPE, e.g. backtesting or training. */
-  readonly type: string;
-  /** Replicas per host, e.g. { workers-b: 2, workers-c: 2 } (seed 003's scale-2 profile). */
-  readonly hosts: Readonly<Record<string, number>>;
-  /** First port; each replica gets the next free one on its host, shared with other pools. @default 5003 */
-  readonly basePort?: number;
-  /** Per replica. @default - unlimited */
-  readonly cpus?: number;
-  /** Per replica, e.g. 3g. @default - unlimited */
-  readonly memory?: string;
-  /** @default {} */
-  readonly env?: Readonly<Record<string, string>>;
-  /** @default [] */
-  readonly secrets?: readonly string[];
-  /** Host address the published port(s) listen on. @default 127.0.0.1 (this host only) */
-  readonly bind?: string;
-  /** Time a worker gets to finish its task on replace or destroy, e.g. 10m. @default - STOP_GRACE_SECONDS.worker */
-  readonly stopGracePeriod?: string;
-  /** uid/gid the image reads its secret files as. @default - root */
-  readonly secretsOwner?: FileOwner;
-  /** Stop grace (workers publish host ports, so they are stop-first). @default - the defaults for the kind */
-  readonly update?: UpdatePolicyRequest;
-  /** @default - construct path */
-  readonly origin?: Origin;
-}
+export const WorkerPoolSchema = z.strictObject({
+  kind: f.kind('worker-pool', 'Workers spread over several hosts, each replica on its own port (in sequence from `basePort` per host) registering with its public URL.'),
+  image: f.image.image,
+  tag: z.string().min(1).optional().describe('Image tag. Default: the tag in `image`.'),
+  command: z.array(z.string()).min(1).describe('The workers\' command.'),
+  type: z.string().min(1).describe('WORKER_TYPE, e.g. backtesting or training.'),
+  hosts: z.record(z.string(), z.number().int().min(0).max(f.MAX_REPLICAS)).refine((h) => Object.keys(h).length > 0, 'name at least one host').describe('Replicas per host (or node pool), e.g. { workers-b: 2, workers-c: 2 } (seed 003\'s scale-2 profile).'),
+  basePort: f.port.default(5003).describe('First port of the per-host sequence shared by every pool.'),
+  bind: f.bind.optional().describe('Host address the workers\' ports listen on; the service they register with calls them back at the host\'s `address:`, so use one it reaches. Default: 127.0.0.1.'),
+  registerWith: z.string().optional().describe('Service the workers register with; its URL goes to `registerEnv`. Default: none.'),
+  registerEnv: z.string().regex(f.ENV_KEY, 'an environment variable name').default('API_URL').describe('Variable that receives the `registerWith` service\'s URL.'),
+  env: f.common.env,
+  secrets: z.array(f.secretName).default([]).describe('Declared secrets the workers read, as files under /run/secrets.'),
+  uses: f.common.uses,
+  resources: f.Resources.default({}).describe('CPU and memory limits per replica.'),
+  tracing: f.common.tracing,
+  mounts: f.common.mounts,
+  stopGracePeriod: f.duration.optional().describe('Time a worker gets to finish its task on replace or destroy, e.g. 10m. Default: 2m.'),
+  secretsOwner: f.common.secretsOwner,
+  update: f.common.update,
+});
+
+export type WorkerPoolProps = Omit<ConstructProps<typeof WorkerPoolSchema>, 'host'>;
 
 /**
  * Workers spread over several hosts (seed 003's backtest and training pools). Each replica gets
@@ -48,39 +42,47 @@ export class WorkerPool extends Construct {
 
   constructor(scope: Construct, id: string, props: WorkerPoolProps) {
     super(scope, id);
-    this.origin = props.origin;
+    const p = withDefaults(WorkerPoolSchema, { ...props, host: '' });
+    this.origin = p.origin;
     const stack = EnvironmentStack.of(this);
-    for (const [host, replicas] of Object.entries(props.hosts)) {
-      const first = stack.allocatePorts(host, props.basePort ?? 5003, replicas);
+    for (const [host, replicas] of Object.entries(p.hosts)) {
+      const first = stack.allocatePorts(host, p.basePort, replicas);
+      if (stack.platform === 'docker' && replicas > 0 && first + replicas - 1 > 65535) {
+        stack.wiringProblems.push({ ...this.locate('basePort'), message: `needs host ports up to ${first + replicas - 1} on host ${host}, past 65535; lower \`basePort\` or the replicas` });
+      }
       const address = stack.hosts.get(host)?.address;
       if (!address && stack.hosts.has(host) && stack.platform === 'docker') {
-        stack.wiringProblems.push({ ...(props.origin?.locate(`hosts.${host}`) ?? { file: `construct ${this.node.path}`, line: 0, col: 0, path: '' }), message: `worker host ${host} has no \`address:\`, but workers register with a public URL built from it; give hosts.${host}.address` });
+        stack.wiringProblems.push({ ...this.locate(`hosts.${host}`), message: `worker host ${host} has no \`address:\`, but workers register with a public URL built from it; give hosts.${host}.address` });
       }
       const service = new Service(this, host, {
         name: `${id}-${host}`,
         host,
         kind: 'worker-pool',
-        image: parseImage(props.image, props.tag),
-        command: props.command,
+        image: parseImage(p.image, p.tag),
+        command: p.command,
         replicas,
-        ...limits(props),
-        stopGraceSeconds: props.stopGracePeriod !== undefined ? durationToSeconds(props.stopGracePeriod) : STOP_GRACE_SECONDS.worker,
-        secretsOwner: props.secretsOwner,
-        update: props.update,
-        origin: props.origin,
+        ...limits(p.resources),
+        stopGraceSeconds: p.stopGracePeriod !== undefined ? durationToSeconds(p.stopGracePeriod) : STOP_GRACE_SECONDS.worker,
+        secretsOwner: p.secretsOwner,
+        update: p.update,
+        origin: p.origin,
         perReplica: (i) => {
           const port = first + i - 1;
           return {
             env: { WORKER_PORT: String(port), WORKER_PUBLIC_BASE_URL: `http://${address ?? host}:${port}` },
-            ports: [{ name: 'worker', container: port, publish: port, bind: props.bind ?? LOOPBACK }],
+            ports: [{ name: 'worker', container: port, publish: port, bind: p.bind ?? LOOPBACK }],
           };
         },
       });
-      service.addEnv('WORKER_TYPE', props.type).addEnv('WORKER_HOSTNAME', address ?? host);
-      for (const [k, v] of Object.entries(props.env ?? {})) service.addEnv(k, v);
-      for (const s of props.secrets ?? []) service.addSecret(s);
+      service.addEnv('WORKER_TYPE', p.type).addEnv('WORKER_HOSTNAME', address ?? host);
+      for (const [k, v] of Object.entries(p.env)) service.addEnv(k, String(v));
+      for (const s of p.secrets) service.addSecret(s);
       this.services.push(service);
     }
+  }
+
+  private locate(path: string) {
+    return this.origin?.locate(path) ?? { file: `construct ${this.node.path}`, line: 0, col: 0, path };
   }
 
   /** Wires a database or cache into every worker of the pool. */
@@ -97,8 +99,7 @@ export class WorkerPool extends Construct {
       const address = stack.hosts.get(s.host)?.address;
       const worker = s.perReplica?.(1).ports?.find((p) => p.name === 'worker');
       if (stack.platform === 'docker' && address && !isLoopback(address) && worker?.bind && isLoopback(worker.bind)) {
-        const where = this.origin?.locate('bind') ?? { file: `construct ${this.node.path}`, line: 0, col: 0, path: 'bind' };
-        stack.wiringProblems.push({ ...where, message: `${target.service.serviceName} calls the workers on host ${s.host} back at ${address}:${worker.publish}, but they listen on ${worker.bind} only; set \`bind:\` here to an address it reaches (e.g. 0.0.0.0 or the host's private address)` });
+        stack.wiringProblems.push({ ...this.locate('bind'), message: `${target.service.serviceName} calls the workers on host ${s.host} back at ${address}:${worker.publish}, but they listen on ${worker.bind} only; set \`bind:\` here to an address it reaches (e.g. 0.0.0.0 or the host's private address)` });
       }
       const ep = endpoint(target.service, 'http', s);
       if (ep) s.addEnv(envName, `http://${ep.host}:${ep.port}`);
@@ -107,3 +108,21 @@ export class WorkerPool extends Construct {
     return this;
   }
 }
+
+export const workerPoolKind = defineKind({
+  kind: 'worker-pool',
+  schema: WorkerPoolSchema,
+  check(svc, ctx) {
+    for (const h of Object.keys(svc.hosts)) if (!ctx.placements.includes(h)) ctx.report(['hosts', h], ctx.unknown(ctx.placementWord, h, ctx.placements));
+    if (!svc.registerWith && svc.registerEnv !== 'API_URL') ctx.report(['registerEnv'], 'has no effect without `registerWith:` (it names the variable that receives that service\'s URL); add `registerWith:` or remove `registerEnv:`');
+    if (svc.registerWith && !ctx.service(svc.registerWith)) ctx.report(['registerWith'], ctx.unknown('service', svc.registerWith, Object.keys(ctx.env.services)));
+  },
+  build(svc, ctx) {
+    const pool = new WorkerPool(ctx.stack, ctx.name, { ...svc, origin: ctx.origin });
+    const connectable: Connectable = { service: pool.services[0], connect: (consumer) => pool.services.forEach((s) => consumer.dependOn(s, 'started')) };
+    return { construct: pool, connectable, consumers: pool.services, use: (target) => pool.uses(target) };
+  },
+  wire(svc, self, ctx) {
+    if (svc.registerWith) (self.construct as WorkerPool).registerWith(ctx.built(svc.registerWith).connectable, svc.registerEnv);
+  },
+});

@@ -1,30 +1,14 @@
 /**
- * Environment file → EnvironmentStack: instantiates one construct per service entry, wires
- * `uses` / `after` / `dependsOn`, runs the invariants and renders the Docker target. Every
- * user mistake becomes a positioned ConfigError; nothing is rendered when there is one.
+ * Environment file → EnvironmentStack: checks every entry with its kind (constructs/index.ts),
+ * instantiates one construct per entry through its kind, wires `uses` / `after` / `dependsOn` /
+ * `tracing` / `mounts`, runs the invariants and renders the Docker target. Every user mistake
+ * becomes a positioned ConfigError; nothing is rendered when there is one. Nothing here knows a
+ * kind by name: kinds are looked up in the registry and asked for capabilities.
  */
 import type { Construct } from 'constructs';
-import { Adminer } from '../constructs/adminer';
-import { GenericService } from '../constructs/generic-service';
-import { OneShotJob } from '../constructs/one-shot-job';
-import { Postgres } from '../constructs/postgres';
-import { Redis } from '../constructs/redis';
-import { SingletonService } from '../constructs/singleton-service';
-import { TraefikProxy } from '../constructs/traefik-proxy';
-import { WebService } from '../constructs/web-service';
-import { CeleryBeat } from '../constructs/celery-beat';
-import { CeleryWorker } from '../constructs/celery-worker';
-import { Grafana } from '../constructs/grafana';
-import { Jaeger } from '../constructs/jaeger';
-import { Prometheus } from '../constructs/prometheus';
-import { WorkerPool } from '../constructs/worker-pool';
-import { Alertmanager } from '../constructs/alertmanager';
-import { NfsServer } from '../constructs/nfs-server';
-import { PostgresBackup } from '../constructs/postgres-backup';
-import { cronProblem, ScheduledJob } from '../constructs/scheduled-job';
-import type { Service } from './service';
+import { KINDS } from '../constructs/index';
 import { ConfigError, pathToString, suggest, type Problem } from './config/errors';
-import { loadEnvironment, type LoadedEnvironment } from './config/load';
+import { type LoadedEnvironment } from './config/load';
 import { secretValueProblems } from './config/secret-values';
 import type { ServiceConfig } from './config/schema';
 import { positionOf } from './config/yaml-source';
@@ -33,17 +17,16 @@ import { renderGithub } from './github/render';
 import { parseRouteRule } from './kubernetes/routes';
 import { EnvironmentStack } from './environment-stack';
 import { checkEnvironment } from './invariants';
+import type { At, Built, Capability, CheckContext, EnvironmentView, Kind } from './kind';
 import { DUPLICATE_GRACE, gracesGivenTwice } from './update-policy';
 import type { Origin } from './values';
-import type { Connectable, WorkloadProps } from './workload';
+
+const REGISTRY: ReadonlyMap<string, Kind> = new Map(KINDS.map((k) => [k.kind, k as unknown as Kind]));
+const kindOf = (svc: ServiceConfig): Kind => REGISTRY.get(svc.kind)!;
 
 /** A user-named entry of a mapping, never something inherited from Object.prototype (`uses: [constructor]`). */
 function own<T>(record: Readonly<Record<string, T>>, key: string): T | undefined {
   return Object.hasOwn(record, key) ? record[key] : undefined;
-}
-
-export function buildEnvironmentFile(scope: Construct, file: string): EnvironmentStack {
-  return buildEnvironment(scope, loadEnvironment(file));
 }
 
 export interface BuildOptions {
@@ -60,7 +43,7 @@ export function buildEnvironment(scope: Construct, loaded: LoadedEnvironment, op
       return { ...positionOf(source, at), path: pathToString(at) };
     },
   });
-  const report = (at: (string | number)[], message: string) => problems.push({ ...positionOf(source, at), path: pathToString(at), message });
+  const report = (at: At, message: string) => { problems.push({ ...positionOf(source, [...at]), path: pathToString(at), message }); };
   const k8s = config.platform === 'kubernetes';
   // where services can be placed: Docker hosts, or a cluster's node pools
   const placements: Record<string, unknown> = k8s ? { ...(config.kubernetes?.nodePools ?? {}) } : config.hosts;
@@ -78,48 +61,53 @@ export function buildEnvironment(scope: Construct, loaded: LoadedEnvironment, op
     return `unknown ${what} ${JSON.stringify(name)}${hint ? `; did you mean ${JSON.stringify(hint)}?` : `; known: ${known.join(', ') || 'none'}`}`;
   };
 
+  const view = config as unknown as EnvironmentView;
+  const service = (n: string) => own(view.services, n);
+  const provides = (n: string, capability: Capability) => {
+    const svc = service(n);
+    return !!svc && !!REGISTRY.get(svc.kind)?.provides?.includes(capability);
+  };
+  const shared = { env: view, placements: hostNames, placementWord: k8s ? 'node pool' : 'host', service, provides, unknown };
+  const anyProvides = (capability: Capability) => serviceNames.some((n) => provides(n, capability));
+
   // references the constructs need resolved before they can exist
   const hostOf = new Map<string, string>();
   for (const [name, svc] of Object.entries(config.services)) {
     const at = ['services', name];
-    if (svc.kind === 'scheduled-job' || svc.kind === 'postgres-backup') {
-      const problem = cronProblem(svc.schedule, { seconds: !k8s });
-      if (problem) report([...at, 'schedule'], `invalid cron expression ${JSON.stringify(svc.schedule)}: ${problem}`);
+    const kind = kindOf(svc);
+    const ctx: CheckContext = { ...shared, name, report: (sub, message) => report([...at, ...sub], message) };
+    kind.check?.(svc, ctx);
+    // placement: kinds with a `host:` field run on one host (the only one when not given)
+    if ('host' in kind.schema.shape) {
+      const host = (svc as { host?: string }).host;
+      if (host === undefined) {
+        if (hostNames.length === 1) hostOf.set(name, hostNames[0]);
+        else report([...at], `needs \`host:\`; this environment has several hosts (${hostNames.join(', ')})`);
+      } else if (!own(placements, host)) report([...at, 'host'], unknown(k8s ? 'node pool' : 'host', host, hostNames));
+      else hostOf.set(name, host);
     }
-    if (svc.kind === 'alertmanager') {
-      const names = Object.keys(svc.receivers);
-      if (!names.includes(svc.defaultReceiver)) report([...at, 'defaultReceiver'], unknown('receiver', svc.defaultReceiver, names));
-      svc.routes.forEach((r, i) => { if (!names.includes(r.receiver)) report([...at, 'routes', i, 'receiver'], unknown('receiver', r.receiver, names)); });
-    }
-    if (svc.kind === 'postgres-backup') {
-      const target = own(config.services, svc.database);
-      if (!target) report([...at, 'database'], unknown('service', svc.database, serviceNames));
-      else if (target.kind !== 'postgres') report([...at, 'database'], `${svc.database} is a ${target.kind}, not a postgres service`);
-    } else if (svc.kind === 'worker-pool') {
-      for (const h of Object.keys(svc.hosts)) if (!own(placements, h)) report([...at, 'hosts', h], unknown(k8s ? 'node pool' : 'host', h, hostNames));
-      if (svc.registerWith && !own(config.services, svc.registerWith)) report([...at, 'registerWith'], unknown('service', svc.registerWith, serviceNames));
-    } else if (svc.host === undefined) {
-      if (hostNames.length === 1) hostOf.set(name, hostNames[0]);
-      else report([...at], `needs \`host:\`; this environment has several hosts (${hostNames.join(', ')})`);
-    } else if (!own(placements, svc.host)) report([...at, 'host'], unknown(k8s ? 'node pool' : 'host', svc.host, hostNames));
-    else hostOf.set(name, svc.host);
-    if ((svc.kind === 'web' || svc.kind === 'singleton' || svc.kind === 'service') && svc.route && svc.port === undefined) {
+    if ('port' in kind.schema.shape && 'route' in svc && svc.route && (svc as { port?: number }).port === undefined) {
       report([...at, 'route'], 'a routed service needs `port:`, the container port the proxy sends traffic to');
     }
-    if (svc.kind === 'web' && svc.port === undefined) report(at, 'is required to have `port:` (kind: web serves HTTP behind the proxy)');
+    // settings that only mean something beside another one are refused alone, not ignored
+    const given = svc as Readonly<Record<string, unknown>>;
+    const noEffect = (where: At, field: string, other: string, why: string) => report([...at, ...where, field], `has no effect without \`${other}:\` (${why}); add \`${other}:\` or remove \`${field}:\``);
+    const needs = (field: string, other: string, why: string) => {
+      if (given[field] !== undefined && other in kind.schema.shape && given[other] === undefined) noEffect([], field, other, why);
+    };
+    const LISTENS = 'it is the address the published port listens on';
+    needs('bind', 'publish', LISTENS);
+    needs('entrypoints', 'route', 'they are the proxy entrypoints of the route');
+    needs('health', 'port', 'the healthcheck asks that port');
+    if ('ports' in svc) for (const [n, p] of Object.entries(svc.ports)) if (typeof p === 'object' && p.bind !== undefined && p.publish === undefined) noEffect(['ports', n], 'bind', 'publish', LISTENS);
     if ('uses' in svc) {
       svc.uses.forEach((u, i) => { if (!own(config.services, u)) report([...at, 'uses', i], unknown('service', u, serviceNames)); });
-      if ('tracing' in svc && svc.tracing && !Object.values(config.services).some((x) => x.kind === 'jaeger')) {
-        report([...at, 'tracing'], 'sends traces, but the environment has no Jaeger; add a service of kind: jaeger or remove `tracing`');
-      }
-      if ((svc.kind === 'celery-worker' || svc.kind === 'celery-beat') && !svc.uses.some((u) => own(config.services, u)?.kind === 'redis')) {
-        report([...at, 'uses'], 'a Celery service needs a Redis in `uses:` as its broker and result backend');
-      }
     }
-    if ('after' in svc) {
-      svc.after.forEach((u, i) => { if (!own(config.services, u)) report([...at, 'after', i], unknown('service', u, serviceNames)); });
-      for (const u of Object.keys(svc.dependsOn)) if (!own(config.services, u)) report([...at, 'dependsOn', u], unknown('service', u, serviceNames));
+    if ('tracing' in svc && svc.tracing && !anyProvides('tracing')) {
+      report([...at, 'tracing'], 'sends traces, but the environment has no Jaeger; add a service of kind: jaeger or remove `tracing`');
     }
+    if ('after' in svc) svc.after.forEach((u, i) => { if (!own(config.services, u)) report([...at, 'after', i], unknown('service', u, serviceNames)); });
+    if ('dependsOn' in svc) for (const u of Object.keys(svc.dependsOn)) if (!own(config.services, u)) report([...at, 'dependsOn', u], unknown('service', u, serviceNames));
     if (gracesGivenTwice(svc)) report([...at, 'update', 'stopGraceSeconds'], DUPLICATE_GRACE);
     if ('env' in svc) {
       for (const k of Object.keys(svc.env)) {
@@ -133,41 +121,14 @@ export function buildEnvironment(scope: Construct, loaded: LoadedEnvironment, op
         report([...at, 'route'], `${(e as Error).message.replace(/^route rule "[^"]*": /, '')}; Kubernetes Ingress rules take hosts and path prefixes only`);
       }
     }
-    if (k8s && !config.kubernetes?.storageClass && ['postgres', 'redis', 'prometheus', 'grafana', 'nfs-server', 'postgres-backup'].concat('volumes' in svc && Object.keys(svc.volumes).length ? [svc.kind] : []).includes(svc.kind)) {
-      report([...at], 'keeps data in a volume, and a Kubernetes environment needs `kubernetes.storageClass` for its claims');
-    }
-    if (svc.kind === 'prometheus') {
-      (svc.scrape ?? []).forEach((t, i) => {
-        const target = own(config.services, t);
-        if (!target) report([...at, 'scrape', i], unknown('service', t, serviceNames));
-        else if (!('ports' in target) || !target.ports.metrics) report([...at, 'scrape', i], `${t} declares no \`metrics\` port to scrape; add \`ports: { metrics: <port> }\` to it or remove it here`);
-      });
-    }
+    if ('mounts' in svc) for (const vol of Object.keys(svc.mounts)) if (!own(config.nfs, vol)) report(['services', name, 'mounts', vol], unknown('NFS volume', vol, Object.keys(config.nfs)));
   }
+  for (const kind of REGISTRY.values()) kind.checkEnvironment?.(view, report, shared);
   // literal secrets anywhere in the file (a declared secret given a value is reported above)
   for (const p of secretValueProblems(config)) {
     const [top, svcName, field, key] = p.at;
     if (top === 'services' && field === 'env' && typeof svcName === 'string' && typeof key === 'string' && config.secrets.includes(key)) continue;
     report(p.at, p.message);
-  }
-  for (const [vol, def] of Object.entries(config.nfs)) {
-    if (k8s && config.kubernetes && !config.kubernetes.readWriteMany) {
-      report(['nfs', vol], 'an NFS volume is mounted ReadWriteMany by pods on several nodes, and this cluster declares `kubernetes.readWriteMany: false`; use a volume per service or enable NFS mounts on the nodes');
-    }
-    const server = own(config.services, def.server);
-    if (!server || server.kind !== 'nfs-server') {
-      report(['nfs', vol, 'server'], `${JSON.stringify(def.server)} is not an nfs-server service of this environment; name the service of kind: nfs-server that exports this volume`);
-    } else if (k8s && config.kubernetes && !config.kubernetes.clusterIPs[def.server]) {
-      report(['nfs', vol, 'server'], `the kubelet mounts NFS from the node, which does not resolve cluster DNS names; give the NFS server a fixed address in the cluster's service range with \`kubernetes.clusterIPs: { ${def.server}: <IP> }\``);
-    } else {
-      const h = server.host ?? (hostNames.length === 1 ? hostNames[0] : undefined);
-      if (!k8s && h && own(config.hosts, h) && !own(config.hosts, h)!.address) report(['nfs', vol, 'server'], `the NFS server runs on host ${h}, which has no \`address:\`; Docker mounts NFS by address, give hosts.${h}.address`);
-    }
-  }
-  for (const [name, svc] of Object.entries(config.services)) {
-    if (svc.kind === 'postgres-backup' && svc.nfsVolume && !own(config.nfs, svc.nfsVolume)) report(['services', name, 'nfsVolume'], unknown('NFS volume', svc.nfsVolume, Object.keys(config.nfs)));
-    if (!('mounts' in svc)) continue;
-    for (const vol of Object.keys(svc.mounts)) if (!own(config.nfs, vol)) report(['services', name, 'mounts', vol], unknown('NFS volume', vol, Object.keys(config.nfs)));
   }
   if (k8s && config.kubernetes) {
     for (const svc of Object.keys(config.kubernetes.clusterIPs)) if (!config.services[svc]) report(['kubernetes', 'clusterIPs', svc], unknown('service', svc, serviceNames));
@@ -209,33 +170,31 @@ export function buildEnvironment(scope: Construct, loaded: LoadedEnvironment, op
   });
 
   const built = new Map<string, Built>();
-  // the proxy first, so routed services can find it; databases before their backups
-  const rank = (kind: string) => (kind === 'traefik' ? 0 : kind === 'postgres' ? 1 : kind === 'postgres-backup' ? 3 : 2);
-  const ordered = Object.entries(config.services).sort(([, a], [, b]) => rank(a.kind) - rank(b.kind));
+  const rank = (svc: ServiceConfig) => kindOf(svc).rank ?? 2;
+  const ordered = Object.entries(config.services).sort(([, a], [, b]) => rank(a) - rank(b));
   for (const [name, svc] of ordered) {
-    built.set(name, instantiate(stack, name, svc, hostOf.get(name)!, origin(['services', name]), config.release, config.scheduler.image));
+    built.set(name, kindOf(svc).build(svc, { stack, name, host: hostOf.get(name) ?? '', origin: origin(['services', name]), release: config.release, env: view, built: (n) => built.get(n) }));
   }
-  for (const [vol, def] of Object.entries(config.nfs)) (built.get(def.server)!.construct as NfsServer).volume(vol, { path: def.path, mountOptions: def.options });
-  const jaeger = [...built.values()].find((b) => b.construct instanceof Jaeger)?.construct as Jaeger | undefined;
+  const wireContext = { stack, env: view, built: (n: string) => built.get(n)! };
+  const tracers = [...built.values()].filter((b) => b.trace);
   for (const [name, svc] of Object.entries(config.services)) {
     const b = built.get(name)!;
     if ('uses' in svc) {
       for (const u of svc.uses) {
         const target = built.get(u)!.connectable;
-        if (b.construct instanceof WorkerPool || b.construct instanceof CeleryWorker || b.construct instanceof CeleryBeat) b.construct.uses(target);
+        if (b.use) b.use(target);
         else for (const consumer of b.consumers) target.connect(consumer);
       }
     }
-    if ('after' in svc) {
-      for (const consumer of b.consumers) {
-        for (const a of svc.after) consumer.dependOn(built.get(a)!.connectable.service, 'completed');
-        for (const [u, cond] of Object.entries(svc.dependsOn)) consumer.dependOn(built.get(u)!.connectable.service, cond);
-      }
+    for (const consumer of b.consumers) {
+      if ('after' in svc) for (const a of svc.after) consumer.dependOn(built.get(a)!.connectable.service, 'completed');
+      if ('dependsOn' in svc) for (const [u, cond] of Object.entries(svc.dependsOn)) consumer.dependOn(built.get(u)!.connectable.service, cond);
+      if ('tracing' in svc && svc.tracing && tracers.length) tracers[0].trace!(consumer);
+      if ('mounts' in svc) for (const [vol, mountPath] of Object.entries(svc.mounts)) consumer.addNfsMount(vol, mountPath);
     }
-    if ('tracing' in svc && svc.tracing && jaeger) for (const consumer of b.consumers) jaeger.trace(consumer);
-    if ('mounts' in svc) for (const [vol, mountPath] of Object.entries(svc.mounts)) for (const consumer of b.consumers) consumer.addNfsMount(vol, mountPath);
-    if (svc.kind === 'worker-pool' && svc.registerWith) (b.construct as WorkerPool).registerWith(built.get(svc.registerWith)!.connectable, svc.registerEnv);
+    kindOf(svc).wire?.(svc, b, wireContext);
   }
+  for (const kind of REGISTRY.values()) kind.wireEnvironment?.(wireContext);
   validate(stack);
   stack.render((st) => {
     if (!k8s) renderDocker(st); // Kubernetes manifests come from lib/kubernetes (npm run synth:k8s)
@@ -250,105 +209,3 @@ export function validate(stack: EnvironmentStack): void {
   if (problems.length) throw new ConfigError(problems);
 }
 
-/** What a service entry became: the construct, what others connect to, and its Services. */
-interface Built {
-  readonly construct: unknown;
-  readonly connectable: Connectable;
-  readonly consumers: readonly Service[];
-}
-
-function instantiate(stack: EnvironmentStack, name: string, svc: ServiceConfig, host: string, origin: Origin, release?: { tag: string; images: readonly string[] }, schedulerImage?: string): Built {
-  const one = (c: Connectable): Built => ({ construct: c, connectable: c, consumers: [c.service] });
-  const plain = (c: { readonly service: Service }): Built => one({ service: c.service, connect: (consumer) => consumer.dependOn(c.service, c.service.healthcheck ? 'healthy' : 'started') } as Connectable);
-  const res = 'resources' in svc ? svc.resources : { cpus: undefined, memory: undefined };
-  switch (svc.kind) {
-    case 'traefik':
-      return plain(new TraefikProxy(stack, name, {
-        host, version: svc.version, image: svc.image, entrypoints: svc.entrypoints, bind: svc.bind, dashboardPort: svc.dashboard?.port,
-        acme: svc.acme, cpus: res.cpus, memory: res.memory, labels: svc.labels, origin,
-      }));
-    case 'postgres':
-      return one(new Postgres(stack, name, {
-        host, passwordSecret: svc.password, version: svc.version, timescale: svc.timescale, image: svc.image, tag: svc.tag,
-        user: svc.user, database: svc.database, publish: svc.publish, bind: svc.bind, cpus: res.cpus, memory: res.memory, labels: svc.labels, origin,
-      }));
-    case 'redis':
-      return one(new Redis(stack, name, {
-        host, passwordSecret: svc.password, version: svc.version, image: svc.image, tag: svc.tag, maxmemory: svc.maxmemory,
-        evictionPolicy: svc.evictionPolicy, appendonly: svc.appendonly, publish: svc.publish, bind: svc.bind, cpus: res.cpus, memory: res.memory, labels: svc.labels, origin,
-      }));
-    case 'adminer':
-      return plain(new Adminer(stack, name, { host, route: svc.route, version: svc.version, entrypoints: svc.entrypoints, cpus: res.cpus, memory: res.memory, origin }));
-    case 'web':
-      return one(new WebService(stack, name, { ...workloadProps(svc, host, origin, release), port: svc.port ?? 0, replicas: svc.replicas }));
-    case 'singleton':
-      return one(new SingletonService(stack, name, { ...workloadProps(svc, host, origin, release), replicas: svc.replicas }));
-    case 'job':
-      return one(new OneShotJob(stack, name, { ...workloadProps(svc, host, origin, release), command: svc.command, timeoutSeconds: svc.timeout }));
-    case 'service':
-      return one(new GenericService(stack, name, { ...workloadProps(svc, host, origin, release), replicas: svc.replicas }));
-    case 'celery-worker':
-      return one(new CeleryWorker(stack, name, { ...workloadProps(svc, host, origin, release), app: svc.app, queues: svc.queues, concurrency: svc.concurrency, replicas: svc.replicas }));
-    case 'celery-beat':
-      return one(new CeleryBeat(stack, name, { ...workloadProps(svc, host, origin, release), app: svc.app, replicas: svc.replicas }));
-    case 'worker-pool': {
-      const pool = new WorkerPool(stack, name, {
-        image: svc.image, tag: svc.tag, command: svc.command, type: svc.type, hosts: svc.hosts, basePort: svc.basePort, bind: svc.bind,
-        cpus: res.cpus, memory: res.memory, env: Object.fromEntries(Object.entries(svc.env).map(([k, v]) => [k, String(v)])), secrets: svc.secrets,
-        stopGracePeriod: svc.stopGracePeriod, secretsOwner: svc.secretsOwner, update: svc.update, origin,
-      });
-      const first = pool.services[0];
-      return { construct: pool, connectable: { service: first, connect: (consumer) => pool.services.forEach((s) => consumer.dependOn(s, 'started')) } as Connectable, consumers: pool.services };
-    }
-    case 'prometheus':
-      return plain(new Prometheus(stack, name, { host, version: svc.version, image: svc.image, retention: svc.retention, scrapeInterval: svc.scrapeInterval, publish: svc.publish, bind: svc.bind, scrape: svc.scrape, cpus: res.cpus, memory: res.memory, origin }));
-    case 'grafana':
-      return plain(new Grafana(stack, name, { host, adminPasswordSecret: svc.adminPassword, version: svc.version, image: svc.image, publish: svc.publish, bind: svc.bind, cpus: res.cpus, memory: res.memory, origin }));
-    case 'scheduled-job':
-      return one(new ScheduledJob(stack, name, { ...workloadProps(svc, host, origin, release), command: svc.command, schedule: svc.schedule, schedulerImage }));
-    case 'postgres-backup': {
-      const db = stack.node.tryFindChild(svc.database);
-      if (!(db instanceof Postgres)) throw new Error(`postgres-backup ${name}: database ${svc.database} must be built first`);
-      return one(new PostgresBackup(stack, name, { database: db, schedule: svc.schedule, retentionDays: svc.retentionDays, nfsVolume: svc.nfsVolume, directory: svc.directory, schedulerImage }));
-    }
-    case 'nfs-server': {
-      const nfs = new NfsServer(stack, name, { host, exportPath: svc.exportPath, image: svc.image, publish: svc.publish, bind: svc.bind, clients: svc.clients, rootSquash: svc.rootSquash, origin });
-      return { ...plain(nfs), construct: nfs };
-    }
-    case 'alertmanager':
-      return plain(new Alertmanager(stack, name, { host, version: svc.version, receivers: svc.receivers, defaultReceiver: svc.defaultReceiver, routes: svc.routes, publish: svc.publish, bind: svc.bind, cpus: res.cpus, memory: res.memory, origin }));
-    case 'jaeger': {
-      const j = new Jaeger(stack, name, { host, version: svc.version, image: svc.image, uiPort: svc.uiPort, otlpPort: svc.otlpPort, bind: svc.bind, cpus: res.cpus, memory: res.memory, origin });
-      return { ...plain(j), construct: j };
-    }
-  }
-}
-
-function workloadProps(svc: Extract<ServiceConfig, { kind: 'web' | 'singleton' | 'job' | 'service' | 'celery-worker' | 'celery-beat' | 'scheduled-job' }>, host: string, origin: Origin, release?: { tag: string; images: readonly string[] }): WorkloadProps {
-  const routed = svc.kind === 'job' || svc.kind === 'celery-worker' || svc.kind === 'celery-beat' || svc.kind === 'scheduled-job' ? undefined : svc;
-  const released = svc.tag === undefined && !!release?.images.includes(svc.image);
-  return {
-    host,
-    image: svc.image,
-    tag: released ? release!.tag : svc.tag,
-    release: released,
-    command: svc.command,
-    entrypoint: svc.entrypoint,
-    env: svc.env,
-    secrets: svc.secrets,
-    port: routed?.port,
-    ports: routed?.ports,
-    route: routed?.route,
-    entrypoints: routed?.entrypoints,
-    health: routed?.health,
-    healthcheck: svc.healthcheck,
-    cpus: svc.resources.cpus,
-    memory: svc.resources.memory,
-    volumes: svc.volumes,
-    labels: svc.labels,
-    stopGracePeriod: svc.stopGracePeriod,
-    secretsOwner: svc.secretsOwner,
-    update: svc.update,
-    origin,
-  };
-}

@@ -86,6 +86,11 @@ export class EnvironmentStack extends TerraformStack {
   readonly recordsSecretVersions: boolean;
   /** Problems found while wiring (e.g. a cross-host reference with no address); reported by validate(). */
   readonly wiringProblems: Problem[] = [];
+  /**
+   * Services that reach other services' ports from their own host (Prometheus scraping, Grafana's
+   * datasources): checked like `uses:` across hosts (a port bound to 127.0.0.1 is unreachable).
+   */
+  readonly reaches: { readonly from: Service; readonly targets: () => readonly { readonly service: Service; readonly port: string }[] }[] = [];
   /** The reverse proxy, once a proxy construct registered itself. */
   proxy?: ProxyInfo;
   /** NFS volumes services can mount: name → the NFS server's service, exported path, mount options. */

@@ -5,7 +5,7 @@
  */
 import type { Problem } from './config/errors';
 import type { EnvironmentStack } from './environment-stack';
-import { MIN_MEMORY_MB } from './config/schema';
+import { MIN_MEMORY_MB } from './config/fields';
 import { cpusAsRead } from './docker/readback';
 import { imageName, isLoopback, secretsIn, type PortSpec, type Service } from './service';
 import { updatePolicyProblems } from './update-policy';
@@ -46,7 +46,6 @@ export function checkEnvironment(stack: EnvironmentStack): Problem[] {
         if (s.image.release && stack.origin) problems.push({ ...stack.origin.locate('release.tag'), message: `${message}, used by ${s.serviceName}` });
         else at(s, s.image.tag ? 'tag' : 'image', message);
       }
-      if (s.kind === 'adminer') at(s, 'kind', 'Adminer is not allowed in a production environment; remove it or set production: false');
     }
     for (const d of s.dependencies) {
       if (d.condition === 'healthy' && !d.service.healthcheck) {
@@ -73,6 +72,9 @@ export function checkEnvironment(stack: EnvironmentStack): Problem[] {
       const hostname = `${stack.environmentName}-${s.serviceName}-${s.replicas}`;
       if (hostname.length > 63) at(s, '', `container hostname ${hostname} would be ${hostname.length} characters, over the 63 a hostname may have; shorten the environment or service name`);
     }
+    if (stack.platform === 'kubernetes' && s.volumes.length && !stack.kubernetes?.storageClass) {
+      at(s, '', 'keeps data in a volume, and a Kubernetes environment needs `kubernetes.storageClass` for its claims');
+    }
     if (s.memoryMb !== undefined && s.memoryMb < MIN_MEMORY_MB) {
       at(s, 'resources.memory', `memory limit of ${s.memoryMb} MiB is below Docker's minimum of ${MIN_MEMORY_MB} MiB; give at least ${MIN_MEMORY_MB}m`);
     }
@@ -96,17 +98,11 @@ export function checkEnvironment(stack: EnvironmentStack): Problem[] {
     const nfsServers = new Set([...stack.nfsVolumes.values()].map((v) => v.server));
     for (const s of services) {
       if (nfsServers.has(s) && loopbackOnly(s, s.port('nfs'))) at(s, 'bind', fix(s, s.port('nfs')!, 'the hosts mounting its NFS volumes'));
-      if (s.kind === 'worker-pool') {
-        const last = s.perReplica?.(s.replicas).ports?.find((x) => x.name === 'worker');
-        if (last?.publish !== undefined && last.publish > 65535) at(s, 'basePort', `needs host ports up to ${last.publish} on host ${s.host}, past 65535; lower \`basePort\` or the replicas`);
-      }
     }
-    for (const viewer of services.filter((x) => x.kind === 'prometheus' || x.kind === 'grafana')) {
-      const seen = viewer.kind === 'prometheus'
-        ? services.filter((x) => x.port('metrics')).map((x) => [x, x.port('metrics')] as const)
-        : services.filter((x) => x.kind === 'prometheus' || x.kind === 'jaeger').map((x) => [x, x.port(x.kind === 'prometheus' ? 'http' : 'ui')] as const);
-      for (const [target, p] of seen) {
-        if (target.host !== viewer.host && loopbackOnly(target, p)) at(target, 'bind', fix(target, p!, `${viewer.serviceName} on host ${viewer.host}`));
+    for (const { from, targets } of stack.reaches) {
+      for (const { service: target, port } of targets()) {
+        const p = target.port(port);
+        if (target.host !== from.host && loopbackOnly(target, p)) at(target, 'bind', fix(target, p!, `${from.serviceName} on host ${from.host}`));
       }
     }
   }

@@ -5,6 +5,7 @@
  * construction still counts.
  */
 import { Construct } from 'constructs';
+import type { ServiceKind } from '../constructs/index';
 import type { UpdatePolicyRequest } from './update-policy';
 import type { Origin, Template } from './values';
 
@@ -132,8 +133,8 @@ export interface ServiceProps {
   /** Name of the host the service runs on (a key of the environment's hosts). */
   readonly host: string;
   readonly image: ImageRef;
-  /** What the construct is, for labels and messages (postgres, web, job, ...). */
-  readonly kind: string;
+  /** What the construct is, for labels and messages: its kind, or `scheduler` for the Docker target's Ofelia. */
+  readonly kind: ServiceKind | 'scheduler';
   /** @default - the image's command */
   readonly command?: readonly string[];
   /** @default - the image's entrypoint */
@@ -186,7 +187,7 @@ export class Service extends Construct {
   readonly serviceName: string;
   readonly host: string;
   readonly image: ImageRef;
-  readonly kind: string;
+  readonly kind: ServiceProps['kind'];
   readonly command?: readonly string[];
   readonly entrypoint?: readonly string[];
   readonly replicas: number;

@@ -1,13 +1,16 @@
 /**
  * Shared machinery for constructs that run an application image (web, singleton, job,
- * generic service): image, env, secrets, ports, routes, healthcheck, resources, and the
- * intent methods `uses()` and `after()`. Each construct stays a thin, documented shell.
+ * generic service, Celery, scheduled job): image, env, secrets, ports, routes, healthcheck,
+ * resources, and the intent methods `uses()` and `after()`. Each construct stays a thin,
+ * documented shell whose props come from its kind's schema.
  */
 import { Construct } from 'constructs';
+import { z } from 'zod';
+import * as f from './config/fields';
 import { EnvironmentStack } from './environment-stack';
-import { isLoopback, parseImage, Service, type DependencyCondition, type FileOwner, type HealthcheckSpec } from './service';
-import type { UpdatePolicyRequest } from './update-policy';
-import { durationToSeconds, limits, type Origin } from './values';
+import { defaults, entryProps, type BuildContext, type ConstructProps, type Resolved } from './kind';
+import { isLoopback, parseImage, Service, type DependencyCondition, type HealthcheckSpec } from './service';
+import { durationToSeconds, limits } from './values';
 
 /** Something a workload can use: it wires connection settings and secrets into the consumer. */
 export interface Connectable {
@@ -16,81 +19,41 @@ export interface Connectable {
   connect(consumer: Service): void;
 }
 
-export interface HealthcheckOptions {
-  readonly test: readonly string[] | string;
-  /** @default 10s */
-  readonly interval?: string;
-  /** @default 5s */
-  readonly timeout?: string;
-  /** @default 5 */
-  readonly retries?: number;
-  /** @default 10s */
-  readonly startPeriod?: string;
-}
+export type HealthcheckOptions = z.input<typeof f.Healthcheck>;
 
+/** A healthcheck in the model's form; defaults from the schema's `healthcheck:` fields. */
 export function healthcheck(o: HealthcheckOptions): HealthcheckSpec {
+  const h = defaults(f.Healthcheck, o);
   return {
-    test: typeof o.test === 'string' ? ['CMD-SHELL', o.test] : [...o.test],
-    intervalSeconds: durationToSeconds(o.interval ?? '10s'),
-    timeoutSeconds: durationToSeconds(o.timeout ?? '5s'),
-    retries: o.retries ?? 5,
-    startPeriodSeconds: durationToSeconds(o.startPeriod ?? '10s'),
+    test: typeof h.test === 'string' ? ['CMD-SHELL', h.test] : [...h.test],
+    intervalSeconds: durationToSeconds(h.interval),
+    timeoutSeconds: durationToSeconds(h.timeout),
+    retries: h.retries,
+    startPeriodSeconds: durationToSeconds(h.startPeriod),
   };
 }
 
-export interface WorkloadProps {
-  /** Host the service runs on. */
-  readonly host: string;
-  /** Image repository, optionally with `:tag`. */
-  readonly image: string;
-  /** @default - the tag in `image`, else untagged */
-  readonly tag?: string;
+/** Every field a workload kind may have (each kind's schema picks its own subset). */
+export const WorkloadFields = z.strictObject({ ...f.common, ...f.image, ...f.routed, replicas: f.replicas.default(1) });
+
+type Full = Resolved<typeof WorkloadFields>;
+type Optional = 'port' | 'ports' | 'route' | 'entrypoints' | 'health' | 'replicas' | 'command';
+/** What the Workload base reads: a workload kind's props with its schema's defaults filled in. */
+export type WorkloadSpec = Omit<Full, Optional> & Partial<Pick<Full, Optional>> & {
+  /** Deployed with the environment's release tag (`tag` is then its default, for checks). @default false */
+  readonly release?: boolean;
+};
+
+/** Props of a workload construct, derived from its kind's schema. */
+export type WorkloadProps<S extends z.ZodType> = ConstructProps<S> & {
   /** Use the environment's release tag (`tag` is then its default, for checks). @default false */
   readonly release?: boolean;
-  /** @default - the image's command */
-  readonly command?: readonly string[];
-  /** @default - the image's entrypoint */
-  readonly entrypoint?: readonly string[];
-  /** Plain settings. Never secrets: list those in `secrets`. @default {} */
-  readonly env?: Readonly<Record<string, string | number | boolean>>;
-  /** Declared secret names this service needs (least privilege). @default [] */
-  readonly secrets?: readonly (string | { readonly name: string; readonly as?: 'file' | 'env' })[];
-  /** Container port serving HTTP (named `http`). @default - none */
-  readonly port?: number;
-  /** More named ports; `metrics` is what Prometheus scrapes. @default {} */
-  readonly ports?: Readonly<Record<string, number | { readonly container: number; readonly publish?: number; readonly bind?: string }>>;
-  /** Proxy rule; needs `port`. @default - not routed */
-  readonly route?: string;
-  /** @default - all proxy entrypoints */
-  readonly entrypoints?: readonly string[];
-  /** HTTP health path on `port`; builds a curl healthcheck. @default - none */
-  readonly health?: string;
-  /** Explicit healthcheck; wins over `health`. @default - none */
-  readonly healthcheck?: HealthcheckOptions;
-  /** @default - unlimited */
-  readonly cpus?: number;
-  /** e.g. 512m. @default - unlimited */
-  readonly memory?: string;
-  /** @default 1 */
-  readonly replicas?: number;
-  /** Persistent volumes: name → mount path. @default {} */
-  readonly volumes?: Readonly<Record<string, string>>;
-  /** @default {} */
-  readonly labels?: Readonly<Record<string, string>>;
-  /** Time to stop before SIGKILL, e.g. 30s. @default - STOP_GRACE_SECONDS for the kind */
-  readonly stopGracePeriod?: string;
-  /** uid/gid the image reads its secret files as (its USER). @default - root */
-  readonly secretsOwner?: FileOwner;
-  /** Update order, parallelism, drain and stop grace (lib/update-policy.ts). @default - the defaults for the kind */
-  readonly update?: UpdatePolicyRequest;
-  /** @default - construct path */
-  readonly origin?: Origin;
-}
+};
 
 export abstract class Workload extends Construct implements Connectable {
   readonly service: Service;
 
-  protected constructor(scope: Construct, id: string, kind: string, props: WorkloadProps, extra: { singleton?: boolean; oneShot?: { timeoutSeconds: number }; schedule?: { cron: string; command: readonly string[] }; stopGraceSeconds?: number } = {}) {
+  protected constructor(scope: Construct, id: string, kind: Service['kind'], props: WorkloadSpec, extra: { singleton?: boolean; oneShot?: { timeoutSeconds: number }; schedule?: { cron: string; command: readonly string[] }; stopGraceSeconds?: number } = {}) {
     super(scope, id);
     const port = props.port;
     const hc = props.healthcheck
@@ -110,15 +73,15 @@ export abstract class Workload extends Construct implements Connectable {
       oneShot: extra.oneShot,
       schedule: extra.schedule,
       healthcheck: hc,
-      ...limits(props),
+      ...limits(props.resources),
       labels: props.labels,
       stopGraceSeconds: props.stopGracePeriod !== undefined ? durationToSeconds(props.stopGracePeriod) : extra.stopGraceSeconds,
       secretsOwner: props.secretsOwner,
       update: props.update,
       origin: props.origin,
     });
-    for (const [k, v] of Object.entries(props.env ?? {})) this.service.addEnv(k, String(v));
-    for (const s of props.secrets ?? []) {
+    for (const [k, v] of Object.entries(props.env)) this.service.addEnv(k, String(v));
+    for (const s of props.secrets) {
       if (typeof s === 'string') this.service.addSecret(s);
       else this.service.addSecret(s.name, { as: s.as });
     }
@@ -128,7 +91,7 @@ export abstract class Workload extends Construct implements Connectable {
       else this.service.addPort(name, p.container, p.publish, p.bind);
     }
     if (props.route && port) this.service.addRoute({ rule: props.route, port, entrypoints: props.entrypoints, healthPath: props.health });
-    for (const [name, path] of Object.entries(props.volumes ?? {})) this.service.addVolume(name, path);
+    for (const [name, path] of Object.entries(props.volumes)) this.service.addVolume(name, path);
   }
 
   /** Wires a database, cache or other service this one needs; waits for it to be healthy. */
@@ -156,6 +119,17 @@ export abstract class Workload extends Construct implements Connectable {
     const ep = endpoint(this.service, 'http', consumer);
     if (ep) consumer.addEnv(`${envName(this.service.serviceName)}_URL`, `http://${ep.host}:${ep.port}`);
   }
+}
+
+/** The image a workload entry runs: its own tag, or the environment's release tag when its image is released. */
+export function releasedImage(svc: { readonly image: string; readonly tag?: string }, release?: { readonly tag: string; readonly images: readonly string[] }): { tag?: string; release: boolean } {
+  const released = svc.tag === undefined && !!release?.images.includes(svc.image);
+  return { tag: released ? release!.tag : svc.tag, release: released };
+}
+
+/** A workload entry as its construct's props: entryProps() with the image tag, its own or the release's. */
+export function workloadProps<T extends { readonly image: string; readonly tag?: string }>(svc: T, ctx: BuildContext) {
+  return { ...entryProps(svc, ctx), ...releasedImage(svc, ctx.release) };
 }
 
 export function envName(serviceName: string): string {

@@ -22,9 +22,9 @@ const containersOf = (files: Record<string, string>) => synth(files).test.resour
 describe('attributes are written as the provider reads them back', () => {
   it('cpus: a whole number is "1.0", as NanoCPUs read back (was "1": replaced on every plan)', () => {
     const { containers } = dockerStack((s) => {
-      new Postgres(s, 'db', { host: 'main', passwordSecret: 'DB_PASSWORD', cpus: 1 });
-      new WebService(s, 'api', { host: 'main', image: 'x/api:1', port: 8000, cpus: 2 });
-      new WebService(s, 'small', { host: 'main', image: 'x/api:1', port: 8000, cpus: 0.25 });
+      new Postgres(s, 'db', { host: 'main', password: 'DB_PASSWORD', resources: { cpus: 1 } });
+      new WebService(s, 'api', { host: 'main', image: 'x/api:1', port: 8000, resources: { cpus: 2 } });
+      new WebService(s, 'small', { host: 'main', image: 'x/api:1', port: 8000, resources: { cpus: 0.25 } });
     });
     expect(containers.svc_db_1.cpus).toBe('1.0');
     expect(containers.svc_api_1.cpus).toBe('2.0');
@@ -39,13 +39,13 @@ describe('attributes are written as the provider reads them back', () => {
   });
 
   it('ports: ordered by internal port, as the provider reads them back (was by name: the proxy was replaced on every deploy)', () => {
-    const { containers } = dockerStack((s) => new TraefikProxy(s, 'proxy', { host: 'main', entrypoints: { websecure: 443, web: 80 }, dashboardPort: 18080 }));
+    const { containers } = dockerStack((s) => new TraefikProxy(s, 'proxy', { host: 'main', entrypoints: { websecure: 443, web: 80 }, dashboard: { port: 18080 } }));
     expect(containers.svc_proxy_1.ports.map((p: any) => p.internal)).toEqual([80, 443, 8080]);
   });
 
   it('memory_swap: set to the memory limit when there is one (left unset, Docker stores twice the memory and every plan changes it)', () => {
     const { containers } = dockerStack((s) => {
-      new WebService(s, 'api', { host: 'main', image: 'x/api:1', port: 8000, memory: '768m' });
+      new WebService(s, 'api', { host: 'main', image: 'x/api:1', port: 8000, resources: { memory: '768m' } });
       new WebService(s, 'free', { host: 'main', image: 'x/api:1', port: 8000 });
     });
     expect([containers.svc_api_1.memory, containers.svc_api_1.memory_swap]).toEqual([768, 768]);
@@ -62,10 +62,10 @@ describe('attributes are written as the provider reads them back', () => {
 
 describe('graceful stops', () => {
   const stack = () => dockerStack((s) => {
-    const db = new Postgres(s, 'db', { host: 'main', passwordSecret: 'DB_PASSWORD' });
-    const redis = new Redis(s, 'redis', { host: 'main', passwordSecret: 'REDIS_PASSWORD' });
+    const db = new Postgres(s, 'db', { host: 'main', password: 'DB_PASSWORD' });
+    const redis = new Redis(s, 'redis', { host: 'main', password: 'REDIS_PASSWORD' });
     new Prometheus(s, 'prometheus', { host: 'main' });
-    new Grafana(s, 'grafana', { host: 'main', adminPasswordSecret: 'JWT_SECRET' });
+    new Grafana(s, 'grafana', { host: 'main', adminPassword: 'JWT_SECRET' });
     new WebService(s, 'api', { host: 'main', image: 'x/api:1', port: 8000 }).uses(db);
     new CeleryWorker(s, 'worker', { host: 'main', image: 'x/api:1', app: 'app.worker' }).uses(redis);
     new WorkerPool(s, 'backtest', { image: 'x/api:1', command: ['work'], type: 'backtesting', hosts: { main: 1 } });
@@ -112,7 +112,7 @@ describe('secret files a non-root image can read', () => {
   });
 
   it('Grafana (uid 472, primary group root) reads its admin password from a 0440 file, no longer world-readable', () => {
-    const { containers } = dockerStack((s) => new Grafana(s, 'grafana', { host: 'main', adminPasswordSecret: 'JWT_SECRET' }));
+    const { containers } = dockerStack((s) => new Grafana(s, 'grafana', { host: 'main', adminPassword: 'JWT_SECRET' }));
     const modes = Object.fromEntries(containers.svc_grafana_1.upload.map((u: any) => [u.file, u.permissions]));
     expect(modes['/run/secrets/JWT_SECRET']).toBe('0440');
     expect(modes['/etc/grafana/provisioning/datasources/stackyard.yaml']).toBe('0444');
@@ -129,7 +129,7 @@ describe('secret files a non-root image can read', () => {
 describe('one-shot jobs', () => {
   it('get a create timeout from their own timeout (the provider gives up after 20 minutes otherwise)', () => {
     const { containers } = dockerStack((s) => {
-      new OneShotJob(s, 'migrate', { host: 'main', image: 'x/api:1', command: ['migrate'], timeoutSeconds: 3600 });
+      new OneShotJob(s, 'migrate', { host: 'main', image: 'x/api:1', command: ['migrate'], timeout: 3600 });
       new OneShotJob(s, 'seed', { host: 'main', image: 'x/api:1', command: ['seed'] });
     });
     expect(containers.svc_migrate_1.timeouts).toEqual({ create: '3600s' });

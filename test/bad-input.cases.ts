@@ -124,7 +124,11 @@ export const BAD_CASES: BadCase[] = [
     ] },
   { name: 'web service without port', files: { 'env.yaml': replace('    port: 8000\n', '') }, expected: [
       "env.yaml:8:3 services.api: is required to have `port:` (kind: web serves HTTP behind the proxy)",
+      'env.yaml:12:5 services.api.health: has no effect without `port:` (the healthcheck asks that port); add `port:` or remove `health:`',
       "env.yaml:13:5 services.api.route: a routed service needs `port:`, the container port the proxy sends traffic to",
+    ] },
+  { name: 'a port\'s bind without publish', files: { 'env.yaml': replace('    port: 8000', '    port: 8000\n    ports: { metrics: { container: 9100, bind: 0.0.0.0 } }') }, expected: [
+      'env.yaml:13:42 services.api.ports.metrics.bind: has no effect without `publish:` (it is the address the published port listens on); add `publish:` or remove `bind:`',
     ] },
   { name: 'several mistakes at once', files: { 'env.yaml': replace('kind: postgres', 'kind: postgres, version: 17').replace('    port: 8000', '    port: "8000"').replace('uses: [db]', 'uses: [dbb]') }, expected: [
       "env.yaml:7:25 services.db.version: expected a string, got number 17; quote it: \"17\"",

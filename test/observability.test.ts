@@ -31,6 +31,16 @@ describe('Prometheus targets follow the model', () => {
     expect(promConfig(synth({ 'e.yaml': base(prom) }).obs)).not.toContain('job_name');
   });
 
+  it('asks a bind: of the metrics ports it scrapes on other hosts, and only of those (scrape: narrows it)', () => {
+    const loopback = remote.replace('bind: 0.0.0.0', 'bind: 127.0.0.1');
+    expect(errors({ 'e.yaml': base(api + loopback + prom) })).toEqual([
+      expect.stringContaining('services.exporter.bind: prometheus on host core reaches exporter at b.example.com:19100, but it listens on 127.0.0.1 only'),
+    ]);
+    const only = promConfig(synth({ 'e.yaml': base(api + loopback + prom.replace('retention: 90d', 'scrape: [api]')) }).obs);
+    expect(only).toContain('job_name: "api"');
+    expect(only).not.toContain('exporter');
+  });
+
   it('keeps data in a protected volume with the retention given', () => {
     const s = synth({ 'e.yaml': base(prom) }).obs;
     expect(s.resource.docker_container.svc_prometheus_1.command).toContain('--storage.tsdb.retention.time=90d');

@@ -14,3 +14,32 @@ it('every environment file points editors at the schema', () => {
     expect(fs.readFileSync(path.join(envDir, f), 'utf8').split('\n')[0], f).toBe('# yaml-language-server: $schema=./schema.json');
   }
 });
+
+it("README's environment-file reference is current (generated from the same schema by `npm run schema`)", async () => {
+  const { withReference } = await import('../lib/config/reference');
+  const readme = fs.readFileSync(path.resolve(__dirname, '..', 'README.md'), 'utf8');
+  expect(withReference(readme) === readme, 'run `npm run schema`').toBe(true);
+});
+
+it('every key of schema.json carries a description (editors show it), and defaults are given as defaults', () => {
+  const missing: string[] = [];
+  let keys = 0;
+  const walk = (s: any, at: string): void => {
+    if (!s || typeof s !== 'object') return;
+    for (const [k, v] of Object.entries<any>(s.properties ?? {})) {
+      keys++;
+      if (typeof v.description !== 'string' || v.description.length < 3) missing.push(`${at}.${k}`);
+      walk(v, `${at}.${k}`);
+    }
+    for (const alt of [...(s.anyOf ?? []), ...(s.oneOf ?? [])]) walk(alt, at);
+    if (s.items) walk(s.items, `${at}[]`);
+    if (s.additionalProperties && typeof s.additionalProperties === 'object') walk(s.additionalProperties, `${at}.*`);
+  };
+  const doc = JSON.parse(fs.readFileSync(path.join(envDir, 'schema.json'), 'utf8'));
+  walk(doc.else, '');
+  expect(missing).toEqual([]);
+  expect(keys).toBeGreaterThan(300);
+  // a default reaches the editor as a JSON Schema default, e.g. web replicas
+  const web = doc.else.properties.services.additionalProperties.oneOf.find((k: any) => k.properties.kind.const === 'web');
+  expect(web.properties.replicas.default).toBe(2);
+});

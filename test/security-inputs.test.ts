@@ -173,7 +173,7 @@ describe('published ports stay on the host unless bind: says otherwise', () => {
   });
 
   it('the Traefik dashboard and insecure API are published on 127.0.0.1 only, even with bind:', () => {
-    const { containers } = dockerStack((s) => new TraefikProxy(s, 'proxy', { host: 'main', dashboardPort: 8090, bind: '10.0.0.1' }));
+    const { containers } = dockerStack((s) => new TraefikProxy(s, 'proxy', { host: 'main', dashboard: { port: 8090 }, bind: '10.0.0.1' }));
     expect(containers.svc_proxy_1.ports).toEqual([
       { internal: 80, external: 80, protocol: 'tcp', ip: '10.0.0.1' },
       { internal: 8080, external: 8090, protocol: 'tcp', ip: '127.0.0.1' },
@@ -182,7 +182,7 @@ describe('published ports stay on the host unless bind: says otherwise', () => {
 
   it('a port others reach through the host address must not listen on loopback only (constructs from code too)', () => {
     const { problems } = dockerStack((s) => {
-      const db = new Postgres(s, 'db', { host: 'core', passwordSecret: 'DB_PASSWORD', publish: 5432 });
+      const db = new Postgres(s, 'db', { host: 'core', password: 'DB_PASSWORD', publish: 5432 });
       new WebService(s, 'worker', { host: 'workers', image: 'x/w:1', port: 5003 }).uses(db);
     }, { hosts: ['core', 'workers'] });
     expect(problems).toEqual([
@@ -193,7 +193,7 @@ describe('published ports stay on the host unless bind: says otherwise', () => {
 
 describe('limits the engine honours', () => {
   it('a memory limit below Docker\'s 6 MiB is an error from code too (100k used to become no limit)', () => {
-    const { problems } = dockerStack((s) => new WebService(s, 'api', { host: 'main', image: 'x/api:1', port: 8000, memory: '100k' }));
+    const { problems } = dockerStack((s) => new WebService(s, 'api', { host: 'main', image: 'x/api:1', port: 8000, resources: { memory: '100k' } }));
     expect(problems).toEqual(["memory limit of 0 MiB is below Docker's minimum of 6 MiB; give at least 6m"]);
   });
 
@@ -241,7 +241,7 @@ describe('values that reach a shell are quoted', () => {
   it('the Postgres backup runs a database name as one argument, never as a command', () => {
     const marker = path.join(tempDir(), 'pwned');
     const { stack, problems } = dockerStack((s) => {
-      const db = new Postgres(s, 'db', { host: 'main', passwordSecret: 'DB_PASSWORD', database: `app; touch ${marker} #`, user: "o'brien $(touch " + marker + ')' });
+      const db = new Postgres(s, 'db', { host: 'main', password: 'DB_PASSWORD', database: `app; touch ${marker} #`, user: "o'brien $(touch " + marker + ')' });
       new PostgresBackup(s, 'backup', { database: db });
     });
     // from code the names are reported (the file schema refuses them earlier) ...

@@ -65,7 +65,7 @@ export function renderKubernetes(stack: EnvironmentStack, cfg: KubernetesConfig,
   const chart = new Chart(app, env, { namespace: ns, disableResourceNameHashes: true, labels: { 'stackyard.environment': env } });
   new k8s.KubeNamespace(chart, 'namespace', { metadata: { name: ns } });
   // the cluster's ingress controller routes, and CronJobs schedule: no proxy or scheduler containers
-  const services = stack.services.filter((s) => s.kind !== 'scheduler' && s.kind !== 'traefik').sort((a, b) => a.serviceName.localeCompare(b.serviceName));
+  const services = stack.services.filter((s) => s.kind !== 'scheduler' && s !== stack.proxy?.service).sort((a, b) => a.serviceName.localeCompare(b.serviceName));
   const rendered = new Set(services.map((s) => s.serviceName));
   // a Job's pod template is immutable, so its name carries a hash of the whole template (which
   // names the Jobs it waits for: computed dependencies first)
@@ -150,7 +150,7 @@ export function renderKubernetes(stack: EnvironmentStack, cfg: KubernetesConfig,
       continue;
     }
     const selector = { matchLabels: { 'app.kubernetes.io/name': name } };
-    const replicas = s.kind === 'worker-pool' ? s.replicas : s.singleton ? 1 : s.replicas;
+    const replicas = s.singleton ? 1 : s.replicas;
     if (s.volumes.length) {
       new k8s.KubeStatefulSet(chart, name, {
         metadata: { name, labels },

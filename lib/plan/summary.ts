@@ -8,7 +8,7 @@ import { ConfigError } from '../config/errors';
 export const COMMENT_MARKER = '<!-- stackyard-plan -->';
 export const GITHUB_COMMENT_LIMIT = 65_536;
 /** Kinds of service whose replacement or removal can lose data (plus every docker_volume). */
-export const STATEFUL_KINDS = ['postgres', 'redis', 'prometheus', 'grafana', 'nfs'];
+export const STATEFUL_KINDS = ['postgres', 'redis', 'prometheus', 'grafana', 'nfs-server', 'nfs'];
 
 type Json = any;
 export type Action = 'create' | 'update' | 'replace' | 'delete' | 'forget' | 'no-op' | 'read';

@@ -5,7 +5,7 @@ import { dockerStack } from './harness';
 
 describe('Postgres', () => {
   it('defaults to postgres:17 with a protected data volume, pg_isready and the password as a file', () => {
-    const { json, containers } = dockerStack((s) => new Postgres(s, 'db', { host: 'main', passwordSecret: 'DB_PASSWORD' }));
+    const { json, containers } = dockerStack((s) => new Postgres(s, 'db', { host: 'main', password: 'DB_PASSWORD' }));
     expect(json.resource.docker_image.image_main_postgres_17.name).toBe('postgres:17');
     const db = containers.svc_db_1;
     expect(db.env).toEqual(['DB_PASSWORD_FILE=/run/secrets/DB_PASSWORD', 'PGDATA=/var/lib/postgresql/data', 'POSTGRES_DB=app', 'POSTGRES_PASSWORD_FILE=/run/secrets/DB_PASSWORD', 'POSTGRES_USER=app']);
@@ -17,13 +17,13 @@ describe('Postgres', () => {
   });
 
   it('uses the TimescaleDB image with timescale: true', () => {
-    const { json } = dockerStack((s) => new Postgres(s, 'db', { host: 'main', passwordSecret: 'DB_PASSWORD', timescale: true, version: '16' }));
+    const { json } = dockerStack((s) => new Postgres(s, 'db', { host: 'main', password: 'DB_PASSWORD', timescale: true, version: '16' }));
     expect(json.resource.docker_image.image_main_timescale_timescaledb_latest_pg16.name).toBe('timescale/timescaledb:latest-pg16');
   });
 
   it('wires a consumer on the same host by service name, password and URL as files', () => {
     const { containers } = dockerStack((s) => {
-      const db = new Postgres(s, 'db', { host: 'main', passwordSecret: 'DB_PASSWORD', database: 'ktrdr', user: 'ktrdr' });
+      const db = new Postgres(s, 'db', { host: 'main', password: 'DB_PASSWORD', database: 'ktrdr', user: 'ktrdr' });
       new WebService(s, 'api', { host: 'main', image: 'x/api:1', port: 8000, health: '/h' }).uses(db);
     });
     const api = containers.svc_api_1;
@@ -35,7 +35,7 @@ describe('Postgres', () => {
   it('wires a consumer on another host through the host address and published port', () => {
     const { containers, problems } = dockerStack(
       (s) => {
-        const db = new Postgres(s, 'db', { host: 'core', passwordSecret: 'DB_PASSWORD', publish: 5433, bind: '10.0.0.1' });
+        const db = new Postgres(s, 'db', { host: 'core', password: 'DB_PASSWORD', publish: 5433, bind: '10.0.0.1' });
         new WebService(s, 'worker', { host: 'workers', image: 'x/w:1', port: 5003, health: '/h' }).uses(db);
       },
       { hosts: ['core', 'workers'] },

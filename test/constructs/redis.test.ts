@@ -4,7 +4,7 @@ import { dockerStack } from './harness';
 
 describe('Redis', () => {
   it('puts password and policy in an uploaded config file, never on the command line', () => {
-    const { containers, json } = dockerStack((s) => new Redis(s, 'cache', { host: 'main', passwordSecret: 'REDIS_PASSWORD' }));
+    const { containers, json } = dockerStack((s) => new Redis(s, 'cache', { host: 'main', password: 'REDIS_PASSWORD' }));
     const r = containers.svc_cache_1;
     expect(json.resource.docker_image.image_main_redis_7.name).toBe('redis:7');
     expect(r.command).toEqual(['redis-server', REDIS_CONFIG]);
@@ -16,7 +16,7 @@ describe('Redis', () => {
   });
 
   it('takes maxmemory, eviction policy and persistence from props', () => {
-    const { containers } = dockerStack((s) => new Redis(s, 'cache', { host: 'main', passwordSecret: 'REDIS_PASSWORD', maxmemory: '100mb', evictionPolicy: 'noeviction', appendonly: false }));
+    const { containers } = dockerStack((s) => new Redis(s, 'cache', { host: 'main', password: 'REDIS_PASSWORD', maxmemory: '100mb', evictionPolicy: 'noeviction', appendonly: false }));
     const conf = containers.svc_cache_1.upload.find((u: any) => u.file === REDIS_CONFIG).content;
     expect(conf).toContain('maxmemory 100mb\nmaxmemory-policy noeviction\nappendonly no\n');
   });

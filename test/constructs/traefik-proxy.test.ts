@@ -39,7 +39,7 @@ describe('TraefikProxy', () => {
   });
 
   it('publishes the dashboard only when asked, and on 127.0.0.1 only; the entrypoints on every interface', () => {
-    const { containers } = dockerStack((s) => new TraefikProxy(s, 'proxy', { host: 'main', dashboardPort: 8090 }));
+    const { containers } = dockerStack((s) => new TraefikProxy(s, 'proxy', { host: 'main', dashboard: { port: 8090 } }));
     expect(containers.svc_proxy_1.ports).toEqual([
       { internal: 80, external: 80, protocol: 'tcp', ip: '0.0.0.0' },
       { internal: 8080, external: 8090, protocol: 'tcp', ip: '127.0.0.1' },

@@ -24,7 +24,7 @@ describe('WebService', () => {
   });
 
   it('turns cpus and memory into limits and escapes ${ in plain settings', () => {
-    const { containers } = dockerStack((s) => new WebService(s, 'api', { host: 'main', image: 'x/api:1', port: 8000, cpus: 0.5, memory: '3g', env: { GREETING: 'hi ${name}' } }));
+    const { containers } = dockerStack((s) => new WebService(s, 'api', { host: 'main', image: 'x/api:1', port: 8000, resources: { cpus: 0.5, memory: '3g' }, env: { GREETING: 'hi ${name}' } }));
     expect(containers.svc_api_1.cpus).toBe('0.5');
     expect(containers.svc_api_1.memory).toBe(3072);
     expect(containers.svc_api_1.env).toContain('GREETING=hi $${name}');
@@ -55,7 +55,7 @@ describe('SingletonService', () => {
 describe('OneShotJob', () => {
   it('runs to completion once, fails the deploy by name, and gates its dependents', () => {
     const { containers } = dockerStack((s) => {
-      const db = new Postgres(s, 'db', { host: 'main', passwordSecret: 'DB_PASSWORD' });
+      const db = new Postgres(s, 'db', { host: 'main', password: 'DB_PASSWORD' });
       const job = new OneShotJob(s, 'prestart', { host: 'main', image: 'x/api:1', command: ['bash', 'scripts/prestart.sh'] }).uses(db);
       new WebService(s, 'api', { host: 'main', image: 'x/api:1', port: 8000, health: '/h' }).after(job);
     });

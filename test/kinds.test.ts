@@ -1,0 +1,42 @@
+/** The kind registry: every kind in one file, and fields that used to be dropped on the way to the output. */
+import { describe, expect, it } from 'vitest';
+import { KINDS } from '../constructs/index';
+import { SERVICE_KINDS } from '../lib/config/schema';
+import { errors, synth } from './helpers';
+
+const env = (services: string) => `name: k
+hosts:
+  main: { docker: "unix:///var/run/docker.sock", address: 10.0.0.1 }
+secrets: [DB_PASSWORD, REDIS_PASSWORD]
+services:
+  proxy: { kind: traefik, entrypoints: { web: 8001 } }
+${services}`;
+
+describe('the kind registry', () => {
+  it('lists each kind once, and `kind:` takes exactly those', () => {
+    const names = KINDS.map((k) => k.kind);
+    expect(new Set(names).size).toBe(names.length);
+    expect([...SERVICE_KINDS].sort()).toEqual([...names].sort());
+    expect(names).toHaveLength(18);
+  });
+});
+
+describe('fields the schema accepts reach the output (they were silently dropped)', () => {
+  it('labels on adminer', () => {
+    const c = synth({ 'e.yaml': env('  adminer: { kind: adminer, route: Host(`a.localhost`), labels: { team: data-7q } }\n') }).k.resource.docker_container.svc_adminer_1;
+    expect(c.labels).toContainEqual({ label: 'team', value: 'data-7q' });
+  });
+
+  it('entrypoint on scheduled-job: the scheduled run is the entrypoint and the command, as docker run would do', () => {
+    const c = synth({ 'e.yaml': env('  nightly: { kind: scheduled-job, image: x/app, tag: "1", entrypoint: [/bin/tini, --], command: [run, report], schedule: "0 3 * * *" }\n') }).k.resource.docker_container.svc_nightly_1;
+    expect(c.labels).toContainEqual({ label: 'ofelia.job-exec.nightly.command', value: '/bin/tini -- run report' });
+  });
+
+  it('command on celery-worker and celery-beat is refused with its position (their command comes from app, queues, concurrency)', () => {
+    const svc = (kind: string) => `  redis: { kind: redis, password: REDIS_PASSWORD }\n  w: { kind: ${kind}, image: x/app, tag: "1", app: app.worker, uses: [redis], command: [celery, worker] }\n`;
+    for (const kind of ['celery-worker', 'celery-beat']) {
+      const [line] = errors({ 'e.yaml': env(svc(kind)) });
+      expect(line).toMatch(/^e\.yaml:8:\d+ services\.w\.command: unknown key/);
+    }
+  });
+});
