@@ -12,6 +12,9 @@
  *   singleton    the orchestrator (a singleton) 1 → 2: the gap, and that two never ran together
  *
  * Prints `scenario <name>: failed <x> of <n> requests` each, then `rolling failed requests: <x> of <n>`.
+ * Then the yardstick: the same containers run by docker-compose (scripts/compose-from-stack.ts)
+ * and the same backend tag change done with `docker-compose up -d`, under the same traffic:
+ * `yardstick compose-tag-change: failed <x> of <n> requests` (not counted in the line above).
  * Exits 1 when a scenario's deploy did not end as it must (success, or failure for `unhealthy`).
  * Wrap it in `flock -o /tmp/stackyard-docker.lock` on a shared engine. Not a test, not in CI.
  */
@@ -19,6 +22,8 @@ import { spawn, spawnSync } from 'node:child_process';
 import * as crypto from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { withSecretVersions } from '../lib/deploy/secret-versions';
+import { composeFromStack } from './compose-from-stack';
 import { request, steadyTraffic, type TrafficCounts } from './traffic';
 
 const ROOT = path.resolve(__dirname, '..', '..');
@@ -75,29 +80,90 @@ function deploy(t: Topology): Promise<{ code: number | null; output: string; sec
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-/** Events of the environment's containers of one service between two times (docker events). */
-function events(service: string, since: number, until: number): { status: string; name: string; at: number }[] {
-  const out = sh('docker', ['events', '--since', String(since / 1000), '--until', String(until / 1000), '--filter', `label=stackyard.environment=${ENV}`,
-    '--filter', `label=stackyard.service=${service}`, '--filter', 'type=container', '--format', '{{json .}}']);
-  return out.split('\n').filter(Boolean).map((l) => JSON.parse(l)).map((e) => ({ status: e.status ?? e.Action, name: e.Actor?.Attributes?.name ?? '', at: e.timeNano / 1e6 }));
+/**
+ * Watches the events of the environment's containers of one service (docker events, live: the
+ * daemon keeps only its last 256 events, which healthchecks of a busy engine fill in seconds).
+ */
+function watchEvents(service: string): { stop: () => Promise<{ status: string; name: string; at: number }[]> } {
+  const child = spawn('docker', ['events', '--filter', `label=stackyard.environment=${ENV}`, '--filter', `label=stackyard.service=${service}`,
+    '--filter', 'type=container', '--format', '{{json .}}'], { cwd: ROOT, env: toolEnv });
+  let out = '';
+  child.stdout.on('data', (d) => (out += d));
+  return {
+    stop: async () => {
+      await sleep(500); // the last events reach the stream
+      child.kill();
+      return out.split('\n').filter(Boolean).map((l) => JSON.parse(l)).map((e) => ({ status: e.status ?? e.Action, name: e.Actor?.Attributes?.name ?? '', at: e.timeNano / 1e6 }));
+    },
+  };
 }
 
 interface Result { name: string; counts: TrafficCounts; seconds: number; ok: boolean; notes: string[] }
 
-async function scenario(name: string, steps: () => Promise<{ ok: boolean; seconds: number; notes: string[] }>): Promise<Result> {
+async function scenario(name: string, steps: () => Promise<{ ok: boolean; seconds: number; notes: string[] }>, heading = 'scenario'): Promise<Result> {
   const traffic = steadyTraffic({ port: PORT, clients: 2, rate: 24, delaySeconds: 0.05, maxSeconds: 600 });
   await sleep(1000);
   const r = await steps();
   await sleep(3000); // requests after the deploy ended count too: the old replicas are gone by now
   const counts = await traffic.stop();
-  console.log(`scenario ${name}: failed ${counts.failed} of ${counts.sent} requests`);
-  console.log(`  deploy ${r.seconds.toFixed(1)} s, ${r.ok ? 'as expected' : 'NOT as expected'}; replies by version ${JSON.stringify(counts.versions)}`);
+  console.log(`${heading} ${name}: failed ${counts.failed} of ${counts.sent} requests`);
+  console.log(`  deploy ${r.seconds.toFixed(1)} s, ${r.ok ? 'as expected' : 'NOT as expected'}; replies by version ${JSON.stringify(counts.versions)}; slowest request ${(counts.slowestMs / 1000).toFixed(2)} s`);
   for (const n of r.notes) console.log(`  ${n}`);
   for (const f of counts.failures) console.log(`  failed: ${f}`);
   return { name, counts, seconds: r.seconds, ok: r.ok, notes: r.notes };
 }
 
 const tail = (s: string, n = 30) => s.trim().split('\n').slice(-n).join('\n');
+
+/** Waits until the proxy routes both backend replicas (Traefik applies Docker events after a 2 s throttle). */
+async function bothReplicasRouted(): Promise<void> {
+  const seen = new Set<string>();
+  for (const t0 = Date.now(); seen.size < 2 && Date.now() - t0 < 60_000; await sleep(200)) {
+    const r = await request({ port: PORT });
+    if (r.ok && r.body?.replica) seen.add(r.body.replica);
+  }
+  if (seen.size < 2) throw new Error('the proxy never routed both backend replicas');
+}
+
+const COMPOSE_DIR = path.join(ROOT, '.stackyard', 'rolling-compose');
+
+/** The compose file of the topology: synthesized by stackyard, converted by compose-from-stack. */
+function composeFile(t: Topology): string {
+  writeEnvironment(t);
+  sh('node', ['dist/bin/stackyard.js', 'synth', ENV]);
+  const stack = JSON.parse(fs.readFileSync(path.join(ROOT, 'cdktf.out', 'stacks', ENV, 'cdk.tf.json'), 'utf8'));
+  fs.mkdirSync(path.join(COMPOSE_DIR, 'secrets'), { recursive: true, mode: 0o700 });
+  const file = path.join(COMPOSE_DIR, 'docker-compose.yml');
+  const before = { ...process.env };
+  Object.assign(process.env, Object.fromEntries(SECRETS.map((n) => [`TF_VAR_${n}`, toolEnv[`TF_VAR_${n}`]])));
+  try {
+    fs.writeFileSync(file, composeFromStack(stack, path.join(COMPOSE_DIR, 'secrets')));
+  } finally {
+    process.env = before;
+  }
+  return file;
+}
+
+const compose = (file: string, args: string[]) => spawnSync('docker-compose', ['-p', 'rollingcompose', '-f', file, ...args], { cwd: ROOT, env: toolEnv, encoding: 'utf8' });
+
+/** The yardstick: compose runs the same containers, then `up -d` with the new backend tag. */
+async function composeYardstick(): Promise<Result> {
+  const file = composeFile({ backendTag: '1', backendSetting: '1', orchestratorTag: '1' });
+  compose(file, ['down', '-v', '--remove-orphans']);
+  const up = compose(file, ['up', '-d']);
+  if (up.status !== 0) throw new Error(`docker-compose up failed:\n${tail(up.stdout + up.stderr)}`);
+  try {
+    await bothReplicasRouted();
+    return await scenario('compose-tag-change', async () => {
+      const next = composeFile({ backendTag: '2', backendSetting: '1', orchestratorTag: '1' });
+      const t0 = Date.now();
+      const r = compose(next, ['up', '-d']);
+      return { ok: r.status === 0, seconds: (Date.now() - t0) / 1000, notes: r.status === 0 ? ['docker-compose up -d: stops each old backend container, then starts the new one'] : [tail(r.stdout + r.stderr)] };
+    }, 'yardstick');
+  } finally {
+    compose(file, ['down', '-v', '--remove-orphans']);
+  }
+}
 
 async function main(): Promise<number> {
   for (const step of ['engine-docker.sh start', 'engine.sh', 'images.sh']) sh('bash', ['-c', `bash scripts/${step} >/dev/null`]);
@@ -109,13 +175,7 @@ async function main(): Promise<number> {
   const first = await deploy(topology);
   if (first.code !== 0) throw new Error(`the first deploy failed:\n${tail(first.output)}`);
   console.log(`first deploy of ${ENV}: ${first.seconds.toFixed(1)} s`);
-  // Traefik routes both replicas (it applies Docker events after a 2 s throttle)
-  const seen = new Set<string>();
-  for (const t0 = Date.now(); seen.size < 2 && Date.now() - t0 < 60_000; await sleep(200)) {
-    const r = await request({ port: PORT });
-    if (r.ok && r.body?.replica) seen.add(r.body.replica);
-  }
-  if (seen.size < 2) throw new Error('the proxy never routed both backend replicas');
+  await bothReplicasRouted();
 
   const change = (next: Partial<Topology>, expectFailure = false) => async () => {
     topology = { ...topology, ...next };
@@ -136,7 +196,9 @@ async function main(): Promise<number> {
     // the next deploy with the good image converges, and a plan after it is empty
     topology = previous;
     const good = await deploy(topology);
-    const plan = spawnSync('tofu', ['plan', '-detailed-exitcode', '-input=false', '-no-color'], { cwd: path.join(ROOT, 'cdktf.out', 'stacks', ENV), env: toolEnv, encoding: 'utf8' });
+    const stackDir = path.join(ROOT, 'cdktf.out', 'stacks', ENV);
+    const stack = JSON.parse(fs.readFileSync(path.join(stackDir, 'cdk.tf.json'), 'utf8'));
+    const plan = spawnSync('tofu', ['plan', '-detailed-exitcode', '-input=false', '-no-color'], { cwd: stackDir, env: withSecretVersions(stack, toolEnv), encoding: 'utf8' });
     const notes = [
       `the failing deploy took ${bad.seconds.toFixed(1)} s (a second attempt ${d.seconds.toFixed(1)} s, exit ${d.code}); it said:`,
       ...report.map((l) => `  ${l.trim()}`),
@@ -145,9 +207,10 @@ async function main(): Promise<number> {
     return { ok: bad.ok && d.code !== 0 && named && good.code === 0 && plan.status === 0, seconds: bad.seconds + d.seconds + good.seconds, notes };
   }));
   results.push(await scenario('singleton', async () => {
-    const since = Date.now();
+    const watch = watchEvents('orchestrator');
+    await sleep(500);
     const r = await change({ orchestratorTag: '2' })();
-    const ev = events('orchestrator', since - 1000, Date.now());
+    const ev = await watch.stop();
     const died = ev.filter((e) => e.status === 'die').map((e) => e.at);
     const started = ev.filter((e) => e.status === 'start').map((e) => e.at);
     const healthy = ev.filter((e) => e.status.startsWith('health_status: healthy')).map((e) => e.at);
@@ -158,9 +221,10 @@ async function main(): Promise<number> {
   }));
   const failed = results.reduce((a, r) => a + r.counts.failed, 0);
   const sent = results.reduce((a, r) => a + r.counts.sent, 0);
-  if (process.env.BENCH_ROLLING_KEEP !== '1') spawnSync('bash', ['scripts/down.sh', ENV, '--volumes', '--yes'], { cwd: ROOT, env: toolEnv, stdio: 'ignore' });
   console.log(`rolling failed requests: ${failed} of ${sent}`);
-  return results.every((r) => r.ok) ? 0 : 1;
+  spawnSync('bash', ['scripts/down.sh', ENV, '--volumes', '--yes'], { cwd: ROOT, env: toolEnv, stdio: 'ignore' });
+  const yardstick = process.env.BENCH_ROLLING_COMPOSE === '0' ? undefined : await composeYardstick();
+  return results.every((r) => r.ok) && (yardstick?.ok ?? true) ? 0 : 1;
 }
 
 main().then((code) => (process.exitCode = code), (e) => {

@@ -3,7 +3,7 @@
  * branch's code only; everything from the pull request is data:
  *
  *   find-pr   --out FILE                      the pull request of the workflow_run event (checked)
- *   extract   --commit SHA --out DIR          its environment files as git blobs (lib/github/pr-files.ts)
+ *   extract   --commit SHA --out DIR          its environment files as git blobs into DIR/files (lib/github/pr-files.ts)
  *   decide    --pr DIR --out DIR              which environments the plan identity may plan
  *   ssh       ENV                             plan keys, pinned known_hosts, ssh_config (from the default branch's files)
  *   plan      ENV --pr DIR --json FILE [--workdir DIR]  synth the pull request's files, plan with placeholders, keep the summary only
@@ -27,6 +27,7 @@ import { PLAN_VERSIONS_SECRET, planVersions, SECRET_VERSIONS_VARIABLE, secretRea
 import { knownHosts, planKeySecret, planSshConfig, type SshHost } from '../lib/github/plan-identity';
 import { runInfo, selectPullRequest } from '../lib/github/pull-request';
 import { readArtifact, toArtifact } from '../lib/plan/artifact';
+import { prVerdict } from '../lib/plan/pr-verdict';
 import { parsePlan, PLACEHOLDER_PREFIX, renderSummary, type StackPlan } from '../lib/plan/summary';
 import { withoutCreationTraces } from '../lib/trace-capture';
 
@@ -53,6 +54,9 @@ function flags(args: string[]): { positional: string[]; opt: (name: string) => s
     },
   };
 }
+
+/** Where extract writes the pull request's blobs inside its --out folder (read by decide and plan). */
+export const prFiles = (prRoot: string) => path.join(prRoot, 'files');
 
 /** Environments by name from a folder; problems of files that do not load, by file. */
 export function loadConfigs(dir: string): { configs: Map<string, EnvironmentConfig>; problems: string[] } {
@@ -101,7 +105,8 @@ function extract(args: string[]): void {
   const commit = opt('--commit');
   const gitDir = execFileSync('git', ['rev-parse', '--absolute-git-dir'], { encoding: 'utf8' }).trim();
   const out = opt('--out');
-  const result = extractEnvironments(gitReader(gitDir), commit, out);
+  // the blobs go under files/, so none can take the place of refused.json or decisions/
+  const result = extractEnvironments(gitReader(gitDir), commit, prFiles(out));
   fs.writeFileSync(path.join(out, 'refused.json'), JSON.stringify(result.refused) + '\n');
   process.stdout.write(`extracted ${result.written.length} file(s)${result.refused.length ? `; left out: ${result.refused.map((r) => r.reason).join('; ')}` : ''}\n`);
 }
@@ -112,7 +117,7 @@ function decideCmd(args: string[]): void {
   const outDir = opt('--out');
   const base = loadConfigs('environments').configs;
   const refused = JSON.parse(fs.readFileSync(path.join(prRoot, 'refused.json'), 'utf8')) as { file: string; reason: string }[];
-  const pr = loadConfigs(path.join(prRoot, 'environments'));
+  const pr = loadConfigs(path.join(prFiles(prRoot), 'environments'));
   const decisions: PlanDecision[] = plannable(base).map((name) => {
     const fileProblem = refused.find((r) => path.posix.basename(r.file).replace(/\.ya?ml$/, '') === name)?.reason
       ?? pr.problems.find((p) => p.startsWith(`${name}.`));
@@ -192,21 +197,24 @@ function plan(args: string[]): void {
   try {
     const outdir = given ? work : path.join(work, 'cdktf.out');
     withoutCreationTraces(() => {
-      const { app } = buildApp(environmentFiles(path.join(opt('--pr'), 'environments')), outdir, [env]);
+      const { app } = buildApp(environmentFiles(path.join(prFiles(opt('--pr')), 'environments')), outdir, [env]);
       app.synth();
     });
     const stackDir = path.join(outdir, 'stacks', env);
     const stackJson = JSON.parse(fs.readFileSync(path.join(stackDir, 'cdk.tf.json'), 'utf8'));
     // no secret value on this runner: every secret is a placeholder, compared as unchanged
     const childEnv: NodeJS.ProcessEnv = { ...filteredEnv(process.env), ...placeholderEnv(stackJson, process.env.STACKYARD_PLAN_STATE_PASSPHRASE, process.env.STACKYARD_PLAN_SECRET_VERSIONS), TF_IN_AUTOMATION: '1', TF_INPUT: '0' };
-    const tofu = (a: string[], capture = false) => {
-      const r = spawnSync('tofu', a, { cwd: stackDir, env: childEnv, encoding: 'utf8', maxBuffer: 512 * 1024 * 1024, stdio: ['ignore', capture ? 'pipe' : 'inherit', 'inherit'] });
-      if (r.status !== 0) throw new Error(`tofu ${a[0]} failed (exit ${r.status})`);
+    // tofu's text holds the state's values (the job log is public): captured and dropped; a
+    // failure prints only the tail of its errors, every secret value of this run masked
+    const secrets = secretValues(childEnv);
+    const tofu = (a: string[]) => {
+      const r = spawnSync('tofu', a, { cwd: stackDir, env: childEnv, encoding: 'utf8', maxBuffer: 512 * 1024 * 1024, stdio: ['ignore', 'pipe', 'pipe'] });
+      if (r.status !== 0) throw new Error(`tofu ${a[0]} failed (exit ${r.status}); the end of its errors:\n${errorTail(r.stderr || r.stdout || '', secrets)}`);
       return r.stdout;
     };
     tofu(['init', '-input=false', '-no-color']);
     tofu(['plan', '-input=false', '-no-color', '-lock=false', '-out=plan.bin']);
-    const shown = tofu(['show', '-json', 'plan.bin'], true);
+    const shown = tofu(['show', '-json', 'plan.bin']);
     const summary: StackPlan = parsePlan(env, shown, `${env} plan`, { placeholders: true, secretReaders: secretReaders(stackJson) });
     fs.writeFileSync(jsonOut, toArtifact([summary]));
     process.stdout.write(renderSummary([summary]).markdown.split('\n').filter((l) => l.startsWith('- **')).join('\n') + '\n');
@@ -214,6 +222,19 @@ function plan(args: string[]): void {
     // the plan file and its JSON hold the state's values: they never leave this process's folder
     fs.rmSync(work, { recursive: true, force: true });
   }
+}
+
+/** The values of a tofu run that must never be printed: sensitive variables (not placeholders) and credentials. */
+export function secretValues(env: NodeJS.ProcessEnv): string[] {
+  const credential = /^(TF_VAR_.+|GITHUB_TOKEN|AWS_ACCESS_KEY_ID|AWS_SECRET_ACCESS_KEY|AWS_SESSION_TOKEN|PG_CONN_STR)$/;
+  return Object.entries(env).filter(([k, v]) => credential.test(k) && v && v.length >= 4 && !v.startsWith(PLACEHOLDER_PREFIX)).map(([, v]) => v!);
+}
+
+/** The last lines of a tool's errors with every secret value replaced by ***. */
+export function errorTail(text: string, secrets: readonly string[], lines = 20): string {
+  let masked = text;
+  for (const s of [...secrets].sort((a, b) => b.length - a.length)) masked = masked.split(s).join('***');
+  return masked.trimEnd().split('\n').slice(-lines).map((l) => l.slice(0, 500)).join('\n');
 }
 
 /** The environment for tofu: no GitHub Actions internals beyond what the providers need. */
@@ -226,25 +247,31 @@ function render(args: string[]): number {
   const trusted = opt('--trusted');
   const decisions = JSON.parse(fs.readFileSync(path.join(trusted, 'pr-environments', 'decisions', 'decisions.json'), 'utf8')) as PlanDecision[];
   const notes = JSON.parse(fs.readFileSync(path.join(trusted, 'pr-environments', 'decisions', 'notes.json'), 'utf8')) as string[];
-  const plans: StackPlan[] = [];
-  for (const d of decisions.filter((x) => x.plan && NAME.test(x.name))) {
+  // a decision whose name is not an environment name cannot have a plan job: never planned
+  const checked = decisions.map((d) => (NAME.test(String(d.name)) ? d : { name: 'invalid', plan: false }));
+  const trustedPlans = new Map<string, StackPlan[] | undefined>();
+  for (const d of checked.filter((x) => x.plan)) {
     try {
-      plans.push(...readArtifact(path.join(trusted, `plan-${d.name}`, `plan-${d.name}.json`)).map((p) => ({ ...p, note: "planned by the base branch's code with the read-only plan identity" })));
+      trustedPlans.set(d.name, readArtifact(path.join(trusted, `plan-${d.name}`, `plan-${d.name}.json`)).map((p) => ({ ...p, note: "planned by the base branch's code with the read-only plan identity" })));
     } catch {
+      trustedPlans.set(d.name, undefined);
       notes.push(`${d.name}: the plan with the plan identity failed; read the plan-${d.name} job's log.`);
     }
   }
+  const plans: StackPlan[] = [...trustedPlans.values()].flatMap((p) => p ?? []);
   try {
     plans.push(...readArtifact(opt('--untrusted')).map((p) => ({ ...p, note: "structural diff computed by the pull request's own code" })));
   } catch (e) {
     notes.push(`The pull request's structural diff could not be read: ${e instanceof ConfigError ? e.problems[0].message : 'malformed'}.`);
   }
+  // the status and the label rest on the trusted plans only (lib/plan/pr-verdict.ts)
+  const verdict = prVerdict(checked, trustedPlans);
+  if (verdict.unverified) notes.push('Not every environment was planned by trusted code: a maintainer must plan it before merging (the `stackyard/data-loss` status fails until then, or until the `allow-data-loss` label is added).');
   if (!plans.length) plans.push({ name: 'pull-request', changes: [], note: 'nothing could be planned' });
   const s = renderSummary(plans, undefined, { notes });
   fs.writeFileSync(opt('--out'), s.markdown);
-  const all = plans.flatMap((p) => p.changes);
-  fs.writeFileSync(opt('--meta'), JSON.stringify({ dataLoss: s.dataLoss, destroy: all.some((c) => c.action === 'delete' || c.action === 'replace'), changes: all.length > 0, truncated: s.truncated }) + '\n');
-  return s.dataLoss ? DATA_LOSS_EXIT : 0;
+  fs.writeFileSync(opt('--meta'), JSON.stringify({ dataLoss: verdict.dataLoss, destroy: verdict.destroy, changes: verdict.changes, truncated: s.truncated, unverified: verdict.unverified }) + '\n');
+  return verdict.dataLoss ? DATA_LOSS_EXIT : 0;
 }
 
 async function main(argv: string[]): Promise<number> {

@@ -34,6 +34,8 @@ export interface TrafficCounts {
   versions: Record<string, number>;
   /** The first few failures: method, status or error. */
   failures: string[];
+  /** The longest a request took, failed or not (ms): a stall the failure count does not show. */
+  slowestMs: number;
 }
 
 export interface Reply { ok: boolean; status?: number; body?: { replica?: string; version?: string }; error?: string }
@@ -71,7 +73,7 @@ export function steadyTraffic(o: TrafficOptions) {
   const delay = o.delaySeconds ?? 0.05;
   const until = Date.now() + (o.maxSeconds ?? 900) * 1000;
   let stop = false;
-  const counts: TrafficCounts = { sent: 0, failed: 0, versions: {}, failures: [] };
+  const counts: TrafficCounts = { sent: 0, failed: 0, versions: {}, failures: [], slowestMs: 0 };
   const client = async (n: number) => {
     let i = n;
     while (!stop && Date.now() < until) {
@@ -79,6 +81,7 @@ export function steadyTraffic(o: TrafficOptions) {
       const method = i++ % 2 === 0 ? 'GET' : 'POST';
       const r = await request({ address: o.address, port: o.port, host: o.host, path: `${o.path ?? '/api/'}?delay=${delay}`, method, timeoutMs: (o.timeoutSeconds ?? 5) * 1000 });
       counts.sent++;
+      counts.slowestMs = Math.max(counts.slowestMs, Date.now() - started);
       if (r.ok && r.body?.version !== undefined) counts.versions[r.body.version] = (counts.versions[r.body.version] ?? 0) + 1;
       else {
         counts.failed++;

@@ -14,7 +14,7 @@ import * as path from 'node:path';
 import { loadStacks } from '../lib/app';
 import type { EnvironmentStack } from '../lib/environment-stack';
 import { knownHosts, planKeySecret } from '../lib/github/plan-identity';
-import { githubEnvironmentName } from '../lib/github/render';
+import { deployBranches, githubEnvironmentName } from '../lib/github/render';
 import { PLAN_VERSIONS_SECRET } from '../lib/deploy/secret-versions';
 import { STATE_PASSPHRASE_VARIABLE } from '../lib/deploy/encryption';
 
@@ -23,10 +23,32 @@ export const BOOTSTRAP_SECRETS = ['STACKYARD_GITHUB_TOKEN', 'AWS_ACCESS_KEY_ID',
 /** Bootstrap secrets of each `<env>-plan` environment: read-only credentials, set by hand (README "Security model"). */
 export const PLAN_SECRETS = ['STACKYARD_PLAN_GITHUB_TOKEN', 'STACKYARD_PLAN_AWS_ACCESS_KEY_ID', 'STACKYARD_PLAN_AWS_SECRET_ACCESS_KEY'];
 
-const SETUP_NODE = ['      - uses: actions/setup-node@v4', '        with:', '          node-version: 20', '          cache: npm'];
-const SETUP_TOFU = ['      - uses: opentofu/setup-opentofu@v1', '        with:', '          tofu_version: 1.12.6', '          tofu_wrapper: false'];
+/**
+ * Every action the workflows use, pinned to a commit (a tag can be moved to other code, which would
+ * then run with the deploy secrets). The SHAs were taken from public repositories that pin the
+ * same release (no GitHub network here); check one with
+ * `git ls-remote https://github.com/<action> refs/tags/<version>` before bumping.
+ * download-artifact >= 4.1.3: CVE-2024-42471 (path traversal).
+ */
+export const ACTION_PINS = {
+  'actions/checkout': { sha: '11bd71901bbe5b1630ceea73d27597364c9af683', version: 'v4.2.2' },
+  'actions/setup-node': { sha: '49933ea5288caeca8642d1e84afbd3f7d6820020', version: 'v4.4.0' },
+  'actions/upload-artifact': { sha: 'ea165f8d65b6e75b540449e92b4886f43607fa02', version: 'v4.6.2' },
+  'actions/download-artifact': { sha: 'd3f86a106a0bac45b974a628896c90dbdf5c8093', version: 'v4.3.0' },
+  'actions/github-script': { sha: '60a0d83039c74a4aee543508d2ffcb1c3799cdea', version: 'v7.0.1' },
+  'opentofu/setup-opentofu': { sha: '592200bd4b9bbf4772ace78f887668b1aee8f716', version: 'v1.0.5' },
+} as const;
+
+/** `<action>@<sha> # <version>`, for a `uses:` line. */
+export function pinned(action: keyof typeof ACTION_PINS): string {
+  const p = ACTION_PINS[action];
+  return `${action}@${p.sha} # ${p.version}`;
+}
+
+const SETUP_NODE = [`      - uses: ${pinned('actions/setup-node')}`, '        with:', '          node-version: 20', '          cache: npm'];
+const SETUP_TOFU = [`      - uses: ${pinned('opentofu/setup-opentofu')}`, '        with:', '          tofu_version: 1.12.6', '          tofu_wrapper: false'];
 /** Trusted code of this repository's default branch (workflow_run and push runs check it out by default). */
-const CHECKOUT = ['      - uses: actions/checkout@v4', '        with:', '          persist-credentials: false'];
+const CHECKOUT = [`      - uses: ${pinned('actions/checkout')}`, '        with:', '          persist-credentials: false'];
 
 /** Whether the stack encrypts its state (then deploys and plans need the passphrase). */
 const encrypted = (stack: EnvironmentStack) => stack.node.tryFindChild(STATE_PASSPHRASE_VARIABLE) !== undefined;
@@ -46,7 +68,7 @@ function sshHosts(stack: EnvironmentStack) {
 export function deployWorkflow(stack: EnvironmentStack): string {
   const gh = stack.github!;
   const env = stack.environmentName;
-  const branches = gh.branches ?? ['main'];
+  const branches = deployBranches(gh);
   const hasRelease = stack.node.tryFindChild('RELEASE_TAG') !== undefined;
   const ssh = sshHosts(stack);
   const lines = [
@@ -131,16 +153,16 @@ export function planWorkflow(): string {
     '    env:',
     '      CHECKPOINT_DISABLE: "1"',
     '    steps:',
-    '      - uses: actions/checkout@v4',
+    `      - uses: ${pinned('actions/checkout')}`,
     '        with:',
     '          ref: ${{ github.event.pull_request.base.sha }}',
     '          path: base',
     '          persist-credentials: false',
-    '      - uses: actions/checkout@v4',
+    `      - uses: ${pinned('actions/checkout')}`,
     '        with:',
     '          path: head',
     '          persist-credentials: false',
-    '      - uses: actions/setup-node@v4',
+    `      - uses: ${pinned('actions/setup-node')}`,
     '        with:',
     '          node-version: 20',
     '      - name: Synthesize base and head',
@@ -151,7 +173,7 @@ export function planWorkflow(): string {
     '          (cd head && node dist/scripts/plan-summary.js diff ../base/cdktf.out cdktf.out --json "$RUNNER_TEMP/synth-diff.json")',
     '          code=$?',
     '          [ "$code" = 0 ] || [ "$code" = 3 ] || exit "$code"',
-    '      - uses: actions/upload-artifact@v4',
+    `      - uses: ${pinned('actions/upload-artifact')}`,
     '        with:',
     '          name: synth-diff',
     '          path: ${{ runner.temp }}/synth-diff.json',
@@ -190,7 +212,7 @@ export function planCommentWorkflow(stacks: readonly EnvironmentStack[]): string
     '    env:',
     '      CHECKPOINT_DISABLE: "1"',
     '    steps:',
-    '      - uses: actions/checkout@v4',
+    `      - uses: ${pinned('actions/checkout')}`,
     ...SETUP_NODE,
     '      - run: npm ci --ignore-scripts',
     '      - run: npm run build',
@@ -208,7 +230,7 @@ export function planCommentWorkflow(stacks: readonly EnvironmentStack[]): string
     '      - name: Decide what the plan identity may plan',
     '        id: decide',
     '        run: node dist/scripts/pr-plan.js decide --pr "$RUNNER_TEMP/pr" --out "$RUNNER_TEMP/pr/decisions"',
-    '      - uses: actions/upload-artifact@v4',
+    `      - uses: ${pinned('actions/upload-artifact')}`,
     '        with:',
     '          name: pr-environments',
     '          path: ${{ runner.temp }}/pr',
@@ -231,7 +253,7 @@ export function planCommentWorkflow(stacks: readonly EnvironmentStack[]): string
       '      TF_IN_AUTOMATION: "1"',
       '    steps:',
       ...trustedBuild(true),
-      '      - uses: actions/download-artifact@v4',
+      `      - uses: ${pinned('actions/download-artifact')}`,
       '        with:',
       '          name: pr-environments',
       '          path: ${{ runner.temp }}/pr',
@@ -254,7 +276,7 @@ export function planCommentWorkflow(stacks: readonly EnvironmentStack[]): string
       // the versions the last deploy recorded (keyed hashes, no value): a rotated secret still shows
       ...(s.recordsSecretVersions ? [`          STACKYARD_PLAN_SECRET_VERSIONS: \${{ secrets.${PLAN_VERSIONS_SECRET} }}`] : []),
       `        run: node dist/scripts/pr-plan.js plan ${env} --pr "$RUNNER_TEMP/pr" --json "$RUNNER_TEMP/plan-${env}.json"`,
-      '      - uses: actions/upload-artifact@v4',
+      `      - uses: ${pinned('actions/upload-artifact')}`,
       '        with:',
       `          name: plan-${env}`,
       `          path: \${{ runner.temp }}/plan-${env}.json`,
@@ -276,14 +298,14 @@ export function planCommentWorkflow(stacks: readonly EnvironmentStack[]): string
     '    steps:',
     ...trustedBuild(false),
     "      - name: The pull request's synth diff (written by its code, read as data)",
-    '        uses: actions/download-artifact@v4',
+    `        uses: ${pinned('actions/download-artifact')}`,
     '        continue-on-error: true',
     '        with:',
     '          name: synth-diff',
     '          run-id: ${{ github.event.workflow_run.id }}',
     '          github-token: ${{ github.token }}',
     '          path: ${{ runner.temp }}/untrusted',
-    '      - uses: actions/download-artifact@v4',
+    `      - uses: ${pinned('actions/download-artifact')}`,
     '        with:',
     '          path: ${{ runner.temp }}/trusted',
     '      - name: Summarise',
@@ -292,7 +314,7 @@ export function planCommentWorkflow(stacks: readonly EnvironmentStack[]): string
     '          node dist/scripts/pr-plan.js render --trusted "$RUNNER_TEMP/trusted" --untrusted "$RUNNER_TEMP/untrusted/synth-diff.json" --out "$RUNNER_TEMP/summary.md" --meta "$RUNNER_TEMP/meta.json"',
     '          code=$?',
     '          [ "$code" = 0 ] || [ "$code" = 3 ] || exit "$code"',
-    '      - uses: actions/github-script@v7',
+    `      - uses: ${pinned('actions/github-script')}`,
     '        env:',
     '          PR_NUMBER: ${{ needs.prepare.outputs.pr }}',
     '          HEAD_SHA: ${{ needs.prepare.outputs.head_sha }}',

@@ -4,7 +4,7 @@ import * as path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { buildApp, environmentFiles } from '../lib/app';
 import { secretInventory } from '../lib/github/render';
-import { errors, MINIMAL, synth, tempDir } from './helpers';
+import { errors, MINIMAL, synth, tempDir, writeFiles } from './helpers';
 import { workflowFiles } from '../scripts/workflows';
 
 const root = path.resolve(__dirname, '..');
@@ -33,7 +33,7 @@ describe('GitHub environments', () => {
       deployment_branch_policy: { protected_branches: false, custom_branch_policies: true },
     });
     expect(p.data.github_team.reviewer_team_platform_leads.slug).toBe('platform-leads');
-    expect(Object.values(p.resource.github_repository_environment_deployment_policy).map((x: any) => x.branch_pattern)).toEqual(['release/*']);
+    expect(Object.values(p.resource.github_repository_environment_deployment_policy).filter((x: any) => x.environment.includes('.github_environment.')).map((x: any) => x.branch_pattern)).toEqual(['release/*']);
     expect(p.provider.github).toEqual([{ owner: 'acme' }]);
   });
 
@@ -53,10 +53,13 @@ describe('GitHub environments', () => {
       const perEnvironment = declared.filter((d) => d !== 'GHCR_TOKEN');
       expect(envSecrets.map((x) => x.environment).every((e) => e === '${github_repository_environment.github_environment.environment}')).toBe(true);
       expect(envSecrets.map((x) => x.secret_name).sort(), name).toEqual(perEnvironment);
-      // the plan environment holds no secret value, and only protected branches may use it
+      // the plan environment holds no deploy secret, and only the default branch may use it (any
+      // other protected branch that accepts pushes could otherwise run a workflow in it)
       const plan = s.resource.github_repository_environment.github_plan_environment;
-      expect(plan).toMatchObject({ environment: `${name}-plan`, deployment_branch_policy: { protected_branches: true, custom_branch_policies: false } });
+      expect(plan).toMatchObject({ environment: `${name}-plan`, deployment_branch_policy: { protected_branches: false, custom_branch_policies: true } });
       expect(plan.reviewers).toBeUndefined();
+      const planPolicies = Object.values(s.resource.github_repository_environment_deployment_policy).filter((x: any) => x.environment.includes('github_plan_environment'));
+      expect(planPolicies).toEqual([{ '//': expect.anything(), provider: 'github', repository: 'platform', environment: '${github_repository_environment.github_plan_environment.environment}', branch_pattern: 'main' }]);
     }
     expect(Object.keys(json('production').resource.github_actions_secret)).toEqual(['github_repository_secret_GHCR_TOKEN']);
     expect(json('staging').resource.github_actions_secret).toBeUndefined();
@@ -92,6 +95,32 @@ describe('releases', () => {
   it('applies the production pinning rule to the release default', () => {
     const out = errors({ 'env.yaml': MINIMAL.replace('name: test', 'name: test\nproduction: true\nrelease: { tag: latest, images: [ghcr.io/acme/api] }').replace('    tag: "1.0"\n', '').replace('{ kind: postgres, password: DB_PASSWORD }', '{ kind: postgres, tag: "17.6", password: DB_PASSWORD }').replace('entrypoints: { web: 8001 } }', 'entrypoints: { web: 8001 }, version: v3.6.12 }') });
     expect(out).toEqual(['env.yaml:3:12 release.tag: image ghcr.io/acme/api:latest is not pinned; production needs a fixed tag (e.g. tag: "sha-a1b2c3d" or "17.6"), used by api']);
+  });
+});
+
+describe('branch policies when github.branches is not given', () => {
+  const gh = (extra: string) => synth({ 'env.yaml': ['name: gh', 'hosts: { core: { docker: "unix:///var/run/docker.sock" } }', `github: { owner: acme, repository: platform, planEnvironment: true${extra} }`, 'services: {}'].join('\n') }).gh;
+  const policies = (j: any) => Object.values(j.resource.github_repository_environment_deployment_policy ?? {}).map((x: any) => [x.environment.replace(/^\$\{github_repository_environment\.(\w+)\.environment\}$/, '$1'), x.branch_pattern]).sort();
+
+  it('the environment takes the deploy workflow\'s branches (the default branch), not any branch', () => {
+    const j = gh('');
+    expect(j.resource.github_repository_environment.github_environment.deployment_branch_policy).toEqual({ protected_branches: false, custom_branch_policies: true });
+    expect(policies(j)).toEqual([['github_environment', 'main'], ['github_plan_environment', 'main']]);
+  });
+
+  it('github.defaultBranch moves both policies and the deploy workflow\'s trigger', () => {
+    const j = gh(', defaultBranch: trunk');
+    expect(policies(j)).toEqual([['github_environment', 'trunk'], ['github_plan_environment', 'trunk']]);
+    const dir = writeFiles({ 'gh.yaml': ['name: gh', 'hosts: { core: { docker: "unix:///var/run/docker.sock" } }', 'github: { owner: acme, repository: platform, defaultBranch: trunk }', 'services: {}'].join('\n') });
+    expect(workflowFiles(dir).get('deploy-gh.yml')).toContain('    branches: ["trunk"]');
+  });
+
+  it('github.branches limits the deploy environment; the plan environment stays on the default branch', () => {
+    expect(policies(gh(', branches: ["release/*"]'))).toEqual([['github_environment', 'release/*'], ['github_plan_environment', 'main']]);
+  });
+
+  it('refuses a default branch that is a pattern', () => {
+    expect(errors({ 'env.yaml': MINIMAL.replace('name: test', 'name: test\ngithub: { owner: acme, repository: platform, defaultBranch: "release/*" }') })[0]).toMatch(/^env\.yaml:2:\d+ github\.defaultBranch: a branch name/);
   });
 });
 

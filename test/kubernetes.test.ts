@@ -206,6 +206,47 @@ describe('Kubernetes manifests', () => {
   });
 });
 
+describe('Prometheus on Kubernetes', () => {
+  const promConfig = (all: any[]) => all.find((d: any) => d.kind === 'ConfigMap' && d.metadata.name === 'prometheus-files').data['etc-prometheus-prometheus-yml'] as string;
+
+  it('scrapes by Kubernetes Service names, never by the Docker target\'s container names', () => {
+    const config = promConfig(docs('homelab-cluster'));
+    expect(config).toContain('- job_name: "backend"\n    static_configs:\n      - targets: ["backend.ktrdr.svc:8000"]\n');
+    expect(config).not.toContain('homelab-cluster-');
+    // the Docker rendering of the same model keeps its container names
+    const dir = tempDir();
+    buildApp(environmentFiles(path.join(root, 'examples', 'trading-homelab')), dir).app.synth();
+    expect(fs.readFileSync(path.join(dir, 'stacks', 'homelab', 'cdk.tf.json'), 'utf8')).toContain('homelab-backend-1:8000');
+  });
+
+  it('a service of several replicas is scraped pod by pod through a headless Service; one replica through its Service', () => {
+    const all = homelab((t) => t.replace('services:\n', 'services:\n  backend: { replicas: 2 }\n  prometheus: { scrapeInterval: 5s }\n'));
+    const config = promConfig(all);
+    expect(config).toContain('  scrape_interval: 5s\n');
+    expect(config).toContain('- job_name: "backend"\n    dns_sd_configs:\n      - names: ["backend-metrics.ktrdr.svc"]\n        type: A\n        port: 8000\n');
+    const headless = all.find((d: any) => d.kind === 'Service' && d.metadata.name === 'backend-metrics');
+    expect(headless.spec).toEqual({ clusterIP: 'None', selector: { 'app.kubernetes.io/name': 'backend' }, ports: [{ name: 'metrics', port: 8000, targetPort: 8000 }] });
+    // only a scraped service with several pods gets one
+    expect(all.filter((d: any) => d.kind === 'Service' && d.metadata.name.endsWith('-metrics')).map((d: any) => d.metadata.name)).toEqual(['backend-metrics']);
+    expect(docs('homelab-cluster').filter((d: any) => d.kind === 'Service' && d.metadata.name.endsWith('-metrics'))).toEqual([]);
+    // the pod reads the rendered configuration: its checksum follows it
+    const checksum = (docs_: any[]) => docs_.find((d: any) => d.kind === 'StatefulSet' && d.metadata.name === 'prometheus').spec.template.metadata.annotations['stackyard.dev/files-checksum'];
+    expect(checksum(all)).not.toBe(checksum(docs('homelab-cluster')));
+  });
+
+  it('a non-root image gets its claims\' roots before it starts; root images and stateless pods get nothing', () => {
+    const init = (kind: string, name: string) => (find('homelab-cluster', kind, name).spec.template.spec.initContainers ?? []).filter((c: any) => c.name === 'volume-owner');
+    const prom = find('homelab-cluster', 'StatefulSet', 'prometheus').spec.template.spec;
+    expect(init('StatefulSet', 'prometheus')).toEqual([{
+      name: 'volume-owner', image: prom.containers[0].image, command: ['chown', '65534:65534', '/prometheus'], securityContext: { runAsUser: 0 },
+      volumeMounts: [{ name: 'data', mountPath: '/prometheus' }],
+    }]);
+    expect(init('StatefulSet', 'grafana')[0].command).toEqual(['chown', '472:0', '/var/lib/grafana']);
+    expect(init('StatefulSet', 'db')).toEqual([]);
+    expect(init('Deployment', 'backend')).toEqual([]);
+  });
+});
+
 describe('Kubernetes pods that work on a cluster', () => {
   it('Postgres keeps its data in a folder below the volume root, where a block volume has lost+found', () => {
     for (const env of ['cluster', 'homelab-cluster']) {

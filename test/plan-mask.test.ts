@@ -7,7 +7,7 @@ import { parsePlan, renderSummary } from '../lib/plan/summary';
 
 const dir = path.join(__dirname, 'fixtures', 'plans');
 // the dummy values scripts/plan-fixtures.sh deploys with (TF_VAR_*), and the rotated one
-const FIXTURE_SECRETS = ['fixture-db-password', 'fixture-redis-password', 'fixture-jwt-secret', 'fixture-rotated'];
+const FIXTURE_SECRETS = ['fixture-db-password', 'fixture-redis-password', 'fixture-jwt-secret', 'fixture-rotated', 'fixture-state-passphrase'];
 
 describe('plan fixtures', () => {
   const files = fs.readdirSync(dir).filter((f) => f.endsWith('.json'));

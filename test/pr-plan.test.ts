@@ -76,6 +76,18 @@ describe("the pull request's environment files, as blobs", () => {
   });
 });
 
+describe('the extract command keeps the blobs apart from its own files', () => {
+  it('a blob named decisions or refused.json lands under files/, never over the job\'s own data', () => {
+    const { git, commit } = repoWith({ 'environments/a.yaml': 'extends: ../decisions\n', decisions: MINIMAL, 'environments/b.yaml': 'extends: ../refused.json\n', 'refused.json': MINIMAL });
+    const out = path.join(tempDir(), 'pr');
+    const r = spawnSync(process.execPath, [path.join(root, 'dist', 'scripts', 'pr-plan.js'), 'extract', '--commit', commit, '--out', out], { cwd: path.dirname(git), encoding: 'utf8' });
+    expect(r.stderr).toBe('');
+    expect(fs.readdirSync(out).sort()).toEqual(['files', 'refused.json']);
+    expect(JSON.parse(fs.readFileSync(path.join(out, 'refused.json'), 'utf8'))).toEqual([]);
+    expect(fs.readdirSync(path.join(out, 'files')).sort()).toEqual(['decisions', 'environments', 'refused.json']);
+  });
+});
+
 describe('what the plan identity may plan', () => {
   const base = loadEnvironment(path.join(root, 'environments', 'production.yaml')).config;
   const withHosts = (hosts: object) => ({ ...base, hosts } as typeof base);
@@ -165,15 +177,15 @@ describe('the pull request of a workflow_run', () => {
 
 describe('the comment from the artifacts', () => {
   const cli = path.join(root, 'dist', 'scripts', 'pr-plan.js');
-  const setup = (untrusted: string | undefined) => {
+  const DECISIONS = [{ name: 'production', plan: false, reason: 'changes hosts.core.docker' }, { name: 'staging', plan: true }, { name: 'qa', plan: true }];
+  const setup = (untrusted: string | undefined, decisions: object[] = DECISIONS, staging = parsePlanFixture('postgres-major', 'staging')) => {
     const d = tempDir();
     const dec = path.join(d, 'trusted', 'pr-environments', 'decisions');
     fs.mkdirSync(dec, { recursive: true });
-    fs.writeFileSync(path.join(dec, 'decisions.json'), JSON.stringify([{ name: 'production', plan: false, reason: 'changes hosts.core.docker' }, { name: 'staging', plan: true }, { name: 'qa', plan: true }]));
+    fs.writeFileSync(path.join(dec, 'decisions.json'), JSON.stringify(decisions));
     fs.writeFileSync(path.join(dec, 'notes.json'), JSON.stringify(['production is not planned with the plan identity: it changes hosts.core.docker.']));
     fs.mkdirSync(path.join(d, 'trusted', 'plan-staging'));
-    const fixture = parsePlanFixture('postgres-major', 'staging');
-    fs.writeFileSync(path.join(d, 'trusted', 'plan-staging', 'plan-staging.json'), toArtifact([fixture]));
+    fs.writeFileSync(path.join(d, 'trusted', 'plan-staging', 'plan-staging.json'), toArtifact([staging]));
     fs.mkdirSync(path.join(d, 'untrusted'));
     if (untrusted !== undefined) fs.writeFileSync(path.join(d, 'untrusted', 'synth-diff.json'), untrusted);
     const r = spawnSync(process.execPath, [cli, 'render', '--trusted', path.join(d, 'trusted'), '--untrusted', path.join(d, 'untrusted', 'synth-diff.json'), '--out', path.join(d, 's.md'), '--meta', path.join(d, 'm.json')], { encoding: 'utf8' });
@@ -187,7 +199,28 @@ describe('the comment from the artifacts', () => {
     expect(md).toContain("**production**: no changes (structural diff computed by the pull request's own code)");
     expect(md).toContain('> production is not planned with the plan identity: it changes hosts.core.docker.');
     expect(md).toContain("> qa: the plan with the plan identity failed; read the plan-qa job's log.");
-    expect(meta).toEqual({ dataLoss: true, destroy: true, changes: true, truncated: false });
+    expect(meta).toEqual({ dataLoss: true, destroy: true, changes: true, truncated: false, unverified: true });
+  });
+
+  it('a forged synth diff decides nothing: production not planned by trusted code is unverified, not "no changes"', () => {
+    // the bypass: a pull request changes production's sshOptions (so trusted code does not plan it)
+    // and its own code uploads a synth diff saying "no changes"
+    const forged = toArtifact([{ name: 'production', changes: [] }]);
+    const quiet = { name: 'staging', changes: [] };
+    const { r, meta } = setup(forged, [{ name: 'production', plan: false, reason: 'changes hosts.core.sshOptions' }, { name: 'staging', plan: true }], quiet);
+    expect(r.status).toBe(0);
+    expect(meta).toEqual({ dataLoss: false, destroy: false, changes: false, truncated: false, unverified: true });
+    // and a forged data loss or destroy does not count either way: only trusted plans do
+    const loud = toArtifact([parsePlanFixture('postgres-major', 'production')]);
+    const second = setup(loud, [{ name: 'production', plan: false, reason: 'x' }, { name: 'staging', plan: true }], quiet);
+    expect(second.r.status).toBe(0);
+    expect(second.meta).toMatchObject({ dataLoss: false, destroy: false, changes: false, unverified: true });
+  });
+
+  it('every environment planned by trusted code: verified, whatever the synth diff says', () => {
+    const { r, meta } = setup(toArtifact([{ name: 'staging', changes: [] }]), [{ name: 'staging', plan: true }], { name: 'staging', changes: [] });
+    expect(r.status).toBe(0);
+    expect(meta).toEqual({ dataLoss: false, destroy: false, changes: false, truncated: false, unverified: false });
   });
 
   it('a missing or forged synth diff is a note, never a failure or raw content', () => {

@@ -11,7 +11,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import {
-  deployVersions, KEY_ITERATIONS, planVersions, recordsVersions, secretReaders, secretVersion, secretVersions, unrecorded, VERSION, versionedSecrets, versionKey,
+  deployVersions, KEY_ITERATIONS, withSecretVersions, planVersions, recordsVersions, secretReaders, secretVersion, secretVersions, unrecorded, VERSION, versionedSecrets, versionKey,
 } from '../lib/deploy/secret-versions';
 import { toArtifact } from '../lib/plan/artifact';
 import { parsePlan, PLACEHOLDER_PREFIX, renderSummary, rotatedSecrets } from '../lib/plan/summary';
@@ -68,6 +68,21 @@ describe('a version is a keyed hash of the value, and nothing more', () => {
 });
 
 describe('the deploy records the version of each value it deploys', () => {
+  it('an engine command run by hand gets the versions of the values in its environment, keyed by the passphrase the stack names', () => {
+    const stack = {
+      variable: { STACKYARD_SECRET_VERSIONS: { sensitive: true } },
+      resource: { terraform_data: { secret_version_DB_PASSWORD: {}, secret_version_JWT_SECRET: {}, revision_backend: {} } },
+      '//': { stackyard: { environment: 'prod', statePassphraseVariable: 'STATE_PASSPHRASE' } },
+    };
+    const env = { PATH: '/bin', TF_VAR_DB_PASSWORD: 'one', TF_VAR_JWT_SECRET: 'two', TF_VAR_STATE_PASSPHRASE: PASS };
+    const out = withSecretVersions(stack, env);
+    expect(out.PATH).toBe('/bin');
+    expect(JSON.parse(out.TF_VAR_STACKYARD_SECRET_VERSIONS!)).toEqual(secretVersions(versionKey(PASS, 'prod'), new Map([['DB_PASSWORD', 'one'], ['JWT_SECRET', 'two']])));
+    // a stack without versions (no state encryption): nothing added
+    expect(withSecretVersions({ resource: {} }, env)).toEqual(env);
+    expect(() => withSecretVersions(stack, { TF_VAR_DB_PASSWORD: 'one', TF_VAR_STATE_PASSPHRASE: PASS })).toThrow(/no value for secret JWT_SECRET/);
+  });
+
   it('versions every secret of the stack from its value; a destroy records placeholders and derives no key', () => {
     const values = new Map([['DB_PASSWORD', 'one'], ['JWT_SECRET', 'two']]);
     const v = deployVersions({ environment: 'production', names: ['JWT_SECRET', 'DB_PASSWORD'], valueOf: (n) => values.get(n), passphrase: PASS, placeholder: false, iterations: 1000 });

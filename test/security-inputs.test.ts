@@ -286,6 +286,12 @@ describe('hostile files end quickly in a positioned error, and nothing is writte
     ['a FIFO among the environment files', { 'env.yaml': MINIMAL }, (dir: string) => spawnSync('mkfifo', [path.join(dir, 'zz.yaml')]), /^zz\.yaml:0:0 is not a regular file/m],
     ['an alias bomb in a base file', { 'env.yaml': 'extends: ./base.yaml\n' + MINIMAL, 'base.yaml': bomb }, undefined, /^base\.yaml:4:\d+ services\.api\.command\.[0.]+: expands to more than 100000 values/m],
     ['uses: [constructor]', { 'env.yaml': MINIMAL.replace('uses: [db]', 'uses: [constructor]') }, undefined, /^env\.yaml:15:12 services\.api\.uses\.0: unknown service "constructor"/m],
+    ['after: [__proto__]', { 'env.yaml': MINIMAL.replace('uses: [db]', 'uses: [db]\n    after: [__proto__]') }, undefined, /^env\.yaml:16:13 services\.api\.after\.0: unknown service "__proto__"/m],
+    ['an env key __proto__', { 'env.yaml': MINIMAL.replace('uses: [db]', 'uses: [db]\n    env: { __proto__: x }') }, undefined, /^env\.yaml:16:12 services\.api\.env\.__proto__: `__proto__` is not allowed as a key/m],
+    ['memory: 100k', { 'env.yaml': MINIMAL.replace('{ kind: postgres, password: DB_PASSWORD }', '{ kind: postgres, password: DB_PASSWORD, resources: { memory: 100k } }') }, undefined, /^env\.yaml:7:61 services\.db\.resources\.memory: is below Docker's minimum memory limit of 6m/m],
+    ['a service name with a trailing dash', { 'env.yaml': MINIMAL.replace('  api:\n', '  api-:\n') }, undefined, /^env\.yaml:8:3 services\.api-: invalid name "api-"/m],
+    ['a service name over 40 characters', { 'env.yaml': MINIMAL.replace('  api:\n', `  a${'b'.repeat(40)}:\n`) }, undefined, /^env\.yaml:8:3 services\.ab{40}: invalid name/m],
+    ['an environment name with a trailing dash', { 'env.yaml': MINIMAL.replace('name: test', 'name: test-') }, undefined, /^env\.yaml:1:1 name: an environment name must be .* not ending with a dash/m],
   ] as const)('%s', (_name, files, prepare, message) => {
     const r = run(files as Record<string, string>, prepare as ((dir: string) => void) | undefined);
     expect(r.status, r.stderr).toBe(1);

@@ -10,7 +10,7 @@ import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { environmentFiles, loadStacks } from '../lib/app';
 import { planKeySecret } from '../lib/github/plan-identity';
-import { PLAN_SECRETS } from '../scripts/workflows';
+import { ACTION_PINS, PLAN_SECRETS } from '../scripts/workflows';
 import { STATE_PASSPHRASE_VARIABLE } from '../lib/deploy/encryption';
 import { releaseTag } from '../scripts/release-tag';
 import { errors, MINIMAL } from './helpers';
@@ -41,6 +41,26 @@ describe('every workflow', () => {
       }
       expect(fs.readFileSync(path.join(dir, f), 'utf8'), f).not.toMatch(/toJSON\(\s*secrets\s*\)/);
     }
+  });
+});
+
+describe('every action is pinned to a commit', () => {
+  it('each `uses:` is <action>@<40 hex> # <version>, from the one table of pins (scripts/workflows.ts)', () => {
+    let count = 0;
+    for (const f of all) {
+      for (const line of fs.readFileSync(path.join(dir, f), 'utf8').split('\n').filter((l) => /^\s*(- )?uses:/.test(l))) {
+        count++;
+        const m = /uses: ([\w.-]+\/[\w.-]+)@([0-9a-f]{40}) # (v\d+\.\d+\.\d+)$/.exec(line);
+        expect(m, `${f}: ${line.trim()}`).not.toBeNull();
+        expect(ACTION_PINS[m![1] as keyof typeof ACTION_PINS], `${f}: ${m![1]}`).toEqual({ sha: m![2], version: m![3] });
+      }
+    }
+    expect(count).toBeGreaterThan(10);
+  });
+
+  it('download-artifact is at least 4.1.3 (CVE-2024-42471, path traversal)', () => {
+    const [major, minor, patch] = ACTION_PINS['actions/download-artifact'].version.slice(1).split('.').map(Number);
+    expect(major * 1e6 + minor * 1e3 + patch).toBeGreaterThanOrEqual(4_001_003);
   });
 });
 
@@ -91,6 +111,14 @@ describe('plan-comment.yml: credentials only with trusted code', () => {
         }
       }
     }
+  });
+
+  it('uploads exactly the extracted pull request folder and each plan\'s summary, nothing else', () => {
+    const uploads = Object.entries(jobs).flatMap(([name, job]) => job.steps.filter((x) => x.uses?.startsWith('actions/upload-artifact')).map((u) => [name, u.with?.name, u.with?.path]));
+    expect(uploads).toEqual([
+      ['prepare', 'pr-environments', '${{ runner.temp }}/pr'],
+      ...planned.map((e) => [`plan-${e}`, `plan-${e}`, `\${{ runner.temp }}/plan-${e}.json`]),
+    ]);
   });
 
   it('downloads artifacts only into the runner\'s temporary folder, and the pull request number comes from the event', () => {

@@ -19,6 +19,8 @@ export const HOST_KEY = /^(ssh-ed25519|ecdsa-sha2-nistp(256|384|521)|ssh-rsa|sk-
 /** GitHub names and branch patterns that end up in workflows. */
 export const GITHUB_ENVIRONMENT = /^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$/;
 export const BRANCH_PATTERN = /^[A-Za-z0-9._*/+-]{1,200}$/;
+/** One branch's name (no wildcard). */
+export const BRANCH_NAME = /^[A-Za-z0-9._+-][A-Za-z0-9._/+-]{0,199}$/;
 
 export const HostSchema = z.strictObject({
   docker: z.string().regex(DOCKER_URL, 'expected unix:///path/docker.sock, ssh://user@host[:port] or tcp://host:port').describe('Docker endpoint: unix:///var/run/docker.sock, ssh://user@host:22 or tcp://host:2376.'),
@@ -64,10 +66,12 @@ const GithubSchema = z.strictObject({
     users: z.array(z.string().min(1)).default([]).describe('GitHub user names.'),
     teams: z.array(z.string().min(1)).default([]).describe('Team slugs.'),
   }).default({ users: [], teams: [] }).describe('Who must approve a deploy. Required when `production: true`.'),
-  branches: z.array(z.string().regex(BRANCH_PATTERN, 'a branch pattern: letters, digits and . _ - / * +')).min(1).optional().describe('Branch patterns allowed to deploy, e.g. ["release/*"]. Default: any branch.'),
+  defaultBranch: z.string().regex(BRANCH_NAME, 'a branch name: letters, digits and . _ - / +, no wildcard').default('main')
+    .describe("The repository's default branch: the only branch whose workflows may use the `<env>-plan` environment (plan-comment.yml runs there), and the deploy branch when `branches` is not given."),
+  branches: z.array(z.string().regex(BRANCH_PATTERN, 'a branch pattern: letters, digits and . _ - / * +')).min(1).optional().describe('Branch patterns allowed to deploy, e.g. ["release/*"]: the environment\'s branch policy and the deploy workflow\'s push trigger. Default: [defaultBranch].'),
   waitTimer: z.number().int().min(0).max(43200).optional().describe('Minutes to wait before a deploy job starts. Default: none.'),
   repositorySecrets: z.array(secretName).default([]).describe('Declared secrets shared by every environment: repository-level instead of environment-level.'),
-  planEnvironment: z.boolean().default(false).describe('Also create `<environment>-plan`: the same variables, no secret value, for the pull-request plan workflow.'),
+  planEnvironment: z.boolean().default(false).describe('Also create `<environment>-plan` for pull-request plans (plan-comment.yml): the same variables, no deploy secret value, usable only from `defaultBranch`. It holds the read-only plan identity (plan SSH keys, GitHub token, state credentials, set by hand) and the state passphrase, which together read every secret in the state: see README "Security model".'),
   variables: z.record(z.string().regex(SECRET, 'a variable name is UPPER_SNAKE_CASE'), z.string()).default({}).describe('Non-secret settings for the workflows, as Actions variables.'),
 });
 

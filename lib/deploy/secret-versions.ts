@@ -120,3 +120,22 @@ export function deployVersions(input: {
   }
   return secretVersions(versionKey(input.passphrase ?? '', input.environment, input.iterations), values);
 }
+
+/**
+ * `env` plus TF_VAR_STACKYARD_SECRET_VERSIONS as a deploy computes it from the TF_VAR_<NAME> values
+ * in `env` (and the passphrase among them): for engine commands run by hand in a stack folder
+ * (plan, state pull), which need the variable like any other. `env` unchanged for a stack that
+ * records no versions.
+ */
+export function withSecretVersions(stack: StackWithVersions & { readonly '//'?: unknown }, env: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
+  if (!recordsVersions(stack)) return env;
+  const meta = ((stack['//'] ?? {}) as { stackyard?: { environment?: string; statePassphraseVariable?: string } }).stackyard ?? {};
+  const versions = deployVersions({
+    environment: meta.environment ?? '',
+    names: versionedSecrets(stack),
+    valueOf: (n) => env[`TF_VAR_${n}`],
+    passphrase: meta.statePassphraseVariable ? env[`TF_VAR_${meta.statePassphraseVariable}`] : undefined,
+    placeholder: false,
+  });
+  return { ...env, [`TF_VAR_${SECRET_VERSIONS_VARIABLE}`]: JSON.stringify(versions) };
+}

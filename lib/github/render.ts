@@ -31,6 +31,11 @@ export interface SecretPlacement {
   readonly services: readonly string[];
 }
 
+/** The branches that deploy: the deploy workflow's push trigger and the environment's branch policy. */
+export function deployBranches(gh: NonNullable<EnvironmentStack['github']>): readonly string[] {
+  return gh.branches ?? [gh.defaultBranch];
+}
+
 export function githubEnvironmentName(stack: EnvironmentStack): string | undefined {
   return stack.github ? stack.github.environment ?? stack.environmentName : undefined;
 }
@@ -76,10 +81,11 @@ export function renderGithub(stack: EnvironmentStack): void {
     preventSelfReview: users.length + teams.length > 0 ? true : undefined,
     canAdminsBypass: stack.production ? false : undefined,
     reviewers: users.length + teams.length > 0 ? [{ users: users.length ? users : undefined, teams: teams.length ? teams : undefined }] : undefined,
-    deploymentBranchPolicy: gh.branches ? { protectedBranches: false, customBranchPolicies: true } : undefined,
+    // only the branches the deploy workflow runs on (deployBranches) may read its secrets
+    deploymentBranchPolicy: { protectedBranches: false, customBranchPolicies: true },
   });
   env.overrideLogicalId('github_environment');
-  (gh.branches ?? []).forEach((pattern) => {
+  deployBranches(gh).forEach((pattern) => {
     const p = new RepositoryEnvironmentDeploymentPolicy(stack, `github_branch_${pattern}`, { provider, repository: gh.repository, environment: env.environment, branchPattern: pattern });
     p.overrideLogicalId(`github_branch_${slug(pattern)}`);
   });
@@ -87,15 +93,17 @@ export function renderGithub(stack: EnvironmentStack): void {
   if (gh.planEnvironment) {
     // for pull-request plans (.github/workflows/plan-comment.yml): the variables, and no secret
     // value at all; it holds only the read-only plan identity, set by hand (README "Security model")
-    // only protected branches may use it (plan-comment.yml runs on the default branch): a workflow
-    // pushed on any other branch cannot reach the plan identity
+    // only the default branch may use it (plan-comment.yml runs there): a workflow pushed on any
+    // other branch, protected or not, cannot reach the plan identity or the state passphrase
     const plan = new RepositoryEnvironment(stack, 'github_plan_environment', {
       provider,
       repository: gh.repository,
       environment: `${environment}-plan`,
-      deploymentBranchPolicy: { protectedBranches: true, customBranchPolicies: false },
+      deploymentBranchPolicy: { protectedBranches: false, customBranchPolicies: true },
     });
     plan.overrideLogicalId('github_plan_environment');
+    const policy = new RepositoryEnvironmentDeploymentPolicy(stack, 'github_plan_branch', { provider, repository: gh.repository, environment: plan.environment, branchPattern: gh.defaultBranch });
+    policy.overrideLogicalId('github_plan_branch');
     targets.push({ id: 'plan_', environment: plan.environment });
   }
   for (const s of secretInventory(stack)) {

@@ -18,6 +18,7 @@ import * as k8s from 'cdk8s-plus-32/lib/imports/k8s';
 import type { EnvironmentConfig } from '../config/schema';
 import type { EnvironmentStack } from '../environment-stack';
 import { imageName, secretsIn, type Service } from '../service';
+import { kubernetesFileText, metricsPort, metricsServiceName, perPodScraped } from './prometheus';
 import { parseRouteRule } from './routes';
 
 type KubernetesConfig = NonNullable<EnvironmentConfig['kubernetes']>;
@@ -67,6 +68,7 @@ export function renderKubernetes(stack: EnvironmentStack, cfg: KubernetesConfig,
   // the cluster's ingress controller routes, and CronJobs schedule: no proxy or scheduler containers
   const services = stack.services.filter((s) => s.kind !== 'scheduler' && s !== stack.proxy?.service).sort((a, b) => a.serviceName.localeCompare(b.serviceName));
   const rendered = new Set(services.map((s) => s.serviceName));
+  const scrapedPerPod = perPodScraped(services);
   // a Job's pod template is immutable, so its name carries a hash of the whole template (which
   // names the Jobs it waits for: computed dependencies first)
   const jobNames = new Map<string, string>();
@@ -127,7 +129,7 @@ export function renderKubernetes(stack: EnvironmentStack, cfg: KubernetesConfig,
     if (configFiles.length) {
       new k8s.KubeConfigMap(chart, `${name}-files`, {
         metadata: { name: `${name}-files` },
-        data: Object.fromEntries(configFiles.map((f) => [slug(f.path), fileText(f)])),
+        data: Object.fromEntries(configFiles.map((f) => [slug(f.path), fileText(s, f, ns)])),
       });
     }
     if (s.schedule) {
@@ -183,6 +185,13 @@ export function renderKubernetes(stack: EnvironmentStack, cfg: KubernetesConfig,
       new k8s.KubeService(chart, `${name}-service`, {
         metadata: { name, labels },
         spec: { clusterIp: cfg.clusterIPs[name], selector: selector.matchLabels, ports: ports.map((p) => ({ name: p.name, port: p.containerPort, targetPort: k8s.IntOrString.fromString(p.name!) })) },
+      });
+    }
+    if (scrapedPerPod.has(name)) {
+      // headless: its DNS name resolves to every ready pod, which Prometheus scrapes one by one
+      new k8s.KubeService(chart, `${name}-metrics-service`, {
+        metadata: { name: metricsServiceName(s), labels },
+        spec: { clusterIp: 'None', selector: selector.matchLabels, ports: [{ name: 'metrics', port: metricsPort(s), targetPort: k8s.IntOrString.fromNumber(metricsPort(s)) }] },
       });
     }
     s.routes.forEach((r, i) => {
@@ -246,12 +255,13 @@ function podTemplateFor(s: Service, env: string, cfg: KubernetesConfig, jobs: Re
   const configFiles = s.files.filter((f) => typeof f.content === 'function' || !f.sensitive);
   const annotations: Record<string, string> = {};
   if (secrets.length) annotations[SECRETS_CHECKSUM] = hash(secrets.map((n) => [n, String(cfg.secretVersions[n] ?? 1)]), 16);
-  if (configFiles.length) annotations[FILES_CHECKSUM] = hash(configFiles.map((f) => [f.path, fileText(f)]), 16);
+  if (configFiles.length) annotations[FILES_CHECKSUM] = hash(configFiles.map((f) => [f.path, fileText(s, f, cfg.namespace)]), 16);
   return { metadata: { labels, annotations: Object.keys(annotations).length ? annotations : undefined }, spec };
 }
 
-function fileText(f: Service['files'][number]): string {
-  return typeof f.content === 'function' ? f.content() : f.content.join('');
+function fileText(s: Service, f: Service['files'][number], namespace: string): string {
+  const content = f.content;
+  return typeof content === 'function' ? kubernetesFileText(s, { path: f.path, content }, namespace) : content.join('');
 }
 
 /** Docker healthcheck → probes. Docker never kills an unhealthy container; here liveness does, so it is lenient. */
@@ -329,15 +339,35 @@ function podSpecFor(s: Service, cfg: KubernetesConfig, container: k8s.Container,
       : // ready replicas: the readiness probe is the dependency's healthcheck, as Docker's service_healthy
         { name: `wait-for-${d.service.serviceName}`.slice(0, 63), image: KUBECTL_IMAGE, command: ['kubectl', 'rollout', 'status', workloadRef(d.service), `--timeout=${timeout}s`] },
   );
+  const init = [...volumeOwner(s, container), ...waits];
   return {
     nodeSelector: pool && Object.keys(pool.labels).length ? { ...pool.labels } : undefined,
     imagePullSecrets: cfg.imagePullSecret ? [{ name: cfg.imagePullSecret }] : undefined,
     serviceAccountName: waits.length ? JOB_WAITER : undefined,
-    initContainers: waits.length ? waits : undefined,
+    initContainers: init.length ? init : undefined,
     containers: [container],
     restartPolicy: s.oneShot || s.schedule ? 'Never' : undefined,
     volumes: volumes.length ? volumes : undefined,
   };
+}
+
+/**
+ * An image that runs as a non-root user (Prometheus as nobody, Grafana as 472...) cannot write a
+ * fresh claim, whose root belongs to root: a Docker volume takes the image folder's owner, a
+ * claim does not, and host-path or local volumes ignore `fsGroup`. Before the service starts, its
+ * own image, as root, gives the claims' roots to that user (only the roots: what lies below is
+ * the service's own).
+ */
+function volumeOwner(s: Service, container: k8s.Container): k8s.Container[] {
+  const { uid, gid } = s.secretsOwner;
+  if (!s.volumes.length || uid === 0) return [];
+  return [{
+    name: 'volume-owner',
+    image: container.image,
+    command: ['chown', `${uid}:${gid}`, ...s.volumes.map((v) => v.path)],
+    securityContext: { runAsUser: 0 },
+    volumeMounts: s.volumes.map((v) => ({ name: v.name, mountPath: v.path })),
+  }];
 }
 
 function hash(value: unknown, length = 8): string {

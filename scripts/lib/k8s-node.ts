@@ -26,9 +26,9 @@ const STATE = path.join(process.env.STACKYARD_SCRATCH ?? '/var/tmp/stackyard', '
 export const KUBECONFIG = path.join(STATE, 'pki', 'admin.kubeconfig');
 export const NODE = 'stackyard-node';
 
-/** One random value per secret of the reference platform; the tests assert none leaks. */
+/** One random value per secret of the reference platform and seed 003; the tests assert none leaks. */
 export const SECRETS: Record<string, string> = Object.fromEntries(
-  ['DB_PASSWORD', 'REDIS_PASSWORD', 'JWT_SECRET', 'CRYPTOPANIC_API_KEY', 'NEWSCATCHER_API_KEY', 'NANSEN_API_KEY'].map((n) => [
+  ['DB_PASSWORD', 'REDIS_PASSWORD', 'JWT_SECRET', 'CRYPTOPANIC_API_KEY', 'NEWSCATCHER_API_KEY', 'NANSEN_API_KEY', 'GF_ADMIN_PASSWORD'].map((n) => [
     n,
     `k8s-canary-${n.toLowerCase().replace(/_/g, '-')}-${crypto.randomBytes(6).toString('hex')}`,
   ]),
@@ -49,14 +49,19 @@ export function kubectl(args: readonly string[], input?: string): SpawnSyncRetur
 
 export const k = (args: readonly string[], input?: string): string => must(kubectl(args, input), `kubectl ${args.join(' ')}`);
 
+const PROMETHEUS_STANDIN = 'stackyard-test/prometheus:debian-trixie';
+
 /** The Docker image that stands in for a reference the manifests name, or undefined when none is needed. */
 export function standIn(ref: string): string | undefined {
-  if (/^(docker\.io\/)?(library\/)?postgres:/.test(ref)) return 'postgres:17';
+  // TimescaleDB is PostgreSQL with an extension the model never loads: the same entrypoint, user and data folder
+  if (/^(docker\.io\/)?(library\/)?postgres:/.test(ref) || ref.startsWith('timescale/timescaledb:')) return 'postgres:17';
   if (/^(docker\.io\/)?(library\/)?redis:/.test(ref)) return 'redis:7';
   // a tag ending in -v2 is the demo app's version 2 (APP_VERSION=2): a real new image for a rollout
   if (ref.startsWith('ghcr.io/acme/backend:')) return ref.endsWith('-v2') ? 'stackyard-test/acme-backend:2' : 'stackyard-test/acme-backend:1';
   if (ref.startsWith('ghcr.io/acme/frontend:')) return 'stackyard-test/acme-frontend:1';
   if (ref.startsWith('registry.k8s.io/kubectl:')) return 'stackyard-test/kubectl:1';
+  // real Prometheus from Debian's package with the official image's interface (test/images/prometheus)
+  if (/^(docker\.io\/)?prom\/prometheus:/.test(ref)) return PROMETHEUS_STANDIN;
   return undefined;
 }
 
@@ -124,6 +129,7 @@ export function loadImages(refs: readonly string[]): void {
     if (!s) throw new Error(`no local image stands in for ${r}`);
     return `${s}=${r}`;
   });
+  reuseSaved(refs);
   if (!savedImagesCurrent(refs)) buildAndSave(specs);
   must(run('bash', [SCRIPT, 'import-images', ...specs], { timeout: 1_200_000 }), 'import-images');
 }
@@ -132,20 +138,42 @@ export function loadImages(refs: readonly string[]): void {
 const savedTar = (ref: string) => path.join(STATE, 'images', `${ref.replace(/[/:]/g, '_')}.tar`);
 
 /**
- * The Docker engine is shared and busy: the saved tarballs are reused when they are newer than
- * every input of the stand-ins (their Dockerfiles, the demo app, the kubectl binary). After
- * scripts/images.sh rebuilt postgres/redis/the demo app, STACKYARD_K8S_RELOAD=1 forces a new turn.
+ * The Docker engine is shared and busy: a saved tarball is reused when it is newer than every input
+ * of its stand-in (its Dockerfile, the demo app, the kubectl binary). After scripts/images.sh
+ * rebuilt postgres/redis/the demo app, STACKYARD_K8S_RELOAD=1 forces a new turn.
  */
 export function savedImagesCurrent(refs: readonly string[]): boolean {
   if (process.env.STACKYARD_K8S_RELOAD === '1') return false;
-  const inputs = [
-    path.join(ROOT, 'test', 'images', 'acme-app', 'Dockerfile'),
-    path.join(ROOT, 'test', 'images', 'kubectl', 'Dockerfile'),
-    path.join(ROOT, 'test', 'images', 'demo-app', 'app.py'),
-    path.join(TOOLS, 'bin', 'kubectl'),
-  ];
-  const newest = Math.max(...inputs.map((f) => (fs.existsSync(f) ? fs.statSync(f).mtimeMs : Infinity)));
-  return refs.every((r) => fs.existsSync(savedTar(r)) && fs.statSync(savedTar(r)).mtimeMs > newest);
+  const images = path.join(ROOT, 'test', 'images');
+  const inputsOf = (standin: string | undefined): string[] =>
+    standin?.startsWith('stackyard-test/acme-') ? [path.join(images, 'acme-app', 'Dockerfile'), path.join(images, 'demo-app', 'app.py')]
+      : standin?.startsWith('stackyard-test/kubectl:') ? [path.join(images, 'kubectl', 'Dockerfile'), path.join(TOOLS, 'bin', 'kubectl')]
+        : standin === PROMETHEUS_STANDIN ? [path.join(images, 'prometheus', 'Dockerfile')]
+          : [];
+  return refs.every((r) => {
+    const newest = Math.max(0, ...inputsOf(standIn(r)).map((f) => (fs.existsSync(f) ? fs.statSync(f).mtimeMs : Infinity)));
+    return fs.existsSync(savedTar(r)) && fs.statSync(savedTar(r)).mtimeMs > newest;
+  });
+}
+
+/**
+ * A stand-in already saved for another reference (postgres:17 for postgres:17.6, then for
+ * TimescaleDB) is linked under the new one instead of being saved again through the Docker engine.
+ * Saved names are references with `/` and `:` as `_`: the last `_` is read as the tag's colon.
+ */
+function reuseSaved(refs: readonly string[]): void {
+  const dir = path.join(STATE, 'images');
+  if (!fs.existsSync(dir)) return;
+  const saved = fs.readdirSync(dir).filter((f) => f.endsWith('.tar')).map((f) => {
+    const name = f.slice(0, -'.tar'.length), i = name.lastIndexOf('_');
+    return `${name.slice(0, i).replace(/_/g, '/')}:${name.slice(i + 1)}`;
+  });
+  for (const r of refs.filter((x) => !fs.existsSync(savedTar(x)))) {
+    const other = saved.find((o) => standIn(o) !== undefined && standIn(o) === standIn(r) && savedImagesCurrent([o]) && fs.existsSync(savedTar(o).replace(/\.tar$/, '.id')));
+    if (!other) continue;
+    fs.copyFileSync(savedTar(other).replace(/\.tar$/, '.id'), savedTar(r).replace(/\.tar$/, '.id'));
+    fs.linkSync(savedTar(other), savedTar(r));
+  }
 }
 
 function buildAndSave(specs: readonly string[]): void {
@@ -160,6 +188,8 @@ function buildAndSave(specs: readonly string[]): void {
       'docker build -q -t stackyard-test/acme-backend:2 --build-arg PORT=8000 --build-arg DEMO_VERSION=2 test/images/acme-app >/dev/null',
       'docker build -q -t stackyard-test/acme-frontend:1 --build-arg PORT=80 test/images/acme-app >/dev/null',
       `docker build -q -t stackyard-test/kubectl:1 ${q(ctx)} >/dev/null`,
+      // Debian's package: built once (apt), kept while present
+      ...(specs.some((sp) => sp.startsWith(`${PROMETHEUS_STANDIN}=`)) ? [`docker image inspect ${PROMETHEUS_STANDIN} >/dev/null 2>&1 || docker build -q -t ${PROMETHEUS_STANDIN} test/images/prometheus >/dev/null`] : []),
       `bash ${q(SCRIPT)} save-images ${specs.map(q).join(' ')}`,
     ].join('\n');
     must(run('flock', ['-o', '/tmp/stackyard-docker.lock', 'bash', '-c', script], { timeout: 3_600_000 }), 'building and saving the images');
@@ -277,16 +307,23 @@ export class Traffic {
 
 /**
  * A fresh namespace with the environment's Secrets and manifests (the Job, claims and Secrets of
- * an earlier run are gone), on a node labelled for its pools, with its images loaded.
+ * an earlier run are gone), on a node labelled for its pools, with its images loaded. The
+ * environment is read from `environments/`, or from `environmentsDir`.
  */
-export function deployFresh(env: string, ns: string, objs: readonly Obj[], alsoImages: readonly string[] = []): void {
+export function deployFresh(env: string, ns: string, objs: readonly Obj[], alsoImages: readonly string[] = [], environmentsDir?: string): void {
   loadImages([...new Set([...imagesOf(objs), ...alsoImages])].sort());
+  freshNamespace(env, ns, objs, environmentsDir);
+  apply(objs);
+}
+
+/** The namespace deleted and created again with the environment's Secrets, the node labelled for the pools `objs` select. */
+export function freshNamespace(env: string, ns: string, objs: readonly Obj[], environmentsDir?: string): void {
   for (const [key, value] of Object.entries(nodeLabels(objs))) k(['label', 'node', NODE, '--overwrite', `${key}=${value}`]);
   kubectl(['delete', 'namespace', ns, '--ignore-not-found', '--timeout=180s']);
   must(run('bash', [SCRIPT, 'recycle-volumes']), 'recycle-volumes');
   k(['create', 'namespace', ns]);
-  k(['apply', '-f', '-'], must(run('node', [path.join(ROOT, 'dist', 'scripts', 'k8s-secrets.js'), env], { env: secretsEnv() }), 'secrets:k8s'));
-  apply(objs);
+  const secrets = must(run('node', [path.join(ROOT, 'dist', 'scripts', 'k8s-secrets.js'), env], { env: { ...secretsEnv(), ...(environmentsDir ? { ENVIRONMENTS_DIR: environmentsDir } : {}) } }), 'secrets:k8s');
+  if (secrets.trim()) k(['apply', '-f', '-'], secrets);
 }
 
 /** Applies manifests as rendered, CPU requests fitted to the 2-core node. */

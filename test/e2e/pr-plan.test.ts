@@ -51,8 +51,8 @@ const env = (extra: NodeJS.ProcessEnv = {}) => {
 /** Plans the files in `prFiles` as plan-comment.yml would; returns the summary and what was left on disk. */
 function prPlan(prFile: string, recordedVersions?: string) {
   const scratch = fs.mkdtempSync(path.join(os.tmpdir(), 'prplan-'));
-  fs.mkdirSync(path.join(scratch, 'pr', 'environments'), { recursive: true });
-  fs.writeFileSync(path.join(scratch, 'pr', 'environments', `${ENV}.yaml`), prFile);
+  fs.mkdirSync(path.join(scratch, 'pr', 'files', 'environments'), { recursive: true });
+  fs.writeFileSync(path.join(scratch, 'pr', 'files', 'environments', `${ENV}.yaml`), prFile);
   // the runner's view of the state backend (local state here; S3 with read-only credentials in CI)
   fs.mkdirSync(path.join(scratch, 'work', '.stackyard', 'state'), { recursive: true });
   fs.copyFileSync(path.join(ROOT, '.stackyard', 'state', `${ENV}.tfstate`), path.join(scratch, 'work', '.stackyard', 'state', `${ENV}.tfstate`));
