@@ -10,7 +10,7 @@ import { checkSchedule, ScheduledJob } from './scheduled-job';
 export const PostgresBackupSchema = z.strictObject({
   kind: f.kind('postgres-backup', 'Nightly `<db>_YYYYMMDD.sql.gz` dumps of a postgres service into a protected volume (or an NFS volume), pruned after `retentionDays`.'),
   database: z.string().min(1).describe('The postgres service to dump.'),
-  schedule: z.string().min(1).default('0 3 * * *').describe('Five-field cron of the dumps (nightly at 03:00).'),
+  schedule: z.string().min(1).default('0 3 * * *').describe('Five-field cron of the dumps (nightly at 03:00); on Docker hosts six fields give seconds first.'),
   retentionDays: z.number().int().min(1).max(3650).default(14).describe('Days a dump is kept.'),
   nfsVolume: z.string().optional().describe('Write into this NFS volume (shared storage), under `directory`. Default: a protected named volume.'),
   directory: z.string().regex(/^[A-Za-z0-9._-]+$/, 'a folder name').default('db-backups').describe('Folder under the NFS volume\'s mount.'),
@@ -21,6 +21,8 @@ export type PostgresBackupProps = Omit<z.input<typeof PostgresBackupSchema>, 'ki
   readonly database: Postgres;
   /** Named volume holding the dumps, mounted at /backups. @default "backups" (protected) */
   readonly volume?: string;
+  /** Ofelia image for the host's scheduler. @default mcuadros/ofelia:v0.3.13 */
+  readonly schedulerImage?: string;
   /** @default - construct path */
   readonly origin?: Origin;
 };
@@ -45,6 +47,7 @@ export class PostgresBackup extends ScheduledJob {
       image: db.service.image.repository,
       tag: db.service.image.tag,
       schedule: p.schedule,
+      schedulerImage: props.schedulerImage,
       command: [
         'sh',
         '-c',
@@ -75,6 +78,6 @@ export const postgresBackupKind = defineKind({
   build(svc, ctx) {
     const db = ctx.built(svc.database)?.construct;
     if (!(db instanceof Postgres)) throw new Error(`postgres-backup ${ctx.name}: database ${svc.database} must be built first`);
-    return single(new PostgresBackup(ctx.stack, ctx.name, { ...svc, database: db, origin: ctx.origin }));
+    return single(new PostgresBackup(ctx.stack, ctx.name, { ...svc, database: db, schedulerImage: ctx.env.scheduler.image, origin: ctx.origin }));
   },
 });

@@ -12,20 +12,36 @@ export const ScheduledJobSchema = z.strictObject({
   ...f.common,
   ...f.image,
   command: z.array(z.string()).min(1).describe('The command to run on schedule, e.g. [bash, scripts/fetch_contracts.sh] (after `entrypoint`, when given).'),
-  schedule: z.string().min(1).describe('Five-field cron (minute hour day month weekday), e.g. "0 0,6,12,18 * * *" (every 6 hours).'),
+  schedule: z.string().min(1).describe('Five-field cron (minute hour day month weekday), e.g. "0 0,6,12,18 * * *" (every 6 hours); on Docker hosts six fields give seconds first, e.g. "*/20 * * * * *".'),
 });
 
+/** The default Ofelia image of the hosts' scheduler. */
+export const SCHEDULER_IMAGE = 'mcuadros/ofelia:v0.3.13';
+
+/** The top-level `scheduler:` of an environment file: the hosts' Ofelia, shared by every scheduled kind. */
+export const SchedulerSchema = z.strictObject({
+  image: z.string().regex(/^[^\s:@]+(:\d+)?[^\s:@]*:[A-Za-z0-9_][A-Za-z0-9_.-]*$/, 'an image with its tag, e.g. registry.example.com/ofelia:v0.3.13').default(SCHEDULER_IMAGE)
+    .describe('Ofelia image with its tag, e.g. a copy in your own registry.'),
+}).default({ image: SCHEDULER_IMAGE }).describe('The scheduler of scheduled jobs on Docker hosts (one Ofelia container per host that runs one).');
+
 export type ScheduledJobProps = WorkloadProps<typeof ScheduledJobSchema> & {
-  /** Ofelia image for the host's scheduler. @default mcuadros/ofelia:v0.3.13 */
+  /** Ofelia image for the host's scheduler (the environment file's `scheduler.image`). @default mcuadros/ofelia:v0.3.13 */
   readonly schedulerImage?: string;
 };
 
-/** Five-field cron: each field *, a number, a range, a list or a step, within its bounds. */
-export function cronProblem(expr: string): string | undefined {
+/**
+ * Five-field cron: each field *, a number, a range, a list or a step, within its bounds. With
+ * `seconds` (Docker hosts, where Ofelia runs the schedule) six fields, seconds first, are accepted
+ * too; a Kubernetes CronJob has no seconds field.
+ */
+export function cronProblem(expr: string, options: { seconds?: boolean } = {}): string | undefined {
   const fields = expr.trim().split(/\s+/);
-  if (fields.length !== 5) return `expected 5 fields (minute hour day month weekday), got ${fields.length}`;
-  const bounds: [string, number, number][] = [['minute', 0, 59], ['hour', 0, 23], ['day of month', 1, 31], ['month', 1, 12], ['day of week', 0, 7]];
-  for (let i = 0; i < 5; i++) {
+  const withSeconds = options.seconds && fields.length === 6;
+  if (fields.length !== 5 && !withSeconds) {
+    return `expected 5 fields (minute hour day month weekday)${options.seconds ? ', or 6 with seconds first' : ''}, got ${fields.length}`;
+  }
+  const bounds: [string, number, number][] = [...(withSeconds ? [['second', 0, 59] as [string, number, number]] : []), ['minute', 0, 59], ['hour', 0, 23], ['day of month', 1, 31], ['month', 1, 12], ['day of week', 0, 7]];
+  for (let i = 0; i < fields.length; i++) {
     const [name, lo, hi] = bounds[i];
     for (const part of fields[i].split(',')) {
       const m = /^(\*|(\d+)(?:-(\d+))?)(?:\/(\d+))?$/.exec(part);
@@ -56,15 +72,21 @@ export class ScheduledJob extends Workload {
       labels: {
         ...p.labels,
         'ofelia.enabled': 'true',
-        // Ofelia's cron has a seconds field first
-        [`ofelia.job-exec.${id}.schedule`]: `0 ${p.schedule.trim()}`,
+        // Ofelia's cron has a seconds field first: 0 unless the schedule gives one
+        [`ofelia.job-exec.${id}.schedule`]: withSecondsField(p.schedule),
         [`ofelia.job-exec.${id}.command`]: run.map(shellQuote).join(' '),
         [`ofelia.job-exec.${id}.no-overlap`]: 'true',
       },
     }, { schedule: { cron: p.schedule.trim(), command: run } });
     // Kubernetes runs schedules as CronJobs; Docker hosts need the scheduler container
-    if (EnvironmentStack.of(this).platform === 'docker') schedulerFor(EnvironmentStack.of(this), p.host, props.schedulerImage ?? 'mcuadros/ofelia:v0.3.13');
+    if (EnvironmentStack.of(this).platform === 'docker') schedulerFor(EnvironmentStack.of(this), p.host, props.schedulerImage ?? SCHEDULER_IMAGE);
   }
+}
+
+/** The schedule as Ofelia reads it: six fields, seconds first (0 when the schedule has five). */
+export function withSecondsField(schedule: string): string {
+  const fields = schedule.trim().split(/\s+/);
+  return fields.length === 6 ? fields.join(' ') : `0 ${fields.join(' ')}`;
 }
 
 /** The host's Ofelia container, created once. */
@@ -85,9 +107,9 @@ function schedulerFor(stack: EnvironmentStack, host: string, image: string): Ser
   return holder.service;
 }
 
-/** The schedule field of a kind is a valid five-field cron. */
+/** The schedule field of a kind is a valid five-field cron (six with seconds first on Docker hosts). */
 export function checkSchedule(svc: { readonly schedule: string }, ctx: CheckContext): void {
-  const problem = cronProblem(svc.schedule);
+  const problem = cronProblem(svc.schedule, { seconds: ctx.env.platform === 'docker' });
   if (problem) ctx.report(['schedule'], `invalid cron expression ${JSON.stringify(svc.schedule)}: ${problem}`);
 }
 
@@ -95,5 +117,5 @@ export const scheduledJobKind = defineKind({
   kind: 'scheduled-job',
   schema: ScheduledJobSchema,
   check: checkSchedule,
-  build: (svc, ctx) => single(new ScheduledJob(ctx.stack, ctx.name, workloadProps(svc, ctx))),
+  build: (svc, ctx) => single(new ScheduledJob(ctx.stack, ctx.name, { ...workloadProps(svc, ctx), schedulerImage: ctx.env.scheduler.image })),
 });

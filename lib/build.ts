@@ -173,7 +173,7 @@ export function buildEnvironment(scope: Construct, loaded: LoadedEnvironment, op
   const rank = (svc: ServiceConfig) => kindOf(svc).rank ?? 2;
   const ordered = Object.entries(config.services).sort(([, a], [, b]) => rank(a) - rank(b));
   for (const [name, svc] of ordered) {
-    built.set(name, kindOf(svc).build(svc, { stack, name, host: hostOf.get(name) ?? '', origin: origin(['services', name]), release: config.release, built: (n) => built.get(n) }));
+    built.set(name, kindOf(svc).build(svc, { stack, name, host: hostOf.get(name) ?? '', origin: origin(['services', name]), release: config.release, env: view, built: (n) => built.get(n) }));
   }
   const wireContext = { stack, env: view, built: (n: string) => built.get(n)! };
   const tracers = [...built.values()].filter((b) => b.trace);

@@ -103,6 +103,8 @@ export interface EnvironmentView {
   readonly services: Readonly<Record<string, { readonly kind: string } & Readonly<Record<string, unknown>>>>;
   readonly nfs: Readonly<Record<string, { readonly server: string; readonly path: string; readonly options: string }>>;
   readonly kubernetes?: { readonly clusterIPs: Readonly<Record<string, string>>; readonly readWriteMany: boolean };
+  /** The hosts' scheduler of scheduled kinds (Docker). */
+  readonly scheduler: { readonly image: string };
 }
 
 export interface CheckContext {
@@ -130,6 +132,8 @@ export interface BuildContext {
   readonly host: string;
   readonly origin: Origin;
   readonly release?: { readonly tag: string; readonly images: readonly string[] };
+  /** The parsed environment file. */
+  readonly env: EnvironmentView;
   /** An entry built before this one (lower rank). */
   built(name: string): Built | undefined;
 }

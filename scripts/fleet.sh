@@ -5,6 +5,7 @@
 #   scripts/fleet.sh down               remove everything `up` made, a half-made fleet included
 #   scripts/fleet.sh status             one line per host and for the registry; exit 1 when something is down
 #   scripts/fleet.sh push               (re)push the stand-in images to the fleet registry
+#                                       (STACKYARD_FLEET_SEED003=1 on up/push: seed 003's images too)
 #   scripts/fleet.sh ssh-stop HOST      stop that host's sshd (fault tests); ssh-start HOST starts it again
 #
 # Each host (core, worker-1, worker-2) is a network namespace on one bridge, with its own dockerd
@@ -37,6 +38,13 @@ REGISTRY_MODULE=github.com/distribution/distribution/v3
 REGISTRY_VERSION=v3.1.2
 # Stand-in images (scripts/images.sh) the fleet environments pull through the registry.
 IMAGES=(stackyard-test/traefik:3.6 stackyard-test/postgres:17 stackyard-test/redis:7 stackyard/demo-app:1 stackyard/demo-app:2)
+# STACKYARD_FLEET_SEED003=1: also seed 003's (test/fleet/environments/homelab.yaml), which only
+# `scripts/images.sh fleet` builds (the real Jaeger, Ofelia and Prometheus, the ktrdr stand-in)
+IMAGES_ARGS=()
+if [ "${STACKYARD_FLEET_SEED003:-0}" = 1 ]; then
+  IMAGES+=(stackyard-test/prometheus:debian-trixie stackyard-test/jaeger:1.76.0 stackyard-test/ofelia:v0.3.13 stackyard-test/ktrdr:1 stackyard-test/standin:1)
+  IMAGES_ARGS=(fleet)
+fi
 
 export GOFLAGS=-buildvcs=false GOTOOLCHAIN=${GOTOOLCHAIN:-local}
 fail() { printf 'fleet: %s\n' "$*" >&2; exit 1; }
@@ -238,36 +246,60 @@ CFG
   fail "the registry did not answer on http://$REGISTRY (log above)"
 }
 
-# Copies the stand-in images from the main engine (built by scripts/images.sh) to the registry.
-# The main engine is shared: it is used under $DOCKER_LOCK, taken once for the whole copy.
+# Images copied from the main engine are kept in $IMAGE_CACHE (docker archives, outside $FLEET:
+# `down` keeps them, like the images themselves), each stamped with a digest of the files
+# scripts/images.sh builds from; a fleet made again pushes from there without the main engine.
+IMAGE_CACHE=$SCRATCH/fleet-images
+images_stamp() {
+  (cd "$root" && { git ls-files -- scripts/images.sh test/images 2>/dev/null || find scripts/images.sh test/images -type f; } \
+    | LC_ALL=C sort | xargs sha256sum | sha256sum | cut -c1-16)
+}
+cached_archive() { echo "$IMAGE_CACHE/$(tr '/:' '__' <<<"$1").tar"; }
+
+# Copies the stand-in images (built by scripts/images.sh) to the registry: from the cache when it
+# is current, else from the main engine, which is shared: used under $DOCKER_LOCK, taken once.
 push_images() {
-  local r=$FLEET/registry missing=()
+  local r=$FLEET/registry missing=() stale=() stamp
   for i in "${IMAGES[@]}"; do
     curl -sf -o /dev/null --max-time 5 -u "$REGISTRY_USER:$(cat "$r/password")" \
       -H 'Accept: application/vnd.docker.distribution.manifest.v2+json' "http://$REGISTRY/v2/${i%:*}/manifests/${i##*:}" \
       || missing+=("$i")
   done 2>/dev/null
   [ ${#missing[@]} -eq 0 ] && return
-  command -v docker >/dev/null || fail "the docker CLI is missing"
-  say "copying ${#missing[@]} image(s) from the main engine (waiting for $DOCKER_LOCK)"
-  exec 9>>"$DOCKER_LOCK"
-  flock 9
-  # the engine may outlive this script: it must not inherit the lock
-  bash "$root/scripts/engine-docker.sh" start 9>&- >/dev/null || fail "the main Docker engine does not start (scripts/engine-docker.sh start)"
-  local absent=()
-  for i in "${missing[@]}"; do docker image inspect "$i" >/dev/null 2>&1 || absent+=("$i"); done
-  if [ ${#absent[@]} -gt 0 ]; then
-    say "building the stand-in images on the main engine (missing: ${absent[*]})"
-    bash "$root/scripts/images.sh" >/dev/null || fail "scripts/images.sh failed; run it to see why"
+  stamp=$(images_stamp)
+  for i in "${missing[@]}"; do
+    [ -s "$(cached_archive "$i")" ] && [ "$(cat "$(cached_archive "$i").stamp" 2>/dev/null)" = "$stamp" ] || stale+=("$i")
+  done
+  if [ ${#stale[@]} -gt 0 ]; then
+    command -v docker >/dev/null || fail "the docker CLI is missing"
+    say "copying ${#stale[@]} image(s) from the main engine (waiting for $DOCKER_LOCK)"
+    exec 9>>"$DOCKER_LOCK"
+    flock 9
+    # the engine may outlive this script: it must not inherit the lock
+    bash "$root/scripts/engine-docker.sh" start 9>&- >/dev/null || fail "the main Docker engine does not start (scripts/engine-docker.sh start)"
+    local absent=()
+    for i in "${stale[@]}"; do docker image inspect "$i" >/dev/null 2>&1 || absent+=("$i"); done
+    if [ ${#absent[@]} -gt 0 ]; then
+      say "building the stand-in images on the main engine (missing: ${absent[*]})"
+      bash "$root/scripts/images.sh" "${IMAGES_ARGS[@]}" 9>&- >/dev/null || fail "scripts/images.sh failed; run it to see why"
+    fi
+    mkdir -p "$IMAGE_CACHE"
+    for i in "${stale[@]}"; do
+      local a; a=$(cached_archive "$i")
+      rm -f "$a" "$a.stamp"
+      skopeo copy --quiet "docker-daemon:$i" "docker-archive:$a.tmp:$i" && mv "$a.tmp" "$a" \
+        || { rm -f "$a.tmp"; fail "copying $i from the main engine failed"; }
+      echo "$stamp" > "$a.stamp"
+    done
+    flock -u 9
+    exec 9>&-
   fi
   for i in "${missing[@]}"; do
     local t0; t0=$(date +%s)
-    skopeo copy --quiet --dest-tls-verify=false --dest-authfile "$r/auth.json" "docker-daemon:$i" "docker://$REGISTRY/$i" \
+    skopeo copy --quiet --dest-tls-verify=false --dest-authfile "$r/auth.json" "docker-archive:$(cached_archive "$i")" "docker://$REGISTRY/$i" \
       || fail "pushing $i to the registry failed"
     say "pushed $i to $REGISTRY in $(( $(date +%s) - t0 ))s"
   done
-  flock -u 9
-  exec 9>&-
 }
 
 write_description() {

@@ -8,6 +8,8 @@
 import * as http from 'node:http';
 
 export interface TrafficOptions {
+  /** Where the proxy listens. @default 127.0.0.1 */
+  readonly address?: string;
   readonly port: number;
   /** Host header the proxy routes by. @default api.localhost */
   readonly host?: string;
@@ -39,12 +41,12 @@ export interface TrafficCounts {
 export interface Reply { ok: boolean; status?: number; body?: { replica?: string; version?: string }; error?: string }
 
 /** One request through the proxy. */
-export function request(o: { port: number; host?: string; path?: string; method?: 'GET' | 'POST'; timeoutMs?: number }): Promise<Reply> {
+export function request(o: { address?: string; port: number; host?: string; path?: string; method?: 'GET' | 'POST'; timeoutMs?: number }): Promise<Reply> {
   const method = o.method ?? 'GET';
   const payload = method === 'POST' ? JSON.stringify({ at: Date.now() }) : undefined;
   return new Promise((resolve) => {
     const req = http.request({
-      host: '127.0.0.1', port: o.port, path: o.path ?? '/api/', method, agent: false, timeout: o.timeoutMs ?? 3000,
+      host: o.address ?? '127.0.0.1', port: o.port, path: o.path ?? '/api/', method, agent: false, timeout: o.timeoutMs ?? 3000,
       headers: { Host: o.host ?? 'api.localhost', Connection: 'close', ...(payload ? { 'Content-Type': 'application/json', 'Content-Length': Buffer.byteLength(payload) } : {}) },
     }, (res) => {
       let data = '';
@@ -77,7 +79,7 @@ export function steadyTraffic(o: TrafficOptions) {
     while (!stop && Date.now() < until) {
       const started = Date.now();
       const method = i++ % 2 === 0 ? 'GET' : 'POST';
-      const r = await request({ port: o.port, host: o.host, path: `${o.path ?? '/api/'}?delay=${delay}`, method, timeoutMs: (o.timeoutSeconds ?? 5) * 1000 });
+      const r = await request({ address: o.address, port: o.port, host: o.host, path: `${o.path ?? '/api/'}?delay=${delay}`, method, timeoutMs: (o.timeoutSeconds ?? 5) * 1000 });
       counts.sent++;
       counts.slowestMs = Math.max(counts.slowestMs, Date.now() - started);
       if (r.ok && r.body?.version !== undefined) counts.versions[r.body.version] = (counts.versions[r.body.version] ?? 0) + 1;

@@ -40,7 +40,7 @@ export const BAD_CASES: BadCase[] = [
       "env.yaml:13:5 services.api.replica: unknown key; did you mean `replicas`?",
     ] },
   { name: 'unknown top-level key', files: { 'env.yaml': MINIMAL + 'volumes: {}\n' }, expected: [
-      "env.yaml:17:1 volumes: unknown key; allowed here: extends, github, hosts, kubernetes, name, nfs, partial, platform, production, protectVolumes, registries, release, secrets, services, state",
+      "env.yaml:17:1 volumes: unknown key; allowed here: extends, github, hosts, kubernetes, name, nfs, partial, platform, production, protectVolumes, registries, release, scheduler, secrets, services, state",
     ] },
   { name: 'missing required key', files: { 'env.yaml': replace('{ kind: postgres, password: DB_PASSWORD }', '{ kind: postgres }') }, expected: [
       "env.yaml:7:3 services.db.password: is required (expected a string)",

@@ -16,7 +16,7 @@ const ROOT = path.resolve(__dirname, '..');
 const targets = convergeTargets(ROOT);
 const STAND_INS = new Set([
   `${APP_IMAGE.image}:${APP_IMAGE.tag}`, `${APP_IMAGE.image}:\${var.RELEASE_TAG}`, `${STANDIN_IMAGE.image}:${STANDIN_IMAGE.tag}`,
-  'stackyard-test/postgres:17', 'stackyard-test/redis:7', 'stackyard-test/traefik:3.6', 'adminer:5', 'prom/alertmanager:stackyard-standin', 'mcuadros/ofelia:v0.3.13',
+  'stackyard-test/postgres:17', 'stackyard-test/redis:7', 'stackyard-test/traefik:3.6', 'adminer:5', 'prom/alertmanager:stackyard-standin',
 ]);
 
 function synthOne(file: string, name: string): any {

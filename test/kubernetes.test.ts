@@ -313,6 +313,11 @@ describe('Kubernetes bad input', () => {
       'e.yaml:6:1 hosts: a Kubernetes environment has no Docker hosts; remove `hosts:` and place services on `kubernetes.nodePools` with `host:`',
     ]);
   });
+  it('a schedule with seconds: CronJobs have none', () => {
+    expect(errors({ 'e.yaml': cluster('', '  sync: { kind: scheduled-job, host: general, image: x/a, tag: "1", command: [run], schedule: "*/10 * * * * *" }\n') })).toEqual([
+      'e.yaml:8:85 services.sync.schedule: invalid cron expression "*/10 * * * * *": expected 5 fields (minute hour day month weekday), got 6',
+    ]);
+  });
   it('a stateful service with no storage class', () => {
     expect(errors({ 'e.yaml': cluster('', '  db: { kind: postgres, host: general, password: DB_PASSWORD }\n') })).toEqual([
       'e.yaml:8:3 services.db: keeps data in a volume, and a Kubernetes environment needs `kubernetes.storageClass` for its claims',

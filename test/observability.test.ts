@@ -179,9 +179,26 @@ describe('schedules', () => {
     expect(c.svc_backup_1.upload.map((u: any) => u.file)).toEqual(['/run/secrets/DB_PASSWORD']);
   });
 
+  it('six fields give Ofelia the seconds; the scheduler image comes from `scheduler.image`', () => {
+    const t = synth({
+      'e.yaml': base('  sync: { kind: scheduled-job, host: core, image: x/a, tag: "1", command: [run], schedule: "*/10 * * * * *" }\n  backup: { kind: postgres-backup, database: db, schedule: "5 * * * * *" }\n', 'scheduler: { image: "10.0.0.2:5000/ofelia:v0.3.13" }\n'),
+    }).obs.resource;
+    const l = (k: string) => Object.fromEntries(t.docker_container[k].labels.map((x: any) => [x.label, x.value]));
+    expect(l('svc_sync_1')['ofelia.job-exec.sync.schedule']).toBe('*/10 * * * * *');
+    expect(l('svc_backup_1')['ofelia.job-exec.backup.schedule']).toBe('5 * * * * *');
+    expect(Object.values(t.docker_image).map((i: any) => i.name)).toContain('10.0.0.2:5000/ofelia:v0.3.13');
+    expect(Object.values(t.docker_image).map((i: any) => i.name)).not.toContain('mcuadros/ofelia:v0.3.13');
+    expect(errors({ 'e.yaml': base('  sync: { kind: scheduled-job, host: core, image: x/a, tag: "1", command: [run], schedule: "60 * * * * *" }\n') })).toEqual([
+      'e.yaml:8:82 services.sync.schedule: invalid cron expression "60 * * * * *": second 60 is outside 0-59',
+    ]);
+    expect(errors({ 'e.yaml': base('  sync: { kind: scheduled-job, host: core, image: x/a, tag: "1", command: [run], schedule: "* * * * *" }\n', 'scheduler: { image: ofelia }\n') })).toEqual([
+      'e.yaml:2:14 scheduler.image: an image with its tag, e.g. registry.example.com/ofelia:v0.3.13 (got "ofelia")',
+    ]);
+  });
+
   it('an invalid cron expression is reported with what is wrong', () => {
     expect(errors({ 'e.yaml': base('  sync: { kind: scheduled-job, host: core, image: x/a, tag: "1", command: [run], schedule: "every 6 hours" }\n') })).toEqual([
-      'e.yaml:8:82 services.sync.schedule: invalid cron expression "every 6 hours": expected 5 fields (minute hour day month weekday), got 3',
+      'e.yaml:8:82 services.sync.schedule: invalid cron expression "every 6 hours": expected 5 fields (minute hour day month weekday), or 6 with seconds first, got 3',
     ]);
     expect(errors({ 'e.yaml': base('  sync: { kind: scheduled-job, host: core, image: x/a, tag: "1", command: [run], schedule: "0 25 * * *" }\n') })).toEqual([
       'e.yaml:8:82 services.sync.schedule: invalid cron expression "0 25 * * *": hour 25 is outside 0-23',

@@ -6,6 +6,7 @@
  */
 import { z } from 'zod';
 import { KINDS, type ServiceKind } from '../../constructs/index';
+import { SchedulerSchema } from '../../constructs/scheduled-job';
 import { name, SECRET, secretName } from './fields';
 
 export { NAME, IDENTIFIER, SECRET, ENV_KEY, DURATION, MEMORY, MIN_MEMORY_MB, MAX_REPLICAS, memoryMiB } from './fields';
@@ -115,6 +116,7 @@ export const EnvironmentSchema = z.strictObject({
   kubernetes: KubernetesSchema.optional().describe('The cluster (platform kubernetes only).'),
   state: StateSchema.default({ backend: 'local', encryption: true }).describe('Where Terraform state lives: local, pg or s3.'),
   github: GithubSchema.optional().describe('The GitHub environment, its protection, secrets and variables this file owns. Default: nothing on GitHub.'),
+  scheduler: SchedulerSchema,
   registries: z.array(RegistrySchema).default([]).describe('Private registries every host logs in to.'),
   nfs: z.record(name('an NFS volume name'), z.strictObject({
     server: z.string().min(1).describe('The nfs-server service exporting it.'),

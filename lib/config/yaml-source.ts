@@ -224,7 +224,8 @@ function isObject(v: Json | undefined): v is { [key: string]: Json } {
 
 /**
  * Deep merge for `extends:`: mappings merge key by key, everything else (lists included)
- * is replaced by the overriding file. Positions follow the value that wins (computed lazily).
+ * is replaced by the overriding file, and `null` removes a key the base file has (a service, a
+ * mount, an option). Positions follow the value that wins (computed lazily).
  */
 export function mergeDocuments(base: SourcedDocument, over: SourcedDocument): SourcedDocument {
   const value = mergeValue(base.value, over.value);
@@ -245,7 +246,10 @@ export function mergeDocuments(base: SourcedDocument, over: SourcedDocument): So
 function mergeValue(a: Json, b: Json): Json {
   if (!isObject(a) || !isObject(b)) return b;
   const result: { [key: string]: Json } = { ...a };
-  for (const [k, v] of Object.entries(b)) result[k] = Object.hasOwn(a, k) ? mergeValue(a[k], v) : v;
+  for (const [k, v] of Object.entries(b)) {
+    if (v === null && Object.hasOwn(a, k)) delete result[k];
+    else result[k] = Object.hasOwn(a, k) ? mergeValue(a[k], v) : v;
+  }
   return result;
 }
 
@@ -254,6 +258,11 @@ function mergePositions(a: Json, b: Json, at: string[], from: ReadonlyMap<string
   if (isObject(a) && isObject(b)) {
     for (const [k, v] of Object.entries(b)) {
       const child = [...at, k];
+      if (v === null && Object.hasOwn(a, k)) {
+        const gone = pathToString(child);
+        for (const key of [...out.keys()]) if (key === gone || key.startsWith(gone + '.')) out.delete(key);
+        continue;
+      }
       if (Object.hasOwn(a, k)) mergePositions(a[k], v, child, from, out);
       else copyPositions(pathToString(child), from, out);
       const own = from.get(pathToString(child));

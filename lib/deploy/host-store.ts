@@ -6,8 +6,8 @@
  * `stackyard/marker:1` imported on the host (no registry, no pull); neither carries the
  * `stackyard.environment` label, so the orphan reaper and `down` leave them alone.
  */
-import { spawnSync } from 'node:child_process';
 import { lockLabels, parseLockLabels, type LockInfo } from './deploy-lock';
+import { dockerSync } from './host-docker';
 import { tarOneFile, untarFirstFile } from './tar';
 
 export const MARKER_IMAGE = 'stackyard/marker:1';
@@ -27,7 +27,7 @@ interface Out {
 }
 
 export function dockerOn(host: string, args: readonly string[], input?: Buffer): Out {
-  const r = spawnSync('docker', ['-H', host, ...args], { input, timeout: 60_000, maxBuffer: 64 * 1024 * 1024 });
+  const r = dockerSync(host, args, input);
   if (r.error) throw new HostError(`docker on ${host}: ${r.error.message}`);
   return { status: r.status ?? 1, stdout: r.stdout, stderr: r.stderr.toString('utf8') };
 }

@@ -16,7 +16,7 @@ export interface StackContainer {
 
 export interface StackJson {
   readonly '//'?: { readonly metadata?: { readonly stackName?: string }; readonly stackyard?: StackyardMeta };
-  readonly provider?: { readonly docker?: readonly { readonly alias?: string; readonly host: string }[] | { readonly alias?: string; readonly host: string } };
+  readonly provider?: { readonly docker?: readonly DockerProvider[] | DockerProvider };
   readonly resource?: { readonly docker_container?: Readonly<Record<string, StackContainer>> } & Readonly<Record<string, unknown>>;
   readonly variable?: Readonly<Record<string, unknown>>;
 }
@@ -62,10 +62,13 @@ export function stackContainers(stack: StackJson): Record<string, StackContainer
   return { ...(stack.resource?.docker_container ?? {}) };
 }
 
-export function dockerHosts(stack: StackJson): { alias: string; host: string }[] {
+/** A docker provider block of a synthesized stack. */
+interface DockerProvider { readonly alias?: string; readonly host: string; readonly ssh_opts?: readonly string[] }
+
+export function dockerHosts(stack: StackJson): { alias: string; host: string; sshOpts: string[] }[] {
   const p = stack.provider?.docker;
-  const list = p === undefined ? [] : Array.isArray(p) ? p : [p as { alias?: string; host: string }];
-  return list.map((h) => ({ alias: h.alias ?? 'default', host: h.host }));
+  const list: readonly DockerProvider[] = p === undefined ? [] : Array.isArray(p) ? p : [p as DockerProvider];
+  return list.map((h) => ({ alias: h.alias ?? 'default', host: h.host, sshOpts: [...(h.ssh_opts ?? [])] }));
 }
 
 export function environmentOf(stack: StackJson): string | undefined {

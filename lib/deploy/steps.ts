@@ -5,7 +5,6 @@
  * Refusals throw DeployStop (printed as `stackyard: <message>`, exit 1).
  */
 import { unhealthyReport, type InspectedContainer } from './health-report';
-import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { confirms, decideDown, keepGithubArgs } from './confirm';
@@ -15,6 +14,7 @@ import { deployPlan } from './phases';
 import { deployVersions, recordsVersions, SECRET_VERSIONS_VARIABLE, versionedSecrets } from './secret-versions';
 import { appendSecrets, parseSecretsFile, resolveSecrets, type SecretsMode } from './secrets';
 import { decideVolumes, type VolumeListing } from './volumes';
+import { dockerSync, reachHosts } from './host-docker';
 import { dockerHosts, environmentOf, parseState, stateContainers, stateNetworks, type StackJson, type StackyardMeta } from './stack-json';
 
 export class DeployStop extends Error {
@@ -31,6 +31,8 @@ export function readStack(dir: string): { stack: StackJson; meta: StackyardMeta 
   const stack = JSON.parse(fs.readFileSync(file, 'utf8')) as StackJson;
   const env = environmentOf(stack) ?? path.basename(dir);
   const meta = stack['//']?.stackyard ?? { environment: env, production: false, stateBackend: 'local', github: false };
+  // every docker command for these hosts goes the provider's way (its ssh options)
+  reachHosts(stack);
   return { stack, meta };
 }
 
@@ -81,7 +83,8 @@ export function deploySecrets(root: string, dir: string, mode: SecretsMode): Map
 }
 
 export function docker(host: string, args: string[], input?: string | Buffer) {
-  return spawnSync('docker', ['-H', host, ...args], { encoding: 'utf8', timeout: 60_000, maxBuffer: 64 * 1024 * 1024, input });
+  const r = dockerSync(host, args, input);
+  return { error: r.error, status: r.status, stdout: r.stdout?.toString('utf8') ?? '', stderr: r.stderr?.toString('utf8') ?? '' };
 }
 
 /** docker ARGS on a host, whose output is a list of ids; stops the deploy when the host does not answer. */

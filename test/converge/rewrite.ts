@@ -9,8 +9,8 @@
  * - images: the local stand-ins scripts/images.sh builds: Postgres, Redis, Traefik and Adminer
  *   stand-ins for those kinds, the demo app (test/images/demo-app) in every application role
  *   (serving HTTP on the declared port, else looping as a worker), and a generic stand-in
- *   (test/images/standin) for Prometheus, Grafana, Jaeger, Alertmanager and Ofelia, which
- *   serves their health endpoints and stops on SIGTERM;
+ *   (test/images/standin) for Prometheus, Grafana, Jaeger, Alertmanager and Ofelia (named by
+ *   scheduler.image), which serves their health endpoints and stops on SIGTERM;
  * - published ports: renumbered from `portBase` (one block per stack, so stacks run in parallel);
  * - cpus: at most the engine's CPU count (Docker refuses more), keeping the value's form;
  * - GitHub resources, registry logins, NFS volumes and NFS servers are left out (no GitHub, no
@@ -125,6 +125,8 @@ export function rewriteForConverge(config: EnvironmentConfig, o: ConvergeOptions
     state: { backend: 'local' },
     registries: [],
     nfs: {},
+    // named, not left to the default mcuadros/ofelia:v0.3.13 (which images.sh tags on the stand-in)
+    scheduler: { image: `${STANDIN_IMAGE.image}:${STANDIN_IMAGE.tag}` },
     services,
   };
   delete out.extends;

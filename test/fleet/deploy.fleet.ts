@@ -43,18 +43,18 @@ describe('the fleet environment on three hosts over ssh', () => {
   it('runs every container on the host the file names, healthy (asked of each host engine over its own socket)', () => {
     const want = placements();
     const got = containers();
-    expect(Object.fromEntries(got.map((c) => [c.name, c.host]))).toEqual(want);
+    expect(Object.fromEntries(got.map((c) => [c.replica, c.host]))).toEqual(want);
     // the file spreads the environment over all three hosts
     expect(new Set(Object.values(want))).toEqual(new Set(Object.keys(fleet().hosts)));
     for (const c of got) {
-      if (c.name === `${ENV}-prestart-1`) expect([c.state, c.exitCode]).toEqual(['exited', 0]);
+      if (c.replica === `${ENV}-prestart-1`) expect([c.state, c.exitCode]).toEqual(['exited', 0]);
       else {
         expect(c.state, `${c.name} on ${c.host}`).toBe('running');
         if (c.health) expect(c.health, `${c.name} on ${c.host}`).toBe('healthy');
       }
     }
     for (const n of ['db', 'redis', 'backend', 'orchestrator', 'proxy']) {
-      expect(got.find((c) => c.name === `${ENV}-${n}-1`)?.health, n).toBe('healthy');
+      expect(got.find((c) => c.replica === `${ENV}-${n}-1`)?.health, n).toBe('healthy');
     }
   });
 
@@ -112,7 +112,7 @@ describe('the fleet environment on three hosts over ssh', () => {
     expect(counts.sent).toBeGreaterThan(0);
     expect(counts.failed).toBe(0);
     // what runs on the reachable hosts was left alone
-    for (const c of containers().filter((x) => x.host !== 'worker-2' && x.name !== `${ENV}-prestart-1`)) expect(c.state, c.name).toBe('running');
+    for (const c of containers().filter((x) => x.host !== 'worker-2' && x.replica !== `${ENV}-prestart-1`)) expect(c.state, c.name).toBe('running');
   });
 
   it('converges once worker-2 answers again', async () => {
@@ -122,6 +122,6 @@ describe('the fleet environment on three hosts over ssh', () => {
     report('deploy after worker-2 came back seconds', r.seconds);
     const p = tofu('plan', '-detailed-exitcode', '-input=false', '-no-color');
     expect(p.status, p.stdout + p.stderr).toBe(0);
-    expect(Object.fromEntries(containers().map((c) => [c.name, c.host]))).toEqual(placements());
+    expect(Object.fromEntries(containers().map((c) => [c.replica, c.host]))).toEqual(placements());
   });
 });
