@@ -61,6 +61,8 @@ async function planChanges(env: string): Promise<{ code: number | null; changes:
 
 function removeLeftovers(env: string): void {
   for (const id of docker('ps', '-aq', '--filter', `label=stackyard.environment=${env}`).split('\n').filter(Boolean)) docker('rm', '-f', id);
+  // the deploy lock of a run killed before this one (it carries no environment label)
+  run('docker', ['rm', '-f', `stackyard-lock-${env}`]);
   for (const n of docker('network', 'ls', '-q', '--filter', `label=stackyard.environment=${env}`).split('\n').filter(Boolean)) run('docker', ['network', 'rm', n]);
   // by label, not name: cv-homelab- is also the prefix of cv-homelab-dev's volumes
   for (const v of docker('volume', 'ls', '-q', '--filter', `label=stackyard.environment=${env}`).split('\n').filter(Boolean)) docker('volume', 'rm', '-f', v);
