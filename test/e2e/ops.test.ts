@@ -44,7 +44,24 @@ async function until(what: string, fn: () => Promise<boolean>, ms = 30_000): Pro
   }
 }
 
+/**
+ * `local` left on the test engine by another checkout (its state and secrets are not here): this
+ * checkout cannot adopt it (its Postgres volume has another password), and a deploy rightly
+ * refuses containers its state does not know. Removed, with its volumes, so `up` starts clean.
+ */
+function removeForeignLocal(): void {
+  if (fs.existsSync(path.join(ROOT, '.stackyard', 'state', 'local.tfstate'))) return;
+  const list = (args: string[]) => docker(...args).stdout.split('\n').filter(Boolean);
+  const label = 'label=stackyard.environment=local';
+  const containers = list(['ps', '-aq', '--filter', label]);
+  if (containers.length) docker('rm', '-f', ...containers);
+  for (const n of list(['network', 'ls', '-q', '--filter', label])) docker('network', 'rm', n);
+  for (const v of list(['volume', 'ls', '-q', '--filter', label])) docker('volume', 'rm', '-f', v);
+  docker('rm', '-f', 'stackyard-lock-local');
+}
+
 beforeAll(() => {
+  removeForeignLocal();
   const r = spawnSync('bash', ['scripts/up.sh'], { cwd: ROOT, env: process.env, encoding: 'utf8', timeout: 1_500_000 });
   if (r.status !== 0) throw new Error(`npm run up failed:\n${(r.stdout + r.stderr).slice(-3000)}`);
   // nothing of an earlier interrupted run
