@@ -65,6 +65,11 @@ describe('deploy lock decisions', () => {
     expect(thisProcess().pid).toBe(process.pid);
     expect(pidAlive(process.pid)).toBe(true);
     expect(pidAlive(2 ** 22 + 1)).toBe(false); // above Linux's pid_max
+    // a zombie (killed, not yet reaped by init) is gone; a sleeping or running process is not
+    expect(pidAlive(process.pid, () => `${process.pid} (node (x) y) Z 1 2 3`)).toBe(false);
+    expect(pidAlive(process.pid, () => `${process.pid} (node) X 1 2 3`)).toBe(false);
+    expect(pidAlive(process.pid, () => `${process.pid} (node) S 1 2 3`)).toBe(true);
+    expect(pidAlive(process.pid, () => { throw new Error('no /proc'); })).toBe(true);
   });
 
   it('only the holder releases, or anyone with --force', () => {

@@ -45,14 +45,26 @@ export function thisProcess(): LockProcess {
   return { machine: os.hostname(), boot, pid: process.pid };
 }
 
-/** Whether a pid runs on this machine (a process of another user counts as running). */
-export function pidAlive(pid: number): boolean {
+/**
+ * Whether a pid runs on this machine (a process of another user counts as running). A zombie does
+ * not: a killed deploy whose parents were killed with it waits, dead, for init to reap it, which
+ * can take seconds; signal 0 still reaches it.
+ */
+export function pidAlive(pid: number, readStat: (pid: number) => string = (p) => fs.readFileSync(`/proc/${p}/stat`, 'utf8')): boolean {
   try {
     process.kill(pid, 0);
-    return true;
   } catch (e) {
     return (e as NodeJS.ErrnoException).code === 'EPERM';
   }
+  let stat: string;
+  try {
+    stat = readStat(pid);
+  } catch {
+    return true; // no /proc (not Linux): signal 0 is all we know
+  }
+  // `pid (comm) S ...`: the state follows the last `)` (comm may hold spaces and parentheses)
+  const state = stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3);
+  return state !== 'Z' && state !== 'X';
 }
 
 const P = 'stackyard.lock.';
