@@ -12,7 +12,7 @@ import { envFile, oneOffPlan, pickSource, uploadedFiles, type SourceContainer } 
 import { classifyConnectionError, clockVerdict, diskVerdict, engineVerdict, formatHostCheck, parseDf, versionAtLeast } from '../lib/ops/hosts';
 import { formatLine, LineSplitter, mergeByTime, parseTimestamped, prefixOf, servicesNamed, timestampKey, validSince, validTail } from '../lib/ops/logs';
 import { DEFAULT_MESSAGE, escapeHtml, maintenanceCreateArgs, maintenanceLabels, maintenancePage, MAINTENANCE_PRIORITY } from '../lib/ops/maintenance';
-import { expectedContainers, loadModel, serviceOf } from '../lib/ops/model';
+import { expectedContainers, loadModel, serviceOf, replicaName } from '../lib/ops/model';
 import { compareStatus, formatDuration, formatStatus, judge, observe, type InspectedContainer, type ObservedContainer } from '../lib/ops/status';
 import { tempDir, writeFiles } from './helpers';
 
@@ -101,7 +101,7 @@ describe('status: expected vs actual', () => {
   const tags = new Map([['sha256:aaaabbbbccccdddd', ['postgres:17', 'stackyard/demo-app:1']]]);
   const run = (list: InspectedContainer[], unreachable = new Map<string, string>()) => compareStatus({
     environment: 'local', hosts: [{ name: 'local', docker: 'unix:///var/run/docker.sock' }], expected,
-    observed: unreachable.size ? new Map() : new Map([['local', observe('local', list, tags, (n) => expected.find((e) => e.name === n)?.image.replace(/:[^:/]*$/, ''))]]),
+    observed: unreachable.size ? new Map() : new Map([['local', observe('local', list, tags, (n) => expected.find((e) => e.name === replicaName(n))?.image.replace(/:[^:/]*$/, ''))]]),
     unreachable, now: NOW,
   });
 
@@ -116,6 +116,21 @@ describe('status: expected vs actual', () => {
     });
     expect(r.hosts[0].containers.find((c) => c.name === 'local-db-1')!.image).toBe('postgres:17');
     expect(r.hosts[0].containers.find((c) => c.name === 'local-prestart-1')).toMatchObject({ state: 'exited', exitCode: 0, note: 'completed', uptimeSeconds: 5100 });
+  });
+
+  it('finds a start-first replica under its revisioned name; while an update runs, the running one speaks for it', () => {
+    const revisioned = healthy().map((c) => (c.Name === '/local-backend-1' ? { ...c, Name: '/local-backend-1-3f5db583' } : c));
+    const r = run(revisioned);
+    expect(r.problems).toEqual([]);
+    expect(r.hosts[0].containers.find((c) => c.service === 'backend' && c.replica === 1)).toMatchObject({ name: 'local-backend-1-3f5db583', image: 'stackyard/demo-app:1', ok: true, note: null });
+    // the old replica 1 stopped next to its running successor: the successor is the replica, the old one an extra row
+    const both = [...revisioned, { ...inspected('local-backend-1', { status: 'exited', exit: 137 }), Name: '/local-backend-1-0badcafe' }];
+    const u = run(both);
+    expect(u.problems).toEqual([]);
+    const rows = u.hosts[0].containers.filter((c) => c.service === 'backend' && c.replica === 1);
+    expect(rows.map((c) => [c.name, c.note])).toEqual([
+      ['local-backend-1-3f5db583', null], ['local-backend-1-0badcafe', 'not in the environment file (the next deploy removes it)'],
+    ]);
   });
 
   it('fails on a missing replica, an unhealthy one, a failed job and a restarting one, naming each', () => {

@@ -42,6 +42,14 @@ export function containerName(env: string, service: string, replica: number): st
   return `${env}-${service}-${replica}`;
 }
 
+/**
+ * A container's replica name: without the revision a start-first replica carries
+ * (`local-backend-1-3f5db583` → `local-backend-1`, lib/docker/render.ts); other names unchanged.
+ */
+export function replicaName(containerName: string): string {
+  return containerName.replace(/-[0-9a-f]{8}$/, '');
+}
+
 export function expectedContainers(stack: EnvironmentStack): ExpectedContainer[] {
   const out: ExpectedContainer[] = [];
   for (const s of stack.services) {

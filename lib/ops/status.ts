@@ -7,7 +7,7 @@
 import type { EnvironmentStack } from '../environment-stack';
 import { ENV_LABEL } from '../docker/render';
 import { HostError, withHosts, type HostConnection } from './docker';
-import { expectedContainers, usedHosts, type ExpectedContainer } from './model';
+import { expectedContainers, replicaName, usedHosts, type ExpectedContainer } from './model';
 
 /** The fields of `docker container inspect` status reads. */
 export interface InspectedContainer {
@@ -163,9 +163,12 @@ export function compareStatus(input: {
         rows.push({ ...base, image: null, state: 'unknown', health: null, exitCode: null, uptimeSeconds: null, restarts: null, ok: false, note: 'host did not answer' });
         continue;
       }
-      const here = (input.observed.get(h.name) ?? []).find((o) => o.name === e.name);
+      // by replica name (a start-first replica's container name carries its revision); while an
+      // update runs two can exist: the running one speaks for the replica
+      const mine = (input.observed.get(h.name) ?? []).filter((o) => replicaName(o.name) === e.name && !claimed.has(o));
+      const here = mine.find((o) => o.state === 'running') ?? mine[0];
       if (!here) {
-        const elsewhere = all.find((o) => o.name === e.name);
+        const elsewhere = all.find((o) => replicaName(o.name) === e.name);
         const note = elsewhere ? `a container of that name runs on ${elsewhere.host}` : null;
         problems.push(`${e.name} is missing on ${h.name}${elsewhere ? ` (found on ${elsewhere.host} instead)` : ''}`);
         rows.push({ ...base, image: null, state: 'missing', health: null, exitCode: null, uptimeSeconds: null, restarts: null, ok: false, note });
@@ -173,9 +176,10 @@ export function compareStatus(input: {
       }
       claimed.add(here);
       const verdict = judge(e, here);
-      if (!verdict.ok) problems.push(`${e.name} on ${h.name}: ${verdict.note}`);
+      if (!verdict.ok) problems.push(`${here.name} on ${h.name}: ${verdict.note}`);
       rows.push({
         ...base,
+        name: here.name,
         image: here.image,
         state: here.state,
         health: here.health ?? null,
@@ -265,7 +269,7 @@ export async function observeHost(env: string, c: HostConnection, expected: read
     }
   }
   const repoOf = new Map(expected.map((e) => [e.name, e.image.replace(/:[^:/]*$/, '')]));
-  return observe(c.host.name, inspected, tags, (n) => repoOf.get(n));
+  return observe(c.host.name, inspected, tags, (n) => repoOf.get(replicaName(n)));
 }
 
 export async function collectStatus(stack: EnvironmentStack, now = () => Date.now()): Promise<StatusReport> {

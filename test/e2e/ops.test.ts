@@ -22,6 +22,9 @@ function stackyard(...args: string[]) {
   return { code: r.status, out: r.stdout, err: r.stderr };
 }
 const docker = (...args: string[]) => spawnSync('docker', args, { encoding: 'utf8' });
+/** The running container of a replica of `local` (a start-first replica's name carries its revision). */
+const runningReplica = (service: string, replica: number) => docker('ps', '-q', '--filter', 'label=stackyard.environment=local', '--filter', `label=stackyard.service=${service}`,
+  '--filter', `label=stackyard.replica=${replica}`, '--filter', 'status=running').stdout.trim().split('\n')[0];
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 function get(host: string, pathname: string): Promise<{ status: number; body: string; retryAfter?: string }> {
@@ -78,7 +81,8 @@ describe('day-2 commands on the real engine (local)', () => {
     expect(j.ok).toBe(true);
     const rows = j.hosts[0].containers;
     expect(rows).toHaveLength(12);
-    expect(rows.find((c: { name: string }) => c.name === 'local-prestart-1')).toMatchObject({ state: 'exited', exitCode: 0, ok: true });
+    // a start-first job's container carries its revision: local-prestart-1-<8 hex>
+    expect(rows.find((c: { service: string }) => c.service === 'prestart')).toMatchObject({ name: expect.stringMatching(/^local-prestart-1-[0-9a-f]{8}$/), state: 'exited', exitCode: 0, ok: true });
     expect(rows.find((c: { name: string }) => c.name === 'local-db-1')).toMatchObject({ image: 'postgres:17', health: 'healthy' });
   });
 
@@ -101,7 +105,7 @@ describe('day-2 commands on the real engine (local)', () => {
     try {
       await sleep(3000); // both docker logs -f attached
       // a line on replica 2's standard output, as the application would print it
-      expect(docker('exec', 'local-backend-2', 'sh', '-c', `echo ${marker} > /proc/1/fd/1`).status).toBe(0);
+      expect(docker('exec', runningReplica('backend', 2), 'sh', '-c', `echo ${marker} > /proc/1/fd/1`).status).toBe(0);
       await until('the marker line', async () => out.includes(marker));
       expect(out).toMatch(new RegExp(`^local/backend-2 \\| ${marker}$`, 'm'));
     } finally {
@@ -119,7 +123,7 @@ describe('day-2 commands on the real engine (local)', () => {
     const before = docker('ps', '-aq', '--filter', 'label=stackyard.environment=local').stdout.trim().split('\n').sort();
     const r = stackyard('exec', 'local', 'backend', '--', 'cat', '/run/secrets/JWT_SECRET');
     expect(r.code, r.err).toBe(0);
-    expect(r.out).toBe(secrets.get('JWT_SECRET'));
+    expect(r.out).toBe(secrets.get('TF_VAR_JWT_SECRET'));
     const net = stackyard('exec', 'local', 'backend', '--', 'python3', '-c', 'import os, socket; socket.create_connection((os.environ["DB_HOST"], 5432), 3); print("db ok")');
     expect(net.out.trim(), net.err).toBe('db ok');
     const failing = stackyard('exec', 'local', 'backend', '--', 'sh', '-c', 'exit 7');
