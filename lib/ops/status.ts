@@ -262,10 +262,15 @@ export async function observeHost(env: string, c: HostConnection, expected: read
   const imageIds = [...new Set(inspected.map((x) => x.Image))];
   const tags = new Map<string, readonly string[]>();
   if (imageIds.length) {
-    const r = await c.run(['image', 'inspect', '--format', '{{.Id}} {{join .RepoTags " "}}', ...imageIds]);
+    // json, not `join`: Docker 20.10's template refuses `join .RepoTags` ("expected []string")
+    const r = await c.run(['image', 'inspect', '--format', '{{.Id}} {{json .RepoTags}}', ...imageIds]);
     for (const line of r.stdout.split('\n').filter(Boolean)) {
-      const [id, ...t] = line.split(' ').filter(Boolean);
-      tags.set(id, t);
+      const space = line.indexOf(' ');
+      try {
+        tags.set(line.slice(0, space), (JSON.parse(line.slice(space + 1)) as string[] | null) ?? []);
+      } catch {
+        // an unreadable line: the image shows by id
+      }
     }
   }
   const repoOf = new Map(expected.map((e) => [e.name, e.image.replace(/:[^:/]*$/, '')]));

@@ -50,10 +50,13 @@ async function until(what: string, fn: () => Promise<boolean>, ms = 30_000): Pro
 /**
  * `local` left on the test engine by another checkout (its state and secrets are not here): this
  * checkout cannot adopt it (its Postgres volume has another password), and a deploy rightly
- * refuses containers its state does not know. Removed, with its volumes, so `up` starts clean.
+ * refuses containers its state does not know. Removed, with its volumes, so `up` starts clean:
+ * up front when this checkout has no state or no secrets of `local`, or (`force`) after `up`
+ * said its state knows none of the containers.
  */
-function removeForeignLocal(): void {
-  if (fs.existsSync(path.join(ROOT, '.stackyard', 'state', 'local.tfstate'))) return;
+function removeForeignLocal(force = false): void {
+  const mine = ['state/local.tfstate', 'secrets/local.env'].every((f) => fs.existsSync(path.join(ROOT, '.stackyard', f)));
+  if (mine && !force) return;
   const list = (args: string[]) => docker(...args).stdout.split('\n').filter(Boolean);
   const label = 'label=stackyard.environment=local';
   const containers = list(['ps', '-aq', '--filter', label]);
@@ -65,7 +68,13 @@ function removeForeignLocal(): void {
 
 beforeAll(() => {
   removeForeignLocal();
-  const r = spawnSync('bash', ['scripts/up.sh'], { cwd: ROOT, env: process.env, encoding: 'utf8', timeout: 1_500_000 });
+  const up = () => spawnSync('bash', ['scripts/up.sh'], { cwd: ROOT, env: process.env, encoding: 'utf8', timeout: 1_500_000 });
+  let r = up();
+  // this checkout's state knows none of them: another checkout's, left with its own state and secrets
+  if (r.status !== 0 && /the state of local knows none of the/.test(r.stdout + r.stderr)) {
+    removeForeignLocal(true);
+    r = up();
+  }
   if (r.status !== 0) throw new Error(`npm run up failed:\n${(r.stdout + r.stderr).slice(-3000)}`);
   // nothing of an earlier interrupted run
   docker('rm', '-f', 'local-maintenance');
@@ -107,15 +116,15 @@ describe('day-2 commands on the real engine (local)', () => {
       // a line on replica 2's standard output, as the application would print it
       expect(docker('exec', runningReplica('backend', 2), 'sh', '-c', `echo ${marker} > /proc/1/fd/1`).status).toBe(0);
       await until('the marker line', async () => out.includes(marker));
-      expect(out).toMatch(new RegExp(`^local/backend-2 \\| ${marker}$`, 'm'));
+      expect(out).toMatch(new RegExp(`^local/backend-2-[0-9a-f]{8} \\| ${marker}$`, 'm'));
     } finally {
       child.kill('SIGINT');
     }
     // without -f: both replicas, merged
     const all = stackyard('logs', 'local', 'backend', '--tail', '5');
     expect(all.code).toBe(0);
-    expect(all.out).toMatch(/^local\/backend-1 \| /m);
-    expect(all.out).toMatch(/^local\/backend-2 \| /m);
+    expect(all.out).toMatch(/^local\/backend-1-[0-9a-f]{8} \| /m);
+    expect(all.out).toMatch(/^local\/backend-2-[0-9a-f]{8} \| /m);
   });
 
   it('exec: a one-off container reads the secret file, reaches the database by its service name, and is removed', () => {
