@@ -63,6 +63,8 @@ describe('deploy lock decisions', () => {
     expect(parseLockLabels(lockLabels({ ...info, process: { ...info.process!, boot: '' } }))?.process?.boot).toBe('');
     expect(parseLockLabels({ ...l, 'stackyard.lock.process': 'ci-1 b00t 0; rm -rf' })?.process).toBeUndefined();
     expect(thisProcess().pid).toBe(process.pid);
+    // the boot id and the pid namespace: a container on the same kernel is another place
+    expect(thisProcess().boot).toMatch(/^[0-9a-f-]{36}\.\d+$/);
     expect(pidAlive(process.pid)).toBe(true);
     expect(pidAlive(2 ** 22 + 1)).toBe(false); // above Linux's pid_max
     // a zombie (killed, not yet reaped by init) is gone; a sleeping or running process is not

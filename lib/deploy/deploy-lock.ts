@@ -29,7 +29,11 @@ export interface LockInfo {
 export interface LockProcess {
   /** hostname of the machine. */
   readonly machine: string;
-  /** The kernel's boot id (/proc/sys/kernel/random/boot_id); '' where there is none. */
+  /**
+   * The kernel's boot id (/proc/sys/kernel/random/boot_id) and the pid namespace
+   * (`<boot id>.<namespace inode>`): containers on one kernel share the boot id but not their pids,
+   * and two of them may have the same hostname. '' where there is none.
+   */
   readonly boot: string;
   readonly pid: number;
 }
@@ -38,9 +42,10 @@ export interface LockProcess {
 export function thisProcess(): LockProcess {
   let boot = '';
   try {
-    boot = fs.readFileSync('/proc/sys/kernel/random/boot_id', 'utf8').trim();
+    const ns = /\[(\d+)\]/.exec(fs.readlinkSync('/proc/self/ns/pid'))?.[1];
+    boot = ns ? `${fs.readFileSync('/proc/sys/kernel/random/boot_id', 'utf8').trim()}.${ns}` : '';
   } catch {
-    // not Linux
+    // not Linux: no stale lock is ever judged
   }
   return { machine: os.hostname(), boot, pid: process.pid };
 }
