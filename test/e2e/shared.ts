@@ -8,7 +8,7 @@ import * as crypto from 'node:crypto';
 import * as fs from 'node:fs';
 import * as http from 'node:http';
 import * as path from 'node:path';
-import { deployVersions, recordsVersions, SECRET_VERSIONS_VARIABLE, versionedSecrets } from '../../lib/deploy/secret-versions';
+import { withSecretVersions as versionsFor } from '../../lib/deploy/secret-versions';
 
 export const ROOT = path.resolve(__dirname, '..', '..');
 export const TOOLS = process.env.STACKYARD_TOOLS ?? path.join(ROOT, '.tools');
@@ -158,17 +158,7 @@ export function reporter(file: string, label: string): (key: string, value: unkn
  * folder (plan, state pull): a stack that records secret versions needs it like any variable.
  */
 export function withSecretVersions(stackDir: string, env: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
-  const stack = JSON.parse(fs.readFileSync(path.join(stackDir, 'cdk.tf.json'), 'utf8'));
-  if (!recordsVersions(stack)) return env;
-  const meta = stack['//'].stackyard;
-  const versions = deployVersions({
-    environment: meta.environment,
-    names: versionedSecrets(stack),
-    valueOf: (n) => env[`TF_VAR_${n}`],
-    passphrase: meta.statePassphraseVariable ? env[`TF_VAR_${meta.statePassphraseVariable}`] : undefined,
-    placeholder: false,
-  });
-  return { ...env, [`TF_VAR_${SECRET_VERSIONS_VARIABLE}`]: JSON.stringify(versions) };
+  return versionsFor(JSON.parse(fs.readFileSync(path.join(stackDir, 'cdk.tf.json'), 'utf8')), env);
 }
 
 /** Resource addresses a plan would change, with their actions (`tofu` runs in the stack folder). */
