@@ -9,7 +9,7 @@
 # Runs as root. State in /var/tmp/stackyard/k8s-node, sockets in /run/stackyard-k8s.
 # Ports differ from scripts/k8s-engine.sh (validate:k8s), so both can run at once.
 #
-#   scripts/k8s-cluster.sh build | up | down | status | kubectl ARGS... | ingress-url | load-images IMAGE...
+#   scripts/k8s-cluster.sh build | up | down | status | leftovers | kubectl ARGS... | ingress-url | load-images IMAGE...
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 tools=${STACKYARD_TOOLS:-$root/.tools}
@@ -429,7 +429,31 @@ down() {
   done
   # 6. cluster state; the image store (containerd root) and certificates stay for the next `up`
   rm -rf "$STATE/etcd" "$STATE/kubelet" "$STATE/pod-logs" "$STATE/cni-ipam" "$STATE/volumes" "$STATE/run" "$RUN"
-  say "down: nothing of the cluster is running"
+  local left; left=$(leftovers)
+  [ -z "$left" ] || fail "down left these behind:"$'\n'"$left"
+  say "down: nothing of the cluster is running (no process, mount, network namespace, bridge, iptables chain or pod cgroup of it)"
+}
+
+# leftovers: what of the cluster is still on the host, one line each (nothing when it is down)
+leftovers() {
+  local p cmd m t ipt
+  for p in /proc/[0-9]*; do
+    cmd=$(tr '\0' ' ' 2>/dev/null < "$p/cmdline") || continue
+    case "$cmd" in *"$STATE/"*|*"$RUN/"*|"$BIN/kube"*) echo "process ${p#/proc/}: $cmd" ;; esac
+  done
+  for m in /sys/fs/cgroup/*/kubepods /sys/fs/cgroup/*/kubepods.slice; do
+    [ -d "$m" ] || continue
+    find "$m" -name cgroup.procs -exec cat {} + 2>/dev/null | sed "s|^|process in $m: |"
+  done
+  awk -v s="$STATE/" -v r="$RUN/" 'index($2, s) == 1 || index($2, r) == 1 || $2 ~ "^/(var/)?run/netns/cni-" {print "mount " $2}' /proc/self/mounts
+  for m in /var/run/netns/cni-* /run/netns/cni-*; do [ -e "$m" ] && echo "network namespace $m"; done
+  ip link show syk8s0 >/dev/null 2>&1 && echo "bridge syk8s0"
+  for ipt in iptables ip6tables; do
+    for t in filter nat mangle; do
+      { "$ipt" -t "$t" -S 2>/dev/null || true; } | sed -n "s/^-N \(\(KUBE\|CNI\)-.*\)/$ipt -t $t chain \1/p"
+    done
+  done
+  return 0
 }
 
 # recycle-volumes: node volumes whose claim was deleted (Released) are emptied and offered again,
@@ -505,5 +529,6 @@ case "${1:-}" in
   save-images) shift; save_images "$@" ;;
   import-images) shift; import_images "$@" ;;
   recycle-volumes) recycle_volumes ;;
-  *) echo "usage: $0 build|up|down|status|kubectl ARGS|ingress-url|load-images IMAGE[=NAME]..." >&2; exit 2 ;;
+  leftovers) leftovers ;;
+  *) echo "usage: $0 build|up|down|status|leftovers|kubectl ARGS|ingress-url|load-images IMAGE[=NAME]..." >&2; exit 2 ;;
 esac

@@ -119,6 +119,11 @@ export function clusterUp(): void {
   must(run('bash', [SCRIPT, 'up'], { timeout: 1_800_000 }), 'k8s-cluster.sh up');
 }
 
+/** `k8s-cluster.sh down`: fails when anything of the cluster is left on the host (it names what). */
+export function clusterDown(): void {
+  must(run('bash', [SCRIPT, 'down'], { timeout: 600_000 }), 'k8s-cluster.sh down');
+}
+
 /**
  * Builds the stand-in images and saves what the manifests use in one turn on the shared Docker
  * engine (under its lock), then imports them into the node's containerd without Docker.
@@ -130,30 +135,48 @@ export function loadImages(refs: readonly string[]): void {
     return `${s}=${r}`;
   });
   reuseSaved(refs);
-  if (!savedImagesCurrent(refs)) buildAndSave(specs);
+  if (!savedImagesCurrent(refs)) buildAndSave(refs, specs);
   must(run('bash', [SCRIPT, 'import-images', ...specs], { timeout: 1_200_000 }), 'import-images');
 }
 
-/** A tarball `save-images` wrote for the reference the manifests use. */
+/** A tarball `save-images` wrote for the reference the manifests use, and the stamp of the inputs it was built from. */
 const savedTar = (ref: string) => path.join(STATE, 'images', `${ref.replace(/[/:]/g, '_')}.tar`);
+const stampOf = (ref: string) => savedTar(ref).replace(/\.tar$/, '.inputs');
+
+/** The files a stand-in is built from (besides its base image): the Dockerfile, the demo app, the kubectl binary. */
+export function inputsOf(standin: string | undefined): string[] {
+  const images = path.join(ROOT, 'test', 'images');
+  const demo = path.join(images, 'demo-app');
+  if (standin?.startsWith('stackyard-test/acme-')) return [path.join(images, 'acme-app', 'Dockerfile'), ...fs.readdirSync(demo).sort().map((f) => path.join(demo, f))];
+  if (standin?.startsWith('stackyard-test/kubectl:')) return [path.join(images, 'kubectl', 'Dockerfile'), path.join(TOOLS, 'bin', 'kubectl')];
+  if (standin === PROMETHEUS_STANDIN) return [path.join(images, 'prometheus', 'Dockerfile')];
+  return [];
+}
 
 /**
- * The Docker engine is shared and busy: a saved tarball is reused when it is newer than every input
- * of its stand-in (its Dockerfile, the demo app, the kubectl binary). After scripts/images.sh
- * rebuilt postgres/redis/the demo app, STACKYARD_K8S_RELOAD=1 forces a new turn.
+ * A digest of a stand-in's name and the contents of its inputs (never their times: a clean clone's
+ * files are all new, and a tarball saved from the same inputs is as good as a new one).
+ */
+export function digestOf(standin: string, files: readonly string[]): string {
+  const h = crypto.createHash('sha256').update(`${standin}\n`);
+  for (const f of files) {
+    h.update(`${path.basename(f)} `);
+    h.update(fs.existsSync(f) ? crypto.createHash('sha256').update(fs.readFileSync(f)).digest('hex') : 'missing');
+    h.update('\n');
+  }
+  return h.digest('hex');
+}
+const inputsDigest = (ref: string): string => digestOf(standIn(ref) ?? ref, inputsOf(standIn(ref)));
+
+/**
+ * The Docker engine is shared and busy: a saved tarball is reused when its stamp is the digest of
+ * its stand-in's current inputs (its Dockerfile, the demo app, the kubectl binary). A tarball with
+ * no stamp, or another one, is saved again. After scripts/images.sh rebuilt postgres/redis/the
+ * demo app's base image, STACKYARD_K8S_RELOAD=1 forces a new turn.
  */
 export function savedImagesCurrent(refs: readonly string[]): boolean {
   if (process.env.STACKYARD_K8S_RELOAD === '1') return false;
-  const images = path.join(ROOT, 'test', 'images');
-  const inputsOf = (standin: string | undefined): string[] =>
-    standin?.startsWith('stackyard-test/acme-') ? [path.join(images, 'acme-app', 'Dockerfile'), path.join(images, 'demo-app', 'app.py')]
-      : standin?.startsWith('stackyard-test/kubectl:') ? [path.join(images, 'kubectl', 'Dockerfile'), path.join(TOOLS, 'bin', 'kubectl')]
-        : standin === PROMETHEUS_STANDIN ? [path.join(images, 'prometheus', 'Dockerfile')]
-          : [];
-  return refs.every((r) => {
-    const newest = Math.max(0, ...inputsOf(standIn(r)).map((f) => (fs.existsSync(f) ? fs.statSync(f).mtimeMs : Infinity)));
-    return fs.existsSync(savedTar(r)) && fs.statSync(savedTar(r)).mtimeMs > newest;
-  });
+  return refs.every((r) => fs.existsSync(savedTar(r)) && fs.existsSync(stampOf(r)) && fs.readFileSync(stampOf(r), 'utf8').trim() === inputsDigest(r));
 }
 
 /**
@@ -168,15 +191,17 @@ function reuseSaved(refs: readonly string[]): void {
     const name = f.slice(0, -'.tar'.length), i = name.lastIndexOf('_');
     return `${name.slice(0, i).replace(/_/g, '/')}:${name.slice(i + 1)}`;
   });
-  for (const r of refs.filter((x) => !fs.existsSync(savedTar(x)))) {
-    const other = saved.find((o) => standIn(o) !== undefined && standIn(o) === standIn(r) && savedImagesCurrent([o]) && fs.existsSync(savedTar(o).replace(/\.tar$/, '.id')));
+  for (const r of refs.filter((x) => !savedImagesCurrent([x]))) {
+    const other = saved.find((o) => o !== r && standIn(o) !== undefined && standIn(o) === standIn(r) && savedImagesCurrent([o]) && fs.existsSync(savedTar(o).replace(/\.tar$/, '.id')));
     if (!other) continue;
+    for (const f of [savedTar(r), stampOf(r)]) fs.rmSync(f, { force: true });
     fs.copyFileSync(savedTar(other).replace(/\.tar$/, '.id'), savedTar(r).replace(/\.tar$/, '.id'));
+    fs.copyFileSync(stampOf(other), stampOf(r));
     fs.linkSync(savedTar(other), savedTar(r));
   }
 }
 
-function buildAndSave(specs: readonly string[]): void {
+function buildAndSave(refs: readonly string[], specs: readonly string[]): void {
   const ctx = fs.mkdtempSync(path.join(ROOT, '.stackyard-kubectl-'));
   try {
     fs.copyFileSync(path.join(TOOLS, 'bin', 'kubectl'), path.join(ctx, 'kubectl'));
@@ -184,15 +209,18 @@ function buildAndSave(specs: readonly string[]): void {
     const q = (a: string) => `'${a}'`;
     const script = [
       'set -e',
+      // the demo app's images as scripts/images.sh builds them (the layer cache makes an unchanged one instant)
+      'docker build -q -t stackyard/demo-app:1 --build-arg VERSION=1 test/images/demo-app >/dev/null',
+      'docker build -q -t stackyard/demo-app:2 --build-arg VERSION=2 test/images/demo-app >/dev/null',
       'docker build -q -t stackyard-test/acme-backend:1 --build-arg PORT=8000 test/images/acme-app >/dev/null',
       'docker build -q -t stackyard-test/acme-backend:2 --build-arg PORT=8000 --build-arg DEMO_VERSION=2 test/images/acme-app >/dev/null',
       'docker build -q -t stackyard-test/acme-frontend:1 --build-arg PORT=80 test/images/acme-app >/dev/null',
       `docker build -q -t stackyard-test/kubectl:1 ${q(ctx)} >/dev/null`,
-      // Debian's package: built once (apt), kept while present
-      ...(specs.some((sp) => sp.startsWith(`${PROMETHEUS_STANDIN}=`)) ? [`docker image inspect ${PROMETHEUS_STANDIN} >/dev/null 2>&1 || docker build -q -t ${PROMETHEUS_STANDIN} test/images/prometheus >/dev/null`] : []),
+      ...(specs.some((sp) => sp.startsWith(`${PROMETHEUS_STANDIN}=`)) ? [`docker build -q -t ${PROMETHEUS_STANDIN} test/images/prometheus >/dev/null`] : []),
       `bash ${q(SCRIPT)} save-images ${specs.map(q).join(' ')}`,
     ].join('\n');
     must(run('flock', ['-o', '/tmp/stackyard-docker.lock', 'bash', '-c', script], { timeout: 3_600_000 }), 'building and saving the images');
+    for (const r of refs) fs.writeFileSync(stampOf(r), `${inputsDigest(r)}\n`);
   } finally {
     fs.rmSync(ctx, { recursive: true, force: true });
   }
