@@ -74,3 +74,30 @@ describe('saved stand-in images', () => {
     }
   });
 });
+
+describe('the Docker lock, when the images must be saved again', () => {
+  it('is not taken again below a `flock` that holds it (that would wait forever), and is taken otherwise', async () => {
+    const { spawn } = await import('node:child_process');
+    const lock = path.join(scratch, 'docker.lock');
+    const holder = spawn('flock', ['-o', lock, 'sleep', '30'], { stdio: 'ignore' });
+    try {
+      // the sleep under the flock: the process whose parent is the flock
+      let child = 0;
+      for (let i = 0; i < 100 && !child; i++) {
+        await new Promise((r) => setTimeout(r, 50));
+        for (const p of fs.readdirSync('/proc').filter((d) => /^\d+$/.test(d))) {
+          try {
+            const stat = fs.readFileSync(`/proc/${p}/stat`, 'utf8');
+            if (Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]) === holder.pid && stat.includes('(sleep)')) child = Number(p);
+          } catch { /* gone */ }
+        }
+      }
+      expect(child).toBeGreaterThan(0);
+      expect(m.lockHeldAbove(lock, child)).toBe(true);
+      expect(m.lockHeldAbove(path.join(scratch, 'other.lock'), child)).toBe(false);
+      expect(m.lockHeldAbove(lock, process.pid)).toBe(false);
+    } finally {
+      holder.kill();
+    }
+  });
+});
