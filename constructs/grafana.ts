@@ -97,5 +97,6 @@ export class Grafana extends Construct {
 export const grafanaKind = defineKind({
   kind: 'grafana',
   schema: GrafanaSchema,
+  stateful: true,
   build: (svc, ctx) => plain(new Grafana(ctx.stack, ctx.name, entryProps(svc, ctx))),
 });

@@ -106,6 +106,7 @@ export class Prometheus extends Construct {
 export const prometheusKind = defineKind({
   kind: 'prometheus',
   schema: PrometheusSchema,
+  stateful: true,
   check(svc, ctx) {
     (svc.scrape ?? []).forEach((t, i) => {
       const target = ctx.service(t);

@@ -6,7 +6,6 @@
  * kind by name: kinds are looked up in the registry and asked for capabilities.
  */
 import type { Construct } from 'constructs';
-import { KINDS } from '../constructs/index';
 import { ConfigError, pathToString, suggest, type Problem } from './config/errors';
 import { type LoadedEnvironment } from './config/load';
 import { secretValueProblems } from './config/secret-values';
@@ -18,10 +17,11 @@ import { parseRouteRule } from './kubernetes/routes';
 import { EnvironmentStack } from './environment-stack';
 import { checkEnvironment } from './invariants';
 import type { At, Built, Capability, CheckContext, EnvironmentView, Kind } from './kind';
+import { ALL_KINDS } from './registry';
 import { DUPLICATE_GRACE, gracesGivenTwice } from './update-policy';
 import type { Origin } from './values';
 
-const REGISTRY: ReadonlyMap<string, Kind> = new Map(KINDS.map((k) => [k.kind, k as unknown as Kind]));
+const REGISTRY: ReadonlyMap<string, Kind> = new Map(ALL_KINDS.map((k) => [k.kind, k]));
 const kindOf = (svc: ServiceConfig): Kind => REGISTRY.get(svc.kind)!;
 
 /** A user-named entry of a mapping, never something inherited from Object.prototype (`uses: [constructor]`). */

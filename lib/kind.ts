@@ -154,6 +154,13 @@ export interface Kind<K extends string = string, S extends z.ZodObject = z.ZodOb
   readonly rank?: number;
   /** @default [] */
   readonly provides?: readonly Capability[];
+  /**
+   * Its containers keep data that a replacement or removal loses: plans warn about data loss, and
+   * the Services it builds say `stateful` (test/kinds.test.ts holds the two together). @default false
+   */
+  readonly stateful?: boolean;
+  /** Names the kind had in earlier releases, as containers deployed then are still labelled. @default [] */
+  readonly formerNames?: readonly string[];
   /** Problems in the entry, with positions, before anything is built. */
   check?(svc: z.output<S>, ctx: CheckContext): void;
   /** Problems of the whole file this kind owns (e.g. the top-level `nfs:` of the nfs-server kind), run once per environment. */

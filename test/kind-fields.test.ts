@@ -14,6 +14,7 @@ import { KINDS } from '../constructs/index';
 import { buildEnvironment } from '../lib/build';
 import { ConfigError } from '../lib/config/errors';
 import { loadEnvironment } from '../lib/config/load';
+import { kindNamed } from '../lib/registry';
 import type { Service } from '../lib/service';
 import { tempDir } from './helpers';
 
@@ -142,7 +143,7 @@ function model(s: Service) {
 }
 
 /** Synthesized JSON of the fixture plus `entry` as service `x`, or the positioned problems. */
-function outcome(dir: string, entry: Record<string, unknown>, n: number): { json?: string; problems?: { path: string; line: number }[] } {
+function outcome(dir: string, entry: Record<string, unknown>, n: number): { json?: string; problems?: { path: string; line: number }[]; built?: { kind: string; stateful: boolean }[] } {
   const file = path.join(dir, `v${n}.yaml`);
   const subject = Object.fromEntries(Object.entries(entry).filter(([, v]) => v !== undefined));
   // one environment name for every outcome: names and the hashes made from them (a revision's
@@ -151,7 +152,8 @@ function outcome(dir: string, entry: Record<string, unknown>, n: number): { json
   try {
     const app = new App({ outdir: path.join(dir, 'out'), stackTraces: false });
     const stack = buildEnvironment(app, loadEnvironment(file));
-    return { json: JSON.stringify(stack.toTerraform()) + JSON.stringify(stack.services.map(model)) };
+    const built = stack.services.filter((s) => s.node.path.startsWith(`${stack.node.path}/x/`)).map((s) => ({ kind: s.kind, stateful: s.stateful }));
+    return { json: JSON.stringify(stack.toTerraform()) + JSON.stringify(stack.services.map(model)), built };
   } catch (e) {
     if (e instanceof ConfigError) return { problems: e.problems.map((p) => ({ path: p.path, line: p.line })) };
     throw e;
@@ -167,6 +169,11 @@ describe('every schema key of every kind reaches the output or is refused with a
       const base = { kind: kind.kind, ...minimal(schema) };
       const baseline = outcome(dir, base, n++);
       expect(baseline.problems, `the minimal ${kind.kind} entry is valid`).toBeUndefined();
+      // the Services it builds are labelled with a kind that declares what they are: plans know
+      // a stateful container only by its kind label (a postgres-backup runs as a scheduled-job)
+      expect(baseline.built!.length).toBeGreaterThan(0);
+      for (const b of baseline.built!) expect({ ...b, labelled: kindNamed(b.kind)?.stateful === true }).toEqual({ ...b, labelled: b.stateful });
+      if (kind.stateful) expect(baseline.built!.some((b) => b.kind === kind.kind && b.stateful)).toBe(true);
       const dropped: string[] = [];
       const baselines = new Map<string, ReturnType<typeof outcome>>();
       for (const { key, value, against } of variants(schema, base)) {

@@ -25,7 +25,7 @@ export const scrapedPerPod = (s: Service): boolean => s.replicas > 1;
 /** The Prometheus construct a service belongs to, when it is one. */
 export function prometheusOf(s: Service): Prometheus | undefined {
   const scope = s.node.scope;
-  return s.kind === 'prometheus' && scope instanceof Prometheus ? scope : undefined;
+  return scope instanceof Prometheus && scope.service === s ? scope : undefined;
 }
 
 /** Services some Prometheus of the stack scrapes pod by pod (each gets a headless `-metrics` Service). */

@@ -56,7 +56,7 @@ export function topology(stack: EnvironmentStack): Topology {
     const uniquePorts = [...new Set(published)];
     const lines = [
       s.serviceName,
-      `${s.kind}${s.oneShot && !s.kind.includes('job') ? ' (one-shot)' : ''} ×${s.replicas}`,
+      `${s.kind} ×${s.replicas}`,
       ...uniquePorts.slice(0, 4).map((p) => `port ${p}`),
       ...(uniquePorts.length > 4 ? [`+${uniquePorts.length - 4} more ports`] : []),
     ];
