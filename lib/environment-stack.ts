@@ -7,26 +7,15 @@ import { LocalBackend, PgBackend, S3Backend, TerraformResource, TerraformStack, 
 import { Construct } from 'constructs';
 import { formatProblem, type Problem } from './config/errors';
 import { checkEnvironment } from './invariants';
-import type { EnvironmentConfig, HostConfig } from './config/schema';
 import { encryptionBlock, MIGRATE_STATE_VARIABLE, migrationRequested, STATE_PASSPHRASE_VARIABLE } from './deploy/encryption';
 import { SECRET_VERSION_RESOURCE, SECRET_VERSIONS_VARIABLE } from './deploy/secret-versions';
 import type { StackyardMeta } from './deploy/stack-json';
+import type { EnvironmentModel, HostProps, ProxyInfo, ReachSpec } from './model';
+import type { GithubConfig, KubernetesConfig, RegistryConfig, StateConfig } from './config/sections';
 import { Service } from './service';
 import type { Origin } from './values';
 
-/** What the environment's reverse proxy offers the services it routes to. */
-export interface ProxyInfo {
-  readonly service: Service;
-  /** Entrypoint names, in declaration order. */
-  readonly entrypoints: readonly string[];
-  /** Certificate resolver routers use for TLS. @default - no TLS */
-  readonly certResolver?: string;
-}
-
-export interface HostProps extends HostConfig {
-  readonly name: string;
-  readonly origin?: Origin;
-}
+export type { HostProps, ProxyInfo } from './model';
 
 export interface EnvironmentStackProps {
   readonly name: string;
@@ -38,10 +27,10 @@ export interface EnvironmentStackProps {
   /** prevent_destroy on data volumes. @default true */
   readonly protectVolumes?: boolean;
   /** @default { backend: 'local' } */
-  readonly state?: EnvironmentConfig['state'];
-  readonly github?: EnvironmentConfig['github'];
+  readonly state?: StateConfig;
+  readonly github?: GithubConfig;
   /** Private registries every host logs in to. @default [] */
-  readonly registries?: EnvironmentConfig['registries'];
+  readonly registries?: readonly RegistryConfig[];
   /** Default release tag for images released together. @default - no release variable */
   readonly releaseTag?: string;
   /** Declared secrets another stack keeps at GitHub repository level. @default [] */
@@ -49,7 +38,7 @@ export interface EnvironmentStackProps {
   /** @default docker */
   readonly platform?: 'docker' | 'kubernetes';
   /** The cluster, when the platform is kubernetes. @default - none */
-  readonly kubernetes?: EnvironmentConfig['kubernetes'];
+  readonly kubernetes?: KubernetesConfig;
   /** Where the environment came from. @default - construct path */
   readonly origin?: Origin;
 }
@@ -60,7 +49,7 @@ export const RELEASE_VARIABLE = 'RELEASE_TAG';
 /** The folder, relative to a stack's working directory (cdktf.out/stacks/<name>), holding local state. */
 export const LOCAL_STATE_DIR = '../../../.stackyard/state';
 
-export class EnvironmentStack extends TerraformStack {
+export class EnvironmentStack extends TerraformStack implements EnvironmentModel {
   static of(c: Construct): EnvironmentStack {
     let s: Construct | undefined = c;
     while (s && !(s instanceof EnvironmentStack)) s = s.node.scope;
@@ -72,10 +61,10 @@ export class EnvironmentStack extends TerraformStack {
   readonly production: boolean;
   readonly protectVolumes: boolean;
   readonly platform: 'docker' | 'kubernetes';
-  readonly kubernetes?: EnvironmentConfig['kubernetes'];
+  readonly kubernetes?: KubernetesConfig;
   readonly hosts: ReadonlyMap<string, HostProps>;
-  readonly github?: EnvironmentConfig['github'];
-  readonly registries: NonNullable<EnvironmentConfig['registries']>;
+  readonly github?: GithubConfig;
+  readonly registries: readonly RegistryConfig[];
   readonly repositorySecretsElsewhere: readonly string[];
   readonly origin?: Origin;
   /**
@@ -90,7 +79,7 @@ export class EnvironmentStack extends TerraformStack {
    * Services that reach other services' ports from their own host (Prometheus scraping, Grafana's
    * datasources): checked like `uses:` across hosts (a port bound to 127.0.0.1 is unreachable).
    */
-  readonly reaches: { readonly from: Service; readonly targets: () => readonly { readonly service: Service; readonly port: string }[] }[] = [];
+  readonly reaches: ReachSpec[] = [];
   /** The reverse proxy, once a proxy construct registered itself. */
   proxy?: ProxyInfo;
   /** NFS volumes services can mount: name → the NFS server's service, exported path, mount options. */
@@ -223,7 +212,7 @@ export class EnvironmentStack extends TerraformStack {
     this.addOverride('terraform.encryption', encryptionBlock(migrationRequested(this.environmentName, process.env[MIGRATE_STATE_VARIABLE])));
   }
 
-  private configureBackend(state: EnvironmentConfig['state']): void {
+  private configureBackend(state: StateConfig): void {
     // under its own scope: cdktf names the backend construct "backend", a likely service name
     const scope = new Construct(this, 'state');
     switch (state.backend) {

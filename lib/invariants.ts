@@ -4,7 +4,7 @@
  * the same checks; EnvironmentStack registers them with node.addValidation as well.
  */
 import type { Problem } from './config/errors';
-import type { EnvironmentStack } from './environment-stack';
+import type { EnvironmentModel } from './model';
 import { MIN_MEMORY_MB } from './config/fields';
 import { cpusAsRead } from './docker/readback';
 import { imageName, isLoopback, secretsIn, type PortSpec, type Service } from './service';
@@ -13,7 +13,7 @@ import { updatePolicyProblems } from './update-policy';
 /** A tag that moves: `latest` anywhere in it (latest, latest-pg16, 16-latest, stable-LATEST). */
 export const FLOATING_TAG = /latest/i;
 
-export function checkEnvironment(stack: EnvironmentStack): Problem[] {
+export function checkEnvironment(stack: EnvironmentModel): Problem[] {
   const problems: Problem[] = [...stack.wiringProblems];
   const services = stack.services;
   const at = (s: Service, sub: string, message: string) => problems.push({ ...s.origin.locate(sub), message });

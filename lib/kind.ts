@@ -8,9 +8,8 @@
 import type { Construct } from 'constructs';
 import { z } from 'zod';
 import type { EnvironmentStack } from './environment-stack';
-import type { Service } from './service';
+import type { Connectable, Service } from './service';
 import type { Origin } from './values';
-import type { Connectable } from './workload';
 
 export type At = readonly (string | number)[];
 

@@ -5,8 +5,7 @@
  * construction still counts.
  */
 import { Construct } from 'constructs';
-import type { ServiceKind } from '../constructs/index';
-import type { UpdatePolicyRequest } from './update-policy';
+import type { UpdatePolicyRequest } from './update-schema';
 import type { Origin, Template } from './values';
 
 export type DependencyCondition = 'started' | 'healthy' | 'completed';
@@ -133,8 +132,13 @@ export interface ServiceProps {
   /** Name of the host the service runs on (a key of the environment's hosts). */
   readonly host: string;
   readonly image: ImageRef;
-  /** What the construct is, for labels and messages: its kind, or `scheduler` for the Docker target's Ofelia. */
-  readonly kind: ServiceKind | 'scheduler';
+  /**
+   * What the construct is, for labels and messages: the name of the kind that built it (plans read
+   * what that kind declares from the label, lib/registry.ts), or `scheduler` for the Docker
+   * target's Ofelia. Text here, not the registry's union: the model does not depend on the kinds
+   * built on it; test/kind-fields.test.ts checks every kind labels its Services with a known kind.
+   */
+  readonly kind: string;
   /** @default - the image's command */
   readonly command?: readonly string[];
   /** @default - the image's entrypoint */
@@ -180,6 +184,13 @@ export interface ServiceProps {
   readonly update?: UpdatePolicyRequest;
   /** Where it came from in an environment file. @default - the construct path */
   readonly origin?: Origin;
+}
+
+/** Something a workload can use: it wires connection settings and secrets into the consumer. */
+export interface Connectable {
+  readonly service: Service;
+  /** Adds what `consumer` needs to reach this (env, secret files) and a `healthy` dependency. */
+  connect(consumer: Service): void;
 }
 
 export class Service extends Construct {

@@ -10,38 +10,13 @@ import { isStatefulKind } from '../registry';
 export { PLACEHOLDER_PREFIX, SECRET_VERSION_RESOURCE, versionedSecretOf };
 import type { Topology } from '../ops/graph';
 import { diagramSection } from './diagram';
+import type { Action, AttributeChange, ResourceChange, StackPlan } from './plan';
 
 export const COMMENT_MARKER = '<!-- stackyard-plan -->';
 export const GITHUB_COMMENT_LIMIT = 65_536;
 
 type Json = any;
-export type Action = 'create' | 'update' | 'replace' | 'delete' | 'forget' | 'no-op' | 'read';
-
-export interface AttributeChange {
-  readonly path: string;
-  readonly before: string;
-  readonly after: string;
-  /** This attribute forces the replacement. */
-  readonly forcesReplacement: boolean;
-}
-
-export interface ResourceChange {
-  readonly address: string;
-  readonly type: string;
-  readonly action: Action;
-  readonly host: string;
-  readonly service: string;
-  readonly kind?: string;
-  readonly attributes: readonly AttributeChange[];
-  readonly dataLoss: boolean;
-}
-
-export interface StackPlan {
-  readonly name: string;
-  readonly changes: readonly ResourceChange[];
-  /** Shown after the stack's headline, e.g. where the summary comes from. @default - none */
-  readonly note?: string;
-}
+export type { Action, AttributeChange, ResourceChange, StackPlan } from './plan';
 
 
 export interface ParseOptions {
