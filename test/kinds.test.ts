@@ -13,11 +13,10 @@ services:
 ${services}`;
 
 describe('the kind registry', () => {
-  it('lists each kind once, and `kind:` takes exactly those', () => {
+  it('lists each kind once, and `kind:` takes exactly those (test/schema.test.ts: it lists every kind file)', () => {
     const names = KINDS.map((k) => k.kind);
     expect(new Set(names).size).toBe(names.length);
     expect([...SERVICE_KINDS].sort()).toEqual([...names].sort());
-    expect(names).toHaveLength(18);
   });
 });
 
