@@ -11,6 +11,7 @@ import { celeryWorkerKind } from './celery-worker';
 import { genericKind } from './generic-service';
 import { grafanaKind } from './grafana';
 import { jaegerKind } from './jaeger';
+import { minioKind } from './minio';
 import { nfsServerKind } from './nfs-server';
 import { jobKind } from './one-shot-job';
 import { postgresBackupKind } from './postgres-backup';
@@ -31,6 +32,7 @@ export const KINDS = [
   genericKind,
   grafanaKind,
   jaegerKind,
+  minioKind,
   nfsServerKind,
   jobKind,
   postgresBackupKind,
