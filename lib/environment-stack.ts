@@ -177,11 +177,18 @@ export class EnvironmentStack extends TerraformStack implements EnvironmentModel
     return this.recordsSecretVersions && this.secretVars.has(name) ? `terraform_data.${SECRET_VERSION_RESOURCE}${name}` : undefined;
   }
 
-  /** Terraform expression of a secret's value; only ever a reference, never the value. */
+  /**
+   * The reference to a secret's variable inside a Terraform expression, `var.<NAME>` (e.g. in
+   * `urlencode(...)`): only ever a reference, never the value. Undeclared secrets are the
+   * invariants' to report, with a position; the text is the same either way.
+   */
+  secretReference(name: string): string {
+    return `var.${name}`;
+  }
+
+  /** A secret's value as Terraform interpolates it, `${var.<NAME>}`: only ever a reference, never the value. */
   secretExpression(name: string): string {
-    const v = this.secretVars.get(name);
-    if (!v) throw new Error(`secret ${name} is not declared in environment ${this.environmentName}`);
-    return v.stringValue;
+    return `\${${this.secretReference(name)}}`;
   }
 
   /** Every Service in the environment, in construct-tree order. */

@@ -17,7 +17,8 @@ import { App, Chart, YamlOutputType } from 'cdk8s';
 import * as k8s from 'cdk8s-plus-32/lib/imports/k8s';
 import type { EnvironmentConfig } from '../config/schema';
 import type { EnvironmentStack } from '../environment-stack';
-import { imageName, secretsIn, type Service } from '../service';
+import { imageName, secretPath, secretsIn, type Service } from '../service';
+import { dnsSlug as slug } from '../values';
 import { kubernetesFileText, metricsPort, metricsServiceName, perPodScraped } from './prometheus';
 import { parseRouteRule } from './routes';
 
@@ -54,10 +55,9 @@ export function secretObjectName(name: string): string {
 
 /** Secret objects for files built from secrets (DATABASE_URL, redis.conf): <service>-<file>. */
 export function fileSecretName(s: Service, path: string): string {
-  return `${s.serviceName}-${path.split('/').pop()!.toLowerCase().replace(/[^a-z0-9]+/g, '-').replace(/^-|-$/g, '')}`;
+  return `${s.serviceName}-${slug(path.split('/').pop()!)}`;
 }
 
-const slug = (s: string) => s.toLowerCase().replace(/[^a-z0-9]+/g, '-').replace(/^-|-$/g, '');
 
 export function renderKubernetes(stack: EnvironmentStack, cfg: KubernetesConfig, outdir: string): App {
   const app = new App({ outdir, outputFileExtension: '.yaml', yamlOutputType: YamlOutputType.FILE_PER_CHART });
@@ -302,7 +302,7 @@ function containerFor(s: Service): k8s.Container {
   if (s.memoryMb !== undefined) limits.memory = k8s.Quantity.fromString(`${s.memoryMb}Mi`);
   const mounts: k8s.VolumeMount[] = [
     ...s.volumes.map((v) => ({ name: v.name, mountPath: v.path })),
-    ...s.secrets.filter((x) => x.as === 'file').map((x) => ({ name: `secret-${slug(x.name)}`, mountPath: `/run/secrets/${x.name}`, subPath: SECRET_KEY, readOnly: true })),
+    ...s.secrets.filter((x) => x.as === 'file').map((x) => ({ name: `secret-${slug(x.name)}`, mountPath: secretPath(x.name), subPath: SECRET_KEY, readOnly: true })),
     ...s.files.map((f) =>
       typeof f.content === 'function' || !f.sensitive
         ? { name: 'files', mountPath: f.path, subPath: slug(f.path), readOnly: true }
