@@ -86,6 +86,7 @@ export class EnvironmentStack extends TerraformStack implements EnvironmentModel
   readonly nfsVolumes = new Map<string, { readonly server: Service; readonly path: string; readonly options: string }>();
   private readonly secretVars = new Map<string, TerraformVariable>();
   private rendered = false;
+  private validated = false;
 
   constructor(scope: Construct, props: EnvironmentStackProps) {
     super(scope, props.name);
@@ -114,8 +115,9 @@ export class EnvironmentStack extends TerraformStack implements EnvironmentModel
       ...(state.encryption !== false ? { statePassphraseVariable: STATE_PASSPHRASE_VARIABLE } : {}),
     };
     this.addOverride('//.stackyard', meta);
-    // the same invariants bin/main.ts reports, for stacks built from code and synthesized by cdktf
-    this.node.addValidation({ validate: () => checkEnvironment(this).map(formatProblem) });
+    // the model rules bin/main.ts reports, for stacks built from code and synthesized by cdktf
+    // (a stack built from a file ran them already: they run once)
+    this.node.addValidation({ validate: () => (this.validated ? [] : checkEnvironment(this).map(formatProblem)) });
     for (const name of [...(props.secrets ?? [])].sort()) {
       if (name === STATE_PASSPHRASE_VARIABLE && state.encryption !== false) continue; // reported above
       const v = new TerraformVariable(this, name, {
@@ -198,6 +200,11 @@ export class EnvironmentStack extends TerraformStack implements EnvironmentModel
 
   service(name: string): Service | undefined {
     return this.services.find((s) => s.serviceName === name);
+  }
+
+  /** The model rules ran on the finished model (lib/build.ts validate()); cdktf's validation at synth skips them. */
+  markValidated(): void {
+    this.validated = true;
   }
 
   /** Renders the Services with a target, once, after every construct and relationship is in place. */

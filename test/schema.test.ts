@@ -59,3 +59,10 @@ it('constructs/index.ts lists every kind file of constructs/ (run `npm run schem
   expect(next.split('export const KINDS = [')[1]).toMatch(/^\n {2}aaaStoreKind,\n {2}adminerKind,/);
   expect(next).not.toContain('helpers');
 });
+
+it("README's validation order is current (generated from the rules by `npm run schema`)", async () => {
+  const { withValidationOrder, validationOrder } = await import('../scripts/export-schema');
+  const readme = fs.readFileSync(path.join(__dirname, '..', 'README.md'), 'utf8');
+  expect(withValidationOrder(readme) === readme, 'run `npm run schema`').toBe(true);
+  expect(validationOrder()).toMatch(/`platform`[\s\S]*`literal-secrets`[\s\S]*3\. \*\*model rules\*\*[\s\S]*`wiring`[\s\S]*`dependency-cycles`/);
+});
