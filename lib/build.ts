@@ -14,6 +14,7 @@ import { secretValueProblems } from './config/secret-values';
 import type { EnvironmentConfig, ServiceConfig } from './config/schema';
 import { positionOf } from './config/yaml-source';
 import { renderDocker } from './docker/render';
+import { addSchedulers } from './docker/scheduler';
 import { renderGithub } from './github/render';
 import { parseRouteRule } from './kubernetes/routes';
 import { EnvironmentStack } from './environment-stack';
@@ -272,6 +273,7 @@ export function buildEnvironment(scope: Construct, loaded: LoadedEnvironment, op
     github: config.github,
     registries: config.registries,
     releaseTag: config.release?.tag,
+    schedulerImage: config.scheduler.image,
     repositorySecretsElsewhere: options.repositorySecretsElsewhere,
     origin: origin([]),
   });
@@ -302,6 +304,8 @@ export function buildEnvironment(scope: Construct, loaded: LoadedEnvironment, op
     kindOf(svc).wire?.(svc, b, wireContext);
   }
   for (const kind of REGISTRY.values()) kind.wireEnvironment?.(wireContext);
+  // the Docker target's own Services (the hosts' schedulers) join the model before it is checked
+  if (!k8s) addSchedulers(stack);
   validate(stack);
   stack.render((st) => {
     if (!k8s) renderDocker(st); // Kubernetes manifests come from lib/kubernetes (npm run synth:k8s)

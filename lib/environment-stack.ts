@@ -39,6 +39,8 @@ export interface EnvironmentStackProps {
   readonly platform?: 'docker' | 'kubernetes';
   /** The cluster, when the platform is kubernetes. @default - none */
   readonly kubernetes?: KubernetesConfig;
+  /** Ofelia image of the hosts' scheduler (Docker target). @default - lib/docker/scheduler.ts SCHEDULER_IMAGE */
+  readonly schedulerImage?: string;
   /** Where the environment came from. @default - construct path */
   readonly origin?: Origin;
 }
@@ -67,6 +69,8 @@ export class EnvironmentStack extends TerraformStack implements EnvironmentModel
   readonly registries: readonly RegistryConfig[];
   readonly repositorySecretsElsewhere: readonly string[];
   readonly origin?: Origin;
+  /** The environment file's `scheduler.image`, when given. */
+  readonly schedulerImage?: string;
   /**
    * Each secret's version (a keyed hash of its value, lib/deploy/secret-versions.ts) is recorded in
    * `terraform_data.secret_version_<NAME>`, and a container that reads the secret is replaced when
@@ -100,6 +104,7 @@ export class EnvironmentStack extends TerraformStack implements EnvironmentModel
     this.registries = props.registries ?? [];
     this.repositorySecretsElsewhere = props.repositorySecretsElsewhere ?? [];
     this.origin = props.origin;
+    this.schedulerImage = props.schedulerImage;
     const state = props.state ?? { backend: 'local', encryption: true };
     this.configureBackend(state);
     if (state.encryption !== false) this.configureEncryption();

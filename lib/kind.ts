@@ -102,8 +102,6 @@ export interface EnvironmentView {
   readonly services: Readonly<Record<string, { readonly kind: string } & Readonly<Record<string, unknown>>>>;
   readonly nfs: Readonly<Record<string, { readonly server: string; readonly path: string; readonly options: string }>>;
   readonly kubernetes?: { readonly clusterIPs: Readonly<Record<string, string>>; readonly readWriteMany: boolean };
-  /** The hosts' scheduler of scheduled kinds (Docker). */
-  readonly scheduler: { readonly image: string };
 }
 
 export interface CheckContext {

@@ -6,7 +6,7 @@
  */
 import { z } from 'zod';
 import { KINDS, type ServiceKind } from '../../constructs/index';
-import { SchedulerSchema } from '../../constructs/scheduled-job';
+import { SchedulerSchema } from '../docker/scheduler';
 import { name, secretName } from './fields';
 import { GithubSchema, HostSchema, KubernetesSchema, RegistrySchema, ReleaseSchema, StateSchema } from './sections';
 

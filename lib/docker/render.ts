@@ -17,6 +17,7 @@ import { imageName, LOOPBACK, secretPath, secretsIn, type FileOwner, type Servic
 import { resolveUpdatePolicy, startsFirst } from '../update-policy';
 import { cpusAsRead, durationAsRead, portsAsRead } from './readback';
 import { slug, terraformLiteral, type Template } from '../values';
+import { addSchedulers, scheduledContainer } from './scheduler';
 
 /** Set STACKYARD_DESTROY_DATA=<environment> at synth to lift prevent_destroy from that environment's volumes. */
 export const DESTROY_DATA_VARIABLE = 'STACKYARD_DESTROY_DATA';
@@ -43,6 +44,7 @@ export const RETRY = { attempts: 5, initialInterval: '100ms' } as const;
 
 export function renderDocker(stack: EnvironmentStack): void {
   const env = stack.environmentName;
+  addSchedulers(stack); // a stack built from code gets its schedulers here (lib/build.ts added a file's before its checks)
   const services = stack.services;
   const protect = stack.protectVolumes && process.env[DESTROY_DATA_VARIABLE] !== env;
   const providers = new Map<string, DockerProvider>();
@@ -163,6 +165,8 @@ export function renderDocker(stack: EnvironmentStack): void {
     const startFirst = startsFirst(s);
     const revisioned = startFirst || !!s.oneShot;
     const digests: string[] = [];
+    // a scheduled Service idles, and the host's Ofelia runs its job (lib/docker/scheduler.ts)
+    const scheduled = scheduledContainer(s);
 
     const list: Container[] = [];
     for (let i = 1; i <= s.replicas; i++) {
@@ -178,6 +182,7 @@ export function renderDocker(stack: EnvironmentStack): void {
         'stackyard.host': s.host,
         'stackyard.replica': String(i),
         ...(proxyNet ? traefikLabels(stack, s, verbatim(proxyNet.name)) : {}),
+        ...scheduled?.labels,
       };
       const hc = s.healthcheck;
       const config: ContainerConfig = {
@@ -186,8 +191,8 @@ export function renderDocker(stack: EnvironmentStack): void {
         // the stable replica name, whatever revision runs it
         hostname: name,
         image: verbatim(image.imageId),
-        command: s.command ? [...s.command] : undefined,
-        entrypoint: s.entrypoint ? [...s.entrypoint] : undefined,
+        command: scheduled?.command ?? (s.command ? [...s.command] : undefined),
+        entrypoint: scheduled?.entrypoint ?? (s.entrypoint ? [...s.entrypoint] : undefined),
         env: nonEmpty(replicaEnv),
         labels: Object.entries(labels).sort(([a], [b]) => a.localeCompare(b)).map(([label, value]) => ({ label, value })),
         networksAdvanced: networks,

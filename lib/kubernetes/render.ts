@@ -65,8 +65,8 @@ export function renderKubernetes(stack: EnvironmentStack, cfg: KubernetesConfig,
   const ns = cfg.namespace;
   const chart = new Chart(app, env, { namespace: ns, disableResourceNameHashes: true, labels: { 'stackyard.environment': env } });
   new k8s.KubeNamespace(chart, 'namespace', { metadata: { name: ns } });
-  // the cluster's ingress controller routes, and CronJobs schedule: no proxy or scheduler containers
-  const services = stack.services.filter((s) => s.kind !== 'scheduler' && s !== stack.proxy?.service).sort((a, b) => a.serviceName.localeCompare(b.serviceName));
+  // the cluster's ingress controller routes (no proxy container); CronJobs schedule
+  const services = stack.services.filter((s) => s !== stack.proxy?.service).sort((a, b) => a.serviceName.localeCompare(b.serviceName));
   const rendered = new Set(services.map((s) => s.serviceName));
   const scrapedPerPod = perPodScraped(services);
   // a Job's pod template is immutable, so its name carries a hash of the whole template (which
