@@ -1,4 +1,6 @@
 /** The kind registry: every kind in one file, and fields that used to be dropped on the way to the output. */
+import * as fs from 'node:fs';
+import * as path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { KINDS } from '../constructs/index';
 import { SERVICE_KINDS } from '../lib/config/schema';
@@ -17,6 +19,16 @@ describe('the kind registry', () => {
     const names = KINDS.map((k) => k.kind);
     expect(new Set(names).size).toBe(names.length);
     expect([...SERVICE_KINDS].sort()).toEqual([...names].sort());
+  });
+});
+
+describe('a unit test file per construct', () => {
+  it('test/constructs/<kind file>.test.ts exists for every file of constructs/, on the shared harness', () => {
+    const root = path.join(__dirname, '..');
+    const missing = fs.readdirSync(path.join(root, 'constructs')).filter((f) => f.endsWith('.ts') && f !== 'index.ts')
+      .map((f) => `test/constructs/${f.replace(/\.ts$/, '.test.ts')}`)
+      .filter((t) => !fs.existsSync(path.join(root, t)) || !fs.readFileSync(path.join(root, t), 'utf8').includes("from './harness'"));
+    expect(missing).toEqual([]);
   });
 });
 
