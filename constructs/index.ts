@@ -23,6 +23,7 @@ import { singletonKind } from './singleton-service';
 import { traefikKind } from './traefik-proxy';
 import { webKind } from './web-service';
 import { workerPoolKind } from './worker-pool';
+import type { KindName } from './kind-names';
 
 export const KINDS = [
   adminerKind,
@@ -48,3 +49,8 @@ export const KINDS = [
 
 /** Every service kind's name: what `kind:` takes. */
 export type ServiceKind = (typeof KINDS)[number]['kind'];
+
+// the names in ./kind-names.ts are the registry's (tsc fails otherwise)
+type Same<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false;
+type Assert<T extends true> = T;
+export type KindNamesMatch = Assert<Same<ServiceKind, KindName>>;

@@ -5,6 +5,7 @@
  * construction still counts.
  */
 import { Construct } from 'constructs';
+import type { KindName } from '../constructs/kind-names';
 import type { UpdatePolicyRequest } from './update-schema';
 import type { Origin, Template } from './values';
 
@@ -135,10 +136,10 @@ export interface ServiceProps {
   /**
    * What the construct is, for labels and messages: the name of the kind that built it (plans read
    * what that kind declares from the label, lib/registry.ts), or `scheduler` for the Docker
-   * target's Ofelia. Text here, not the registry's union: the model does not depend on the kinds
-   * built on it; test/kind-fields.test.ts checks every kind labels its Services with a known kind.
+   * target's Ofelia. The names come from constructs/kind-names.ts (generated, importing nothing),
+   * so the model does not depend on the kinds built on it.
    */
-  readonly kind: string;
+  readonly kind: KindName | 'scheduler';
   /** @default - the image's command */
   readonly command?: readonly string[];
   /** @default - the image's entrypoint */

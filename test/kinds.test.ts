@@ -25,7 +25,7 @@ describe('the kind registry', () => {
 describe('a unit test file per construct', () => {
   it('test/constructs/<kind file>.test.ts exists for every file of constructs/, on the shared harness', () => {
     const root = path.join(__dirname, '..');
-    const missing = fs.readdirSync(path.join(root, 'constructs')).filter((f) => f.endsWith('.ts') && f !== 'index.ts')
+    const missing = fs.readdirSync(path.join(root, 'constructs')).filter((f) => f.endsWith('.ts') && f !== 'index.ts' && f !== 'kind-names.ts')
       .map((f) => `test/constructs/${f.replace(/\.ts$/, '.test.ts')}`)
       .filter((t) => !fs.existsSync(path.join(root, t)) || !fs.readFileSync(path.join(root, t), 'utf8').includes("from './harness'"));
     expect(missing).toEqual([]);

@@ -48,13 +48,15 @@ it('every key of schema.json carries a description (editors show it), and defaul
 it('constructs/index.ts lists every kind file of constructs/ (run `npm run schema` after adding one)', async () => {
   const { kindsIndexSource } = await import('../scripts/export-schema');
   const dir = path.join(__dirname, '..', 'constructs');
-  expect(fs.readFileSync(path.join(dir, 'index.ts'), 'utf8')).toBe(kindsIndexSource(dir));
+  expect(fs.readFileSync(path.join(dir, 'index.ts'), 'utf8')).toBe(kindsIndexSource(dir).index);
+  expect(fs.readFileSync(path.join(dir, 'kind-names.ts'), 'utf8')).toBe(kindsIndexSource(dir).names);
   // a new kind file is picked up, with nothing else to edit
   const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'stackyard-kinds-'));
   for (const f of fs.readdirSync(dir)) fs.copyFileSync(path.join(dir, f), path.join(tmp, f));
   fs.writeFileSync(path.join(tmp, 'aaa-store.ts'), "export const aaaStoreKind = defineKind({ kind: 'aaa-store' });\n");
   fs.writeFileSync(path.join(tmp, 'helpers.ts'), 'export const notAKind = 1;\n');
-  const next = kindsIndexSource(tmp);
+  const next = kindsIndexSource(tmp).index;
+  expect(kindsIndexSource(tmp).names).toContain("  | 'aaa-store'\n");
   expect(next).toContain("import { aaaStoreKind } from './aaa-store';");
   expect(next.split('export const KINDS = [')[1]).toMatch(/^\n {2}aaaStoreKind,\n {2}adminerKind,/);
   expect(next).not.toContain('helpers');
