@@ -49,13 +49,35 @@ export interface SecretMount {
   readonly mode: string;
 }
 
+/** Every replica of a service's port, as one platform reaches it. */
+export type ReplicaAddresses =
+  /** Each replica's `host:port`. */
+  | { readonly addresses: readonly string[] }
+  /** One DNS name whose records are the ready replicas' addresses, and the port. */
+  | { readonly dnsName: string; readonly port: number };
+
+/**
+ * How services reach each other, as a target platform answers it (lib/docker/reach.ts,
+ * lib/kubernetes/reach.ts): generated configuration (Prometheus scrape targets) asks it instead of
+ * assuming a platform.
+ */
+export interface Reach {
+  /** Every replica of `target`'s port `port`, as `from` reaches them. */
+  replicas(from: Service, target: Service, port: string): ReplicaAddresses;
+  /** `host:port` at which `from` reaches `target`'s port `port` (any replica). */
+  service(from: Service, target: Service, port: string): string;
+}
+
+/** Generated plain text (never secrets), computed when a target renders, with that target's answers. */
+export type GeneratedContent = (reach: Reach) => string;
+
 export interface FileSpec {
   readonly path: string;
   /**
    * The content, or a function computing plain text (never secrets) when the target renders,
    * after every service exists: generated configuration such as Prometheus scrape targets.
    */
-  readonly content: Template | (() => string);
+  readonly content: Template | GeneratedContent;
   /** @default 0400 */
   readonly mode: string;
   /** True when the content embeds a secret (it then never appears in plans or logs). */
@@ -273,7 +295,7 @@ export class Service extends Construct {
     return this;
   }
 
-  addFile(file: { path: string; content: Template | (() => string); mode?: string }): this {
+  addFile(file: { path: string; content: Template | GeneratedContent; mode?: string }): this {
     const sensitive = typeof file.content !== 'function' && file.content.some((p) => typeof p !== 'string');
     this._files.set(file.path, { path: file.path, content: file.content, mode: file.mode ?? '0400', sensitive });
     return this;

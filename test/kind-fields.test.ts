@@ -15,6 +15,8 @@ import { buildEnvironment } from '../lib/build';
 import { ConfigError } from '../lib/config/errors';
 import { loadEnvironment } from '../lib/config/load';
 import { kindNamed } from '../lib/registry';
+import { dockerReach } from '../lib/docker/reach';
+import { EnvironmentStack } from '../lib/environment-stack';
 import type { Service } from '../lib/service';
 import { tempDir } from './helpers';
 
@@ -136,7 +138,7 @@ const FIXTURE = {
 
 /** What the targets read of a Service (Kubernetes renders unpublished ports, which Docker needs no resource for). */
 function model(s: Service) {
-  const files = s.files.map((f) => ({ path: f.path, mode: f.mode, content: typeof f.content === 'function' ? f.content() : f.content }));
+  const files = s.files.map((f) => ({ path: f.path, mode: f.mode, content: typeof f.content === 'function' ? f.content(dockerReach(EnvironmentStack.of(s))) : f.content }));
   const { serviceName, host, kind, image, command, entrypoint, replicas, singleton, oneShot, cpus, memoryMb, stateful, privileged, schedule, labels, stopGraceSeconds, stopSignal, secretsOwner, healthcheck } = s;
   return { serviceName, host, kind, image, command, entrypoint, replicas, singleton, oneShot, cpus, memoryMb, stateful, privileged, schedule, labels, stopGraceSeconds, stopSignal, secretsOwner, healthcheck,
     env: [...s.env], secrets: s.secrets, files, ports: s.ports, routes: s.routes, volumes: s.volumes, binds: s.bindMounts, nfs: s.nfsMounts, deps: s.dependencies.map((d) => [d.service.serviceName, d.condition]) };

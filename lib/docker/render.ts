@@ -17,6 +17,7 @@ import { imageName, LOOPBACK, secretPath, secretsIn, type FileOwner, type Servic
 import { resolveUpdatePolicy, startsFirst } from '../update-policy';
 import { cpusAsRead, durationAsRead, portsAsRead } from './readback';
 import { slug, terraformLiteral, type Template } from '../values';
+import { dockerReach } from './reach';
 import { addSchedulers, scheduledContainer } from './scheduler';
 
 /** Set STACKYARD_DESTROY_DATA=<environment> at synth to lift prevent_destroy from that environment's volumes. */
@@ -45,6 +46,7 @@ export const RETRY = { attempts: 5, initialInterval: '100ms' } as const;
 export function renderDocker(stack: EnvironmentStack): void {
   const env = stack.environmentName;
   addSchedulers(stack); // a stack built from code gets its schedulers here (lib/build.ts added a file's before its checks)
+  const reach = dockerReach(stack);
   const services = stack.services;
   const protect = stack.protectVolumes && process.env[DESTROY_DATA_VARIABLE] !== env;
   const providers = new Map<string, DockerProvider>();
@@ -149,7 +151,7 @@ export function renderDocker(stack: EnvironmentStack): void {
     env_.sort(byText);
     const uploads = [
       ...s.secrets.filter((x) => x.as === 'file').map((x) => ({ file: secretPath(x.name), content: verbatim(stack.secretExpression(x.name)), permissions: x.mode })),
-      ...s.files.map((f) => ({ file: f.path, content: typeof f.content === 'function' ? f.content() : renderTemplate(stack, f.content), permissions: f.mode })),
+      ...s.files.map((f) => ({ file: f.path, content: typeof f.content === 'function' ? f.content(reach) : renderTemplate(stack, f.content), permissions: f.mode })),
     ].sort((a, b) => a.file.localeCompare(b.file));
     // a rotated secret (its recorded version changes) replaces exactly the containers that read it,
     // visibly even in a plan whose secret values are placeholders; the version itself stays off the host

@@ -2,6 +2,10 @@ import { describe, expect, it } from 'vitest';
 import { Grafana } from '../../constructs/grafana';
 import { Jaeger } from '../../constructs/jaeger';
 import { Prometheus } from '../../constructs/prometheus';
+import * as fs from 'node:fs';
+import { parseAllDocuments } from 'yaml';
+import { synthKubernetes } from '../../scripts/synth-k8s';
+import { tempDir, writeFiles } from '../helpers';
 import { dockerStack } from './harness';
 
 describe('Grafana', () => {
@@ -19,5 +23,21 @@ describe('Grafana', () => {
     expect(JSON.stringify(c.env)).not.toContain('var.GF_PASSWORD');
     expect(c.ports).toEqual([{ internal: 3000, external: 3000, ip: '127.0.0.1', protocol: 'tcp' }]);
     expect(json.resource.docker_volume.volume_dashboards_data.lifecycle).toEqual({ prevent_destroy: true });
+  });
+
+  it('on Kubernetes reaches Prometheus by its Service name, from any node pool (it used the node pool as a host name)', () => {
+    const dir = writeFiles({ 'k.yaml': `name: gk
+platform: kubernetes
+kubernetes: { namespace: gk, storageClass: local-path, nodePools: { a: {}, b: {} } }
+secrets: [GF_PASSWORD]
+services:
+  metrics: { kind: prometheus, host: a }
+  dashboards: { kind: grafana, host: b, adminPassword: GF_PASSWORD }
+` });
+    const [file] = synthKubernetes([dir], tempDir('stackyard-grafana-k8s-'));
+    const docs = parseAllDocuments(fs.readFileSync(file, 'utf8')).map((d) => d.toJS());
+    const files = docs.find((d: any) => d.kind === 'ConfigMap' && d.metadata.name === 'dashboards-files');
+    const ds = Object.values(files.data as Record<string, string>).find((v) => v.includes('datasources:'))!;
+    expect(ds).toContain('url: "http://metrics:9090"');
   });
 });
