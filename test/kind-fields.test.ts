@@ -90,12 +90,26 @@ function minimal(schema: z.ZodObject): Record<string, unknown> {
   return out;
 }
 
-/** Every key, and every key of the objects inside (one level), with a distinctive value. */
+/** Every key, and every key of the objects inside (one level: objects, map values, list items), with a distinctive value. */
 function variants(schema: z.ZodObject, base: Record<string, unknown>): { key: string; value: Record<string, unknown>; against?: Record<string, unknown> }[] {
   const out: { key: string; value: Record<string, unknown>; against?: Record<string, unknown> }[] = [];
   for (const [k, v] of Object.entries(schema.shape as Record<string, z.ZodType>)) {
     if (k === 'kind') continue;
     const { inner } = unwrap(v);
+    // a list whose items may be objects (a secret's { name, as }, an alert route): every optional key of the item too
+    const element = def(inner).type === 'array' ? def(inner).element! : undefined;
+    const item = element && (def(unwrap(element).inner).type === 'object' ? unwrap(element).inner : objectOption(element));
+    if (item) {
+      const whole = { ...(sample(item, 0) as Record<string, unknown>) };
+      const ref = REFERENCES[k];
+      // the item's required keys keep the fixture's reference (a declared secret's name)
+      if (Array.isArray(ref) && typeof ref[0] === 'string' && 'name' in def(item).shape!) whole.name = ref[0];
+      else if (Array.isArray(ref) && ref[0] && typeof ref[0] === 'object') Object.assign(whole, ref[0]);
+      for (const [nk, nv] of Object.entries(def(item).shape!)) {
+        if (!nv.safeParse(undefined).success) continue;
+        out.push({ key: `${k}[].${nk}`, value: { ...base, [k]: [{ ...whole, [nk]: sample(nv) }] }, against: { ...base, [k]: [whole] } });
+      }
+    }
     if (k in REFERENCES && REFERENCES[k] !== undefined && !(k === 'host' && !('host' in schema.shape))) {
       if (JSON.stringify(base[k]) !== JSON.stringify(REFERENCES[k])) out.push({ key: k, value: { ...base, [k]: REFERENCES[k] } });
       continue;
