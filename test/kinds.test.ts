@@ -22,6 +22,14 @@ describe('the kind registry', () => {
   });
 });
 
+describe("README's table of kinds", () => {
+  it('has a row for every kind', () => {
+    const readme = fs.readFileSync(path.join(__dirname, '..', 'README.md'), 'utf8');
+    const rows = readme.split('\n').filter((l) => l.startsWith('| `')).map((l) => l.split('|')[1]);
+    expect(KINDS.map((k) => k.kind).filter((k) => !rows.some((r) => r.includes(`\`${k}\``)))).toEqual([]);
+  });
+});
+
 describe('a unit test file per construct', () => {
   it('test/constructs/<kind file>.test.ts exists for every file of constructs/, on the shared harness', () => {
     const root = path.join(__dirname, '..');
