@@ -5,7 +5,7 @@
  *   1. schema  (lib/config/load.ts)  YAML syntax, unknown keys, types, patterns, defaults (zod)
  *              and across the files of a synth (lib/app.ts): unique names, one owner per GitHub
  *              environment and repository secret
- *   2. file    (FILE_RULES, lib/build.ts)  the parsed file, before anything is built: each kind's
+ *   2. file    (FILE_RULES, lib/file-rules.ts)  the parsed file, before anything is built: each kind's
  *              own checks, placement, references between entries, literal secrets, sections
  *   3. model   (MODEL_RULES, lib/invariants.ts)  the built model, the same for constructs used
  *              from code: what wiring found, names, hosts, secrets, tags, dependencies, ports

@@ -1,6 +1,6 @@
 /** The validation pipeline (lib/validation.ts): named rules, run once, errors and warnings apart. */
 import { describe, expect, it } from 'vitest';
-import { FILE_RULES } from '../lib/build';
+import { FILE_RULES } from '../lib/file-rules';
 import { MODEL_RULES } from '../lib/invariants';
 import { errorsOf, runRules, warningsOf, type Rule } from '../lib/validation';
 import { buildApp } from '../lib/app';
