@@ -64,3 +64,12 @@ services:
     uses: [db]
     secrets: [JWT_SECRET]
 `;
+
+/** Two Docker hosts with addresses and a Postgres on the first: the base of the fleet, schedule and observability tests. */
+export const TWO_HOSTS = `hosts:
+  core: { docker: "ssh://deploy@core.example.com", address: core.example.com }
+  b: { docker: "ssh://deploy@b.example.com", address: b.example.com }
+`;
+
+/** An environment `obs` on TWO_HOSTS with `services` added (and `extra` top-level lines before the hosts). */
+export const twoHostEnvironment = (services: string, extra = '') => `name: obs\n${extra}${TWO_HOSTS}secrets: [DB_PASSWORD, REDIS_PASSWORD, GF_PASSWORD]\nservices:\n  db: { kind: postgres, host: core, password: DB_PASSWORD, publish: 5432, bind: 0.0.0.0 }\n${services}`;
