@@ -8,7 +8,7 @@
  * `--placeholders` fills every value with a placeholder instead (scripts/validate-k8s.sh uses it to
  * have the API server check the objects); no real value is read then.
  */
-import { loadStacks } from '../lib/app';
+import { loadEnvironments } from '../lib/environments';
 import { ConfigError, formatProblem } from '../lib/config/errors';
 import { kubernetesSecrets, secretsYaml } from '../lib/kubernetes/secrets';
 
@@ -20,7 +20,7 @@ export function main(argv: readonly string[], env: NodeJS.ProcessEnv, out: (s: s
     return 2;
   }
   try {
-    const stack = loadStacks(env.ENVIRONMENTS_DIR ?? 'environments', [name])[0];
+    const stack = loadEnvironments(env.ENVIRONMENTS_DIR ?? 'environments', [name])[0];
     if (!stack || stack.platform !== 'kubernetes') {
       err(`${name} is not a Kubernetes environment\n`);
       return 1;

@@ -16,7 +16,7 @@ import * as crypto from 'node:crypto';
 import { App, Chart, YamlOutputType } from 'cdk8s';
 import * as k8s from 'cdk8s-plus-32/lib/imports/k8s';
 import type { EnvironmentConfig } from '../config/schema';
-import type { EnvironmentStack } from '../environment-stack';
+import type { Environment } from '../environment';
 import { imageName, secretPath, secretsIn, type Service } from '../service';
 import { dnsSlug as slug } from '../values';
 import { containerPort, kubernetesReach, perReplicaServiceName, reachedPerReplica } from './reach';
@@ -59,7 +59,7 @@ export function fileSecretName(s: Service, path: string): string {
 }
 
 
-export function renderKubernetes(stack: EnvironmentStack, cfg: KubernetesConfig, outdir: string): App {
+export function renderKubernetes(stack: Environment, cfg: KubernetesConfig, outdir: string): App {
   const app = new App({ outdir, outputFileExtension: '.yaml', yamlOutputType: YamlOutputType.FILE_PER_CHART });
   const env = stack.environmentName;
   const ns = cfg.namespace;

@@ -5,7 +5,7 @@
  * An empty value counts as missing (an unset GitHub secret reaches CI as an empty variable).
  */
 import { stringify } from 'yaml';
-import type { EnvironmentStack } from '../environment-stack';
+import type { Environment } from '../environment';
 import { fileSecretName, SECRET_KEY, secretObjectName } from './render';
 
 /** Annotation on each Secret: the `kubernetes.secretVersions` entry its value was applied as. */
@@ -21,7 +21,7 @@ export interface SecretObject {
 
 export type SecretsResult = { readonly missing: string[] } | { readonly missing: []; readonly objects: SecretObject[] };
 
-export function kubernetesSecrets(stack: EnvironmentStack, value: (name: string) => string | undefined): SecretsResult {
+export function kubernetesSecrets(stack: Environment, value: (name: string) => string | undefined): SecretsResult {
   const cfg = stack.kubernetes!;
   const given = (n: string) => {
     const v = value(n);
