@@ -1,4 +1,8 @@
 /**
+ * The Kubernetes target and the model never load cdktf: everything lib/kubernetes/, constructs/,
+ * the model (lib/environment.ts, lib/environments.ts) and the Kubernetes scripts import, however
+ * indirectly, imports neither cdktf nor a @cdktf provider.
+ *
  * No import circle: the static imports of bin/, lib/, constructs/ and scripts/ (type-only ones
  * too: `import type` is a dependency of the design even when the compiler erases it) form no
  * cycle. Lazy `await import()` / `require()` calls, made on purpose to keep commands fast to
@@ -10,6 +14,13 @@ import { describe, expect, it } from 'vitest';
 
 const ROOT = path.resolve(__dirname, '..');
 const STATIC = /^\s*(?:import|export)\s+(?:type\s+)?(?:[^'";]*?\s+from\s+)?['"](\.{1,2}\/[^'"]+)['"]/gm;
+
+const PACKAGE = /^\s*(?:import|export)\s+(?:type\s+)?(?:[^'";]*?\s+from\s+)?['"]([^'".][^'"]*)['"]/gm;
+
+/** Package specifiers (not relative) a TypeScript source imports or re-exports statically. */
+export function packageImports(source: string): string[] {
+  return [...source.matchAll(PACKAGE)].map((m) => m[1]);
+}
 
 /** Relative module specifiers a TypeScript source imports or re-exports statically. */
 export function staticImports(source: string): string[] {
@@ -62,6 +73,48 @@ export function cycles(graph: ReadonlyMap<string, readonly string[]>): string[][
   }
   return [...out.values()].sort((a, b) => a.length - b.length);
 }
+
+/** For each file reached from `entries` that imports a package `banned` matches: the import chain to it. */
+export function reachingImports(graph: ReadonlyMap<string, readonly string[]>, entries: readonly string[], imports: (file: string) => readonly string[], banned: RegExp): string[] {
+  const via = new Map<string, string | undefined>(entries.map((e) => [e, undefined]));
+  const queue = [...entries];
+  const found: string[] = [];
+  for (let i = 0; i < queue.length; i++) {
+    const at = queue[i];
+    const bad = imports(at).filter((p) => banned.test(p));
+    if (bad.length) {
+      const chain = [at];
+      for (let x = via.get(at); x !== undefined; x = via.get(x)) chain.unshift(x);
+      found.push(`${chain.join(' → ')} imports ${bad.join(', ')}`);
+    }
+    for (const next of graph.get(at) ?? []) {
+      if (!via.has(next)) {
+        via.set(next, at);
+        queue.push(next);
+      }
+    }
+  }
+  return found;
+}
+
+const CDKTF = /^(cdktf|@cdktf\/.*)$/;
+
+describe('the Kubernetes target and the model do not load cdktf', () => {
+  it('finds a package reached through a chain of imports, a type-only one included', () => {
+    expect(packageImports("import { App } from 'cdktf';\nimport type { X } from '@cdktf/provider-docker/lib/x';\nimport { a } from './a';\nimport * as fs from 'node:fs';")).toEqual(['cdktf', '@cdktf/provider-docker/lib/x', 'node:fs']);
+    const graph = new Map([['k.ts', ['m.ts']], ['m.ts', ['s.ts']], ['s.ts', []], ['other.ts', []]]);
+    const pkgs: Record<string, string[]> = { 'k.ts': [], 'm.ts': ['constructs'], 's.ts': ['cdktf'], 'other.ts': ['@cdktf/provider-github'] };
+    expect(reachingImports(graph, ['k.ts'], (f) => pkgs[f], CDKTF)).toEqual(['k.ts → m.ts → s.ts imports cdktf']);
+    expect(reachingImports(graph, ['m.ts'], (f) => ({ ...pkgs, 's.ts': ['constructs'] })[f], CDKTF)).toEqual([]);
+  });
+
+  it('lib/kubernetes/, constructs/, the model and the Kubernetes scripts reach no cdktf import', () => {
+    const graph = importGraph(['bin', 'lib', 'constructs', 'scripts']);
+    const entries = [...graph.keys()].filter((f) => /^(lib\/kubernetes|constructs)\//.test(f) || ['lib/environment.ts', 'lib/environments.ts', 'lib/build.ts', 'lib/model.ts', 'lib/service.ts', 'scripts/synth-k8s.ts', 'scripts/k8s-secrets.ts'].includes(f));
+    expect(entries).toEqual(expect.arrayContaining(['lib/kubernetes/render.ts', 'constructs/index.ts', 'lib/environment.ts', 'scripts/synth-k8s.ts']));
+    expect(reachingImports(graph, entries, (f) => packageImports(fs.readFileSync(path.join(ROOT, f), 'utf8')), CDKTF)).toEqual([]);
+  });
+});
 
 describe('import circles', () => {
   it('finds a circle, a type-only one included, and nothing in a tree', () => {
