@@ -20,12 +20,12 @@ export function main(argv: readonly string[], env: NodeJS.ProcessEnv, out: (s: s
     return 2;
   }
   try {
-    const stack = loadEnvironments(env.ENVIRONMENTS_DIR ?? 'environments', [name])[0];
-    if (!stack || stack.platform !== 'kubernetes') {
+    const model = loadEnvironments(env.ENVIRONMENTS_DIR ?? 'environments', [name])[0];
+    if (!model || model.platform !== 'kubernetes') {
       err(`${name} is not a Kubernetes environment\n`);
       return 1;
     }
-    const result = kubernetesSecrets(stack, placeholders ? (n) => `placeholder-${n.toLowerCase().replace(/_/g, '-')}` : (n) => env[`TF_VAR_${n}`]);
+    const result = kubernetesSecrets(model, placeholders ? (n) => `placeholder-${n.toLowerCase().replace(/_/g, '-')}` : (n) => env[`TF_VAR_${n}`]);
     if (!('objects' in result)) {
       err(`missing values (set TF_VAR_<NAME>, not empty): ${result.missing.join(', ')}\n`);
       return 1;
