@@ -1,14 +1,17 @@
 /**
  * The Kubernetes target and the model never load cdktf: everything lib/kubernetes/, constructs/,
  * the model (lib/environment.ts, lib/environments.ts) and the Kubernetes scripts import, however
- * indirectly, imports neither cdktf nor a @cdktf provider.
+ * indirectly, imports neither cdktf nor a @cdktf provider; and `npm run synth:k8s`, run, loads no
+ * cdktf module.
  *
  * No import circle: the static imports of bin/, lib/, constructs/ and scripts/ (type-only ones
  * too: `import type` is a dependency of the design even when the compiler erases it) form no
  * cycle. Lazy `await import()` / `require()` calls, made on purpose to keep commands fast to
  * start, are not static imports and are left out.
  */
+import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
+import * as os from 'node:os';
 import * as path from 'node:path';
 import { describe, expect, it } from 'vitest';
 
@@ -113,6 +116,20 @@ describe('the Kubernetes target and the model do not load cdktf', () => {
     const entries = [...graph.keys()].filter((f) => /^(lib\/kubernetes|constructs)\//.test(f) || ['lib/environment.ts', 'lib/environments.ts', 'lib/build.ts', 'lib/model.ts', 'lib/service.ts', 'scripts/synth-k8s.ts', 'scripts/k8s-secrets.ts'].includes(f));
     expect(entries).toEqual(expect.arrayContaining(['lib/kubernetes/render.ts', 'constructs/index.ts', 'lib/environment.ts', 'scripts/synth-k8s.ts']));
     expect(reachingImports(graph, entries, (f) => packageImports(fs.readFileSync(path.join(ROOT, f), 'utf8')), CDKTF)).toEqual([]);
+  });
+
+  it('run, not read: `npm run synth:k8s` writes the manifests with no cdktf module loaded (lazy imports included)', () => {
+    const out = fs.mkdtempSync(path.join(os.tmpdir(), 'stackyard-k8s-cdktf-'));
+    const script = [
+      `const { synthKubernetes } = require(${JSON.stringify(path.join(ROOT, 'dist', 'scripts', 'synth-k8s.js'))});`,
+      `const written = synthKubernetes([${JSON.stringify(path.join(ROOT, 'environments'))}], ${JSON.stringify(out)});`,
+      `const loaded = Object.keys(require.cache).filter((k) => /[\\/]node_modules[\\/](cdktf|@cdktf)[\\/]/.test(k));`,
+      'process.stdout.write(JSON.stringify({ written: written.length, loaded }));',
+    ].join('\n');
+    const r = spawnSync(process.execPath, ['-e', script], { encoding: 'utf8' });
+    fs.rmSync(out, { recursive: true, force: true });
+    expect(r.stderr).toBe('');
+    expect(JSON.parse(r.stdout)).toEqual({ written: 1, loaded: [] });
   });
 });
 
