@@ -14,7 +14,7 @@ import * as path from 'node:path';
 import { loadEnvironments } from '../lib/environments';
 import type { Environment } from '../lib/environment';
 import { knownHosts, planKeySecret } from '../lib/github/plan-identity';
-import { deployBranches, githubEnvironmentName } from '../lib/github/render';
+import { deployBranches, githubEnvironmentName } from '../lib/github/inventory';
 import { PLAN_VERSIONS_SECRET } from '../lib/deploy/secret-versions';
 import { STATE_PASSPHRASE_VARIABLE } from '../lib/deploy/encryption';
 

@@ -4,7 +4,7 @@ import * as path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { buildApp } from '../lib/app';
 import { environmentFiles } from '../lib/environments';
-import { secretInventory } from '../lib/github/render';
+import { secretInventory } from '../lib/github/inventory';
 import { errors, MINIMAL, synth, tempDir, writeFiles } from './helpers';
 import { workflowFiles } from '../scripts/workflows';
 

@@ -1,6 +1,7 @@
 /**
  * The Kubernetes target and the model never load cdktf: everything lib/kubernetes/, constructs/,
- * the model (lib/environment.ts, lib/environments.ts) and the Kubernetes scripts import, however
+ * the model (lib/environment.ts, lib/environments.ts), the Kubernetes scripts, the workflow
+ * generator and `stackyard secrets` (lib/github/inventory.ts) import, however
  * indirectly, imports neither cdktf nor a @cdktf provider; and `npm run synth:k8s`, run, loads no
  * cdktf module.
  *
@@ -111,9 +112,9 @@ describe('the Kubernetes target and the model do not load cdktf', () => {
     expect(reachingImports(graph, ['m.ts'], (f) => ({ ...pkgs, 's.ts': ['constructs'] })[f], CDKTF)).toEqual([]);
   });
 
-  it('lib/kubernetes/, constructs/, the model and the Kubernetes scripts reach no cdktf import', () => {
+  it('lib/kubernetes/, constructs/, the model, the Kubernetes scripts, the workflows and `stackyard secrets` reach no cdktf import', () => {
     const graph = importGraph(['bin', 'lib', 'constructs', 'scripts']);
-    const entries = [...graph.keys()].filter((f) => /^(lib\/kubernetes|constructs)\//.test(f) || ['lib/environment.ts', 'lib/environments.ts', 'lib/build.ts', 'lib/model.ts', 'lib/service.ts', 'scripts/synth-k8s.ts', 'scripts/k8s-secrets.ts'].includes(f));
+    const entries = [...graph.keys()].filter((f) => /^(lib\/kubernetes|constructs)\//.test(f) || ['lib/environment.ts', 'lib/environments.ts', 'lib/build.ts', 'lib/model.ts', 'lib/service.ts', 'lib/github/inventory.ts', 'scripts/synth-k8s.ts', 'scripts/k8s-secrets.ts', 'scripts/workflows.ts', 'lib/cli/commands/secrets.ts'].includes(f));
     expect(entries).toEqual(expect.arrayContaining(['lib/kubernetes/render.ts', 'constructs/index.ts', 'lib/environment.ts', 'scripts/synth-k8s.ts']));
     expect(reachingImports(graph, entries, (f) => packageImports(fs.readFileSync(path.join(ROOT, f), 'utf8')), CDKTF)).toEqual([]);
   });

@@ -12,10 +12,9 @@ import { GithubProvider } from '@cdktf/provider-github/lib/provider';
 import { RepositoryEnvironment } from '@cdktf/provider-github/lib/repository-environment';
 import { RepositoryEnvironmentDeploymentPolicy } from '@cdktf/provider-github/lib/repository-environment-deployment-policy';
 import { Token } from 'cdktf';
-import type { Environment } from '../environment';
 import type { EnvironmentStack } from '../terraform/stack';
+import { deployBranches, githubEnvironmentName, secretInventory } from './inventory';
 import { PLAN_VERSIONS_SECRET, SECRET_VERSIONS_VARIABLE } from '../deploy/secret-versions';
-import { secretsIn } from '../service';
 import { slug, terraformLiteral } from '../values';
 
 /**
@@ -23,40 +22,6 @@ import { slug, terraformLiteral } from '../values';
  * serves 6.6.0, whose schema has every resource used below. Both are allowed.
  */
 export const GITHUB_PROVIDER_CONSTRAINT = '>= 6.6.0, < 7.0.0';
-
-/** Where a secret lives on GitHub: one place per secret. */
-export interface SecretPlacement {
-  readonly name: string;
-  /** environment: this stack sets it per environment; repository: this stack sets it for the whole repository; inherited: another stack does. */
-  readonly scope: 'environment' | 'repository' | 'inherited';
-  readonly services: readonly string[];
-}
-
-/** The branches that deploy: the deploy workflow's push trigger and the environment's branch policy. */
-export function deployBranches(gh: NonNullable<Environment['github']>): readonly string[] {
-  return gh.branches ?? [gh.defaultBranch];
-}
-
-export function githubEnvironmentName(model: Environment): string | undefined {
-  return model.github ? model.github.environment ?? model.environmentName : undefined;
-}
-
-/** Every declared secret, where it goes on GitHub, and which services read it. */
-export function secretInventory(model: Environment): SecretPlacement[] {
-  const shared = new Set(model.github?.repositorySecrets ?? []);
-  const users = new Map<string, Set<string>>();
-  for (const s of model.services) {
-    const names = [...s.secrets.map((x) => x.name), ...s.files.flatMap(secretsIn)];
-    for (const n of names) (users.get(n) ?? users.set(n, new Set()).get(n)!).add(s.serviceName);
-  }
-  for (const r of model.registries) (users.get(r.passwordSecret) ?? users.set(r.passwordSecret, new Set()).get(r.passwordSecret)!).add(`(registry ${r.address})`);
-  const inherited = new Set(model.repositorySecretsElsewhere);
-  return model.secretNames.map((name) => ({
-    name,
-    scope: shared.has(name) ? 'repository' : inherited.has(name) ? 'inherited' : 'environment',
-    services: [...(users.get(name) ?? [])].sort(),
-  }));
-}
 
 export function renderGithub(stack: EnvironmentStack): void {
   const model = stack.model;

@@ -15,7 +15,7 @@ export function register(program: Command): void {
     .option('--json', 'JSON for scripts: [{ name, deliveredTo, github, set }]')
     .action(async (name: string, o: { json?: boolean }) => {
       const { loadEnvironments } = await import('../../environments');
-      const { githubEnvironmentName, secretInventory } = await import('../../github/render');
+      const { githubEnvironmentName, secretInventory } = await import('../../github/inventory');
       const dir = environmentsDir();
       const stack = loadEnvironments(dir, [name])[0];
       if (!stack) throw new CliError(`no environment named ${name} in ${dir}/`);
