@@ -1,5 +1,6 @@
 /**
- * Docker target: renders an EnvironmentStack's Services to kreuzwerker/docker resources,
+ * Docker target: renders the model's Services (lib/environment.ts) into its Terraform stack
+ * (lib/terraform/stack.ts) as kreuzwerker/docker resources,
  * one aliased provider per host. Logical ids are set by hand (svc_<service>_<n>, ...) so
  * plans read in the user's words and snapshots only change when behaviour does.
  */
@@ -11,12 +12,14 @@ import { Volume } from '@cdktf/provider-docker/lib/volume';
 import { createHash } from 'node:crypto';
 import { TerraformResource } from 'cdktf';
 import type { Construct } from 'constructs';
-import type { EnvironmentStack, HostProps } from '../environment-stack';
-import { RELEASE_VARIABLE } from '../environment-stack';
+import type { HostProps } from '../model';
+import { RELEASE_VARIABLE, type EnvironmentStack } from '../terraform/stack';
 import { imageName, LOOPBACK, secretPath, secretsIn, type FileOwner, type Service } from '../service';
 import { resolveUpdatePolicy, startsFirst } from '../update-policy';
 import { cpusAsRead, durationAsRead, portsAsRead } from './readback';
-import { terraformLiteral, type Template } from '../values';
+import { slug, terraformLiteral, type Template } from '../values';
+import { dockerReach } from './reach';
+import { addSchedulers, scheduledContainer } from './scheduler';
 
 /** Set STACKYARD_DESTROY_DATA=<environment> at synth to lift prevent_destroy from that environment's volumes. */
 export const DESTROY_DATA_VARIABLE = 'STACKYARD_DESTROY_DATA';
@@ -42,9 +45,11 @@ const LOG_OPTS = { 'max-size': '10m', 'max-file': '3' };
 export const RETRY = { attempts: 5, initialInterval: '100ms' } as const;
 
 export function renderDocker(stack: EnvironmentStack): void {
-  const env = stack.environmentName;
-  const services = stack.services;
-  const protect = stack.protectVolumes && process.env[DESTROY_DATA_VARIABLE] !== env;
+  const env = stack.model.environmentName;
+  addSchedulers(stack.model); // a model built from code gets its schedulers here (lib/build.ts added a file's before its checks)
+  const reach = dockerReach(stack.model);
+  const services = stack.model.services;
+  const protect = stack.model.protectVolumes && process.env[DESTROY_DATA_VARIABLE] !== env;
   const providers = new Map<string, DockerProvider>();
   const privateNets = new Map<string, Network>();
   const images = new Map<string, Image>();
@@ -53,11 +58,11 @@ export function renderDocker(stack: EnvironmentStack): void {
   stack.addOverride('terraform.required_providers.docker.version', DOCKER_PROVIDER_CONSTRAINT);
   const usedHosts = [...new Set(services.map((s) => s.host))].sort();
   for (const hostName of usedHosts) {
-    const host = stack.hosts.get(hostName)!;
+    const host = stack.model.hosts.get(hostName)!;
     const provider = new DockerProvider(stack, `docker_${hostName}`, tf({
       ...providerConfig(host),
-      registryAuth: stack.registries.length
-        ? stack.registries.map((r) => ({ address: r.address, username: r.username, password: verbatim(`\${var.${r.passwordSecret}}`) }))
+      registryAuth: stack.model.registries.length
+        ? stack.model.registries.map((r) => ({ address: r.address, username: r.username, password: verbatim(stack.secretExpression(r.passwordSecret)) }))
         : undefined,
     }));
     providers.set(hostName, provider);
@@ -70,7 +75,7 @@ export function renderDocker(stack: EnvironmentStack): void {
     net.overrideLogicalId(`network_${slug(hostName)}_private`);
     privateNets.set(hostName, net);
   }
-  const proxy = stack.proxy;
+  const proxy = stack.model.proxy;
   let proxyNet: Network | undefined;
   if (proxy) {
     proxyNet = new Network(stack, 'network_proxy', tf({
@@ -103,8 +108,8 @@ export function renderDocker(stack: EnvironmentStack): void {
     const key = `${name}|${host}`;
     let v = nfsVolumes.get(key);
     if (!v) {
-      const def = stack.nfsVolumes.get(name)!;
-      const address = stack.hosts.get(def.server.host)?.address ?? def.server.host;
+      const def = stack.model.nfsVolumes.get(name)!;
+      const address = stack.model.hosts.get(def.server.host)?.address ?? def.server.host;
       v = new Volume(stack, `nfs_${host}_${name}`, tf({
         provider: providers.get(host)!,
         name: `${env}-nfs-${name}`,
@@ -142,12 +147,12 @@ export function renderDocker(stack: EnvironmentStack): void {
     // settings as text (tf() escapes them), secrets only as references; sorted by what they read
     const envEntry = (k: string, v: string): [string, string] => [`${k}=${v}`, `${k}=${v}`];
     const env_ = [...s.env.entries()].map(([k, v]) => envEntry(k, v));
-    for (const sec of s.secrets) if (sec.as === 'env') env_.push([`${sec.name}=\${var.${sec.name}}`, verbatim(`${sec.name}=\${var.${sec.name}}`)]);
+    for (const sec of s.secrets) if (sec.as === 'env') env_.push([`${sec.name}=${stack.secretExpression(sec.name)}`, verbatim(`${sec.name}=${stack.secretExpression(sec.name)}`)]);
     const byText = (a: [string, string], b: [string, string]) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0);
     env_.sort(byText);
     const uploads = [
-      ...s.secrets.filter((x) => x.as === 'file').map((x) => ({ file: secretPath(x.name), content: verbatim(`\${var.${x.name}}`), permissions: x.mode })),
-      ...s.files.map((f) => ({ file: f.path, content: typeof f.content === 'function' ? f.content() : renderTemplate(f.content), permissions: f.mode })),
+      ...s.secrets.filter((x) => x.as === 'file').map((x) => ({ file: secretPath(x.name), content: verbatim(stack.secretExpression(x.name)), permissions: x.mode })),
+      ...s.files.map((f) => ({ file: f.path, content: typeof f.content === 'function' ? f.content(reach) : renderTemplate(stack, f.content), permissions: f.mode })),
     ].sort((a, b) => a.file.localeCompare(b.file));
     // a rotated secret (its recorded version changes) replaces exactly the containers that read it,
     // visibly even in a plan whose secret values are placeholders; the version itself stays off the host
@@ -163,6 +168,8 @@ export function renderDocker(stack: EnvironmentStack): void {
     const startFirst = startsFirst(s);
     const revisioned = startFirst || !!s.oneShot;
     const digests: string[] = [];
+    // a scheduled Service idles, and the host's Ofelia runs its job (lib/docker/scheduler.ts)
+    const scheduled = scheduledContainer(s);
 
     const list: Container[] = [];
     for (let i = 1; i <= s.replicas; i++) {
@@ -178,6 +185,7 @@ export function renderDocker(stack: EnvironmentStack): void {
         'stackyard.host': s.host,
         'stackyard.replica': String(i),
         ...(proxyNet ? traefikLabels(stack, s, verbatim(proxyNet.name)) : {}),
+        ...scheduled?.labels,
       };
       const hc = s.healthcheck;
       const config: ContainerConfig = {
@@ -186,8 +194,8 @@ export function renderDocker(stack: EnvironmentStack): void {
         // the stable replica name, whatever revision runs it
         hostname: name,
         image: verbatim(image.imageId),
-        command: s.command ? [...s.command] : undefined,
-        entrypoint: s.entrypoint ? [...s.entrypoint] : undefined,
+        command: scheduled?.command ?? (s.command ? [...s.command] : undefined),
+        entrypoint: scheduled?.entrypoint ?? (s.entrypoint ? [...s.entrypoint] : undefined),
         env: nonEmpty(replicaEnv),
         labels: Object.entries(labels).sort(([a], [b]) => a.localeCompare(b)).map(([label, value]) => ({ label, value })),
         networksAdvanced: networks,
@@ -296,7 +304,7 @@ function revisionOf(stack: EnvironmentStack, s: Service, digests: string[], imag
     // stack records them, so a plan with placeholder values sees no change; else the value
     ...Object.fromEntries(secrets.map((n) => {
       const version = stack.secretVersionAddress(n);
-      return [`secret_${n}`, version ? `\${${version}.output}` : `\${var.${n}}`];
+      return [`secret_${n}`, version ? `\${${version}.output}` : stack.secretExpression(n)];
     })),
   });
   r.overrideLogicalId(revisionId(s));
@@ -325,10 +333,10 @@ function providerConfig(host: HostProps) {
 
 function traefikLabels(stack: EnvironmentStack, s: Service, network: string): Record<string, string> {
   if (s.routes.length === 0) return {};
-  const proxy = stack.proxy!;
+  const proxy = stack.model.proxy!;
   const out: Record<string, string> = { 'traefik.enable': 'true', 'traefik.docker.network': network };
   s.routes.forEach((r, idx) => {
-    const id = `${stack.environmentName}-${s.serviceName}${idx === 0 ? '' : `-${idx + 1}`}`;
+    const id = `${stack.model.environmentName}-${s.serviceName}${idx === 0 ? '' : `-${idx + 1}`}`;
     const router = `traefik.http.routers.${id}`;
     const svc = `traefik.http.services.${id}`;
     out[`${router}.rule`] = r.rule;
@@ -380,9 +388,9 @@ function verbatim(text: string): string {
 }
 
 /** Renders a template: text escaped, secrets as variable references (never values); only for a config passed to tf(). */
-function renderTemplate(t: Template): string {
+function renderTemplate(stack: EnvironmentStack, t: Template): string {
   return verbatim(t
-    .map((p) => (typeof p === 'string' ? terraformLiteral(p) : p.encode === 'url' ? `\${urlencode(var.${p.secret})}` : `\${var.${p.secret}}`))
+    .map((p) => (typeof p === 'string' ? terraformLiteral(p) : p.encode === 'url' ? `\${urlencode(${stack.secretReference(p.secret)})}` : stack.secretExpression(p.secret)))
     .join(''));
 }
 
@@ -411,9 +419,6 @@ function nonEmpty<T>(xs: T[]): T[] | undefined {
   return xs.length ? xs : undefined;
 }
 
-function slug(s: string): string {
-  return s.replace(/[^A-Za-z0-9]+/g, '_').replace(/^_+|_+$/g, '');
-}
 
 /** Dependency order, stable by name; cycles are reported by the invariants before rendering. */
 function topological(services: Service[]): Service[] {

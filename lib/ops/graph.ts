@@ -5,7 +5,8 @@
  * renders it in Markdown) and SVG, laid out by ELK (elkjs: the Eclipse Layout Kernel's layered
  * algorithm, compound nodes for hosts) and drawn here as plain SVG shapes and text.
  */
-import type { EnvironmentStack } from '../environment-stack';
+import type { Environment } from '../environment';
+import { slug } from '../values';
 
 export interface GraphNode {
   readonly id: string;
@@ -37,7 +38,6 @@ export interface Topology {
   readonly edges: readonly GraphEdge[];
 }
 
-const slug = (s: string) => s.replace(/[^A-Za-z0-9]+/g, '_');
 const svcId = (name: string) => `svc_${slug(name)}`;
 
 /** At most `max` characters, with an ellipsis. */
@@ -46,7 +46,7 @@ export function shorten(s: string, max = 48): string {
 }
 
 /** The topology of an environment model: what the picture shows, in a stable order. */
-export function topology(stack: EnvironmentStack): Topology {
+export function topology(stack: Environment): Topology {
   const services = [...stack.services].sort((a, b) => a.serviceName.localeCompare(b.serviceName));
   const hostNames = [...new Set(services.map((s) => s.host))].sort();
   const edges: GraphEdge[] = [];
@@ -56,7 +56,7 @@ export function topology(stack: EnvironmentStack): Topology {
     const uniquePorts = [...new Set(published)];
     const lines = [
       s.serviceName,
-      `${s.kind}${s.oneShot && !s.kind.includes('job') ? ' (one-shot)' : ''} ×${s.replicas}`,
+      `${s.kind} ×${s.replicas}`,
       ...uniquePorts.slice(0, 4).map((p) => `port ${p}`),
       ...(uniquePorts.length > 4 ? [`+${uniquePorts.length - 4} more ports`] : []),
     ];
