@@ -6,7 +6,8 @@
  *
  *   tag-change   backend 1 → 2 (the 2-replica backend)
  *   env-change   a backend setting only
- *   rollback     backend back to the previous release (tag 1), deployed the same way
+ *   rollback     `stackyard rollback rolling`: back to the previous release (tag 1), the
+ *                user-facing command (it reads the environment's deploy records)
  *   unhealthy    backend → an image failing its healthcheck: the deploy must fail naming the
  *                replica and its health output, traffic must not; then the good tag converges
  *   singleton    the orchestrator (a singleton) 1 → 2: the gap, and that two never ran together
@@ -31,6 +32,13 @@ const ENV = 'rolling';
 const PORT = Number(process.env.BENCH_ROLLING_PORT ?? 18301);
 const ENV_DIR = path.join(ROOT, '.stackyard', 'rolling-environments');
 const TOOLS = process.env.STACKYARD_TOOLS ?? path.join(ROOT, '.tools');
+/**
+ * The backend is a released image (`release:`): its tag is the release tag, given per deploy as
+ * TF_VAR_RELEASE_TAG as a CI deploy does, recorded on the host, and what `stackyard rollback`
+ * goes back to. A repository only this bench uses, tagged from the demo image's versions.
+ */
+const REPO = 'stackyard-rolling/backend';
+const RELEASES = ['1', '2', 'unhealthy'];
 const SECRETS = ['DB_PASSWORD', 'REDIS_PASSWORD', 'JWT_SECRET', 'CRYPTOPANIC_API_KEY', 'NEWSCATCHER_API_KEY', 'NANSEN_API_KEY', 'STATE_PASSPHRASE'];
 
 const toolEnv: NodeJS.ProcessEnv = {
@@ -46,15 +54,22 @@ const toolEnv: NodeJS.ProcessEnv = {
 
 interface Topology { backendTag: string; backendSetting: string; orchestratorTag: string }
 
-function writeEnvironment(t: Topology): void {
+/**
+ * The environment file. Released (stackyard's deploys): the backend's tag is the release tag, so
+ * the file pins only the first release and each deploy names its own. Not released (the compose
+ * yardstick, which reads the synthesized stack and has no release variable): the tag in the file.
+ */
+function writeEnvironment(t: Topology, released = true): void {
   fs.mkdirSync(ENV_DIR, { recursive: true });
   const local = path.relative(ENV_DIR, path.join(ROOT, 'environments', 'local.yaml'));
+  const env = `env: { RUN_COLLECTORS: "False", BENCH_SETTING: "${t.backendSetting}" }`;
   fs.writeFileSync(path.join(ENV_DIR, `${ENV}.yaml`), [
     `name: ${ENV}`,
     `extends: ${local}`,
+    ...(released ? [`release: { tag: "1", images: [${REPO}] }`] : []),
     'services:',
     `  proxy: { entrypoints: { web: ${PORT} }, dashboard: { port: ${PORT + 89} } }`,
-    `  backend: { tag: "${t.backendTag}", env: { RUN_COLLECTORS: "False", BENCH_SETTING: "${t.backendSetting}" } }`,
+    released ? `  backend: { image: ${REPO}, tag: null, ${env} }` : `  backend: { tag: "${t.backendTag}", ${env} }`,
     `  orchestrator: { tag: "${t.orchestratorTag}" }`,
     '',
   ].join('\n'));
@@ -66,16 +81,30 @@ function sh(cmd: string, args: string[]): string {
   return r.stdout;
 }
 
-function deploy(t: Topology): Promise<{ code: number | null; output: string; seconds: number }> {
-  writeEnvironment(t);
+type Run = { code: number | null; output: string; seconds: number };
+
+/** `stackyard <args>` as a user runs it (the compiled command), its output collected. */
+function stackyard(args: string[], env: NodeJS.ProcessEnv = toolEnv): Promise<Run> {
   const t0 = Date.now();
   return new Promise((resolve) => {
-    const child = spawn('bash', ['scripts/deploy.sh', ENV], { cwd: ROOT, env: toolEnv });
+    const child = spawn(process.execPath, [path.join(ROOT, 'dist', 'bin', 'stackyard.js'), ...args], { cwd: ROOT, env });
     let output = '';
     child.stdout.on('data', (d) => (output += d));
     child.stderr.on('data', (d) => (output += d));
     child.on('close', (code) => resolve({ code, output, seconds: (Date.now() - t0) / 1000 }));
   });
+}
+
+/** `stackyard deploy rolling` of this topology, the backend's release tag given as a CI deploy gives it. */
+function deploy(t: Topology): Promise<Run> {
+  writeEnvironment(t);
+  return stackyard(['deploy', ENV], { ...toolEnv, TF_VAR_RELEASE_TAG: t.backendTag });
+}
+
+/** The environment's deploy records and lock on the host, so `rollback` sees this run's releases only. */
+function forgetRecords(): void {
+  spawnSync('docker', ['rm', '-f', `stackyard-lock-${ENV}`, `stackyard-records-${ENV}`], { stdio: 'ignore' });
+  spawnSync('docker', ['volume', 'rm', `stackyard-records-${ENV}`], { stdio: 'ignore' });
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -129,7 +158,7 @@ const COMPOSE_DIR = path.join(ROOT, '.stackyard', 'rolling-compose');
 
 /** The compose file of the topology: synthesized by stackyard, converted by compose-from-stack. */
 function composeFile(t: Topology): string {
-  writeEnvironment(t);
+  writeEnvironment(t, false);
   sh('node', ['dist/bin/stackyard.js', 'synth', ENV]);
   const stack = JSON.parse(fs.readFileSync(path.join(ROOT, 'cdktf.out', 'stacks', ENV, 'cdk.tf.json'), 'utf8'));
   fs.mkdirSync(path.join(COMPOSE_DIR, 'secrets'), { recursive: true, mode: 0o700 });
@@ -167,9 +196,11 @@ async function composeYardstick(): Promise<Result> {
 
 async function main(): Promise<number> {
   for (const step of ['engine-docker.sh start', 'engine.sh', 'images.sh']) sh('bash', ['-c', `bash scripts/${step} >/dev/null`]);
+  for (const tag of RELEASES) sh('docker', ['tag', `stackyard/demo-app:${tag}`, `${REPO}:${tag}`]);
   writeEnvironment({ backendTag: '1', backendSetting: '1', orchestratorTag: '1' });
   spawnSync('bash', ['scripts/down.sh', ENV, '--volumes', '--yes'], { cwd: ROOT, env: toolEnv, stdio: 'ignore' });
   fs.rmSync(path.join(ROOT, '.stackyard', 'state', `${ENV}.tfstate`), { force: true });
+  forgetRecords();
 
   let topology: Topology = { backendTag: '1', backendSetting: '1', orchestratorTag: '1' };
   const first = await deploy(topology);
@@ -186,7 +217,16 @@ async function main(): Promise<number> {
   const results: Result[] = [];
   results.push(await scenario('tag-change', change({ backendTag: '2' })));
   results.push(await scenario('env-change', change({ backendSetting: '2' })));
-  results.push(await scenario('rollback', change({ backendTag: '1' })));
+  results.push(await scenario('rollback', async () => {
+    // the user-facing command: it reads the records on the host and deploys the release before
+    // the current one (2) through the same path as a deploy
+    const r = await stackyard(['rollback', ENV]);
+    const said = r.output.split('\n').find((l) => l.includes(`rolling ${ENV} back to release`))?.trim() ?? 'no "rolling back to release" line';
+    const back = /back to release 1$/.test(said);
+    if (back) topology = { ...topology, backendTag: '1' };
+    const ok = r.code === 0 && back;
+    return { ok, seconds: r.seconds, notes: [`stackyard rollback ${ENV}: ${said}`, ...(ok ? [] : [tail(r.output)])] };
+  }));
   results.push(await scenario('unhealthy', async () => {
     const previous = topology;
     const bad = await change({ backendTag: 'unhealthy' }, true)();
@@ -198,7 +238,7 @@ async function main(): Promise<number> {
     const good = await deploy(topology);
     const stackDir = path.join(ROOT, 'cdktf.out', 'stacks', ENV);
     const stack = JSON.parse(fs.readFileSync(path.join(stackDir, 'cdk.tf.json'), 'utf8'));
-    const plan = spawnSync('tofu', ['plan', '-detailed-exitcode', '-input=false', '-no-color'], { cwd: stackDir, env: withSecretVersions(stack, toolEnv), encoding: 'utf8' });
+    const plan = spawnSync('tofu', ['plan', '-detailed-exitcode', '-input=false', '-no-color'], { cwd: stackDir, env: withSecretVersions(stack, { ...toolEnv, TF_VAR_RELEASE_TAG: topology.backendTag }), encoding: 'utf8' });
     const notes = [
       `the failing deploy took ${bad.seconds.toFixed(1)} s (a second attempt ${d.seconds.toFixed(1)} s, exit ${d.code}); it said:`,
       ...report.map((l) => `  ${l.trim()}`),
@@ -223,6 +263,8 @@ async function main(): Promise<number> {
   const sent = results.reduce((a, r) => a + r.counts.sent, 0);
   console.log(`rolling failed requests: ${failed} of ${sent}`);
   spawnSync('bash', ['scripts/down.sh', ENV, '--volumes', '--yes'], { cwd: ROOT, env: toolEnv, stdio: 'ignore' });
+  forgetRecords();
+  for (const tag of RELEASES) spawnSync('docker', ['rmi', `${REPO}:${tag}`], { stdio: 'ignore' });
   const yardstick = process.env.BENCH_ROLLING_COMPOSE === '0' ? undefined : await composeYardstick();
   return results.every((r) => r.ok) && (yardstick?.ok ?? true) ? 0 : 1;
 }
