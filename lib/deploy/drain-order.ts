@@ -8,13 +8,7 @@
  * check it on the real engine with this function.
  */
 
-/** The fields of an engine event this reads. */
-export interface EngineEvent {
-  readonly type?: string;
-  readonly '@timestamp'?: string;
-  readonly hook?: { readonly resource?: { readonly addr?: string }; readonly action?: string };
-  readonly change?: { readonly resource?: { readonly addr?: string }; readonly action?: string };
-}
+import { parseEvent, type EngineEvent } from './progress';
 
 const CONTAINER = /^docker_container\.svc_(.+)_(\d+)$/;
 const GATE = /^terraform_data\.drain_(.+)$/;
@@ -29,16 +23,9 @@ export function runsOf(events: readonly EngineEvent[]): EngineEvent[][] {
   return runs;
 }
 
-/** Parses JSON lines, skipping what is not JSON. */
+/** The events of a log (STACKYARD_ENGINE_LOG: JSON lines), skipping what is not one. */
 export function parseEvents(text: string): EngineEvent[] {
-  return text.split('\n').flatMap((l) => {
-    try {
-      const j = JSON.parse(l) as unknown;
-      return j && typeof j === 'object' ? [j as EngineEvent] : [];
-    } catch {
-      return [];
-    }
-  });
+  return text.split('\n').map(parseEvent).filter((e): e is EngineEvent => e !== undefined);
 }
 
 /**
