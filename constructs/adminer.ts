@@ -1,7 +1,7 @@
 import { Construct } from 'constructs';
 import { z } from 'zod';
 import * as f from '../lib/config/fields';
-import { EnvironmentStack } from '../lib/environment-stack';
+import { Environment } from '../lib/environment';
 import { defineKind, entryProps, plain, withDefaults, type ConstructProps } from '../lib/kind';
 import { Service } from '../lib/service';
 import { healthcheck } from '../lib/workload';
@@ -37,13 +37,13 @@ export class Adminer extends Construct {
       origin: p.origin,
     });
     this.service.addPort('http', 8080).addRoute({ rule: p.route, port: 8080, entrypoints: p.entrypoints });
-    const stack = EnvironmentStack.of(this);
-    if (stack.production) stack.wiringProblems.push({ ...this.service.origin.locate('kind'), message: 'Adminer is not allowed in a production environment; remove it or set production: false' });
+    const environment = Environment.of(this);
+    if (environment.production) environment.wiringProblems.push({ ...this.service.origin.locate('kind'), message: 'Adminer is not allowed in a production environment; remove it or set production: false' });
   }
 }
 
 export const adminerKind = defineKind({
   kind: 'adminer',
   schema: AdminerSchema,
-  build: (svc, ctx) => plain(new Adminer(ctx.stack, ctx.name, entryProps(svc, ctx))),
+  build: (svc, ctx) => plain(new Adminer(ctx.environment, ctx.name, entryProps(svc, ctx))),
 });

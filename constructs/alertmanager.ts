@@ -66,5 +66,5 @@ export const alertmanagerKind = defineKind({
     if (!names.includes(svc.defaultReceiver)) ctx.report(['defaultReceiver'], ctx.unknown('receiver', svc.defaultReceiver, names));
     svc.routes.forEach((r, i) => { if (!names.includes(r.receiver)) ctx.report(['routes', i, 'receiver'], ctx.unknown('receiver', r.receiver, names)); });
   },
-  build: (svc, ctx) => plain(new Alertmanager(ctx.stack, ctx.name, entryProps(svc, ctx))),
+  build: (svc, ctx) => plain(new Alertmanager(ctx.environment, ctx.name, entryProps(svc, ctx))),
 });

@@ -35,5 +35,5 @@ export const celeryBeatKind = defineKind({
   kind: 'celery-beat',
   schema: CeleryBeatSchema,
   check: checkBroker,
-  build: (svc, ctx) => celeryBuilt(new CeleryBeat(ctx.stack, ctx.name, workloadProps(svc, ctx))),
+  build: (svc, ctx) => celeryBuilt(new CeleryBeat(ctx.environment, ctx.name, workloadProps(svc, ctx))),
 });

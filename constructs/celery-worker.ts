@@ -58,5 +58,5 @@ export const celeryWorkerKind = defineKind({
   kind: 'celery-worker',
   schema: CeleryWorkerSchema,
   check: checkBroker,
-  build: (svc, ctx) => celeryBuilt(new CeleryWorker(ctx.stack, ctx.name, workloadProps(svc, ctx))),
+  build: (svc, ctx) => celeryBuilt(new CeleryWorker(ctx.environment, ctx.name, workloadProps(svc, ctx))),
 });

@@ -24,5 +24,5 @@ export class GenericService extends Workload {
 export const genericKind = defineKind({
   kind: 'service',
   schema: GenericSchema,
-  build: (svc, ctx) => single(new GenericService(ctx.stack, ctx.name, workloadProps(svc, ctx))),
+  build: (svc, ctx) => single(new GenericService(ctx.environment, ctx.name, workloadProps(svc, ctx))),
 });

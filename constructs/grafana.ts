@@ -1,7 +1,7 @@
 import { Construct } from 'constructs';
 import { z } from 'zod';
 import * as f from '../lib/config/fields';
-import { EnvironmentStack } from '../lib/environment-stack';
+import { Environment } from '../lib/environment';
 import { defineKind, entryProps, plain, withDefaults, type ConstructProps } from '../lib/kind';
 import { secretPath, Service, type Reach } from '../lib/service';
 import { limits } from '../lib/values';
@@ -10,8 +10,8 @@ import { Jaeger } from './jaeger';
 import { Prometheus } from './prometheus';
 
 /** The Services of every construct of a type in the environment. */
-function sources(stack: EnvironmentStack, type: typeof Prometheus | typeof Jaeger): Service[] {
-  return stack.node.findAll().filter((c) => c instanceof type).map((c) => (c as Prometheus | Jaeger).service);
+function sources(environment: Environment, type: typeof Prometheus | typeof Jaeger): Service[] {
+  return environment.node.findAll().filter((c) => c instanceof type).map((c) => (c as Prometheus | Jaeger).service);
 }
 
 export const GrafanaSchema = z.strictObject({
@@ -64,17 +64,17 @@ export class Grafana extends Construct {
         content: ['apiVersion: 1\nproviders:\n  - name: stackyard\n    type: file\n    disableDeletion: false\n    options:\n      path: ' + GRAFANA_DASHBOARDS + '\n'],
         mode: '0444',
       });
-    const stack = EnvironmentStack.of(this);
-    stack.reaches.push({ from: this.service, targets: () => [...sources(stack, Prometheus).map((s) => ({ service: s, port: 'http' })), ...sources(stack, Jaeger).map((s) => ({ service: s, port: 'ui' }))] });
+    const environment = Environment.of(this);
+    environment.reaches.push({ from: this.service, targets: () => [...sources(environment, Prometheus).map((s) => ({ service: s, port: 'http' })), ...sources(environment, Jaeger).map((s) => ({ service: s, port: 'ui' }))] });
   }
 
   /** Datasources as Grafana provisions them: name, type, URL (as the rendering target reaches them). */
   datasources(reach: Reach): { name: string; type: string; url: string; isDefault: boolean }[] {
-    const stack = EnvironmentStack.of(this);
+    const environment = Environment.of(this);
     const url = (s: Service, port: string) => `http://${reach.service(this.service, s, port)}`;
     const byName = (a: Service, b: Service) => a.serviceName.localeCompare(b.serviceName);
-    const proms = sources(stack, Prometheus).sort(byName);
-    const jaegers = sources(stack, Jaeger).sort(byName);
+    const proms = sources(environment, Prometheus).sort(byName);
+    const jaegers = sources(environment, Jaeger).sort(byName);
     return [
       ...proms.map((s, i) => ({ name: s.serviceName, type: 'prometheus', url: url(s, 'http'), isDefault: i === 0 })),
       ...jaegers.map((s) => ({ name: s.serviceName, type: 'jaeger', url: url(s, 'ui'), isDefault: false })),
@@ -94,5 +94,5 @@ export const grafanaKind = defineKind({
   kind: 'grafana',
   schema: GrafanaSchema,
   stateful: true,
-  build: (svc, ctx) => plain(new Grafana(ctx.stack, ctx.name, entryProps(svc, ctx))),
+  build: (svc, ctx) => plain(new Grafana(ctx.environment, ctx.name, entryProps(svc, ctx))),
 });

@@ -57,7 +57,7 @@ export const jaegerKind = defineKind({
   schema: JaegerSchema,
   provides: ['tracing'],
   build: (svc, ctx) => {
-    const j = new Jaeger(ctx.stack, ctx.name, entryProps(svc, ctx));
+    const j = new Jaeger(ctx.environment, ctx.name, entryProps(svc, ctx));
     return { ...plain(j), trace: (consumer) => j.trace(consumer) };
   },
 });

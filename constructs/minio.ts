@@ -89,5 +89,5 @@ export const minioKind = defineKind({
   schema: MinioSchema,
   rank: 1,
   stateful: true,
-  build: (svc, ctx) => single(new Minio(ctx.stack, ctx.name, entryProps(svc, ctx))),
+  build: (svc, ctx) => single(new Minio(ctx.environment, ctx.name, entryProps(svc, ctx))),
 });

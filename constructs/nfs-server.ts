@@ -1,7 +1,7 @@
 import { Construct } from 'constructs';
 import { z } from 'zod';
 import * as f from '../lib/config/fields';
-import { EnvironmentStack } from '../lib/environment-stack';
+import { Environment } from '../lib/environment';
 import { defineKind, entryProps, plain, withDefaults, type ConstructProps } from '../lib/kind';
 import { isLoopback, parseImage, Service } from '../lib/service';
 
@@ -30,7 +30,7 @@ export class NfsServer extends Construct {
   constructor(scope: Construct, id: string, props: NfsServerProps) {
     super(scope, id);
     const p = withDefaults(NfsServerSchema, props);
-    const stack = EnvironmentStack.of(this);
+    const environment = Environment.of(this);
     this.exportPath = p.exportPath;
     this.service = new Service(this, 'Default', {
       name: id,
@@ -43,7 +43,7 @@ export class NfsServer extends Construct {
     });
     const options = `rw,no_subtree_check,fsid=0,${p.rootSquash ? 'root_squash' : 'no_root_squash'}`;
     // in a cluster the server is reached through its ClusterIP service only; network policies limit it there
-    const clients = p.clients?.length ? [...p.clients] : stack.platform === 'kubernetes' ? ['*'] : nfsClients([...stack.hosts.values()].map((h) => h.address));
+    const clients = p.clients?.length ? [...p.clients] : environment.platform === 'kubernetes' ? ['*'] : nfsClients([...environment.hosts.values()].map((h) => h.address));
     this.service
       .addEnv('NFS_EXPORT_0', `${this.exportPath} ${clients.map((c) => `${c}(${options})`).join(' ')}`)
       .addEnv('NFS_DISABLE_VERSION_3', 'true')
@@ -53,7 +53,7 @@ export class NfsServer extends Construct {
 
   /** Declares an NFS volume of this export (`/` is the export root under NFSv4's fsid=0). */
   volume(name: string, options: { path?: string; mountOptions?: string } = {}): string {
-    EnvironmentStack.of(this).nfsVolumes.set(name, { server: this.service, path: options.path ?? '/', options: options.mountOptions ?? 'nfsvers=4,rw,soft' });
+    Environment.of(this).nfsVolumes.set(name, { server: this.service, path: options.path ?? '/', options: options.mountOptions ?? 'nfsvers=4,rw,soft' });
     return name;
   }
 }
@@ -82,7 +82,7 @@ export const nfsServerKind = defineKind({
   stateful: true,
   formerNames: ['nfs'],
   provides: ['nfs'],
-  build: (svc, ctx) => plain(new NfsServer(ctx.stack, ctx.name, entryProps(svc, ctx))),
+  build: (svc, ctx) => plain(new NfsServer(ctx.environment, ctx.name, entryProps(svc, ctx))),
   // the top-level `nfs:` volumes: each names the nfs-server exporting it
   checkEnvironment(env, report, ctx) {
     const k8s = env.platform === 'kubernetes';

@@ -35,5 +35,5 @@ export class OneShotJob extends Workload {
 export const jobKind = defineKind({
   kind: 'job',
   schema: JobSchema,
-  build: (svc, ctx) => single(new OneShotJob(ctx.stack, ctx.name, workloadProps(svc, ctx))),
+  build: (svc, ctx) => single(new OneShotJob(ctx.environment, ctx.name, workloadProps(svc, ctx))),
 });

@@ -75,6 +75,6 @@ export const postgresBackupKind = defineKind({
   build(svc, ctx) {
     const db = ctx.built(svc.database)?.construct;
     if (!(db instanceof Postgres)) throw new Error(`postgres-backup ${ctx.name}: database ${svc.database} must be built first`);
-    return single(new PostgresBackup(ctx.stack, ctx.name, { ...svc, database: db, origin: ctx.origin }));
+    return single(new PostgresBackup(ctx.environment, ctx.name, { ...svc, database: db, origin: ctx.origin }));
   },
 });

@@ -1,7 +1,7 @@
 import { Construct } from 'constructs';
 import { z } from 'zod';
 import * as f from '../lib/config/fields';
-import { EnvironmentStack } from '../lib/environment-stack';
+import { Environment } from '../lib/environment';
 import { defineKind, entryProps, single, withDefaults, type ConstructProps } from '../lib/kind';
 import { Service, secretPath } from '../lib/service';
 import { healthcheck, type Connectable } from '../lib/workload';
@@ -49,7 +49,7 @@ export class Postgres extends Construct implements Connectable {
     for (const [field, value] of [['user', this.user], ['database', this.database]] as const) {
       if (!f.IDENTIFIER.test(value)) {
         const where = p.origin?.locate(field) ?? { file: `construct ${this.node.path}`, line: 0, col: 0, path: field };
-        EnvironmentStack.of(this).wiringProblems.push({ ...where, message: `a Postgres ${field === 'user' ? 'role' : 'database'} name is letters, digits and _, starting with a letter or _ (at most 63), got ${JSON.stringify(value)}` });
+        Environment.of(this).wiringProblems.push({ ...where, message: `a Postgres ${field === 'user' ? 'role' : 'database'} name is letters, digits and _, starting with a letter or _ (at most 63), got ${JSON.stringify(value)}` });
       }
     }
     this.service = new Service(this, 'Default', {
@@ -108,5 +108,5 @@ export const postgresKind = defineKind({
   stateful: true,
   rank: 1,
   provides: ['postgres'],
-  build: (svc, ctx) => single(new Postgres(ctx.stack, ctx.name, entryProps(svc, ctx))),
+  build: (svc, ctx) => single(new Postgres(ctx.environment, ctx.name, entryProps(svc, ctx))),
 });

@@ -1,7 +1,7 @@
 import { Construct } from 'constructs';
 import { z } from 'zod';
 import * as f from '../lib/config/fields';
-import { EnvironmentStack } from '../lib/environment-stack';
+import { Environment } from '../lib/environment';
 import { defineKind, entryProps, plain, withDefaults, type ConstructProps } from '../lib/kind';
 import { Service, type Reach } from '../lib/service';
 import { limits } from '../lib/values';
@@ -25,7 +25,7 @@ export type PrometheusProps = ConstructProps<typeof PrometheusSchema>;
 export const PROMETHEUS_CONFIG = '/etc/prometheus/prometheus.yml';
 
 /**
- * Prometheus with a scrape configuration generated from the model when the stack renders: every
+ * Prometheus with a scrape configuration generated from the model when the environment renders: every
  * service with a `metrics` port is a target, one per replica, by container name on the same host
  * and by host address and published port across hosts. Data in a protected volume.
  */
@@ -60,8 +60,8 @@ export class Prometheus extends Construct {
       .addPort('http', 9090, p.publish, p.bind)
       .addVolume('data', '/prometheus')
       .addFile({ path: PROMETHEUS_CONFIG, content: (reach) => this.renderConfig(reach), mode: '0444' });
-    const stack = EnvironmentStack.of(this);
-    stack.reaches.push({ from: this.service, targets: () => this.scrapedServices().map((s) => ({ service: s, port: 'metrics' })) });
+    const environment = Environment.of(this);
+    environment.reaches.push({ from: this.service, targets: () => this.scrapedServices().map((s) => ({ service: s, port: 'metrics' })) });
   }
 
   /** How often every target is scraped. */
@@ -74,7 +74,7 @@ export class Prometheus extends Construct {
    * by name. Each target answers how they are reached (its Reach: lib/docker/reach.ts, lib/kubernetes/reach.ts).
    */
   scrapedServices(): Service[] {
-    return EnvironmentStack.of(this).services
+    return Environment.of(this).services
       .filter((s) => s.port('metrics') && (!this.scrapeOnly || this.scrapeOnly.includes(s.serviceName)))
       .sort((a, b) => a.serviceName.localeCompare(b.serviceName));
   }
@@ -102,7 +102,7 @@ export const prometheusKind = defineKind({
       else if (!(target.ports as Record<string, unknown> | undefined)?.metrics) ctx.report(['scrape', i], `${t} declares no \`metrics\` port to scrape; add \`ports: { metrics: <port> }\` to it or remove it here`);
     });
   },
-  build: (svc, ctx) => plain(new Prometheus(ctx.stack, ctx.name, entryProps(svc, ctx))),
+  build: (svc, ctx) => plain(new Prometheus(ctx.environment, ctx.name, entryProps(svc, ctx))),
 });
 
 /** A Prometheus configuration: the scrape interval and one scrape config per job, each given as its lines below `job_name`. */

@@ -94,5 +94,5 @@ export const redisKind = defineKind({
   schema: RedisSchema,
   stateful: true,
   provides: ['celery-broker'],
-  build: (svc, ctx) => single(new Redis(ctx.stack, ctx.name, entryProps(svc, ctx))),
+  build: (svc, ctx) => single(new Redis(ctx.environment, ctx.name, entryProps(svc, ctx))),
 });

@@ -60,5 +60,5 @@ export const scheduledJobKind = defineKind({
   kind: 'scheduled-job',
   schema: ScheduledJobSchema,
   check: checkSchedule,
-  build: (svc, ctx) => single(new ScheduledJob(ctx.stack, ctx.name, workloadProps(svc, ctx))),
+  build: (svc, ctx) => single(new ScheduledJob(ctx.environment, ctx.name, workloadProps(svc, ctx))),
 });

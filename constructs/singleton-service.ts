@@ -27,5 +27,5 @@ export class SingletonService extends Workload {
 export const singletonKind = defineKind({
   kind: 'singleton',
   schema: SingletonSchema,
-  build: (svc, ctx) => single(new SingletonService(ctx.stack, ctx.name, workloadProps(svc, ctx))),
+  build: (svc, ctx) => single(new SingletonService(ctx.environment, ctx.name, workloadProps(svc, ctx))),
 });

@@ -1,7 +1,7 @@
 import { Construct } from 'constructs';
 import { z } from 'zod';
 import * as f from '../lib/config/fields';
-import { EnvironmentStack } from '../lib/environment-stack';
+import { Environment } from '../lib/environment';
 import { defineKind, entryProps, plain, withDefaults, type ConstructProps } from '../lib/kind';
 import { LOOPBACK, Service } from '../lib/service';
 import { healthcheck } from '../lib/workload';
@@ -39,10 +39,10 @@ export class TraefikProxy extends Construct {
   constructor(scope: Construct, id: string, props: TraefikProxyProps) {
     super(scope, id);
     const p = withDefaults(TraefikSchema, props);
-    const stack = EnvironmentStack.of(this);
-    const env = stack.environmentName;
+    const environment = Environment.of(this);
+    const env = environment.environmentName;
     this.entrypoints = p.entrypoints;
-    const hostUrl = stack.hosts.get(p.host)?.docker ?? '';
+    const hostUrl = environment.hosts.get(p.host)?.docker ?? '';
     const socket = props.dockerSocket ?? (hostUrl.startsWith('unix://') ? hostUrl.slice('unix://'.length) : '/var/run/docker.sock');
     const args = [
       '--providers.docker=true',
@@ -84,7 +84,7 @@ export class TraefikProxy extends Construct {
     if (p.dashboard) this.service.addPort('dashboard', 8080, p.dashboard.port, LOOPBACK);
     if (p.acme) this.service.addVolume('acme', '/letsencrypt');
     this.service.addBindMount(socket, '/var/run/docker.sock', true);
-    stack.proxy = { service: this.service, entrypoints: Object.keys(this.entrypoints), certResolver: p.acme ? 'le' : undefined };
+    environment.proxy = { service: this.service, entrypoints: Object.keys(this.entrypoints), certResolver: p.acme ? 'le' : undefined };
   }
 }
 
@@ -97,5 +97,5 @@ export const traefikKind = defineKind({
     const names = Object.keys(svc.entrypoints);
     if (svc.acme && !names.includes(svc.acme.entrypoint)) ctx.report(['acme', 'entrypoint'], ctx.unknown('entrypoint', svc.acme.entrypoint, names));
   },
-  build: (svc, ctx) => plain(new TraefikProxy(ctx.stack, ctx.name, entryProps(svc, ctx))),
+  build: (svc, ctx) => plain(new TraefikProxy(ctx.environment, ctx.name, entryProps(svc, ctx))),
 });

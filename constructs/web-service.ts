@@ -27,5 +27,5 @@ export const webKind = defineKind({
   check(svc, ctx) {
     if (svc.port === undefined) ctx.report([], 'is required to have `port:` (kind: web serves HTTP behind the proxy)');
   },
-  build: (svc, ctx) => single(new WebService(ctx.stack, ctx.name, workloadProps(svc, ctx))),
+  build: (svc, ctx) => single(new WebService(ctx.environment, ctx.name, workloadProps(svc, ctx))),
 });

@@ -1,7 +1,7 @@
 import { Construct } from 'constructs';
 import { z } from 'zod';
 import * as f from '../lib/config/fields';
-import { EnvironmentStack } from '../lib/environment-stack';
+import { Environment } from '../lib/environment';
 import { defineKind, withDefaults, type ConstructProps } from '../lib/kind';
 import { isLoopback, LOOPBACK, parseImage, Service, STOP_GRACE_SECONDS } from '../lib/service';
 import { durationToSeconds, limits, type Origin } from '../lib/values';
@@ -44,15 +44,15 @@ export class WorkerPool extends Construct {
     super(scope, id);
     const p = withDefaults(WorkerPoolSchema, { ...props, host: '' });
     this.origin = p.origin;
-    const stack = EnvironmentStack.of(this);
+    const environment = Environment.of(this);
     for (const [host, replicas] of Object.entries(p.hosts)) {
-      const first = stack.allocatePorts(host, p.basePort, replicas);
-      if (stack.platform === 'docker' && replicas > 0 && first + replicas - 1 > 65535) {
-        stack.wiringProblems.push({ ...this.locate('basePort'), message: `needs host ports up to ${first + replicas - 1} on host ${host}, past 65535; lower \`basePort\` or the replicas` });
+      const first = environment.allocatePorts(host, p.basePort, replicas);
+      if (environment.platform === 'docker' && replicas > 0 && first + replicas - 1 > 65535) {
+        environment.wiringProblems.push({ ...this.locate('basePort'), message: `needs host ports up to ${first + replicas - 1} on host ${host}, past 65535; lower \`basePort\` or the replicas` });
       }
-      const address = stack.hosts.get(host)?.address;
-      if (!address && stack.hosts.has(host) && stack.platform === 'docker') {
-        stack.wiringProblems.push({ ...this.locate(`hosts.${host}`), message: `worker host ${host} has no \`address:\`, but workers register with a public URL built from it; give hosts.${host}.address` });
+      const address = environment.hosts.get(host)?.address;
+      if (!address && environment.hosts.has(host) && environment.platform === 'docker') {
+        environment.wiringProblems.push({ ...this.locate(`hosts.${host}`), message: `worker host ${host} has no \`address:\`, but workers register with a public URL built from it; give hosts.${host}.address` });
       }
       const service = new Service(this, host, {
         name: `${id}-${host}`,
@@ -93,13 +93,13 @@ export class WorkerPool extends Construct {
 
   /** Workers register with this service: `<envName>` gets its URL (across hosts by address). */
   registerWith(target: { readonly service: Service }, envName = 'API_URL'): this {
-    const stack = EnvironmentStack.of(this);
+    const environment = Environment.of(this);
     for (const s of this.services) {
       // the service calls the workers back at WORKER_PUBLIC_BASE_URL: the host's address, so not loopback only
-      const address = stack.hosts.get(s.host)?.address;
+      const address = environment.hosts.get(s.host)?.address;
       const worker = s.perReplica?.(1).ports?.find((p) => p.name === 'worker');
-      if (stack.platform === 'docker' && address && !isLoopback(address) && worker?.bind && isLoopback(worker.bind)) {
-        stack.wiringProblems.push({ ...this.locate('bind'), message: `${target.service.serviceName} calls the workers on host ${s.host} back at ${address}:${worker.publish}, but they listen on ${worker.bind} only; set \`bind:\` here to an address it reaches (e.g. 0.0.0.0 or the host's private address)` });
+      if (environment.platform === 'docker' && address && !isLoopback(address) && worker?.bind && isLoopback(worker.bind)) {
+        environment.wiringProblems.push({ ...this.locate('bind'), message: `${target.service.serviceName} calls the workers on host ${s.host} back at ${address}:${worker.publish}, but they listen on ${worker.bind} only; set \`bind:\` here to an address it reaches (e.g. 0.0.0.0 or the host's private address)` });
       }
       const ep = endpoint(target.service, 'http', s);
       if (ep) s.addEnv(envName, `http://${ep.host}:${ep.port}`);
@@ -118,7 +118,7 @@ export const workerPoolKind = defineKind({
     if (svc.registerWith && !ctx.service(svc.registerWith)) ctx.report(['registerWith'], ctx.unknown('service', svc.registerWith, Object.keys(ctx.env.services)));
   },
   build(svc, ctx) {
-    const pool = new WorkerPool(ctx.stack, ctx.name, { ...svc, origin: ctx.origin });
+    const pool = new WorkerPool(ctx.environment, ctx.name, { ...svc, origin: ctx.origin });
     const connectable: Connectable = { service: pool.services[0], connect: (consumer) => pool.services.forEach((s) => consumer.dependOn(s, 'started')) };
     return { construct: pool, connectable, consumers: pool.services, use: (target) => pool.uses(target) };
   },

@@ -1,13 +1,15 @@
-/** Shared entry for bin/main.ts and the tests: environment files → synthesized stacks. */
-import * as fs from 'node:fs';
-import * as os from 'node:os';
-import * as path from 'node:path';
+/**
+ * Shared entry for bin/main.ts and the tests: environment files → models (lib/environments.ts) →
+ * synthesized Terraform stacks. The one place that wires the model to the Terraform targets.
+ */
 import { App } from 'cdktf';
-import { buildEnvironment } from './build';
-import { compareProblems, ConfigError, formatProblem, type Problem } from './config/errors';
-import { isPartialFile, loadEnvironment, type LoadedEnvironment } from './config/load';
-import { positionOf } from './config/yaml-source';
-import type { EnvironmentStack } from './environment-stack';
+import type { Construct } from 'constructs';
+import { ConfigError, formatProblem } from './config/errors';
+import { renderDocker } from './docker/render';
+import type { Environment } from './environment';
+import { buildEnvironments, environmentFiles } from './environments';
+import { renderGithub } from './github/render';
+import { EnvironmentStack } from './terraform/stack';
 import { withoutCreationTraces } from './trace-capture';
 import { formatWarning, type Finding } from './validation';
 
@@ -25,102 +27,28 @@ export interface SynthOptions {
   readonly err?: (line: string) => void;
 }
 
-/** Lists the environment files of a folder (sorted, partial files left out). */
-export function environmentFiles(dir: string): string[] {
-  if (!fs.existsSync(dir)) throw new ConfigError([{ file: dir, line: 0, col: 0, path: '', message: 'environments folder does not exist; create it or set ENVIRONMENTS_DIR' }]);
-  return fs
-    .readdirSync(dir)
-    .filter((f) => /\.ya?ml$/.test(f))
-    .sort()
-    .map((f) => path.join(dir, f))
-    .filter((f) => !isPartialFile(f));
-}
-
-/** Builds every environment in one App; returns the app and stacks, or throws all problems together. */
-export function buildApp(files: readonly string[], outdir: string, only?: readonly string[]): { app: App; stacks: EnvironmentStack[]; warnings: Finding[] } {
-  const existed = fs.existsSync(outdir);
+/**
+ * Builds every environment's model, then its Terraform stack in one App (lib/terraform/stack.ts:
+ * the Docker target's resources on the Docker platform, GitHub's when configured); throws all
+ * problems together, before anything is written.
+ */
+export function buildApp(files: readonly string[], outdir: string, only?: readonly string[]): { app: App; environments: Environment[]; stacks: EnvironmentStack[]; warnings: Finding[] } {
+  const { environments, warnings } = buildEnvironments(files, only);
   const app = new App({ outdir, stackTraces: false, skipValidation: false });
-  const problems: Problem[] = [];
-  const warnings: Finding[] = [];
-  const collect = <T>(fn: () => T): T | undefined => {
-    try {
-      return fn();
-    } catch (e) {
-      if (e instanceof ConfigError) problems.push(...e.problems);
-      else throw e;
-      return undefined;
-    }
-  };
-  // pass 1: load every file, check what stacks share (names, GitHub environments, repository
-  // secrets). Every file, even with `only`: who owns a repository secret decides what the selected
-  // stacks contain, so one environment synthesized alone is the same stack as in a full synth.
-  const loaded: { file: string; env: LoadedEnvironment }[] = [];
-  const names = new Map<string, string>();
-  const githubOwners = new Map<string, string>();
-  for (const file of files) {
-    const env = collect(() => loadEnvironment(file));
-    if (!env) continue;
-    const previous = names.get(env.config.name);
-    if (previous) {
-      problems.push({ ...positionOf(env.source, ['name']), path: 'name', message: `environment name ${env.config.name} is already used by ${previous}; names must be unique` });
-      continue;
-    }
-    names.set(env.config.name, file);
-    const gh = env.config.github;
-    if (gh) {
-      const key = `${gh.owner}/${gh.repository} environment ${gh.environment ?? env.config.name}`;
-      const owner = githubOwners.get(key);
-      if (owner) problems.push({ ...positionOf(env.source, ['github']), path: 'github', message: `GitHub ${key} is already managed by ${owner}; give this stack its own \`github.environment\`` });
-      else githubOwners.set(key, file);
-      gh.repositorySecrets.forEach((s, i) => {
-        const k = `${gh.owner}/${gh.repository} repository secret ${s}`;
-        const o = githubOwners.get(k);
-        if (o) problems.push({ ...positionOf(env.source, ['github', 'repositorySecrets', i]), path: `github.repositorySecrets.${i}`, message: `${k} is already managed by ${o}; list a shared secret under repositorySecrets in one environment file only` });
-        else githubOwners.set(k, file);
-      });
-    }
-    loaded.push({ file, env });
-  }
-  // pass 2: build; a secret another stack keeps at repository level is not copied per environment
-  const stacks: EnvironmentStack[] = [];
-  for (const { env } of loaded) {
-    if (only && !only.includes(env.config.name)) continue;
-    const gh = env.config.github;
-    const elsewhere = gh
-      ? env.config.secrets.filter((s) => !gh.repositorySecrets.includes(s) && githubOwners.has(`${gh.owner}/${gh.repository} repository secret ${s}`))
-      : [];
-    const stack = collect(() => buildEnvironment(app, env, { repositorySecretsElsewhere: elsewhere, onWarning: (w) => warnings.push(w) }));
-    if (stack) stacks.push(stack);
-  }
-  if (problems.length) {
-    // cdktf creates the output folder up front; leave no trace of a failed run
-    if (!existed) fs.rmSync(outdir, { recursive: true, force: true });
-    throw new ConfigError(problems);
-  }
-  return { app, stacks, warnings: warnings.sort(compareProblems) };
-}
-
-/** A folder's environments built in memory, for reports and the other targets; nothing is kept on disk. */
-export function loadStacks(dir: string, only?: readonly string[]): EnvironmentStack[] {
-  const scratch = fs.mkdtempSync(path.join(os.tmpdir(), 'stackyard-'));
-  try {
-    return buildApp(environmentFiles(dir), scratch, only).stacks;
-  } finally {
-    fs.rmSync(scratch, { recursive: true, force: true });
-  }
+  return { app, environments, stacks: environments.map((e) => environmentStack(app, e)), warnings };
 }
 
 export function synthEnvironments(opts: SynthOptions): number {
   const out = opts.out ?? ((l: string) => process.stdout.write(l + '\n'));
   const err = opts.err ?? ((l: string) => process.stderr.write(l + '\n'));
   try {
-    const { stacks, warnings } = withoutCreationTraces(() => {
+    const { environments, warnings } = withoutCreationTraces(() => {
       const built = buildApp(environmentFiles(opts.dir), opts.outdir ?? 'cdktf.out', opts.only);
       built.app.synth();
       return built;
     });
     for (const w of warnings) err(formatWarning(w));
-    if (!opts.quiet) for (const line of summaryTable(stacks)) out(line);
+    if (!opts.quiet) for (const line of summaryTable(environments)) out(line);
     return 0;
   } catch (e) {
     if (e instanceof ConfigError) {
@@ -133,6 +61,19 @@ export function synthEnvironments(opts: SynthOptions): number {
   }
 }
 
+/**
+ * The environment's Terraform stack with every Terraform target rendered: the Docker target's
+ * resources on the Docker platform (a model built from code gets its hosts' schedulers there) and
+ * the GitHub environment when configured. A Kubernetes environment's stack holds GitHub's only;
+ * its manifests come from lib/kubernetes (npm run synth:k8s), from the same model.
+ */
+export function environmentStack(scope: Construct, model: Environment): EnvironmentStack {
+  const stack = new EnvironmentStack(scope, model);
+  if (model.platform === 'docker') renderDocker(stack);
+  renderGithub(stack);
+  return stack;
+}
+
 /** Services named in the synth summary per environment; beyond, they are counted by kind. */
 export const SUMMARY_MAX_NAMED = 24;
 
@@ -141,7 +82,7 @@ export const SUMMARY_MAX_NAMED = 24;
  * `columns` characters (the terminal's width, 100 when piped); an environment with more than
  * SUMMARY_MAX_NAMED services gets counts by kind instead of names.
  */
-export function summaryTable(stacks: readonly EnvironmentStack[], columns = process.stdout.columns || 100): string[] {
+export function summaryTable(stacks: readonly Environment[], columns = process.stdout.columns || 100): string[] {
   const rows = stacks.map((s) => {
     const svcs = s.services;
     const hosts = [...new Set(svcs.map((x) => x.host))].sort();

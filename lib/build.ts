@@ -1,21 +1,19 @@
 /**
- * Environment file → EnvironmentStack: runs the file rules (lib/file-rules.ts, the second stage of the
+ * Environment file → the environment model (lib/environment.ts): runs the file rules (lib/file-rules.ts, the second stage of the
  * validation pipeline, lib/validation.ts), instantiates one construct per entry through its kind
  * (constructs/index.ts), wires `uses` / `after` / `dependsOn` / `tracing` / `mounts`, runs the
- * model rules (lib/invariants.ts) and renders the Docker target. Every user mistake becomes a
- * positioned ConfigError; nothing is rendered when there is one; warnings go to `onWarning`.
+ * model rules (lib/invariants.ts). No target is rendered here (lib/app.ts renders the Terraform
+ * stacks, lib/kubernetes the manifests) and nothing here loads cdktf. Every user mistake becomes a
+ * positioned ConfigError; warnings go to `onWarning`.
  * Nothing here knows a kind by name: kinds are looked up in the registry and asked for
  * capabilities.
  */
-import type { Construct } from 'constructs';
 import { ConfigError, pathToString, suggest } from './config/errors';
 import { type LoadedEnvironment } from './config/load';
 import type { ServiceConfig } from './config/schema';
 import { positionOf } from './config/yaml-source';
-import { renderDocker } from './docker/render';
 import { addSchedulers } from './docker/scheduler';
-import { renderGithub } from './github/render';
-import { EnvironmentStack } from './environment-stack';
+import { Environment } from './environment';
 import { checkEnvironment } from './invariants';
 import type { Built, Capability, EnvironmentView, Kind } from './kind';
 import { FILE_RULES, own, type FileContext } from './file-rules';
@@ -32,7 +30,7 @@ export interface BuildOptions {
   readonly onWarning?: (warning: Finding) => void;
 }
 
-export function buildEnvironment(scope: Construct, loaded: LoadedEnvironment, options: BuildOptions = {}): EnvironmentStack {
+export function buildEnvironment(loaded: LoadedEnvironment, options: BuildOptions = {}): Environment {
   const { config, source } = loaded;
   const origin = (base: (string | number)[]): Origin => ({
     locate: (sub) => {
@@ -64,7 +62,7 @@ export function buildEnvironment(scope: Construct, loaded: LoadedEnvironment, op
   const errors = errorsOf(findings);
   if (errors.length) throw new ConfigError(errors);
 
-  const stack = new EnvironmentStack(scope, {
+  const environment = new Environment({
     name: config.name,
     hosts: k8s
       ? Object.keys(placements).map((name) => ({ name, docker: 'kubernetes', sshOptions: [], origin: origin(['kubernetes', 'nodePools', name]) }))
@@ -87,9 +85,9 @@ export function buildEnvironment(scope: Construct, loaded: LoadedEnvironment, op
   const rank = (svc: ServiceConfig) => kindOf(svc).rank ?? 2;
   const ordered = Object.entries(config.services).sort(([, a], [, b]) => rank(a) - rank(b));
   for (const [name, svc] of ordered) {
-    built.set(name, kindOf(svc).build(svc, { stack, name, host: hostOf.get(name) ?? '', origin: origin(['services', name]), release: config.release, env: view, built: (n) => built.get(n) }));
+    built.set(name, kindOf(svc).build(svc, { environment, name, host: hostOf.get(name) ?? '', origin: origin(['services', name]), release: config.release, env: view, built: (n) => built.get(n) }));
   }
-  const wireContext = { stack, env: view, built: (n: string) => built.get(n)! };
+  const wireContext = { environment, env: view, built: (n: string) => built.get(n)! };
   const tracers = [...built.values()].filter((b) => b.trace);
   for (const [name, svc] of Object.entries(config.services)) {
     const b = built.get(name)!;
@@ -110,19 +108,15 @@ export function buildEnvironment(scope: Construct, loaded: LoadedEnvironment, op
   }
   for (const kind of ALL_KINDS) kind.wireEnvironment?.(wireContext);
   // the Docker target's own Services (the hosts' schedulers) join the model before it is checked
-  if (!k8s) addSchedulers(stack);
-  validate(stack);
-  stack.render((st) => {
-    if (!k8s) renderDocker(st); // Kubernetes manifests come from lib/kubernetes (npm run synth:k8s)
-    renderGithub(st);
-  });
-  return stack;
+  if (!k8s) addSchedulers(environment);
+  validate(environment);
+  return environment;
 }
 
 /** Runs the model rules (lib/invariants.ts) once; throws every problem together. */
-export function validate(stack: EnvironmentStack): void {
-  const problems = checkEnvironment(stack);
-  stack.markValidated();
+export function validate(environment: Environment): void {
+  const problems = checkEnvironment(environment);
+  environment.markValidated();
   if (problems.length) throw new ConfigError(problems);
 }
 

@@ -1,8 +1,9 @@
 /**
  * The model stage of the validation pipeline (lib/validation.ts): named rules over the built
  * model (not the raw file), so constructs used from code get the same checks, each with its own
- * message and the position of the offending value. EnvironmentStack registers them with
- * node.addValidation for stacks built from code; lib/build.ts runs them once for files.
+ * message and the position of the offending value. The Terraform stack (lib/terraform/stack.ts)
+ * registers them with node.addValidation for models built from code; lib/build.ts runs them once
+ * for files.
  */
 import type { Position, Problem } from './config/errors';
 import { runRules, type Rule } from './validation';

@@ -7,7 +7,7 @@
  */
 import type { Construct } from 'constructs';
 import { z } from 'zod';
-import type { EnvironmentStack } from './environment-stack';
+import type { Environment } from './environment';
 import type { Connectable, Service } from './service';
 import type { Origin } from './values';
 
@@ -123,7 +123,7 @@ export interface CheckContext {
 }
 
 export interface BuildContext {
-  readonly stack: EnvironmentStack;
+  readonly environment: Environment;
   readonly name: string;
   /** The resolved host ('' for kinds placed by other fields). */
   readonly host: string;
@@ -136,7 +136,7 @@ export interface BuildContext {
 }
 
 export interface WireContext {
-  readonly stack: EnvironmentStack;
+  readonly environment: Environment;
   readonly env: EnvironmentView;
   built(name: string): Built;
 }

@@ -1,7 +1,7 @@
 /**
  * The environment model as the checks and the targets read it: hosts (or node pools), Services,
- * the proxy, NFS volumes, declared secrets. lib/environment-stack.ts builds it; lib/invariants.ts
- * checks it through this interface, so neither imports the other.
+ * the proxy, NFS volumes, declared secrets. lib/environment.ts implements it (a plain construct
+ * tree, no cdktf); lib/invariants.ts checks it through this interface, so neither imports the other.
  */
 import type { Problem } from './config/errors';
 import type { HostConfig, KubernetesConfig } from './config/sections';

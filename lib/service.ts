@@ -1,8 +1,8 @@
 /**
  * The target-neutral Service: what a container workload is, independent of whether Docker
- * hosts or Kubernetes run it. Constructs in constructs/ build Services; targets in lib/docker
- * (and later lib/kubernetes) render them. Rendering is deferred, so every addX() made after
- * construction still counts.
+ * hosts or Kubernetes run it. Constructs in constructs/ build Services in the environment model
+ * (lib/environment.ts); the targets in lib/docker and lib/kubernetes render them. Rendering is
+ * deferred, so every addX() made after construction still counts.
  */
 import { Construct } from 'constructs';
 import type { KindName } from '../constructs/kind-names';

@@ -7,7 +7,7 @@
 import { Construct } from 'constructs';
 import { z } from 'zod';
 import * as f from './config/fields';
-import { EnvironmentStack } from './environment-stack';
+import { Environment } from './environment';
 import { defaults, entryProps, type BuildContext, type ConstructProps, type Resolved } from './kind';
 import { isLoopback, parseImage, Service, type Connectable, type DependencyCondition, type HealthcheckSpec } from './service';
 import { durationToSeconds, limits } from './values';
@@ -138,21 +138,21 @@ export function envName(serviceName: string): string {
 export function endpoint(target: Service, portName: string, from: Service): { host: string; port: number } | undefined {
   const port = target.port(portName);
   if (!port) return undefined;
-  const stack = EnvironmentStack.of(target);
+  const environment = Environment.of(target);
   // on one Docker host, and anywhere in a Kubernetes namespace, a service is reached by its name
-  if (target.host === from.host || stack.platform === 'kubernetes') return { host: target.serviceName, port: port.container };
-  const address = stack.hosts.get(target.host)?.address;
+  if (target.host === from.host || environment.platform === 'kubernetes') return { host: target.serviceName, port: port.container };
+  const address = environment.hosts.get(target.host)?.address;
   const where = from.origin.locate('uses');
   if (!address) {
-    stack.wiringProblems.push({ ...where, message: `uses ${target.serviceName} on host ${target.host}, which has no \`address:\`; give hosts.${target.host}.address so other hosts can reach it` });
+    environment.wiringProblems.push({ ...where, message: `uses ${target.serviceName} on host ${target.host}, which has no \`address:\`; give hosts.${target.host}.address so other hosts can reach it` });
     return undefined;
   }
   if (port.publish === undefined) {
-    stack.wiringProblems.push({ ...where, message: `uses ${target.serviceName} from another host, but ${target.serviceName} does not publish its ${portName} port; set \`publish:\` on it` });
+    environment.wiringProblems.push({ ...where, message: `uses ${target.serviceName} from another host, but ${target.serviceName} does not publish its ${portName} port; set \`publish:\` on it` });
     return undefined;
   }
   if (port.bind && isLoopback(port.bind) && !isLoopback(address)) {
-    stack.wiringProblems.push({ ...where, message: `uses ${target.serviceName} from host ${from.host}, but ${target.serviceName} publishes its ${portName} port on ${port.bind} only; set \`bind:\` on it to an address host ${from.host} reaches (e.g. 0.0.0.0 or the host's private address)` });
+    environment.wiringProblems.push({ ...where, message: `uses ${target.serviceName} from host ${from.host}, but ${target.serviceName} publishes its ${portName} port on ${port.bind} only; set \`bind:\` on it to an address host ${from.host} reaches (e.g. 0.0.0.0 or the host's private address)` });
     return undefined;
   }
   return { host: address, port: port.publish };

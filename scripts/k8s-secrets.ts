@@ -8,7 +8,7 @@
  * `--placeholders` fills every value with a placeholder instead (scripts/validate-k8s.sh uses it to
  * have the API server check the objects); no real value is read then.
  */
-import { loadStacks } from '../lib/app';
+import { loadEnvironments } from '../lib/environments';
 import { ConfigError, formatProblem } from '../lib/config/errors';
 import { kubernetesSecrets, secretsYaml } from '../lib/kubernetes/secrets';
 
@@ -20,12 +20,12 @@ export function main(argv: readonly string[], env: NodeJS.ProcessEnv, out: (s: s
     return 2;
   }
   try {
-    const stack = loadStacks(env.ENVIRONMENTS_DIR ?? 'environments', [name])[0];
-    if (!stack || stack.platform !== 'kubernetes') {
+    const model = loadEnvironments(env.ENVIRONMENTS_DIR ?? 'environments', [name])[0];
+    if (!model || model.platform !== 'kubernetes') {
       err(`${name} is not a Kubernetes environment\n`);
       return 1;
     }
-    const result = kubernetesSecrets(stack, placeholders ? (n) => `placeholder-${n.toLowerCase().replace(/_/g, '-')}` : (n) => env[`TF_VAR_${n}`]);
+    const result = kubernetesSecrets(model, placeholders ? (n) => `placeholder-${n.toLowerCase().replace(/_/g, '-')}` : (n) => env[`TF_VAR_${n}`]);
     if (!('objects' in result)) {
       err(`missing values (set TF_VAR_<NAME>, not empty): ${result.missing.join(', ')}\n`);
       return 1;

@@ -7,7 +7,7 @@
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { environmentFiles } from '../lib/app';
+import { environmentFiles } from '../lib/environments';
 import { ConfigError, formatProblem } from '../lib/config/errors';
 import { loadEnvironment } from '../lib/config/load';
 import { authorizedKeysLine, planKeySecret, PROXY_PATH, readOnlyDockerProxy, sshTarget } from '../lib/github/plan-identity';

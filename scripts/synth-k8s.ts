@@ -5,18 +5,18 @@
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { loadStacks } from '../lib/app';
+import { loadEnvironments } from '../lib/environments';
 import { ConfigError, formatProblem } from '../lib/config/errors';
 import { renderKubernetes } from '../lib/kubernetes/render';
 
 export function synthKubernetes(dirs: readonly string[], outRoot: string): string[] {
   const written: string[] = [];
   for (const dir of dirs) {
-    for (const stack of loadStacks(dir).filter((s) => s.platform === 'kubernetes')) {
-      const out = path.join(outRoot, stack.environmentName);
+    for (const model of loadEnvironments(dir).filter((s) => s.platform === 'kubernetes')) {
+      const out = path.join(outRoot, model.environmentName);
       fs.rmSync(out, { recursive: true, force: true });
-      renderKubernetes(stack, stack.kubernetes!, out).synth();
-      written.push(path.join(out, `${stack.environmentName}.yaml`));
+      renderKubernetes(model, model.kubernetes!, out).synth();
+      written.push(path.join(out, `${model.environmentName}.yaml`));
     }
   }
   return written;

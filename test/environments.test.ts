@@ -2,7 +2,8 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { buildApp, environmentFiles } from '../lib/app';
+import { buildApp } from '../lib/app';
+import { environmentFiles } from '../lib/environments';
 import { tempDir } from './helpers';
 
 const root = path.resolve(__dirname, '..');
@@ -11,7 +12,7 @@ function synthDir(dir: string): Record<string, any> {
   const out = path.join(tempDir(), 'out');
   const { app, stacks } = buildApp(environmentFiles(dir), out);
   app.synth();
-  return Object.fromEntries(stacks.map((s) => [s.environmentName, JSON.parse(fs.readFileSync(path.join(out, 'stacks', s.environmentName, 'cdk.tf.json'), 'utf8'))]));
+  return Object.fromEntries(stacks.map((s) => [s.model.environmentName, JSON.parse(fs.readFileSync(path.join(out, 'stacks', s.model.environmentName, 'cdk.tf.json'), 'utf8'))]));
 }
 
 const stacks = synthDir(path.join(root, 'environments'));

@@ -2,7 +2,8 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { buildApp, environmentFiles } from '../lib/app';
+import { buildApp } from '../lib/app';
+import { environmentFiles } from '../lib/environments';
 import { synth, tempDir } from './helpers';
 
 describe('examples', () => {
@@ -13,8 +14,8 @@ describe('examples', () => {
       app.synth();
       expect(stacks.length).toBeGreaterThan(0);
       for (const s of stacks) {
-        const text = fs.readFileSync(path.join(app.outdir, 'stacks', s.environmentName, 'cdk.tf.json'), 'utf8');
-        await expect(text).toMatchFileSnapshot(`__snapshots__/examples/${example}/${s.environmentName}.tf.json`);
+        const text = fs.readFileSync(path.join(app.outdir, 'stacks', s.model.environmentName, 'cdk.tf.json'), 'utf8');
+        await expect(text).toMatchFileSnapshot(`__snapshots__/examples/${example}/${s.model.environmentName}.tf.json`);
       }
     });
   }

@@ -2,13 +2,14 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { buildApp, environmentFiles } from '../lib/app';
-import { secretInventory } from '../lib/github/render';
+import { buildApp } from '../lib/app';
+import { environmentFiles } from '../lib/environments';
+import { secretInventory } from '../lib/github/inventory';
 import { errors, MINIMAL, synth, tempDir, writeFiles } from './helpers';
 import { workflowFiles } from '../scripts/workflows';
 
 const root = path.resolve(__dirname, '..');
-const { app, stacks } = buildApp(environmentFiles(path.join(root, 'environments')), path.join(tempDir(), 'out'));
+const { app, environments: stacks } = buildApp(environmentFiles(path.join(root, 'environments')), path.join(tempDir(), 'out'));
 app.synth();
 const json = (name: string) => JSON.parse(fs.readFileSync(path.join(app.outdir, 'stacks', name, 'cdk.tf.json'), 'utf8'));
 const stack = (name: string) => stacks.find((s) => s.environmentName === name)!;

@@ -25,7 +25,7 @@ export function synth(files: Record<string, string>, main: string[] = Object.key
   const outdir = path.join(dir, 'out');
   const { app, stacks } = buildApp(main.map((f) => path.join(dir, f)), outdir);
   app.synth();
-  return Object.fromEntries(stacks.map((s) => [s.environmentName, JSON.parse(fs.readFileSync(path.join(outdir, 'stacks', s.environmentName, 'cdk.tf.json'), 'utf8'))]));
+  return Object.fromEntries(stacks.map((s) => [s.model.environmentName, JSON.parse(fs.readFileSync(path.join(outdir, 'stacks', s.model.environmentName, 'cdk.tf.json'), 'utf8'))]));
 }
 
 /** Builds the named files and returns the warnings as the CLI prints them (temp folder left out of paths). */

@@ -3,14 +3,13 @@
  * duplicate names, unknown hosts, files needing undeclared secrets, cycles, proxy entrypoints,
  * and which checks apply only to Docker hosts (a Kubernetes cluster routes and schedules itself).
  */
-import { Testing } from 'cdktf';
 import { describe, expect, it } from 'vitest';
-import { EnvironmentStack } from '../lib/environment-stack';
+import { Environment } from '../lib/environment';
 import { checkEnvironment } from '../lib/invariants';
 import { Service, type ServiceProps } from '../lib/service';
 
-function env(build: (stack: EnvironmentStack) => void, opts: { platform?: 'docker' | 'kubernetes'; production?: boolean } = {}) {
-  const stack = new EnvironmentStack(Testing.app(), {
+function env(build: (stack: Environment) => void, opts: { platform?: 'docker' | 'kubernetes'; production?: boolean } = {}) {
+  const stack = new Environment({
     name: 'unit',
     hosts: ['main', 'edge'].map((name, i) => ({ name, docker: `ssh://deploy@${name}.example.com`, address: `10.0.0.${i + 1}`, sshOptions: [] })),
     secrets: ['DB_PASSWORD'],
@@ -20,9 +19,9 @@ function env(build: (stack: EnvironmentStack) => void, opts: { platform?: 'docke
   build(stack);
   return checkEnvironment(stack);
 }
-const svc = (stack: EnvironmentStack, id: string, props: Partial<ServiceProps> = {}) =>
+const svc = (stack: Environment, id: string, props: Partial<ServiceProps> = {}) =>
   new Service(stack, id, { host: 'main', image: { repository: `x/${id}`, tag: '1' }, kind: 'service', ...props });
-const proxy = (stack: EnvironmentStack, host = 'main', entrypoints = ['web', 'websecure']) => {
+const proxy = (stack: Environment, host = 'main', entrypoints = ['web', 'websecure']) => {
   stack.proxy = { service: svc(stack, 'proxy', { host, kind: 'traefik' }), entrypoints };
 };
 const messages = (problems: ReturnType<typeof checkEnvironment>) => problems.map((p) => `${p.file} ${p.path}: ${p.message}`);
@@ -86,7 +85,7 @@ describe('invariants from code', () => {
 });
 
 describe('checks that apply to Docker hosts only', () => {
-  const routedAndPublished = (s: EnvironmentStack) => {
+  const routedAndPublished = (s: Environment) => {
     svc(s, 'web', { replicas: 2, host: 'edge' }).addRoute({ rule: 'Host(`a`)', port: 80 }).addPort('http', 80, 8080);
     svc(s, 'other').addPort('http', 80, 8080);
     svc(s, 'third', { host: 'edge' }).addPort('http', 80, 8080);

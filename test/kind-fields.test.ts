@@ -11,12 +11,13 @@ import { App } from 'cdktf';
 import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { KINDS } from '../constructs/index';
+import { environmentStack } from '../lib/app';
 import { buildEnvironment } from '../lib/build';
 import { ConfigError } from '../lib/config/errors';
 import { loadEnvironment } from '../lib/config/load';
 import { kindNamed } from '../lib/registry';
 import { dockerReach } from '../lib/docker/reach';
-import { EnvironmentStack } from '../lib/environment-stack';
+import { Environment } from '../lib/environment';
 import type { Service } from '../lib/service';
 import { tempDir } from './helpers';
 
@@ -152,7 +153,7 @@ const FIXTURE = {
 
 /** What the targets read of a Service (Kubernetes renders unpublished ports, which Docker needs no resource for). */
 function model(s: Service) {
-  const files = s.files.map((f) => ({ path: f.path, mode: f.mode, content: typeof f.content === 'function' ? f.content(dockerReach(EnvironmentStack.of(s))) : f.content }));
+  const files = s.files.map((f) => ({ path: f.path, mode: f.mode, content: typeof f.content === 'function' ? f.content(dockerReach(Environment.of(s))) : f.content }));
   const { serviceName, host, kind, image, command, entrypoint, replicas, singleton, oneShot, cpus, memoryMb, stateful, privileged, schedule, labels, stopGraceSeconds, stopSignal, secretsOwner, healthcheck } = s;
   return { serviceName, host, kind, image, command, entrypoint, replicas, singleton, oneShot, cpus, memoryMb, stateful, privileged, schedule, labels, stopGraceSeconds, stopSignal, secretsOwner, healthcheck,
     env: [...s.env], secrets: s.secrets, files, ports: s.ports, routes: s.routes, volumes: s.volumes, binds: s.bindMounts, nfs: s.nfsMounts, deps: s.dependencies.map((d) => [d.service.serviceName, d.condition]) };
@@ -167,9 +168,10 @@ function outcome(dir: string, entry: Record<string, unknown>, n: number): { json
   fs.writeFileSync(file, JSON.stringify({ ...FIXTURE, services: { ...FIXTURE.services, x: subject } }, null, 1));
   try {
     const app = new App({ outdir: path.join(dir, 'out'), stackTraces: false });
-    const stack = buildEnvironment(app, loadEnvironment(file));
-    const built = stack.services.filter((s) => s.node.path.startsWith(`${stack.node.path}/x/`)).map((s) => ({ kind: s.kind, stateful: s.stateful }));
-    return { json: JSON.stringify(stack.toTerraform()) + JSON.stringify(stack.services.map(model)), built };
+    const environment = buildEnvironment(loadEnvironment(file));
+    const stack = environmentStack(app, environment);
+    const built = environment.services.filter((s) => s.node.path.startsWith(`${environment.node.path}/x/`)).map((s) => ({ kind: s.kind, stateful: s.stateful }));
+    return { json: JSON.stringify(stack.toTerraform()) + JSON.stringify(environment.services.map(model)), built };
   } catch (e) {
     if (e instanceof ConfigError) return { problems: e.problems.map((p) => ({ path: p.path, line: p.line })) };
     throw e;

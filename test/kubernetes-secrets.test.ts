@@ -7,7 +7,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { parseAllDocuments } from 'yaml';
 import { describe, expect, it } from 'vitest';
-import { loadStacks } from '../lib/app';
+import { loadEnvironments } from '../lib/environments';
 import { kubernetesSecrets, SECRET_VERSION, secretsYaml, type SecretObject } from '../lib/kubernetes/secrets';
 import { main } from '../scripts/k8s-secrets';
 import { synthKubernetes } from '../scripts/synth-k8s';
@@ -15,7 +15,7 @@ import { tempDir } from './helpers';
 
 const root = path.resolve(__dirname, '..');
 const dirs = [path.join(root, 'environments'), path.join(root, 'examples', 'trading-homelab')];
-const stacks = dirs.flatMap((d) => loadStacks(d)).filter((s) => s.platform === 'kubernetes');
+const stacks = dirs.flatMap((d) => loadEnvironments(d)).filter((s) => s.platform === 'kubernetes');
 const out = tempDir();
 const manifests = new Map(synthKubernetes(dirs, out).map((f) => [path.basename(path.dirname(f)), parseAllDocuments(fs.readFileSync(f, 'utf8')).map((d) => d.toJS())]));
 const fake = (n: string) => `value-of-${n}`;

@@ -2,7 +2,8 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { buildApp, environmentFiles } from '../lib/app';
+import { buildApp } from '../lib/app';
+import { environmentFiles } from '../lib/environments';
 import { withoutCreationTraces } from '../lib/trace-capture';
 import { tempDir } from './helpers';
 
@@ -17,7 +18,7 @@ function synthJson(dir: string, only?: string[]): Record<string, string> {
     built.app.synth();
     return built.stacks;
   });
-  return Object.fromEntries(stacks.map((s) => [s.environmentName, fs.readFileSync(path.join(out, 'stacks', s.environmentName, 'cdk.tf.json'), 'utf8')]));
+  return Object.fromEntries(stacks.map((s) => [s.model.environmentName, fs.readFileSync(path.join(out, 'stacks', s.model.environmentName, 'cdk.tf.json'), 'utf8')]));
 }
 
 describe('single-environment synth (STACKYARD_ONLY)', () => {

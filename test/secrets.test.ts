@@ -8,7 +8,8 @@ import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { buildApp, environmentFiles } from '../lib/app';
+import { buildApp } from '../lib/app';
+import { environmentFiles } from '../lib/environments';
 import { MINIMAL, synth, tempDir, writeFiles } from './helpers';
 
 const root = path.resolve(__dirname, '..');

@@ -240,14 +240,14 @@ services:
 describe('values that reach a shell are quoted', () => {
   it('the Postgres backup runs a database name as one argument, never as a command', () => {
     const marker = path.join(tempDir(), 'pwned');
-    const { stack, problems } = dockerStack((s) => {
+    const { environment, problems } = dockerStack((s) => {
       const db = new Postgres(s, 'db', { host: 'main', password: 'DB_PASSWORD', database: `app; touch ${marker} #`, user: "o'brien $(touch " + marker + ')' });
       new PostgresBackup(s, 'backup', { database: db });
     });
     // from code the names are reported (the file schema refuses them earlier) ...
     expect(problems).toEqual(expect.arrayContaining([expect.stringContaining('a Postgres database name is letters'), expect.stringContaining('a Postgres role name is letters')]));
     // ... and even so, running the generated command with stand-ins shows the shell never sees them as code
-    const backup = stack.services.find((x) => x.serviceName === 'backup')!;
+    const backup = environment.services.find((x) => x.serviceName === 'backup')!;
     const [shell, flag, script] = backup.schedule!.command;
     expect([shell, flag]).toEqual(['sh', '-c']);
     const bin = tempDir();

@@ -36,7 +36,7 @@ describe('the validation pipeline', () => {
     const dir = writeFiles({ 'env.yaml': MINIMAL });
     const { stacks } = buildApp([path.join(dir, 'env.yaml')], path.join(dir, 'out'));
     // a problem made after the model rules ran is not reported a second time by cdktf's validation
-    stacks[0].wiringProblems.push({ file: 'x', line: 1, col: 1, path: '', message: 'late' });
+    stacks[0].model.wiringProblems.push({ file: 'x', line: 1, col: 1, path: '', message: 'late' });
     expect(stacks[0].node.validate()).toEqual([]);
   });
 });

@@ -1,7 +1,7 @@
 /**
  * The environment file's top-level sections that know no service kind: hosts, state, GitHub,
  * registries, release, the cluster. lib/config/schema.ts composes them with the kinds' entries;
- * the model (lib/environment-stack.ts) reads their types from here, so it does not depend on
+ * the model (lib/environment.ts) reads their types from here, so it does not depend on
  * the kinds that depend on it.
  */
 import { z } from 'zod';

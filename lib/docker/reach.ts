@@ -2,10 +2,10 @@
  * How services reach each other on Docker hosts: on the same host by container name on the
  * environment's network, across hosts by the host's `address:` and the published port.
  */
-import type { EnvironmentStack } from '../environment-stack';
+import type { EnvironmentModel } from '../model';
 import type { Reach } from '../service';
 
-export function dockerReach(stack: EnvironmentStack): Reach {
+export function dockerReach(model: EnvironmentModel): Reach {
   return {
     replicas(from, target, port) {
       const base = target.port(port);
@@ -13,9 +13,9 @@ export function dockerReach(stack: EnvironmentStack): Reach {
       for (let i = 1; i <= target.replicas; i++) {
         const own = target.perReplica?.(i).ports?.find((p) => p.name === port) ?? base;
         if (!own) continue;
-        if (target.host === from.host) addresses.push(`${stack.environmentName}-${target.serviceName}-${i}:${own.container}`);
+        if (target.host === from.host) addresses.push(`${model.environmentName}-${target.serviceName}-${i}:${own.container}`);
         else {
-          const address = stack.hosts.get(target.host)?.address;
+          const address = model.hosts.get(target.host)?.address;
           if (address && own.publish !== undefined) addresses.push(`${address}:${own.publish}`);
         }
       }
@@ -25,7 +25,7 @@ export function dockerReach(stack: EnvironmentStack): Reach {
       const p = target.port(port)!;
       // the service name is its alias on the environment's network
       if (target.host === from.host) return `${target.serviceName}:${p.container}`;
-      return `${stack.hosts.get(target.host)?.address ?? target.host}:${p.publish ?? p.container}`;
+      return `${model.hosts.get(target.host)?.address ?? target.host}:${p.publish ?? p.container}`;
     },
   };
 }

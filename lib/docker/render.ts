@@ -1,5 +1,6 @@
 /**
- * Docker target: renders an EnvironmentStack's Services to kreuzwerker/docker resources,
+ * Docker target: renders the model's Services (lib/environment.ts) into its Terraform stack
+ * (lib/terraform/stack.ts) as kreuzwerker/docker resources,
  * one aliased provider per host. Logical ids are set by hand (svc_<service>_<n>, ...) so
  * plans read in the user's words and snapshots only change when behaviour does.
  */
@@ -11,8 +12,8 @@ import { Volume } from '@cdktf/provider-docker/lib/volume';
 import { createHash } from 'node:crypto';
 import { TerraformResource } from 'cdktf';
 import type { Construct } from 'constructs';
-import type { EnvironmentStack, HostProps } from '../environment-stack';
-import { RELEASE_VARIABLE } from '../environment-stack';
+import type { HostProps } from '../model';
+import { RELEASE_VARIABLE, type EnvironmentStack } from '../terraform/stack';
 import { imageName, LOOPBACK, secretPath, secretsIn, type FileOwner, type Service } from '../service';
 import { resolveUpdatePolicy, startsFirst } from '../update-policy';
 import { cpusAsRead, durationAsRead, portsAsRead } from './readback';
@@ -44,11 +45,11 @@ const LOG_OPTS = { 'max-size': '10m', 'max-file': '3' };
 export const RETRY = { attempts: 5, initialInterval: '100ms' } as const;
 
 export function renderDocker(stack: EnvironmentStack): void {
-  const env = stack.environmentName;
-  addSchedulers(stack); // a stack built from code gets its schedulers here (lib/build.ts added a file's before its checks)
-  const reach = dockerReach(stack);
-  const services = stack.services;
-  const protect = stack.protectVolumes && process.env[DESTROY_DATA_VARIABLE] !== env;
+  const env = stack.model.environmentName;
+  addSchedulers(stack.model); // a model built from code gets its schedulers here (lib/build.ts added a file's before its checks)
+  const reach = dockerReach(stack.model);
+  const services = stack.model.services;
+  const protect = stack.model.protectVolumes && process.env[DESTROY_DATA_VARIABLE] !== env;
   const providers = new Map<string, DockerProvider>();
   const privateNets = new Map<string, Network>();
   const images = new Map<string, Image>();
@@ -57,11 +58,11 @@ export function renderDocker(stack: EnvironmentStack): void {
   stack.addOverride('terraform.required_providers.docker.version', DOCKER_PROVIDER_CONSTRAINT);
   const usedHosts = [...new Set(services.map((s) => s.host))].sort();
   for (const hostName of usedHosts) {
-    const host = stack.hosts.get(hostName)!;
+    const host = stack.model.hosts.get(hostName)!;
     const provider = new DockerProvider(stack, `docker_${hostName}`, tf({
       ...providerConfig(host),
-      registryAuth: stack.registries.length
-        ? stack.registries.map((r) => ({ address: r.address, username: r.username, password: verbatim(stack.secretExpression(r.passwordSecret)) }))
+      registryAuth: stack.model.registries.length
+        ? stack.model.registries.map((r) => ({ address: r.address, username: r.username, password: verbatim(stack.secretExpression(r.passwordSecret)) }))
         : undefined,
     }));
     providers.set(hostName, provider);
@@ -74,7 +75,7 @@ export function renderDocker(stack: EnvironmentStack): void {
     net.overrideLogicalId(`network_${slug(hostName)}_private`);
     privateNets.set(hostName, net);
   }
-  const proxy = stack.proxy;
+  const proxy = stack.model.proxy;
   let proxyNet: Network | undefined;
   if (proxy) {
     proxyNet = new Network(stack, 'network_proxy', tf({
@@ -107,8 +108,8 @@ export function renderDocker(stack: EnvironmentStack): void {
     const key = `${name}|${host}`;
     let v = nfsVolumes.get(key);
     if (!v) {
-      const def = stack.nfsVolumes.get(name)!;
-      const address = stack.hosts.get(def.server.host)?.address ?? def.server.host;
+      const def = stack.model.nfsVolumes.get(name)!;
+      const address = stack.model.hosts.get(def.server.host)?.address ?? def.server.host;
       v = new Volume(stack, `nfs_${host}_${name}`, tf({
         provider: providers.get(host)!,
         name: `${env}-nfs-${name}`,
@@ -332,10 +333,10 @@ function providerConfig(host: HostProps) {
 
 function traefikLabels(stack: EnvironmentStack, s: Service, network: string): Record<string, string> {
   if (s.routes.length === 0) return {};
-  const proxy = stack.proxy!;
+  const proxy = stack.model.proxy!;
   const out: Record<string, string> = { 'traefik.enable': 'true', 'traefik.docker.network': network };
   s.routes.forEach((r, idx) => {
-    const id = `${stack.environmentName}-${s.serviceName}${idx === 0 ? '' : `-${idx + 1}`}`;
+    const id = `${stack.model.environmentName}-${s.serviceName}${idx === 0 ? '' : `-${idx + 1}`}`;
     const router = `traefik.http.routers.${id}`;
     const svc = `traefik.http.services.${id}`;
     out[`${router}.rule`] = r.rule;

@@ -9,7 +9,7 @@
  */
 import { Construct } from 'constructs';
 import { z } from 'zod';
-import type { EnvironmentStack } from '../environment-stack';
+import type { Environment } from '../environment';
 import { parseImage, Service } from '../service';
 import { shellQuote } from '../values';
 
@@ -49,20 +49,20 @@ export function scheduledContainer(s: Service): { entrypoint: string[]; command:
  * The Ofelia Service of each host that runs a scheduled Service, added to the model once (before
  * the model rules run, so they check it like any other Service; again at render it finds them).
  */
-export function addSchedulers(stack: EnvironmentStack): void {
-  const hosts = [...new Set(stack.services.filter((s) => s.schedule).map((s) => s.host))];
+export function addSchedulers(model: Environment): void {
+  const hosts = [...new Set(model.services.filter((s) => s.schedule).map((s) => s.host))];
   for (const host of hosts) {
     const id = `scheduler-${host}`;
-    if (stack.node.tryFindChild(id)) continue;
-    const holder = new Construct(stack, id);
+    if (model.node.tryFindChild(id)) continue;
+    const holder = new Construct(model, id);
     const service = new Service(holder, 'Default', {
       name: id,
       host,
       kind: 'scheduler',
-      image: parseImage(stack.schedulerImage ?? SCHEDULER_IMAGE),
-      command: ['daemon', '--docker', `--docker-filter=label=stackyard.environment=${stack.environmentName}`],
+      image: parseImage(model.schedulerImage ?? SCHEDULER_IMAGE),
+      command: ['daemon', '--docker', `--docker-filter=label=stackyard.environment=${model.environmentName}`],
     });
-    const url = stack.hosts.get(host)?.docker ?? '';
+    const url = model.hosts.get(host)?.docker ?? '';
     service.addBindMount(url.startsWith('unix://') ? url.slice('unix://'.length) : '/var/run/docker.sock', '/var/run/docker.sock', true);
   }
 }

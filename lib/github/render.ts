@@ -12,9 +12,9 @@ import { GithubProvider } from '@cdktf/provider-github/lib/provider';
 import { RepositoryEnvironment } from '@cdktf/provider-github/lib/repository-environment';
 import { RepositoryEnvironmentDeploymentPolicy } from '@cdktf/provider-github/lib/repository-environment-deployment-policy';
 import { Token } from 'cdktf';
-import type { EnvironmentStack } from '../environment-stack';
+import type { EnvironmentStack } from '../terraform/stack';
+import { deployBranches, githubEnvironmentName, secretInventory } from './inventory';
 import { PLAN_VERSIONS_SECRET, SECRET_VERSIONS_VARIABLE } from '../deploy/secret-versions';
-import { secretsIn } from '../service';
 import { slug, terraformLiteral } from '../values';
 
 /**
@@ -23,46 +23,13 @@ import { slug, terraformLiteral } from '../values';
  */
 export const GITHUB_PROVIDER_CONSTRAINT = '>= 6.6.0, < 7.0.0';
 
-/** Where a secret lives on GitHub: one place per secret. */
-export interface SecretPlacement {
-  readonly name: string;
-  /** environment: this stack sets it per environment; repository: this stack sets it for the whole repository; inherited: another stack does. */
-  readonly scope: 'environment' | 'repository' | 'inherited';
-  readonly services: readonly string[];
-}
-
-/** The branches that deploy: the deploy workflow's push trigger and the environment's branch policy. */
-export function deployBranches(gh: NonNullable<EnvironmentStack['github']>): readonly string[] {
-  return gh.branches ?? [gh.defaultBranch];
-}
-
-export function githubEnvironmentName(stack: EnvironmentStack): string | undefined {
-  return stack.github ? stack.github.environment ?? stack.environmentName : undefined;
-}
-
-/** Every declared secret, where it goes on GitHub, and which services read it. */
-export function secretInventory(stack: EnvironmentStack): SecretPlacement[] {
-  const shared = new Set(stack.github?.repositorySecrets ?? []);
-  const users = new Map<string, Set<string>>();
-  for (const s of stack.services) {
-    const names = [...s.secrets.map((x) => x.name), ...s.files.flatMap(secretsIn)];
-    for (const n of names) (users.get(n) ?? users.set(n, new Set()).get(n)!).add(s.serviceName);
-  }
-  for (const r of stack.registries) (users.get(r.passwordSecret) ?? users.set(r.passwordSecret, new Set()).get(r.passwordSecret)!).add(`(registry ${r.address})`);
-  const inherited = new Set(stack.repositorySecretsElsewhere);
-  return stack.secretNames.map((name) => ({
-    name,
-    scope: shared.has(name) ? 'repository' : inherited.has(name) ? 'inherited' : 'environment',
-    services: [...(users.get(name) ?? [])].sort(),
-  }));
-}
-
 export function renderGithub(stack: EnvironmentStack): void {
-  const gh = stack.github;
+  const model = stack.model;
+  const gh = model.github;
   if (!gh) return;
   stack.addOverride('terraform.required_providers.github.version', GITHUB_PROVIDER_CONSTRAINT);
   const provider = new GithubProvider(stack, 'github', { owner: gh.owner });
-  const environment = githubEnvironmentName(stack)!;
+  const environment = githubEnvironmentName(model)!;
   const users = gh.reviewers.users.map((u) => {
     const d = new DataGithubUser(stack, `reviewer_user_${u}`, { provider, username: u });
     d.overrideLogicalId(`reviewer_user_${slug(u)}`);
@@ -79,7 +46,7 @@ export function renderGithub(stack: EnvironmentStack): void {
     environment,
     waitTimer: gh.waitTimer,
     preventSelfReview: users.length + teams.length > 0 ? true : undefined,
-    canAdminsBypass: stack.production ? false : undefined,
+    canAdminsBypass: model.production ? false : undefined,
     reviewers: users.length + teams.length > 0 ? [{ users: users.length ? users : undefined, teams: teams.length ? teams : undefined }] : undefined,
     // only the branches the deploy workflow runs on (deployBranches) may read its secrets
     deploymentBranchPolicy: { protectedBranches: false, customBranchPolicies: true },
@@ -106,7 +73,7 @@ export function renderGithub(stack: EnvironmentStack): void {
     policy.overrideLogicalId('github_plan_branch');
     targets.push({ id: 'plan_', environment: plan.environment });
   }
-  for (const s of secretInventory(stack)) {
+  for (const s of secretInventory(model)) {
     const value = stack.secretExpression(s.name);
     if (s.scope === 'inherited') continue;
     if (s.scope === 'repository') {
@@ -119,7 +86,7 @@ export function renderGithub(stack: EnvironmentStack): void {
     const r = new ActionsEnvironmentSecret(stack, `github_secret_${s.name}`, { provider, repository: gh.repository, environment: env.environment, secretName: s.name, plaintextValue: value });
     r.overrideLogicalId(`github_secret_${s.name}`);
   }
-  if (gh.planEnvironment && stack.recordsSecretVersions) {
+  if (gh.planEnvironment && model.recordsSecretVersions) {
     // the versions of the values just deployed (keyed hashes, never a value) for pull-request plans
     // (lib/deploy/secret-versions.ts); a maintainer may set it ahead of a deploy to announce a rotation
     const r = new ActionsEnvironmentSecret(stack, 'github_plan_secret_versions', {
@@ -128,7 +95,7 @@ export function renderGithub(stack: EnvironmentStack): void {
     });
     r.overrideLogicalId('github_plan_secret_versions');
   }
-  const variables: Record<string, string> = { STACKYARD_ENVIRONMENT: stack.environmentName, ...gh.variables };
+  const variables: Record<string, string> = { STACKYARD_ENVIRONMENT: model.environmentName, ...gh.variables };
   for (const [name, value] of Object.entries(variables).sort(([a], [b]) => a.localeCompare(b))) {
     for (const t of targets) {
       const v = new ActionsEnvironmentVariable(stack, `github_${t.id}variable_${name}`, { provider, repository: gh.repository, environment: t.environment, variableName: name, value: terraformLiteral(value) });

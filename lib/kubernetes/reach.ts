@@ -32,9 +32,9 @@ export function kubernetesReach(namespace: string): Reach {
 }
 
 /** The ports others reach replica by replica, by service name: each gets a headless Service. */
-export function reachedPerReplica(stack: EnvironmentModel): Map<string, string[]> {
+export function reachedPerReplica(model: EnvironmentModel): Map<string, string[]> {
   const out = new Map<string, string[]>();
-  for (const r of stack.reaches) {
+  for (const r of model.reaches) {
     for (const { service, port } of r.targets()) {
       if (service.replicas <= 1 || !service.port(port)) continue;
       const ports = out.get(service.serviceName) ?? [];

@@ -16,7 +16,7 @@ import * as crypto from 'node:crypto';
 import { App, Chart, YamlOutputType } from 'cdk8s';
 import * as k8s from 'cdk8s-plus-32/lib/imports/k8s';
 import type { EnvironmentConfig } from '../config/schema';
-import type { EnvironmentStack } from '../environment-stack';
+import type { Environment } from '../environment';
 import { imageName, secretPath, secretsIn, type Service } from '../service';
 import { dnsSlug as slug } from '../values';
 import { containerPort, kubernetesReach, perReplicaServiceName, reachedPerReplica } from './reach';
@@ -59,16 +59,16 @@ export function fileSecretName(s: Service, path: string): string {
 }
 
 
-export function renderKubernetes(stack: EnvironmentStack, cfg: KubernetesConfig, outdir: string): App {
+export function renderKubernetes(model: Environment, cfg: KubernetesConfig, outdir: string): App {
   const app = new App({ outdir, outputFileExtension: '.yaml', yamlOutputType: YamlOutputType.FILE_PER_CHART });
-  const env = stack.environmentName;
+  const env = model.environmentName;
   const ns = cfg.namespace;
   const chart = new Chart(app, env, { namespace: ns, disableResourceNameHashes: true, labels: { 'stackyard.environment': env } });
   new k8s.KubeNamespace(chart, 'namespace', { metadata: { name: ns } });
   // the cluster's ingress controller routes (no proxy container); CronJobs schedule
-  const services = stack.services.filter((s) => s !== stack.proxy?.service).sort((a, b) => a.serviceName.localeCompare(b.serviceName));
+  const services = model.services.filter((s) => s !== model.proxy?.service).sort((a, b) => a.serviceName.localeCompare(b.serviceName));
   const rendered = new Set(services.map((s) => s.serviceName));
-  const perReplica = reachedPerReplica(stack);
+  const perReplica = reachedPerReplica(model);
   // a Job's pod template is immutable, so its name carries a hash of the whole template (which
   // names the Jobs it waits for: computed dependencies first)
   const jobNames = new Map<string, string>();
@@ -101,7 +101,7 @@ export function renderKubernetes(stack: EnvironmentStack, cfg: KubernetesConfig,
       subjects: [{ kind: 'ServiceAccount', name: JOB_WAITER, namespace: ns }],
     });
   }
-  for (const [vol, def] of [...stack.nfsVolumes.entries()].sort(([a], [b]) => a.localeCompare(b))) {
+  for (const [vol, def] of [...model.nfsVolumes.entries()].sort(([a], [b]) => a.localeCompare(b))) {
     new k8s.KubePersistentVolume(chart, `nfs-pv-${vol}`, {
       metadata: { name: `${ns}-nfs-${vol}` },
       spec: {

@@ -5,7 +5,7 @@
  * An empty value counts as missing (an unset GitHub secret reaches CI as an empty variable).
  */
 import { stringify } from 'yaml';
-import type { EnvironmentStack } from '../environment-stack';
+import type { Environment } from '../environment';
 import { fileSecretName, SECRET_KEY, secretObjectName } from './render';
 
 /** Annotation on each Secret: the `kubernetes.secretVersions` entry its value was applied as. */
@@ -21,13 +21,13 @@ export interface SecretObject {
 
 export type SecretsResult = { readonly missing: string[] } | { readonly missing: []; readonly objects: SecretObject[] };
 
-export function kubernetesSecrets(stack: EnvironmentStack, value: (name: string) => string | undefined): SecretsResult {
-  const cfg = stack.kubernetes!;
+export function kubernetesSecrets(model: Environment, value: (name: string) => string | undefined): SecretsResult {
+  const cfg = model.kubernetes!;
   const given = (n: string) => {
     const v = value(n);
     return v === undefined || v === '' ? undefined : v;
   };
-  const missing = stack.secretNames.filter((n) => given(n) === undefined);
+  const missing = model.secretNames.filter((n) => given(n) === undefined);
   if (missing.length) return { missing };
   const secret = (name: string, text: string, version?: string): SecretObject => ({
     apiVersion: 'v1',
@@ -36,8 +36,8 @@ export function kubernetesSecrets(stack: EnvironmentStack, value: (name: string)
     type: 'Opaque',
     data: { [SECRET_KEY]: Buffer.from(text).toString('base64') },
   });
-  const objects = stack.secretNames.map((n) => secret(secretObjectName(n), given(n)!, String(cfg.secretVersions[n] ?? 1)));
-  for (const s of stack.services) {
+  const objects = model.secretNames.map((n) => secret(secretObjectName(n), given(n)!, String(cfg.secretVersions[n] ?? 1)));
+  for (const s of model.services) {
     for (const f of s.files) {
       if (typeof f.content === 'function' || !f.sensitive) continue;
       const text = f.content.map((p) => (typeof p === 'string' ? p : p.encode === 'url' ? encodeURIComponent(given(p.secret)!) : given(p.secret)!)).join('');

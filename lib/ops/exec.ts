@@ -16,7 +16,7 @@ import * as crypto from 'node:crypto';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import type { EnvironmentStack } from '../environment-stack';
+import type { Environment } from '../environment';
 import { CliError } from '../cli/exit-codes';
 import { ENV_LABEL } from '../docker/render';
 import { secretPath, type Service } from '../service';
@@ -156,7 +156,7 @@ function runAttached(conn: HostConnection, args: readonly string[]): Promise<num
   });
 }
 
-export async function runExec(stack: EnvironmentStack, serviceName: string, command: readonly string[], o: ExecOptions): Promise<number> {
+export async function runExec(stack: Environment, serviceName: string, command: readonly string[], o: ExecOptions): Promise<number> {
   if (!command.length) throw new CliError('no command given; put it after --, e.g. stackyard exec staging backend -- ls /run/secrets', 2);
   const s = serviceOf(stack, serviceName);
   const env = stack.environmentName;

@@ -5,7 +5,7 @@
  * renders it in Markdown) and SVG, laid out by ELK (elkjs: the Eclipse Layout Kernel's layered
  * algorithm, compound nodes for hosts) and drawn here as plain SVG shapes and text.
  */
-import type { EnvironmentStack } from '../environment-stack';
+import type { Environment } from '../environment';
 import { slug } from '../values';
 
 export interface GraphNode {
@@ -46,7 +46,7 @@ export function shorten(s: string, max = 48): string {
 }
 
 /** The topology of an environment model: what the picture shows, in a stable order. */
-export function topology(stack: EnvironmentStack): Topology {
+export function topology(stack: Environment): Topology {
   const services = [...stack.services].sort((a, b) => a.serviceName.localeCompare(b.serviceName));
   const hostNames = [...new Set(services.map((s) => s.host))].sort();
   const edges: GraphEdge[] = [];

@@ -6,7 +6,7 @@
  * each failure names what is missing and how to fix it. The verdicts are pure functions here.
  */
 import * as fs from 'node:fs';
-import type { EnvironmentStack } from '../environment-stack';
+import type { Environment } from '../environment';
 import { lastLine, runProcess, withHosts, type HostConnection } from './docker';
 import { usedHosts } from './model';
 
@@ -147,7 +147,7 @@ export async function checkHost(conn: HostConnection): Promise<HostCheck> {
   return { ...base, reachable, engine, disk, clock, ok: engine.ok && disk.ok && clock.ok };
 }
 
-export async function runHostChecks(stack: EnvironmentStack): Promise<HostCheck[]> {
+export async function runHostChecks(stack: Environment): Promise<HostCheck[]> {
   const hosts = usedHosts(stack);
   return withHosts(hosts, (conns) => Promise.all(hosts.map((h) => checkHost(conns.get(h.name)!))));
 }

@@ -4,7 +4,7 @@
  * Without -f the lines of all replicas are merged in time order (docker's timestamps); with -f
  * each line is printed as it arrives.
  */
-import type { EnvironmentStack } from '../environment-stack';
+import type { Environment } from '../environment';
 import { CliError } from '../cli/exit-codes';
 import { ENV_LABEL } from '../docker/render';
 import type { Service } from '../service';
@@ -19,7 +19,7 @@ export interface LogsOptions {
 }
 
 /** The services a name selects: the service itself, or every per-host service of a worker pool. */
-export function servicesNamed(stack: EnvironmentStack, name: string): Service[] {
+export function servicesNamed(stack: Environment, name: string): Service[] {
   const exact = stack.services.filter((s) => s.serviceName === name);
   if (exact.length) return exact;
   const pool = stack.services.filter((s) => s.node.scope?.node.id === name && s.serviceName.startsWith(`${name}-`));
@@ -99,7 +99,7 @@ export function dockerLogsArgs(container: string, o: LogsOptions): string[] {
 
 interface Source { readonly conn: HostConnection; readonly container: string; readonly prefix: string }
 
-async function sources(stack: EnvironmentStack, services: readonly Service[], conns: Map<string, HostConnection>): Promise<Source[]> {
+async function sources(stack: Environment, services: readonly Service[], conns: Map<string, HostConnection>): Promise<Source[]> {
   const env = stack.environmentName;
   const out: Source[] = [];
   for (const host of [...new Set(services.map((s) => s.host))].sort()) {
@@ -119,7 +119,7 @@ const byReplica = (a: string, b: string) => {
 };
 
 /** Runs logs; resolves with the exit code. `write` gets whole lines. */
-export async function runLogs(stack: EnvironmentStack, serviceName: string, o: LogsOptions, write: (line: string) => void = (l) => process.stdout.write(`${l}\n`), onStart?: (stop: () => void) => void): Promise<number> {
+export async function runLogs(stack: Environment, serviceName: string, o: LogsOptions, write: (line: string) => void = (l) => process.stdout.write(`${l}\n`), onStart?: (stop: () => void) => void): Promise<number> {
   if (o.since !== undefined && !validSince(o.since)) throw new CliError(`--since ${JSON.stringify(o.since)}: expected a duration such as 10m or 1h30m, an RFC 3339 date, or a Unix timestamp`, 2);
   if (o.tail !== undefined && !validTail(o.tail)) throw new CliError(`--tail ${JSON.stringify(o.tail)}: expected a number of lines or "all"`, 2);
   const services = servicesNamed(stack, serviceName);

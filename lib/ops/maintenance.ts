@@ -15,7 +15,7 @@
  * alone, and a replaced proxy reads the labels again. `down` removes the proxy network, which
  * Docker refuses while the page is attached to it: turn maintenance off first.
  */
-import type { EnvironmentStack } from '../environment-stack';
+import type { Environment } from '../environment';
 import { CliError } from '../cli/exit-codes';
 import { ENV_LABEL } from '../docker/render';
 import { withHosts } from './docker';
@@ -71,7 +71,7 @@ export const MAINTENANCE_SCRIPT = [
 ].join('\n');
 
 /** The Traefik labels of the maintenance container: one router per route of the environment, and a catch-all. */
-export function maintenanceLabels(stack: EnvironmentStack): Record<string, string> {
+export function maintenanceLabels(stack: Environment): Record<string, string> {
   const env = stack.environmentName;
   const proxy = stack.proxy;
   if (!proxy) throw new CliError(`${env} has no proxy (a service of kind: traefik), so nothing is routed; there is no page to put up`);
@@ -104,7 +104,7 @@ export function maintenanceLabels(stack: EnvironmentStack): Record<string, strin
   return labels;
 }
 
-export function maintenanceCreateArgs(stack: EnvironmentStack, message: string, image: string): string[] {
+export function maintenanceCreateArgs(stack: Environment, message: string, image: string): string[] {
   const env = stack.environmentName;
   const labels = maintenanceLabels(stack);
   return [
@@ -118,7 +118,7 @@ export function maintenanceCreateArgs(stack: EnvironmentStack, message: string, 
   ];
 }
 
-export async function runMaintenance(stack: EnvironmentStack, mode: string, o: { message?: string; image?: string }, say: (l: string) => void = (l) => process.stdout.write(`${l}\n`)): Promise<number> {
+export async function runMaintenance(stack: Environment, mode: string, o: { message?: string; image?: string }, say: (l: string) => void = (l) => process.stdout.write(`${l}\n`)): Promise<number> {
   if (mode !== 'on' && mode !== 'off') throw new CliError(`expected on or off, got ${JSON.stringify(mode)}`, 2);
   const env = stack.environmentName;
   const args = mode === 'on' ? maintenanceCreateArgs(stack, o.message ?? DEFAULT_MESSAGE, o.image ?? MAINTENANCE_IMAGE) : [];

@@ -3,9 +3,9 @@
  * memory (nothing written), its Docker hosts and the containers the Docker target names
  * `<env>-<service>-<n>` and labels `stackyard.service` / `stackyard.replica` (lib/docker/render.ts).
  */
-import { loadStacks } from '../app';
+import { loadEnvironments } from '../environments';
 import { ConfigError, formatProblem } from '../config/errors';
-import type { EnvironmentStack, HostProps } from '../environment-stack';
+import type { Environment, HostProps } from '../environment';
 import { CliError } from '../cli/exit-codes';
 import type { Service } from '../service';
 
@@ -24,10 +24,10 @@ export interface ExpectedContainer {
 }
 
 /** Builds one environment of a folder in memory; a mistake in the file is a CliError with every problem. */
-export function loadModel(env: string, dir: string): EnvironmentStack {
-  let stacks: EnvironmentStack[];
+export function loadModel(env: string, dir: string): Environment {
+  let stacks: Environment[];
   try {
-    stacks = loadStacks(dir, [env]);
+    stacks = loadEnvironments(dir, [env]);
   } catch (e) {
     if (e instanceof ConfigError) throw new CliError(`${e.problems.map(formatProblem).join('\n')}\n\n${e.problems.length} problem(s) found in the environment files.`);
     throw e;
@@ -50,7 +50,7 @@ export function replicaName(containerName: string): string {
   return containerName.replace(/-[0-9a-f]{8}$/, '');
 }
 
-export function expectedContainers(stack: EnvironmentStack): ExpectedContainer[] {
+export function expectedContainers(stack: Environment): ExpectedContainer[] {
   const out: ExpectedContainer[] = [];
   for (const s of stack.services) {
     for (let i = 1; i <= s.replicas; i++) {
@@ -70,13 +70,13 @@ export function expectedContainers(stack: EnvironmentStack): ExpectedContainer[]
 }
 
 /** The hosts that run something, sorted by name. */
-export function usedHosts(stack: EnvironmentStack): HostProps[] {
+export function usedHosts(stack: Environment): HostProps[] {
   const names = [...new Set(stack.services.map((s) => s.host))].sort();
   return names.map((n) => stack.hosts.get(n)!).filter(Boolean);
 }
 
 /** A service by name, or a CliError naming the known ones. */
-export function serviceOf(stack: EnvironmentStack, name: string): Service {
+export function serviceOf(stack: Environment, name: string): Service {
   const s = stack.service(name);
   if (!s) {
     const known = stack.services.map((x) => x.serviceName).sort();

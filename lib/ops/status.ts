@@ -4,7 +4,7 @@
  * every container labelled with the environment that the model does not expect is listed too.
  * The decisions (what counts as a problem) are pure functions over `docker inspect` data.
  */
-import type { EnvironmentStack } from '../environment-stack';
+import type { Environment } from '../environment';
 import { ENV_LABEL } from '../docker/render';
 import { HostError, withHosts, type HostConnection } from './docker';
 import { expectedContainers, replicaName, usedHosts, type ExpectedContainer } from './model';
@@ -277,7 +277,7 @@ export async function observeHost(env: string, c: HostConnection, expected: read
   return observe(c.host.name, inspected, tags, (n) => repoOf.get(replicaName(n)));
 }
 
-export async function collectStatus(stack: EnvironmentStack, now = () => Date.now()): Promise<StatusReport> {
+export async function collectStatus(stack: Environment, now = () => Date.now()): Promise<StatusReport> {
   const hosts = usedHosts(stack);
   const expected = expectedContainers(stack);
   return withHosts(hosts, async (conns) => {

@@ -3,7 +3,7 @@
  * folder of environment files. A file that does not load gives no topology (the picture then
  * shows the touched services without arrows); the comment is never refused for it.
  */
-import { loadStacks } from '../app';
+import { loadEnvironments } from '../environments';
 import { ConfigError } from '../config/errors';
 import { topology, type Topology } from '../ops/graph';
 
@@ -11,7 +11,7 @@ export function topologiesFrom(dir: string, names: readonly string[]): Map<strin
   const out = new Map<string, Topology | undefined>();
   for (const name of new Set(names)) {
     try {
-      const stack = loadStacks(dir, [name]).find((s) => s.environmentName === name);
+      const stack = loadEnvironments(dir, [name]).find((s) => s.environmentName === name);
       out.set(name, stack ? topology(stack) : undefined);
     } catch (e) {
       if (!(e instanceof ConfigError)) throw e;

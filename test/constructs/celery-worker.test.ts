@@ -5,7 +5,7 @@ import { dockerStack } from './harness';
 
 describe('CeleryWorker', () => {
   it('builds its command from app, queues and concurrency, and gets broker and backend from the Redis it uses', () => {
-    const { containers, stack } = dockerStack((s) => {
+    const { containers, environment } = dockerStack((s) => {
       const redis = new Redis(s, 'redis', { host: 'main', password: 'REDIS_PASSWORD' });
       new CeleryWorker(s, 'worker', { host: 'main', image: 'x/app', tag: '1', app: 'app.worker', queues: ['high', 'low'], concurrency: 4 }).uses(redis);
     });
@@ -14,6 +14,6 @@ describe('CeleryWorker', () => {
     expect(c.env).toEqual(expect.arrayContaining(['CELERY_BROKER_URL_FILE=/run/secrets/REDIS_URL', 'CELERY_RESULT_BACKEND_FILE=/run/secrets/REDIS_URL', 'REDIS_HOST=redis']));
     // a worker finishes the task in hand: Celery's warm shutdown gets two minutes
     expect(c.destroy_grace_seconds).toBe(120);
-    expect(stack.service('worker')!.kind).toBe('celery-worker');
+    expect(environment.service('worker')!.kind).toBe('celery-worker');
   });
 });

@@ -1,20 +1,19 @@
-/** Builds an EnvironmentStack from code (no YAML), renders it for Docker, returns parsed JSON. */
+/** Builds an environment model from code (no YAML), renders its Terraform stack for Docker, returns parsed JSON. */
 import { Testing } from 'cdktf';
-import { renderDocker } from '../../lib/docker/render';
-import { EnvironmentStack } from '../../lib/environment-stack';
+import { environmentStack } from '../../lib/app';
+import { Environment } from '../../lib/environment';
 import { checkEnvironment } from '../../lib/invariants';
 
-export function dockerStack(build: (stack: EnvironmentStack) => void, opts: { production?: boolean; secrets?: string[]; hosts?: string[] } = {}) {
-  const app = Testing.app();
-  const stack = new EnvironmentStack(app, {
+export function dockerStack(build: (environment: Environment) => void, opts: { production?: boolean; secrets?: string[]; hosts?: string[] } = {}) {
+  const environment = new Environment({
     name: 'unit',
     hosts: (opts.hosts ?? ['main']).map((name, i) => ({ name, docker: `ssh://deploy@${name}.example.com:22`, address: `10.0.0.${i + 1}`, sshOptions: [] })),
     secrets: opts.secrets ?? ['DB_PASSWORD', 'REDIS_PASSWORD', 'JWT_SECRET'],
     production: opts.production,
   });
-  build(stack);
-  const problems = checkEnvironment(stack);
-  stack.render(renderDocker);
+  build(environment);
+  const problems = checkEnvironment(environment);
+  const stack = environmentStack(Testing.app(), environment);
   const json = JSON.parse(Testing.synth(stack));
-  return { json, problems: problems.map((p) => p.message), containers: (json.resource?.docker_container ?? {}) as Record<string, any>, stack };
+  return { json, problems: problems.map((p) => p.message), containers: (json.resource?.docker_container ?? {}) as Record<string, any>, stack, environment };
 }

@@ -4,8 +4,8 @@ import { dockerStack } from './harness';
 
 describe('ScheduledJob', () => {
   it('says only schedule in the model; on Docker the job idles and the host\'s Ofelia runs entrypoint + command on the cron', () => {
-    const { containers, stack } = dockerStack((s) => new ScheduledJob(s, 'nightly', { host: 'main', image: 'x/app', tag: '1', entrypoint: ['/tini', '--'], command: ['run', 'it all'], schedule: '0 3 * * *' }));
-    const model = stack.service('nightly')!;
+    const { containers, environment } = dockerStack((s) => new ScheduledJob(s, 'nightly', { host: 'main', image: 'x/app', tag: '1', entrypoint: ['/tini', '--'], command: ['run', 'it all'], schedule: '0 3 * * *' }));
+    const model = environment.service('nightly')!;
     expect(model.schedule).toEqual({ cron: '0 3 * * *', command: ['/tini', '--', 'run', 'it all'] });
     expect([model.entrypoint, model.command]).toEqual([['/tini', '--'], ['run', 'it all']]);
     const c = containers.svc_nightly_1;

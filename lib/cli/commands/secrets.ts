@@ -14,10 +14,10 @@ export function register(program: Command): void {
     .argument('<env>', 'environment name')
     .option('--json', 'JSON for scripts: [{ name, deliveredTo, github, set }]')
     .action(async (name: string, o: { json?: boolean }) => {
-      const { loadStacks } = await import('../../app');
-      const { githubEnvironmentName, secretInventory } = await import('../../github/render');
+      const { loadEnvironments } = await import('../../environments');
+      const { githubEnvironmentName, secretInventory } = await import('../../github/inventory');
       const dir = environmentsDir();
-      const stack = loadStacks(dir, [name])[0];
+      const stack = loadEnvironments(dir, [name])[0];
       if (!stack) throw new CliError(`no environment named ${name} in ${dir}/`);
       const gh = stack.github;
       const where = (scope: string) =>
