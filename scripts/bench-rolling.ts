@@ -6,7 +6,8 @@
  *
  *   tag-change   backend 1 → 2 (the 2-replica backend)
  *   env-change   a backend setting only
- *   rollback     backend back to the previous release (tag 1), deployed the same way
+ *   rollback     `stackyard rollback rolling`: back to the previous release (tag 1), the
+ *                user-facing command (it reads the environment's deploy records)
  *   unhealthy    backend → an image failing its healthcheck: the deploy must fail naming the
  *                replica and its health output, traffic must not; then the good tag converges
  *   singleton    the orchestrator (a singleton) 1 → 2: the gap, and that two never ran together
@@ -15,22 +16,36 @@
  * Then the yardstick: the same containers run by docker-compose (scripts/compose-from-stack.ts)
  * and the same backend tag change done with `docker-compose up -d`, under the same traffic:
  * `yardstick compose-tag-change: failed <x> of <n> requests` (not counted in the line above).
- * Exits 1 when a scenario's deploy did not end as it must (success, or failure for `unhealthy`).
+ * Each scenario also reads the engine's events of its deploys (STACKYARD_ENGINE_LOG, kept in
+ * .stackyard/rolling-engine/<scenario>.jsonl) and says how many old replicas were removed and
+ * whether each waited for its service's drain gate (lib/deploy/drain-order.ts), and how long the
+ * traffic clients' own event loop was ever blocked: every child process runs asynchronously while
+ * they run, since a blocked client counts replies it reads late as timeouts (scripts/traffic.ts).
+ * Exits 1 when a scenario's deploy did not end as it must (success, or failure for `unhealthy`),
+ * an old replica went before its drain gate, or the clients were blocked for a second or more.
  * Wrap it in `flock -o /tmp/stackyard-docker.lock` on a shared engine. Not a test, not in CI.
  */
 import { spawn, spawnSync } from 'node:child_process';
 import * as crypto from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { gatedRemovals, parseEvents, removalsBeforeDrain, runsOf } from '../lib/deploy/drain-order';
 import { withSecretVersions } from '../lib/deploy/secret-versions';
 import { composeFromStack } from './compose-from-stack';
-import { request, steadyTraffic, type TrafficCounts } from './traffic';
+import { request, STALL_MS, steadyTraffic, type TrafficCounts } from './traffic';
 
 const ROOT = path.resolve(__dirname, '..', '..');
 const ENV = 'rolling';
 const PORT = Number(process.env.BENCH_ROLLING_PORT ?? 18301);
 const ENV_DIR = path.join(ROOT, '.stackyard', 'rolling-environments');
 const TOOLS = process.env.STACKYARD_TOOLS ?? path.join(ROOT, '.tools');
+/**
+ * The backend is a released image (`release:`): its tag is the release tag, given per deploy as
+ * TF_VAR_RELEASE_TAG as a CI deploy does, recorded on the host, and what `stackyard rollback`
+ * goes back to. A repository only this bench uses, tagged from the demo image's versions.
+ */
+const REPO = 'stackyard-rolling/backend';
+const RELEASES = ['1', '2', 'unhealthy'];
 const SECRETS = ['DB_PASSWORD', 'REDIS_PASSWORD', 'JWT_SECRET', 'CRYPTOPANIC_API_KEY', 'NEWSCATCHER_API_KEY', 'NANSEN_API_KEY', 'STATE_PASSPHRASE'];
 
 const toolEnv: NodeJS.ProcessEnv = {
@@ -46,15 +61,22 @@ const toolEnv: NodeJS.ProcessEnv = {
 
 interface Topology { backendTag: string; backendSetting: string; orchestratorTag: string }
 
-function writeEnvironment(t: Topology): void {
+/**
+ * The environment file. Released (stackyard's deploys): the backend's tag is the release tag, so
+ * the file pins only the first release and each deploy names its own. Not released (the compose
+ * yardstick, which reads the synthesized stack and has no release variable): the tag in the file.
+ */
+function writeEnvironment(t: Topology, released = true): void {
   fs.mkdirSync(ENV_DIR, { recursive: true });
   const local = path.relative(ENV_DIR, path.join(ROOT, 'environments', 'local.yaml'));
+  const env = `env: { RUN_COLLECTORS: "False", BENCH_SETTING: "${t.backendSetting}" }`;
   fs.writeFileSync(path.join(ENV_DIR, `${ENV}.yaml`), [
     `name: ${ENV}`,
     `extends: ${local}`,
+    ...(released ? [`release: { tag: "1", images: [${REPO}] }`] : []),
     'services:',
     `  proxy: { entrypoints: { web: ${PORT} }, dashboard: { port: ${PORT + 89} } }`,
-    `  backend: { tag: "${t.backendTag}", env: { RUN_COLLECTORS: "False", BENCH_SETTING: "${t.backendSetting}" } }`,
+    released ? `  backend: { image: ${REPO}, tag: null, ${env} }` : `  backend: { tag: "${t.backendTag}", ${env} }`,
     `  orchestrator: { tag: "${t.orchestratorTag}" }`,
     '',
   ].join('\n'));
@@ -66,16 +88,45 @@ function sh(cmd: string, args: string[]): string {
   return r.stdout;
 }
 
-function deploy(t: Topology): Promise<{ code: number | null; output: string; seconds: number }> {
-  writeEnvironment(t);
+type Run = { code: number | null; output: string; stdout: string; seconds: number };
+
+/**
+ * A command run without blocking: the traffic clients share this process's event loop, and a
+ * spawnSync while they run makes replies read late count as timeouts (scripts/traffic.ts).
+ */
+function run(cmd: string, args: string[], env: NodeJS.ProcessEnv = toolEnv, cwd = ROOT): Promise<Run> {
   const t0 = Date.now();
   return new Promise((resolve) => {
-    const child = spawn('bash', ['scripts/deploy.sh', ENV], { cwd: ROOT, env: toolEnv });
+    const child = spawn(cmd, args, { cwd, env });
     let output = '';
-    child.stdout.on('data', (d) => (output += d));
+    let stdout = '';
+    child.stdout.on('data', (d) => {
+      output += d;
+      stdout += d;
+    });
     child.stderr.on('data', (d) => (output += d));
-    child.on('close', (code) => resolve({ code, output, seconds: (Date.now() - t0) / 1000 }));
+    child.on('close', (code) => resolve({ code, output, stdout, seconds: (Date.now() - t0) / 1000 }));
   });
+}
+
+/** The engine's events of every run of a scenario (STACKYARD_ENGINE_LOG), read by lib/deploy/drain-order.ts. */
+let engineLog = '';
+
+/** `stackyard <args>` as a user runs it (the compiled command), its output collected. */
+function stackyard(args: string[], env: NodeJS.ProcessEnv = toolEnv): Promise<Run> {
+  return run(process.execPath, [path.join(ROOT, 'dist', 'bin', 'stackyard.js'), ...args], engineLog ? { ...env, STACKYARD_ENGINE_LOG: engineLog } : env);
+}
+
+/** `stackyard deploy rolling` of this topology, the backend's release tag given as a CI deploy gives it. */
+function deploy(t: Topology): Promise<Run> {
+  writeEnvironment(t);
+  return stackyard(['deploy', ENV], { ...toolEnv, TF_VAR_RELEASE_TAG: t.backendTag });
+}
+
+/** The environment's deploy records and lock on the host, so `rollback` sees this run's releases only. */
+function forgetRecords(): void {
+  spawnSync('docker', ['rm', '-f', `stackyard-lock-${ENV}`, `stackyard-records-${ENV}`], { stdio: 'ignore' });
+  spawnSync('docker', ['volume', 'rm', `stackyard-records-${ENV}`], { stdio: 'ignore' });
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -100,17 +151,41 @@ function watchEvents(service: string): { stop: () => Promise<{ status: string; n
 
 interface Result { name: string; counts: TrafficCounts; seconds: number; ok: boolean; notes: string[] }
 
+const ENGINE_LOGS = path.join(ROOT, '.stackyard', 'rolling-engine');
+
+/**
+ * For each service with a drain gate, how many old replicas the scenario's applies removed and
+ * whether every removal waited for the gate (lib/deploy/drain-order.ts), from the engine's events.
+ */
+function drainOrder(log: string): { ok: boolean; notes: string[] } {
+  const runs = runsOf(parseEvents(fs.existsSync(log) ? fs.readFileSync(log, 'utf8') : ''));
+  const removed = new Map<string, number>();
+  for (const r of runs) for (const [s, n] of gatedRemovals(r)) removed.set(s, (removed.get(s) ?? 0) + n);
+  const early = runs.flatMap(removalsBeforeDrain);
+  const counted = [...removed].map(([s, n]) => `${s} ${n}`).join(', ');
+  if (!removed.size) return { ok: true, notes: [] };
+  return { ok: !early.length, notes: [`old replicas removed (engine events): ${counted}; ${early.length ? `BEFORE their drain gate: ${early.join('; ')}` : 'each after its drain gate'}`] };
+}
+
 async function scenario(name: string, steps: () => Promise<{ ok: boolean; seconds: number; notes: string[] }>, heading = 'scenario'): Promise<Result> {
+  fs.mkdirSync(ENGINE_LOGS, { recursive: true });
+  engineLog = path.join(ENGINE_LOGS, `${name}.jsonl`);
+  fs.rmSync(engineLog, { force: true });
   const traffic = steadyTraffic({ port: PORT, clients: 2, rate: 24, delaySeconds: 0.05, maxSeconds: 600 });
   await sleep(1000);
   const r = await steps();
   await sleep(3000); // requests after the deploy ended count too: the old replicas are gone by now
   const counts = await traffic.stop();
+  const order = drainOrder(engineLog);
+  engineLog = '';
+  // a client blocked this long measured itself, not the deploy
+  const valid = counts.stalledMs < STALL_MS;
+  const ok = r.ok && order.ok && valid;
   console.log(`${heading} ${name}: failed ${counts.failed} of ${counts.sent} requests`);
-  console.log(`  deploy ${r.seconds.toFixed(1)} s, ${r.ok ? 'as expected' : 'NOT as expected'}; replies by version ${JSON.stringify(counts.versions)}; slowest request ${(counts.slowestMs / 1000).toFixed(2)} s`);
-  for (const n of r.notes) console.log(`  ${n}`);
+  console.log(`  deploy ${r.seconds.toFixed(1)} s, ${ok ? 'as expected' : 'NOT as expected'}; replies by version ${JSON.stringify(counts.versions)}; slowest request ${(counts.slowestMs / 1000).toFixed(2)} s; client blocked at most ${(counts.stalledMs / 1000).toFixed(2)} s${valid ? '' : ' (NOT VALID: the clients were blocked, their failures are their own)'}`);
+  for (const n of [...r.notes, ...order.notes]) console.log(`  ${n}`);
   for (const f of counts.failures) console.log(`  failed: ${f}`);
-  return { name, counts, seconds: r.seconds, ok: r.ok, notes: r.notes };
+  return { name, counts, seconds: r.seconds, ok, notes: r.notes };
 }
 
 const tail = (s: string, n = 30) => s.trim().split('\n').slice(-n).join('\n');
@@ -128,9 +203,10 @@ async function bothReplicasRouted(): Promise<void> {
 const COMPOSE_DIR = path.join(ROOT, '.stackyard', 'rolling-compose');
 
 /** The compose file of the topology: synthesized by stackyard, converted by compose-from-stack. */
-function composeFile(t: Topology): string {
-  writeEnvironment(t);
-  sh('node', ['dist/bin/stackyard.js', 'synth', ENV]);
+async function composeFile(t: Topology): Promise<string> {
+  writeEnvironment(t, false);
+  const synth = await stackyard(['synth', ENV]);
+  if (synth.code !== 0) throw new Error(`stackyard synth ${ENV} failed:\n${tail(synth.output)}`);
   const stack = JSON.parse(fs.readFileSync(path.join(ROOT, 'cdktf.out', 'stacks', ENV, 'cdk.tf.json'), 'utf8'));
   fs.mkdirSync(path.join(COMPOSE_DIR, 'secrets'), { recursive: true, mode: 0o700 });
   const file = path.join(COMPOSE_DIR, 'docker-compose.yml');
@@ -144,32 +220,33 @@ function composeFile(t: Topology): string {
   return file;
 }
 
-const compose = (file: string, args: string[]) => spawnSync('docker-compose', ['-p', 'rollingcompose', '-f', file, ...args], { cwd: ROOT, env: toolEnv, encoding: 'utf8' });
+const compose = (file: string, args: string[]) => run('docker-compose', ['-p', 'rollingcompose', '-f', file, ...args]);
 
 /** The yardstick: compose runs the same containers, then `up -d` with the new backend tag. */
 async function composeYardstick(): Promise<Result> {
-  const file = composeFile({ backendTag: '1', backendSetting: '1', orchestratorTag: '1' });
-  compose(file, ['down', '-v', '--remove-orphans']);
-  const up = compose(file, ['up', '-d']);
-  if (up.status !== 0) throw new Error(`docker-compose up failed:\n${tail(up.stdout + up.stderr)}`);
+  const file = await composeFile({ backendTag: '1', backendSetting: '1', orchestratorTag: '1' });
+  await compose(file, ['down', '-v', '--remove-orphans']);
+  const up = await compose(file, ['up', '-d']);
+  if (up.code !== 0) throw new Error(`docker-compose up failed:\n${tail(up.output)}`);
   try {
     await bothReplicasRouted();
     return await scenario('compose-tag-change', async () => {
-      const next = composeFile({ backendTag: '2', backendSetting: '1', orchestratorTag: '1' });
-      const t0 = Date.now();
-      const r = compose(next, ['up', '-d']);
-      return { ok: r.status === 0, seconds: (Date.now() - t0) / 1000, notes: r.status === 0 ? ['docker-compose up -d: stops each old backend container, then starts the new one'] : [tail(r.stdout + r.stderr)] };
+      const next = await composeFile({ backendTag: '2', backendSetting: '1', orchestratorTag: '1' });
+      const r = await compose(next, ['up', '-d']);
+      return { ok: r.code === 0, seconds: r.seconds, notes: r.code === 0 ? ['docker-compose up -d: stops each old backend container, then starts the new one'] : [tail(r.output)] };
     }, 'yardstick');
   } finally {
-    compose(file, ['down', '-v', '--remove-orphans']);
+    await compose(file, ['down', '-v', '--remove-orphans']);
   }
 }
 
 async function main(): Promise<number> {
   for (const step of ['engine-docker.sh start', 'engine.sh', 'images.sh']) sh('bash', ['-c', `bash scripts/${step} >/dev/null`]);
+  for (const tag of RELEASES) sh('docker', ['tag', `stackyard/demo-app:${tag}`, `${REPO}:${tag}`]);
   writeEnvironment({ backendTag: '1', backendSetting: '1', orchestratorTag: '1' });
   spawnSync('bash', ['scripts/down.sh', ENV, '--volumes', '--yes'], { cwd: ROOT, env: toolEnv, stdio: 'ignore' });
   fs.rmSync(path.join(ROOT, '.stackyard', 'state', `${ENV}.tfstate`), { force: true });
+  forgetRecords();
 
   let topology: Topology = { backendTag: '1', backendSetting: '1', orchestratorTag: '1' };
   const first = await deploy(topology);
@@ -186,7 +263,16 @@ async function main(): Promise<number> {
   const results: Result[] = [];
   results.push(await scenario('tag-change', change({ backendTag: '2' })));
   results.push(await scenario('env-change', change({ backendSetting: '2' })));
-  results.push(await scenario('rollback', change({ backendTag: '1' })));
+  results.push(await scenario('rollback', async () => {
+    // the user-facing command: it reads the records on the host and deploys the release before
+    // the current one (2) through the same path as a deploy
+    const r = await stackyard(['rollback', ENV]);
+    const said = r.output.split('\n').find((l) => l.includes(`rolling ${ENV} back to release`))?.trim() ?? 'no "rolling back to release" line';
+    const back = /back to release 1$/.test(said);
+    if (back) topology = { ...topology, backendTag: '1' };
+    const ok = r.code === 0 && back;
+    return { ok, seconds: r.seconds, notes: [`stackyard rollback ${ENV}: ${said}`, ...(ok ? [] : [tail(r.output)])] };
+  }));
   results.push(await scenario('unhealthy', async () => {
     const previous = topology;
     const bad = await change({ backendTag: 'unhealthy' }, true)();
@@ -198,13 +284,13 @@ async function main(): Promise<number> {
     const good = await deploy(topology);
     const stackDir = path.join(ROOT, 'cdktf.out', 'stacks', ENV);
     const stack = JSON.parse(fs.readFileSync(path.join(stackDir, 'cdk.tf.json'), 'utf8'));
-    const plan = spawnSync('tofu', ['plan', '-detailed-exitcode', '-input=false', '-no-color'], { cwd: stackDir, env: withSecretVersions(stack, toolEnv), encoding: 'utf8' });
+    const plan = await run('tofu', ['plan', '-detailed-exitcode', '-input=false', '-no-color'], withSecretVersions(stack, { ...toolEnv, TF_VAR_RELEASE_TAG: topology.backendTag }), stackDir);
     const notes = [
       `the failing deploy took ${bad.seconds.toFixed(1)} s (a second attempt ${d.seconds.toFixed(1)} s, exit ${d.code}); it said:`,
       ...report.map((l) => `  ${l.trim()}`),
-      `then tag ${topology.backendTag} again: exit ${good.code} in ${good.seconds.toFixed(1)} s; plan afterwards: ${plan.status === 0 ? 'no changes' : `exit ${plan.status}`}`,
+      `then tag ${topology.backendTag} again: exit ${good.code} in ${good.seconds.toFixed(1)} s; plan afterwards: ${plan.code === 0 ? 'no changes' : `exit ${plan.code}`}`,
     ];
-    return { ok: bad.ok && d.code !== 0 && named && good.code === 0 && plan.status === 0, seconds: bad.seconds + d.seconds + good.seconds, notes };
+    return { ok: bad.ok && d.code !== 0 && named && good.code === 0 && plan.code === 0, seconds: bad.seconds + d.seconds + good.seconds, notes };
   }));
   results.push(await scenario('singleton', async () => {
     const watch = watchEvents('orchestrator');
@@ -223,6 +309,8 @@ async function main(): Promise<number> {
   const sent = results.reduce((a, r) => a + r.counts.sent, 0);
   console.log(`rolling failed requests: ${failed} of ${sent}`);
   spawnSync('bash', ['scripts/down.sh', ENV, '--volumes', '--yes'], { cwd: ROOT, env: toolEnv, stdio: 'ignore' });
+  forgetRecords();
+  for (const tag of RELEASES) spawnSync('docker', ['rmi', `${REPO}:${tag}`], { stdio: 'ignore' });
   const yardstick = process.env.BENCH_ROLLING_COMPOSE === '0' ? undefined : await composeYardstick();
   return results.every((r) => r.ok) && (yardstick?.ok ?? true) ? 0 : 1;
 }

@@ -4,6 +4,13 @@
  * connection (no keep-alive: a replica that stops must be noticed on the next request), each
  * bounded in time. A request fails when it errors, times out or answers other than 200 with
  * the demo app's JSON.
+ *
+ * The clients share their process's event loop: while the process blocks (a spawnSync, a long
+ * synchronous step), no reply is read, and when it resumes Node runs expired timers before it
+ * reads sockets, so a request the server answered in time is counted as timed out. The clients
+ * therefore watch their own loop: `stalledMs` is the longest it was blocked, and a failure during
+ * which it was blocked for `STALL_MS` or more says so (`clientStalls` counts them). Such figures
+ * measure the client, not the deploy: a caller must not block while the clients run.
  */
 import * as http from 'node:http';
 
@@ -36,6 +43,41 @@ export interface TrafficCounts {
   failures: string[];
   /** The longest a request took, failed or not (ms): a stall the failure count does not show. */
   slowestMs: number;
+  /** The longest the clients' own event loop was blocked (ms), measured by a timer's lateness. */
+  stalledMs: number;
+  /** Failures during which the clients' own loop was blocked for STALL_MS or more (also in `failed`). */
+  clientStalls: number;
+}
+
+/** A block of the clients' own loop this long makes a failure the client's doing, not the server's. */
+export const STALL_MS = 1000;
+/** How often the loop watch ticks (ms). */
+const WATCH_MS = 50;
+
+/**
+ * Watches the event loop of this process: a timer every WATCH_MS that fires late by more than
+ * that was blocked. `longest` is the worst block, `blockedDuring(from, to)` the longest block that
+ * overlapped a time span.
+ */
+export function loopWatch(): { longest: () => number; blockedDuring: (from: number, to: number) => number; stop: () => void } {
+  const blocks: { from: number; to: number }[] = [];
+  let last = Date.now();
+  const timer = setInterval(() => {
+    const now = Date.now();
+    const late = now - last - WATCH_MS;
+    if (late > WATCH_MS) blocks.push({ from: now - late, to: now });
+    last = now;
+  }, WATCH_MS);
+  // a block still going on when asked (the timer has not fired yet) counts too
+  const current = () => {
+    const late = Date.now() - last - WATCH_MS;
+    return late > WATCH_MS ? [{ from: Date.now() - late, to: Date.now() }] : [];
+  };
+  return {
+    longest: () => Math.max(0, ...[...blocks, ...current()].map((b) => b.to - b.from)),
+    blockedDuring: (from, to) => Math.max(0, ...[...blocks, ...current()].filter((b) => b.from < to && b.to > from).map((b) => b.to - b.from)),
+    stop: () => clearInterval(timer),
+  };
 }
 
 export interface Reply { ok: boolean; status?: number; body?: { replica?: string; version?: string }; error?: string }
@@ -73,7 +115,8 @@ export function steadyTraffic(o: TrafficOptions) {
   const delay = o.delaySeconds ?? 0.05;
   const until = Date.now() + (o.maxSeconds ?? 900) * 1000;
   let stop = false;
-  const counts: TrafficCounts = { sent: 0, failed: 0, versions: {}, failures: [], slowestMs: 0 };
+  const counts: TrafficCounts = { sent: 0, failed: 0, versions: {}, failures: [], slowestMs: 0, stalledMs: 0, clientStalls: 0 };
+  const watch = loopWatch();
   const client = async (n: number) => {
     let i = n;
     while (!stop && Date.now() < until) {
@@ -85,7 +128,10 @@ export function steadyTraffic(o: TrafficOptions) {
       if (r.ok && r.body?.version !== undefined) counts.versions[r.body.version] = (counts.versions[r.body.version] ?? 0) + 1;
       else {
         counts.failed++;
-        if (counts.failures.length < 10) counts.failures.push(`${new Date().toISOString()} ${method} ${r.status ?? ''} ${r.error ?? ''}`.trim());
+        const blocked = watch.blockedDuring(started, Date.now());
+        if (blocked >= STALL_MS) counts.clientStalls++;
+        const why = blocked >= STALL_MS ? ` (the client itself was blocked ${(blocked / 1000).toFixed(1)} s meanwhile)` : '';
+        if (counts.failures.length < 10) counts.failures.push(`${new Date().toISOString()} ${method} ${r.status ?? ''} ${r.error ?? ''}`.trim() + why);
       }
       await new Promise((res) => setTimeout(res, Math.max(0, interval - (Date.now() - started))));
     }
@@ -96,6 +142,8 @@ export function steadyTraffic(o: TrafficOptions) {
     stop: async (): Promise<TrafficCounts> => {
       stop = true;
       await loops;
+      counts.stalledMs = watch.longest();
+      watch.stop();
       return counts;
     },
   };

@@ -14,7 +14,8 @@ import { MIGRATE_STATE_VARIABLE } from './encryption';
 import { createLock, readLock, readRecordsText, removeLock, writeRecordsText, localTags, removeImage } from './host-store';
 import { appendRecord, NO_TAG, parseRecords, planHeadline, tagsToPrune, type RecordAction } from './records';
 import { confirmDown, DeployStop, deploySecrets, needsMigration, phaseOneArgs, readStack, reap, say, unhealthy, volumes } from './steps';
-import { liveView, Reporter, subjectsOf } from './progress';
+import { removalsBeforeDrain, runsOf } from './drain-order';
+import { liveView, Reporter, subjectsOf, type EngineEvent } from './progress';
 import { dockerHosts, type StackJson } from './stack-json';
 
 export interface Where {
@@ -85,11 +86,15 @@ interface RunContext {
   tookLock: boolean;
 }
 
-async function tf(ctx: RunContext, args: string[], opts: { show?: boolean; keepStdout?: boolean; reporter?: Reporter } = {}) {
+async function tf(ctx: RunContext, args: string[], opts: { show?: boolean; keepStdout?: boolean; reporter?: Reporter; events?: EngineEvent[] } = {}) {
   const reporter = opts.reporter;
   const once = () => runEngine(ctx.engine, reporter ? [args[0], '-json', ...args.slice(1)] : args, {
     cwd: ctx.dir, vars: ctx.vars, show: opts.show ? show : undefined, keepStdout: opts.keepStdout,
-    onEvent: reporter ? (e) => reporter.event(e) : undefined, rawLog: reporter ? process.env.STACKYARD_ENGINE_LOG : undefined,
+    onEvent: reporter ? (e) => {
+      opts.events?.push(e);
+      reporter.event(e);
+    } : undefined,
+    rawLog: reporter ? process.env.STACKYARD_ENGINE_LOG : undefined,
   });
   const r = await once();
   if (r.status === 0 || args[0] === 'init' || !asksForInit(r.tail)) return r;
@@ -111,12 +116,15 @@ async function tfWithProgress(ctx: RunContext, title: string, args: string[]) {
     now: Date.now,
   });
   const timer = live ? setInterval(() => reporter.tick(), 1000) : undefined;
+  const events: EngineEvent[] = [];
   try {
-    const r = await tf(ctx, args, { show: true, reporter });
+    const r = await tf(ctx, args, { show: true, reporter, events });
     return { ...r, summary: reporter.progress.summary, live };
   } finally {
     if (timer) clearInterval(timer);
     reporter.finish();
+    // old replicas of a start-first service go after its drain gate (lib/deploy/drain-order.ts): say so if one did not
+    for (const early of runsOf(events).flatMap(removalsBeforeDrain)) say(`warning: ${early}: requests in flight to it may have been cut`);
   }
 }
 

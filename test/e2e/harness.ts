@@ -58,9 +58,9 @@ export function writeEnvironment(o: E2eOptions = {}): void {
   );
 }
 
-export function deploy(o: E2eOptions = {}, watch: Watch = {}): Promise<RunResult> {
+export function deploy(o: E2eOptions = {}, watch: Watch = {}, env: NodeJS.ProcessEnv = {}): Promise<RunResult> {
   writeEnvironment(o);
-  return runAsync('bash', ['scripts/deploy.sh', ENV], toolEnv(), watch);
+  return runAsync('bash', ['scripts/deploy.sh', ENV], toolEnv(env), watch);
 }
 
 export function run(cmd: string, args: string[], opts: { cwd?: string; env?: NodeJS.ProcessEnv } = {}): SpawnSyncReturns<string> {

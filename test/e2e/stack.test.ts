@@ -8,8 +8,9 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
-  containerOf, containers, deploy, docker, ENV, plannedChanges, probe, psql, report, ROOT, run, runAsync, SECRETS, STACK_DIR, steadyTraffic, tofu, toolEnv, writeEnvironment,
+  containerOf, containers, deploy, docker, ENV, plannedChanges, probe, psql, report, ROOT, run, runAsync, SECRETS, STACK_DIR, steadyTraffic, tofu, toolEnv, writeEnvironment, type RunResult,
 } from './harness';
+import { gatedRemovals, parseEvents, removalsBeforeDrain, runsOf } from '../../lib/deploy/drain-order';
 
 const canaries = Object.values(SECRETS);
 const noCanary = (text: string, where: string) => {
@@ -151,22 +152,45 @@ describe('the e2e environment on a real engine', () => {
     for (let i = 0; i < 6; i++) expect((await probe()).body.version).toBe('2');
   });
 
-  it('a new backend image that never becomes healthy fails the deploy, naming the replica and its health output; the old replicas keep serving; the good image converges', async () => {
+  it('a new backend image that never becomes healthy fails the deploy, naming the replica and its health output; the old replicas keep serving; the good image converges, removing the old replica left deposed only after the drain gate: not one request fails throughout', async () => {
     const before = byName();
+    const log = path.join(ROOT, '.stackyard', 'e2e-recovery-engine.jsonl');
+    fs.rmSync(log, { force: true });
     const traffic = steadyTraffic();
-    const r = await deploy({ backendTag: 'unhealthy' });
-    const counts = await traffic.stop();
+    let failing: { failed: number; sent: number; versions: Record<string, number> };
+    let r: RunResult;
+    let running = '';
+    let good: RunResult;
+    try {
+      r = await deploy({ backendTag: 'unhealthy' });
+      failing = { failed: traffic.counts.failed, sent: traffic.counts.sent, versions: { ...traffic.counts.versions } };
+      // the old replicas still run (asked without blocking this process: the traffic goes on)
+      running = (await runAsync('docker', ['ps', '-q', '--no-trunc', '--filter', `label=stackyard.environment=${ENV}`], toolEnv())).output;
+      // the next deploy (the good image again) starts new replicas beside the failed one and the
+      // old one it left deposed, then removes all three old containers after the drain gate
+      good = await deploy({ backendTag: '2' }, {}, { STACKYARD_ENGINE_LOG: log });
+      await new Promise((res) => setTimeout(res, 3000)); // the old replicas are gone by now
+    } finally {
+      await traffic.stop();
+    }
+    const counts = traffic.counts;
     expect(r.code).not.toBe(0);
     expect(r.output).toContain('container failed to be in healthy state');
     expect(r.output).toMatch(/service backend, replica 1: container e2e-backend-1-[0-9a-f]{8} is unhealthy, not healthy; the replicas it was to replace keep serving/);
     expect(r.output).toMatch(/last health output:\n\s+\(exit 22\) curl: \(22\) The requested URL returned error: 503/);
-    report('requests failed while a new backend image failed its healthcheck', { sent: counts.sent, failed: counts.failed, versions: counts.versions });
-    expect(counts.failures).toEqual([]);
-    expect(Object.keys(counts.versions)).toEqual(['2']);
-    // replica 2 was never started (replica 1 went first), and the old ones still run
-    for (const n of ['e2e-backend-1', 'e2e-backend-2']) expect(containers().find((c) => c.id === before[n].id)?.state, n).toBe('running');
-    const good = await deploy({ backendTag: '2' });
+    report('requests failed while a new backend image failed its healthcheck', failing);
+    expect(failing.failed).toBe(0);
+    expect(Object.keys(failing.versions)).toEqual(['2']);
+    // replica 2 was never started (replica 1 went first), and the old ones still ran
+    for (const n of ['e2e-backend-1', 'e2e-backend-2']) expect(running, n).toContain(before[n].id);
     expect(good.code, good.output.slice(-3000)).toBe(0);
+    report('requests failed while the good image replaced the failed update', { sent: counts.sent - failing.sent, failed: counts.failed - failing.failed, clientBlockedMs: counts.stalledMs });
+    expect(counts.failures).toEqual([]);
+    expect(counts.failed).toBe(0);
+    const runs = runsOf(parseEvents(fs.readFileSync(log, 'utf8')));
+    // the deposed old replica 1, the failed new replica 1 and the old replica 2
+    expect(runs.map((x) => gatedRemovals(x).get('backend') ?? 0).reduce((a, b) => a + b, 0)).toBe(3);
+    expect(runs.flatMap(removalsBeforeDrain)).toEqual([]);
     expect(tofu('plan', '-detailed-exitcode', '-input=false', '-no-color').status).toBe(0);
     expect(containers().filter((c) => c.replica.startsWith('e2e-backend-')).map((c) => c.state)).toEqual(['running', 'running']);
     expect((await probe()).body.version).toBe('2');
