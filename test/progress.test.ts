@@ -158,6 +158,34 @@ describe('a down', () => {
     expect(out.at(-1)).toMatch(/Destroy complete! Resources: \d+ destroyed\.$/);
     expect(table(p, endOf(events), { columns: 200, rows: 50 })).toContainEqual(expect.stringMatching(/^  backend +#1 removed \d+s, #2 removed \d+s$/));
   });
+
+  it('names a removed image by its reference, never by its resource name, also when the stack no longer has it', () => {
+    // the stack these events are folded with has only tag 1 of the demo app: tags 2 and
+    // "unhealthy" are images earlier deploys pulled, gone from the file
+    expect(JSON.stringify(stack.resource)).not.toContain('image_local_stackyard_demo_app_2');
+    const t = table(p, endOf(events), { columns: 300, rows: 50 }).join('\n');
+    expect(t).toMatch(/^  \(images\) +.*stackyard\/demo-app:2 removed \d+s/m);
+    expect(t).toContain('stackyard/demo-app:unhealthy removed');
+    expect(t).toContain('postgres:17 removed');
+    expect(t).not.toMatch(/image_local_/);
+    expect(out.filter((l) => / local\/image_/.test(l))).toEqual([]);
+    expect(out).toContainEqual(expect.stringMatching(/ local\/stackyard\/demo-app:2: removed after \d+s \(docker_image\.image_local_stackyard_demo_app_2: Destruction complete/));
+  });
+
+  it('names what the stack no longer has from the state before the run: a removed service on its host, a removed image from the start', () => {
+    const state = {
+      resources: [
+        { mode: 'managed', type: 'docker_image', name: 'image_edge_acme_old_3', provider: 'provider["registry.opentofu.org/kreuzwerker/docker"].edge', instances: [{ attributes: { name: 'acme/old:3' } }] },
+        { mode: 'managed', type: 'docker_container', name: 'svc_legacy_2', provider: 'provider["registry.opentofu.org/kreuzwerker/docker"].edge', instances: [{ attributes: { name: 'e2e-legacy-2', wait: true, labels: [{ label: 'stackyard.service', value: 'legacy' }, { label: 'stackyard.replica', value: '2' }, { label: 'stackyard.host', value: 'edge' }] } }] },
+      ],
+    };
+    const named = subjectsOf(stack, state);
+    expect(named('docker_image.image_edge_acme_old_3')).toMatchObject({ host: 'edge', group: '(images)', label: 'acme/old:3' });
+    expect(named('docker_container.svc_legacy_2')).toMatchObject({ host: 'edge', group: 'legacy', label: 'legacy-2', replica: 2 });
+    // without the state: the resource name, on the first host (what the id fixes for an image)
+    expect(subject('docker_image.image_edge_acme_old_3')).toMatchObject({ label: 'image_edge_acme_old_3' });
+    expect(subject('docker_image.image_edge_acme_old_3', 'docker_image', `sha256:${'a'.repeat(64)}acme/old:3`)).toMatchObject({ label: 'acme/old:3' });
+  });
 });
 
 describe('the live view', () => {

@@ -15,7 +15,7 @@ import { createLock, readLock, readRecordsText, removeLock, writeRecordsText, lo
 import { appendRecord, NO_TAG, parseRecords, planHeadline, tagsToPrune, type RecordAction } from './records';
 import { confirmDown, DeployStop, deploySecrets, needsMigration, phaseOneArgs, readStack, reap, say, unhealthy, volumes } from './steps';
 import { liveView, Reporter, subjectsOf } from './progress';
-import { dockerHosts, type StackJson } from './stack-json';
+import { dockerHosts, parseState, type StackJson, type StateJson } from './stack-json';
 
 export interface Where {
   readonly root: string;
@@ -83,6 +83,8 @@ interface RunContext {
   readonly firstHost?: string;
   readonly who: string;
   tookLock: boolean;
+  /** The state before this run's applies: names what the stack no longer has (lib/deploy/progress.ts). */
+  stateBefore?: StateJson;
 }
 
 async function tf(ctx: RunContext, args: string[], opts: { show?: boolean; keepStdout?: boolean; reporter?: Reporter } = {}) {
@@ -104,7 +106,7 @@ async function tf(ctx: RunContext, args: string[], opts: { show?: boolean; keepS
  */
 async function tfWithProgress(ctx: RunContext, title: string, args: string[]) {
   const live = liveView(process.stdout.isTTY === true, process.env);
-  const reporter = new Reporter(title, subjectsOf(ctx.stack), {
+  const reporter = new Reporter(title, subjectsOf(ctx.stack, ctx.stateBefore), {
     live,
     write: (t) => process.stdout.write(t),
     size: () => ({ columns: process.stdout.columns || 100, rows: process.stdout.rows || 30 }),
@@ -148,6 +150,15 @@ async function init(ctx: RunContext, failure: string, always = false): Promise<v
 
 /** The engine refused because the folder needs `tofu init` (backend or providers changed). */
 export const asksForInit = (tail: readonly string[]) => tail.some((l) => /(tofu|terraform) init|Backend initialization required|Inconsistent dependency lock file|Required plugins are not installed/i.test(l));
+
+/** The pulled state for naming progress; unreadable is no reason to stop (the reaper decides on it). */
+function readableState(text: string): StateJson | undefined {
+  try {
+    return parseState(text);
+  } catch {
+    return undefined;
+  }
+}
 
 async function pullState(ctx: RunContext): Promise<string> {
   const r = await tf(ctx, ['state', 'pull'], { keepStdout: true });
@@ -258,6 +269,7 @@ export async function deploy(where: Where, o: DeployOptions): Promise<number> {
   let ok = false;
   try {
     const state = await pullState(ctx);
+    ctx.stateBefore = readableState(state);
     reap(dir, state, o.adoptOrphans === true);
     step('state read, orphans checked');
     // Phase 1: the one-shot jobs and everything that does not run after one, plus -replace of a
