@@ -238,6 +238,56 @@ describe('the live view', () => {
     expect(redraw(3, ['a', 'b'])).toBe('\x1b[3F\x1b[Ja\nb\n');
   });
 
+  /** What a terminal shows after these writes: text, newlines, cursor up N lines (CSI N F), clear to the end (CSI J). */
+  function screen(writes: readonly string[]): string[] {
+    const rows: string[] = [''];
+    let row = 0;
+    for (const w of writes) {
+      for (const part of w.split(/(\x1b\[\d*[FJ])/)) {
+        const esc = /^\x1b\[(\d*)([FJ])$/.exec(part);
+        if (esc?.[2] === 'F') row = Math.max(0, row - Number(esc[1] || 1));
+        else if (esc?.[2] === 'J') rows.splice(row + 1), (rows[row] = '');
+        else {
+          for (const [i, t] of part.split('\n').entries()) {
+            if (i > 0) {
+              row++;
+              rows[row] ??= '';
+              rows[row] = '';
+            }
+            rows[row] += t;
+          }
+        }
+      }
+    }
+    return rows.slice(0, rows[row] === '' ? row : row + 1);
+  }
+
+  it('on a terminal: engine text that is no event goes above the frame and stays; one frame at the end', () => {
+    const out: string[] = [];
+    let now = 0;
+    const r = new Reporter('deploy of e2e', subject, { live: true, write: (t) => out.push(t), size: () => ({ columns: 100, rows: 40 }), now: () => now });
+    const events = runs('first-deploy').at(-1)!;
+    for (const [i, e] of events.entries()) {
+      now = Date.parse(e['@timestamp']!);
+      r.event(e);
+      if (i === 40) r.text('2026/11/30 06:51:45 [WARN] a plain line on the engine\'s stderr');
+      if (i % 10 === 0) r.tick();
+    }
+    r.finish();
+    const shown = screen(out);
+    expect(shown.filter((l) => l.includes('a plain line on the engine'))).toHaveLength(1);
+    expect(shown.filter((l) => l.startsWith('deploy of e2e:'))).toEqual([expect.stringMatching(/^deploy of e2e: 21\/21 done \(\d+m\d\ds\)$/)]);
+    expect(shown[0]).toContain('a plain line on the engine');
+    expect(shown).toContainEqual(expect.stringMatching(/^  backend +#1 healthy \d+s, #2 healthy \d+s$/));
+  });
+
+  it('in plain mode, engine text that is no event is timestamped like the rest', () => {
+    const out: string[] = [];
+    const r = new Reporter('deploy of e2e', subject, { live: false, write: (t) => out.push(t), size: () => ({ columns: 80, rows: 20 }), now: () => Date.parse('2026-11-30T06:51:45Z') });
+    r.text('a plain line');
+    expect(out).toEqual(['06:51:45 a plain line\n']);
+  });
+
   it('is used on a terminal only: not in CI, not piped, not with TERM=dumb or STACKYARD_PROGRESS=plain', () => {
     expect(liveView(true, {})).toBe(true);
     expect(liveView(false, {})).toBe(false);

@@ -419,6 +419,23 @@ export class Reporter {
     this.draw(e.type === 'diagnostic' ? said : []);
   }
 
+  /**
+   * A line of the engine's output that is no event (plain text on its stderr): timestamped like
+   * the rest in plain mode; on a terminal printed above the frame, which is drawn again under it
+   * (written straight to the terminal it would sit inside the frame and be erased by the next redraw).
+   */
+  text(line: string): void {
+    if (!this.o.live) {
+      this.o.write(`${stamp(this.o.now())}${line}\n`);
+      return;
+    }
+    if (this.finished || !this.progress.items.size) {
+      this.o.write(`${line}\n`);
+      return;
+    }
+    this.draw([line]);
+  }
+
   tick(): void {
     if (this.o.live && !this.finished && this.progress.items.size) this.draw([]);
   }

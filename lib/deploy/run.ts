@@ -91,7 +91,7 @@ async function tf(ctx: RunContext, args: string[], opts: { show?: boolean; keepS
   const reporter = opts.reporter;
   const once = () => runEngine(ctx.engine, reporter ? [args[0], '-json', ...args.slice(1)] : args, {
     cwd: ctx.dir, vars: ctx.vars, show: opts.show ? show : undefined, keepStdout: opts.keepStdout,
-    onEvent: reporter ? (e) => reporter.event(e) : undefined, rawLog: reporter ? process.env.STACKYARD_ENGINE_LOG : undefined,
+    onEvent: reporter ? (e) => reporter.event(e) : undefined, print: reporter ? (l) => reporter.text(l) : undefined, rawLog: reporter ? process.env.STACKYARD_ENGINE_LOG : undefined,
   });
   const r = await once();
   if (r.status === 0 || args[0] === 'init' || !asksForInit(r.tail)) return r;
