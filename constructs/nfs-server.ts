@@ -79,6 +79,8 @@ const DOCKER_BRIDGES = '172.16.0.0/12';
 export const nfsServerKind = defineKind({
   kind: 'nfs-server',
   schema: NfsServerSchema,
+  stateful: true,
+  formerNames: ['nfs'],
   provides: ['nfs'],
   build: (svc, ctx) => plain(new NfsServer(ctx.stack, ctx.name, entryProps(svc, ctx))),
   // the top-level `nfs:` volumes: each names the nfs-server exporting it

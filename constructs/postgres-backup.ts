@@ -21,8 +21,6 @@ export type PostgresBackupProps = Omit<z.input<typeof PostgresBackupSchema>, 'ki
   readonly database: Postgres;
   /** Named volume holding the dumps, mounted at /backups. @default "backups" (protected) */
   readonly volume?: string;
-  /** Ofelia image for the host's scheduler. @default mcuadros/ofelia:v0.3.13 */
-  readonly schedulerImage?: string;
   /** @default - construct path */
   readonly origin?: Origin;
 };
@@ -47,7 +45,6 @@ export class PostgresBackup extends ScheduledJob {
       image: db.service.image.repository,
       tag: db.service.image.tag,
       schedule: p.schedule,
-      schedulerImage: props.schedulerImage,
       command: [
         'sh',
         '-c',
@@ -78,6 +75,6 @@ export const postgresBackupKind = defineKind({
   build(svc, ctx) {
     const db = ctx.built(svc.database)?.construct;
     if (!(db instanceof Postgres)) throw new Error(`postgres-backup ${ctx.name}: database ${svc.database} must be built first`);
-    return single(new PostgresBackup(ctx.stack, ctx.name, { ...svc, database: db, schedulerImage: ctx.env.scheduler.image, origin: ctx.origin }));
+    return single(new PostgresBackup(ctx.stack, ctx.name, { ...svc, database: db, origin: ctx.origin }));
   },
 });

@@ -105,6 +105,7 @@ export class Postgres extends Construct implements Connectable {
 export const postgresKind = defineKind({
   kind: 'postgres',
   schema: PostgresSchema,
+  stateful: true,
   rank: 1,
   provides: ['postgres'],
   build: (svc, ctx) => single(new Postgres(ctx.stack, ctx.name, entryProps(svc, ctx))),

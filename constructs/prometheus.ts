@@ -3,7 +3,7 @@ import { z } from 'zod';
 import * as f from '../lib/config/fields';
 import { EnvironmentStack } from '../lib/environment-stack';
 import { defineKind, entryProps, plain, withDefaults, type ConstructProps } from '../lib/kind';
-import { Service } from '../lib/service';
+import { Service, type Reach } from '../lib/service';
 import { limits } from '../lib/values';
 import { healthcheck } from '../lib/workload';
 
@@ -59,7 +59,7 @@ export class Prometheus extends Construct {
     this.service
       .addPort('http', 9090, p.publish, p.bind)
       .addVolume('data', '/prometheus')
-      .addFile({ path: PROMETHEUS_CONFIG, content: () => this.renderConfig(), mode: '0444' });
+      .addFile({ path: PROMETHEUS_CONFIG, content: (reach) => this.renderConfig(reach), mode: '0444' });
     const stack = EnvironmentStack.of(this);
     stack.reaches.push({ from: this.service, targets: () => this.scrapedServices().map((s) => ({ service: s, port: 'metrics' })) });
   }
@@ -71,7 +71,7 @@ export class Prometheus extends Construct {
 
   /**
    * What is scraped, target-neutral: every service with a `metrics` port (or those of `scrape`),
-   * by name. Each target renders the addresses its own way (Docker below, lib/kubernetes).
+   * by name. Each target answers how they are reached (its Reach: lib/docker/reach.ts, lib/kubernetes/reach.ts).
    */
   scrapedServices(): Service[] {
     return EnvironmentStack.of(this).services
@@ -79,33 +79,22 @@ export class Prometheus extends Construct {
       .sort((a, b) => a.serviceName.localeCompare(b.serviceName));
   }
 
-  /** Docker scrape targets by job (service): container names on the same host, host address and published port across hosts. */
-  targets(): { job: string; targets: string[] }[] {
-    const stack = EnvironmentStack.of(this);
-    return this.scrapedServices().map((s) => {
-      const metrics = s.port('metrics')!;
-      const targets: string[] = [];
-      for (let i = 1; i <= s.replicas; i++) {
-        const own = s.perReplica?.(i).ports?.find((p) => p.name === 'metrics');
-        if (s.host === this.service.host) targets.push(`${stack.environmentName}-${s.serviceName}-${i}:${(own ?? metrics).container}`);
-        else {
-          const address = stack.hosts.get(s.host)?.address;
-          const port = (own ?? metrics).publish;
-          if (address && port !== undefined) targets.push(`${address}:${port}`);
-        }
-      }
-      return { job: s.serviceName, targets };
-    });
-  }
-
-  private renderConfig(): string {
-    return prometheusConfig(this.interval, this.targets().map((t) => ({ job: t.job, lines: [`static_configs:`, `  - targets: [${t.targets.map((x) => JSON.stringify(x)).join(', ')}]`] })));
+  /** The configuration, with the scrape targets as the rendering target reaches them (every replica). */
+  private renderConfig(reach: Reach): string {
+    return prometheusConfig(this.interval, this.scrapedServices().map((t) => {
+      const r = reach.replicas(this.service, t, 'metrics');
+      const lines = 'dnsName' in r
+        ? ['dns_sd_configs:', `  - names: [${JSON.stringify(r.dnsName)}]`, '    type: A', `    port: ${r.port}`]
+        : ['static_configs:', `  - targets: [${r.addresses.map((x) => JSON.stringify(x)).join(', ')}]`];
+      return { job: t.serviceName, lines };
+    }));
   }
 }
 
 export const prometheusKind = defineKind({
   kind: 'prometheus',
   schema: PrometheusSchema,
+  stateful: true,
   check(svc, ctx) {
     (svc.scrape ?? []).forEach((t, i) => {
       const target = ctx.service(t);

@@ -92,6 +92,7 @@ export class Redis extends Construct implements Connectable {
 export const redisKind = defineKind({
   kind: 'redis',
   schema: RedisSchema,
+  stateful: true,
   provides: ['celery-broker'],
   build: (svc, ctx) => single(new Redis(ctx.stack, ctx.name, entryProps(svc, ctx))),
 });

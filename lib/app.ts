@@ -4,11 +4,12 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { App } from 'cdktf';
 import { buildEnvironment } from './build';
-import { ConfigError, formatProblem, type Problem } from './config/errors';
+import { compareProblems, ConfigError, formatProblem, type Problem } from './config/errors';
 import { isPartialFile, loadEnvironment, type LoadedEnvironment } from './config/load';
 import { positionOf } from './config/yaml-source';
 import type { EnvironmentStack } from './environment-stack';
 import { withoutCreationTraces } from './trace-capture';
+import { formatWarning, type Finding } from './validation';
 
 export interface SynthOptions {
   /** Folder of environment files. */
@@ -36,10 +37,11 @@ export function environmentFiles(dir: string): string[] {
 }
 
 /** Builds every environment in one App; returns the app and stacks, or throws all problems together. */
-export function buildApp(files: readonly string[], outdir: string, only?: readonly string[]): { app: App; stacks: EnvironmentStack[] } {
+export function buildApp(files: readonly string[], outdir: string, only?: readonly string[]): { app: App; stacks: EnvironmentStack[]; warnings: Finding[] } {
   const existed = fs.existsSync(outdir);
   const app = new App({ outdir, stackTraces: false, skipValidation: false });
   const problems: Problem[] = [];
+  const warnings: Finding[] = [];
   const collect = <T>(fn: () => T): T | undefined => {
     try {
       return fn();
@@ -87,7 +89,7 @@ export function buildApp(files: readonly string[], outdir: string, only?: readon
     const elsewhere = gh
       ? env.config.secrets.filter((s) => !gh.repositorySecrets.includes(s) && githubOwners.has(`${gh.owner}/${gh.repository} repository secret ${s}`))
       : [];
-    const stack = collect(() => buildEnvironment(app, env, { repositorySecretsElsewhere: elsewhere }));
+    const stack = collect(() => buildEnvironment(app, env, { repositorySecretsElsewhere: elsewhere, onWarning: (w) => warnings.push(w) }));
     if (stack) stacks.push(stack);
   }
   if (problems.length) {
@@ -95,7 +97,7 @@ export function buildApp(files: readonly string[], outdir: string, only?: readon
     if (!existed) fs.rmSync(outdir, { recursive: true, force: true });
     throw new ConfigError(problems);
   }
-  return { app, stacks };
+  return { app, stacks, warnings: warnings.sort(compareProblems) };
 }
 
 /** A folder's environments built in memory, for reports and the other targets; nothing is kept on disk. */
@@ -112,11 +114,12 @@ export function synthEnvironments(opts: SynthOptions): number {
   const out = opts.out ?? ((l: string) => process.stdout.write(l + '\n'));
   const err = opts.err ?? ((l: string) => process.stderr.write(l + '\n'));
   try {
-    const stacks = withoutCreationTraces(() => {
+    const { stacks, warnings } = withoutCreationTraces(() => {
       const built = buildApp(environmentFiles(opts.dir), opts.outdir ?? 'cdktf.out', opts.only);
       built.app.synth();
-      return built.stacks;
+      return built;
     });
+    for (const w of warnings) err(formatWarning(w));
     if (!opts.quiet) for (const line of summaryTable(stacks)) out(line);
     return 0;
   } catch (e) {

@@ -7,26 +7,15 @@ import { LocalBackend, PgBackend, S3Backend, TerraformResource, TerraformStack, 
 import { Construct } from 'constructs';
 import { formatProblem, type Problem } from './config/errors';
 import { checkEnvironment } from './invariants';
-import type { EnvironmentConfig, HostConfig } from './config/schema';
 import { encryptionBlock, MIGRATE_STATE_VARIABLE, migrationRequested, STATE_PASSPHRASE_VARIABLE } from './deploy/encryption';
 import { SECRET_VERSION_RESOURCE, SECRET_VERSIONS_VARIABLE } from './deploy/secret-versions';
 import type { StackyardMeta } from './deploy/stack-json';
+import type { EnvironmentModel, HostProps, ProxyInfo, ReachSpec } from './model';
+import type { GithubConfig, KubernetesConfig, RegistryConfig, StateConfig } from './config/sections';
 import { Service } from './service';
 import type { Origin } from './values';
 
-/** What the environment's reverse proxy offers the services it routes to. */
-export interface ProxyInfo {
-  readonly service: Service;
-  /** Entrypoint names, in declaration order. */
-  readonly entrypoints: readonly string[];
-  /** Certificate resolver routers use for TLS. @default - no TLS */
-  readonly certResolver?: string;
-}
-
-export interface HostProps extends HostConfig {
-  readonly name: string;
-  readonly origin?: Origin;
-}
+export type { HostProps, ProxyInfo } from './model';
 
 export interface EnvironmentStackProps {
   readonly name: string;
@@ -38,10 +27,10 @@ export interface EnvironmentStackProps {
   /** prevent_destroy on data volumes. @default true */
   readonly protectVolumes?: boolean;
   /** @default { backend: 'local' } */
-  readonly state?: EnvironmentConfig['state'];
-  readonly github?: EnvironmentConfig['github'];
+  readonly state?: StateConfig;
+  readonly github?: GithubConfig;
   /** Private registries every host logs in to. @default [] */
-  readonly registries?: EnvironmentConfig['registries'];
+  readonly registries?: readonly RegistryConfig[];
   /** Default release tag for images released together. @default - no release variable */
   readonly releaseTag?: string;
   /** Declared secrets another stack keeps at GitHub repository level. @default [] */
@@ -49,7 +38,9 @@ export interface EnvironmentStackProps {
   /** @default docker */
   readonly platform?: 'docker' | 'kubernetes';
   /** The cluster, when the platform is kubernetes. @default - none */
-  readonly kubernetes?: EnvironmentConfig['kubernetes'];
+  readonly kubernetes?: KubernetesConfig;
+  /** Ofelia image of the hosts' scheduler (Docker target). @default - lib/docker/scheduler.ts SCHEDULER_IMAGE */
+  readonly schedulerImage?: string;
   /** Where the environment came from. @default - construct path */
   readonly origin?: Origin;
 }
@@ -60,7 +51,7 @@ export const RELEASE_VARIABLE = 'RELEASE_TAG';
 /** The folder, relative to a stack's working directory (cdktf.out/stacks/<name>), holding local state. */
 export const LOCAL_STATE_DIR = '../../../.stackyard/state';
 
-export class EnvironmentStack extends TerraformStack {
+export class EnvironmentStack extends TerraformStack implements EnvironmentModel {
   static of(c: Construct): EnvironmentStack {
     let s: Construct | undefined = c;
     while (s && !(s instanceof EnvironmentStack)) s = s.node.scope;
@@ -72,12 +63,14 @@ export class EnvironmentStack extends TerraformStack {
   readonly production: boolean;
   readonly protectVolumes: boolean;
   readonly platform: 'docker' | 'kubernetes';
-  readonly kubernetes?: EnvironmentConfig['kubernetes'];
+  readonly kubernetes?: KubernetesConfig;
   readonly hosts: ReadonlyMap<string, HostProps>;
-  readonly github?: EnvironmentConfig['github'];
-  readonly registries: NonNullable<EnvironmentConfig['registries']>;
+  readonly github?: GithubConfig;
+  readonly registries: readonly RegistryConfig[];
   readonly repositorySecretsElsewhere: readonly string[];
   readonly origin?: Origin;
+  /** The environment file's `scheduler.image`, when given. */
+  readonly schedulerImage?: string;
   /**
    * Each secret's version (a keyed hash of its value, lib/deploy/secret-versions.ts) is recorded in
    * `terraform_data.secret_version_<NAME>`, and a container that reads the secret is replaced when
@@ -90,13 +83,14 @@ export class EnvironmentStack extends TerraformStack {
    * Services that reach other services' ports from their own host (Prometheus scraping, Grafana's
    * datasources): checked like `uses:` across hosts (a port bound to 127.0.0.1 is unreachable).
    */
-  readonly reaches: { readonly from: Service; readonly targets: () => readonly { readonly service: Service; readonly port: string }[] }[] = [];
+  readonly reaches: ReachSpec[] = [];
   /** The reverse proxy, once a proxy construct registered itself. */
   proxy?: ProxyInfo;
   /** NFS volumes services can mount: name → the NFS server's service, exported path, mount options. */
   readonly nfsVolumes = new Map<string, { readonly server: Service; readonly path: string; readonly options: string }>();
   private readonly secretVars = new Map<string, TerraformVariable>();
   private rendered = false;
+  private validated = false;
 
   constructor(scope: Construct, props: EnvironmentStackProps) {
     super(scope, props.name);
@@ -110,6 +104,7 @@ export class EnvironmentStack extends TerraformStack {
     this.registries = props.registries ?? [];
     this.repositorySecretsElsewhere = props.repositorySecretsElsewhere ?? [];
     this.origin = props.origin;
+    this.schedulerImage = props.schedulerImage;
     const state = props.state ?? { backend: 'local', encryption: true };
     this.configureBackend(state);
     if (state.encryption !== false) this.configureEncryption();
@@ -125,8 +120,9 @@ export class EnvironmentStack extends TerraformStack {
       ...(state.encryption !== false ? { statePassphraseVariable: STATE_PASSPHRASE_VARIABLE } : {}),
     };
     this.addOverride('//.stackyard', meta);
-    // the same invariants bin/main.ts reports, for stacks built from code and synthesized by cdktf
-    this.node.addValidation({ validate: () => checkEnvironment(this).map(formatProblem) });
+    // the model rules bin/main.ts reports, for stacks built from code and synthesized by cdktf
+    // (a stack built from a file ran them already: they run once)
+    this.node.addValidation({ validate: () => (this.validated ? [] : checkEnvironment(this).map(formatProblem)) });
     for (const name of [...(props.secrets ?? [])].sort()) {
       if (name === STATE_PASSPHRASE_VARIABLE && state.encryption !== false) continue; // reported above
       const v = new TerraformVariable(this, name, {
@@ -188,11 +184,18 @@ export class EnvironmentStack extends TerraformStack {
     return this.recordsSecretVersions && this.secretVars.has(name) ? `terraform_data.${SECRET_VERSION_RESOURCE}${name}` : undefined;
   }
 
-  /** Terraform expression of a secret's value; only ever a reference, never the value. */
+  /**
+   * The reference to a secret's variable inside a Terraform expression, `var.<NAME>` (e.g. in
+   * `urlencode(...)`): only ever a reference, never the value. Undeclared secrets are the
+   * invariants' to report, with a position; the text is the same either way.
+   */
+  secretReference(name: string): string {
+    return `var.${name}`;
+  }
+
+  /** A secret's value as Terraform interpolates it, `${var.<NAME>}`: only ever a reference, never the value. */
   secretExpression(name: string): string {
-    const v = this.secretVars.get(name);
-    if (!v) throw new Error(`secret ${name} is not declared in environment ${this.environmentName}`);
-    return v.stringValue;
+    return `\${${this.secretReference(name)}}`;
   }
 
   /** Every Service in the environment, in construct-tree order. */
@@ -202,6 +205,11 @@ export class EnvironmentStack extends TerraformStack {
 
   service(name: string): Service | undefined {
     return this.services.find((s) => s.serviceName === name);
+  }
+
+  /** The model rules ran on the finished model (lib/build.ts validate()); cdktf's validation at synth skips them. */
+  markValidated(): void {
+    this.validated = true;
   }
 
   /** Renders the Services with a target, once, after every construct and relationship is in place. */
@@ -223,7 +231,7 @@ export class EnvironmentStack extends TerraformStack {
     this.addOverride('terraform.encryption', encryptionBlock(migrationRequested(this.environmentName, process.env[MIGRATE_STATE_VARIABLE])));
   }
 
-  private configureBackend(state: EnvironmentConfig['state']): void {
+  private configureBackend(state: StateConfig): void {
     // under its own scope: cdktf names the backend construct "backend", a likely service name
     const scope = new Construct(this, 'state');
     switch (state.backend) {

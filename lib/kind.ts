@@ -8,9 +8,8 @@
 import type { Construct } from 'constructs';
 import { z } from 'zod';
 import type { EnvironmentStack } from './environment-stack';
-import type { Service } from './service';
+import type { Connectable, Service } from './service';
 import type { Origin } from './values';
-import type { Connectable } from './workload';
 
 export type At = readonly (string | number)[];
 
@@ -103,8 +102,6 @@ export interface EnvironmentView {
   readonly services: Readonly<Record<string, { readonly kind: string } & Readonly<Record<string, unknown>>>>;
   readonly nfs: Readonly<Record<string, { readonly server: string; readonly path: string; readonly options: string }>>;
   readonly kubernetes?: { readonly clusterIPs: Readonly<Record<string, string>>; readonly readWriteMany: boolean };
-  /** The hosts' scheduler of scheduled kinds (Docker). */
-  readonly scheduler: { readonly image: string };
 }
 
 export interface CheckContext {
@@ -154,6 +151,13 @@ export interface Kind<K extends string = string, S extends z.ZodObject = z.ZodOb
   readonly rank?: number;
   /** @default [] */
   readonly provides?: readonly Capability[];
+  /**
+   * Its containers keep data that a replacement or removal loses: plans warn about data loss, and
+   * the Services it builds say `stateful` (test/kinds.test.ts holds the two together). @default false
+   */
+  readonly stateful?: boolean;
+  /** Names the kind had in earlier releases, as containers deployed then are still labelled. @default [] */
+  readonly formerNames?: readonly string[];
   /** Problems in the entry, with positions, before anything is built. */
   check?(svc: z.output<S>, ctx: CheckContext): void;
   /** Problems of the whole file this kind owns (e.g. the top-level `nfs:` of the nfs-server kind), run once per environment. */

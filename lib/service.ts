@@ -5,8 +5,8 @@
  * construction still counts.
  */
 import { Construct } from 'constructs';
-import type { ServiceKind } from '../constructs/index';
-import type { UpdatePolicyRequest } from './update-policy';
+import type { KindName } from '../constructs/kind-names';
+import type { UpdatePolicyRequest } from './update-schema';
 import type { Origin, Template } from './values';
 
 export type DependencyCondition = 'started' | 'healthy' | 'completed';
@@ -49,13 +49,35 @@ export interface SecretMount {
   readonly mode: string;
 }
 
+/** Every replica of a service's port, as one platform reaches it. */
+export type ReplicaAddresses =
+  /** Each replica's `host:port`. */
+  | { readonly addresses: readonly string[] }
+  /** One DNS name whose records are the ready replicas' addresses, and the port. */
+  | { readonly dnsName: string; readonly port: number };
+
+/**
+ * How services reach each other, as a target platform answers it (lib/docker/reach.ts,
+ * lib/kubernetes/reach.ts): generated configuration (Prometheus scrape targets) asks it instead of
+ * assuming a platform.
+ */
+export interface Reach {
+  /** Every replica of `target`'s port `port`, as `from` reaches them. */
+  replicas(from: Service, target: Service, port: string): ReplicaAddresses;
+  /** `host:port` at which `from` reaches `target`'s port `port` (any replica). */
+  service(from: Service, target: Service, port: string): string;
+}
+
+/** Generated plain text (never secrets), computed when a target renders, with that target's answers. */
+export type GeneratedContent = (reach: Reach) => string;
+
 export interface FileSpec {
   readonly path: string;
   /**
    * The content, or a function computing plain text (never secrets) when the target renders,
    * after every service exists: generated configuration such as Prometheus scrape targets.
    */
-  readonly content: Template | (() => string);
+  readonly content: Template | GeneratedContent;
   /** @default 0400 */
   readonly mode: string;
   /** True when the content embeds a secret (it then never appears in plans or logs). */
@@ -133,8 +155,13 @@ export interface ServiceProps {
   /** Name of the host the service runs on (a key of the environment's hosts). */
   readonly host: string;
   readonly image: ImageRef;
-  /** What the construct is, for labels and messages: its kind, or `scheduler` for the Docker target's Ofelia. */
-  readonly kind: ServiceKind | 'scheduler';
+  /**
+   * What the construct is, for labels and messages: the name of the kind that built it (plans read
+   * what that kind declares from the label, lib/registry.ts), or `scheduler` for the Docker
+   * target's Ofelia. The names come from constructs/kind-names.ts (generated, importing nothing),
+   * so the model does not depend on the kinds built on it.
+   */
+  readonly kind: KindName | 'scheduler';
   /** @default - the image's command */
   readonly command?: readonly string[];
   /** @default - the image's entrypoint */
@@ -180,6 +207,13 @@ export interface ServiceProps {
   readonly update?: UpdatePolicyRequest;
   /** Where it came from in an environment file. @default - the construct path */
   readonly origin?: Origin;
+}
+
+/** Something a workload can use: it wires connection settings and secrets into the consumer. */
+export interface Connectable {
+  readonly service: Service;
+  /** Adds what `consumer` needs to reach this (env, secret files) and a `healthy` dependency. */
+  connect(consumer: Service): void;
 }
 
 export class Service extends Construct {
@@ -261,7 +295,7 @@ export class Service extends Construct {
     return this;
   }
 
-  addFile(file: { path: string; content: Template | (() => string); mode?: string }): this {
+  addFile(file: { path: string; content: Template | GeneratedContent; mode?: string }): this {
     const sensitive = typeof file.content !== 'function' && file.content.some((p) => typeof p !== 'string');
     this._files.set(file.path, { path: file.path, content: file.content, mode: file.mode ?? '0400', sensitive });
     return this;

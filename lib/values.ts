@@ -51,3 +51,16 @@ export function terraformLiteral(s: string): string {
     return m === '${' ? '$${' : '%%{';
   });
 }
+
+/**
+ * A name as a Terraform identifier (logical ids, Mermaid and SVG ids): runs of anything but
+ * letters and digits become `_`, none at either end. `web-2` → `web_2`.
+ */
+export function slug(s: string): string {
+  return s.replace(/[^A-Za-z0-9]+/g, '_').replace(/^_+|_+$/g, '');
+}
+
+/** A name as part of a DNS label (Kubernetes object and volume names): lower case, runs of anything else `-`, none at either end. */
+export function dnsSlug(s: string): string {
+  return s.toLowerCase().replace(/[^a-z0-9]+/g, '-').replace(/^-|-$/g, '');
+}

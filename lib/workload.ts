@@ -9,15 +9,10 @@ import { z } from 'zod';
 import * as f from './config/fields';
 import { EnvironmentStack } from './environment-stack';
 import { defaults, entryProps, type BuildContext, type ConstructProps, type Resolved } from './kind';
-import { isLoopback, parseImage, Service, type DependencyCondition, type HealthcheckSpec } from './service';
+import { isLoopback, parseImage, Service, type Connectable, type DependencyCondition, type HealthcheckSpec } from './service';
 import { durationToSeconds, limits } from './values';
 
-/** Something a workload can use: it wires connection settings and secrets into the consumer. */
-export interface Connectable {
-  readonly service: Service;
-  /** Adds what `consumer` needs to reach this (env, secret files) and a `healthy` dependency. */
-  connect(consumer: Service): void;
-}
+export type { Connectable } from './service';
 
 export type HealthcheckOptions = z.input<typeof f.Healthcheck>;
 

@@ -4,6 +4,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { buildApp } from '../lib/app';
 import { ConfigError, formatProblem } from '../lib/config/errors';
+import { formatWarning } from '../lib/validation';
 
 export function tempDir(prefix = 'stackyard-test-'): string {
   return fs.mkdtempSync(path.join(os.tmpdir(), prefix));
@@ -25,6 +26,12 @@ export function synth(files: Record<string, string>, main: string[] = Object.key
   const { app, stacks } = buildApp(main.map((f) => path.join(dir, f)), outdir);
   app.synth();
   return Object.fromEntries(stacks.map((s) => [s.environmentName, JSON.parse(fs.readFileSync(path.join(outdir, 'stacks', s.environmentName, 'cdk.tf.json'), 'utf8'))]));
+}
+
+/** Builds the named files and returns the warnings as the CLI prints them (temp folder left out of paths). */
+export function warnings(files: Record<string, string>, main: string[] = Object.keys(files)): string[] {
+  const dir = writeFiles(files);
+  return buildApp(main.map((f) => path.join(dir, f)), path.join(dir, 'out')).warnings.map((w) => formatWarning(w).split(dir + path.sep).join(''));
 }
 
 /** Synthesizes and returns the error lines (file paths shown relative to the temp folder). */
@@ -57,3 +64,12 @@ services:
     uses: [db]
     secrets: [JWT_SECRET]
 `;
+
+/** Two Docker hosts with addresses and a Postgres on the first: the base of the fleet, schedule and observability tests. */
+export const TWO_HOSTS = `hosts:
+  core: { docker: "ssh://deploy@core.example.com", address: core.example.com }
+  b: { docker: "ssh://deploy@b.example.com", address: b.example.com }
+`;
+
+/** An environment `obs` on TWO_HOSTS with `services` added (and `extra` top-level lines before the hosts). */
+export const twoHostEnvironment = (services: string, extra = '') => `name: obs\n${extra}${TWO_HOSTS}secrets: [DB_PASSWORD, REDIS_PASSWORD, GF_PASSWORD]\nservices:\n  db: { kind: postgres, host: core, password: DB_PASSWORD, publish: 5432, bind: 0.0.0.0 }\n${services}`;

@@ -14,6 +14,9 @@ import { KINDS } from '../constructs/index';
 import { buildEnvironment } from '../lib/build';
 import { ConfigError } from '../lib/config/errors';
 import { loadEnvironment } from '../lib/config/load';
+import { kindNamed } from '../lib/registry';
+import { dockerReach } from '../lib/docker/reach';
+import { EnvironmentStack } from '../lib/environment-stack';
 import type { Service } from '../lib/service';
 import { tempDir } from './helpers';
 
@@ -87,12 +90,26 @@ function minimal(schema: z.ZodObject): Record<string, unknown> {
   return out;
 }
 
-/** Every key, and every key of the objects inside (one level), with a distinctive value. */
+/** Every key, and every key of the objects inside (one level: objects, map values, list items), with a distinctive value. */
 function variants(schema: z.ZodObject, base: Record<string, unknown>): { key: string; value: Record<string, unknown>; against?: Record<string, unknown> }[] {
   const out: { key: string; value: Record<string, unknown>; against?: Record<string, unknown> }[] = [];
   for (const [k, v] of Object.entries(schema.shape as Record<string, z.ZodType>)) {
     if (k === 'kind') continue;
     const { inner } = unwrap(v);
+    // a list whose items may be objects (a secret's { name, as }, an alert route): every optional key of the item too
+    const element = def(inner).type === 'array' ? def(inner).element! : undefined;
+    const item = element && (def(unwrap(element).inner).type === 'object' ? unwrap(element).inner : objectOption(element));
+    if (item) {
+      const whole = { ...(sample(item, 0) as Record<string, unknown>) };
+      const ref = REFERENCES[k];
+      // the item's required keys keep the fixture's reference (a declared secret's name)
+      if (Array.isArray(ref) && typeof ref[0] === 'string' && 'name' in def(item).shape!) whole.name = ref[0];
+      else if (Array.isArray(ref) && ref[0] && typeof ref[0] === 'object') Object.assign(whole, ref[0]);
+      for (const [nk, nv] of Object.entries(def(item).shape!)) {
+        if (!nv.safeParse(undefined).success) continue;
+        out.push({ key: `${k}[].${nk}`, value: { ...base, [k]: [{ ...whole, [nk]: sample(nv) }] }, against: { ...base, [k]: [whole] } });
+      }
+    }
     if (k in REFERENCES && REFERENCES[k] !== undefined && !(k === 'host' && !('host' in schema.shape))) {
       if (JSON.stringify(base[k]) !== JSON.stringify(REFERENCES[k])) out.push({ key: k, value: { ...base, [k]: REFERENCES[k] } });
       continue;
@@ -135,14 +152,14 @@ const FIXTURE = {
 
 /** What the targets read of a Service (Kubernetes renders unpublished ports, which Docker needs no resource for). */
 function model(s: Service) {
-  const files = s.files.map((f) => ({ path: f.path, mode: f.mode, content: typeof f.content === 'function' ? f.content() : f.content }));
+  const files = s.files.map((f) => ({ path: f.path, mode: f.mode, content: typeof f.content === 'function' ? f.content(dockerReach(EnvironmentStack.of(s))) : f.content }));
   const { serviceName, host, kind, image, command, entrypoint, replicas, singleton, oneShot, cpus, memoryMb, stateful, privileged, schedule, labels, stopGraceSeconds, stopSignal, secretsOwner, healthcheck } = s;
   return { serviceName, host, kind, image, command, entrypoint, replicas, singleton, oneShot, cpus, memoryMb, stateful, privileged, schedule, labels, stopGraceSeconds, stopSignal, secretsOwner, healthcheck,
     env: [...s.env], secrets: s.secrets, files, ports: s.ports, routes: s.routes, volumes: s.volumes, binds: s.bindMounts, nfs: s.nfsMounts, deps: s.dependencies.map((d) => [d.service.serviceName, d.condition]) };
 }
 
 /** Synthesized JSON of the fixture plus `entry` as service `x`, or the positioned problems. */
-function outcome(dir: string, entry: Record<string, unknown>, n: number): { json?: string; problems?: { path: string; line: number }[] } {
+function outcome(dir: string, entry: Record<string, unknown>, n: number): { json?: string; problems?: { path: string; line: number }[]; built?: { kind: string; stateful: boolean }[] } {
   const file = path.join(dir, `v${n}.yaml`);
   const subject = Object.fromEntries(Object.entries(entry).filter(([, v]) => v !== undefined));
   // one environment name for every outcome: names and the hashes made from them (a revision's
@@ -151,7 +168,8 @@ function outcome(dir: string, entry: Record<string, unknown>, n: number): { json
   try {
     const app = new App({ outdir: path.join(dir, 'out'), stackTraces: false });
     const stack = buildEnvironment(app, loadEnvironment(file));
-    return { json: JSON.stringify(stack.toTerraform()) + JSON.stringify(stack.services.map(model)) };
+    const built = stack.services.filter((s) => s.node.path.startsWith(`${stack.node.path}/x/`)).map((s) => ({ kind: s.kind, stateful: s.stateful }));
+    return { json: JSON.stringify(stack.toTerraform()) + JSON.stringify(stack.services.map(model)), built };
   } catch (e) {
     if (e instanceof ConfigError) return { problems: e.problems.map((p) => ({ path: p.path, line: p.line })) };
     throw e;
@@ -167,6 +185,11 @@ describe('every schema key of every kind reaches the output or is refused with a
       const base = { kind: kind.kind, ...minimal(schema) };
       const baseline = outcome(dir, base, n++);
       expect(baseline.problems, `the minimal ${kind.kind} entry is valid`).toBeUndefined();
+      // the Services it builds are labelled with a kind that declares what they are: plans know
+      // a stateful container only by its kind label (a postgres-backup runs as a scheduled-job)
+      expect(baseline.built!.length).toBeGreaterThan(0);
+      for (const b of baseline.built!) expect({ ...b, labelled: kindNamed(b.kind)?.stateful === true }).toEqual({ ...b, labelled: b.stateful });
+      if (kind.stateful) expect(baseline.built!.some((b) => b.kind === kind.kind && b.stateful)).toBe(true);
       const dropped: string[] = [];
       const baselines = new Map<string, ReturnType<typeof outcome>>();
       for (const { key, value, against } of variants(schema, base)) {

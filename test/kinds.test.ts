@@ -1,4 +1,6 @@
 /** The kind registry: every kind in one file, and fields that used to be dropped on the way to the output. */
+import * as fs from 'node:fs';
+import * as path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { KINDS } from '../constructs/index';
 import { SERVICE_KINDS } from '../lib/config/schema';
@@ -13,11 +15,30 @@ services:
 ${services}`;
 
 describe('the kind registry', () => {
-  it('lists each kind once, and `kind:` takes exactly those', () => {
+  it('lists each kind once, and `kind:` takes exactly those (test/schema.test.ts: it lists every kind file)', () => {
     const names = KINDS.map((k) => k.kind);
     expect(new Set(names).size).toBe(names.length);
     expect([...SERVICE_KINDS].sort()).toEqual([...names].sort());
-    expect(names).toHaveLength(18);
+  });
+});
+
+describe("README's table of kinds", () => {
+  it('has a row for every kind', () => {
+    const readme = fs.readFileSync(path.join(__dirname, '..', 'README.md'), 'utf8');
+    const table = readme.slice(readme.indexOf('| kind | construct | notes |')).split('\n\n')[0];
+    const rows = table.split('\n').filter((l) => l.startsWith('| `')).map((l) => l.split('|')[1]);
+    expect(rows.length).toBeGreaterThan(10);
+    expect(KINDS.map((k) => k.kind).filter((k) => !rows.some((r) => r.includes(`\`${k}\``)))).toEqual([]);
+  });
+});
+
+describe('a unit test file per construct', () => {
+  it('test/constructs/<kind file>.test.ts exists for every file of constructs/, on the shared harness', () => {
+    const root = path.join(__dirname, '..');
+    const missing = fs.readdirSync(path.join(root, 'constructs')).filter((f) => f.endsWith('.ts') && f !== 'index.ts' && f !== 'kind-names.ts')
+      .map((f) => `test/constructs/${f.replace(/\.ts$/, '.test.ts')}`)
+      .filter((t) => !fs.existsSync(path.join(root, t)) || !fs.readFileSync(path.join(root, t), 'utf8').includes("from './harness'"));
+    expect(missing).toEqual([]);
   });
 });
 

@@ -1,4 +1,5 @@
 import * as fs from 'node:fs';
+import * as os from 'node:os';
 import * as path from 'node:path';
 import { expect, it } from 'vitest';
 import { environmentJsonSchema } from '../scripts/export-schema';
@@ -42,4 +43,28 @@ it('every key of schema.json carries a description (editors show it), and defaul
   // a default reaches the editor as a JSON Schema default, e.g. web replicas
   const web = doc.else.properties.services.additionalProperties.oneOf.find((k: any) => k.properties.kind.const === 'web');
   expect(web.properties.replicas.default).toBe(2);
+});
+
+it('constructs/index.ts lists every kind file of constructs/ (run `npm run schema` after adding one)', async () => {
+  const { kindsIndexSource } = await import('../scripts/export-schema');
+  const dir = path.join(__dirname, '..', 'constructs');
+  expect(fs.readFileSync(path.join(dir, 'index.ts'), 'utf8')).toBe(kindsIndexSource(dir).index);
+  expect(fs.readFileSync(path.join(dir, 'kind-names.ts'), 'utf8')).toBe(kindsIndexSource(dir).names);
+  // a new kind file is picked up, with nothing else to edit
+  const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'stackyard-kinds-'));
+  for (const f of fs.readdirSync(dir)) fs.copyFileSync(path.join(dir, f), path.join(tmp, f));
+  fs.writeFileSync(path.join(tmp, 'aaa-store.ts'), "export const aaaStoreKind = defineKind({ kind: 'aaa-store' });\n");
+  fs.writeFileSync(path.join(tmp, 'helpers.ts'), 'export const notAKind = 1;\n');
+  const next = kindsIndexSource(tmp).index;
+  expect(kindsIndexSource(tmp).names).toContain("  | 'aaa-store'\n");
+  expect(next).toContain("import { aaaStoreKind } from './aaa-store';");
+  expect(next.split('export const KINDS = [')[1]).toMatch(/^\n {2}aaaStoreKind,\n {2}adminerKind,/);
+  expect(next).not.toContain('helpers');
+});
+
+it("README's validation order is current (generated from the rules by `npm run schema`)", async () => {
+  const { withValidationOrder, validationOrder } = await import('../scripts/export-schema');
+  const readme = fs.readFileSync(path.join(__dirname, '..', 'README.md'), 'utf8');
+  expect(withValidationOrder(readme) === readme, 'run `npm run schema`').toBe(true);
+  expect(validationOrder()).toMatch(/`platform`[\s\S]*`literal-secrets`[\s\S]*3\. \*\*model rules\*\*[\s\S]*`wiring`[\s\S]*`dependency-cycles`/);
 });

@@ -4,7 +4,10 @@
  * echoing the value; file paths, empty values and ordinary keys pass.
  */
 import { describe, expect, it } from 'vitest';
-import { errors, MINIMAL, synth } from './helpers';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { synthEnvironments } from '../lib/app';
+import { errors, MINIMAL, synth, warnings, writeFiles } from './helpers';
 
 const VALUE = 'canary-typed-value-5e8a';
 const withEnv = (env: string) => ({ 'env.yaml': MINIMAL.replace('    uses: [db]', `    uses: [db]\n    env: { ${env} }`) });
@@ -21,8 +24,32 @@ describe('secret-looking values in env', () => {
     });
   }
 
-  it('refuses the word anywhere in the key (TOKEN alone, a prefix, a suffix)', () => {
-    for (const key of ['TOKEN', 'TOKEN_FOR_CI', 'MY_TOKEN']) expect(errors(withEnv(`${key}: ${VALUE}`)), key).toEqual([refusal(key)]);
+  it('refuses the word that ends the key (TOKEN alone, a suffix): the key says it holds the secret', () => {
+    for (const key of ['TOKEN', 'MY_TOKEN', 'Db_Password']) expect(errors(withEnv(`${key}: ${VALUE}`)), key).toEqual([refusal(key).replace(/declare Db_Password|TF_VAR_Db_Password/g, (m) => m.toUpperCase().replace('DECLARE', 'declare'))]);
+  });
+
+  it('warns, and synthesizes, when the key only mentions the word (a setting about a secret, perhaps a secret)', () => {
+    for (const key of ['TOKEN_FOR_CI', 'PASSWORD_POLICY', 'SECRET_STORE_KIND']) {
+      const files = withEnv(`${key}: ${VALUE}`);
+      expect(synth(files).test.resource.docker_container.svc_api_1.env, key).toContain(`${key}=${VALUE}`);
+      const lines = warnings(files);
+      expect(lines, key).toEqual([`env.yaml:16:12 services.api.env.${key}: warning: may be a secret value in plain YAML (the name mentions one); if it is one, declare ${key} in the top-level \`secrets:\` list, list it in this service's \`secrets:\` and pass its value as TF_VAR_${key} at deploy time; if it is a setting, rename the key or ignore this warning`]);
+      expect(lines.join('\n')).not.toContain(VALUE);
+    }
+  });
+
+  it('the CLI prints the warning on stderr, positioned, and the synth succeeds', () => {
+    const dir = writeFiles(withEnv(`TOKEN_FOR_CI: ${VALUE}`));
+    const out: string[] = [];
+    const err: string[] = [];
+    expect(synthEnvironments({ dir, outdir: path.join(dir, 'out'), quiet: true, out: (l) => out.push(l), err: (l) => err.push(l) })).toBe(0);
+    expect(err).toEqual([expect.stringMatching(/env\.yaml:16:12 services\.api\.env\.TOKEN_FOR_CI: warning: may be a secret value/)]);
+    expect(err.join('\n')).not.toContain(VALUE);
+    expect(fs.existsSync(path.join(dir, 'out', 'stacks', 'test', 'cdk.tf.json'))).toBe(true);
+  });
+
+  it('no warning for a clean file', () => {
+    expect(warnings(withEnv('LOG_LEVEL: debug'))).toEqual([]);
   });
 
   it('accepts a file path, an empty value and ordinary keys, and writes them as given', () => {

@@ -33,27 +33,14 @@ export function formatProblem(p: Problem): string {
   return p.path ? `${where} ${p.path}: ${p.message}` : `${where} ${p.message}`;
 }
 
-function compareProblems(a: Problem, b: Problem): number {
+/** File, line, column, path, message: the order problems are printed in. */
+export function compareProblems(a: Problem, b: Problem): number {
   return a.file.localeCompare(b.file) || a.line - b.line || a.col - b.col || a.path.localeCompare(b.path) || a.message.localeCompare(b.message);
 }
 
 /** Formats a YAML path array as `services.backend.ports.0`. */
 export function pathToString(path: readonly (string | number)[]): string {
   return path.map(String).join('.');
-}
-
-/** Collects problems; throws them together so the user sees every mistake in one run. */
-export class ProblemCollector {
-  private readonly items: Problem[] = [];
-  add(p: Problem): void {
-    if (!this.items.some((q) => q.file === p.file && q.path === p.path && q.message === p.message)) this.items.push(p);
-  }
-  get size(): number {
-    return this.items.length;
-  }
-  throwIfAny(): void {
-    if (this.items.length > 0) throw new ConfigError(this.items);
-  }
 }
 
 /** Closest candidate by edit distance, for "did you mean" hints on typos. */

@@ -6,7 +6,7 @@
  */
 import { isIP } from 'node:net';
 import { z } from 'zod';
-import { UpdatePolicySchema } from '../update-policy';
+import { UpdatePolicySchema } from '../update-schema';
 import { memoryToMb } from '../values';
 
 /** One DNS label rule for every name that becomes part of a container, network or Kubernetes object name. */

@@ -1,14 +1,19 @@
 /**
  * Literal secrets typed into an environment file. Every string of the validated file is looked
  * at, not only `env:`: a password inside a URL, `--password=…` or `PGPASSWORD=…` in a command or
- * healthcheck, a secret-named env variable or label with a value. Each is an error: the file is
- * committed, and every string also reaches plans, `docker inspect` and logs. Messages never
- * repeat the value.
+ * healthcheck, a secret-named env variable or label with a value. Where the text says it is a
+ * secret (a URL's password, an assignment or flag argument, a key that ends in the secret word:
+ * DB_PASSWORD, API_TOKEN) it is an error: the file is committed, and every string also reaches
+ * plans, `docker inspect` and logs. Where the key only mentions the word (PASSWORD_POLICY,
+ * TOKEN_FOR_CI) it is a warning: probably a setting about a secret, perhaps a secret. Messages
+ * never repeat the value.
  */
 
 /** Words that name a secret in a key, a flag or an assignment. */
 const WORD = '(?:password|passwd|passphrase|secret|token|api[_-]?key|private[_-]?key|access[_-]?key|secret[_-]?key|credentials?)';
 const SECRET_WORD = new RegExp(WORD, 'i');
+/** A key that ends in the secret word: what it holds is the secret itself. */
+const ENDS_IN_SECRET_WORD = new RegExp(`${WORD}$`, 'i');
 /** A key whose last segment says it holds something else than the secret: DB_PASSWORD_FILE, TOKEN_URL, PASSWORD_MIN_LENGTH. */
 const NOT_THE_VALUE = /[_.-](file|path|dir|url|uri|endpoint|host|port|expiry|expires|ttl|lifetime|age|length|len|min|max|count|size|limit|retries|attempts|rounds|iterations|cost|bits|version|interval|name|user|username|header|id|type|mode|algorithm|timeout|seconds|minutes|hours|days|enabled|required|env|var)$/i;
 /** A value that refers to a secret instead of holding it: a path, an expansion, a placeholder. */
@@ -23,6 +28,8 @@ const FLAG = new RegExp(`^-{1,2}[A-Za-z0-9_.-]*${WORD}$`, 'i');
 export interface SecretValueProblem {
   readonly at: (string | number)[];
   readonly message: string;
+  /** The text says it is a secret (an error); false when a key only mentions the word (a warning). */
+  readonly certain: boolean;
 }
 
 /** True when a key (env variable, label) names a secret and its value is the secret itself. */
@@ -54,7 +61,7 @@ export function secretValueProblems(config: unknown): SecretValueProblem[] {
       const argv = at[at.length - 1] === 'command' || at[at.length - 1] === 'entrypoint' || at[at.length - 1] === 'test';
       v.forEach((item, i) => {
         if (argv && typeof v[i - 1] === 'string' && FLAG.test(v[i - 1] as string) && literalValue(item) && !String(item).startsWith('-')) {
-          out.push({ at: [...at, i], message: `looks like a secret value in plain YAML (the argument of ${v[i - 1]}); ${advice}` });
+          out.push({ at: [...at, i], message: `looks like a secret value in plain YAML (the argument of ${v[i - 1]}); ${advice}`, certain: true });
         } else walk(item, [...at, i]);
       });
       return;
@@ -64,11 +71,16 @@ export function secretValueProblems(config: unknown): SecretValueProblem[] {
       for (const [k, child] of Object.entries(v)) {
         if ((map === 'env' || map === 'labels' || map === 'variables') && isSecretKey(k) && literalValue(child)) {
           const name = k.toUpperCase().replace(/[^A-Z0-9_]/g, '_');
+          const certain = ENDS_IN_SECRET_WORD.test(k);
+          const fix = map === 'env'
+            ? `declare ${name} in the top-level \`secrets:\` list, list it in this service's \`secrets:\` and pass its value as TF_VAR_${name} at deploy time`
+            : advice;
           out.push({
             at: [...at, k],
-            message: map === 'env'
-              ? `looks like a secret value in plain YAML; declare ${name} in the top-level \`secrets:\` list, list it in this service's \`secrets:\` and pass its value as TF_VAR_${name} at deploy time`
-              : `looks like a secret value in plain YAML (${map} show in plans and \`docker inspect\`); ${advice}`,
+            message: certain
+              ? `looks like a secret value in plain YAML${map === 'env' ? '' : ` (${map} show in plans and \`docker inspect\`)`}; ${fix}`
+              : `may be a secret value in plain YAML (the name mentions one); if it is one, ${fix}; if it is a setting, rename the key or ignore this warning`,
+            certain,
           });
         } else walk(child, [...at, k]);
       }
@@ -76,7 +88,7 @@ export function secretValueProblems(config: unknown): SecretValueProblem[] {
     }
     if (typeof v === 'string') {
       const what = secretInText(v);
-      if (what) out.push({ at, message: `holds ${what} in plain YAML; ${advice}` });
+      if (what) out.push({ at, message: `holds ${what} in plain YAML; ${advice}`, certain: true });
     }
   };
   walk(config, []);

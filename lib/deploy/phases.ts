@@ -19,9 +19,13 @@ import { stackContainers, stateContainers, type StackJson, type StateJson } from
 
 const PREFIX = 'docker_container.';
 
+/**
+ * A one-shot job's container: the Docker target runs a one-shot Service attached, to completion
+ * and never again on its own (lib/docker/render.ts), whatever its kind is called.
+ */
 export function isJob(stack: StackJson, key: string): boolean {
   const c = stackContainers(stack)[key];
-  return (c?.labels ?? []).some((l) => l.label === 'stackyard.kind' && l.value === 'job');
+  return c?.attach === true && c.must_run === false;
 }
 
 /** Container keys (logical ids) of a stack that are one-shot jobs, sorted. */

@@ -14,9 +14,22 @@
  * plans), never next to a value: not on a container, not in an env or a file.
  */
 import * as crypto from 'node:crypto';
-import { PLACEHOLDER_PREFIX, SECRET_VERSION_RESOURCE, versionedSecretOf } from '../plan/summary';
 
-export { SECRET_VERSION_RESOURCE, versionedSecretOf };
+/**
+ * Prefix of the placeholder values a pull-request plan gives every secret (it never holds a real
+ * one). A changed attribute whose planned value holds a placeholder is compared as unchanged: the
+ * plan cannot know the value, and a placeholder must not show as a rotation or force a replacement.
+ */
+export const PLACEHOLDER_PREFIX = 'stackyard-plan-placeholder-';
+
+/** Logical id prefix of the terraform_data resource recording a secret's version. */
+export const SECRET_VERSION_RESOURCE = 'secret_version_';
+
+/** The secret whose version a resource address records, or undefined. */
+export function versionedSecretOf(address: string): string | undefined {
+  const prefix = `terraform_data.${SECRET_VERSION_RESOURCE}`;
+  return address.startsWith(prefix) ? address.slice(prefix.length) : undefined;
+}
 
 /** Terraform variable (map of secret name → version) the deploy gives the stack. */
 export const SECRET_VERSIONS_VARIABLE = 'STACKYARD_SECRET_VERSIONS';

@@ -11,6 +11,9 @@ export interface StackContainer {
   readonly name?: string;
   readonly labels?: readonly StackLabel[];
   readonly depends_on?: readonly string[];
+  /** Run attached to completion (one-shot jobs). */
+  readonly attach?: boolean;
+  readonly must_run?: boolean;
   readonly lifecycle?: { readonly create_before_destroy?: boolean };
 }
 

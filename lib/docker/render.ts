@@ -16,7 +16,9 @@ import { RELEASE_VARIABLE } from '../environment-stack';
 import { imageName, LOOPBACK, secretPath, secretsIn, type FileOwner, type Service } from '../service';
 import { resolveUpdatePolicy, startsFirst } from '../update-policy';
 import { cpusAsRead, durationAsRead, portsAsRead } from './readback';
-import { terraformLiteral, type Template } from '../values';
+import { slug, terraformLiteral, type Template } from '../values';
+import { dockerReach } from './reach';
+import { addSchedulers, scheduledContainer } from './scheduler';
 
 /** Set STACKYARD_DESTROY_DATA=<environment> at synth to lift prevent_destroy from that environment's volumes. */
 export const DESTROY_DATA_VARIABLE = 'STACKYARD_DESTROY_DATA';
@@ -43,6 +45,8 @@ export const RETRY = { attempts: 5, initialInterval: '100ms' } as const;
 
 export function renderDocker(stack: EnvironmentStack): void {
   const env = stack.environmentName;
+  addSchedulers(stack); // a stack built from code gets its schedulers here (lib/build.ts added a file's before its checks)
+  const reach = dockerReach(stack);
   const services = stack.services;
   const protect = stack.protectVolumes && process.env[DESTROY_DATA_VARIABLE] !== env;
   const providers = new Map<string, DockerProvider>();
@@ -57,7 +61,7 @@ export function renderDocker(stack: EnvironmentStack): void {
     const provider = new DockerProvider(stack, `docker_${hostName}`, tf({
       ...providerConfig(host),
       registryAuth: stack.registries.length
-        ? stack.registries.map((r) => ({ address: r.address, username: r.username, password: verbatim(`\${var.${r.passwordSecret}}`) }))
+        ? stack.registries.map((r) => ({ address: r.address, username: r.username, password: verbatim(stack.secretExpression(r.passwordSecret)) }))
         : undefined,
     }));
     providers.set(hostName, provider);
@@ -142,12 +146,12 @@ export function renderDocker(stack: EnvironmentStack): void {
     // settings as text (tf() escapes them), secrets only as references; sorted by what they read
     const envEntry = (k: string, v: string): [string, string] => [`${k}=${v}`, `${k}=${v}`];
     const env_ = [...s.env.entries()].map(([k, v]) => envEntry(k, v));
-    for (const sec of s.secrets) if (sec.as === 'env') env_.push([`${sec.name}=\${var.${sec.name}}`, verbatim(`${sec.name}=\${var.${sec.name}}`)]);
+    for (const sec of s.secrets) if (sec.as === 'env') env_.push([`${sec.name}=${stack.secretExpression(sec.name)}`, verbatim(`${sec.name}=${stack.secretExpression(sec.name)}`)]);
     const byText = (a: [string, string], b: [string, string]) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0);
     env_.sort(byText);
     const uploads = [
-      ...s.secrets.filter((x) => x.as === 'file').map((x) => ({ file: secretPath(x.name), content: verbatim(`\${var.${x.name}}`), permissions: x.mode })),
-      ...s.files.map((f) => ({ file: f.path, content: typeof f.content === 'function' ? f.content() : renderTemplate(f.content), permissions: f.mode })),
+      ...s.secrets.filter((x) => x.as === 'file').map((x) => ({ file: secretPath(x.name), content: verbatim(stack.secretExpression(x.name)), permissions: x.mode })),
+      ...s.files.map((f) => ({ file: f.path, content: typeof f.content === 'function' ? f.content(reach) : renderTemplate(stack, f.content), permissions: f.mode })),
     ].sort((a, b) => a.file.localeCompare(b.file));
     // a rotated secret (its recorded version changes) replaces exactly the containers that read it,
     // visibly even in a plan whose secret values are placeholders; the version itself stays off the host
@@ -163,6 +167,8 @@ export function renderDocker(stack: EnvironmentStack): void {
     const startFirst = startsFirst(s);
     const revisioned = startFirst || !!s.oneShot;
     const digests: string[] = [];
+    // a scheduled Service idles, and the host's Ofelia runs its job (lib/docker/scheduler.ts)
+    const scheduled = scheduledContainer(s);
 
     const list: Container[] = [];
     for (let i = 1; i <= s.replicas; i++) {
@@ -178,6 +184,7 @@ export function renderDocker(stack: EnvironmentStack): void {
         'stackyard.host': s.host,
         'stackyard.replica': String(i),
         ...(proxyNet ? traefikLabels(stack, s, verbatim(proxyNet.name)) : {}),
+        ...scheduled?.labels,
       };
       const hc = s.healthcheck;
       const config: ContainerConfig = {
@@ -186,8 +193,8 @@ export function renderDocker(stack: EnvironmentStack): void {
         // the stable replica name, whatever revision runs it
         hostname: name,
         image: verbatim(image.imageId),
-        command: s.command ? [...s.command] : undefined,
-        entrypoint: s.entrypoint ? [...s.entrypoint] : undefined,
+        command: scheduled?.command ?? (s.command ? [...s.command] : undefined),
+        entrypoint: scheduled?.entrypoint ?? (s.entrypoint ? [...s.entrypoint] : undefined),
         env: nonEmpty(replicaEnv),
         labels: Object.entries(labels).sort(([a], [b]) => a.localeCompare(b)).map(([label, value]) => ({ label, value })),
         networksAdvanced: networks,
@@ -296,7 +303,7 @@ function revisionOf(stack: EnvironmentStack, s: Service, digests: string[], imag
     // stack records them, so a plan with placeholder values sees no change; else the value
     ...Object.fromEntries(secrets.map((n) => {
       const version = stack.secretVersionAddress(n);
-      return [`secret_${n}`, version ? `\${${version}.output}` : `\${var.${n}}`];
+      return [`secret_${n}`, version ? `\${${version}.output}` : stack.secretExpression(n)];
     })),
   });
   r.overrideLogicalId(revisionId(s));
@@ -380,9 +387,9 @@ function verbatim(text: string): string {
 }
 
 /** Renders a template: text escaped, secrets as variable references (never values); only for a config passed to tf(). */
-function renderTemplate(t: Template): string {
+function renderTemplate(stack: EnvironmentStack, t: Template): string {
   return verbatim(t
-    .map((p) => (typeof p === 'string' ? terraformLiteral(p) : p.encode === 'url' ? `\${urlencode(var.${p.secret})}` : `\${var.${p.secret}}`))
+    .map((p) => (typeof p === 'string' ? terraformLiteral(p) : p.encode === 'url' ? `\${urlencode(${stack.secretReference(p.secret)})}` : stack.secretExpression(p.secret)))
     .join(''));
 }
 
@@ -411,9 +418,6 @@ function nonEmpty<T>(xs: T[]): T[] | undefined {
   return xs.length ? xs : undefined;
 }
 
-function slug(s: string): string {
-  return s.replace(/[^A-Za-z0-9]+/g, '_').replace(/^_+|_+$/g, '');
-}
 
 /** Dependency order, stable by name; cycles are reported by the invariants before rendering. */
 function topological(services: Service[]): Service[] {

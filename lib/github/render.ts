@@ -15,7 +15,7 @@ import { Token } from 'cdktf';
 import type { EnvironmentStack } from '../environment-stack';
 import { PLAN_VERSIONS_SECRET, SECRET_VERSIONS_VARIABLE } from '../deploy/secret-versions';
 import { secretsIn } from '../service';
-import { terraformLiteral } from '../values';
+import { slug, terraformLiteral } from '../values';
 
 /**
  * The prebuilt bindings were generated for integrations/github 6.9.0; the Go module proxy here
@@ -107,7 +107,7 @@ export function renderGithub(stack: EnvironmentStack): void {
     targets.push({ id: 'plan_', environment: plan.environment });
   }
   for (const s of secretInventory(stack)) {
-    const value = `\${var.${s.name}}`;
+    const value = stack.secretExpression(s.name);
     if (s.scope === 'inherited') continue;
     if (s.scope === 'repository') {
       // repository secrets reach every environment's jobs, the plan jobs too: the plan workflow
@@ -137,6 +137,3 @@ export function renderGithub(stack: EnvironmentStack): void {
   }
 }
 
-function slug(s: string): string {
-  return s.replace(/[^A-Za-z0-9]+/g, '_').replace(/^_+|_+$/g, '');
-}

@@ -17,8 +17,9 @@ import { App, Chart, YamlOutputType } from 'cdk8s';
 import * as k8s from 'cdk8s-plus-32/lib/imports/k8s';
 import type { EnvironmentConfig } from '../config/schema';
 import type { EnvironmentStack } from '../environment-stack';
-import { imageName, secretsIn, type Service } from '../service';
-import { kubernetesFileText, metricsPort, metricsServiceName, perPodScraped } from './prometheus';
+import { imageName, secretPath, secretsIn, type Service } from '../service';
+import { dnsSlug as slug } from '../values';
+import { containerPort, kubernetesReach, perReplicaServiceName, reachedPerReplica } from './reach';
 import { parseRouteRule } from './routes';
 
 type KubernetesConfig = NonNullable<EnvironmentConfig['kubernetes']>;
@@ -54,10 +55,9 @@ export function secretObjectName(name: string): string {
 
 /** Secret objects for files built from secrets (DATABASE_URL, redis.conf): <service>-<file>. */
 export function fileSecretName(s: Service, path: string): string {
-  return `${s.serviceName}-${path.split('/').pop()!.toLowerCase().replace(/[^a-z0-9]+/g, '-').replace(/^-|-$/g, '')}`;
+  return `${s.serviceName}-${slug(path.split('/').pop()!)}`;
 }
 
-const slug = (s: string) => s.toLowerCase().replace(/[^a-z0-9]+/g, '-').replace(/^-|-$/g, '');
 
 export function renderKubernetes(stack: EnvironmentStack, cfg: KubernetesConfig, outdir: string): App {
   const app = new App({ outdir, outputFileExtension: '.yaml', yamlOutputType: YamlOutputType.FILE_PER_CHART });
@@ -65,10 +65,10 @@ export function renderKubernetes(stack: EnvironmentStack, cfg: KubernetesConfig,
   const ns = cfg.namespace;
   const chart = new Chart(app, env, { namespace: ns, disableResourceNameHashes: true, labels: { 'stackyard.environment': env } });
   new k8s.KubeNamespace(chart, 'namespace', { metadata: { name: ns } });
-  // the cluster's ingress controller routes, and CronJobs schedule: no proxy or scheduler containers
-  const services = stack.services.filter((s) => s.kind !== 'scheduler' && s !== stack.proxy?.service).sort((a, b) => a.serviceName.localeCompare(b.serviceName));
+  // the cluster's ingress controller routes (no proxy container); CronJobs schedule
+  const services = stack.services.filter((s) => s !== stack.proxy?.service).sort((a, b) => a.serviceName.localeCompare(b.serviceName));
   const rendered = new Set(services.map((s) => s.serviceName));
-  const scrapedPerPod = perPodScraped(services);
+  const perReplica = reachedPerReplica(stack);
   // a Job's pod template is immutable, so its name carries a hash of the whole template (which
   // names the Jobs it waits for: computed dependencies first)
   const jobNames = new Map<string, string>();
@@ -129,7 +129,7 @@ export function renderKubernetes(stack: EnvironmentStack, cfg: KubernetesConfig,
     if (configFiles.length) {
       new k8s.KubeConfigMap(chart, `${name}-files`, {
         metadata: { name: `${name}-files` },
-        data: Object.fromEntries(configFiles.map((f) => [slug(f.path), fileText(s, f, ns)])),
+        data: Object.fromEntries(configFiles.map((f) => [slug(f.path), fileText(f, ns)])),
       });
     }
     if (s.schedule) {
@@ -187,11 +187,11 @@ export function renderKubernetes(stack: EnvironmentStack, cfg: KubernetesConfig,
         spec: { clusterIp: cfg.clusterIPs[name], selector: selector.matchLabels, ports: ports.map((p) => ({ name: p.name, port: p.containerPort, targetPort: k8s.IntOrString.fromString(p.name!) })) },
       });
     }
-    if (scrapedPerPod.has(name)) {
-      // headless: its DNS name resolves to every ready pod, which Prometheus scrapes one by one
-      new k8s.KubeService(chart, `${name}-metrics-service`, {
-        metadata: { name: metricsServiceName(s), labels },
-        spec: { clusterIp: 'None', selector: selector.matchLabels, ports: [{ name: 'metrics', port: metricsPort(s), targetPort: k8s.IntOrString.fromNumber(metricsPort(s)) }] },
+    for (const port of perReplica.get(name) ?? []) {
+      // headless: its DNS name resolves to every ready pod, which is reached one by one (Prometheus scrapes each)
+      new k8s.KubeService(chart, `${name}-${port}-service`, {
+        metadata: { name: perReplicaServiceName(s, port), labels },
+        spec: { clusterIp: 'None', selector: selector.matchLabels, ports: [{ name: port, port: containerPort(s, port), targetPort: k8s.IntOrString.fromNumber(containerPort(s, port)) }] },
       });
     }
     s.routes.forEach((r, i) => {
@@ -255,13 +255,13 @@ function podTemplateFor(s: Service, env: string, cfg: KubernetesConfig, jobs: Re
   const configFiles = s.files.filter((f) => typeof f.content === 'function' || !f.sensitive);
   const annotations: Record<string, string> = {};
   if (secrets.length) annotations[SECRETS_CHECKSUM] = hash(secrets.map((n) => [n, String(cfg.secretVersions[n] ?? 1)]), 16);
-  if (configFiles.length) annotations[FILES_CHECKSUM] = hash(configFiles.map((f) => [f.path, fileText(s, f, cfg.namespace)]), 16);
+  if (configFiles.length) annotations[FILES_CHECKSUM] = hash(configFiles.map((f) => [f.path, fileText(f, cfg.namespace)]), 16);
   return { metadata: { labels, annotations: Object.keys(annotations).length ? annotations : undefined }, spec };
 }
 
-function fileText(s: Service, f: Service['files'][number], namespace: string): string {
+function fileText(f: Service['files'][number], namespace: string): string {
   const content = f.content;
-  return typeof content === 'function' ? kubernetesFileText(s, { path: f.path, content }, namespace) : content.join('');
+  return typeof content === 'function' ? content(kubernetesReach(namespace)) : content.join('');
 }
 
 /** Docker healthcheck → probes. Docker never kills an unhealthy container; here liveness does, so it is lenient. */
@@ -302,7 +302,7 @@ function containerFor(s: Service): k8s.Container {
   if (s.memoryMb !== undefined) limits.memory = k8s.Quantity.fromString(`${s.memoryMb}Mi`);
   const mounts: k8s.VolumeMount[] = [
     ...s.volumes.map((v) => ({ name: v.name, mountPath: v.path })),
-    ...s.secrets.filter((x) => x.as === 'file').map((x) => ({ name: `secret-${slug(x.name)}`, mountPath: `/run/secrets/${x.name}`, subPath: SECRET_KEY, readOnly: true })),
+    ...s.secrets.filter((x) => x.as === 'file').map((x) => ({ name: `secret-${slug(x.name)}`, mountPath: secretPath(x.name), subPath: SECRET_KEY, readOnly: true })),
     ...s.files.map((f) =>
       typeof f.content === 'function' || !f.sensitive
         ? { name: 'files', mountPath: f.path, subPath: slug(f.path), readOnly: true }

@@ -6,6 +6,7 @@
  * algorithm, compound nodes for hosts) and drawn here as plain SVG shapes and text.
  */
 import type { EnvironmentStack } from '../environment-stack';
+import { slug } from '../values';
 
 export interface GraphNode {
   readonly id: string;
@@ -37,7 +38,6 @@ export interface Topology {
   readonly edges: readonly GraphEdge[];
 }
 
-const slug = (s: string) => s.replace(/[^A-Za-z0-9]+/g, '_');
 const svcId = (name: string) => `svc_${slug(name)}`;
 
 /** At most `max` characters, with an ellipsis. */
@@ -56,7 +56,7 @@ export function topology(stack: EnvironmentStack): Topology {
     const uniquePorts = [...new Set(published)];
     const lines = [
       s.serviceName,
-      `${s.kind}${s.oneShot && !s.kind.includes('job') ? ' (one-shot)' : ''} ×${s.replicas}`,
+      `${s.kind} ×${s.replicas}`,
       ...uniquePorts.slice(0, 4).map((p) => `port ${p}`),
       ...(uniquePorts.length > 4 ? [`+${uniquePorts.length - 4} more ports`] : []),
     ];

@@ -9,7 +9,7 @@
  * service name nor a route can leave its label, the Mermaid block or add Markdown.
  */
 import { shorten, toMermaid, type GraphEdge, type GraphHost, type GraphNode, type Topology } from '../ops/graph';
-import type { Action, StackPlan } from './summary';
+import type { Action, StackPlan } from './plan';
 
 export const DIAGRAM_MAX_TOUCHED = 30;
 export const DIAGRAM_MAX_NODES = 45;

@@ -4,55 +4,20 @@
  * top, data loss loud, sensitive values masked, unknown values marked, under GitHub's limit.
  */
 import { ConfigError } from '../config/errors';
+import { PLACEHOLDER_PREFIX, SECRET_VERSION_RESOURCE, versionedSecretOf } from '../deploy/secret-versions';
+import { isStatefulKind } from '../registry';
+
+export { PLACEHOLDER_PREFIX, SECRET_VERSION_RESOURCE, versionedSecretOf };
 import type { Topology } from '../ops/graph';
 import { diagramSection } from './diagram';
+import type { Action, AttributeChange, ResourceChange, StackPlan } from './plan';
 
 export const COMMENT_MARKER = '<!-- stackyard-plan -->';
 export const GITHUB_COMMENT_LIMIT = 65_536;
-/** Kinds of service whose replacement or removal can lose data (plus every docker_volume). */
-export const STATEFUL_KINDS = ['postgres', 'redis', 'prometheus', 'grafana', 'nfs-server', 'nfs'];
 
 type Json = any;
-export type Action = 'create' | 'update' | 'replace' | 'delete' | 'forget' | 'no-op' | 'read';
+export type { Action, AttributeChange, ResourceChange, StackPlan } from './plan';
 
-export interface AttributeChange {
-  readonly path: string;
-  readonly before: string;
-  readonly after: string;
-  /** This attribute forces the replacement. */
-  readonly forcesReplacement: boolean;
-}
-
-export interface ResourceChange {
-  readonly address: string;
-  readonly type: string;
-  readonly action: Action;
-  readonly host: string;
-  readonly service: string;
-  readonly kind?: string;
-  /**
-   * What a resource that is no service's container is called on its host: an image's reference
-   * (`postgres:17`), a network's or volume's name. The address (`docker_image.image_core_postgres_17`)
-   * is stackyard's internal id for it. @default - none (containers, GitHub resources)
-   */
-  readonly name?: string;
-  readonly attributes: readonly AttributeChange[];
-  readonly dataLoss: boolean;
-}
-
-export interface StackPlan {
-  readonly name: string;
-  readonly changes: readonly ResourceChange[];
-  /** Shown after the stack's headline, e.g. where the summary comes from. @default - none */
-  readonly note?: string;
-}
-
-/**
- * Prefix of the placeholder values a pull-request plan gives every secret (it never holds a real
- * one). A changed attribute whose planned value holds a placeholder is compared as unchanged: the
- * plan cannot know the value, and a placeholder must not show as a rotation or force a replacement.
- */
-export const PLACEHOLDER_PREFIX = 'stackyard-plan-placeholder-';
 
 export interface ParseOptions {
   /** Treat values holding PLACEHOLDER_PREFIX as the deployed value (pull-request plans). @default false */
@@ -65,14 +30,6 @@ export interface ParseOptions {
   readonly secretReaders?: ReadonlyMap<string, readonly string[]>;
 }
 
-/** Logical id prefix of the terraform_data resource recording a secret's version (lib/deploy/secret-versions.ts). */
-export const SECRET_VERSION_RESOURCE = 'secret_version_';
-
-/** The secret whose version a resource address records, or undefined. */
-export function versionedSecretOf(address: string): string | undefined {
-  const prefix = `terraform_data.${SECRET_VERSION_RESOURCE}`;
-  return address.startsWith(prefix) ? address.slice(prefix.length) : undefined;
-}
 
 type VersionChange = 'rotated' | 'new' | 'removed';
 
@@ -185,7 +142,7 @@ function parseChange(rc: Json, options: ParseOptions, providerKeys: Map<string, 
     const service = labels['stackyard.service'] ?? serviceFromAddress(rc.type, rc.name);
     const kind = labels['stackyard.kind'];
     const destructive = action === 'replace' || action === 'delete';
-    const dataLoss = destructive && (rc.type === 'docker_volume' || (rc.type === 'docker_container' && STATEFUL_KINDS.includes(kind ?? '')));
+    const dataLoss = destructive && (rc.type === 'docker_volume' || (rc.type === 'docker_container' && isStatefulKind(kind)));
     const literal = typeof values.name === 'string' && values.name !== '' ? values.name : undefined;
     return {
       address: rc.address,

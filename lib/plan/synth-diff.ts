@@ -8,7 +8,8 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { ConfigError } from '../config/errors';
-import { serviceFromAddress, STATEFUL_KINDS, type AttributeChange, type ResourceChange, type StackPlan } from './summary';
+import { isStatefulKind } from '../registry';
+import { serviceFromAddress, type AttributeChange, type ResourceChange, type StackPlan } from './summary';
 
 type Json = any;
 
@@ -49,7 +50,7 @@ export function synthDiff(baseDir: string, headDir: string): StackPlan[] {
       const labels = Object.fromEntries(((body.labels ?? []) as Json[]).map((l) => [l.label, l.value]));
       const kind = labels['stackyard.kind'];
       const attributes = action === 'update' ? diffAttributes(before, after) : [];
-      const stateful = type === 'docker_volume' || (type === 'docker_container' && STATEFUL_KINDS.includes(kind));
+      const stateful = type === 'docker_volume' || (type === 'docker_container' && isStatefulKind(kind));
       // the docker provider replaces a container when any of these change, and a volume on any
       // change at all (the Docker API cannot update a volume: every attribute forces a new one)
       const forces = (a: AttributeChange) => type === 'docker_volume' || (type === 'docker_container' && /^(image|volumes|name|env|command|entrypoint|upload|ports|labels|networks_advanced|healthcheck)(\.|$)/.test(a.path));

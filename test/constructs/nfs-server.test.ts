@@ -1,0 +1,22 @@
+import { describe, expect, it } from 'vitest';
+import { NfsServer } from '../../constructs/nfs-server';
+import { dockerStack } from './harness';
+
+describe('NfsServer', () => {
+  it('exports its folder from a protected volume to the hosts\' addresses, root squashed, NFSv4 only, privileged', () => {
+    const { containers, json } = dockerStack((s) => new NfsServer(s, 'files', { host: 'main', bind: '0.0.0.0' }), { hosts: ['main', 'edge'] });
+    const c = containers.svc_files_1;
+    expect(c.privileged).toBe(true);
+    expect(c.env).toEqual(expect.arrayContaining(['NFS_DISABLE_VERSION_3=true']));
+    const exp = c.env.find((e: string) => e.startsWith('NFS_EXPORT_0='));
+    expect(exp).toMatch(/^NFS_EXPORT_0=\/srv\/shared 10\.0\.0\.1\(rw,[^)]*root_squash[^)]*\) 10\.0\.0\.2\(/);
+    expect(exp).not.toContain('no_root_squash');
+    expect(c.ports).toEqual([{ internal: 2049, external: 2049, ip: '0.0.0.0', protocol: 'tcp' }]);
+    expect(json.resource.docker_volume.volume_files_export.lifecycle).toEqual({ prevent_destroy: true });
+  });
+
+  it('rootSquash: false and explicit clients are what it exports', () => {
+    const { containers } = dockerStack((s) => new NfsServer(s, 'files', { host: 'main', clients: ['10.9.0.0/24'], rootSquash: false }));
+    expect(containers.svc_files_1.env.find((e: string) => e.startsWith('NFS_EXPORT_0='))).toMatch(/^NFS_EXPORT_0=\/srv\/shared 10\.9\.0\.0\/24\([^)]*no_root_squash/);
+  });
+});

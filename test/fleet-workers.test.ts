@@ -1,0 +1,62 @@
+/** Worker pools and Celery from environment files, and the bad input of fleets and observability, checked on synthesized JSON. */
+import { describe, expect, it } from 'vitest';
+import { errors, synth, twoHostEnvironment } from './helpers';
+
+const base = twoHostEnvironment;
+
+describe('WorkerPool', () => {
+  const pools = `  backend: { kind: service, host: core, image: x/api, tag: "1", ports: { http: { container: 8000, publish: 8000, bind: 0.0.0.0 } } }
+  backtest: { kind: worker-pool, image: x/api, tag: "1", command: [run, backtest], type: backtesting, hosts: { b: 2 }, bind: 0.0.0.0, registerWith: backend, registerEnv: KTRDR_API_URL, uses: [db], resources: { cpus: 1, memory: 3g } }
+  training: { kind: worker-pool, image: x/api, tag: "1", command: [run, training], type: training, hosts: { b: 1 }, bind: 0.0.0.0, resources: { cpus: 2, memory: 5g } }
+`;
+  const c = synth({ 'e.yaml': base(pools) }).obs.resource.docker_container;
+
+  it('allocates ports in sequence per host across pools and builds each public URL from the host address', () => {
+    expect([c.svc_backtest_b_1, c.svc_backtest_b_2, c.svc_training_b_1].map((x: any) => x.ports[0].external)).toEqual([5003, 5004, 5005]);
+    expect(c.svc_backtest_b_2.env).toEqual(expect.arrayContaining(['WORKER_PORT=5004', 'WORKER_PUBLIC_BASE_URL=http://b.example.com:5004', 'WORKER_TYPE=backtesting', 'KTRDR_API_URL=http://core.example.com:8000', 'DB_HOST=core.example.com']));
+    expect([c.svc_backtest_b_1.cpus, c.svc_backtest_b_1.memory, c.svc_training_b_1.cpus, c.svc_training_b_1.memory]).toEqual(['1.0', 3072, '2.0', 5120]);
+  });
+});
+
+describe('Celery', () => {
+  it('a worker and a beat take their broker from the Redis they use', () => {
+    const c = synth({ 'e.yaml': base('  redis: { kind: redis, host: core, password: REDIS_PASSWORD }\n  worker: { kind: celery-worker, host: core, image: x/api, tag: "1", app: app.worker, queues: [default, slow], concurrency: 4, uses: [redis] }\n  beat: { kind: celery-beat, host: core, image: x/api, tag: "1", app: app.worker, uses: [redis] }\n') }).obs.resource.docker_container;
+    expect(c.svc_worker_1.command).toEqual(['celery', '-A', 'app.worker', 'worker', '--loglevel=INFO', '-Q', 'default,slow', '--concurrency', '4']);
+    expect(c.svc_worker_1.env).toEqual(expect.arrayContaining(['CELERY_BROKER_URL_FILE=/run/secrets/REDIS_URL', 'CELERY_RESULT_BACKEND_FILE=/run/secrets/REDIS_URL']));
+    expect(c.svc_beat_1.command).toEqual(['celery', '-A', 'app.worker', 'beat', '--loglevel=INFO']);
+  });
+});
+
+describe('bad input for fleets and observability', () => {
+  const one = (services: string, extra = '') => errors({ 'e.yaml': base(services, extra) });
+  it('port collision between a pool and a service on one host', () => {
+    expect(one('  backtest: { kind: worker-pool, image: x/api, tag: "1", command: [run], type: backtesting, hosts: { b: 2 } }\n  other: { kind: service, host: b, image: x/o, tag: "1", ports: { http: { container: 80, publish: 5004 } } }\n')).toEqual([
+      'e.yaml:9:58 services.other.ports: publishes host port 5004 on host b, which backtest-b (replica 2) already publishes; choose another port',
+    ]);
+  });
+  it('a worker host without a public address', () => {
+    const out = errors({ 'e.yaml': base('  backtest: { kind: worker-pool, image: x/api, tag: "1", command: [run], type: backtesting, hosts: { b: 1 } }\n').replace('b: { docker: "ssh://deploy@b.example.com", address: b.example.com }', 'b: { docker: "ssh://deploy@b.example.com" }') });
+    expect(out).toEqual(['e.yaml:8:102 services.backtest.hosts.b: worker host b has no `address:`, but workers register with a public URL built from it; give hosts.b.address']);
+  });
+  it('a retention that is not a duration', () => {
+    expect(one('  prometheus: { kind: prometheus, host: core, retention: 90 days }\n')).toEqual([
+      'e.yaml:8:47 services.prometheus.retention: expected a duration such as 10s, 1m30s, 2h or 90d (got "90 days")',
+    ]);
+  });
+  it('a scrape target on a service with no metrics port', () => {
+    expect(one('  api: { kind: service, host: core, image: x/a, tag: "1" }\n  prometheus: { kind: prometheus, host: core, scrape: [api] }\n')).toEqual([
+      'e.yaml:9:56 services.prometheus.scrape.0: api declares no `metrics` port to scrape; add `ports: { metrics: <port> }` to it or remove it here',
+    ]);
+  });
+  it('tracing without a Jaeger, and Celery without a broker', () => {
+    expect(one('  api: { kind: service, host: core, image: x/a, tag: "1", tracing: true }\n  worker: { kind: celery-worker, host: core, image: x/api, tag: "1", app: app.worker }\n')).toEqual([
+      'e.yaml:8:59 services.api.tracing: sends traces, but the environment has no Jaeger; add a service of kind: jaeger or remove `tracing`',
+      'e.yaml:9:3 services.worker.uses: a Celery service needs a Redis in `uses:` as its broker and result backend',
+    ]);
+  });
+  it('a celery beat asked for two replicas', () => {
+    expect(one('  redis: { kind: redis, host: core, password: REDIS_PASSWORD }\n  beat: { kind: celery-beat, host: core, image: x/api, tag: "1", app: a, uses: [redis], replicas: 2 }\n')).toEqual([
+      'e.yaml:9:89 services.beat.replicas: beat is a singleton and must run exactly 1 replica, got 2; remove `replicas` or use kind: web',
+    ]);
+  });
+});

@@ -1,0 +1,63 @@
+/** Scheduled jobs and backups from environment files: Ofelia on Docker hosts, cron checks. */
+import { describe, expect, it } from 'vitest';
+import { errors, synth, twoHostEnvironment } from './helpers';
+
+const base = twoHostEnvironment;
+
+describe('schedules', () => {
+  const s = synth({
+    'e.yaml': base(`  sync: { kind: scheduled-job, host: core, image: x/api, tag: "1", command: [bash, scripts/fetch_contracts.sh], schedule: "0 0,6,12,18 * * *", uses: [db] }
+  backup: { kind: postgres-backup, database: db, retentionDays: 7 }
+`),
+  }).obs;
+  const c = s.resource.docker_container;
+  const labels = (k: string) => Object.fromEntries(c[k].labels.map((l: any) => [l.label, l.value]));
+
+  it('a scheduled job idles with its settings and secrets; Ofelia execs the command on the cron (seconds field added)', () => {
+    expect([c.svc_sync_1.entrypoint, c.svc_sync_1.command]).toEqual([['sleep'], ['infinity']]);
+    expect(labels('svc_sync_1')).toMatchObject({ 'ofelia.enabled': 'true', 'ofelia.job-exec.sync.schedule': '0 0 0,6,12,18 * * *', 'ofelia.job-exec.sync.command': 'bash scripts/fetch_contracts.sh' });
+    expect(c.svc_sync_1.env).toContain('DATABASE_URL_FILE=/run/secrets/DATABASE_URL');
+  });
+
+  it('one scheduler per host, watching only this environment, with the host docker socket', () => {
+    expect(Object.keys(c).filter((k) => k.startsWith('svc_scheduler'))).toEqual(['svc_scheduler_core_1']);
+    expect(c.svc_scheduler_core_1.command).toEqual(['daemon', '--docker', '--docker-filter=label=stackyard.environment=obs']);
+    expect(c.svc_scheduler_core_1.volumes).toEqual([{ host_path: '/var/run/docker.sock', container_path: '/var/run/docker.sock', read_only: true }]);
+  });
+
+  it('a Postgres backup dumps <db>_YYYYMMDD.sql.gz nightly into a protected volume and prunes by age', () => {
+    const cmd = labels('svc_backup_1')['ofelia.job-exec.backup.command'];
+    expect(labels('svc_backup_1')['ofelia.job-exec.backup.schedule']).toBe('0 0 3 * * *');
+    expect(cmd).toContain('pg_dump -h db -U app app | gzip > /backups/app_"$(date +%Y%m%d)".sql.gz.tmp');
+    expect(cmd).toContain("find /backups -name '\\''app_*.sql.gz'\\'' -mtime +7 -delete");
+    expect(c.svc_backup_1.volumes).toEqual([{ container_path: '/backups', volume_name: '${docker_volume.volume_backup_backups.name}' }]);
+    expect(s.resource.docker_volume.volume_backup_backups.lifecycle).toEqual({ prevent_destroy: true });
+    expect(c.svc_backup_1.upload.map((u: any) => u.file)).toEqual(['/run/secrets/DB_PASSWORD']);
+  });
+
+  it('six fields give Ofelia the seconds; the scheduler image comes from `scheduler.image`', () => {
+    const t = synth({
+      'e.yaml': base('  sync: { kind: scheduled-job, host: core, image: x/a, tag: "1", command: [run], schedule: "*/10 * * * * *" }\n  backup: { kind: postgres-backup, database: db, schedule: "5 * * * * *" }\n', 'scheduler: { image: "10.0.0.2:5000/ofelia:v0.3.13" }\n'),
+    }).obs.resource;
+    const l = (k: string) => Object.fromEntries(t.docker_container[k].labels.map((x: any) => [x.label, x.value]));
+    expect(l('svc_sync_1')['ofelia.job-exec.sync.schedule']).toBe('*/10 * * * * *');
+    expect(l('svc_backup_1')['ofelia.job-exec.backup.schedule']).toBe('5 * * * * *');
+    expect(Object.values(t.docker_image).map((i: any) => i.name)).toContain('10.0.0.2:5000/ofelia:v0.3.13');
+    expect(Object.values(t.docker_image).map((i: any) => i.name)).not.toContain('mcuadros/ofelia:v0.3.13');
+    expect(errors({ 'e.yaml': base('  sync: { kind: scheduled-job, host: core, image: x/a, tag: "1", command: [run], schedule: "60 * * * * *" }\n') })).toEqual([
+      'e.yaml:8:82 services.sync.schedule: invalid cron expression "60 * * * * *": second 60 is outside 0-59',
+    ]);
+    expect(errors({ 'e.yaml': base('  sync: { kind: scheduled-job, host: core, image: x/a, tag: "1", command: [run], schedule: "* * * * *" }\n', 'scheduler: { image: ofelia }\n') })).toEqual([
+      'e.yaml:2:14 scheduler.image: an image with its tag, e.g. registry.example.com/ofelia:v0.3.13 (got "ofelia")',
+    ]);
+  });
+
+  it('an invalid cron expression is reported with what is wrong', () => {
+    expect(errors({ 'e.yaml': base('  sync: { kind: scheduled-job, host: core, image: x/a, tag: "1", command: [run], schedule: "every 6 hours" }\n') })).toEqual([
+      'e.yaml:8:82 services.sync.schedule: invalid cron expression "every 6 hours": expected 5 fields (minute hour day month weekday), or 6 with seconds first, got 3',
+    ]);
+    expect(errors({ 'e.yaml': base('  sync: { kind: scheduled-job, host: core, image: x/a, tag: "1", command: [run], schedule: "0 25 * * *" }\n') })).toEqual([
+      'e.yaml:8:82 services.sync.schedule: invalid cron expression "0 25 * * *": hour 25 is outside 0-23',
+    ]);
+  });
+});
