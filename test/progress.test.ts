@@ -121,6 +121,12 @@ describe('a new backend tag', () => {
       'local/backend-1: healthy after Ns',
     ]);
     expect(p.items.get('docker_container.svc_backend_1')).toMatchObject({ action: 'replace', phase: 'done', completed: 2 });
+    // the last line gives the whole replacement's time (as the table does), not the old one's removal alone
+    const seconds = (l: string) => Number(/after (\d+)s/.exec(l)?.[1]);
+    const lines1 = out.filter((l) => l.includes('local/backend-1:'));
+    const newOne = seconds(lines1.find((l) => l.includes('new one healthy after'))!);
+    expect(seconds(lines1.at(-1)!)).toBeGreaterThan(newOne);
+    expect(lines1.at(-1)).toMatch(/Destruction complete after [0-9]s\)$/);
   });
 });
 

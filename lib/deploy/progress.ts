@@ -226,7 +226,10 @@ export function apply(p: Progress, e: EngineEvent, subject: SubjectOf, now: numb
         it.endedAt = at;
         it.step = undefined;
       }
-      const elapsed = e.hook?.elapsed_seconds !== undefined ? e.hook.elapsed_seconds * 1000 : it.startedAt !== undefined ? at - it.startedAt : undefined;
+      // the last step of several (a replacement's removal of the old container): the whole time,
+      // as the table shows it, not that step's own few seconds
+      const whole = last && it.completed > 1 && it.startedAt !== undefined;
+      const elapsed = whole ? at - it.startedAt! : e.hook?.elapsed_seconds !== undefined ? e.hook.elapsed_seconds * 1000 : it.startedAt !== undefined ? at - it.startedAt : undefined;
       const took = elapsed !== undefined ? ` after ${seconds(elapsed)}` : '';
       return say(it, last ? `${outcome(it)}${took}` : doneWith(it, actionOf(e.hook?.action), took));
     }
