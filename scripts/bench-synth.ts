@@ -34,6 +34,17 @@ function run(args: string[], env: NodeJS.ProcessEnv): { ms: number; rssMb: numbe
   return { ms, rssMb: Number(fs.readFileSync(rssFile, 'utf8')) / 1024 };
 }
 
+/** CPU time (user + system) of this process's waited-for children so far, in ms; NaN where /proc is missing. */
+function childrenCpuMs(): number {
+  try {
+    // /proc/self/stat: fields 16 and 17 (cutime, cstime) in clock ticks, after the parenthesized name
+    const fields = fs.readFileSync('/proc/self/stat', 'utf8').replace(/^.*\) /s, '').split(' ');
+    return ((Number(fields[13]) + Number(fields[14])) * 1000) / 100;
+  } catch {
+    return NaN;
+  }
+}
+
 const median = (xs: number[]) => {
   const s = [...xs].sort((a, b) => a - b);
   return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
@@ -69,19 +80,24 @@ console.log(`synth ratio stackyard/plain at ${sizes[sizes.length - 1]} services:
 {
   const out = fs.mkdtempSync(path.join(os.tmpdir(), 'bench-bundled-'));
   const env = { ENVIRONMENTS_DIR: path.join(root, 'environments'), STACKYARD_QUIET: '1' };
+  // wall time, and the CPU time the child used (user + system, from the kernel's count for
+  // waited-for children): on a shared machine wall grows with the load, CPU barely does
   const wall = (args: string[], outdir: string) => {
+    const c0 = childrenCpuMs();
     const t0 = process.hrtime.bigint();
     const r = spawnSync(process.execPath, args, { cwd: root, env: { ...process.env, ...env, CDKTF_OUTDIR: outdir }, encoding: 'utf8' });
     if (r.status !== 0) throw new Error(`benchmark run failed: ${r.stderr}`);
-    return Number(process.hrtime.bigint() - t0) / 1e6;
+    return { ms: Number(process.hrtime.bigint() - t0) / 1e6, cpuMs: childrenCpuMs() - c0 };
   };
-  const cli: number[] = [];
-  const plain: number[] = [];
+  const cli: { ms: number; cpuMs: number }[] = [];
+  const plain: { ms: number; cpuMs: number }[] = [];
   for (let r = 0; r < rounds; r++) {
     const a = () => cli.push(wall([path.join(root, 'dist', 'bin', 'stackyard.js'), 'synth'], path.join(out, 'a')));
     const b = () => plain.push(wall([path.join(root, 'dist', 'bin', 'main.js')], path.join(out, 'b')));
     if (r % 2 === 0) { a(); b(); } else { b(); a(); }
   }
   fs.rmSync(out, { recursive: true, force: true });
-  console.log(`bundled environments, no TypeScript changed: stackyard synth ${(median(cli) / 1000).toFixed(2)} s, plain node dist/bin/main.js ${(median(plain) / 1000).toFixed(2)} s (medians of ${rounds}, wall)`);
+  const s = (xs: number[]) => (median(xs) / 1000).toFixed(2);
+  const cpu = (xs: { cpuMs: number }[]) => (Number.isNaN(xs[0].cpuMs) ? '' : `, ${s(xs.map((x) => x.cpuMs))} s CPU`);
+  console.log(`bundled environments, no TypeScript changed: stackyard synth ${s(cli.map((x) => x.ms))} s${cpu(cli)}, plain node dist/bin/main.js ${s(plain.map((x) => x.ms))} s${cpu(plain)} (medians of ${rounds}, wall; load average ${os.loadavg()[0].toFixed(1)} on ${os.cpus().length} CPUs)`);
 }

@@ -2,11 +2,11 @@
  * The `stackyard` command as a user runs it: the compiled dist/bin/stackyard.js, spawned (no
  * engine, no Docker: these stop before either, or never need them).
  */
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { commands } from '../lib/cli/program';
+import { buildProgram, commands } from '../lib/cli/program';
 import { EXIT } from '../lib/cli/exit-codes';
 import { MINIMAL, tempDir, writeFiles } from './helpers';
 
@@ -16,6 +16,18 @@ const BIN = path.join(ROOT, 'dist', 'bin', 'stackyard.js');
 function stackyard(args: string[], env: NodeJS.ProcessEnv = {}) {
   const r = spawnSync(process.execPath, [BIN, ...args], { cwd: ROOT, encoding: 'utf8', env: { ...process.env, STACKYARD_SKIP_BUILD: '1', ...env }, input: '' });
   return { status: r.status, stdout: r.stdout, stderr: r.stderr };
+}
+
+/** The same, without blocking: several at once. */
+function spawned(args: string[]): Promise<{ status: number | null; stdout: string; stderr: string }> {
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, [BIN, ...args], { cwd: ROOT, env: { ...process.env, STACKYARD_SKIP_BUILD: '1' }, stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d) => (stdout += d));
+    child.stderr.on('data', (d) => (stderr += d));
+    child.on('close', (status) => resolve({ status, stdout, stderr }));
+  });
 }
 
 const NAMES = ['synth', 'plan', 'deploy', 'down', 'secrets', 'releases', 'audit', 'rollback', 'lock'];
@@ -28,15 +40,21 @@ describe('stackyard --help', () => {
     expect(r.stdout).toContain('Exit codes: 0 done, 1 failure or refusal, 2 usage error');
   });
 
-  it('every command has its own --help, exit 0, naming its arguments', () => {
-    for (const n of NAMES) {
-      const r = stackyard([n, '--help']);
-      expect(r.status, n).toBe(0);
-      expect(r.stdout, n).toMatch(new RegExp(`^Usage: stackyard ${n} `, 'm'));
+  it('every registered command has its own --help, exit 0, with its usage and a description', async () => {
+    // every command the program has, not a list kept here: a new command without help fails
+    const names = buildProgram().commands.map((c) => c.name());
+    expect(names).toEqual(expect.arrayContaining([...NAMES, 'status', 'logs', 'exec', 'maintenance', 'hosts', 'graph']));
+    const helps = await Promise.all(names.map((n) => spawned([n, '--help'])));
+    for (const [i, n] of names.entries()) {
+      expect(helps[i].status, n).toBe(0);
+      expect(helps[i].stdout, n).toMatch(new RegExp(`^Usage: stackyard ${n} `, 'm'));
+      // a sentence under the usage line, and the options section with -h
+      expect(helps[i].stdout.split('\n')[2], n).toMatch(/^\S.{10,}/);
+      expect(helps[i].stdout, n).toMatch(/^ {2}-h, --help +display help for command$/m);
     }
-    expect(stackyard(['lock', '--help']).stdout).toMatch(/Usage: stackyard lock \[options\] <env> <action>/);
-    expect(stackyard(['rollback', '--help']).stdout).toMatch(/Usage: stackyard rollback \[options\] <env> \[tag\]/);
-  }, 120_000); // eleven process starts: slow only on a loaded machine
+    expect(helps[names.indexOf('lock')].stdout).toMatch(/Usage: stackyard lock \[options\] <env> <action>/);
+    expect(helps[names.indexOf('rollback')].stdout).toMatch(/Usage: stackyard rollback \[options\] <env> \[tag\]/);
+  }, 120_000); // fourteen process starts at once: slow only on a loaded machine
 
   it('the program registers each command module once (lib/cli/program.ts is the one list)', () => {
     expect(commands.length).toBeGreaterThanOrEqual(8);

@@ -95,7 +95,7 @@ describe('plan summary: data loss', () => {
     expect(caution.join('\n')).not.toContain('svc_api_1');
     expect(s.markdown).toContain('- dl: replace `docker_container.svc_api_1` (api on main)');
     expect(s.markdown).toContain('`-/+` replace `docker_container.svc_cache_1` **(data loss)**');
-    expect(s.markdown).toContain('`-` delete `docker_volume.volume_metrics_data` **(data loss)**');
+    expect(s.markdown).toContain('`-` delete `docker_volume.volume_metrics_data`: volume `dl-metrics-data` **(data loss)**');
     expect(s.markdown).not.toMatch(/svc_api_1` \*\*\(data loss\)/);
   });
 

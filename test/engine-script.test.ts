@@ -1,5 +1,5 @@
 /**
- * scripts/engine.sh's cached fast path, which every deploy and down runs (use_engine). It must
+ * scripts/engine.sh's cached fast path, which every deploy and down runs (lib/deploy/engine.ts). It must
  * answer from the cache whatever the timing of `tofu version`'s output: under load a version check
  * written as `tofu version | grep -qx ...` with pipefail failed whenever grep exited on the first
  * line before tofu wrote its second (SIGPIPE, 141), and the deploy then went down the network

@@ -110,6 +110,12 @@ describe('the SVG picture', () => {
     expect(broken.code).not.toBe(0);
   });
 
+  it('every example has a picture (a new example folder cannot go without one)', () => {
+    const folders = fs.readdirSync(path.join(ROOT, 'examples'), { withFileTypes: true }).filter((d) => d.isDirectory()).map((d) => d.name).sort();
+    expect(folders.length).toBeGreaterThan(0);
+    expect(Object.keys(EXAMPLE_PICTURES).sort()).toEqual(folders);
+  });
+
   for (const example of Object.keys(EXAMPLE_PICTURES)) {
     it(`examples/${example}: the README shows topology.svg, current and rendering`, async () => {
       const readme = fs.readFileSync(path.join(ROOT, 'examples', example, 'README.md'), 'utf8');

@@ -57,6 +57,16 @@ describe('plan summary of real plans', () => {
     expect(fixture('postgres-major').changes.some((c) => c.type === 'docker_volume')).toBe(false);
   });
 
+  it('a removed image is named by its reference, its address beside it', () => {
+    const p = fixture('postgres-major');
+    expect(p.changes.filter((c) => c.type === 'docker_image').map((c) => [c.action, c.name])).toEqual([['delete', 'postgres:17'], ['create', 'postgres:18']]);
+    const md = summary('postgres-major').markdown;
+    expect(md).toContain('- postgres-major: delete image `postgres:17` on core (`docker_image.image_core_postgres_17`)');
+    expect(md).toContain('- `-` delete `docker_image.image_core_postgres_17`: image `postgres:17`');
+    expect(md).toContain('- `+` create `docker_image.image_core_postgres_18`: image `postgres:18`');
+    expect(md).not.toContain('(images) on core');
+  });
+
   it('removed service: listed at the top as destroyed', () => {
     const s = summary('remove-service');
     expect(s.markdown).toContain('0 to add, 0 to change, 0 to replace, 1 to destroy');

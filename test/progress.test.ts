@@ -121,6 +121,12 @@ describe('a new backend tag', () => {
       'local/backend-1: healthy after Ns',
     ]);
     expect(p.items.get('docker_container.svc_backend_1')).toMatchObject({ action: 'replace', phase: 'done', completed: 2 });
+    // the last line gives the whole replacement's time (as the table does), not the old one's removal alone
+    const seconds = (l: string) => Number(/after (\d+)s/.exec(l)?.[1]);
+    const lines1 = out.filter((l) => l.includes('local/backend-1:'));
+    const newOne = seconds(lines1.find((l) => l.includes('new one healthy after'))!);
+    expect(seconds(lines1.at(-1)!)).toBeGreaterThan(newOne);
+    expect(lines1.at(-1)).toMatch(/Destruction complete after [0-9]s\)$/);
   });
 });
 
@@ -157,6 +163,34 @@ describe('a down', () => {
     expect(out).toContainEqual(expect.stringMatching(/ local\/db-1: removed after \d+s \(docker_container\.svc_db_1: Destruction complete after \d+s\)$/));
     expect(out.at(-1)).toMatch(/Destroy complete! Resources: \d+ destroyed\.$/);
     expect(table(p, endOf(events), { columns: 200, rows: 50 })).toContainEqual(expect.stringMatching(/^  backend +#1 removed \d+s, #2 removed \d+s$/));
+  });
+
+  it('names a removed image by its reference, never by its resource name, also when the stack no longer has it', () => {
+    // the stack these events are folded with has only tag 1 of the demo app: tags 2 and
+    // "unhealthy" are images earlier deploys pulled, gone from the file
+    expect(JSON.stringify(stack.resource)).not.toContain('image_local_stackyard_demo_app_2');
+    const t = table(p, endOf(events), { columns: 300, rows: 50 }).join('\n');
+    expect(t).toMatch(/^  \(images\) +.*stackyard\/demo-app:2 removed \d+s/m);
+    expect(t).toContain('stackyard/demo-app:unhealthy removed');
+    expect(t).toContain('postgres:17 removed');
+    expect(t).not.toMatch(/image_local_/);
+    expect(out.filter((l) => / local\/image_/.test(l))).toEqual([]);
+    expect(out).toContainEqual(expect.stringMatching(/ local\/stackyard\/demo-app:2: removed after \d+s \(docker_image\.image_local_stackyard_demo_app_2: Destruction complete/));
+  });
+
+  it('names what the stack no longer has from the state before the run: a removed service on its host, a removed image from the start', () => {
+    const state = {
+      resources: [
+        { mode: 'managed', type: 'docker_image', name: 'image_edge_acme_old_3', provider: 'provider["registry.opentofu.org/kreuzwerker/docker"].edge', instances: [{ attributes: { name: 'acme/old:3' } }] },
+        { mode: 'managed', type: 'docker_container', name: 'svc_legacy_2', provider: 'provider["registry.opentofu.org/kreuzwerker/docker"].edge', instances: [{ attributes: { name: 'e2e-legacy-2', wait: true, labels: [{ label: 'stackyard.service', value: 'legacy' }, { label: 'stackyard.replica', value: '2' }, { label: 'stackyard.host', value: 'edge' }] } }] },
+      ],
+    };
+    const named = subjectsOf(stack, state);
+    expect(named('docker_image.image_edge_acme_old_3')).toMatchObject({ host: 'edge', group: '(images)', label: 'acme/old:3' });
+    expect(named('docker_container.svc_legacy_2')).toMatchObject({ host: 'edge', group: 'legacy', label: 'legacy-2', replica: 2 });
+    // without the state: the resource name, on the first host (what the id fixes for an image)
+    expect(subject('docker_image.image_edge_acme_old_3')).toMatchObject({ label: 'image_edge_acme_old_3' });
+    expect(subject('docker_image.image_edge_acme_old_3', 'docker_image', `sha256:${'a'.repeat(64)}acme/old:3`)).toMatchObject({ label: 'acme/old:3' });
   });
 });
 
@@ -208,6 +242,56 @@ describe('the live view', () => {
     expect(out.filter((t) => t.includes('Error: container failed'))).toHaveLength(1);
     expect(out.at(-1)).toMatch(/backend +#1 FAILED [\dm]+s/);
     expect(redraw(3, ['a', 'b'])).toBe('\x1b[3F\x1b[Ja\nb\n');
+  });
+
+  /** What a terminal shows after these writes: text, newlines, cursor up N lines (CSI N F), clear to the end (CSI J). */
+  function screen(writes: readonly string[]): string[] {
+    const rows: string[] = [''];
+    let row = 0;
+    for (const w of writes) {
+      for (const part of w.split(/(\x1b\[\d*[FJ])/)) {
+        const esc = /^\x1b\[(\d*)([FJ])$/.exec(part);
+        if (esc?.[2] === 'F') row = Math.max(0, row - Number(esc[1] || 1));
+        else if (esc?.[2] === 'J') rows.splice(row + 1), (rows[row] = '');
+        else {
+          for (const [i, t] of part.split('\n').entries()) {
+            if (i > 0) {
+              row++;
+              rows[row] ??= '';
+              rows[row] = '';
+            }
+            rows[row] += t;
+          }
+        }
+      }
+    }
+    return rows.slice(0, rows[row] === '' ? row : row + 1);
+  }
+
+  it('on a terminal: engine text that is no event goes above the frame and stays; one frame at the end', () => {
+    const out: string[] = [];
+    let now = 0;
+    const r = new Reporter('deploy of e2e', subject, { live: true, write: (t) => out.push(t), size: () => ({ columns: 100, rows: 40 }), now: () => now });
+    const events = runs('first-deploy').at(-1)!;
+    for (const [i, e] of events.entries()) {
+      now = Date.parse(e['@timestamp']!);
+      r.event(e);
+      if (i === 40) r.text('2026/11/30 06:51:45 [WARN] a plain line on the engine\'s stderr');
+      if (i % 10 === 0) r.tick();
+    }
+    r.finish();
+    const shown = screen(out);
+    expect(shown.filter((l) => l.includes('a plain line on the engine'))).toHaveLength(1);
+    expect(shown.filter((l) => l.startsWith('deploy of e2e:'))).toEqual([expect.stringMatching(/^deploy of e2e: 21\/21 done \(\d+m\d\ds\)$/)]);
+    expect(shown[0]).toContain('a plain line on the engine');
+    expect(shown).toContainEqual(expect.stringMatching(/^  backend +#1 healthy \d+s, #2 healthy \d+s$/));
+  });
+
+  it('in plain mode, engine text that is no event is timestamped like the rest', () => {
+    const out: string[] = [];
+    const r = new Reporter('deploy of e2e', subject, { live: false, write: (t) => out.push(t), size: () => ({ columns: 80, rows: 20 }), now: () => Date.parse('2026-11-30T06:51:45Z') });
+    r.text('a plain line');
+    expect(out).toEqual(['06:51:45 a plain line\n']);
   });
 
   it('is used on a terminal only: not in CI, not piped, not with TERM=dumb or STACKYARD_PROGRESS=plain', () => {

@@ -46,6 +46,8 @@ export interface RunOptions {
   readonly vars?: ReadonlyMap<string, string>;
   /** Print each output line that passes (default: print nothing). */
   readonly show?: (line: string) => boolean;
+  /** Where a shown line goes (default: standard output as it is); a live progress view draws it above itself. */
+  readonly print?: (line: string) => void;
   /** Keep the whole stdout (state pull, state list). */
   readonly keepStdout?: boolean;
   /**
@@ -87,7 +89,10 @@ export function runEngine(engine: Engine, args: readonly string[], opts: RunOpti
         return;
       }
       keep(l);
-      if (opts.show?.(l)) process.stdout.write(l + '\n');
+      if (opts.show?.(l)) {
+        if (opts.print) opts.print(l);
+        else process.stdout.write(l + '\n');
+      }
     };
     const out = { s: '' };
     const err = { s: '' };

@@ -13,7 +13,7 @@
  * container's `stackyard.*` labels, the provider alias of other resources). Everything here is a
  * pure function of events, the stack and the clock; lib/deploy/run.ts does the I/O.
  */
-import { dockerHosts, type StackJson } from './stack-json';
+import { dockerHosts, type StackJson, type StateJson } from './stack-json';
 
 /** The parts of a `tofu -json` event this reads (OpenTofu UI format 1.x). */
 export interface EngineEvent {
@@ -21,7 +21,7 @@ export interface EngineEvent {
   readonly '@message'?: string;
   readonly '@timestamp'?: string;
   readonly '@level'?: string;
-  readonly hook?: { readonly resource?: EventResource; readonly action?: string; readonly elapsed_seconds?: number };
+  readonly hook?: { readonly resource?: EventResource; readonly action?: string; readonly elapsed_seconds?: number; readonly id_value?: string };
   readonly change?: { readonly resource?: EventResource; readonly action?: string };
   readonly diagnostic?: { readonly severity?: string; readonly summary?: string; readonly detail?: string; readonly address?: string };
   readonly changes?: { readonly add?: number; readonly change?: number; readonly remove?: number; readonly operation?: string };
@@ -73,17 +73,49 @@ export interface Subject {
 
 type Json = Record<string, unknown>;
 
-/** Maps resource addresses to subjects with what the synthesized stack knows. */
-export function subjectsOf(stack: StackJson): (address: string, type?: string) => Subject {
+/** Maps a resource address (its type, and the id the engine names when it starts on it) to its subject. */
+export type SubjectOf = (address: string, type?: string, id?: string) => Subject;
+
+/**
+ * The reference a docker_image's id ends with: the provider's id is the image id followed by
+ * the name it was pulled as (`sha256:<64 hex>postgres:17`).
+ */
+export function imageReferenceOfId(id: string | undefined): string | undefined {
+  const m = /^sha256:[0-9a-f]{64}(.+)$/.exec(id ?? '');
+  return m?.[1];
+}
+
+/**
+ * Resources of a state by type and name, shaped like the stack's (`provider` as `docker.<alias>`):
+ * what a resource the stack no longer has (a removed image, service or network) was.
+ */
+function stateResources(state: StateJson | undefined): Record<string, Record<string, Json>> {
+  const out: Record<string, Record<string, Json>> = {};
+  for (const r of state?.resources ?? []) {
+    if ((r.mode && r.mode !== 'managed') || r.module) continue;
+    const attributes = r.instances?.[0]?.attributes;
+    if (!attributes) continue;
+    const alias = /\]\.([A-Za-z0-9_-]+)$/.exec(r.provider ?? '')?.[1];
+    (out[r.type] ??= {})[r.name] = { ...attributes, ...(alias ? { provider: `docker.${alias}` } : {}) };
+  }
+  return out;
+}
+
+/**
+ * Maps resource addresses to subjects with what the synthesized stack knows, and for what it no
+ * longer has (a deploy that removes something) what the state before the run recorded.
+ */
+export function subjectsOf(stack: StackJson, state?: StateJson): SubjectOf {
   const resources = (stack.resource ?? {}) as Record<string, Record<string, Json> | undefined>;
+  const before = stateResources(state);
   const hosts = dockerHosts(stack).map((h) => h.alias);
   const firstHost = hosts[0] ?? '-';
   const aliasOf = (r: Json | undefined) => (typeof r?.provider === 'string' ? r.provider.split('.')[1] : undefined);
-  return (address, type) => {
+  return (address, type, id) => {
     const m = /^(?:module\.[^.]+\.)*([a-z0-9_]+)\.([^.[]+)(?:\[(.+)\])?$/.exec(address);
     const t = type ?? m?.[1] ?? '';
     const name = m?.[2] ?? address;
-    const r = resources[t]?.[name];
+    const r = resources[t]?.[name] ?? before[t]?.[name] ?? (t === 'docker_image' && imageReferenceOfId(id) ? { name: imageReferenceOfId(id) } : undefined);
     if (t === 'docker_container') {
       const labels = Object.fromEntries(((r?.labels ?? []) as { label: string; value: string }[]).map((l) => [l.label, l.value]));
       const svc = /^svc_(.+)_(\d+)$/.exec(name);
@@ -103,7 +135,8 @@ export type Phase = 'pending' | 'running' | 'done' | 'failed';
 
 export interface Item {
   readonly address: string;
-  readonly subject: Subject;
+  /** What it stands for; resolved again when the engine names its id (a removed image's reference). */
+  subject: Subject;
   /** The planned action: create, update, replace, delete (or what the first hook says). */
   action: string;
   phase: Phase;
@@ -139,7 +172,7 @@ const timeOf = (e: EngineEvent, fallback: number) => {
  * Folds one event into the progress; returns the plain lines it is worth in CI (without the
  * timestamp `lines` adds). `now` is used when the event carries no timestamp.
  */
-export function apply(p: Progress, e: EngineEvent, subject: (address: string, type?: string) => Subject, now: number): string[] {
+export function apply(p: Progress, e: EngineEvent, subject: SubjectOf, now: number): string[] {
   const at = timeOf(e, now);
   const res = e.hook?.resource ?? e.change?.resource;
   const address = res?.addr;
@@ -147,8 +180,10 @@ export function apply(p: Progress, e: EngineEvent, subject: (address: string, ty
     if (!address) return undefined;
     let it = p.items.get(address);
     if (!it) {
-      it = { address, subject: subject(address, res?.resource_type), action, phase: 'pending', completed: 0, steps: 0 };
+      it = { address, subject: subject(address, res?.resource_type, e.hook?.id_value), action, phase: 'pending', completed: 0, steps: 0 };
       p.items.set(address, it);
+    } else if (e.hook?.id_value && it.phase === 'pending') {
+      it.subject = subject(address, res?.resource_type, e.hook.id_value);
     }
     return it;
   };
@@ -191,7 +226,10 @@ export function apply(p: Progress, e: EngineEvent, subject: (address: string, ty
         it.endedAt = at;
         it.step = undefined;
       }
-      const elapsed = e.hook?.elapsed_seconds !== undefined ? e.hook.elapsed_seconds * 1000 : it.startedAt !== undefined ? at - it.startedAt : undefined;
+      // the last step of several (a replacement's removal of the old container): the whole time,
+      // as the table shows it, not that step's own few seconds
+      const whole = last && it.completed > 1 && it.startedAt !== undefined;
+      const elapsed = whole ? at - it.startedAt! : e.hook?.elapsed_seconds !== undefined ? e.hook.elapsed_seconds * 1000 : it.startedAt !== undefined ? at - it.startedAt : undefined;
       const took = elapsed !== undefined ? ` after ${seconds(elapsed)}` : '';
       return say(it, last ? `${outcome(it)}${took}` : doneWith(it, actionOf(e.hook?.action), took));
     }
@@ -256,7 +294,7 @@ export function stamp(at: number): string {
 }
 
 /** Plain lines for CI and pipes: each with its time. */
-export function lines(p: Progress, e: EngineEvent, subject: (address: string, type?: string) => Subject, now: number): string[] {
+export function lines(p: Progress, e: EngineEvent, subject: SubjectOf, now: number): string[] {
   const at = timeOf(e, now);
   return apply(p, e, subject, now).map((l) => `${stamp(at)}${l}`);
 }
@@ -368,7 +406,7 @@ export class Reporter {
   private frame = 0;
   private finished = false;
 
-  constructor(title: string, private readonly subject: (address: string, type?: string) => Subject, private readonly o: ReporterOptions) {
+  constructor(title: string, private readonly subject: SubjectOf, private readonly o: ReporterOptions) {
     this.progress = newProgress(title, o.now());
   }
 
@@ -382,6 +420,23 @@ export class Reporter {
     if (!CHANGES_TABLE.has(e.type)) return;
     // in the live view only what must stay on screen is printed above the frame: diagnostics
     this.draw(e.type === 'diagnostic' ? said : []);
+  }
+
+  /**
+   * A line of the engine's output that is no event (plain text on its stderr): timestamped like
+   * the rest in plain mode; on a terminal printed above the frame, which is drawn again under it
+   * (written straight to the terminal it would sit inside the frame and be erased by the next redraw).
+   */
+  text(line: string): void {
+    if (!this.o.live) {
+      this.o.write(`${stamp(this.o.now())}${line}\n`);
+      return;
+    }
+    if (this.finished || !this.progress.items.size) {
+      this.o.write(`${line}\n`);
+      return;
+    }
+    this.draw([line]);
   }
 
   tick(): void {

@@ -16,7 +16,7 @@ import { appendRecord, NO_TAG, parseRecords, planHeadline, tagsToPrune, type Rec
 import { confirmDown, DeployStop, deploySecrets, needsMigration, phaseOneArgs, readStack, reap, say, unhealthy, volumes } from './steps';
 import { removalsBeforeDrain, runsOf } from './drain-order';
 import { liveView, Reporter, subjectsOf, type EngineEvent } from './progress';
-import { dockerHosts, type StackJson } from './stack-json';
+import { dockerHosts, parseState, type StackJson, type StateJson } from './stack-json';
 
 export interface Where {
   readonly root: string;
@@ -84,6 +84,8 @@ interface RunContext {
   readonly firstHost?: string;
   readonly who: string;
   tookLock: boolean;
+  /** The state before this run's applies: names what the stack no longer has (lib/deploy/progress.ts). */
+  stateBefore?: StateJson;
 }
 
 async function tf(ctx: RunContext, args: string[], opts: { show?: boolean; keepStdout?: boolean; reporter?: Reporter; events?: EngineEvent[] } = {}) {
@@ -94,6 +96,7 @@ async function tf(ctx: RunContext, args: string[], opts: { show?: boolean; keepS
       opts.events?.push(e);
       reporter.event(e);
     } : undefined,
+    print: reporter ? (l) => reporter.text(l) : undefined,
     rawLog: reporter ? process.env.STACKYARD_ENGINE_LOG : undefined,
   });
   const r = await once();
@@ -109,7 +112,7 @@ async function tf(ctx: RunContext, args: string[], opts: { show?: boolean; keepS
  */
 async function tfWithProgress(ctx: RunContext, title: string, args: string[]) {
   const live = liveView(process.stdout.isTTY === true, process.env);
-  const reporter = new Reporter(title, subjectsOf(ctx.stack), {
+  const reporter = new Reporter(title, subjectsOf(ctx.stack, ctx.stateBefore), {
     live,
     write: (t) => process.stdout.write(t),
     size: () => ({ columns: process.stdout.columns || 100, rows: process.stdout.rows || 30 }),
@@ -156,6 +159,15 @@ async function init(ctx: RunContext, failure: string, always = false): Promise<v
 
 /** The engine refused because the folder needs `tofu init` (backend or providers changed). */
 export const asksForInit = (tail: readonly string[]) => tail.some((l) => /(tofu|terraform) init|Backend initialization required|Inconsistent dependency lock file|Required plugins are not installed/i.test(l));
+
+/** The pulled state for naming progress; unreadable is no reason to stop (the reaper decides on it). */
+function readableState(text: string): StateJson | undefined {
+  try {
+    return parseState(text);
+  } catch {
+    return undefined;
+  }
+}
 
 async function pullState(ctx: RunContext): Promise<string> {
   const r = await tf(ctx, ['state', 'pull'], { keepStdout: true });
@@ -266,6 +278,7 @@ export async function deploy(where: Where, o: DeployOptions): Promise<number> {
   let ok = false;
   try {
     const state = await pullState(ctx);
+    ctx.stateBefore = readableState(state);
     reap(dir, state, o.adoptOrphans === true);
     step('state read, orphans checked');
     // Phase 1: the one-shot jobs and everything that does not run after one, plus -replace of a

@@ -46,6 +46,8 @@ export interface StateResource {
   readonly type: string;
   readonly name: string;
   readonly module?: string;
+  /** `provider["registry.opentofu.org/kreuzwerker/docker"].<alias>` */
+  readonly provider?: string;
   readonly instances?: readonly StateInstance[];
 }
 

@@ -23,6 +23,7 @@ const Change = z.strictObject({
   host: str(200),
   service: str(200),
   kind: str(100).optional(),
+  name: str(300).optional(),
   attributes: z.array(Attribute).max(500),
   dataLoss: z.boolean(),
 });

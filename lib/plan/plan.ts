@@ -17,6 +17,12 @@ export interface ResourceChange {
   readonly host: string;
   readonly service: string;
   readonly kind?: string;
+  /**
+   * What a resource that is no service's container is called on its host: an image's reference
+   * (`postgres:17`), a network's or volume's name. The address (`docker_image.image_core_postgres_17`)
+   * is stackyard's internal id for it. @default - none (containers, GitHub resources)
+   */
+  readonly name?: string;
   readonly attributes: readonly AttributeChange[];
   readonly dataLoss: boolean;
 }

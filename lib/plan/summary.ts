@@ -143,13 +143,15 @@ function parseChange(rc: Json, options: ParseOptions, providerKeys: Map<string, 
     const kind = labels['stackyard.kind'];
     const destructive = action === 'replace' || action === 'delete';
     const dataLoss = destructive && (rc.type === 'docker_volume' || (rc.type === 'docker_container' && isStatefulKind(kind)));
+    const literal = typeof values.name === 'string' && values.name !== '' ? values.name : undefined;
     return {
       address: rc.address,
       type: rc.type,
       action,
       host: labels['stackyard.host'] ?? alias ?? (rc.type.startsWith('github') ? 'github' : '-'),
-      service: rc.type.startsWith('github') ? 'github' : service ?? (typeof values.name === 'string' ? values.name : undefined) ?? rc.name,
+      service: rc.type.startsWith('github') ? 'github' : service ?? literal ?? rc.name,
       kind,
+      ...(NAMED_TYPES.has(rc.type) && literal ? { name: literal } : {}),
       attributes,
       dataLoss,
     };
@@ -213,6 +215,14 @@ function actionOf(actions: string[]): Action {
 function labelMap(labels: Json): Record<string, string> {
   if (!Array.isArray(labels)) return {};
   return Object.fromEntries(labels.filter((l) => l && typeof l.label === 'string').map((l) => [l.label, String(l.value)]));
+}
+
+/** Resources shown by their name on the host (lib/plan/summary.ts ResourceChange.name). */
+const NAMED_TYPES = new Set(['docker_image', 'docker_network', 'docker_volume']);
+
+/** `image `postgres:17`` for a named resource: what it is on the host, beside its address. */
+function namedAs(c: ResourceChange): string | undefined {
+  return c.name === undefined ? undefined : `${c.type.replace(/^docker_/, '')} ${code(c.name)}`;
 }
 
 export function serviceFromAddress(type: string, name: string): string | undefined {
@@ -322,6 +332,8 @@ export function renderSummary(plans: readonly StackPlan[], limit = GITHUB_COMMEN
   const destructive = plans.flatMap((p) => p.changes.filter((c) => (c.action === 'replace' || c.action === 'delete') && !c.dataLoss).map((c) => ({ p, c })));
   const destroyItems = destructive.map(({ p, c }) => {
     const why = c.attributes.filter((a) => a.forcesReplacement).map((a) => code(a.path));
+    const what = namedAs(c);
+    if (what) return `- ${text(p.name)}: ${c.action} ${what} on ${text(c.host)} (${code(c.address)})${why.length ? `, forced by ${why.join(', ')}` : ''}`;
     return `- ${text(p.name)}: ${c.action} ${code(c.address)} (${text(c.service)} on ${text(c.host)})${why.length ? `, forced by ${why.join(', ')}` : ''}`;
   });
   const tail: string[] = [];
@@ -368,7 +380,8 @@ export function renderSummary(plans: readonly StackPlan[], limit = GITHUB_COMMEN
     for (const [key, cs] of [...groups.entries()].sort(([a], [b]) => a.localeCompare(b))) {
       details.push(`#### ${key}`, '');
       for (const c of [...cs].sort((a, b) => a.address.localeCompare(b.address))) {
-        details.push(`- \`${ICON[c.action] ?? c.action}\` ${c.action} ${code(c.address)}${c.dataLoss ? ' **(data loss)**' : ''}`);
+        const what = namedAs(c);
+        details.push(`- \`${ICON[c.action] ?? c.action}\` ${c.action} ${code(c.address)}${what ? `: ${what}` : ''}${c.dataLoss ? ' **(data loss)**' : ''}`);
         const shown = c.action === 'create' ? [] : c.attributes;
         for (const a of shown) {
           details.push(`  - ${code(a.path)}: ${code(a.before)} → ${code(a.after)}${a.forcesReplacement ? ' _(forces replacement)_' : ''}`);

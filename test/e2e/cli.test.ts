@@ -9,6 +9,7 @@ import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ArtifactSchema } from '../../lib/plan/artifact';
 import { ROOT, toolEnv } from './harness';
 
 const ENV = 'clie2e';
@@ -65,6 +66,24 @@ describe('stackyard on the real engine', () => {
     expect(r.status, r.out).toBe(0);
     expect(r.out).toMatch(/plan for clie2e: \d+ to add, 0 to change, 0 to destroy/);
     expect(runningImage()).toEqual([imageId(`${REPO}:r1`)]);
+  });
+
+  it('plan shows what a deploy of another release would change, for a terminal and as --json, and changes nothing', () => {
+    const before = runningImage();
+    const p = stackyard(['plan', ENV], { TF_VAR_RELEASE_TAG: 'r2' });
+    expect(p.status, p.out).toBe(0);
+    expect(p.stdout).toMatch(/^- clie2e: \d+ to add, \d+ to change, [1-9]\d* to replace, \d+ to destroy$/m);
+    expect(p.stdout).toMatch(/^- clie2e: replace docker_container\.svc_app_1 \(app on main\), forced by image/m);
+    // the image by its reference, not only its resource name
+    expect(p.stdout).toContain(`${REPO}:r2`);
+    // the comment's content without its Markdown and HTML
+    expect(p.stdout).not.toMatch(/\*\*|<details>|<summary>|`/);
+    const json = stackyard(['plan', ENV, '--json'], { TF_VAR_RELEASE_TAG: 'r2' });
+    expect(json.status, json.out).toBe(0);
+    const artifact = ArtifactSchema.parse(JSON.parse(json.stdout));
+    expect(artifact.plans.map((x) => x.name)).toEqual([ENV]);
+    expect(artifact.plans[0].changes.find((c) => c.address === 'docker_container.svc_app_1')).toMatchObject({ action: 'replace', host: 'main', service: 'app' });
+    expect(runningImage()).toEqual(before);
   });
 
   it('a lock someone else holds blocks a second deploy, naming who, since when and why; nothing changes', () => {
