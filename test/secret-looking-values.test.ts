@@ -38,6 +38,20 @@ describe('secret-looking values in env', () => {
     }
   });
 
+  it('refuses a value shaped like a credential even when the key only mentions the word, or not at all, without printing it', () => {
+    const shaped = ['ghp_' + 'a1B2'.repeat(9), 'github_pat_' + 'x9'.repeat(20), 'AKIA' + 'Q7'.repeat(8), 'xoxb-1234-5678-abcdEFGH', 'sk_live_' + 'Zz09'.repeat(6), '-----BEGIN OPENSSH PRIVATE KEY-----'];
+    for (const value of shaped) {
+      for (const key of ['TOKEN_FOR_CI', 'UPSTREAM']) {
+        const lines = errors(withEnv(`${key}: "${value}"`));
+        expect(lines, `${key}=${value}`).toHaveLength(1);
+        expect(lines[0], `${key}=${value}`).toMatch(new RegExp(`^env\\.yaml:16:12 services\\.api\\.env\\.${key}: (looks like|holds)`));
+        expect(lines.join('\n')).not.toContain(value);
+      }
+    }
+    // the shapes need the prefix and the length: ordinary values pass
+    for (const value of ['ghp_short', 'AKIA-not-a-key', 'sk_live', 'BEGIN PRIVATE KEY']) expect(synth(withEnv(`UPSTREAM: "${value}"`)).test.resource.docker_container.svc_api_1.env, value).toContain(`UPSTREAM=${value}`);
+  });
+
   it('the CLI prints the warning on stderr, positioned, and the synth succeeds', () => {
     const dir = writeFiles(withEnv(`TOKEN_FOR_CI: ${VALUE}`));
     const out: string[] = [];

@@ -4,8 +4,10 @@
  * healthcheck, a secret-named env variable or label with a value. Where the text says it is a
  * secret (a URL's password, an assignment or flag argument, a key that ends in the secret word:
  * DB_PASSWORD, API_TOKEN) it is an error: the file is committed, and every string also reaches
- * plans, `docker inspect` and logs. Where the key only mentions the word (PASSWORD_POLICY,
- * TOKEN_FOR_CI) it is a warning: probably a setting about a secret, perhaps a secret. Messages
+ * plans, `docker inspect` and logs. So is a value shaped like a credential (ghp_…, AKIA…, a PEM
+ * private key), under any key. Where the key only mentions the word (PASSWORD_POLICY,
+ * TOKEN_FOR_CI) and the value has no such shape it is a warning: probably a setting about a
+ * secret, perhaps a secret. Messages
  * never repeat the value.
  */
 
@@ -16,6 +18,11 @@ const SECRET_WORD = new RegExp(WORD, 'i');
 const ENDS_IN_SECRET_WORD = new RegExp(`${WORD}$`, 'i');
 /** A key whose last segment says it holds something else than the secret: DB_PASSWORD_FILE, TOKEN_URL, PASSWORD_MIN_LENGTH. */
 const NOT_THE_VALUE = /[_.-](file|path|dir|url|uri|endpoint|host|port|expiry|expires|ttl|lifetime|age|length|len|min|max|count|size|limit|retries|attempts|rounds|iterations|cost|bits|version|interval|name|user|username|header|id|type|mode|algorithm|timeout|seconds|minutes|hours|days|enabled|required|env|var)$/i;
+/**
+ * A value whose shape alone says it is a credential, whatever its key: GitHub, GitLab, Slack,
+ * npm and Stripe tokens by their documented prefixes, an AWS access key id, a PEM private key.
+ */
+const CREDENTIAL_SHAPE = /^(?:gh[pousr]_[A-Za-z0-9]{30,}|github_pat_[A-Za-z0-9_]{30,}|glpat-[A-Za-z0-9_-]{20,}|xox[abposr]-[A-Za-z0-9-]{10,}|npm_[A-Za-z0-9]{30,}|[sr]k_(?:live|test)_[A-Za-z0-9]{16,}|(?:AKIA|ASIA)[0-9A-Z]{16}$|-----BEGIN [A-Z ]*PRIVATE KEY-----)/;
 /** A value that refers to a secret instead of holding it: a path, an expansion, a placeholder. */
 const REFERENCE = /^(["']?\$|\/|<|\{\{|\*+$)/;
 /** scheme://user:password@host, the password part captured. */
@@ -39,6 +46,7 @@ export function isSecretKey(key: string): boolean {
 
 /** What secret a string holds (never the value itself), or undefined. */
 export function secretInText(text: string): string | undefined {
+  if (CREDENTIAL_SHAPE.test(text.trim())) return 'a credential (its shape: a token with a provider\'s prefix, an AWS access key id or a private key)';
   const url = URL_CREDENTIALS.exec(text);
   if (url && !REFERENCE.test(url[1])) return 'a password inside a URL (scheme://user:password@host)';
   const assign = ASSIGNMENT.exec(text);
@@ -71,7 +79,8 @@ export function secretValueProblems(config: unknown): SecretValueProblem[] {
       for (const [k, child] of Object.entries(v)) {
         if ((map === 'env' || map === 'labels' || map === 'variables') && isSecretKey(k) && literalValue(child)) {
           const name = k.toUpperCase().replace(/[^A-Z0-9_]/g, '_');
-          const certain = ENDS_IN_SECRET_WORD.test(k);
+          // A key that only mentions the word is a guess, unless the value's shape settles it.
+          const certain = ENDS_IN_SECRET_WORD.test(k) || (typeof child === 'string' && CREDENTIAL_SHAPE.test(child.trim()));
           const fix = map === 'env'
             ? `declare ${name} in the top-level \`secrets:\` list, list it in this service's \`secrets:\` and pass its value as TF_VAR_${name} at deploy time`
             : advice;
