@@ -11,7 +11,7 @@ import { compareProblems, ConfigError, type Problem } from './config/errors';
 import { isPartialFile, loadEnvironment, type LoadedEnvironment } from './config/load';
 import { positionOf } from './config/yaml-source';
 import type { Environment } from './environment';
-import type { Finding } from './validation';
+import { formatWarning, type Finding } from './validation';
 
 /** Lists the environment files of a folder (sorted, partial files left out). */
 export function environmentFiles(dir: string): string[] {
@@ -82,7 +82,12 @@ export function buildEnvironments(files: readonly string[], only?: readonly stri
   return { environments, warnings: warnings.sort(compareProblems) };
 }
 
-/** A folder's environment models, for reports, the ops commands and the Kubernetes target; nothing is written. */
-export function loadEnvironments(dir: string, only?: readonly string[]): Environment[] {
-  return buildEnvironments(environmentFiles(dir), only).environments;
+/**
+ * A folder's environment models, for reports, the ops commands and the Kubernetes target; nothing
+ * is written. Warnings go to `onWarning` (formatted, positioned) when given.
+ */
+export function loadEnvironments(dir: string, only?: readonly string[], onWarning?: (line: string) => void): Environment[] {
+  const { environments, warnings } = buildEnvironments(environmentFiles(dir), only);
+  if (onWarning) for (const w of warnings) onWarning(formatWarning(w));
+  return environments;
 }

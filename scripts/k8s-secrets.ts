@@ -20,7 +20,7 @@ export function main(argv: readonly string[], env: NodeJS.ProcessEnv, out: (s: s
     return 2;
   }
   try {
-    const model = loadEnvironments(env.ENVIRONMENTS_DIR ?? 'environments', [name])[0];
+    const model = loadEnvironments(env.ENVIRONMENTS_DIR ?? 'environments', [name], (l) => process.stderr.write(`${l}\n`))[0];
     if (!model || model.platform !== 'kubernetes') {
       err(`${name} is not a Kubernetes environment\n`);
       return 1;

@@ -32,6 +32,7 @@ import { prVerdict } from '../lib/plan/pr-verdict';
 import { parsePlan, PLACEHOLDER_PREFIX, renderSummary, type StackPlan } from '../lib/plan/summary';
 import { topologiesFrom } from '../lib/plan/topologies';
 import { withoutCreationTraces } from '../lib/trace-capture';
+import { formatWarning } from '../lib/validation';
 
 const NAME = /^[a-z][a-z0-9-]{0,62}$/;
 export const DATA_LOSS_EXIT = 3;
@@ -199,7 +200,9 @@ function plan(args: string[]): void {
   try {
     const outdir = given ? work : path.join(work, 'cdktf.out');
     withoutCreationTraces(() => {
-      const { app } = buildApp(environmentFiles(path.join(prFiles(opt('--pr')), 'environments')), outdir, [env]);
+      const { app, warnings } = buildApp(environmentFiles(path.join(prFiles(opt('--pr')), 'environments')), outdir, [env]);
+      // positioned, never the value (lib/config/secret-values.ts), so safe in the public job log
+      for (const w of warnings) process.stderr.write(`${formatWarning(w)}\n`);
       app.synth();
     });
     const stackDir = path.join(outdir, 'stacks', env);

@@ -9,10 +9,10 @@ import { loadEnvironments } from '../lib/environments';
 import { ConfigError, formatProblem } from '../lib/config/errors';
 import { renderKubernetes } from '../lib/kubernetes/render';
 
-export function synthKubernetes(dirs: readonly string[], outRoot: string): string[] {
+export function synthKubernetes(dirs: readonly string[], outRoot: string, warn: (line: string) => void = (l) => process.stderr.write(`${l}\n`)): string[] {
   const written: string[] = [];
   for (const dir of dirs) {
-    for (const model of loadEnvironments(dir).filter((s) => s.platform === 'kubernetes')) {
+    for (const model of loadEnvironments(dir, undefined, warn).filter((s) => s.platform === 'kubernetes')) {
       const out = path.join(outRoot, model.environmentName);
       fs.rmSync(out, { recursive: true, force: true });
       renderKubernetes(model, model.kubernetes!, out).synth();

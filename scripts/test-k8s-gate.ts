@@ -27,6 +27,7 @@ if (require.main === module) {
     console.log(gate.message);
     process.exit(0);
   }
-  const r = spawnSync('npm', ['run', 'test:k8s'], { stdio: 'inherit' });
+  // under the cluster lock, like every other use of the node (README): two runs would share its bridge and iptables chains
+  const r = spawnSync('flock', ['-o', '/tmp/stackyard-k8s.lock', 'npm', 'run', 'test:k8s'], { stdio: 'inherit' });
   process.exit(r.status ?? 1);
 }

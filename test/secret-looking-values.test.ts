@@ -10,6 +10,8 @@ import { synthEnvironments } from '../lib/app';
 import { errors, MINIMAL, synth, warnings, writeFiles } from './helpers';
 
 const VALUE = 'canary-typed-value-5e8a';
+/** What a setting looks like: words, no digits (an opaque letters-and-digits string settles the guess). */
+const SETTING = 'canary-setting-value';
 const withEnv = (env: string) => ({ 'env.yaml': MINIMAL.replace('    uses: [db]', `    uses: [db]\n    env: { ${env} }`) });
 const refusal = (key: string) =>
   `env.yaml:16:12 services.api.env.${key}: looks like a secret value in plain YAML; declare ${key} in the top-level \`secrets:\` list, list it in this service's \`secrets:\` and pass its value as TF_VAR_${key} at deploy time`;
@@ -30,11 +32,11 @@ describe('secret-looking values in env', () => {
 
   it('warns, and synthesizes, when the key only mentions the word (a setting about a secret, perhaps a secret)', () => {
     for (const key of ['TOKEN_FOR_CI', 'PASSWORD_POLICY', 'SECRET_STORE_KIND']) {
-      const files = withEnv(`${key}: ${VALUE}`);
-      expect(synth(files).test.resource.docker_container.svc_api_1.env, key).toContain(`${key}=${VALUE}`);
+      const files = withEnv(`${key}: ${SETTING}`);
+      expect(synth(files).test.resource.docker_container.svc_api_1.env, key).toContain(`${key}=${SETTING}`);
       const lines = warnings(files);
       expect(lines, key).toEqual([`env.yaml:16:12 services.api.env.${key}: warning: may be a secret value in plain YAML (the name mentions one); if it is one, declare ${key} in the top-level \`secrets:\` list, list it in this service's \`secrets:\` and pass its value as TF_VAR_${key} at deploy time; if it is a setting, rename the key or ignore this warning`]);
-      expect(lines.join('\n')).not.toContain(VALUE);
+      expect(lines.join('\n')).not.toContain(SETTING);
     }
   });
 
@@ -52,13 +54,33 @@ describe('secret-looking values in env', () => {
     for (const value of ['ghp_short', 'AKIA-not-a-key', 'sk_live', 'BEGIN PRIVATE KEY']) expect(synth(withEnv(`UPSTREAM: "${value}"`)).test.resource.docker_container.svc_api_1.env, value).toContain(`UPSTREAM=${value}`);
   });
 
+  it('refuses, under a key that only mentions the word, a value that settles the guess: a URL password, an assignment, an opaque string', () => {
+    for (const value of ['postgres://app:hunter2@db/app', '--password=hunter2', VALUE, 'k3Yb4se64Generated0123']) {
+      for (const key of ['TOKEN_FOR_CI', 'SECRET_KEY_BASE', 'DB_PASSWORD_PROD']) {
+        const lines = errors(withEnv(`${key}: "${value}"`));
+        expect(lines, `${key}=${value}`).toHaveLength(1);
+        expect(lines[0], `${key}=${value}`).toMatch(new RegExp(`^env\\.yaml:16:12 services\\.api\\.env\\.${key}: looks like a secret value`));
+        expect(lines.join('\n')).not.toContain(value);
+      }
+    }
+  });
+
+  it('refuses a credential inside a longer string, under any key', () => {
+    const token = 'ghp_' + 'a1B2'.repeat(9);
+    for (const value of [`Bearer ${token}`, `https://${token}@github.com/org/repo`, `AKIA${'Q7'.repeat(8)} rest`]) {
+      const lines = errors(withEnv(`UPSTREAM: "${value}"`));
+      expect(lines, value).toEqual([expect.stringMatching(/^env\.yaml:16:12 services\.api\.env\.UPSTREAM: holds a credential/)]);
+      expect(lines.join('\n')).not.toContain(token);
+    }
+  });
+
   it('the CLI prints the warning on stderr, positioned, and the synth succeeds', () => {
-    const dir = writeFiles(withEnv(`TOKEN_FOR_CI: ${VALUE}`));
+    const dir = writeFiles(withEnv(`TOKEN_FOR_CI: ${SETTING}`));
     const out: string[] = [];
     const err: string[] = [];
     expect(synthEnvironments({ dir, outdir: path.join(dir, 'out'), quiet: true, out: (l) => out.push(l), err: (l) => err.push(l) })).toBe(0);
     expect(err).toEqual([expect.stringMatching(/env\.yaml:16:12 services\.api\.env\.TOKEN_FOR_CI: warning: may be a secret value/)]);
-    expect(err.join('\n')).not.toContain(VALUE);
+    expect(err.join('\n')).not.toContain(SETTING);
     expect(fs.existsSync(path.join(dir, 'out', 'stacks', 'test', 'cdk.tf.json'))).toBe(true);
   });
 

@@ -4,10 +4,11 @@
  * healthcheck, a secret-named env variable or label with a value. Where the text says it is a
  * secret (a URL's password, an assignment or flag argument, a key that ends in the secret word:
  * DB_PASSWORD, API_TOKEN) it is an error: the file is committed, and every string also reaches
- * plans, `docker inspect` and logs. So is a value shaped like a credential (ghp_…, AKIA…, a PEM
- * private key), under any key. Where the key only mentions the word (PASSWORD_POLICY,
- * TOKEN_FOR_CI) and the value has no such shape it is a warning: probably a setting about a
- * secret, perhaps a secret. Messages
+ * plans, `docker inspect` and logs. So is a value holding a credential (ghp_…, AKIA…, a PEM
+ * private key), under any key and anywhere in the string. Where the key only mentions the word
+ * (PASSWORD_POLICY, TOKEN_FOR_CI) it is an error when the value settles it (a URL password, an
+ * assignment, a credential, an opaque string of 16+ characters mixing letters and digits) and a
+ * warning otherwise: probably a setting about a secret (`strict`, `vault`), perhaps a secret. Messages
  * never repeat the value.
  */
 
@@ -22,7 +23,13 @@ const NOT_THE_VALUE = /[_.-](file|path|dir|url|uri|endpoint|host|port|expiry|exp
  * A value whose shape alone says it is a credential, whatever its key: GitHub, GitLab, Slack,
  * npm and Stripe tokens by their documented prefixes, an AWS access key id, a PEM private key.
  */
-const CREDENTIAL_SHAPE = /^(?:gh[pousr]_[A-Za-z0-9]{30,}|github_pat_[A-Za-z0-9_]{30,}|glpat-[A-Za-z0-9_-]{20,}|xox[abposr]-[A-Za-z0-9-]{10,}|npm_[A-Za-z0-9]{30,}|[sr]k_(?:live|test)_[A-Za-z0-9]{16,}|(?:AKIA|ASIA)[0-9A-Z]{16}$|-----BEGIN [A-Z ]*PRIVATE KEY-----)/;
+const CREDENTIAL_SHAPE = /(?:^|[^A-Za-z0-9_])(?:gh[pousr]_[A-Za-z0-9]{30,}|github_pat_[A-Za-z0-9_]{30,}|glpat-[A-Za-z0-9_-]{20,}|xox[abposr]-[A-Za-z0-9-]{10,}|npm_[A-Za-z0-9]{30,}|[sr]k_(?:live|test)_[A-Za-z0-9]{16,}|(?:AKIA|ASIA)[0-9A-Z]{16}(?![0-9A-Za-z])|-----BEGIN [A-Z ]*PRIVATE KEY-----)/;
+/**
+ * An opaque value: one word of 16 or more characters mixing letters and digits (a generated key,
+ * a random password). Under a key that mentions a secret word it settles the guess: a setting
+ * (`strict`, `vault`, `30`) is not shaped like that.
+ */
+const OPAQUE = /^(?=[^\s]*[A-Za-z])(?=[^\s]*[0-9])[^\s]{16,}$/;
 /** A value that refers to a secret instead of holding it: a path, an expansion, a placeholder. */
 const REFERENCE = /^(["']?\$|\/|<|\{\{|\*+$)/;
 /** scheme://user:password@host, the password part captured. */
@@ -46,7 +53,7 @@ export function isSecretKey(key: string): boolean {
 
 /** What secret a string holds (never the value itself), or undefined. */
 export function secretInText(text: string): string | undefined {
-  if (CREDENTIAL_SHAPE.test(text.trim())) return 'a credential (its shape: a token with a provider\'s prefix, an AWS access key id or a private key)';
+  if (CREDENTIAL_SHAPE.test(text)) return 'a credential (its shape: a token with a provider\'s prefix, an AWS access key id or a private key)';
   const url = URL_CREDENTIALS.exec(text);
   if (url && !REFERENCE.test(url[1])) return 'a password inside a URL (scheme://user:password@host)';
   const assign = ASSIGNMENT.exec(text);
@@ -79,8 +86,10 @@ export function secretValueProblems(config: unknown): SecretValueProblem[] {
       for (const [k, child] of Object.entries(v)) {
         if ((map === 'env' || map === 'labels' || map === 'variables') && isSecretKey(k) && literalValue(child)) {
           const name = k.toUpperCase().replace(/[^A-Z0-9_]/g, '_');
-          // A key that only mentions the word is a guess, unless the value's shape settles it.
-          const certain = ENDS_IN_SECRET_WORD.test(k) || (typeof child === 'string' && CREDENTIAL_SHAPE.test(child.trim()));
+          // A key that only mentions the word is a guess, unless the value settles it: a password in
+          // a URL, an assignment, a credential's shape, an opaque generated-looking string.
+          const text = String(child).trim();
+          const certain = ENDS_IN_SECRET_WORD.test(k) || secretInText(text) !== undefined || OPAQUE.test(text);
           const fix = map === 'env'
             ? `declare ${name} in the top-level \`secrets:\` list, list it in this service's \`secrets:\` and pass its value as TF_VAR_${name} at deploy time`
             : advice;
