@@ -7,7 +7,10 @@ import { spawnSync } from 'node:child_process';
 
 export type Gate = { run: true } | { run: false; message: string } | { error: string };
 
-export const SKIP_MESSAGE = 'test:k8s skipped: STACKYARD_SKIP_K8S=1 (.ci/run sets it: the cold CI budget has no room for a Kubernetes node; README, "Why test:k8s is not in .ci/run"). Run it with: flock -o /tmp/stackyard-k8s.lock npm run test:k8s';
+/** The cluster lock every use of the node takes (README). */
+const K8S_LOCK = '/tmp/stackyard-k8s.lock';
+
+export const SKIP_MESSAGE = `test:k8s skipped: STACKYARD_SKIP_K8S=1 (.ci/run sets it: the cold CI budget has no room for a Kubernetes node; README, "Why test:k8s is not in .ci/run"). Run it with: flock -o ${K8S_LOCK} npm run test:k8s`;
 
 /** Whether test:all runs test:k8s, from STACKYARD_SKIP_K8S: `1` skips, unset, empty or `0` runs, anything else is an error. */
 export function k8sGate(env: NodeJS.ProcessEnv): Gate {
@@ -28,6 +31,6 @@ if (require.main === module) {
     process.exit(0);
   }
   // under the cluster lock, like every other use of the node (README): two runs would share its bridge and iptables chains
-  const r = spawnSync('flock', ['-o', '/tmp/stackyard-k8s.lock', 'npm', 'run', 'test:k8s'], { stdio: 'inherit' });
+  const r = spawnSync('flock', ['-o', K8S_LOCK, 'npm', 'run', 'test:k8s'], { stdio: 'inherit' });
   process.exit(r.status ?? 1);
 }
