@@ -25,6 +25,12 @@ function rebuildIfStale(): number | undefined {
   return again.status ?? 1;
 }
 
+// a reader that stops early (`stackyard synth --help | head -3`) is no error: end quietly, no stack trace
+process.stdout.on('error', (e: NodeJS.ErrnoException) => {
+  if (e.code !== 'EPIPE') throw e;
+  process.exit(process.exitCode ?? 0);
+});
+
 const rebuilt = rebuildIfStale();
 if (rebuilt !== undefined) process.exitCode = rebuilt;
 else {

@@ -61,6 +61,18 @@ describe('stackyard --help', () => {
   });
 });
 
+describe('a reader that stops early', () => {
+  it('ends the command quietly (`stackyard synth --help | true`: the reader is gone before the help is written): no EPIPE stack trace', async () => {
+    const stderr = await new Promise<string>((resolve) => {
+      const child = spawn('sh', ['-c', `"${process.execPath}" "${BIN}" synth --help | true`], { cwd: ROOT, env: { ...process.env, STACKYARD_SKIP_BUILD: '1' } });
+      let err = '';
+      child.stderr.on('data', (d) => (err += d));
+      child.on('close', () => resolve(err));
+    });
+    expect(stderr).toBe('');
+  });
+});
+
 describe('usage errors exit 2 with a suggestion, and do nothing', () => {
   it('an unknown command names the closest one', () => {
     const r = stackyard(['deplyo', 'local']);
