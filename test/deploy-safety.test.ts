@@ -13,6 +13,7 @@ import { adoptionRequested, decideReap, unreachableHost, type HostListing } from
 import { deployPlan, failedJobs, jobKeys, phaseOneKeys } from '../lib/deploy/phases';
 import { appendSecrets, parseSecretsFile, resolveSecrets, type SecretsInput } from '../lib/deploy/secrets';
 import { decideVolumes, type VolumeListing } from '../lib/deploy/volumes';
+import { flockHeld } from './e2e/shared';
 import { errors, MINIMAL, synth, tempDir } from './helpers';
 
 const ROOT = path.resolve(__dirname, '..');
@@ -358,10 +359,11 @@ describe('one deploy per environment at a time', () => {
     const lock = path.join(ROOT, '.stackyard', 'locks', `${env}.lock`);
     fs.mkdirSync(path.dirname(lock), { recursive: true });
     // the first deploy, as far as the lock goes: a process holding it
-    const holder = spawn('flock', [lock, 'sleep', '30'], { stdio: 'ignore' });
+    const holder = spawn('flock', ['-o', lock, 'sleep', '30'], { stdio: 'ignore' }); // -o: the lock is flock's own, so killing it releases it
     try {
       const t0 = Date.now();
-      while (spawnSync('flock', ['-n', lock, 'true']).status === 0 && Date.now() - t0 < 5000) await new Promise((r) => setTimeout(r, 50));
+      while (!flockHeld(lock) && Date.now() - t0 < 5000) await new Promise((r) => setTimeout(r, 50));
+      expect(flockHeld(lock), 'the holder took the lock (as /proc/locks shows it)').toBe(true);
       for (const script of ['scripts/deploy.sh', 'scripts/down.sh']) {
         const started = Date.now();
         const r = spawnSync('bash', [script, env], { cwd: ROOT, encoding: 'utf8', env: { ...process.env, STACKYARD_SKIP_BUILD: '1', STACKYARD_USE_OWN_ENGINE: '1', TERRAFORM_BINARY_NAME: 'false' } });
@@ -371,8 +373,10 @@ describe('one deploy per environment at a time', () => {
       }
     } finally {
       holder.kill();
-      fs.rmSync(lock, { force: true });
+      await new Promise((r) => holder.on('close', r));
     }
+    expect(flockHeld(lock), 'released when its holder ended').toBe(false);
+    fs.rmSync(lock, { force: true });
   });
 });
 

@@ -81,6 +81,25 @@ export function runAsync(cmd: string, args: string[], env: NodeJS.ProcessEnv, wa
   });
 }
 
+/**
+ * Whether some process holds a flock(2) lock on `file`, read from /proc/locks by the file's inode.
+ * Looking does not take the lock: a probe with `flock -n file true` holds it for an instant, and a
+ * deploy whose own non-blocking flock lands in that instant fails as "another deploy is running".
+ */
+export function flockHeld(file: string): boolean {
+  let ino: number;
+  try {
+    ino = fs.statSync(file).ino;
+  } catch {
+    return false; // not created yet: nobody holds it
+  }
+  return fs.readFileSync('/proc/locks', 'utf8').split('\n').some((line) => {
+    const f = line.trim().split(/\s+/);
+    // "<n>: FLOCK ADVISORY WRITE <pid> <maj>:<min>:<inode> 0 EOF"
+    return f[1] === 'FLOCK' && Number(f[5]?.split(':')[2]) === ino;
+  });
+}
+
 export interface Probe { ok: boolean; status?: number; body?: any }
 
 /** One HTTP request; the body parsed as JSON when it is JSON. */
