@@ -10,6 +10,11 @@ export default {
   testRunner: 'vitest',
   vitest: { configFile: 'vitest.config.mts' },
   coverageAnalysis: 'perTest',
+  // Run in the sandbox after Stryker instruments lib/ and constructs/: records their hash as the
+  // build's (dist/.build-stamp), so the tests that spawn `node dist/...` run the unmutated build
+  // copied from the checkout instead of recompiling the instrumented sources (bin/stackyard.ts
+  // rebuilds when the sources changed), and the test that the checkout's build is current holds.
+  buildCommand: 'node dist/scripts/build-stamp.js',
   // Static mutants (code run when a module loads, or by a test file's top-level synth) would run
   // the whole suite each; a full run with them does not finish in an afternoon on two cores.
   // They are ignored here; the security-relevant run includes its own few static mutants

@@ -4,7 +4,7 @@ import * as path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { buildApp } from '../lib/app';
 import { environmentFiles } from '../lib/environments';
-import { tempDir } from './helpers';
+import { shared, tempDir } from './helpers';
 
 const root = path.resolve(__dirname, '..');
 
@@ -15,21 +15,25 @@ function synthDir(dir: string): Record<string, any> {
   return Object.fromEntries(stacks.map((s) => [s.model.environmentName, JSON.parse(fs.readFileSync(path.join(out, 'stacks', s.model.environmentName, 'cdk.tf.json'), 'utf8'))]));
 }
 
-const stacks = synthDir(path.join(root, 'environments'));
+/** The bundled environments, synthesized by the first test that needs them (see `shared`). */
+const bundled = shared(() => synthDir(path.join(root, 'environments')));
 const containers = (stack: any) => stack.resource.docker_container as Record<string, any>;
 
 describe('bundled environments', () => {
   it('are cluster, local, production and staging (base.yaml is partial)', () => {
+    const stacks = bundled();
     expect(Object.keys(stacks).sort()).toEqual(['cluster', 'local', 'production', 'staging']);
     // the Kubernetes environment synthesizes no Docker resource (its manifests come from npm run synth:k8s)
     expect(Object.keys(stacks.cluster.resource ?? {}).filter((k) => k.startsWith('docker'))).toEqual([]);
   });
 
   it.each(['local', 'staging', 'production'])('%s matches its snapshot', async (name) => {
+    const stacks = bundled();
     await expect(JSON.stringify(stacks[name], null, 2) + '\n').toMatchFileSnapshot(`__snapshots__/environments/${name}.tf.json`);
   });
 
   it('run seed 000: two backends, one orchestrator, the prestart job before them', () => {
+    const stacks = bundled();
     for (const name of ['local', 'staging']) {
       const c = containers(stacks[name]);
       expect(Object.keys(c).filter((k) => k.startsWith('svc_backend_'))).toHaveLength(2);
@@ -45,12 +49,14 @@ describe('bundled environments', () => {
   });
 
   it('give collector keys to the orchestrator only (least privilege, unlike env_file for all)', () => {
+    const stacks = bundled();
     const c = containers(stacks.local);
     const holders = Object.entries(c).filter(([, v]) => (v.upload ?? []).some((u: any) => u.file === '/run/secrets/CRYPTOPANIC_API_KEY')).map(([k]) => k);
     expect(holders).toEqual(['svc_orchestrator_1']);
   });
 
   it('differ between staging and production in replicas, resources and pinned tags (seed 004 table)', () => {
+    const stacks = bundled();
     const s = containers(stacks.staging), p = containers(stacks.production);
     expect(Object.keys(p).filter((k) => k.startsWith('svc_backend_'))).toHaveLength(3);
     expect([s.svc_db_1.memory, s.svc_db_1.cpus]).toEqual([384, '0.75']);
@@ -62,12 +68,14 @@ describe('bundled environments', () => {
   });
 
   it('have no Adminer in production and no protection on local volumes', () => {
+    const stacks = bundled();
     expect(Object.keys(containers(stacks.production)).some((k) => k.startsWith('svc_adminer'))).toBe(false);
     for (const v of Object.values(stacks.local.resource.docker_volume) as any[]) expect(v.lifecycle).toBeUndefined();
     for (const v of Object.values(stacks.staging.resource.docker_volume) as any[]) expect(v.lifecycle).toEqual({ prevent_destroy: true });
   });
 
   it('reach staging and production over ssh with the configured options', () => {
+    const stacks = bundled();
     expect(stacks.staging.provider.docker).toEqual([
       { alias: 'core', host: 'ssh://deploy@core.staging.example.com:22', ssh_opts: ['-o', 'StrictHostKeyChecking=yes'], registry_auth: [{ address: 'ghcr.io', username: 'acme-deploy', password: '${var.GHCR_TOKEN}' }] },
     ]);

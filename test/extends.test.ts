@@ -1,6 +1,6 @@
 /** `extends:` merges: mappings key by key, lists replaced, and `null` removes what the base file has. */
 import { describe, expect, it } from 'vitest';
-import { errors, MINIMAL, synth } from './helpers';
+import { errors, MINIMAL, shared, synth } from './helpers';
 
 const BASE = `partial: true
 hosts:
@@ -52,13 +52,14 @@ describe('seed 003 on the test fleet (test/fleet/environments/homelab.yaml)', ()
   const path = require('node:path') as typeof import('node:path');
   const root = path.resolve(__dirname, '..');
   const read = (f: string) => fs.readFileSync(path.join(root, f), 'utf8');
-  const both = synth({
+  const bothOf = shared(() => synth({
     'examples/trading-homelab/base.yaml': read('examples/trading-homelab/base.yaml'),
     'examples/trading-homelab/homelab.yaml': read('examples/trading-homelab/homelab.yaml'),
     'test/fleet/environments/homelab.yaml': read('test/fleet/environments/homelab.yaml'),
-  }, ['test/fleet/environments/homelab.yaml']).homelab.resource;
+  }, ['test/fleet/environments/homelab.yaml']).homelab.resource);
 
   it('keeps the example\'s containers and hosts but the NFS server, every image from the fleet registry', () => {
+    const both = bothOf();
     const c = both.docker_container;
     expect(Object.keys(c).sort()).toEqual([
       'svc_backend_1', 'svc_backtest_workers_workers_b_1', 'svc_backtest_workers_workers_b_2', 'svc_backtest_workers_workers_c_1', 'svc_backtest_workers_workers_c_2',

@@ -1,6 +1,6 @@
 /** Worker pools and Celery from environment files, and the bad input of fleets and observability, checked on synthesized JSON. */
 import { describe, expect, it } from 'vitest';
-import { errors, synth, twoHostEnvironment } from './helpers';
+import { errors, shared, synth, twoHostEnvironment } from './helpers';
 
 const base = twoHostEnvironment;
 
@@ -9,9 +9,10 @@ describe('WorkerPool', () => {
   backtest: { kind: worker-pool, image: x/api, tag: "1", command: [run, backtest], type: backtesting, hosts: { b: 2 }, bind: 0.0.0.0, registerWith: backend, registerEnv: KTRDR_API_URL, uses: [db], resources: { cpus: 1, memory: 3g } }
   training: { kind: worker-pool, image: x/api, tag: "1", command: [run, training], type: training, hosts: { b: 1 }, bind: 0.0.0.0, resources: { cpus: 2, memory: 5g } }
 `;
-  const c = synth({ 'e.yaml': base(pools) }).obs.resource.docker_container;
+  const cOf = shared(() => synth({ 'e.yaml': base(pools) }).obs.resource.docker_container);
 
   it('allocates ports in sequence per host across pools and builds each public URL from the host address', () => {
+    const c = cOf();
     expect([c.svc_backtest_b_1, c.svc_backtest_b_2, c.svc_training_b_1].map((x: any) => x.ports[0].external)).toEqual([5003, 5004, 5005]);
     expect(c.svc_backtest_b_2.env).toEqual(expect.arrayContaining(['WORKER_PORT=5004', 'WORKER_PUBLIC_BASE_URL=http://b.example.com:5004', 'WORKER_TYPE=backtesting', 'KTRDR_API_URL=http://core.example.com:8000', 'DB_HOST=core.example.com']));
     expect([c.svc_backtest_b_1.cpus, c.svc_backtest_b_1.memory, c.svc_training_b_1.cpus, c.svc_training_b_1.memory]).toEqual(['1.0', 3072, '2.0', 5120]);

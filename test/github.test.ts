@@ -5,14 +5,18 @@ import { describe, expect, it } from 'vitest';
 import { buildApp } from '../lib/app';
 import { environmentFiles } from '../lib/environments';
 import { secretInventory } from '../lib/github/inventory';
-import { errors, MINIMAL, synth, tempDir, writeFiles } from './helpers';
+import { errors, MINIMAL, shared, synth, tempDir, writeFiles } from './helpers';
 import { workflowFiles } from '../scripts/workflows';
 
 const root = path.resolve(__dirname, '..');
-const { app, environments: stacks } = buildApp(environmentFiles(path.join(root, 'environments')), path.join(tempDir(), 'out'));
-app.synth();
-const json = (name: string) => JSON.parse(fs.readFileSync(path.join(app.outdir, 'stacks', name, 'cdk.tf.json'), 'utf8'));
-const stack = (name: string) => stacks.find((s) => s.environmentName === name)!;
+/** The bundled environments, synthesized by the first test that needs them (see `shared`). */
+const bundled = shared(() => {
+  const { app, environments } = buildApp(environmentFiles(path.join(root, 'environments')), path.join(tempDir(), 'out'));
+  app.synth();
+  return { outdir: app.outdir, environments };
+});
+const json = (name: string) => JSON.parse(fs.readFileSync(path.join(bundled().outdir, 'stacks', name, 'cdk.tf.json'), 'utf8'));
+const stack = (name: string) => bundled().environments.find((s) => s.environmentName === name)!;
 
 describe('GitHub environments', () => {
   it('local creates no GitHub resource and no GitHub provider', () => {

@@ -19,6 +19,23 @@ export function writeFiles(files: Record<string, string>): string {
   return dir;
 }
 
+/**
+ * `make()` for the tests of one file: computed when a test first calls the returned function (not
+ * when the file loads, so a run filtered to a few tests, such as Stryker's run of one mutant, pays
+ * only for what those tests use) and shared by the tests after it. While Stryker records which
+ * tests cover which code (its dry run sets `__stryker__.currentTestId`), each test computes its
+ * own: shared, only the first test would be recorded as covering the code that made the value,
+ * and a mutant there would be run against that test alone.
+ */
+export function shared<T>(make: () => T): () => T {
+  let made: { value: T; test: unknown } | undefined;
+  return () => {
+    const test = (globalThis as { __stryker__?: { currentTestId?: string } }).__stryker__?.currentTestId;
+    if (!made || made.test !== test) made = { value: make(), test };
+    return made.value;
+  };
+}
+
 /** Synthesizes the named files and returns each stack's parsed cdk.tf.json by stack name. */
 export function synth(files: Record<string, string>, main: string[] = Object.keys(files)): Record<string, any> {
   const dir = writeFiles(files);

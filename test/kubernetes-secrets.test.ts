@@ -11,18 +11,18 @@ import { loadEnvironments } from '../lib/environments';
 import { kubernetesSecrets, SECRET_VERSION, secretsYaml, type SecretObject } from '../lib/kubernetes/secrets';
 import { main } from '../scripts/k8s-secrets';
 import { synthKubernetes } from '../scripts/synth-k8s';
-import { tempDir } from './helpers';
+import { shared, tempDir } from './helpers';
 
 const root = path.resolve(__dirname, '..');
 const dirs = [path.join(root, 'environments'), path.join(root, 'examples', 'trading-homelab')];
-const stacks = dirs.flatMap((d) => loadEnvironments(d)).filter((s) => s.platform === 'kubernetes');
-const out = tempDir();
-const manifests = new Map(synthKubernetes(dirs, out).map((f) => [path.basename(path.dirname(f)), parseAllDocuments(fs.readFileSync(f, 'utf8')).map((d) => d.toJS())]));
+// Both made by the first test that needs them (see `shared`).
+const kubernetesStacks = shared(() => dirs.flatMap((d) => loadEnvironments(d)).filter((s) => s.platform === 'kubernetes'));
+const renderedManifests = shared(() => new Map(synthKubernetes(dirs, tempDir()).map((f) => [path.basename(path.dirname(f)), parseAllDocuments(fs.readFileSync(f, 'utf8')).map((d) => d.toJS())])));
 const fake = (n: string) => `value-of-${n}`;
 
 /** Secrets as `secrets:k8s` prints them, read back the way kubectl would. */
 function secretsOf(env: string, value: (n: string) => string | undefined = fake): SecretObject[] {
-  const r = kubernetesSecrets(stacks.find((s) => s.environmentName === env)!, value);
+  const r = kubernetesSecrets(kubernetesStacks().find((s) => s.environmentName === env)!, value);
   if (!('objects' in r)) throw new Error(`missing ${r.missing.join(', ')}`);
   return parseAllDocuments(secretsYaml(r.objects)).map((d) => d.toJS());
 }
@@ -37,13 +37,13 @@ function podTemplates(docs: any[]): [string, any, string[]][] {
 
 describe('secrets:k8s and the manifests', () => {
   it('cover both Kubernetes environments', () => {
-    expect([...manifests.keys()].sort()).toEqual(['cluster', 'homelab-cluster']);
-    expect(stacks.map((s) => s.environmentName).sort()).toEqual(['cluster', 'homelab-cluster']);
+    expect([...renderedManifests().keys()].sort()).toEqual(['cluster', 'homelab-cluster']);
+    expect(kubernetesStacks().map((s) => s.environmentName).sort()).toEqual(['cluster', 'homelab-cluster']);
   });
 
   for (const env of ['cluster', 'homelab-cluster']) {
     it(`${env}: every mounted or referenced key exists in the Secret or ConfigMap it names`, () => {
-      const docs = manifests.get(env)!;
+      const docs = renderedManifests().get(env)!;
       const secrets = new Map(secretsOf(env).map((s) => [s.metadata.name, s]));
       const configMaps = new Map(docs.filter((d: any) => d.kind === 'ConfigMap').map((d: any) => [d.metadata.name, d]));
       const keysOf = (v: any): string[] | undefined =>
@@ -91,7 +91,7 @@ describe('secrets:k8s and the manifests', () => {
   });
 
   it('an empty value is missing, like an unset one', () => {
-    const stack = stacks.find((s) => s.environmentName === 'cluster')!;
+    const stack = kubernetesStacks().find((s) => s.environmentName === 'cluster')!;
     expect(kubernetesSecrets(stack, (n) => (n === 'JWT_SECRET' ? '' : n === 'DB_PASSWORD' ? undefined : fake(n)))).toEqual({ missing: ['DB_PASSWORD', 'JWT_SECRET'] });
     const env: NodeJS.ProcessEnv = { ENVIRONMENTS_DIR: path.join(root, 'environments') };
     for (const n of stack.secretNames) env[`TF_VAR_${n}`] = fake(n);
@@ -108,7 +108,7 @@ describe('secrets:k8s and the manifests', () => {
     fs.copyFileSync(path.join(root, 'environments', 'base.yaml'), path.join(dir, 'base.yaml'));
     fs.writeFileSync(path.join(dir, 'cluster.yaml'), fs.readFileSync(path.join(root, 'environments', 'cluster.yaml'), 'utf8').replace('  imagePullSecret: ghcr\n', '  imagePullSecret: ghcr\n  secretVersions: { JWT_SECRET: 3 }\n'));
     const env: NodeJS.ProcessEnv = { ENVIRONMENTS_DIR: dir };
-    for (const n of stacks.find((s) => s.environmentName === 'cluster')!.secretNames) env[`TF_VAR_${n}`] = fake(n);
+    for (const n of kubernetesStacks().find((s) => s.environmentName === 'cluster')!.secretNames) env[`TF_VAR_${n}`] = fake(n);
     let stdout = '';
     expect(main(['cluster'], env, (s) => (stdout += s), () => undefined)).toBe(0);
     const docs = parseAllDocuments(stdout).map((d) => d.toJS());

@@ -9,12 +9,15 @@ import { DRAIN_SECONDS, SECRETS_CHECKSUM } from '../lib/kubernetes/render';
 import { STOP_GRACE_SECONDS } from '../lib/service';
 import { parseRouteRule } from '../lib/kubernetes/routes';
 import { synthKubernetes } from '../scripts/synth-k8s';
-import { errors, tempDir } from './helpers';
+import { errors, shared, tempDir } from './helpers';
 
 const root = path.resolve(__dirname, '..');
-const out = tempDir();
-const files = synthKubernetes([path.join(root, 'environments'), path.join(root, 'examples', 'trading-homelab')], out);
-const docs = (env: string) => parseAllDocuments(fs.readFileSync(path.join(out, env, `${env}.yaml`), 'utf8')).map((d) => d.toJS());
+/** The Kubernetes environments, rendered by the first test that needs them (see `shared`). */
+const rendered = shared(() => {
+  const out = tempDir();
+  return { out, files: synthKubernetes([path.join(root, 'environments'), path.join(root, 'examples', 'trading-homelab')], out) };
+});
+const docs = (env: string) => parseAllDocuments(fs.readFileSync(path.join(rendered().out, env, `${env}.yaml`), 'utf8')).map((d) => d.toJS());
 const find = (env: string, kind: string, name: string) => docs(env).find((d: any) => d.kind === kind && d.metadata.name === name);
 /** The Docker rendering of staging, synthesized now (not read from a snapshot, which could be stale). */
 function freshDocker(env: string): any {
@@ -36,6 +39,7 @@ const podTemplates = (all: any[]) =>
 
 describe('Kubernetes manifests', () => {
   it('are written for every Kubernetes environment and match their snapshots', async () => {
+    const { out, files } = rendered();
     expect(files.map((f) => path.relative(out, f)).sort()).toEqual(['cluster/cluster.yaml', 'homelab-cluster/homelab-cluster.yaml']);
     for (const env of ['cluster', 'homelab-cluster']) {
       await expect(fs.readFileSync(path.join(out, env, `${env}.yaml`), 'utf8')).toMatchFileSnapshot(`__snapshots__/kubernetes/${env}.yaml`);
@@ -43,6 +47,7 @@ describe('Kubernetes manifests', () => {
   });
 
   it('are deterministic: a second render is byte-identical', () => {
+    const { out } = rendered();
     const again = tempDir();
     synthKubernetes([path.join(root, 'environments')], again);
     expect(fs.readFileSync(path.join(again, 'cluster', 'cluster.yaml'), 'utf8')).toBe(fs.readFileSync(path.join(out, 'cluster', 'cluster.yaml'), 'utf8'));

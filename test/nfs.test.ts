@@ -1,6 +1,6 @@
 /** NFS volumes from environment files: the server, its clients, mounts and their checks. */
 import { describe, expect, it } from 'vitest';
-import { errors, synth, twoHostEnvironment } from './helpers';
+import { errors, shared, synth, twoHostEnvironment } from './helpers';
 
 const base = twoHostEnvironment;
 
@@ -9,9 +9,10 @@ describe('NFS', () => {
   worker: { kind: service, host: b, image: x/w, tag: "1", mounts: { shared: /mnt/shared } }
   api: { kind: service, host: core, image: x/a, tag: "1", mounts: { shared: /mnt/shared } }
 `;
-  const s = synth({ 'e.yaml': base(nfs, 'nfs: { shared: { server: nfs } }\n') }).obs;
+  const sOf = shared(() => synth({ 'e.yaml': base(nfs, 'nfs: { shared: { server: nfs } }\n') }).obs);
 
   it('exports from a privileged server with its data in a protected volume, to the environment\'s hosts only, root squashed', () => {
+    const s = sOf();
     const c = s.resource.docker_container.svc_nfs_1;
     expect(c.privileged).toBe(true);
     expect(c.env).toContain('NFS_EXPORT_0=/srv/ktrdr-shared b.example.com(rw,no_subtree_check,fsid=0,root_squash) core.example.com(rw,no_subtree_check,fsid=0,root_squash)');
@@ -20,6 +21,7 @@ describe('NFS', () => {
   });
 
   it('mounts the share on every host through an nfs volume that points at the server host address', () => {
+    const s = sOf();
     expect(s.resource.docker_volume.nfs_b_shared).toMatchObject({ provider: 'docker.b', driver: 'local', driver_opts: { type: 'nfs', o: 'addr=core.example.com,nfsvers=4,rw,soft', device: ':/' } });
     expect(s.resource.docker_volume.nfs_core_shared.provider).toBe('docker.core');
     expect(s.resource.docker_container.svc_worker_1.volumes).toEqual([{ container_path: '/mnt/shared', volume_name: '${docker_volume.nfs_b_shared.name}' }]);

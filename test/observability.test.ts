@@ -1,6 +1,6 @@
 /** Observability from environment files: Prometheus targets, Grafana datasources, Jaeger, Alertmanager, checked on synthesized JSON. */
 import { describe, expect, it } from 'vitest';
-import { errors, synth, twoHostEnvironment } from './helpers';
+import { errors, shared, synth, twoHostEnvironment } from './helpers';
 
 const base = twoHostEnvironment;
 const promConfig = (stack: any) => stack.resource.docker_container.svc_prometheus_1.upload.find((u: any) => u.file === '/etc/prometheus/prometheus.yml').content as string;
@@ -43,10 +43,11 @@ describe('Prometheus targets follow the model', () => {
 
 describe('Grafana and Jaeger', () => {
   const services = '  prometheus: { kind: prometheus, host: core }\n  jaeger: { kind: jaeger, host: core, otlpPort: 4317, bind: 0.0.0.0 }\n  grafana: { kind: grafana, host: core, adminPassword: GF_PASSWORD }\n  worker: { kind: service, host: b, image: x/w, tag: "1", tracing: true }\n  api: { kind: service, host: core, image: x/a, tag: "1", tracing: true }\n';
-  const s = synth({ 'e.yaml': base(services) }).obs;
-  const c = s.resource.docker_container;
+  const sOf = shared(() => synth({ 'e.yaml': base(services) }).obs);
 
   it('Grafana gets its datasources from the model and its password from a secret file', () => {
+    const s = sOf();
+    const c = s.resource.docker_container;
     const ds = c.svc_grafana_1.upload.find((u: any) => u.file.endsWith('datasources/stackyard.yaml')).content;
     expect(ds).toContain('  - name: "prometheus"\n    type: prometheus\n    access: proxy\n    url: "http://prometheus:9090"\n    isDefault: true');
     expect(ds).toContain('  - name: "jaeger"\n    type: jaeger\n    access: proxy\n    url: "http://jaeger:16686"');
@@ -63,6 +64,7 @@ describe('Grafana and Jaeger', () => {
   });
 
   it('services that opt into tracing get the OTLP endpoint, across hosts by address', () => {
+    const c = sOf().resource.docker_container;
     expect(c.svc_api_1.env).toContain('OTEL_EXPORTER_OTLP_ENDPOINT=http://jaeger:4317');
     expect(c.svc_worker_1.env).toContain('OTEL_EXPORTER_OTLP_ENDPOINT=http://core.example.com:4317');
     expect(c.svc_jaeger_1.ports).toEqual([{ internal: 4317, external: 4317, protocol: 'tcp', ip: '0.0.0.0' }, { internal: 16686, external: 16686, protocol: 'tcp', ip: '0.0.0.0' }]);

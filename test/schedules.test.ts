@@ -1,31 +1,34 @@
 /** Scheduled jobs and backups from environment files: Ofelia on Docker hosts, cron checks. */
 import { describe, expect, it } from 'vitest';
-import { errors, synth, twoHostEnvironment } from './helpers';
+import { errors, shared, synth, twoHostEnvironment } from './helpers';
 
 const base = twoHostEnvironment;
 
 describe('schedules', () => {
-  const s = synth({
+  const sOf = shared(() => synth({
     'e.yaml': base(`  sync: { kind: scheduled-job, host: core, image: x/api, tag: "1", command: [bash, scripts/fetch_contracts.sh], schedule: "0 0,6,12,18 * * *", uses: [db] }
   backup: { kind: postgres-backup, database: db, retentionDays: 7 }
 `),
-  }).obs;
-  const c = s.resource.docker_container;
-  const labels = (k: string) => Object.fromEntries(c[k].labels.map((l: any) => [l.label, l.value]));
+  }).obs);
+  const labels = (k: string) => Object.fromEntries(sOf().resource.docker_container[k].labels.map((l: any) => [l.label, l.value]));
 
   it('a scheduled job idles with its settings and secrets; Ofelia execs the command on the cron (seconds field added)', () => {
+    const c = sOf().resource.docker_container;
     expect([c.svc_sync_1.entrypoint, c.svc_sync_1.command]).toEqual([['sleep'], ['infinity']]);
     expect(labels('svc_sync_1')).toMatchObject({ 'ofelia.enabled': 'true', 'ofelia.job-exec.sync.schedule': '0 0 0,6,12,18 * * *', 'ofelia.job-exec.sync.command': 'bash scripts/fetch_contracts.sh' });
     expect(c.svc_sync_1.env).toContain('DATABASE_URL_FILE=/run/secrets/DATABASE_URL');
   });
 
   it('one scheduler per host, watching only this environment, with the host docker socket', () => {
+    const c = sOf().resource.docker_container;
     expect(Object.keys(c).filter((k) => k.startsWith('svc_scheduler'))).toEqual(['svc_scheduler_core_1']);
     expect(c.svc_scheduler_core_1.command).toEqual(['daemon', '--docker', '--docker-filter=label=stackyard.environment=obs']);
     expect(c.svc_scheduler_core_1.volumes).toEqual([{ host_path: '/var/run/docker.sock', container_path: '/var/run/docker.sock', read_only: true }]);
   });
 
   it('a Postgres backup dumps <db>_YYYYMMDD.sql.gz nightly into a protected volume and prunes by age', () => {
+    const s = sOf();
+    const c = s.resource.docker_container;
     const cmd = labels('svc_backup_1')['ofelia.job-exec.backup.command'];
     expect(labels('svc_backup_1')['ofelia.job-exec.backup.schedule']).toBe('0 0 3 * * *');
     expect(cmd).toContain('pg_dump -h db -U app app | gzip > /backups/app_"$(date +%Y%m%d)".sql.gz.tmp');

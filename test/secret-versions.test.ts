@@ -16,7 +16,7 @@ import {
 import { toArtifact } from '../lib/plan/artifact';
 import { parsePlan, PLACEHOLDER_PREFIX, renderSummary, rotatedSecrets } from '../lib/plan/summary';
 import { placeholderEnv } from '../scripts/pr-plan';
-import { MINIMAL, synth, tempDir } from './helpers';
+import { MINIMAL, shared, synth, tempDir } from './helpers';
 
 const ROOT = path.resolve(__dirname, '..');
 
@@ -114,9 +114,10 @@ describe('the deploy records the version of each value it deploys', () => {
 });
 
 describe('the stack records versions apart from the values', () => {
-  const stack = synth({ 'env.yaml': MINIMAL }).test;
+  const stackOf = shared(() => synth({ 'env.yaml': MINIMAL }).test);
 
   it('one terraform_data per secret, from a sensitive map variable without default', () => {
+    const stack = stackOf();
     expect(stack.variable.STACKYARD_SECRET_VERSIONS).toMatchObject({ type: 'map(string)', sensitive: true, nullable: false });
     expect(stack.variable.STACKYARD_SECRET_VERSIONS.default).toBeUndefined();
     expect(Object.fromEntries(Object.entries(stack.resource.terraform_data).map(([k, v]: [string, any]) => [k, v.input]))).toEqual({
@@ -126,6 +127,7 @@ describe('the stack records versions apart from the values', () => {
   });
 
   it('a container is replaced when a secret it reads (declared, or inside a file) changes version, and carries no version itself', () => {
+    const stack = stackOf();
     expect(secretReaders(stack)).toEqual(new Map([
       ['docker_container.svc_api_1', ['DB_PASSWORD', 'JWT_SECRET']], // DATABASE_URL embeds DB_PASSWORD
       ['docker_container.svc_api_2', ['DB_PASSWORD', 'JWT_SECRET']],
@@ -216,10 +218,11 @@ describe('a pull-request plan shows a rotation, never a version or a value', () 
 });
 
 describe('the pull-request plan gives tofu the recorded versions', () => {
-  const stackJson = synth({ 'env.yaml': MINIMAL }).test;
+  const stackJsonOf = shared(() => synth({ 'env.yaml': MINIMAL }).test);
   const recorded = JSON.stringify({ DB_PASSWORD: 'v1:0123456789abcdef0123456789abcdef', GONE: 'v1:0123456789abcdef0123456789abcdef' });
 
   it('the recorded version of each secret, a placeholder for one without; the passphrase; placeholders for values', () => {
+    const stackJson = stackJsonOf();
     const env = placeholderEnv(stackJson, 'the-passphrase-1234', recorded);
     expect(JSON.parse(env.TF_VAR_STACKYARD_SECRET_VERSIONS)).toEqual({ DB_PASSWORD: 'v1:0123456789abcdef0123456789abcdef', JWT_SECRET: unrecorded('JWT_SECRET') });
     expect(env.TF_VAR_DB_PASSWORD).toBe(`${PLACEHOLDER_PREFIX}DB_PASSWORD`);
@@ -227,6 +230,7 @@ describe('the pull-request plan gives tofu the recorded versions', () => {
   });
 
   it('refuses a malformed record, naming the entry and never its value', () => {
+    const stackJson = stackJsonOf();
     const bad = (text: string) => () => placeholderEnv(stackJson, 'p', text);
     expect(bad('{')).toThrow(/STACKYARD_SECRET_VERSIONS is not JSON/);
     expect(bad('["v1:0123456789abcdef0123456789abcdef"]')).toThrow(/not a JSON object/);

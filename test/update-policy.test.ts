@@ -13,7 +13,7 @@ import { unhealthyReport } from '../lib/deploy/health-report';
 import { phaseOneKeys } from '../lib/deploy/phases';
 import { RETRY } from '../lib/docker/render';
 import { UPDATE_DEFAULTS } from '../lib/update-policy';
-import { errors, MINIMAL, synth } from './helpers';
+import { errors, MINIMAL, shared, synth } from './helpers';
 
 const ROOT = path.resolve(__dirname, '..');
 function local(): any {
@@ -27,10 +27,10 @@ const containers = (s: any) => s.resource.docker_container as Record<string, any
 const label = (c: any, name: string) => c.labels.find((l: any) => l.label === name)?.value;
 
 describe('defaults per kind', () => {
-  const s = local();
-  const c = containers(s);
+  const sOf = shared(() => local());
 
   it('routed services (web, routed service, adminer) are start-first: revisioned names, create_before_destroy, wait for health', () => {
+    const c = containers(sOf());
     for (const k of ['svc_backend_1', 'svc_backend_2', 'svc_frontend_1', 'svc_frontend_2', 'svc_adminer_1']) {
       expect(c[k].lifecycle?.create_before_destroy, k).toBe(true);
       expect(c[k].name, k).toMatch(/^local-[a-z]+-\d-\$\{substr\(terraform_data\.revision_[a-z]+\.id, 0, 8\)\}$/);
@@ -41,6 +41,7 @@ describe('defaults per kind', () => {
   });
 
   it('singletons, stateful kinds, the proxy (fixed host ports) and unrouted services are stop-first: fixed names, no create_before_destroy', () => {
+    const c = containers(sOf());
     for (const k of ['svc_orchestrator_1', 'svc_db_1', 'svc_redis_1', 'svc_proxy_1', 'svc_watcher_1', 'svc_celery_worker_1']) {
       expect(c[k].lifecycle?.create_before_destroy, k).toBeUndefined();
       expect(c[k].name, k).toBe(k.replace(/^svc_(\w+)_(\d)$/, 'local-$1-$2').replace('celery_worker', 'celery-worker'));
@@ -48,6 +49,7 @@ describe('defaults per kind', () => {
   });
 
   it('stop grace: the kind default (Postgres 60 s) unless the policy gives one', () => {
+    const c = containers(sOf());
     expect(c.svc_db_1.destroy_grace_seconds).toBe(60);
     expect(c.svc_backend_1.destroy_grace_seconds).toBe(10);
     const e = containers(env('    update: { stopGraceSeconds: 45 }\n'));
@@ -55,12 +57,14 @@ describe('defaults per kind', () => {
   });
 
   it('one new replica at a time by default: replica 2 waits for replica 1', () => {
+    const c = containers(sOf());
     expect(UPDATE_DEFAULTS.parallelism).toBe(1);
     expect(c.svc_backend_2.depends_on).toContain('docker_container.svc_backend_1');
     expect(c.svc_backend_1.depends_on).not.toContain('docker_container.svc_backend_2');
   });
 
   it('the drain gate sleeps drainSeconds after the new replicas, so the old ones stop only then', () => {
+    const s = sOf();
     const gate = s.resource.terraform_data.drain_backend;
     expect(gate.provisioner).toEqual([{ 'local-exec': { command: `sleep ${UPDATE_DEFAULTS.drainSeconds}` } }]);
     expect(gate.triggers_replace.containers).toEqual(['${docker_container.svc_backend_1.id}', '${docker_container.svc_backend_2.id}']);
@@ -68,11 +72,13 @@ describe('defaults per kind', () => {
   });
 
   it('every routed service retries connection errors on another server', () => {
+    const c = containers(sOf());
     expect(label(c.svc_backend_1, 'traefik.http.routers.local-backend.middlewares')).toBe('local-backend-retry');
     expect(label(c.svc_backend_1, 'traefik.http.middlewares.local-backend-retry.retry.attempts')).toBe(String(RETRY.attempts));
   });
 
   it('one-shot jobs get revisioned names (a start-first dependent may recreate them create-before-destroy) and their message names the container', () => {
+    const c = containers(sOf());
     expect(c.svc_prestart_1.name).toMatch(/^local-prestart-1-\$\{/);
     expect(c.svc_prestart_1.lifecycle.postcondition[0].error_message).toContain('(container ${self.name} exited non-zero)');
   });
