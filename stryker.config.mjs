@@ -11,7 +11,7 @@ export default {
   vitest: { configFile: 'vitest.config.mts' },
   coverageAnalysis: 'perTest',
   // Run in the sandbox after Stryker instruments lib/ and constructs/: records their hash as the
-  // build's (dist/.build-stamp), so the tests that spawn `node dist/...` run the unmutated build
+  // build's (dist/.source-hash), so the tests that spawn `node dist/...` run the unmutated build
   // copied from the checkout instead of recompiling the instrumented sources (bin/stackyard.ts
   // rebuilds when the sources changed), and the test that the checkout's build is current holds.
   buildCommand: 'node dist/scripts/build-stamp.js',

@@ -10,10 +10,10 @@ import { describe, expect, it } from 'vitest';
 import { toMermaid, topology, toSvg } from '../lib/ops/graph';
 import { loadModel } from '../lib/ops/model';
 import { EXAMPLE_PICTURES, examplePicture, pictureFile } from '../scripts/graphs';
-import { tempDir, writeFiles } from './helpers';
+import { shared, tempDir, writeFiles } from './helpers';
 
 const ROOT = path.resolve(__dirname, '..');
-const local = loadModel('local', path.join(ROOT, 'environments'));
+const localModel = shared(() => loadModel('local', path.join(ROOT, 'environments')));
 
 /** Renders SVG text to PNG with rsvg-convert; the PNG's width and height. */
 function render(svg: string): { code: number | null; stderr: string; width?: number; height?: number } {
@@ -29,9 +29,10 @@ function render(svg: string): { code: number | null; stderr: string; width?: num
 }
 
 describe('the topology model', () => {
-  const t = topology(local);
+  const topologyOf = shared(() => topology(localModel()));
 
   it('puts every service of a host in its box, with kind, replicas and published ports', () => {
+    const t = topologyOf();
     expect(t.hosts.map((h) => h.title)).toEqual(['host local (unix:///var/run/docker.sock, 127.0.0.1)']);
     const nodes = Object.fromEntries(t.hosts[0].nodes.map((n) => [n.id, n.lines]));
     expect(nodes.svc_backend).toEqual(['backend', 'web ×2']);
@@ -41,6 +42,7 @@ describe('the topology model', () => {
   });
 
   it('draws routes from the proxy, uses and after arrows, and volume links', () => {
+    const t = topologyOf();
     const by = (kind: string) => t.edges.filter((e) => e.kind === kind).map((e) => `${e.from}>${e.to}${e.label ? ` ${e.label}` : ''}`);
     expect(by('route')).toEqual([
       'svc_proxy>svc_adminer Host(`adminer.localhost`)',
@@ -96,8 +98,8 @@ describe('the topology model', () => {
 
 describe('the SVG picture', () => {
   it('is the same for the same model, and renders', async () => {
-    const a = await toSvg(topology(local));
-    expect(await toSvg(topology(local))).toBe(a);
+    const a = await toSvg(topology(localModel()));
+    expect(await toSvg(topology(localModel()))).toBe(a);
     expect(a.startsWith('<svg xmlns="http://www.w3.org/2000/svg"')).toBe(true);
     expect(a).toContain('>Host(`api.localhost`) || PathPrefix(`/api`)</text>');
     const r = render(a);

@@ -14,10 +14,11 @@ import { formatLine, LineSplitter, mergeByTime, parseTimestamped, prefixOf, serv
 import { DEFAULT_MESSAGE, escapeHtml, maintenanceCreateArgs, maintenanceLabels, maintenancePage, MAINTENANCE_PRIORITY } from '../lib/ops/maintenance';
 import { expectedContainers, loadModel, serviceOf, replicaName } from '../lib/ops/model';
 import { compareStatus, formatDuration, formatStatus, judge, observe, type InspectedContainer, type ObservedContainer } from '../lib/ops/status';
-import { tempDir, writeFiles } from './helpers';
+import { shared, tempDir, writeFiles } from './helpers';
 
 const ROOT = path.resolve(__dirname, '..');
-const local = loadModel('local', path.join(ROOT, 'environments'));
+/** Loaded by the first test that needs it (see `shared`). */
+const localModel = shared(() => loadModel('local', path.join(ROOT, 'environments')));
 const KEY = 'ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIOMqqnkVzrm0SdG6UOoqKLsabgH5C9okWi0dh2l9GKJl';
 
 describe('host connections', () => {
@@ -69,7 +70,7 @@ describe('host connections', () => {
 
 describe('the environment model', () => {
   it('expects every replica on its host, named <env>-<service>-<n>', () => {
-    const e = expectedContainers(local);
+    const e = expectedContainers(localModel());
     expect(e.map((x) => x.name)).toEqual([
       'local-adminer-1', 'local-backend-1', 'local-backend-2', 'local-celery-worker-1', 'local-db-1', 'local-frontend-1', 'local-frontend-2',
       'local-orchestrator-1', 'local-prestart-1', 'local-proxy-1', 'local-redis-1', 'local-watcher-1',
@@ -80,7 +81,7 @@ describe('the environment model', () => {
 
   it('names an unknown environment or service with what exists', () => {
     expect(() => loadModel('nope', path.join(ROOT, 'environments'))).toThrow(/no environment named nope in .*environments/);
-    expect(() => serviceOf(local, 'backnd')).toThrow(/local has no service "backnd"; its services: adminer, backend, /);
+    expect(() => serviceOf(localModel(), 'backnd')).toThrow(/local has no service "backnd"; its services: adminer, backend, /);
     expect(() => loadModel('cluster', path.join(ROOT, 'environments'))).toThrow(/runs on Kubernetes/);
   });
 });
@@ -96,7 +97,7 @@ const inspected = (name: string, o: Partial<{ status: string; health: string; ex
 
 describe('status: expected vs actual', () => {
   const NOW = Date.parse('2026-01-01T11:30:00Z');
-  const expected = expectedContainers(local);
+  const expected = expectedContainers(localModel());
   const healthy = () => expected.map((e) => inspected(e.name, e.oneShot ? { status: 'exited' } : { health: e.healthchecked ? 'healthy' : undefined }));
   const tags = new Map([['sha256:aaaabbbbccccdddd', ['postgres:17', 'stackyard/demo-app:1']]]);
   const run = (list: InspectedContainer[], unreachable = new Map<string, string>()) => compareStatus({
@@ -245,8 +246,8 @@ describe('logs', () => {
     expect(pools.length).toBeGreaterThan(1);
     const name = pools[0].node.scope!.node.id;
     expect(servicesNamed(homelab, name).map((s) => s.serviceName).sort()).toEqual(pools.filter((s) => s.node.scope!.node.id === name).map((s) => s.serviceName).sort());
-    expect(servicesNamed(local, 'backend').map((s) => s.serviceName)).toEqual(['backend']);
-    expect(() => servicesNamed(local, 'nope')).toThrow(/no service "nope"/);
+    expect(servicesNamed(localModel(), 'backend').map((s) => s.serviceName)).toEqual(['backend']);
+    expect(() => servicesNamed(localModel(), 'nope')).toThrow(/no service "nope"/);
   });
 });
 
@@ -271,12 +272,12 @@ describe('exec', () => {
   });
 
   it('copies the secret files and generated files of the service', () => {
-    expect(uploadedFiles(serviceOf(local, 'backend'))).toEqual(expect.arrayContaining(['/run/secrets/JWT_SECRET', '/run/secrets/DB_PASSWORD', '/run/secrets/REDIS_PASSWORD']));
-    expect(uploadedFiles(serviceOf(local, 'proxy'))).toEqual([]);
+    expect(uploadedFiles(serviceOf(localModel(), 'backend'))).toEqual(expect.arrayContaining(['/run/secrets/JWT_SECRET', '/run/secrets/DB_PASSWORD', '/run/secrets/REDIS_PASSWORD']));
+    expect(uploadedFiles(serviceOf(localModel(), 'proxy'))).toEqual([]);
   });
 
   it('plans a one-off container: same image id, env through a file, groups, networks, no service alias, not labelled as the environment', () => {
-    const p = oneOffPlan({ env: 'local', service: serviceOf(local, 'backend'), source: source(), command: ['ls', '-l', '/run/secrets'], envFilePath: '/tmp/x/env', suffix: 'abc123', o: { interactive: true, tty: true } });
+    const p = oneOffPlan({ env: 'local', service: serviceOf(localModel(), 'backend'), source: source(), command: ['ls', '-l', '/run/secrets'], envFilePath: '/tmp/x/env', suffix: 'abc123', o: { interactive: true, tty: true } });
     expect(p.name).toBe('local-backend-run-abc123');
     expect(p.create).toEqual([
       'create', '--rm', '--name', 'local-backend-run-abc123', '--hostname', 'local-backend-run-abc123',
@@ -299,7 +300,7 @@ describe('exec', () => {
 
 describe('maintenance', () => {
   it('routes every route of the environment to the page above the services\' own routers, plus a catch-all', () => {
-    const l = maintenanceLabels(local);
+    const l = maintenanceLabels(localModel());
     expect(l['stackyard.environment']).toBe('local');
     expect(l['stackyard.maintenance']).toBe('on');
     expect(l['traefik.docker.network']).toBe('local-proxy');
@@ -321,7 +322,7 @@ describe('maintenance', () => {
   it('the page escapes the message; the program the container runs holds nothing the user typed', () => {
     expect(escapeHtml(`<script>alert("x")</script> & 'q'`)).toBe('&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt; &amp; &#39;q&#39;');
     expect(maintenancePage('back at <b>5</b>\nsorry')).toContain('<p>back at &lt;b&gt;5&lt;/b&gt;<br>sorry</p>');
-    const args = maintenanceCreateArgs(local, 'Back at 5 $(reboot)', 'busybox:1.37');
+    const args = maintenanceCreateArgs(localModel(), 'Back at 5 $(reboot)', 'busybox:1.37');
     const script = args[args.length - 1];
     expect(script).not.toContain('Back at 5');
     expect(args).toContain(`STACKYARD_MAINTENANCE_PAGE=${maintenancePage('Back at 5 $(reboot)')}`);

@@ -12,12 +12,13 @@ import { loadModel } from '../lib/ops/model';
 import { planDiagram, touchedServices } from '../lib/plan/diagram';
 import { parsePlan, renderSummary, type ResourceChange, type StackPlan } from '../lib/plan/summary';
 import { markdownForTerminal } from '../lib/plan/terminal';
-import { writeFiles } from './helpers';
+import { shared, writeFiles } from './helpers';
 
 const fixture = (name: string) => parsePlan('planfx', fs.readFileSync(path.join(__dirname, 'fixtures', 'plans', `${name}.json`), 'utf8'));
 
 /** The environment scripts/plan-fixtures.sh planned (`environment 2 2 17 yes`: backend at tag 2). */
-const planfx = topology(loadModel('planfx', writeFiles({ 'planfx.yaml': [
+/** Made by the first test that needs it (see `shared`). */
+const planfxTopology = shared(() => topology(loadModel('planfx', writeFiles({ 'planfx.yaml': [
   'name: planfx',
   'hosts:',
   '  core: { docker: "unix:///var/run/docker.sock", address: 127.0.0.1 }',
@@ -40,13 +41,13 @@ const planfx = topology(loadModel('planfx', writeFiles({ 'planfx.yaml': [
   '  frontend: { kind: web, image: stackyard/demo-app, tag: "1", port: 8000, health: /health, replicas: 2, route: PathPrefix(`/`) }',
   '  watcher: { kind: service, image: stackyard/demo-app, tag: "1", command: [python3, /app/app.py, worker], uses: [db, redis] }',
   '',
-].join('\n') })));
+].join('\n') }))));
 
 const labelOf = (mermaid: string, id: string) => new RegExp(`^    ${id}\\["([^"]*)"\\]$`, 'm').exec(mermaid)?.[1];
 
 describe('the picture of what a plan touches', () => {
   it('a new backend tag: backend replaced, with what routes to it and what it uses or runs after; unrelated services left out', () => {
-    const d = planDiagram(fixture('image-tag'), planfx)!;
+    const d = planDiagram(fixture('image-tag'), planfxTopology())!;
     expect(d.touched).toBe(1);
     expect(d.leftOut).toBe(0);
     const nodes = [...d.mermaid.matchAll(/^    (n\d+)\["([^"<]*)/gm)].map((m) => m[2]).sort();
@@ -65,18 +66,18 @@ describe('the picture of what a plan touches', () => {
   it('a removed service is drawn from the plan alone (it is gone from the file), marked removed', () => {
     const p = fixture('remove-service');
     expect(touchedServices(p).map((t) => `${t.service} ${t.action}`)).toEqual(['watcher delete']);
-    const d = planDiagram(p, planfx)!;
+    const d = planDiagram(p, planfxTopology())!;
     expect(d.mermaid).toMatch(/\["watcher<br\/>service ×1<br\/>→ removed"\]/);
     expect(d.mermaid).toMatch(/class n\d+ delete/);
   });
 
   it('no service touched: no picture', () => {
-    expect(planDiagram(fixture('no-change'), planfx)).toBeUndefined();
+    expect(planDiagram(fixture('no-change'), planfxTopology())).toBeUndefined();
   });
 
   it('the pull-request comment carries the picture in a mermaid block after the headlines; the terminal form drops the markup, not the text', () => {
     const p = fixture('image-tag');
-    const md = renderSummary([p], undefined, { diagrams: new Map([['planfx', planfx]]) }).markdown;
+    const md = renderSummary([p], undefined, { diagrams: new Map([['planfx', planfxTopology()]]) }).markdown;
     const start = md.indexOf('```mermaid\nflowchart LR\n');
     expect(start).toBeGreaterThan(md.indexOf('**planfx**: '));
     expect(start).toBeLessThan(md.indexOf('<details>'));
@@ -104,8 +105,8 @@ describe('the picture of what a plan touches', () => {
 
   it('left out, with a sentence, when it does not fit the comment limit', () => {
     const p = fixture('image-tag');
-    const full = renderSummary([p], undefined, { diagrams: new Map([['planfx', planfx]]) }).markdown;
-    const s = renderSummary([p], full.indexOf('```mermaid') + 200, { diagrams: new Map([['planfx', planfx]]) });
+    const full = renderSummary([p], undefined, { diagrams: new Map([['planfx', planfxTopology()]]) }).markdown;
+    const s = renderSummary([p], full.indexOf('```mermaid') + 200, { diagrams: new Map([['planfx', planfxTopology()]]) });
     expect(s.markdown).not.toContain('```mermaid');
     expect(s.markdown).toContain('The picture of the services this plan touches is left out');
   });

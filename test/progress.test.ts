@@ -12,7 +12,7 @@ import { describe, expect, it } from 'vitest';
 import { summaryTable } from '../lib/app';
 import { eventText, liveView, newProgress, parseEvent, redraw, Reporter, subjectsOf, table, lines, apply, type EngineEvent, type Progress } from '../lib/deploy/progress';
 import { loadModel } from '../lib/ops/model';
-import { synth, writeFiles } from './helpers';
+import { shared, synth, writeFiles } from './helpers';
 
 const ROOT = path.resolve(__dirname, '..');
 const FIXTURES = path.join(__dirname, 'fixtures', 'progress');
@@ -40,13 +40,14 @@ const e2eYaml = (backendTag: string) => [
   '  prestart: { env: {"PRESTART_SECONDS":"1"} }',
   '',
 ].join('\n');
-const stack = synth({ 'e2e.yaml': e2eYaml('1') }).e2e;
-const subject = subjectsOf(stack);
+// Both made by the first test that needs them (see `shared`).
+const e2eStack = shared(() => synth({ 'e2e.yaml': e2eYaml('1') }).e2e);
+const e2eSubject = shared(() => subjectsOf(e2eStack()));
 
 /** Folds a run; the plain lines it printed. */
 function fold(events: EngineEvent[], title = 'deploy of e2e'): { p: Progress; out: string[] } {
   const p = newProgress(title, Date.parse(events[0]['@timestamp'] ?? '') || 0);
-  const out = events.flatMap((e) => lines(p, e, subject, 0));
+  const out = events.flatMap((e) => lines(p, e, e2eSubject(), 0));
   return { p, out };
 }
 const endOf = (events: EngineEvent[]) => Date.parse(events[events.length - 1]['@timestamp']!);
@@ -168,7 +169,7 @@ describe('a down', () => {
   it('names a removed image by its reference, never by its resource name, also when the stack no longer has it', () => {
     // the stack these events are folded with has only tag 1 of the demo app: tags 2 and
     // "unhealthy" are images earlier deploys pulled, gone from the file
-    expect(JSON.stringify(stack.resource)).not.toContain('image_local_stackyard_demo_app_2');
+    expect(JSON.stringify(e2eStack().resource)).not.toContain('image_local_stackyard_demo_app_2');
     const t = table(p, endOf(events), { columns: 300, rows: 50 }).join('\n');
     expect(t).toMatch(/^  \(images\) +.*stackyard\/demo-app:2 removed \d+s/m);
     expect(t).toContain('stackyard/demo-app:unhealthy removed');
@@ -185,12 +186,12 @@ describe('a down', () => {
         { mode: 'managed', type: 'docker_container', name: 'svc_legacy_2', provider: 'provider["registry.opentofu.org/kreuzwerker/docker"].edge', instances: [{ attributes: { name: 'e2e-legacy-2', wait: true, labels: [{ label: 'stackyard.service', value: 'legacy' }, { label: 'stackyard.replica', value: '2' }, { label: 'stackyard.host', value: 'edge' }] } }] },
       ],
     };
-    const named = subjectsOf(stack, state);
+    const named = subjectsOf(e2eStack(), state);
     expect(named('docker_image.image_edge_acme_old_3')).toMatchObject({ host: 'edge', group: '(images)', label: 'acme/old:3' });
     expect(named('docker_container.svc_legacy_2')).toMatchObject({ host: 'edge', group: 'legacy', label: 'legacy-2', replica: 2 });
     // without the state: the resource name, on the first host (what the id fixes for an image)
-    expect(subject('docker_image.image_edge_acme_old_3')).toMatchObject({ label: 'image_edge_acme_old_3' });
-    expect(subject('docker_image.image_edge_acme_old_3', 'docker_image', `sha256:${'a'.repeat(64)}acme/old:3`)).toMatchObject({ label: 'acme/old:3' });
+    expect(e2eSubject()('docker_image.image_edge_acme_old_3')).toMatchObject({ label: 'image_edge_acme_old_3' });
+    expect(e2eSubject()('docker_image.image_edge_acme_old_3', 'docker_image', `sha256:${'a'.repeat(64)}acme/old:3`)).toMatchObject({ label: 'acme/old:3' });
   });
 });
 
@@ -221,7 +222,7 @@ describe('the live view', () => {
   it('redraws in place, and keeps diagnostics above the frame', () => {
     const out: string[] = [];
     let now = 0;
-    const r = new Reporter('deploy of e2e', subject, { live: true, write: (t) => out.push(t), size: () => ({ columns: 80, rows: 20 }), now: () => now });
+    const r = new Reporter('deploy of e2e', e2eSubject(), { live: true, write: (t) => out.push(t), size: () => ({ columns: 80, rows: 20 }), now: () => now });
     const events = runs('unhealthy').at(-1)!;
     for (const e of events) {
       now = Date.parse(e['@timestamp']!);
@@ -271,7 +272,7 @@ describe('the live view', () => {
   it('on a terminal: engine text that is no event goes above the frame and stays; one frame at the end', () => {
     const out: string[] = [];
     let now = 0;
-    const r = new Reporter('deploy of e2e', subject, { live: true, write: (t) => out.push(t), size: () => ({ columns: 100, rows: 40 }), now: () => now });
+    const r = new Reporter('deploy of e2e', e2eSubject(), { live: true, write: (t) => out.push(t), size: () => ({ columns: 100, rows: 40 }), now: () => now });
     const events = runs('first-deploy').at(-1)!;
     for (const [i, e] of events.entries()) {
       now = Date.parse(e['@timestamp']!);
@@ -289,7 +290,7 @@ describe('the live view', () => {
 
   it('in plain mode, engine text that is no event is timestamped like the rest', () => {
     const out: string[] = [];
-    const r = new Reporter('deploy of e2e', subject, { live: false, write: (t) => out.push(t), size: () => ({ columns: 80, rows: 20 }), now: () => Date.parse('2026-11-30T06:51:45Z') });
+    const r = new Reporter('deploy of e2e', e2eSubject(), { live: false, write: (t) => out.push(t), size: () => ({ columns: 80, rows: 20 }), now: () => Date.parse('2026-11-30T06:51:45Z') });
     r.text('a plain line');
     expect(out).toEqual(['06:51:45 a plain line\n']);
   });
@@ -306,7 +307,7 @@ describe('the live view', () => {
     const out: string[] = [];
     const events = runs('first-deploy').at(-1)!;
     let now = 0;
-    const r = new Reporter('deploy of e2e', subject, { live: false, write: (t) => out.push(t), size: () => ({ columns: 80, rows: 20 }), now: () => now });
+    const r = new Reporter('deploy of e2e', e2eSubject(), { live: false, write: (t) => out.push(t), size: () => ({ columns: 80, rows: 20 }), now: () => now });
     for (const e of events) {
       now = Date.parse(e['@timestamp']!);
       r.event(e);
@@ -319,8 +320,8 @@ describe('the live view', () => {
 
   it('an event without an address or of another kind changes nothing', () => {
     const p = newProgress('x', 0);
-    expect(apply(p, { type: 'refresh_start', hook: { resource: { addr: 'docker_container.svc_db_1' } } }, subject, 0)).toEqual([]);
-    expect(apply(p, { type: 'apply_start', hook: {} }, subject, 0)).toEqual([]);
+    expect(apply(p, { type: 'refresh_start', hook: { resource: { addr: 'docker_container.svc_db_1' } } }, e2eSubject(), 0)).toEqual([]);
+    expect(apply(p, { type: 'apply_start', hook: {} }, e2eSubject(), 0)).toEqual([]);
     expect(p.items.size).toBe(0);
   });
 });
