@@ -8,7 +8,7 @@
 export default {
   packageManager: 'npm',
   testRunner: 'vitest',
-  vitest: { configFile: 'vitest.config.mts' },
+  vitest: { configFile: 'vitest.stryker.config.mts' },
   coverageAnalysis: 'perTest',
   // Run in the sandbox after Stryker instruments lib/ and constructs/: records their hash as the
   // build's (dist/.source-hash), so the tests that spawn `node dist/...` run the unmutated build
@@ -20,9 +20,11 @@ export default {
   // They are ignored here; the security-relevant run includes its own few static mutants
   // (stryker.security.config.mjs, npm run test:mutation:security).
   ignoreStatic: true,
-  // Reuses earlier results for mutants whose code and covering tests did not change.
+  // Reuses earlier results for mutants whose code and covering tests did not change. Kept outside
+  // the clone, beside the other caches, so a fresh clone or another session (and a run scoped with
+  // --mutate, whose results are merged with the earlier ones) starts from what was measured.
   incremental: true,
-  incrementalFile: 'reports/stryker-incremental.json',
+  incrementalFile: '/var/tmp/stackyard/stryker/incremental.json',
   mutate: [
     'lib/**/*.ts',
     'constructs/**/*.ts',

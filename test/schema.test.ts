@@ -45,7 +45,12 @@ it('every key of schema.json carries a description (editors show it), and defaul
   expect(web.properties.replicas.default).toBe(2);
 });
 
-it('constructs/index.ts lists every kind file of constructs/ (run `npm run schema` after adding one)', async () => {
+// Under Stryker (npm run test:mutation) the kind files are its instrumented copies, every string
+// wrapped in a mutant switch, which this text-level generator cannot read; and no mutant shows in
+// the text, so the test could kill none there.
+const instrumented = '__stryker__' in globalThis;
+
+it.skipIf(instrumented)('constructs/index.ts lists every kind file of constructs/ (run `npm run schema` after adding one)', async () => {
   const { kindsIndexSource } = await import('../scripts/export-schema');
   const dir = path.join(__dirname, '..', 'constructs');
   expect(fs.readFileSync(path.join(dir, 'index.ts'), 'utf8')).toBe(kindsIndexSource(dir).index);
