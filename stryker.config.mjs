@@ -35,6 +35,8 @@ export default {
   // The e2e suite needs Docker and OpenTofu; it is not part of the fast suite Stryker runs.
   ignorePatterns: ['.tools', '.stackyard', '.state', 'cdktf.out', 'coverage', 'reports', 'test/e2e'],
   concurrency: 2,
+  // the initial run of the whole suite, instrumented, under nice on the shared machine
+  dryRunTimeoutMinutes: 30,
   timeoutMS: 60_000,
   timeoutFactor: 3,
   reporters: ['clear-text', 'progress', 'html', 'json'],
