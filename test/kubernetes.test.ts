@@ -136,6 +136,19 @@ describe('Kubernetes manifests', () => {
     }
   });
 
+  it('a Job that uses Redis waits for its StatefulSet to be ready, as for Postgres (Redis asks its consumers to wait for health)', () => {
+    const dir = tempDir();
+    const base = fs.readFileSync(path.join(root, 'environments', 'base.yaml'), 'utf8');
+    expect(base).toContain('    command: [bash, scripts/prestart.sh]\n    uses: [db]\n');
+    fs.writeFileSync(path.join(dir, 'base.yaml'), base.replace('    command: [bash, scripts/prestart.sh]\n    uses: [db]\n', '    command: [bash, scripts/prestart.sh]\n    uses: [db, redis]\n'));
+    fs.copyFileSync(path.join(root, 'environments', 'cluster.yaml'), path.join(dir, 'cluster.yaml'));
+    const job = parseAllDocuments(fs.readFileSync(synthKubernetes([dir], tempDir())[0], 'utf8')).map((d) => d.toJS()).find((d: any) => d.kind === 'Job');
+    expect(job.spec.template.spec.initContainers.map((c: any) => c.command.slice(0, 4))).toEqual([
+      ['kubectl', 'rollout', 'status', 'statefulset/db'],
+      ['kubectl', 'rollout', 'status', 'statefulset/redis'],
+    ]);
+  });
+
   it('a Job whose pod template changes gets a new name (its template is immutable), and the same spec keeps its name', () => {
     const name = (all: any[]) => all.find((d: any) => d.kind === 'Job')?.metadata.name;
     const a = docs('cluster').find((d: any) => d.kind === 'Job');
