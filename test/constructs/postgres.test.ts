@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { Postgres, POSTGRES_DATA } from '../../constructs/postgres';
 import { WebService } from '../../constructs/web-service';
+import { formatProblem } from '../../lib/config/errors';
 import { dockerStack } from './harness';
 
 describe('Postgres', () => {
@@ -14,6 +15,17 @@ describe('Postgres', () => {
     expect(db.volumes).toEqual([{ container_path: POSTGRES_DATA, volume_name: '${docker_volume.volume_db_data.name}' }]);
     expect(json.resource.docker_volume.volume_db_data).toMatchObject({ name: 'unit-db-data', lifecycle: { prevent_destroy: true } });
     expect(db.ports).toBeUndefined(); // not published unless asked
+  });
+
+  it('from code, a role or database name that is not a plain identifier is a problem at the construct, naming which it is', () => {
+    const { environment } = dockerStack((s) => {
+      new Postgres(s, 'db', { host: 'main', password: 'DB_PASSWORD', database: 'app-db' });
+      new Postgres(s, 'other', { host: 'main', password: 'DB_PASSWORD', user: 'bad user' });
+    });
+    expect(environment.wiringProblems.map(formatProblem)).toEqual([
+      'construct unit/db:0:0 database: a Postgres database name is letters, digits and _, starting with a letter or _ (at most 63), got "app-db"',
+      'construct unit/other:0:0 user: a Postgres role name is letters, digits and _, starting with a letter or _ (at most 63), got "bad user"',
+    ]);
   });
 
   it('uses the TimescaleDB image with timescale: true', () => {
