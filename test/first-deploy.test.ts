@@ -7,7 +7,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { firstDeployStack, servicesNew } from '../lib/deploy/first-deploy';
+import { firstDeployStack, onHosts, servicesNew } from '../lib/deploy/first-deploy';
 import type { StateJson, StateResource } from '../lib/deploy/stack-json';
 import { synth } from './helpers';
 
@@ -63,5 +63,15 @@ describe('a first deploy starts replicas together and waits for no drain', () =>
     expect(servicesNew(stack, { resources: [container('svc_backend_3', 'backend')] })).toEqual(['adminer', 'frontend']);
     const all = { resources: ['adminer', 'backend', 'frontend'].map((s) => container(`svc_${s}_1`, s)) };
     expect(firstDeployStack(stack, all)).toBeUndefined();
+  });
+});
+
+describe('whether the state must be read before the apply', () => {
+  const host = (containers: string[], networks: string[] = []) => ({ alias: 'local', host: 'unix:///var/run/docker.sock', containers: containers.map((name) => ({ name, volumes: [], networks: [] })), networks: networks.map((name) => ({ name, users: [] })) });
+  it('only when a host has a container or a network of the environment', () => {
+    expect(onHosts([])).toBe(false);
+    expect(onHosts([host([]), host([])])).toBe(false);
+    expect(onHosts([host([]), host(['local-db-1'])])).toBe(true);
+    expect(onHosts([host([], ['local-private'])])).toBe(true);
   });
 });

@@ -12,6 +12,7 @@
  * stack keeps the chain and the sleep: a slower first deploy, the same result. A service with
  * anything in the state, a tainted or deposed replica included, keeps both.
  */
+import type { HostListing } from './orphans';
 import { stackContainers, type StackJson, type StateJson } from './stack-json';
 
 const SERVICE_LABEL = 'stackyard.service';
@@ -78,4 +79,13 @@ export function firstDeployStack(stack: StackJson, state: StateJson): { stack: S
     if (watched.length && watched.every((k) => k !== undefined && fresh.has(serviceOfKey(k) ?? ''))) delete gate.provisioner;
   }
   return { stack: copy as StackJson, services };
+}
+
+/**
+ * Whether any host has a container or network of the environment. When none has, a deploy has
+ * nothing to reap, replace or put in phase 1 whatever the state says (an entry whose container is
+ * gone is refreshed away by the apply), so it need not read the state first.
+ */
+export function onHosts(hosts: readonly HostListing[]): boolean {
+  return hosts.some((h) => h.containers.length > 0 || (h.networks ?? []).length > 0);
 }

@@ -13,9 +13,9 @@ import { resolveEngine, runEngine, type Engine } from './engine';
 import { MIGRATE_STATE_VARIABLE } from './encryption';
 import { createLock, readLock, readRecordsText, removeLock, writeRecordsText, localTags, removeImage } from './host-store';
 import { appendRecord, NO_TAG, parseRecords, planHeadline, tagsToPrune, type RecordAction } from './records';
-import { confirmDown, DeployStop, deploySecrets, needsMigration, phaseOneArgs, readStack, reap, say, unhealthy, volumes } from './steps';
+import { confirmDown, DeployStop, deploySecrets, hostListings, needsMigration, phaseOneArgs, readStack, reap, say, unhealthy, volumes } from './steps';
 import { removalsBeforeDrain, runsOf } from './drain-order';
-import { firstDeployStack } from './first-deploy';
+import { firstDeployStack, onHosts } from './first-deploy';
 import { liveView, Reporter, subjectsOf, type EngineEvent } from './progress';
 import { dockerHosts, parseState, type StackJson, type StateJson } from './stack-json';
 
@@ -297,10 +297,17 @@ export async function deploy(where: Where, o: DeployOptions): Promise<number> {
   let headline = 'failed before the plan';
   let ok = false;
   try {
-    const state = await pullState(ctx);
+    const listed = hostListings(dir);
+    // Nothing of the environment on its hosts: no orphan to reap, nothing to replace, nothing
+    // running to put in phase 1; the state is not read here (the apply reads it, and refreshes away
+    // whatever it still lists), which saves an engine run and its key derivations.
+    const something = onHosts(listed);
+    const state = something ? await pullState(ctx) : '';
     ctx.stateBefore = readableState(state);
-    reap(dir, state, o.adoptOrphans === true);
-    step('state read, orphans checked');
+    if (something) {
+      reap(dir, state, o.adoptOrphans === true, listed);
+      step('state read, orphans checked');
+    } else step(`nothing of ${o.env} on its hosts: no orphan, nothing to replace (state not read before the apply)`);
     // Phase 1: the one-shot jobs and everything that does not run after one, plus -replace of a
     // job that failed in an earlier deploy; nothing when nothing runs yet.
     const first = phaseOneArgs(dir, state);
