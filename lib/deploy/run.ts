@@ -304,6 +304,12 @@ export async function deploy(where: Where, o: DeployOptions): Promise<number> {
     const something = onHosts(listed);
     const state = something ? await pullState(ctx) : '';
     ctx.stateBefore = readableState(state);
+    // the state again before a retry: the live view names what the retry replaces from it
+    const restate = async () => {
+      const again = await pullState(ctx);
+      ctx.stateBefore = readableState(again);
+      return again;
+    };
     if (something) {
       reap(dir, state, o.adoptOrphans === true, listed);
       step('state read, orphans checked');
@@ -317,7 +323,7 @@ export async function deploy(where: Where, o: DeployOptions): Promise<number> {
       const applyFirst = () => tfWithProgress(ctx, `${o.env}, phase 1 (one-shot jobs first)`, ['apply', '-auto-approve', '-input=false', '-no-color', ...first]);
       let r = await applyFirst();
       if (r.status !== 0 && inTheWay(r.tail)) {
-        reap(dir, await pullState(ctx), o.adoptOrphans === true);
+        reap(dir, await restate(), o.adoptOrphans === true);
         r = await applyFirst();
       }
       if (r.status !== 0) {
@@ -341,7 +347,7 @@ export async function deploy(where: Where, o: DeployOptions): Promise<number> {
       if (r.status !== 0 && inTheWay(r.tail)) {
         // A killed earlier apply can leave a container Docker created but the state never recorded.
         say('a container or network from an interrupted deploy is in the way; removing orphans and retrying once');
-        reap(dir, await pullState(ctx), o.adoptOrphans === true);
+        reap(dir, await restate(), o.adoptOrphans === true);
         r = await planAndApply();
       }
       return r;
