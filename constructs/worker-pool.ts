@@ -23,6 +23,7 @@ export const WorkerPoolSchema = z.strictObject({
   uses: f.common.uses,
   resources: f.Resources.default({}).describe('CPU and memory limits per replica.'),
   tracing: f.common.tracing,
+  metrics: z.boolean().default(false).describe('The workers serve Prometheus metrics at /metrics on their worker port (seed 003\'s do): the environment\'s Prometheus scrapes every replica there, across hosts at the host\'s address.'),
   mounts: f.common.mounts,
   stopGracePeriod: f.duration.optional().describe('Time a worker gets to finish its task on replace or destroy, e.g. 10m. Default: 2m.'),
   secretsOwner: f.common.secretsOwner,
@@ -68,9 +69,11 @@ export class WorkerPool extends Construct {
         origin: p.origin,
         perReplica: (i) => {
           const port = first + i - 1;
+          const worker = { container: port, publish: port, bind: p.bind ?? LOOPBACK };
           return {
             env: { WORKER_PORT: String(port), WORKER_PUBLIC_BASE_URL: `http://${address ?? host}:${port}` },
-            ports: [{ name: 'worker', container: port, publish: port, bind: p.bind ?? LOOPBACK }],
+            // the metrics are served on the worker port: one port, two names (published once)
+            ports: [{ name: 'worker', ...worker }, ...(p.metrics ? [{ name: 'metrics', ...worker }] : [])],
           };
         },
       });
