@@ -29,7 +29,7 @@ beforeAll(() => {
 afterAll(async () => {
   fleetCommand('ssh-start', 'worker-2');
   if (keep) return;
-  const r = await stackyard('down', ENV);
+  const r = await stackyard('down', ENV, '--yes');
   if (r.code !== 0) throw new Error(`stackyard down ${ENV} failed: ${r.output.slice(-2000)}`);
 });
 

@@ -9,7 +9,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { loadEnvironment } from '../../lib/config/load';
 import { steadyTraffic as traffic } from '../../scripts/traffic';
-import { engineEnv, httpRequest, keptSecrets, reporter, ROOT, runAsync, runSync, type EnvContainer, type RunResult } from '../e2e/shared';
+import { engineEnv, httpRequest, keptSecrets, reporter, ROOT, runAsync, runSync, type EnvContainer, type RunResult, type Watch } from '../e2e/shared';
 import * as shared from '../e2e/shared';
 
 export { ROOT };
@@ -69,9 +69,9 @@ export function fleetEnvironment(env: string) {
   const tofu = (...args: string[]): SpawnSyncReturns<string> => run('tofu', args, { cwd: STACK_DIR, env: shared.withSecretVersions(STACK_DIR, toolEnv()) });
   return {
     ENV: env, STACK_DIR, STATE_FILE, SECRETS, config, toolEnv, tofu,
-    /** `npm run <command> -- <env>` (deploy by default), asynchronously; killed after timeoutMs. */
-    deploy: (timeoutMs = 900_000, onStart?: (pid: number) => void, command = 'deploy'): Promise<RunResult> =>
-      runAsync('npm', ['run', '--silent', command, '--', env], toolEnv(), { timeoutMs, onStart }),
+    /** `npm run deploy -- <env>`, asynchronously (watch: its process group and output); killed after timeoutMs. */
+    deploy: (timeoutMs = 900_000, watch: Omit<Watch, 'timeoutMs'> = {}): Promise<RunResult> =>
+      runAsync('npm', ['run', '--silent', 'deploy', '--', env], toolEnv(), { timeoutMs, ...watch }),
     /** `npx stackyard <args>` for this environment (hosts, down, status, ...). */
     stackyard: (...args: string[]): Promise<RunResult> => runAsync('npx', ['stackyard', ...args], toolEnv(), { timeoutMs: 600_000 }),
     /** Every container of the environment on every host, as each host's engine reports it. */
