@@ -4,7 +4,7 @@
  * questions asked of each host's engine over its own unix socket (never through the deploy's path).
  */
 import type { SpawnSyncReturns } from 'node:child_process';
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { loadEnvironment } from '../../lib/config/load';
@@ -34,6 +34,15 @@ export function run(cmd: string, args: string[], opts: { env?: NodeJS.ProcessEnv
 export function fleetCommand(...args: string[]): void {
   const r = spawnSync('bash', [path.join(ROOT, 'scripts', 'fleet.sh'), ...args], { cwd: ROOT, env: { ...process.env, STACKYARD_FLEET_SEED003: '1' }, stdio: 'inherit' });
   if (r.status !== 0) throw new Error(`scripts/fleet.sh ${args.join(' ')} failed (exit ${r.status})`);
+}
+
+/** fleetCommand without blocking the event loop (vitest's global teardown: it is also ending the test workers meanwhile). */
+export function fleetCommandAsync(...args: string[]): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const child = spawn('bash', [path.join(ROOT, 'scripts', 'fleet.sh'), ...args], { cwd: ROOT, env: { ...process.env, STACKYARD_FLEET_SEED003: '1' }, stdio: 'inherit' });
+    child.on('error', reject);
+    child.on('close', (code) => (code === 0 ? resolve() : reject(new Error(`scripts/fleet.sh ${args.join(' ')} failed (exit ${code})`))));
+  });
 }
 
 /** The docker CLI against one host's engine over its own unix socket. */

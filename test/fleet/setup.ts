@@ -5,20 +5,20 @@
  * down`), so the files do not depend on their order.
  */
 import * as path from 'node:path';
-import { fleetCommand, ROOT } from './fleet';
+import { fleetCommand, fleetCommandAsync, ROOT } from './fleet';
 import { reporter } from '../e2e/shared';
 
-export default function setup(): () => void {
+export default function setup(): () => Promise<void> {
   const report = reporter(path.join(ROOT, '.stackyard', 'fleet-report.json'), 'fleet report');
   const t0 = Date.now();
   // a fresh fleet every run: whatever an interrupted run left goes first
   if (process.env.STACKYARD_FLEET_REUSE !== '1') fleetCommand('down');
   fleetCommand('up');
   report('fleet up seconds (in the suite)', Math.round((Date.now() - t0) / 100) / 10);
-  return () => {
+  return async () => {
     if (process.env.STACKYARD_FLEET_KEEP !== '1') {
       const t1 = Date.now();
-      fleetCommand('down');
+      await fleetCommandAsync('down');
       report('fleet down seconds (in the suite)', Math.round((Date.now() - t1) / 100) / 10);
     }
   };
