@@ -107,14 +107,17 @@ export function buildEnvironment(loaded: LoadedEnvironment, options: BuildOption
     kindOf(svc).wire?.(svc, b, wireContext);
   }
   for (const kind of ALL_KINDS) kind.wireEnvironment?.(wireContext);
-  // the Docker target's own Services (the hosts' schedulers) join the model before it is checked
-  if (!k8s) addSchedulers(environment);
   validate(environment);
   return environment;
 }
 
-/** Runs the model rules (lib/invariants.ts) once; throws every problem together. */
+/**
+ * Runs the model rules (lib/invariants.ts) once; throws every problem together. On Docker hosts the
+ * target's own Services (the hosts' schedulers) join the model first, so they are checked too, also
+ * for a model built from code.
+ */
 export function validate(environment: Environment): void {
+  if (environment.platform === 'docker') addSchedulers(environment);
   const problems = checkEnvironment(environment);
   environment.markValidated();
   if (problems.length) throw new ConfigError(problems);

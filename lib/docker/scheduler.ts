@@ -10,6 +10,7 @@
 import { createHash } from 'node:crypto';
 import { Construct } from 'constructs';
 import { z } from 'zod';
+import { ConfigError } from '../config/errors';
 import type { Environment } from '../environment';
 import { parseImage, Service } from '../service';
 
@@ -71,16 +72,33 @@ export function jobsDigest(services: readonly Service[]): string {
   return createHash('sha256').update(jobs.join('\n')).digest('hex').slice(0, 16);
 }
 
+/** The construct that holds a host's scheduler, so a second call knows its own from a user's service. */
+class SchedulerHolder extends Construct {}
+
 /**
- * The Ofelia Service of each host that runs a scheduled Service, added to the model once (before
- * the model rules run, so they check it like any other Service; again at render it finds them).
+ * The Ofelia Service of each host that runs a scheduled Service, added to the model once: by
+ * validate() (lib/build.ts), so the model rules check it like any other Service, and again at render
+ * for a model that was never validated. A service of the user's named `scheduler-<host>` takes that
+ * name from the scheduler: reported (a wiring problem, or an error once the model was validated),
+ * never skipped in silence.
  */
 export function addSchedulers(model: Environment): void {
   const hosts = [...new Set(model.services.filter((s) => s.schedule).map((s) => s.host))];
   for (const host of hosts) {
     const id = `scheduler-${host}`;
-    if (model.node.tryFindChild(id)) continue;
-    const holder = new Construct(model, id);
+    const existing = model.node.tryFindChild(id);
+    if (existing instanceof SchedulerHolder) continue;
+    const taken = model.services.find((s) => s.serviceName === id) ?? (existing ? model.services.find((s) => s.node.path.startsWith(existing.node.path + '/')) : undefined);
+    if (existing || taken) {
+      const problem = {
+        ...(taken ? taken.origin.locate('') : { file: `construct ${existing!.node.path}`, line: 0, col: 0, path: '' }),
+        message: `the name ${id} belongs to the scheduler of host ${host} (the Ofelia container that runs that host's schedules); rename this service`,
+      };
+      if (model.validated) throw new ConfigError([problem]);
+      model.wiringProblems.push(problem);
+      continue;
+    }
+    const holder = new SchedulerHolder(model, id);
     const service = new Service(holder, 'Default', {
       name: id,
       host,

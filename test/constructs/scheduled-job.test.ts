@@ -1,6 +1,21 @@
 import { describe, expect, it } from 'vitest';
+import { GenericService as ServiceConstruct } from '../../constructs/generic-service';
 import { ScheduledJob } from '../../constructs/scheduled-job';
+import { validate } from '../../lib/build';
+import { ConfigError } from '../../lib/config/errors';
+import { Environment } from '../../lib/environment';
 import { dockerStack } from './harness';
+
+const model = () => new Environment({ name: 'unit', hosts: [{ name: 'main', docker: 'ssh://deploy@main.example.com:22', address: '10.0.0.1', sshOptions: [] }], secrets: [] });
+const problemsOf = (f: () => void) => {
+  try {
+    f();
+    return [];
+  } catch (e) {
+    if (e instanceof ConfigError) return e.problems.map((p) => `${p.file} ${p.message}`);
+    throw e;
+  }
+};
 
 describe('ScheduledJob', () => {
   it('says only schedule in the model; on Docker the job idles and the host\'s Ofelia runs entrypoint + command on the cron', () => {
@@ -24,5 +39,29 @@ describe('ScheduledJob', () => {
     });
     expect(containers.svc_a_1.labels).toContainEqual({ label: 'ofelia.job-exec.a.schedule', value: '*/20 * * * * *' });
     expect(Object.keys(containers).filter((k) => k.includes('scheduler'))).toHaveLength(1);
+  });
+
+  it('a model built from code gets its schedulers from validate(), so the model rules check them too', () => {
+    const environment = model();
+    new ScheduledJob(environment, 'nightly', { host: 'main', image: 'x/app', tag: '1', command: ['run'], schedule: '0 3 * * *' });
+    validate(environment);
+    expect(environment.services.map((s) => `${s.serviceName} ${s.kind}`)).toContain('scheduler-main scheduler');
+  });
+
+  it('a service of the user\'s named scheduler-<host> is reported, not silently left without its host\'s scheduler', () => {
+    const environment = model();
+    new ScheduledJob(environment, 'nightly', { host: 'main', image: 'x/app', tag: '1', command: ['run'], schedule: '0 3 * * *' });
+    new ServiceConstruct(environment, 'scheduler-main', { host: 'main', image: 'x/app', tag: '1' });
+    expect(problemsOf(() => validate(environment))).toEqual([
+      'construct unit/scheduler-main/Default the name scheduler-main belongs to the scheduler of host main (the Ofelia container that runs that host\'s schedules); rename this service',
+    ]);
+  });
+
+  it('a model never validated meets the clash at render, and the stack\'s own check at synth reports it', () => {
+    const { stack } = dockerStack((s) => {
+      new ScheduledJob(s, 'nightly', { host: 'main', image: 'x/app', tag: '1', command: ['run'], schedule: '0 3 * * *' });
+      new ServiceConstruct(s, 'scheduler-main', { host: 'main', image: 'x/app', tag: '1' });
+    });
+    expect(stack.node.validate().join('\n')).toContain('the name scheduler-main belongs to the scheduler of host main');
   });
 });
