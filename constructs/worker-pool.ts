@@ -119,6 +119,9 @@ export const workerPoolKind = defineKind({
     for (const h of Object.keys(svc.hosts)) if (!ctx.placements.includes(h)) ctx.report(['hosts', h], ctx.unknown(ctx.placementWord, h, ctx.placements));
     if (!svc.registerWith && svc.registerEnv !== 'API_URL') ctx.report(['registerEnv'], 'has no effect without `registerWith:` (it names the variable that receives that service\'s URL); add `registerWith:` or remove `registerEnv:`');
     if (svc.registerWith && !ctx.service(svc.registerWith)) ctx.report(['registerWith'], ctx.unknown('service', svc.registerWith, Object.keys(ctx.env.services)));
+    if (svc.metrics && !Object.values(ctx.env.services).some((s) => s?.kind === 'prometheus')) {
+      ctx.report(['metrics'], 'has no effect: the environment has no Prometheus to scrape the workers; add a service of kind: prometheus or remove `metrics`');
+    }
   },
   build(svc, ctx) {
     const pool = new WorkerPool(ctx.environment, ctx.name, { ...svc, origin: ctx.origin });

@@ -29,6 +29,10 @@ describe('WorkerPool', () => {
     // `scrape:` may name such a pool
     const only = synth({ 'e.yaml': base('  backtest: { kind: worker-pool, image: x/api, tag: "1", command: [run], type: backtesting, hosts: { b: 1 }, metrics: true }\n  prometheus: { kind: prometheus, host: core, scrape: [backtest] }\n') }).obs.resource;
     expect(only.docker_container.svc_prometheus_1.upload.find((u: any) => u.file === '/etc/prometheus/prometheus.yml').content).toContain('"b.example.com:5003"');
+    // and without a Prometheus, `metrics` would do nothing: refused
+    expect(one('  backtest: { kind: worker-pool, image: x/api, tag: "1", command: [run], type: backtesting, hosts: { b: 1 }, metrics: true }\n')).toEqual([
+      'e.yaml:8:110 services.backtest.metrics: has no effect: the environment has no Prometheus to scrape the workers; add a service of kind: prometheus or remove `metrics`',
+    ]);
   });
 });
 
