@@ -14,6 +14,8 @@ export function composeName(name: string): string {
   return name.replace(/-\$\{substr\(terraform_data\.[A-Za-z0-9_]+\.id, 0, 8\)\}$/, '');
 }
 
+const serviceOf = (c: Json): string | undefined => (c.labels ?? []).find((l: Json) => l.label === 'stackyard.service')?.value;
+
 export function composeFromStack(stack: Json, secretsDir: string): string {
   const r = stack.resource ?? {};
   const images: Record<string, string> = Object.fromEntries(Object.entries(r.docker_image ?? {}).map(([k, v]: [string, Json]) => [k, v.name]));
@@ -67,9 +69,12 @@ export function composeFromStack(stack: Json, secretsDir: string): string {
     }
     if (mounts.length) svc.volumes = mounts;
     const deps: Json = {};
-    // only containers: the drain and revision gates (terraform_data) have no compose equivalent
+    // only containers: the drain and revision gates (terraform_data) have no compose equivalent;
+    // and only other services: replica n waiting for replica n - 1 is stackyard's one-at-a-time
+    // update order, while compose starts a service's replicas together
     for (const d of (c.depends_on ?? []).filter((x: string) => x.startsWith('docker_container.'))) {
       const dep = containers[d.replace(/^docker_container\./, '')];
+      if (serviceOf(dep) === serviceOf(c)) continue;
       const cond = dep.must_run === false ? 'service_completed_successfully' : dep.healthcheck ? 'service_healthy' : 'service_started';
       deps[d.replace(/^docker_container\./, '')] = { condition: cond };
     }

@@ -39,6 +39,10 @@ describe('the compose yardstick', () => {
     const deps = Object.values(doc.services).flatMap((s: any) => Object.keys(s.depends_on ?? {}));
     expect(deps.length).toBeGreaterThan(0);
     for (const d of deps) expect(Object.keys(doc.services)).toContain(d);
+    // replicas of one service start together, as compose does (the stack orders them for updates)
+    expect(stack.resource.docker_container.svc_backend_2.depends_on).toContain('docker_container.svc_backend_1');
+    expect(Object.keys(doc.services.svc_backend_2.depends_on)).toEqual(Object.keys(doc.services.svc_backend_1.depends_on));
+    expect(doc.services.svc_frontend_2.depends_on).toBeUndefined();
     // a secret is a file in the private folder, mounted where stackyard uploads it
     const backend = Object.values(doc.services).find((s: any) => s.container_name === 'local-backend-1') as any;
     const mount = backend.volumes.find((v: string) => v.endsWith(':/run/secrets/JWT_SECRET:ro'));

@@ -144,6 +144,8 @@ describe('deploy record', () => {
     expect(planHeadline(['', 'Plan: 3 to add, 1 to change, 0 to destroy.', ''])).toBe('3 to add, 1 to change, 0 to destroy');
     expect(planHeadline(['No changes. Your infrastructure matches the configuration.'])).toBe('no changes');
     expect(planHeadline(['Error: boom'])).toBe('plan headline not found');
+    // the change_summary message of `apply -json`, whose empty plan is no `No changes.` line
+    expect(planHeadline(['Plan: 0 to add, 0 to change, 0 to destroy.'])).toBe('no changes');
   });
 });
 

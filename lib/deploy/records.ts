@@ -127,7 +127,8 @@ export function formatRecords(records: readonly DeployRecord[], now: Date): stri
 export function planHeadline(lines: readonly string[]): string {
   for (const l of lines) {
     const m = /^\s*Plan: (\d+ to add, \d+ to change, \d+ to destroy)/.exec(l);
-    if (m) return m[1];
+    // the machine-readable plan (`apply -json`) says an empty plan this way
+    if (m) return m[1] === '0 to add, 0 to change, 0 to destroy' ? 'no changes' : m[1];
     if (/^\s*No changes\./.test(l)) return 'no changes';
   }
   return 'plan headline not found';

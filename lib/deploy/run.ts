@@ -13,8 +13,9 @@ import { resolveEngine, runEngine, type Engine } from './engine';
 import { MIGRATE_STATE_VARIABLE } from './encryption';
 import { createLock, readLock, readRecordsText, removeLock, writeRecordsText, localTags, removeImage } from './host-store';
 import { appendRecord, NO_TAG, parseRecords, planHeadline, tagsToPrune, type RecordAction } from './records';
-import { confirmDown, DeployStop, deploySecrets, needsMigration, phaseOneArgs, readStack, reap, say, unhealthy, volumes } from './steps';
+import { confirmDown, DeployStop, deploySecrets, hostListings, needsMigration, phaseOneArgs, readStack, reap, say, unhealthy, volumes } from './steps';
 import { removalsBeforeDrain, runsOf } from './drain-order';
+import { firstDeployStack, onHosts } from './first-deploy';
 import { liveView, Reporter, subjectsOf, type EngineEvent } from './progress';
 import { dockerHosts, parseState, type StackJson, type StateJson } from './stack-json';
 
@@ -88,13 +89,14 @@ interface RunContext {
   stateBefore?: StateJson;
 }
 
-async function tf(ctx: RunContext, args: string[], opts: { show?: boolean; keepStdout?: boolean; reporter?: Reporter; events?: EngineEvent[] } = {}) {
+async function tf(ctx: RunContext, args: string[], opts: { show?: boolean; keepStdout?: boolean; reporter?: Reporter; events?: EngineEvent[]; onPlan?: (headline: string) => void } = {}) {
   const reporter = opts.reporter;
   const once = () => runEngine(ctx.engine, reporter ? [args[0], '-json', ...args.slice(1)] : args, {
     cwd: ctx.dir, vars: ctx.vars, show: opts.show ? show : undefined, keepStdout: opts.keepStdout,
     onEvent: reporter ? (e) => {
       opts.events?.push(e);
       reporter.event(e);
+      if (e.type === 'change_summary' && e.changes?.operation === 'plan' && e['@message']) opts.onPlan?.(planHeadline([e['@message']]));
     } : undefined,
     print: reporter ? (l) => reporter.text(l) : undefined,
     rawLog: reporter ? process.env.STACKYARD_ENGINE_LOG : undefined,
@@ -110,7 +112,7 @@ async function tf(ctx: RunContext, args: string[], opts: { show?: boolean; keepS
  * An apply or destroy with its progress shown (lib/deploy/progress.ts): a live table on a
  * terminal, timestamped lines otherwise (CI, pipes, STACKYARD_PROGRESS=plain).
  */
-async function tfWithProgress(ctx: RunContext, title: string, args: string[]) {
+async function tfWithProgress(ctx: RunContext, title: string, args: string[], onPlan?: (headline: string) => void) {
   const live = liveView(process.stdout.isTTY === true, process.env);
   const reporter = new Reporter(title, subjectsOf(ctx.stack, ctx.stateBefore), {
     live,
@@ -121,13 +123,31 @@ async function tfWithProgress(ctx: RunContext, title: string, args: string[]) {
   const timer = live ? setInterval(() => reporter.tick(), 1000) : undefined;
   const events: EngineEvent[] = [];
   try {
-    const r = await tf(ctx, args, { show: true, reporter, events });
+    const r = await tf(ctx, args, { show: true, reporter, events, onPlan });
     return { ...r, summary: reporter.progress.summary, live };
   } finally {
     if (timer) clearInterval(timer);
     reporter.finish();
     // old replicas of a start-first service go after its drain gate (lib/deploy/drain-order.ts): say so if one did not
     for (const early of runsOf(events).flatMap(removalsBeforeDrain)) say(`warning: ${early}: requests in flight to it may have been cut`);
+  }
+}
+
+/**
+ * Runs `fn` with the stack folder's cdk.tf.json replaced by `alt` (lib/deploy/first-deploy.ts),
+ * then puts the synthesized stack back, so later engine commands there (plan, import, a plain
+ * apply) see what was synthesized. A run killed meanwhile leaves the copy: the next deploy
+ * synthesizes afresh.
+ */
+async function withStackFile<T>(dir: string, alt: { stack: StackJson } | undefined, fn: () => Promise<T>): Promise<T> {
+  if (!alt) return fn();
+  const file = path.join(dir, 'cdk.tf.json');
+  const synthesized = fs.readFileSync(file, 'utf8');
+  fs.writeFileSync(file, JSON.stringify(alt.stack, null, 2));
+  try {
+    return await fn();
+  } finally {
+    fs.writeFileSync(file, synthesized);
   }
 }
 
@@ -296,18 +316,33 @@ export async function deploy(where: Where, o: DeployOptions): Promise<number> {
   let headline = 'failed before the plan';
   let ok = false;
   try {
-    const state = await pullState(ctx);
+    const listed = hostListings(dir);
+    // Nothing of the environment on its hosts: no orphan to reap, nothing to replace, nothing
+    // running to put in phase 1; the state is not read here (the apply reads it, and refreshes away
+    // whatever it still lists), which saves an engine run and its key derivations.
+    const something = onHosts(listed);
+    const state = something ? await pullState(ctx) : '';
     ctx.stateBefore = readableState(state);
-    reap(dir, state, o.adoptOrphans === true);
-    step('state read, orphans checked');
+    // the state again before a retry: the live view names what the retry replaces from it
+    const restate = async () => {
+      const again = await pullState(ctx);
+      ctx.stateBefore = readableState(again);
+      return again;
+    };
+    if (something) {
+      reap(dir, state, o.adoptOrphans === true, listed);
+      step('state read, orphans checked');
+    } else step(`nothing of ${o.env} on its hosts: no orphan, nothing to replace (state not read before the apply)`);
     // Phase 1: the one-shot jobs and everything that does not run after one, plus -replace of a
     // job that failed in an earlier deploy; nothing when nothing runs yet.
     const first = phaseOneArgs(dir, state);
+    const fresh = ctx.stateBefore && firstDeployStack(stack, ctx.stateBefore);
+    if (fresh) say(`nothing deployed yet of ${fresh.services.join(', ')}: replicas start together, no drain (nothing to replace)`);
     if (first.length) {
       const applyFirst = () => tfWithProgress(ctx, `${o.env}, phase 1 (one-shot jobs first)`, ['apply', '-auto-approve', '-input=false', '-no-color', ...first]);
       let r = await applyFirst();
       if (r.status !== 0 && inTheWay(r.tail)) {
-        reap(dir, await pullState(ctx), o.adoptOrphans === true);
+        reap(dir, await restate(), o.adoptOrphans === true);
         r = await applyFirst();
       }
       if (r.status !== 0) {
@@ -316,30 +351,29 @@ export async function deploy(where: Where, o: DeployOptions): Promise<number> {
         throw new DeployStop('phase 1 failed (a one-shot job, or what it needs); nothing that runs after a job was changed');
       }
     }
-    const planFile = path.join(dir, 'stackyard-deploy.tfplan');
+    // One `apply`: its plan (and the one refresh) then the changes, in one engine process; the
+    // plan's headline comes from its change_summary event.
     const planAndApply = async () => {
-      const p = await tf(ctx, ['plan', '-input=false', '-no-color', `-out=${planFile}`], { show: false });
-      if (p.status !== 0) return { ...p, planned: false };
-      headline = planHeadline(p.tail);
-      step(`plan for ${o.env}: ${headline}`);
-      const a = await tfWithProgress(ctx, `${action} of ${o.env}`, ['apply', '-input=false', '-no-color', planFile]);
-      return { ...a, planned: true };
+      let planned: string | undefined;
+      const a = await tfWithProgress(ctx, `${action} of ${o.env}`, ['apply', '-auto-approve', '-input=false', '-no-color'], (h) => {
+        planned = headline = h;
+        step(`plan for ${o.env}: ${h}`);
+      });
+      return { ...a, planned: planned !== undefined };
     };
-    try {
+    const r = await withStackFile(dir, fresh, async () => {
       let r = await planAndApply();
       if (r.status !== 0 && inTheWay(r.tail)) {
         // A killed earlier apply can leave a container Docker created but the state never recorded.
         say('a container or network from an interrupted deploy is in the way; removing orphans and retrying once');
-        reap(dir, await pullState(ctx), o.adoptOrphans === true);
+        reap(dir, await restate(), o.adoptOrphans === true);
         r = await planAndApply();
       }
-      if (r.status !== 0) {
-        if (!r.planned) process.stderr.write(r.tail.slice(-30).join('\n') + '\n');
-        else unhealthy(dir);
-        throw new DeployStop(`${r.planned ? 'apply' : 'plan'} of ${o.env} failed (above)`);
-      }
-    } finally {
-      fs.rmSync(planFile, { force: true });
+      return r;
+    });
+    if (r.status !== 0) {
+      if (r.planned) unhealthy(dir);
+      throw new DeployStop(`${r.planned ? 'apply' : 'plan'} of ${o.env} failed (above)`);
     }
     if (migrating) {
       // The state is encrypted now: leave the stack folder without the fallback, so a later engine

@@ -162,13 +162,19 @@ export function volumes(dir: string, deleteData: boolean): void {
   else removeAll(['volume', 'rm'], d.removals);
 }
 
-/** Removes the containers and networks of the environment its state lacks, or refuses (lib/deploy/orphans.ts). */
-export function reap(dir: string, stateText: string, adoptFlag: boolean): void {
+/** The containers and networks of the environment on each of its hosts (what the reaper looks at). */
+export function hostListings(dir: string): HostListing[] {
   const { stack, meta } = readStack(dir);
+  return dockerHosts(stack).map((h) => listHost(meta.environment, h.alias, h.host));
+}
+
+/** Removes the containers and networks of the environment its state lacks, or refuses (lib/deploy/orphans.ts). */
+export function reap(dir: string, stateText: string, adoptFlag: boolean, listed?: readonly HostListing[]): void {
+  const { meta } = readStack(dir);
   const state = parseState(stateText);
   const known = new Set(stateContainers(state).map((c) => c.name).filter((n): n is string => !!n));
   const knownNetworks = new Set(stateNetworks(state));
-  const hosts = dockerHosts(stack).map((h) => listHost(meta.environment, h.alias, h.host));
+  const hosts = listed ?? hostListings(dir);
   const d = decideReap({ environment: meta.environment, known, knownNetworks, hosts, adopt: adoptionRequested(meta.environment, adoptFlag, process.env[adoptVariable]) });
   if (d.kind === 'refuse') stop(d.message);
   else {

@@ -1,0 +1,77 @@
+/**
+ * lib/deploy/first-deploy.ts on the bundled `local` environment: with nothing deployed, the
+ * start-first services' replicas lose the chain between them and the drain gates lose their
+ * sleep, nothing else changes; a service with anything in the state (a running, tainted or
+ * deposed replica) keeps both, and so does every other dependency.
+ */
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { firstDeployStack, onHosts, servicesNew } from '../lib/deploy/first-deploy';
+import type { StateJson, StateResource } from '../lib/deploy/stack-json';
+import { synth } from './helpers';
+
+const ROOT = path.resolve(__dirname, '..');
+const file = (n: string) => fs.readFileSync(path.join(ROOT, 'environments', n), 'utf8');
+const stack = synth({ 'local.yaml': file('local.yaml'), 'base.yaml': file('base.yaml') }, ['local.yaml']).local;
+const empty: StateJson = { resources: [] };
+const container = (name: string, service: string, status?: string): StateResource => ({
+  mode: 'managed', type: 'docker_container', name,
+  instances: [{ status, attributes: { name: `local-${service}-1-abcdef12`, labels: [{ label: 'stackyard.service', value: service }] } }],
+});
+const deps = (s: any, key: string): string[] => s.resource.docker_container[key].depends_on ?? [];
+
+describe('a first deploy starts replicas together and waits for no drain', () => {
+  it('the synthesized stack orders replicas and sleeps in its drain gates (what plain tofu apply runs)', () => {
+    expect(deps(stack, 'svc_backend_2')).toContain('docker_container.svc_backend_1');
+    expect(deps(stack, 'svc_frontend_2')).toEqual(['docker_container.svc_frontend_1']);
+    expect(stack.resource.terraform_data.drain_backend.provisioner).toEqual([{ 'local-exec': { command: 'sleep 5' } }]);
+  });
+
+  it('with nothing deployed: every start-first service, no chain, no sleep; the rest as synthesized', () => {
+    const r = firstDeployStack(stack, empty)!;
+    expect(r.services).toEqual(['adminer', 'backend', 'frontend']);
+    expect(deps(r.stack, 'svc_backend_2')).toEqual(deps(stack, 'svc_backend_1'));
+    expect(deps(r.stack, 'svc_backend_2')).toContain('docker_container.svc_prestart_1');
+    expect((r.stack as any).resource.docker_container.svc_frontend_2.depends_on).toBeUndefined();
+    for (const s of ['adminer', 'backend', 'frontend']) {
+      const gate = (r.stack as any).resource.terraform_data[`drain_${s}`];
+      expect(gate.provisioner).toBeUndefined();
+      expect(gate.triggers_replace).toEqual(stack.resource.terraform_data[`drain_${s}`].triggers_replace);
+    }
+    // only those changed: the same document with them put back
+    const back = JSON.parse(JSON.stringify(r.stack));
+    back.resource.docker_container.svc_backend_2.depends_on = deps(stack, 'svc_backend_2');
+    back.resource.docker_container.svc_frontend_2.depends_on = deps(stack, 'svc_frontend_2');
+    for (const s of ['adminer', 'backend', 'frontend']) back.resource.terraform_data[`drain_${s}`].provisioner = stack.resource.terraform_data[`drain_${s}`].provisioner;
+    expect(back).toEqual(stack);
+    // the input is not touched
+    expect(deps(stack, 'svc_backend_2')).toContain('docker_container.svc_backend_1');
+  });
+
+  it('a service with a replica in the state keeps its chain and drain; a new one beside it does not', () => {
+    const state: StateJson = { resources: [container('svc_backend_1', 'backend'), container('svc_db_1', 'db')] };
+    expect(servicesNew(stack, state)).toEqual(['adminer', 'frontend']);
+    const r = firstDeployStack(stack, state)!;
+    expect(deps(r.stack, 'svc_backend_2')).toEqual(deps(stack, 'svc_backend_2'));
+    expect((r.stack as any).resource.terraform_data.drain_backend.provisioner).toEqual(stack.resource.terraform_data.drain_backend.provisioner);
+    expect((r.stack as any).resource.docker_container.svc_frontend_2.depends_on).toBeUndefined();
+  });
+
+  it('a tainted replica, or one known only by its label (a key the stack no longer has), counts as deployed', () => {
+    expect(servicesNew(stack, { resources: [container('svc_frontend_2', 'frontend', 'tainted')] })).toEqual(['adminer', 'backend']);
+    expect(servicesNew(stack, { resources: [container('svc_backend_3', 'backend')] })).toEqual(['adminer', 'frontend']);
+    const all = { resources: ['adminer', 'backend', 'frontend'].map((s) => container(`svc_${s}_1`, s)) };
+    expect(firstDeployStack(stack, all)).toBeUndefined();
+  });
+});
+
+describe('whether the state must be read before the apply', () => {
+  const host = (containers: string[], networks: string[] = []) => ({ alias: 'local', host: 'unix:///var/run/docker.sock', containers: containers.map((name) => ({ name, volumes: [], networks: [] })), networks: networks.map((name) => ({ name, users: [] })) });
+  it('only when a host has a container or a network of the environment', () => {
+    expect(onHosts([])).toBe(false);
+    expect(onHosts([host([]), host([])])).toBe(false);
+    expect(onHosts([host([]), host(['local-db-1'])])).toBe(true);
+    expect(onHosts([host([], ['local-private'])])).toBe(true);
+  });
+});
