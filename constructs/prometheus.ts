@@ -75,7 +75,8 @@ export class Prometheus extends Construct {
    */
   scrapedServices(): Service[] {
     return Environment.of(this).services
-      .filter((s) => s.port('metrics') && (!this.scrapeOnly || this.scrapeOnly.includes(s.serviceName)))
+      // `scrape` names entries of the file: a worker pool's entry built one service per host
+      .filter((s) => s.hasPort('metrics') && (!this.scrapeOnly || this.scrapeOnly.includes(s.serviceName) || this.scrapeOnly.includes(s.node.scope?.node.id ?? '')))
       .sort((a, b) => a.serviceName.localeCompare(b.serviceName));
   }
 
@@ -99,7 +100,9 @@ export const prometheusKind = defineKind({
     (svc.scrape ?? []).forEach((t, i) => {
       const target = ctx.service(t);
       if (!target) ctx.report(['scrape', i], ctx.unknown('service', t, Object.keys(ctx.env.services)));
-      else if (!(target.ports as Record<string, unknown> | undefined)?.metrics) ctx.report(['scrape', i], `${t} declares no \`metrics\` port to scrape; add \`ports: { metrics: <port> }\` to it or remove it here`);
+      else if (!(target.ports as Record<string, unknown> | undefined)?.metrics && (target as { metrics?: unknown }).metrics !== true) {
+        ctx.report(['scrape', i], `${t} declares no \`metrics\` port to scrape; add \`ports: { metrics: <port> }\` to it (\`metrics: true\` on a worker pool) or remove it here`);
+      }
     });
   },
   build: (svc, ctx) => plain(new Prometheus(ctx.environment, ctx.name, entryProps(svc, ctx))),

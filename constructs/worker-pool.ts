@@ -23,6 +23,7 @@ export const WorkerPoolSchema = z.strictObject({
   uses: f.common.uses,
   resources: f.Resources.default({}).describe('CPU and memory limits per replica.'),
   tracing: f.common.tracing,
+  metrics: z.boolean().default(false).describe('The workers serve Prometheus metrics at /metrics on their worker port (seed 003\'s do): the environment\'s Prometheus scrapes every replica there, across hosts at the host\'s address.'),
   mounts: f.common.mounts,
   stopGracePeriod: f.duration.optional().describe('Time a worker gets to finish its task on replace or destroy, e.g. 10m. Default: 2m.'),
   secretsOwner: f.common.secretsOwner,
@@ -68,9 +69,11 @@ export class WorkerPool extends Construct {
         origin: p.origin,
         perReplica: (i) => {
           const port = first + i - 1;
+          const worker = { container: port, publish: port, bind: p.bind ?? LOOPBACK };
           return {
             env: { WORKER_PORT: String(port), WORKER_PUBLIC_BASE_URL: `http://${address ?? host}:${port}` },
-            ports: [{ name: 'worker', container: port, publish: port, bind: p.bind ?? LOOPBACK }],
+            // the metrics are served on the worker port: one port, two names (published once)
+            ports: [{ name: 'worker', ...worker }, ...(p.metrics ? [{ name: 'metrics', ...worker }] : [])],
           };
         },
       });
@@ -116,6 +119,9 @@ export const workerPoolKind = defineKind({
     for (const h of Object.keys(svc.hosts)) if (!ctx.placements.includes(h)) ctx.report(['hosts', h], ctx.unknown(ctx.placementWord, h, ctx.placements));
     if (!svc.registerWith && svc.registerEnv !== 'API_URL') ctx.report(['registerEnv'], 'has no effect without `registerWith:` (it names the variable that receives that service\'s URL); add `registerWith:` or remove `registerEnv:`');
     if (svc.registerWith && !ctx.service(svc.registerWith)) ctx.report(['registerWith'], ctx.unknown('service', svc.registerWith, Object.keys(ctx.env.services)));
+    if (svc.metrics && !Object.values(ctx.env.services).some((s) => s?.kind === 'prometheus')) {
+      ctx.report(['metrics'], 'has no effect: the environment has no Prometheus to scrape the workers; add a service of kind: prometheus or remove `metrics`');
+    }
   },
   build(svc, ctx) {
     const pool = new WorkerPool(ctx.environment, ctx.name, { ...svc, origin: ctx.origin });

@@ -93,6 +93,17 @@ export interface PortSpec {
   readonly bind?: string;
 }
 
+/** The published ports of a list, one per host mapping (a port may carry two names, e.g. worker and metrics). */
+export function uniquePublished(ports: readonly PortSpec[]): PortSpec[] {
+  const seen = new Set<string>();
+  return ports.filter((p) => {
+    const key = `${p.bind ?? LOOPBACK}:${p.publish}:${p.container}`;
+    if (p.publish === undefined || seen.has(key)) return false;
+    seen.add(key);
+    return true;
+  });
+}
+
 /** Where published ports listen unless told otherwise: reachable from the host itself only. */
 export const LOOPBACK = '127.0.0.1';
 
@@ -301,11 +312,11 @@ export class Service extends Construct {
     return this;
   }
 
-  /** Published ports of every replica, including per-replica ones. */
+  /** Published ports of every replica, including per-replica ones; a port with two names once. */
   publishedPorts(): { replica: number; port: PortSpec }[] {
     const out: { replica: number; port: PortSpec }[] = [];
     for (let i = 1; i <= this.replicas; i++) {
-      for (const p of [...this.ports, ...(this.perReplica?.(i).ports ?? [])]) if (p.publish !== undefined) out.push({ replica: i, port: p });
+      for (const port of uniquePublished([...this.ports, ...(this.perReplica?.(i).ports ?? [])])) out.push({ replica: i, port });
     }
     return out;
   }
@@ -361,6 +372,11 @@ export class Service extends Construct {
 
   port(name: string): PortSpec | undefined {
     return this._ports.get(name);
+  }
+
+  /** True when the service, or each of its replicas (a worker pool's own ports), has this named port. */
+  hasPort(name: string): boolean {
+    return this._ports.has(name) || (this.perReplica?.(1).ports ?? []).some((p) => p.name === name);
   }
 }
 

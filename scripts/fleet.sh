@@ -7,6 +7,9 @@
 #   scripts/fleet.sh push               (re)push the stand-in images to the fleet registry
 #                                       (STACKYARD_FLEET_SEED003=1 on up/push: seed 003's images too)
 #   scripts/fleet.sh ssh-stop HOST      stop that host's sshd (fault tests); ssh-start HOST starts it again
+#   scripts/fleet.sh dockerd-restart HOST
+#                                       stop that host's dockerd (it stops its containers) and start it
+#                                       again, as a host's `systemctl restart docker` (fault tests)
 #
 # Each host (core, worker-1, worker-2) is a network namespace on one bridge, with its own dockerd
 # (own data root, exec root, /run, cgroup parent and bridge) and its own sshd whose sessions get
@@ -124,6 +127,16 @@ start_dockerd() {
       --data-root "$d/docker" --bip "${BIP[$h]}" --cgroup-parent "/$CGROUP_PREFIX$h" \
       --insecure-registry "$REGISTRY" --log-level warn \
     >>"$d/dockerd.log" 2>&1 </dev/null &
+}
+
+stop_dockerd() {
+  local h=$1 d; d=$(hdir "$h")
+  alive "$d/run/docker.pid" || return 0
+  local pid; pid=$(cat "$d/run/docker.pid")
+  kill "$pid"
+  # dockerd gives each container its stop timeout, then stops containerd
+  for _ in $(seq 1 240); do kill -0 "$pid" 2>/dev/null || return 0; sleep 0.5; done
+  fail "dockerd of $h (pid $pid) did not stop within 120s"
 }
 
 wait_dockerd() {
@@ -415,5 +428,9 @@ case "${1:-}" in
   push) push_images ;;
   ssh-stop) host_known "${2:?usage: fleet.sh ssh-stop HOST}"; stop_sshd "$2"; say "sshd of $2 stopped" ;;
   ssh-start) host_known "${2:?usage: fleet.sh ssh-start HOST}"; start_sshd "$2"; wait_ssh "$2"; say "sshd of $2 started" ;;
-  *) echo "usage: scripts/fleet.sh up|down|status|push|ssh-stop HOST|ssh-start HOST" >&2; exit 2 ;;
+  dockerd-restart)
+    host_known "${2:?usage: fleet.sh dockerd-restart HOST}"
+    t0=$(date +%s); stop_dockerd "$2"; start_dockerd "$2"; wait_dockerd "$2"
+    say "dockerd of $2 restarted in $(( $(date +%s) - t0 ))s" ;;
+  *) echo "usage: scripts/fleet.sh up|down|status|push|ssh-stop HOST|ssh-start HOST|dockerd-restart HOST" >&2; exit 2 ;;
 esac

@@ -4,6 +4,8 @@ import { errors, shared, synth, twoHostEnvironment } from './helpers';
 
 const base = twoHostEnvironment;
 
+const one = (services: string, extra = '') => errors({ 'e.yaml': base(services, extra) });
+
 describe('WorkerPool', () => {
   const pools = `  backend: { kind: service, host: core, image: x/api, tag: "1", ports: { http: { container: 8000, publish: 8000, bind: 0.0.0.0 } } }
   backtest: { kind: worker-pool, image: x/api, tag: "1", command: [run, backtest], type: backtesting, hosts: { b: 2 }, bind: 0.0.0.0, registerWith: backend, registerEnv: KTRDR_API_URL, uses: [db], resources: { cpus: 1, memory: 3g } }
@@ -17,6 +19,22 @@ describe('WorkerPool', () => {
     expect(c.svc_backtest_b_2.env).toEqual(expect.arrayContaining(['WORKER_PORT=5004', 'WORKER_PUBLIC_BASE_URL=http://b.example.com:5004', 'WORKER_TYPE=backtesting', 'KTRDR_API_URL=http://core.example.com:8000', 'DB_HOST=core.example.com']));
     expect([c.svc_backtest_b_1.cpus, c.svc_backtest_b_1.memory, c.svc_training_b_1.cpus, c.svc_training_b_1.memory]).toEqual(['1.0', 3072, '2.0', 5120]);
   });
+
+  it('with `metrics: true` Prometheus scrapes every worker at its host address and port; the port is published once', () => {
+    const s = synth({ 'e.yaml': base(pools.replace('type: backtesting,', 'type: backtesting, metrics: true,') + '  prometheus: { kind: prometheus, host: core }\n') }).obs.resource;
+    const config = s.docker_container.svc_prometheus_1.upload.find((u: any) => u.file === '/etc/prometheus/prometheus.yml').content;
+    expect(config).toContain('  - job_name: "backtest-b"\n    static_configs:\n      - targets: ["b.example.com:5003", "b.example.com:5004"]');
+    // only the pool that says so
+    expect(config).not.toContain('training');
+    expect(s.docker_container.svc_backtest_b_2.ports).toEqual([{ internal: 5004, external: 5004, ip: '0.0.0.0', protocol: 'tcp' }]);
+    // `scrape:` may name such a pool
+    const only = synth({ 'e.yaml': base('  backtest: { kind: worker-pool, image: x/api, tag: "1", command: [run], type: backtesting, hosts: { b: 1 }, metrics: true }\n  prometheus: { kind: prometheus, host: core, scrape: [backtest] }\n') }).obs.resource;
+    expect(only.docker_container.svc_prometheus_1.upload.find((u: any) => u.file === '/etc/prometheus/prometheus.yml').content).toContain('"b.example.com:5003"');
+    // and without a Prometheus, `metrics` would do nothing: refused
+    expect(one('  backtest: { kind: worker-pool, image: x/api, tag: "1", command: [run], type: backtesting, hosts: { b: 1 }, metrics: true }\n')).toEqual([
+      'e.yaml:8:110 services.backtest.metrics: has no effect: the environment has no Prometheus to scrape the workers; add a service of kind: prometheus or remove `metrics`',
+    ]);
+  });
 });
 
 describe('Celery', () => {
@@ -29,7 +47,6 @@ describe('Celery', () => {
 });
 
 describe('bad input for fleets and observability', () => {
-  const one = (services: string, extra = '') => errors({ 'e.yaml': base(services, extra) });
   it('port collision between a pool and a service on one host', () => {
     expect(one('  backtest: { kind: worker-pool, image: x/api, tag: "1", command: [run], type: backtesting, hosts: { b: 2 } }\n  other: { kind: service, host: b, image: x/o, tag: "1", ports: { http: { container: 80, publish: 5004 } } }\n')).toEqual([
       'e.yaml:9:58 services.other.ports: publishes host port 5004 on host b, which backtest-b (replica 2) already publishes; choose another port',
@@ -46,7 +63,7 @@ describe('bad input for fleets and observability', () => {
   });
   it('a scrape target on a service with no metrics port', () => {
     expect(one('  api: { kind: service, host: core, image: x/a, tag: "1" }\n  prometheus: { kind: prometheus, host: core, scrape: [api] }\n')).toEqual([
-      'e.yaml:9:56 services.prometheus.scrape.0: api declares no `metrics` port to scrape; add `ports: { metrics: <port> }` to it or remove it here',
+      'e.yaml:9:56 services.prometheus.scrape.0: api declares no `metrics` port to scrape; add `ports: { metrics: <port> }` to it (`metrics: true` on a worker pool) or remove it here',
     ]);
   });
   it('tracing without a Jaeger, and Celery without a broker', () => {

@@ -33,7 +33,7 @@ describe('NFS', () => {
     expect(c.volumes).toEqual([{ container_path: '/mnt/shared', volume_name: '${docker_volume.nfs_core_shared.name}' }]);
     const cmd = c.labels.find((l: any) => l.label === 'ofelia.job-exec.backup.command').value;
     expect(cmd).toContain('mkdir -p /mnt/shared/db-backups && ');
-    expect(cmd).toContain('gzip > /mnt/shared/db-backups/app_"$(date +%Y%m%d)".sql.gz.tmp');
+    expect(cmd).toContain('gzip > /mnt/shared/db-backups/app_\\"$(date +%Y%m%d)\\".sql.gz.tmp');
     expect(b.resource.docker_volume.volume_backup_backups).toBeUndefined();
   });
 

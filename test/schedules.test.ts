@@ -1,5 +1,6 @@
 /** Scheduled jobs and backups from environment files: Ofelia on Docker hosts, cron checks. */
 import { describe, expect, it } from 'vitest';
+import { ofeliaWord } from '../lib/docker/scheduler';
 import { errors, shared, synth, twoHostEnvironment } from './helpers';
 
 const base = twoHostEnvironment;
@@ -31,11 +32,30 @@ describe('schedules', () => {
     const c = s.resource.docker_container;
     const cmd = labels('svc_backup_1')['ofelia.job-exec.backup.command'];
     expect(labels('svc_backup_1')['ofelia.job-exec.backup.schedule']).toBe('0 0 3 * * *');
-    expect(cmd).toContain('pg_dump -h db -U app app | gzip > /backups/app_"$(date +%Y%m%d)".sql.gz.tmp');
-    expect(cmd).toContain("find /backups -name '\\''app_*.sql.gz'\\'' -mtime +7 -delete");
+    // Ofelia's word splitting (gobs/args): the sh -c script is one double-quoted word, its " escaped
+    expect(cmd).toContain('pg_dump -h db -U app app | gzip > /backups/app_\\"$(date +%Y%m%d)\\".sql.gz.tmp');
+    expect(cmd).toContain("find /backups -name 'app_*.sql.gz' -mtime +7 -delete\"");
+    expect(cmd.startsWith('sh -c "mkdir -p /backups && PGPASSWORD=\\"$(cat /run/secrets/DB_PASSWORD)\\" pg_dump')).toBe(true);
     expect(c.svc_backup_1.volumes).toEqual([{ container_path: '/backups', volume_name: '${docker_volume.volume_backup_backups.name}' }]);
     expect(s.resource.docker_volume.volume_backup_backups.lifecycle).toEqual({ prevent_destroy: true });
     expect(c.svc_backup_1.upload.map((u: any) => u.file)).toEqual(['/run/secrets/DB_PASSWORD']);
+  });
+
+  it('the scheduler is replaced when a job of its host changes (Ofelia reads the job labels only when it starts)', () => {
+    const env = (cmd: string, cron = '0 3 * * *') => synth({
+      'e.yaml': base(`  sync: { kind: scheduled-job, host: core, image: x/a, tag: "1", command: [${cmd}], schedule: "${cron}" }\n`),
+    }).obs.resource.docker_container.svc_scheduler_core_1.labels.find((l: any) => l.label === 'stackyard.scheduler.jobs').value;
+    const first = env('run');
+    expect(first).toMatch(/^[0-9a-f]{16}$/);
+    expect(env('run')).toBe(first);
+    expect(env('run, --all')).not.toBe(first);
+    expect(env('run', '0 4 * * *')).not.toBe(first);
+  });
+
+  it('quotes each command word as Ofelia splits it: bare when plain, else double-quoted with \\ and " escaped', () => {
+    // checked once against github.com/gobs/args (Ofelia v0.3.13's splitter): these words come back as given
+    expect(['sh', '-c', 'a && b', `it's "x" a\\b`, '', '(x)', '|y'].map(ofeliaWord).join(' '))
+      .toBe(`sh -c "a && b" "it's \\"x\\" a\\\\b" "" "(x)" "|y"`);
   });
 
   it('six fields give Ofelia the seconds; the scheduler image comes from `scheduler.image`', () => {

@@ -260,6 +260,23 @@ function stepper(started: number): (what: string) => void {
   return (what) => say(`${what} (${((Date.now() - started) / 1000).toFixed(1)}s)`);
 }
 
+/**
+ * `stackyard hosts` (lib/ops/hosts.ts) before anything touches a host: every host of the
+ * environment reachable with its pinned key, a recent enough engine, free disk, clock skew. A
+ * host that fails stops the deploy there, each failure printed with its fix; nothing was changed.
+ */
+export async function checkHostsFirst(where: Where, env: string): Promise<void> {
+  // loaded here, not at the top: like the synthesizer, only when a deploy runs
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const { loadModel } = require('../ops/model') as typeof import('../ops/model');
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const { formatHostCheck, runHostChecks } = require('../ops/hosts') as typeof import('../ops/hosts');
+  const failed = (await runHostChecks(loadModel(env, where.environmentsDir))).filter((c) => !c.ok);
+  if (!failed.length) return;
+  for (const c of failed) process.stderr.write(`${formatHostCheck(c)}\n`);
+  throw new DeployStop(`host checks failed for ${failed.map((c) => c.host).join(', ')} (above); nothing was changed (stackyard hosts ${env} checks again)`);
+}
+
 export interface DeployOptions {
   readonly env: string;
   readonly generateSecrets?: boolean;
@@ -275,8 +292,10 @@ export async function deploy(where: Where, o: DeployOptions): Promise<number> {
   const started = Date.now();
   const step = stepper(started);
   let dir = synthOne(where, o.env);
-  const engine = resolveEngine(where.root);
   step(`synthesized ${o.env}`);
+  await checkHostsFirst(where, o.env);
+  step('hosts checked');
+  const engine = resolveEngine(where.root);
   let migrating = false;
   // A local state written before state encryption is read once through the `unencrypted` fallback
   // and written back encrypted (lib/deploy/encryption.ts); a remote one needs --migrate-state.

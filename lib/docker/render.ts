@@ -14,7 +14,7 @@ import { TerraformResource } from 'cdktf';
 import type { Construct } from 'constructs';
 import type { HostProps } from '../model';
 import { RELEASE_VARIABLE, type EnvironmentStack } from '../terraform/stack';
-import { imageName, LOOPBACK, secretPath, secretsIn, type FileOwner, type Service } from '../service';
+import { imageName, LOOPBACK, secretPath, secretsIn, uniquePublished, type FileOwner, type Service } from '../service';
 import { resolveUpdatePolicy, startsFirst } from '../update-policy';
 import { cpusAsRead, durationAsRead, portsAsRead } from './readback';
 import { slug, terraformLiteral, type Template } from '../values';
@@ -199,7 +199,7 @@ export function renderDocker(stack: EnvironmentStack): void {
         env: nonEmpty(replicaEnv),
         labels: Object.entries(labels).sort(([a], [b]) => a.localeCompare(b)).map(([label, value]) => ({ label, value })),
         networksAdvanced: networks,
-        ports: nonEmpty(portsAsRead(replicaPorts.filter((p) => p.publish !== undefined).map((p) => ({ internal: p.container, external: p.publish!, protocol: 'tcp', ip: p.bind ?? LOOPBACK })))),
+        ports: nonEmpty(portsAsRead(uniquePublished(replicaPorts).map((p) => ({ internal: p.container, external: p.publish!, protocol: 'tcp', ip: p.bind ?? LOOPBACK })))),
         volumes: nonEmpty([...volumes, ...nfs, ...binds].sort((a, b) => a.containerPath.localeCompare(b.containerPath))),
         privileged: s.privileged ? true : undefined,
         upload: nonEmpty(uploads),

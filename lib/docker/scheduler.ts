@@ -7,12 +7,12 @@
  * scheduled run sees exactly what a one-shot job would. The model only says `schedule`; Kubernetes
  * renders the same Service as a CronJob.
  */
+import { createHash } from 'node:crypto';
 import { Construct } from 'constructs';
 import { z } from 'zod';
 import { ConfigError } from '../config/errors';
 import type { Environment } from '../environment';
 import { parseImage, Service } from '../service';
-import { shellQuote } from '../values';
 
 /** The default Ofelia image of the hosts' scheduler. */
 export const SCHEDULER_IMAGE = 'mcuadros/ofelia:v0.3.13';
@@ -29,6 +29,18 @@ export function withSecondsField(schedule: string): string {
   return fields.length === 6 ? fields.join(' ') : `0 ${fields.join(' ')}`;
 }
 
+/**
+ * One word of a command as Ofelia splits its `command` label (github.com/gobs/args, Ofelia
+ * v0.3.x): words are split on spaces; a word that begins with a quote runs to the matching quote;
+ * a backslash escapes the next character, inside quotes too. So a plain word stays bare and any
+ * other is double-quoted with `\` and `"` escaped. (A POSIX shell's `'\''` is not understood:
+ * the quote ends the word there, which split the backup's `find -name` pattern off, found on the
+ * fleet with the real Ofelia.)
+ */
+export function ofeliaWord(word: string): string {
+  return /^[A-Za-z0-9_@%+=:,./-]+$/.test(word) ? word : `"${word.replace(/[\\"]/g, '\\$&')}"`;
+}
+
 /** What a scheduled Service's container runs and carries on a Docker host: an idle process, and the job as Ofelia labels. */
 export function scheduledContainer(s: Service): { entrypoint: string[]; command: string[]; labels: Record<string, string> } | undefined {
   if (!s.schedule) return undefined;
@@ -40,10 +52,24 @@ export function scheduledContainer(s: Service): { entrypoint: string[]; command:
       'ofelia.enabled': 'true',
       // Ofelia's cron has a seconds field first: 0 unless the schedule gives one
       [`ofelia.job-exec.${id}.schedule`]: withSecondsField(s.schedule.cron),
-      [`ofelia.job-exec.${id}.command`]: s.schedule.command.map(shellQuote).join(' '),
+      [`ofelia.job-exec.${id}.command`]: s.schedule.command.map(ofeliaWord).join(' '),
       [`ofelia.job-exec.${id}.no-overlap`]: 'true',
     },
   };
+}
+
+/** The scheduler's label that carries jobsDigest. */
+export const JOBS_LABEL = 'stackyard.scheduler.jobs';
+
+/**
+ * A digest of the jobs one host's Ofelia runs (each job's labels). Ofelia reads the job labels
+ * once, when it starts (v0.3.13 has no watch), so a job whose command or schedule changed would
+ * keep running the old one: the digest, a label of the scheduler's container, changes with them
+ * and the scheduler is replaced too (found on the fleet, where a corrected command kept failing).
+ */
+export function jobsDigest(services: readonly Service[]): string {
+  const jobs = services.map((s) => JSON.stringify([s.serviceName, scheduledContainer(s)?.labels])).sort();
+  return createHash('sha256').update(jobs.join('\n')).digest('hex').slice(0, 16);
 }
 
 /** The construct that holds a host's scheduler, so a second call knows its own from a user's service. */
@@ -79,6 +105,7 @@ export function addSchedulers(model: Environment): void {
       kind: 'scheduler',
       image: parseImage(model.schedulerImage ?? SCHEDULER_IMAGE),
       command: ['daemon', '--docker', `--docker-filter=label=stackyard.environment=${model.environmentName}`],
+      labels: { [JOBS_LABEL]: jobsDigest(model.services.filter((s) => s.schedule && s.host === host)) },
     });
     const url = model.hosts.get(host)?.docker ?? '';
     service.addBindMount(url.startsWith('unix://') ? url.slice('unix://'.length) : '/var/run/docker.sock', '/var/run/docker.sock', true);

@@ -36,7 +36,7 @@ export function reachedPerReplica(model: EnvironmentModel): Map<string, string[]
   const out = new Map<string, string[]>();
   for (const r of model.reaches) {
     for (const { service, port } of r.targets()) {
-      if (service.replicas <= 1 || !service.port(port)) continue;
+      if (service.replicas <= 1 || !service.hasPort(port)) continue;
       const ports = out.get(service.serviceName) ?? [];
       if (!ports.includes(port)) ports.push(port);
       out.set(service.serviceName, ports.sort());

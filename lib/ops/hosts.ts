@@ -131,7 +131,8 @@ export async function checkHost(conn: HostConnection): Promise<HostCheck> {
   const receivedAt = Date.now();
   if (r.code !== 0) {
     const why = classifyConnectionError(conn.host.docker, r.stderr);
-    return { ...base, reachable: { ok: false, ...why }, ok: false };
+    // the fix names this host's own keys
+    return { ...base, reachable: { ok: false, text: why.text, fix: why.fix.replaceAll('hosts.<h>.', `hosts.${conn.host.name}.`) }, ok: false };
   }
   let info: { ServerVersion?: string; DockerRootDir?: string; SystemTime?: string };
   try {

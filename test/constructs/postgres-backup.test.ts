@@ -15,7 +15,7 @@ describe('PostgresBackup', () => {
     expect(labels['ofelia.job-exec.backup.schedule']).toBe('0 0 3 * * *');
     const run = labels['ofelia.job-exec.backup.command'];
     expect(run).toContain('pg_dump -h db -U app app');
-    expect(run).toContain('PGPASSWORD="$(cat /run/secrets/DB_PASSWORD)"');
+    expect(run).toContain('PGPASSWORD=\\"$(cat /run/secrets/DB_PASSWORD)\\"'); // one double-quoted word for Ofelia
     expect(run).toContain('-mtime +7 -delete');
     expect(JSON.stringify([c.env, c.command, c.labels])).not.toContain('var.DB_PASSWORD');
     expect(c.upload.map((u: any) => u.file)).toEqual(['/run/secrets/DB_PASSWORD']);

@@ -26,7 +26,7 @@ describe('ScheduledJob', () => {
     const c = containers.svc_nightly_1;
     expect([c.entrypoint, c.command]).toEqual([['sleep'], ['infinity']]);
     const labels = Object.fromEntries(c.labels.map((l: any) => [l.label, l.value]));
-    expect(labels).toMatchObject({ 'ofelia.enabled': 'true', 'ofelia.job-exec.nightly.schedule': '0 0 3 * * *', 'ofelia.job-exec.nightly.command': "/tini -- run 'it all'", 'ofelia.job-exec.nightly.no-overlap': 'true' });
+    expect(labels).toMatchObject({ 'ofelia.enabled': 'true', 'ofelia.job-exec.nightly.schedule': '0 0 3 * * *', 'ofelia.job-exec.nightly.command': '/tini -- run "it all"', 'ofelia.job-exec.nightly.no-overlap': 'true' });
     const ofelia = containers['svc_scheduler-main_1'] ?? containers.svc_scheduler_main_1;
     expect(ofelia.command).toEqual(['daemon', '--docker', '--docker-filter=label=stackyard.environment=unit']);
     expect(ofelia.image).toContain('ofelia');

@@ -8,7 +8,7 @@
 import * as fs from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
-  containers, deploy, dockerOn, ENV, fleet, fleetCommand, placements, probe, report, SECRETS, STATE_FILE, steadyTraffic, tofu,
+  containers, deploy, dockerOn, ENV, fleet, fleetCommand, placements, probe, report, SECRETS, STATE_FILE, stackyard, steadyTraffic, tofu,
 } from './fleet';
 
 const noCanary = (text: string, where: string) => {
@@ -19,17 +19,18 @@ const noCanary = (text: string, where: string) => {
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const keep = process.env.STACKYARD_FLEET_KEEP === '1';
 
+// the fleet is up (test/fleet/setup.ts); this environment starts from nothing
 beforeAll(() => {
-  const t0 = Date.now();
-  // a fresh fleet every run: whatever an interrupted run left goes first
-  if (process.env.STACKYARD_FLEET_REUSE !== '1') fleetCommand('down');
-  fleetCommand('up');
-  report('fleet up seconds (in the suite)', Math.round((Date.now() - t0) / 100) / 10);
   if (process.env.STACKYARD_FLEET_REUSE !== '1') fs.rmSync(STATE_FILE, { force: true });
 });
 
-afterAll(() => {
-  if (!keep) fleetCommand('down');
+// leaves the fleet as it found it: every host answering, this environment removed (its ports are
+// free for the next file)
+afterAll(async () => {
+  fleetCommand('ssh-start', 'worker-2');
+  if (keep) return;
+  const r = await stackyard('down', ENV, '--yes');
+  if (r.code !== 0) throw new Error(`stackyard down ${ENV} failed: ${r.output.slice(-2000)}`);
 });
 
 describe('the fleet environment on three hosts over ssh', () => {

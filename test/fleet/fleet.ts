@@ -4,19 +4,16 @@
  * questions asked of each host's engine over its own unix socket (never through the deploy's path).
  */
 import type { SpawnSyncReturns } from 'node:child_process';
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { loadEnvironment } from '../../lib/config/load';
 import { steadyTraffic as traffic } from '../../scripts/traffic';
-import { engineEnv, httpRequest, keptSecrets, reporter, ROOT, runAsync, runSync, type EnvContainer, type RunResult } from '../e2e/shared';
+import { engineEnv, httpRequest, keptSecrets, reporter, ROOT, runAsync, runSync, type EnvContainer, type RunResult, type Watch } from '../e2e/shared';
 import * as shared from '../e2e/shared';
 
 export { ROOT };
-export const ENV = 'fleet';
 export const ENV_DIR = path.join(ROOT, 'test', 'fleet', 'environments');
-export const STACK_DIR = path.join(ROOT, 'cdktf.out', 'stacks', ENV);
-export const STATE_FILE = path.join(ROOT, '.stackyard', 'state', `${ENV}.tfstate`);
 const SCRATCH = process.env.STACKYARD_SCRATCH ?? '/var/tmp/stackyard';
 export const FLEET_JSON = path.join(SCRATCH, 'fleet', 'fleet.json');
 
@@ -29,48 +26,23 @@ export interface Fleet {
 }
 export const fleet = (): Fleet => JSON.parse(fs.readFileSync(FLEET_JSON, 'utf8'));
 
-/**
- * One random value per secret the environment declares (the registry's comes from the fleet) and
- * the state passphrase; none may ever show up. Kept in .stackyard/fleet-secrets.json (keptSecrets).
- */
-const environment = loadEnvironment(path.join(ENV_DIR, `${ENV}.yaml`)).config;
-export const SECRETS: Record<string, string> = keptSecrets(
-  path.join(ROOT, '.stackyard', 'fleet-secrets.json'),
-  [...environment.secrets.filter((s) => s !== 'FLEET_REGISTRY_PASSWORD'), 'STATE_PASSPHRASE'],
-  'fleet',
-);
-
-/** Replica → host, as the environment file places them (`<env>-<service>-<n>`). */
-export function placements(): Record<string, string> {
-  const out: Record<string, string> = {};
-  for (const [name, s] of Object.entries(environment.services)) {
-    if (!('host' in s) || !s.host) throw new Error(`service ${name} of the fleet environment names no host`);
-    const replicas = 'replicas' in s && typeof s.replicas === 'number' ? s.replicas : 1;
-    for (let i = 1; i <= replicas; i++) out[`${ENV}-${name}-${i}`] = s.host;
-  }
-  return out;
-}
-
-/** The deploy's environment: SECRETS and, once the fleet is up, its registry's password. */
-export function toolEnv(extra: NodeJS.ProcessEnv = {}): NodeJS.ProcessEnv {
-  const f = fs.existsSync(FLEET_JSON) ? fleet() : undefined;
-  const registry: Record<string, string> = f ? { FLEET_REGISTRY_PASSWORD: fs.readFileSync(f.registry.passwordFile, 'utf8').trim() } : {};
-  return engineEnv(ENV_DIR, { ...SECRETS, ...registry }, extra);
-}
-
 export function run(cmd: string, args: string[], opts: { env?: NodeJS.ProcessEnv; cwd?: string; timeoutMs?: number } = {}): SpawnSyncReturns<string> {
-  return runSync(cmd, args, opts.env ?? toolEnv(), opts);
+  return runSync(cmd, args, opts.env ?? process.env, opts);
 }
 
-/** scripts/fleet.sh with its output shown (up takes a while on a cold machine). */
+/** scripts/fleet.sh with its output shown (up takes a while on a cold machine); seed 003's images too. */
 export function fleetCommand(...args: string[]): void {
-  const r = spawnSync('bash', [path.join(ROOT, 'scripts', 'fleet.sh'), ...args], { cwd: ROOT, env: toolEnv(), stdio: 'inherit' });
+  const r = spawnSync('bash', [path.join(ROOT, 'scripts', 'fleet.sh'), ...args], { cwd: ROOT, env: { ...process.env, STACKYARD_FLEET_SEED003: '1' }, stdio: 'inherit' });
   if (r.status !== 0) throw new Error(`scripts/fleet.sh ${args.join(' ')} failed (exit ${r.status})`);
 }
 
-/** `npm run deploy -- <env>`, asynchronously (the test probes traffic meanwhile); killed after timeoutMs. */
-export function deploy(timeoutMs = 900_000, onStart?: (pid: number) => void): Promise<RunResult> {
-  return runAsync('npm', ['run', '--silent', 'deploy', '--', ENV], toolEnv(), { timeoutMs, onStart });
+/** fleetCommand without blocking the event loop (vitest's global teardown: it is also ending the test workers meanwhile). */
+export function fleetCommandAsync(...args: string[]): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const child = spawn('bash', [path.join(ROOT, 'scripts', 'fleet.sh'), ...args], { cwd: ROOT, env: { ...process.env, STACKYARD_FLEET_SEED003: '1' }, stdio: 'inherit' });
+    child.on('error', reject);
+    child.on('close', (code) => (code === 0 ? resolve() : reject(new Error(`scripts/fleet.sh ${args.join(' ')} failed (exit ${code})`))));
+  });
 }
 
 /** The docker CLI against one host's engine over its own unix socket. */
@@ -82,21 +54,56 @@ export function dockerOn(host: string, ...args: string[]): string {
 
 export interface ContainerState extends EnvContainer { host: string }
 
-/** Every container of the environment on every host, as each host's engine reports it. */
-export function containers(): ContainerState[] {
-  return Object.keys(fleet().hosts)
-    .flatMap((host) => shared.environmentContainers((...args) => dockerOn(host, ...args), ENV).map((c) => ({ ...c, host })))
-    .sort((a, b) => a.name.localeCompare(b.name));
+/**
+ * One environment of test/fleet/environments on the fleet: its secrets (random values kept in
+ * .stackyard/<env>-secrets.json; the registry's comes from the fleet), its deploys through
+ * `npm run deploy` over ssh://, and its containers as each host's engine reports them.
+ */
+export function fleetEnvironment(env: string) {
+  const STACK_DIR = path.join(ROOT, 'cdktf.out', 'stacks', env);
+  const STATE_FILE = path.join(ROOT, '.stackyard', 'state', `${env}.tfstate`);
+  const config = loadEnvironment(path.join(ENV_DIR, `${env}.yaml`)).config;
+  /** One random value per secret the environment declares and the state passphrase; none may ever show up. */
+  const SECRETS: Record<string, string> = keptSecrets(
+    path.join(ROOT, '.stackyard', `${env}-secrets.json`),
+    [...config.secrets.filter((s) => s !== 'FLEET_REGISTRY_PASSWORD'), 'STATE_PASSPHRASE'],
+    env,
+  );
+  /** The deploy's environment: SECRETS and, once the fleet is up, its registry's password. */
+  const toolEnv = (extra: NodeJS.ProcessEnv = {}): NodeJS.ProcessEnv => {
+    const f = fs.existsSync(FLEET_JSON) ? fleet() : undefined;
+    const registry: Record<string, string> = f ? { FLEET_REGISTRY_PASSWORD: fs.readFileSync(f.registry.passwordFile, 'utf8').trim() } : {};
+    return engineEnv(ENV_DIR, { ...SECRETS, ...registry }, extra);
+  };
+  const tofu = (...args: string[]): SpawnSyncReturns<string> => run('tofu', args, { cwd: STACK_DIR, env: shared.withSecretVersions(STACK_DIR, toolEnv()) });
+  return {
+    ENV: env, STACK_DIR, STATE_FILE, SECRETS, config, toolEnv, tofu,
+    /** `npm run deploy -- <env>`, asynchronously (watch: its process group and output); killed after timeoutMs. */
+    deploy: (timeoutMs = 900_000, watch: Omit<Watch, 'timeoutMs'> = {}): Promise<RunResult> =>
+      runAsync('npm', ['run', '--silent', 'deploy', '--', env], toolEnv(), { timeoutMs, ...watch }),
+    /** `npx stackyard <args>` for this environment (hosts, down, status, ...). */
+    stackyard: (...args: string[]): Promise<RunResult> => runAsync('npx', ['stackyard', ...args], toolEnv(), { timeoutMs: 600_000 }),
+    /** Every container of the environment on every host, as each host's engine reports it. */
+    containers: (): ContainerState[] => Object.keys(fleet().hosts)
+      .flatMap((host) => shared.environmentContainers((...args) => dockerOn(host, ...args), env).map((c) => ({ ...c, host })))
+      .sort((a, b) => a.name.localeCompare(b.name)),
+    /** Resource addresses a plan would change, with their actions. */
+    plannedChanges: () => shared.plannedChanges(tofu, `${env}.plan`),
+  };
 }
 
-/** A hand-run tofu in the stack folder, given what a deploy gives it (secrets and their recorded versions). */
-export function tofu(...args: string[]): SpawnSyncReturns<string> {
-  return run('tofu', args, { cwd: STACK_DIR, env: shared.withSecretVersions(STACK_DIR, toolEnv()) });
-}
+const fleetEnv = fleetEnvironment('fleet');
+export const { ENV, STACK_DIR, STATE_FILE, SECRETS, toolEnv, deploy, containers, tofu, plannedChanges, stackyard } = fleetEnv;
 
-/** Resource addresses a plan would change, with their actions. */
-export function plannedChanges(): { address: string; actions: string[] }[] {
-  return shared.plannedChanges(tofu, 'fleet.plan');
+/** Replica → host, as the fleet environment file places them (`<env>-<service>-<n>`). */
+export function placements(): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [name, s] of Object.entries(fleetEnv.config.services)) {
+    if (!('host' in s) || !s.host) throw new Error(`service ${name} of the fleet environment names no host`);
+    const replicas = 'replicas' in s && typeof s.replicas === 'number' ? s.replicas : 1;
+    for (let i = 1; i <= replicas; i++) out[`${ENV}-${name}-${i}`] = s.host;
+  }
+  return out;
 }
 
 /** One request through the proxy on core. */

@@ -4,7 +4,7 @@
                        POST /api/v1/workers/register, GET /api/v1/workers, POST /api/v1/jobs
                        (sends the job to a registered worker of that type, over the network)
   worker    (`uvicorn ktrdr.<type>.worker:app ...`, as seed 003 starts its workers)
-                       HTTP on $WORKER_PORT: /health, POST /jobs (runs the job: one OpenTelemetry
+                       HTTP on $WORKER_PORT: /health, /metrics (jobs run), POST /jobs (runs the job: one OpenTelemetry
                        span exported over OTLP gRPC to $OTEL_EXPORTER_OTLP_ENDPOINT); registers
                        itself with the backend at $KTRDR_API_URL under $WORKER_PUBLIC_BASE_URL,
                        again every few seconds (the backend keeps its registry in memory)
@@ -55,7 +55,7 @@ def _str(num, s):
 
 
 def _kv(key, value):
-    return _field(1, 2, _str(1, key) + _field(2, 2, _str(1, value)))  # KeyValue{key, AnyValue{string_value}}
+    return _str(1, key) + _field(2, 2, _str(1, value))  # KeyValue{key, AnyValue{string_value}}; the caller frames it
 
 
 def export_span(name, attributes):
@@ -175,10 +175,16 @@ def worker_identity(module):
 
 class Worker(Backend):
     identity = {}
+    jobs = 0
 
     def do_GET(self):
         if self.path == "/health":
             self.send(200, {"status": "ok", **self.identity})
+        elif self.path == "/metrics":
+            with lock:
+                n = Worker.jobs
+            kind = self.identity["worker_type"]
+            self.send(200, f'# TYPE ktrdr_worker_jobs_total counter\nktrdr_worker_jobs_total{{type="{kind}"}} {n}\n', "text/plain; version=0.0.4")
         else:
             self.send(404, {"error": "not found"})
 
@@ -187,6 +193,8 @@ class Worker(Backend):
             return self.send(404, {"error": "not found"})
         job = self.body()
         trace = export_span(f"{self.identity['worker_type']} job", {"worker.id": self.identity["worker_id"], "job.payload": str(job.get("payload", ""))})
+        with lock:
+            Worker.jobs += 1
         self.send(200, {**self.identity, "container": NAME, "trace_id": trace})
 
 
