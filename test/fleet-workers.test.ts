@@ -28,8 +28,12 @@ describe('WorkerPool', () => {
     expect(config).not.toContain('training');
     expect(s.docker_container.svc_backtest_b_2.ports).toEqual([{ internal: 5004, external: 5004, ip: '0.0.0.0', protocol: 'tcp' }]);
     // `scrape:` may name such a pool
-    const only = synth({ 'e.yaml': base('  backtest: { kind: worker-pool, image: x/api, tag: "1", command: [run], type: backtesting, hosts: { b: 1 }, metrics: true }\n  prometheus: { kind: prometheus, host: core, scrape: [backtest] }\n') }).obs.resource;
+    const only = synth({ 'e.yaml': base('  backtest: { kind: worker-pool, image: x/api, tag: "1", command: [run], type: backtesting, hosts: { b: 1 }, bind: 0.0.0.0, metrics: true }\n  prometheus: { kind: prometheus, host: core, scrape: [backtest] }\n') }).obs.resource;
     expect(only.docker_container.svc_prometheus_1.upload.find((u: any) => u.file === '/etc/prometheus/prometheus.yml').content).toContain('"b.example.com:5003"');
+    // a pool on another host that listens on loopback only (the default bind) cannot be scraped from core: refused
+    expect(one('  backtest: { kind: worker-pool, image: x/api, tag: "1", command: [run], type: backtesting, hosts: { b: 1 }, metrics: true }\n  prometheus: { kind: prometheus, host: core, scrape: [backtest] }\n')).toEqual([
+      'e.yaml:8:3 services.backtest.bind: prometheus on host core reaches backtest-b at b.example.com:5003, but it listens on 127.0.0.1 only; set `bind:` here to an address they reach (e.g. 0.0.0.0 or the host\'s private address)',
+    ]);
     // and without a Prometheus, `metrics` would do nothing: refused
     expect(one('  backtest: { kind: worker-pool, image: x/api, tag: "1", command: [run], type: backtesting, hosts: { b: 1 }, metrics: true }\n')).toEqual([
       'e.yaml:8:110 services.backtest.metrics: has no effect: the environment has no Prometheus to scrape the workers; add a service of kind: prometheus or remove `metrics`',

@@ -9,7 +9,7 @@ import { describe, expect, it } from 'vitest';
 import { keptByReaper } from '../lib/deploy/orphans';
 import { HostConnection, shellWord, sshOptionsFor, sshWrapperScript } from '../lib/ops/docker';
 import { envFile, oneOffPlan, pickSource, uploadedFiles, type SourceContainer } from '../lib/ops/exec';
-import { classifyConnectionError, clockVerdict, diskVerdict, engineVerdict, formatHostCheck, parseDf, versionAtLeast } from '../lib/ops/hosts';
+import { blocksDeploy, classifyConnectionError, clockVerdict, diskVerdict, engineVerdict, formatHostCheck, parseDf, versionAtLeast, type HostCheck } from '../lib/ops/hosts';
 import { formatLine, LineSplitter, mergeByTime, parseTimestamped, prefixOf, servicesNamed, timestampKey, validSince, validTail } from '../lib/ops/logs';
 import { DEFAULT_MESSAGE, escapeHtml, maintenanceCreateArgs, maintenanceLabels, maintenancePage, MAINTENANCE_PRIORITY } from '../lib/ops/maintenance';
 import { expectedContainers, loadModel, serviceOf, replicaName } from '../lib/ops/model';
@@ -372,6 +372,20 @@ describe('host checks', () => {
     expect(clockVerdict('2026-01-01T09:58:00Z', Date.parse('2026-01-01T10:00:00Z'), Date.parse('2026-01-01T10:00:02Z'))).toMatchObject({ ok: false, text: 'clock -121.0s off this machine (more than 30s)' });
     expect(parseDf('Filesystem 1024-blocks Used Available Capacity Mounted on\n/dev/sda1 100 50 2048 50% /\n')).toBe(2048 * 1024);
     expect(parseDf('garbage')).toBeUndefined();
+    // a tcp:// engine has no shell to ask: not a failure (a deploy to it must not stop there)
+    expect(diskVerdict('/var/lib/docker', 'not asked')).toEqual({ ok: true, text: 'free space on /var/lib/docker not checked (tcp://)' });
+    expect(diskVerdict('/var/lib/docker', undefined)).toMatchObject({ ok: false, text: 'free space on /var/lib/docker unknown' });
+  });
+
+  it('a deploy stops on an unreachable host or a too old engine; low disk and clock skew only warn (a rollback during a full-disk outage must go through)', () => {
+    const ok = { ok: true as const, text: 'fine' };
+    const bad = { ok: false as const, text: 'bad', fix: 'fix it' };
+    const check = (o: Partial<HostCheck>): HostCheck => ({ host: 'h', docker: 'ssh://h', reachable: ok, engine: ok, disk: ok, clock: ok, ok: false, ...o });
+    expect(blocksDeploy(check({ reachable: bad, engine: undefined, disk: undefined, clock: undefined }))).toBe(true);
+    expect(blocksDeploy(check({ engine: bad }))).toBe(true);
+    expect(blocksDeploy(check({ disk: bad }))).toBe(false);
+    expect(blocksDeploy(check({ clock: bad }))).toBe(false);
+    expect(blocksDeploy(check({ ok: true }))).toBe(false);
   });
 
   it('prints one line per host, then each fix', () => {

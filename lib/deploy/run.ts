@@ -270,8 +270,10 @@ export async function checkHostsFirst(where: Where, env: string): Promise<void> 
   // eslint-disable-next-line @typescript-eslint/no-require-imports
   const { loadModel } = require('../ops/model') as typeof import('../ops/model');
   // eslint-disable-next-line @typescript-eslint/no-require-imports
-  const { formatHostCheck, runHostChecks } = require('../ops/hosts') as typeof import('../ops/hosts');
-  const failed = (await runHostChecks(loadModel(env, where.environmentsDir))).filter((c) => !c.ok);
+  const { blocksDeploy, formatHostCheck, runHostChecks } = require('../ops/hosts') as typeof import('../ops/hosts');
+  const checks = await runHostChecks(loadModel(env, where.environmentsDir));
+  for (const c of checks.filter((c) => !c.ok && !blocksDeploy(c))) process.stderr.write(`warning: ${formatHostCheck(c)}\n`);
+  const failed = checks.filter(blocksDeploy);
   if (!failed.length) return;
   for (const c of failed) process.stderr.write(`${formatHostCheck(c)}\n`);
   throw new DeployStop(`host checks failed for ${failed.map((c) => c.host).join(', ')} (above); nothing was changed (stackyard hosts ${env} checks again)`);
@@ -367,6 +369,7 @@ export async function deploy(where: Where, o: DeployOptions): Promise<number> {
         // A killed earlier apply can leave a container Docker created but the state never recorded.
         say('a container or network from an interrupted deploy is in the way; removing orphans and retrying once');
         reap(dir, await restate(), o.adoptOrphans === true);
+        headline = 'failed before the plan'; // the retry's own plan says what it changes
         r = await planAndApply();
       }
       return r;

@@ -9,6 +9,7 @@ import * as fs from 'node:fs';
 import type { Environment } from '../environment';
 import { lastLine, runProcess, withHosts, type HostConnection } from './docker';
 import { usedHosts } from './model';
+import { shellQuote } from '../values';
 
 /** The oldest engine stackyard is tested with (Debian's docker.io 20.10; API 1.41 for the provider). */
 export const MIN_DOCKER_VERSION = '20.10.0';
@@ -75,7 +76,9 @@ export function formatBytes(n: number): string {
   return `${v >= 100 || i === 0 ? Math.round(v) : v.toFixed(1)} ${units[i]}`;
 }
 
-export function diskVerdict(root: string, freeBytes: number | undefined, minFree = MIN_FREE_BYTES): Verdict {
+/** `freeBytes`: what the host reported; 'not asked' for a tcp:// engine (no shell on the host to ask). */
+export function diskVerdict(root: string, freeBytes: number | undefined | 'not asked', minFree = MIN_FREE_BYTES): Verdict {
+  if (freeBytes === 'not asked') return { ok: true, text: `free space on ${root} not checked (tcp://)` };
   if (freeBytes === undefined) return { ok: false, text: `free space on ${root} unknown`, fix: 'check df on the host (a tcp:// host is not asked over ssh)' };
   return freeBytes >= minFree
     ? { ok: true, text: `${formatBytes(freeBytes)} free on ${root}` }
@@ -106,7 +109,7 @@ export function formatHostCheck(c: HostCheck): string {
   return [head, ...fixes].join('\n');
 }
 
-async function freeOnRoot(conn: HostConnection, root: string): Promise<number | undefined> {
+async function freeOnRoot(conn: HostConnection, root: string): Promise<number | undefined | 'not asked'> {
   const url = conn.host.docker;
   if (url.startsWith('unix://')) {
     try {
@@ -117,11 +120,12 @@ async function freeOnRoot(conn: HostConnection, root: string): Promise<number | 
     }
   }
   if (url.startsWith('ssh://')) {
-    const { cmd, args } = conn.sshArgs(['df', '-Pk', '--', root]);
+    // ssh hands the remote shell one string: the folder quoted, so one with a space is one word
+    const { cmd, args } = conn.sshArgs(['df', '-Pk', '--', shellQuote(root)]);
     const r = await runProcess(cmd, args, conn.env, { timeoutMs: 30_000 });
     return r.code === 0 ? parseDf(r.stdout) : undefined;
   }
-  return undefined;
+  return 'not asked';
 }
 
 export async function checkHost(conn: HostConnection): Promise<HostCheck> {
@@ -146,6 +150,15 @@ export async function checkHost(conn: HostConnection): Promise<HostCheck> {
   const clock = clockVerdict(info.SystemTime, sentAt, receivedAt);
   const disk = diskVerdict(root, await freeOnRoot(conn, root));
   return { ...base, reachable, engine, disk, clock, ok: engine.ok && disk.ok && clock.ok };
+}
+
+/**
+ * What stops a deploy: a host it cannot reach or whose engine is too old. Low disk and clock skew
+ * are printed as warnings and the deploy goes on (a rollback during an outage caused by a full disk
+ * must still be possible); `stackyard hosts` fails on them.
+ */
+export function blocksDeploy(c: HostCheck): boolean {
+  return !c.reachable.ok || c.engine?.ok === false;
 }
 
 export async function runHostChecks(stack: Environment): Promise<HostCheck[]> {
