@@ -75,3 +75,22 @@ describe('whether the state must be read before the apply', () => {
     expect(onHosts([host([], ['local-private'])])).toBe(true);
   });
 });
+
+describe('the first-deploy copy of the stack file', () => {
+  it('an interrupted deploy (SIGTERM) puts the synthesized cdk.tf.json back before it exits, so a later plain tofu apply sees the replica chain again', async () => {
+    const { spawn } = await import('node:child_process');
+    const dir = fs.mkdtempSync(path.join(require('node:os').tmpdir(), 'stackyard-swap-'));
+    const file = path.join(dir, 'cdk.tf.json');
+    fs.writeFileSync(file, '{"synthesized":true}');
+    const run = path.join(__dirname, '..', 'dist', 'lib', 'deploy', 'run.js');
+    // the apply that never ends: the copy is in place until a signal comes
+    const child = spawn(process.execPath, ['-e', `require(${JSON.stringify(run)}).withStackFile(${JSON.stringify(dir)}, { stack: { copy: true } }, () => { process.stdout.write('swapped\\n'); return new Promise(() => setInterval(() => {}, 1000)); })`], { stdio: ['ignore', 'pipe', 'inherit'] });
+    await new Promise<void>((resolve) => child.stdout.on('data', (d) => String(d).includes('swapped') && resolve()));
+    expect(JSON.parse(fs.readFileSync(file, 'utf8'))).toEqual({ copy: true });
+    child.kill('SIGTERM');
+    const signal = await new Promise((resolve) => child.on('exit', (_code, sig) => resolve(sig)));
+    expect(signal).toBe('SIGTERM'); // the signal still ends the run
+    expect(fs.readFileSync(file, 'utf8')).toBe('{"synthesized":true}');
+    fs.rmSync(dir, { recursive: true, force: true });
+  }, 60_000);
+});

@@ -136,18 +136,28 @@ async function tfWithProgress(ctx: RunContext, title: string, args: string[], on
 /**
  * Runs `fn` with the stack folder's cdk.tf.json replaced by `alt` (lib/deploy/first-deploy.ts),
  * then puts the synthesized stack back, so later engine commands there (plan, import, a plain
- * apply) see what was synthesized. A run killed meanwhile leaves the copy: the next deploy
- * synthesizes afresh.
+ * apply) see what was synthesized: also when the run is interrupted (SIGINT, SIGTERM, SIGHUP put
+ * it back, then the signal takes its usual course). Only SIGKILL leaves the copy; every stackyard
+ * command synthesizes afresh before it runs the engine.
  */
-async function withStackFile<T>(dir: string, alt: { stack: StackJson } | undefined, fn: () => Promise<T>): Promise<T> {
+export async function withStackFile<T>(dir: string, alt: { stack: StackJson } | undefined, fn: () => Promise<T>): Promise<T> {
   if (!alt) return fn();
   const file = path.join(dir, 'cdk.tf.json');
   const synthesized = fs.readFileSync(file, 'utf8');
+  const restore = () => fs.writeFileSync(file, synthesized);
+  const signals = ['SIGINT', 'SIGTERM', 'SIGHUP'] as const;
+  const onSignal = (signal: NodeJS.Signals) => {
+    restore();
+    for (const s of signals) process.off(s, onSignal);
+    process.kill(process.pid, signal); // no handler left: the default action (exit)
+  };
   fs.writeFileSync(file, JSON.stringify(alt.stack, null, 2));
+  for (const s of signals) process.on(s, onSignal);
   try {
     return await fn();
   } finally {
-    fs.writeFileSync(file, synthesized);
+    for (const s of signals) process.off(s, onSignal);
+    restore();
   }
 }
 
