@@ -9,7 +9,7 @@ import { describe, expect, it } from 'vitest';
 import { keptByReaper } from '../lib/deploy/orphans';
 import { HostConnection, shellWord, sshOptionsFor, sshWrapperScript } from '../lib/ops/docker';
 import { envFile, oneOffPlan, pickSource, uploadedFiles, type SourceContainer } from '../lib/ops/exec';
-import { blocksDeploy, classifyConnectionError, clockVerdict, diskVerdict, engineVerdict, formatHostCheck, parseDf, versionAtLeast, type HostCheck } from '../lib/ops/hosts';
+import { blocksDeploy, classifyConnectionError, clockVerdict, diskVerdict, engineVerdict, formatHostCheck, NFS_PROBE, nfsVerdict, parseDf, versionAtLeast, type HostCheck } from '../lib/ops/hosts';
 import { formatLine, LineSplitter, mergeByTime, parseTimestamped, prefixOf, servicesNamed, timestampKey, validSince, validTail } from '../lib/ops/logs';
 import { DEFAULT_MESSAGE, escapeHtml, maintenanceCreateArgs, maintenanceLabels, maintenancePage, MAINTENANCE_PRIORITY } from '../lib/ops/maintenance';
 import { expectedContainers, loadModel, serviceOf, replicaName } from '../lib/ops/model';
@@ -377,6 +377,23 @@ describe('host checks', () => {
     expect(diskVerdict('/var/lib/docker', undefined)).toMatchObject({ ok: false, text: 'free space on /var/lib/docker unknown' });
   });
 
+  it('NFS: a kernel that lists nfs/nfs4 or has the nfs module can mount an nfs volume; one with neither cannot, with the fix', () => {
+    expect(nfsVerdict('nodev\tsysfs\nnodev\tnfs\nnodev\tnfs4\n---\n')).toEqual({ ok: true, text: 'NFS client (kernel)' });
+    expect(nfsVerdict('nodev\tsysfs\n\text4\n---\n/lib/modules/6.1.0/kernel/fs/nfs/nfs.ko.xz\n')).toEqual({ ok: true, text: 'NFS client (module)' });
+    // nfsd (the server's file system) is not the client
+    expect(nfsVerdict('nodev\tsysfs\nnodev\tnfsd\n---\n')).toMatchObject({ ok: false, text: 'no NFS support in the kernel (an nfs volume cannot be mounted here)' });
+    expect(nfsVerdict(undefined)).toMatchObject({ ok: false, text: 'NFS support unknown' });
+    expect(nfsVerdict('not asked')).toEqual({ ok: true, text: 'NFS client not checked (tcp://)' });
+  });
+
+  it('the NFS probe runs here (sh, /proc, /lib/modules) and its verdict agrees with this kernel\'s /proc/filesystems (no NFS on these machines)', () => {
+    const r = spawnSync('sh', ['-c', NFS_PROBE], { encoding: 'utf8' });
+    expect(r.status).toBe(0);
+    expect(r.stdout).toContain('---');
+    const hasNfs = /^\s*(nodev\s+)?nfs4?\s*$/m.test(fs.readFileSync('/proc/filesystems', 'utf8'));
+    expect(nfsVerdict(r.stdout).ok).toBe(hasNfs || /nfs\.ko/.test(r.stdout));
+  });
+
   it('a deploy stops on an unreachable host or a too old engine; low disk and clock skew only warn (a rollback during a full-disk outage must go through)', () => {
     const ok = { ok: true as const, text: 'fine' };
     const bad = { ok: false as const, text: 'bad', fix: 'fix it' };
@@ -386,6 +403,8 @@ describe('host checks', () => {
     expect(blocksDeploy(check({ disk: bad }))).toBe(false);
     expect(blocksDeploy(check({ clock: bad }))).toBe(false);
     expect(blocksDeploy(check({ ok: true }))).toBe(false);
+    // a host that cannot mount the NFS volumes its services use: the apply would fail there
+    expect(blocksDeploy(check({ nfs: bad }))).toBe(true);
   });
 
   it('prints one line per host, then each fix', () => {

@@ -2,7 +2,8 @@
  * `stackyard hosts <env>`: check-only host checks before a deploy (like `kamal server bootstrap`,
  * but it changes nothing). Per host: reachable (over ssh:// with the pinned host key and the
  * host's ssh options, the same connection the deploy uses), Docker engine version, free disk on
- * the engine's data root, and clock skew between this machine and the engine. One line per host;
+ * the engine's data root, clock skew between this machine and the engine, and, where a service
+ * mounts an NFS volume, the kernel's NFS support. One line per host;
  * each failure names what is missing and how to fix it. The verdicts are pure functions here.
  */
 import * as fs from 'node:fs';
@@ -27,6 +28,8 @@ export interface HostCheck {
   readonly engine?: Verdict;
   readonly disk?: Verdict;
   readonly clock?: Verdict;
+  /** Only on hosts where a service mounts an NFS volume. */
+  readonly nfs?: Verdict;
   readonly ok: boolean;
 }
 
@@ -94,6 +97,26 @@ export function clockVerdict(engineTime: string | undefined, sentAt: number, rec
   return Math.abs(skew) <= max ? { ok: true, text } : { ok: false, text: `${text} off this machine (more than ${max}s)`, fix: 'run time synchronisation on the host (systemd-timesyncd or chrony)' };
 }
 
+/**
+ * Whether the host's kernel can mount NFS, which Docker's `local` volume driver needs for an
+ * `nfs` volume (it mounts through the kernel, not a user-space client): `nfs` or `nfs4` in
+ * /proc/filesystems (built in, or a module already loaded), or an `nfs` module the kernel loads on
+ * the first mount. `probe`: /proc/filesystems, a line `---`, then the module files found (if any);
+ * 'not asked' for a tcp:// engine.
+ */
+export function nfsVerdict(probe: string | undefined | 'not asked'): Verdict {
+  if (probe === 'not asked') return { ok: true, text: 'NFS client not checked (tcp://)' };
+  if (probe === undefined) return { ok: false, text: 'NFS support unknown', fix: 'check on the host: grep nfs /proc/filesystems, or modprobe nfs' };
+  const [filesystems, modules = ''] = probe.split(/^---$/m);
+  const listed = filesystems.split('\n').some((l) => /^\s*(nodev\s+)?nfs4?\s*$/.test(l));
+  if (listed) return { ok: true, text: 'NFS client (kernel)' };
+  if (/\bnfs\.ko/.test(modules)) return { ok: true, text: 'NFS client (module)' };
+  return { ok: false, text: 'no NFS support in the kernel (an nfs volume cannot be mounted here)', fix: 'install the NFS client (apt-get install nfs-common) on a kernel with NFS (modprobe nfs must work), or move the services that mount NFS volumes to another host' };
+}
+
+/** The shell probe behind nfsVerdict, run on the host. */
+export const NFS_PROBE = 'cat /proc/filesystems; echo ---; find /lib/modules/"$(uname -r)" -name "nfs.ko*" 2>/dev/null | head -1';
+
 /** `df -Pk <dir>` output → free bytes. */
 export function parseDf(out: string): number | undefined {
   const line = out.trim().split('\n').slice(-1)[0] ?? '';
@@ -103,7 +126,7 @@ export function parseDf(out: string): number | undefined {
 }
 
 export function formatHostCheck(c: HostCheck): string {
-  const parts = [c.reachable, c.engine, c.disk, c.clock].filter((v): v is Verdict => v !== undefined);
+  const parts = [c.reachable, c.engine, c.disk, c.clock, c.nfs].filter((v): v is Verdict => v !== undefined);
   const head = `${c.ok ? 'ok  ' : 'FAIL'} ${c.host} (${c.docker}): ${parts.map((v) => v.text).join(', ')}`;
   const fixes = parts.filter((v): v is Extract<Verdict, { ok: false }> => !v.ok).map((v) => `       ${v.text}: ${v.fix}`);
   return [head, ...fixes].join('\n');
@@ -128,7 +151,22 @@ async function freeOnRoot(conn: HostConnection, root: string): Promise<number | 
   return 'not asked';
 }
 
-export async function checkHost(conn: HostConnection): Promise<HostCheck> {
+async function nfsProbe(conn: HostConnection): Promise<string | undefined | 'not asked'> {
+  const url = conn.host.docker;
+  if (url.startsWith('unix://')) {
+    const r = await runProcess('sh', ['-c', NFS_PROBE], process.env, { timeoutMs: 30_000 });
+    return r.code === 0 ? r.stdout : undefined;
+  }
+  if (url.startsWith('ssh://')) {
+    // ssh hands the remote shell one string: the probe as one quoted word for sh -c
+    const { cmd, args } = conn.sshArgs(['sh', '-c', shellQuote(NFS_PROBE)]);
+    const r = await runProcess(cmd, args, conn.env, { timeoutMs: 30_000 });
+    return r.code === 0 ? r.stdout : undefined;
+  }
+  return 'not asked';
+}
+
+export async function checkHost(conn: HostConnection, needsNfs = false): Promise<HostCheck> {
   const base = { host: conn.host.name, docker: conn.host.docker };
   const sentAt = Date.now();
   const r = await conn.run(['info', '--format', '{{json .}}'], { timeoutMs: 45_000 });
@@ -149,19 +187,22 @@ export async function checkHost(conn: HostConnection): Promise<HostCheck> {
   const engine = engineVerdict(info.ServerVersion);
   const clock = clockVerdict(info.SystemTime, sentAt, receivedAt);
   const disk = diskVerdict(root, await freeOnRoot(conn, root));
-  return { ...base, reachable, engine, disk, clock, ok: engine.ok && disk.ok && clock.ok };
+  const nfs = needsNfs ? nfsVerdict(await nfsProbe(conn)) : undefined;
+  return { ...base, reachable, engine, disk, clock, ...(nfs ? { nfs } : {}), ok: engine.ok && disk.ok && clock.ok && nfs?.ok !== false };
 }
 
 /**
- * What stops a deploy: a host it cannot reach or whose engine is too old. Low disk and clock skew
+ * What stops a deploy: a host it cannot reach, whose engine is too old, or that cannot mount the
+ * NFS volumes its services use (the apply would fail at the first such container). Low disk and clock skew
  * are printed as warnings and the deploy goes on (a rollback during an outage caused by a full disk
  * must still be possible); `stackyard hosts` fails on them.
  */
 export function blocksDeploy(c: HostCheck): boolean {
-  return !c.reachable.ok || c.engine?.ok === false;
+  return !c.reachable.ok || c.engine?.ok === false || c.nfs?.ok === false;
 }
 
 export async function runHostChecks(stack: Environment): Promise<HostCheck[]> {
   const hosts = usedHosts(stack);
-  return withHosts(hosts, (conns) => Promise.all(hosts.map((h) => checkHost(conns.get(h.name)!))));
+  const nfsHosts = new Set(stack.services.filter((s) => s.nfsMounts.length > 0).map((s) => s.host));
+  return withHosts(hosts, (conns) => Promise.all(hosts.map((h) => checkHost(conns.get(h.name)!, nfsHosts.has(h.name)))));
 }
