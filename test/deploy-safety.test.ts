@@ -385,6 +385,8 @@ describe('state encryption', () => {
     const s = synth({ 'env.yaml': MINIMAL }).test;
     expect(s.terraform.encryption).toEqual(encryptionBlock(false));
     expect(s.terraform.encryption.key_provider.pbkdf2.stackyard.passphrase).toBe('${var.STATE_PASSPHRASE}');
+    // OWASP's PBKDF2-HMAC-SHA512 figure; OpenTofu refuses fewer than 200,000 (the engine proves old states still read: test/e2e/safety.test.ts)
+    expect(s.terraform.encryption.key_provider.pbkdf2.stackyard).toMatchObject({ hash_function: 'sha512', iterations: 210_000 });
     expect(s.terraform.encryption.state).toEqual({ method: 'method.aes_gcm.stackyard', enforced: true }); // a bare reference: OpenTofu refuses ${…} here
     expect(s.terraform.encryption.plan).toEqual({ method: 'method.aes_gcm.stackyard', enforced: true });
     expect(s.terraform.encryption.method.aes_gcm.stackyard).toEqual({ keys: 'key_provider.pbkdf2.stackyard' });

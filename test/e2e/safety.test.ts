@@ -7,6 +7,7 @@ import { execSync, spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { STATE_KEY_ITERATIONS } from '../../lib/deploy/encryption';
 import { flockHeld } from './shared';
 import { docker, ROOT, runAsync, SECRETS, toolEnv, withSecretVersions, type Watch } from './harness';
 
@@ -94,6 +95,23 @@ describe('state and deploy safety on a real engine', () => {
     const wrong = spawnSync('tofu', ['state', 'pull'], { cwd: STACK, env: env({ TF_VAR_STATE_PASSPHRASE: 'not-the-passphrase-at-all' }), encoding: 'utf8' });
     expect(wrong.status).not.toBe(0);
     expect(wrong.stdout).not.toContain(SECRETS.DB_PASSWORD);
+  });
+
+  it('a state written at OpenTofu\'s default 600,000 key iterations is read, and the next deploy rewrites it at 210,000', async () => {
+    const keyParams = () => JSON.parse(Buffer.from(JSON.parse(fs.readFileSync(STATE, 'utf8')).meta['key_provider.pbkdf2.stackyard'], 'base64').toString('utf8'));
+    expect(keyParams()).toMatchObject({ iterations: STATE_KEY_ITERATIONS, hash_function: 'sha512' });
+    // what a stackyard before the change wrote: the same stack with OpenTofu's default iterations
+    const file = path.join(STACK, 'cdk.tf.json');
+    const stack = JSON.parse(fs.readFileSync(file, 'utf8'));
+    stack.terraform.encryption.key_provider.pbkdf2.stackyard.iterations = 600_000;
+    fs.writeFileSync(file, JSON.stringify(stack));
+    const old = tofu('apply', '-refresh-only', '-auto-approve', '-input=false', '-no-color');
+    expect(old.status, old.stdout + old.stderr).toBe(0);
+    expect(keyParams().iterations).toBe(600_000);
+    const r = await deploy();
+    expect(r.code, r.output.slice(-3000)).toBe(0);
+    expect(r.output).toContain('no changes');
+    expect(keyParams()).toMatchObject({ iterations: STATE_KEY_ITERATIONS, hash_function: 'sha512' });
   });
 
   it('a job that failed in one deploy is replaced by the next one, which says so (no manual -replace)', async () => {
