@@ -11,8 +11,9 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import {
-  deployVersions, KEY_ITERATIONS, withSecretVersions, planVersions, recordsVersions, secretReaders, secretVersion, secretVersions, unrecorded, VERSION, versionedSecrets, versionKey,
+  deployVersions, KEY_ITERATIONS, prepareVersionKey, withSecretVersions, planVersions, recordsVersions, secretReaders, secretVersion, secretVersions, unrecorded, VERSION, versionedSecrets, versionKey,
 } from '../lib/deploy/secret-versions';
+import { givenPassphrase } from '../lib/deploy/steps';
 import { toArtifact } from '../lib/plan/artifact';
 import { parsePlan, PLACEHOLDER_PREFIX, renderSummary, rotatedSecrets } from '../lib/plan/summary';
 import { placeholderEnv } from '../scripts/pr-plan';
@@ -91,6 +92,40 @@ describe('the deploy records the version of each value it deploys', () => {
     expect(() => deployVersions({ environment: 'production', names: ['DB_PASSWORD', 'X'], valueOf: (n) => values.get(n), passphrase: PASS, placeholder: false, iterations: 1000 })).toThrow(/no value for secret X/);
     expect(() => deployVersions({ environment: 'production', names: ['DB_PASSWORD'], valueOf: (n) => values.get(n), passphrase: undefined, placeholder: false, iterations: 1000 })).toThrow(/passphrase/);
     expect(deployVersions({ environment: 'production', names: ['DB_PASSWORD'], valueOf: () => undefined, passphrase: undefined, placeholder: true })).toEqual({ DB_PASSWORD: unrecorded('DB_PASSWORD') });
+  });
+
+  it('a key derived ahead (on another thread) is the same key, and is used only for its own passphrase and environment', async () => {
+    expect(await prepareVersionKey(undefined, 'production')).toBeUndefined();
+    expect(await prepareVersionKey('', 'production')).toBeUndefined();
+    const ahead = await prepareVersionKey(PASS, 'production', 1000);
+    expect(ahead?.key.equals(versionKey(PASS, 'production', 1000))).toBe(true);
+    // a stand-in key shows which key the versions came from
+    const values = new Map([['DB_PASSWORD', 'one']]);
+    const base = { names: ['DB_PASSWORD'], valueOf: (n: string) => values.get(n), placeholder: false } as const;
+    const standIn = { passphrase: PASS, environment: 'production', key: Buffer.alloc(32, 7) };
+    expect(deployVersions({ ...base, environment: 'production', passphrase: PASS, prepared: standIn })).toEqual(secretVersions(standIn.key, values));
+    // another passphrase, another environment or other iterations: derived again, the stand-in ignored
+    expect(deployVersions({ ...base, environment: 'production', passphrase: PASS, iterations: 1000, prepared: standIn })).toEqual(secretVersions(versionKey(PASS, 'production', 1000), values));
+    expect(deployVersions({ ...base, environment: 'production', passphrase: `${PASS}!`, prepared: standIn })).toEqual(secretVersions(versionKey(`${PASS}!`, 'production'), values));
+    expect(deployVersions({ ...base, environment: 'staging', passphrase: PASS, prepared: standIn })).toEqual(secretVersions(versionKey(PASS, 'staging'), values));
+  });
+
+  it('the passphrase given ahead: the process environment first, then the secrets file; none when neither has it', () => {
+    const root = tempDir();
+    const prev = process.env.TF_VAR_STATE_PASSPHRASE;
+    try {
+      delete process.env.TF_VAR_STATE_PASSPHRASE;
+      expect(givenPassphrase(root, 'staging')).toBeUndefined();
+      fs.mkdirSync(path.join(root, '.stackyard', 'secrets'), { recursive: true });
+      fs.writeFileSync(path.join(root, '.stackyard', 'secrets', 'staging.env'), 'TF_VAR_DB_PASSWORD=x\nTF_VAR_STATE_PASSPHRASE=from-the-file-0123\n');
+      expect(givenPassphrase(root, 'staging')).toBe('from-the-file-0123');
+      expect(givenPassphrase(root, 'production')).toBeUndefined();
+      process.env.TF_VAR_STATE_PASSPHRASE = 'from-the-environment';
+      expect(givenPassphrase(root, 'staging')).toBe('from-the-environment');
+    } finally {
+      if (prev === undefined) delete process.env.TF_VAR_STATE_PASSPHRASE;
+      else process.env.TF_VAR_STATE_PASSPHRASE = prev;
+    }
   });
 
   it('the shell loader exports the versions next to the values, and the versions are of those values', () => {

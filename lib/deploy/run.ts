@@ -13,9 +13,10 @@ import { resolveEngine, runEngine, type Engine } from './engine';
 import { MIGRATE_STATE_VARIABLE } from './encryption';
 import { createLock, readLock, readRecordsText, removeLock, writeRecordsText, localTags, removeImage } from './host-store';
 import { appendRecord, NO_TAG, parseRecords, planHeadline, tagsToPrune, type RecordAction } from './records';
-import { confirmDown, DeployStop, deploySecrets, hostListings, needsMigration, phaseOneArgs, readStack, reap, say, unhealthy, volumes } from './steps';
+import { confirmDown, DeployStop, deploySecrets, givenPassphrase, hostListings, needsMigration, phaseOneArgs, readStack, reap, say, unhealthy, volumes } from './steps';
 import { removalsBeforeDrain, runsOf } from './drain-order';
 import { firstDeployStack, onHosts } from './first-deploy';
+import { prepareVersionKey } from './secret-versions';
 import { liveView, Reporter, subjectsOf, type EngineEvent } from './progress';
 import { dockerHosts, parseState, type StackJson, type StateJson } from './stack-json';
 
@@ -303,6 +304,8 @@ export interface DeployOptions {
 export async function deploy(where: Where, o: DeployOptions): Promise<number> {
   const started = Date.now();
   const step = stepper(started);
+  // the secret-version key, derived on another thread while this one synthesizes and checks the hosts
+  const keyAhead = prepareVersionKey(givenPassphrase(where.root, o.env), o.env);
   let dir = synthOne(where, o.env);
   step(`synthesized ${o.env}`);
   await checkHostsFirst(where, o.env);
@@ -317,7 +320,7 @@ export async function deploy(where: Where, o: DeployOptions): Promise<number> {
     dir = synthOne(where, o.env, true);
   }
   const { stack } = readStack(dir);
-  const vars = deploySecrets(where.root, dir, o.generateSecrets ? 'generate' : 'require');
+  const vars = deploySecrets(where.root, dir, o.generateSecrets ? 'generate' : 'require', await keyAhead);
   if (o.tag) vars.set('TF_VAR_RELEASE_TAG', o.tag);
   const ctx: RunContext = { env: o.env, dir, stack, engine, vars, firstHost: dockerHosts(stack)[0]?.host, who: whoAmI(), tookLock: false };
   await init(ctx, `tofu init failed for ${o.env} (above)`);

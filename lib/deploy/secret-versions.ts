@@ -46,6 +46,25 @@ export function versionKey(passphrase: string, environment: string, iterations =
   return crypto.pbkdf2Sync(passphrase, `stackyard secret versions v1\0${environment}`, iterations, 32, 'sha512');
 }
 
+/**
+ * A version key derived ahead of need, for the passphrase and environment it was derived from: a
+ * deploy starts the derivation (libuv's thread pool, the other core) before it synthesizes, so its
+ * half second overlaps synthesis, host checks and the lock instead of following them.
+ */
+export interface PreparedKey {
+  readonly passphrase: string;
+  readonly environment: string;
+  readonly key: Buffer;
+}
+
+/** `versionKey` off the main thread; undefined (never a rejection) when there is no passphrase or it fails. */
+export function prepareVersionKey(passphrase: string | undefined, environment: string, iterations = KEY_ITERATIONS): Promise<PreparedKey | undefined> {
+  if (!passphrase) return Promise.resolve(undefined);
+  return new Promise((resolve) => {
+    crypto.pbkdf2(passphrase, `stackyard secret versions v1\0${environment}`, iterations, 32, 'sha512', (err, key) => resolve(err ? undefined : { passphrase, environment, key }));
+  });
+}
+
 export function secretVersion(key: Buffer, name: string, value: string): string {
   return `v1:${crypto.createHmac('sha256', key).update(`${name}\0${value}`).digest('hex').slice(0, 32)}`;
 }
@@ -123,6 +142,8 @@ export function deployVersions(input: {
   readonly passphrase: string | undefined;
   readonly placeholder: boolean;
   readonly iterations?: number;
+  /** Used when derived from this passphrase for this environment (with the default iterations); derived here otherwise. */
+  readonly prepared?: PreparedKey;
 }): Record<string, string> {
   if (input.placeholder) return planVersions(input.names, undefined);
   const values = new Map<string, string>();
@@ -131,7 +152,11 @@ export function deployVersions(input: {
     if (v === undefined) throw new Error(`no value for secret ${n}: its version cannot be recorded`);
     values.set(n, v);
   }
-  return secretVersions(versionKey(input.passphrase ?? '', input.environment, input.iterations), values);
+  const p = input.prepared;
+  const key = p && input.iterations === undefined && p.passphrase === input.passphrase && p.environment === input.environment
+    ? p.key
+    : versionKey(input.passphrase ?? '', input.environment, input.iterations);
+  return secretVersions(key, values);
 }
 
 /**

@@ -8,10 +8,10 @@ import { unhealthyReport, type InspectedContainer } from './health-report';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { confirms, decideDown, keepGithubArgs } from './confirm';
-import { isPlaintextState } from './encryption';
+import { isPlaintextState, STATE_PASSPHRASE_VARIABLE } from './encryption';
 import { keptByReaper, adoptionRequested, adoptVariable, decideReap, unreachableHost, type HostListing } from './orphans';
 import { deployPlan } from './phases';
-import { deployVersions, recordsVersions, SECRET_VERSIONS_VARIABLE, versionedSecrets } from './secret-versions';
+import { deployVersions, recordsVersions, SECRET_VERSIONS_VARIABLE, versionedSecrets, type PreparedKey } from './secret-versions';
 import { appendSecrets, parseSecretsFile, resolveSecrets, type SecretsMode } from './secrets';
 import { decideVolumes, type VolumeListing } from './volumes';
 import { dockerSync, reachHosts } from './host-docker';
@@ -37,7 +37,7 @@ export function readStack(dir: string): { stack: StackJson; meta: StackyardMeta 
 }
 
 /** Every declared secret's value (TF_VAR_<NAME> → value), from the process or the secrets file; never printed. */
-export function deploySecrets(root: string, dir: string, mode: SecretsMode): Map<string, string> {
+export function deploySecrets(root: string, dir: string, mode: SecretsMode, prepared?: PreparedKey): Map<string, string> {
   const { stack, meta } = readStack(dir);
   const variables = Object.entries(stack.variable ?? {})
     .filter(([k, v]) => k !== SECRET_VERSIONS_VARIABLE && !(v && typeof v === 'object' && 'default' in v))
@@ -76,10 +76,27 @@ export function deploySecrets(root: string, dir: string, mode: SecretsMode): Map
       valueOf,
       passphrase: meta.statePassphraseVariable ? valueOf(meta.statePassphraseVariable) : undefined,
       placeholder: mode === 'placeholder',
+      prepared,
     });
     out.set(`TF_VAR_${SECRET_VERSIONS_VARIABLE}`, JSON.stringify(versions));
   }
   return out;
+}
+
+/**
+ * The state passphrase a deploy of `environment` will use when it is given already (process
+ * environment first, then the secrets file, as `resolveSecrets` reads them); undefined when it
+ * is missing or will be generated.
+ */
+export function givenPassphrase(root: string, environment: string): string | undefined {
+  const v = `TF_VAR_${STATE_PASSPHRASE_VARIABLE}`;
+  if (process.env[v]) return process.env[v];
+  const file = path.join(root, '.stackyard', 'secrets', `${environment}.env`);
+  try {
+    return parseSecretsFile(fs.readFileSync(file, 'utf8')).get(v) || undefined;
+  } catch {
+    return undefined;
+  }
 }
 
 export function docker(host: string, args: string[], input?: string | Buffer) {
