@@ -1,0 +1,159 @@
+/**
+ * `npm run test:mutation:score`: the mutation score of lib/ and constructs/ from the Stryker JSON
+ * reports kept in /var/tmp/stackyard/stryker/reports/ (README, "Mutation testing"). A full run
+ * takes hours on two cores, so it runs in chunks (`npm run test:mutation:chunks`), each chunk's
+ * report kept; a file counts from the newest report whose copy of it is the file as it is now
+ * (Stryker puts each mutated file's source in its report), so a change to a file makes it
+ * unmeasured again. Prints one row per file and the score of everything measured.
+ *
+ *   node dist/scripts/mutation-score.js [--reports DIR] [--todo N]
+ *
+ * --todo N prints, comma-separated, up to N files with no current result, most mutable first (by
+ * size), for the chunk runner; nothing when every file is measured.
+ * --record REPORT FILES keeps a chunk's Stryker report in the reports folder, with an empty entry
+ * for each file of the chunk that has no mutant at all (Stryker leaves such a file out), so it
+ * counts as measured.
+ */
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+
+export const REPORTS = '/var/tmp/stackyard/stryker/reports';
+
+interface ReportMutant {
+  readonly status: string;
+  readonly static?: boolean;
+}
+interface ReportFile {
+  readonly source: string;
+  readonly mutants: readonly ReportMutant[];
+}
+export interface Report {
+  readonly files: Readonly<Record<string, ReportFile>>;
+}
+
+export interface FileScore {
+  readonly file: string;
+  readonly killed: number;
+  readonly timeout: number;
+  readonly survived: number;
+  readonly noCoverage: number;
+  readonly ignored: number;
+  readonly errors: number;
+}
+
+/** Stryker's score: detected (killed, timed out) over valid mutants (detected, survived, not covered). */
+export function score(s: Omit<FileScore, 'file'>): number | undefined {
+  const valid = s.killed + s.timeout + s.survived + s.noCoverage;
+  return valid ? (100 * (s.killed + s.timeout)) / valid : undefined;
+}
+
+export function countMutants(file: string, mutants: readonly ReportMutant[]): FileScore {
+  const c = { file, killed: 0, timeout: 0, survived: 0, noCoverage: 0, ignored: 0, errors: 0 };
+  for (const m of mutants) {
+    if (m.status === 'Killed') c.killed++;
+    else if (m.status === 'Timeout') c.timeout++;
+    else if (m.status === 'Survived') c.survived++;
+    else if (m.status === 'NoCoverage') c.noCoverage++;
+    else if (m.status === 'Ignored') c.ignored++;
+    else c.errors++; // CompileError, RuntimeError, Pending: not part of the score
+  }
+  return c;
+}
+
+/**
+ * Per file, the result of the newest report (reports in the order given, oldest first) that
+ * holds the file with exactly its current text; files without one are absent.
+ */
+export function currentResults(files: ReadonlyMap<string, string>, reports: readonly Report[]): Map<string, FileScore> {
+  const out = new Map<string, FileScore>();
+  for (const r of reports) {
+    for (const [file, body] of Object.entries(r.files ?? {})) {
+      if (files.get(file) === body.source) out.set(file, countMutants(file, body.mutants));
+    }
+  }
+  return out;
+}
+
+/** Up to n files without a current result, largest first (a fair stand-in for their mutant count). */
+export function todo(files: ReadonlyMap<string, string>, done: ReadonlyMap<string, FileScore>, n: number): string[] {
+  return [...files].filter(([f]) => !done.has(f)).sort((a, b) => b[1].length - a[1].length || a[0].localeCompare(b[0])).slice(0, n).map(([f]) => f);
+}
+
+/** The files the full run mutates (stryker.config.mjs): lib/ and constructs/ TypeScript but lib/trace-capture.ts. */
+export function mutatedFiles(root: string): Map<string, string> {
+  const out = new Map<string, string>();
+  const walk = (dir: string) => {
+    for (const e of fs.readdirSync(path.join(root, dir), { withFileTypes: true }).sort((a, b) => a.name.localeCompare(b.name))) {
+      const rel = `${dir}/${e.name}`;
+      if (e.isDirectory()) walk(rel);
+      else if (e.name.endsWith('.ts') && !e.name.endsWith('.d.ts') && rel !== 'lib/trace-capture.ts') out.set(rel, fs.readFileSync(path.join(root, rel), 'utf8'));
+    }
+  };
+  walk('lib');
+  walk('constructs');
+  return out;
+}
+
+export function renderTable(files: ReadonlyMap<string, string>, done: ReadonlyMap<string, FileScore>): string {
+  const pct = (v: number | undefined) => (v === undefined ? 'n/a' : `${v.toFixed(1)} %`);
+  const rows = [...done.values()].sort((a, b) => a.file.localeCompare(b.file));
+  const total = rows.reduce((t, r) => ({ killed: t.killed + r.killed, timeout: t.timeout + r.timeout, survived: t.survived + r.survived, noCoverage: t.noCoverage + r.noCoverage, ignored: t.ignored + r.ignored, errors: t.errors + r.errors }), { killed: 0, timeout: 0, survived: 0, noCoverage: 0, ignored: 0, errors: 0 });
+  const lines = [
+    '| file | killed | timeout | survived | no coverage | ignored (static) | score |',
+    '|---|---|---|---|---|---|---|',
+    ...rows.map((r) => `| \`${r.file}\` | ${r.killed} | ${r.timeout} | ${r.survived} | ${r.noCoverage} | ${r.ignored} | ${pct(score(r))} |`),
+    `| **measured: ${rows.length} of ${files.size} files** | ${total.killed} | ${total.timeout} | ${total.survived} | ${total.noCoverage} | ${total.ignored} | **${pct(score(total))}** |`,
+  ];
+  const missing = [...files.keys()].filter((f) => !done.has(f));
+  if (missing.length) lines.push('', `not measured yet (${missing.length}): ${missing.join(', ')}`);
+  return lines.join('\n');
+}
+
+/** A chunk's report as kept: every file of the chunk present, those without mutants empty. */
+export function withChunkFiles(report: Report, chunk: readonly string[], files: ReadonlyMap<string, string>): Report {
+  const out: Record<string, ReportFile> = { ...report.files };
+  for (const f of chunk) if (!out[f] && files.has(f)) out[f] = { source: files.get(f)!, mutants: [] };
+  return { ...report, files: out };
+}
+
+function main(argv: string[]): number {
+  const root = path.resolve(__dirname, '..', '..');
+  const arg = (name: string) => {
+    const i = argv.indexOf(name);
+    return i >= 0 ? argv[i + 1] : undefined;
+  };
+  const dir = arg('--reports') ?? REPORTS;
+  const names = fs.existsSync(dir) ? fs.readdirSync(dir).filter((f) => f.endsWith('.json')) : [];
+  // oldest first: a newer report of the same file text wins
+  const reports = names
+    .map((f) => ({ f, t: fs.statSync(path.join(dir, f)).mtimeMs }))
+    .sort((a, b) => a.t - b.t || a.f.localeCompare(b.f))
+    .map(({ f }) => JSON.parse(fs.readFileSync(path.join(dir, f), 'utf8')) as Report);
+  const files = mutatedFiles(root);
+  const record = arg('--record');
+  if (record !== undefined) {
+    const chunk = (argv[argv.indexOf('--record') + 2] ?? '').split(',').filter(Boolean);
+    const kept = withChunkFiles(JSON.parse(fs.readFileSync(record, 'utf8')) as Report, chunk, files);
+    fs.mkdirSync(dir, { recursive: true });
+    const name = path.join(dir, `chunk-${new Date().toISOString().replace(/[:.]/g, '-')}.json`);
+    fs.writeFileSync(name, JSON.stringify(kept));
+    console.log(`kept ${path.basename(name)}: ${Object.keys(kept.files).length} files`);
+    return 0;
+  }
+  const done = currentResults(files, reports);
+  const n = arg('--todo');
+  if (n !== undefined) {
+    const count = Number(n);
+    if (!Number.isInteger(count) || count < 1) {
+      process.stderr.write('--todo needs a whole number of files, e.g. --todo 4\n');
+      return 2;
+    }
+    const next = todo(files, done, count);
+    if (next.length) console.log(next.join(','));
+    return 0;
+  }
+  console.log(renderTable(files, done));
+  return 0;
+}
+
+if (require.main === module) process.exitCode = main(process.argv.slice(2));

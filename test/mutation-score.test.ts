@@ -1,0 +1,61 @@
+/**
+ * The mutation score kept across chunked Stryker runs (scripts/mutation-score.ts): which report
+ * counts for a file (the newest holding its current text), what the score counts, which files the
+ * chunk runner does next, and that a chunk's mutant-free files count as measured.
+ */
+import { describe, expect, it } from 'vitest';
+import { countMutants, currentResults, mutatedFiles, renderTable, score, todo, withChunkFiles, type Report } from '../scripts/mutation-score';
+import * as path from 'node:path';
+
+const m = (status: string) => ({ status });
+const files = new Map([['lib/a.ts', 'A2'], ['lib/b.ts', 'B1'], ['constructs/c.ts', 'C1 longer']]);
+
+describe('mutation score across chunks', () => {
+  it('a file counts from the newest report that holds its current text; an older text does not count', () => {
+    const old: Report = { files: { 'lib/a.ts': { source: 'A1', mutants: [m('Survived')] }, 'lib/b.ts': { source: 'B1', mutants: [m('Survived')] } } };
+    const newer: Report = { files: { 'lib/a.ts': { source: 'A2', mutants: [m('Killed'), m('Survived')] }, 'lib/b.ts': { source: 'B1', mutants: [m('Killed')] } } };
+    const stale: Report = { files: { 'lib/a.ts': { source: 'A1', mutants: [m('Killed')] } } };
+    const done = currentResults(files, [old, newer, stale]);
+    expect(done.get('lib/a.ts')).toMatchObject({ killed: 1, survived: 1 });
+    expect(done.get('lib/b.ts')).toMatchObject({ killed: 1, survived: 0 }); // the newer of two current reports
+    expect(done.has('constructs/c.ts')).toBe(false);
+    expect(currentResults(files, [stale]).size).toBe(0);
+  });
+
+  it('the score is Stryker\'s: killed and timed out over those plus survived and not covered; ignored and errors apart', () => {
+    const c = countMutants('x', ['Killed', 'Killed', 'Timeout', 'Survived', 'NoCoverage', 'Ignored', 'CompileError', 'RuntimeError'].map(m));
+    expect(c).toEqual({ file: 'x', killed: 2, timeout: 1, survived: 1, noCoverage: 1, ignored: 1, errors: 2 });
+    expect(score(c)).toBe(60);
+    expect(score(countMutants('y', [m('Ignored')]))).toBeUndefined();
+  });
+
+  it('the next chunk: files without a current result, largest first, at most N', () => {
+    const done = currentResults(files, [{ files: { 'lib/b.ts': { source: 'B1', mutants: [] } } }]);
+    expect(todo(files, done, 1)).toEqual(['constructs/c.ts']);
+    expect(todo(files, done, 5)).toEqual(['constructs/c.ts', 'lib/a.ts']);
+    expect(todo(files, currentResults(files, [{ files: Object.fromEntries([...files].map(([f, s]) => [f, { source: s, mutants: [] }])) }]), 5)).toEqual([]);
+  });
+
+  it('a chunk file Stryker left out (no mutant in it) is kept as measured with nothing to count', () => {
+    const kept = withChunkFiles({ files: { 'lib/a.ts': { source: 'A2', mutants: [m('Killed')] } } }, ['lib/a.ts', 'lib/b.ts', 'lib/gone.ts'], files);
+    expect(Object.keys(kept.files).sort()).toEqual(['lib/a.ts', 'lib/b.ts']);
+    expect(kept.files['lib/b.ts']).toEqual({ source: 'B1', mutants: [] });
+    expect(todo(files, currentResults(files, [kept]), 5)).toEqual(['constructs/c.ts']);
+  });
+
+  it('the table names every measured file, the total over them, and what is still unmeasured', () => {
+    const done = currentResults(files, [{ files: { 'lib/a.ts': { source: 'A2', mutants: [m('Killed'), m('Killed'), m('Killed'), m('Survived')] } } }]);
+    const t = renderTable(files, done);
+    expect(t).toContain('| `lib/a.ts` | 3 | 0 | 1 | 0 | 0 | 75.0 % |');
+    expect(t).toContain('| **measured: 1 of 3 files** | 3 | 0 | 1 | 0 | 0 | **75.0 %** |');
+    expect(t).toContain('not measured yet (2): lib/b.ts, constructs/c.ts');
+  });
+
+  it('the files are those stryker.config.mjs mutates: lib/ and constructs/ TypeScript without lib/trace-capture.ts', () => {
+    const all = mutatedFiles(path.resolve(__dirname, '..'));
+    expect(all.has('lib/service.ts')).toBe(true);
+    expect(all.has('constructs/postgres.ts')).toBe(true);
+    expect(all.has('lib/trace-capture.ts')).toBe(false);
+    expect([...all.keys()].every((f) => /^(lib|constructs)\/.+\.ts$/.test(f))).toBe(true);
+  });
+});
