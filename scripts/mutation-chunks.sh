@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # `npm run test:mutation:chunks [-- FILES_PER_CHUNK]`: the full mutation run of lib/ and
-# constructs/ in chunks of a few files (default 4), each chunk's report kept in
+# constructs/ in chunks of a few files (default 4, smallest files first), each chunk's report kept in
 # /var/tmp/stackyard/stryker/reports/ (scripts/mutation-score.ts), until every file has a result
 # for its current text; then the table. Stop it any time: a finished chunk stays measured, and the
 # next start goes on with the files still to do. README, "Mutation testing".

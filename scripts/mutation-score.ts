@@ -8,8 +8,8 @@
  *
  *   node dist/scripts/mutation-score.js [--reports DIR] [--todo N]
  *
- * --todo N prints, comma-separated, up to N files with no current result, most mutable first (by
- * size), for the chunk runner; nothing when every file is measured.
+ * --todo N prints, comma-separated, up to N files with no current result, smallest first, for
+ * the chunk runner; nothing when every file is measured.
  * --record REPORT FILES keeps a chunk's Stryker report in the reports folder, with an empty entry
  * for each file of the chunk that has no mutant at all (Stryker leaves such a file out), so it
  * counts as measured.
@@ -74,9 +74,13 @@ export function currentResults(files: ReadonlyMap<string, string>, reports: read
   return out;
 }
 
-/** Up to n files without a current result, largest first (a fair stand-in for their mutant count). */
+/**
+ * Up to n files without a current result, smallest first (size is a fair stand-in for the mutant
+ * count): short chunks first, so a run stopped early keeps the most measured; the largest files
+ * come last, each a chunk of its own.
+ */
 export function todo(files: ReadonlyMap<string, string>, done: ReadonlyMap<string, FileScore>, n: number): string[] {
-  return [...files].filter(([f]) => !done.has(f)).sort((a, b) => b[1].length - a[1].length || a[0].localeCompare(b[0])).slice(0, n).map(([f]) => f);
+  return [...files].filter(([f]) => !done.has(f)).sort((a, b) => a[1].length - b[1].length || a[0].localeCompare(b[0])).slice(0, n).map(([f]) => f);
 }
 
 /** The files the full run mutates (stryker.config.mjs): lib/ and constructs/ TypeScript but lib/trace-capture.ts. */

@@ -29,10 +29,10 @@ describe('mutation score across chunks', () => {
     expect(score(countMutants('y', [m('Ignored')]))).toBeUndefined();
   });
 
-  it('the next chunk: files without a current result, largest first, at most N', () => {
+  it('the next chunk: files without a current result, smallest first, at most N', () => {
     const done = currentResults(files, [{ files: { 'lib/b.ts': { source: 'B1', mutants: [] } } }]);
-    expect(todo(files, done, 1)).toEqual(['constructs/c.ts']);
-    expect(todo(files, done, 5)).toEqual(['constructs/c.ts', 'lib/a.ts']);
+    expect(todo(files, done, 1)).toEqual(['lib/a.ts']);
+    expect(todo(files, done, 5)).toEqual(['lib/a.ts', 'constructs/c.ts']);
     expect(todo(files, currentResults(files, [{ files: Object.fromEntries([...files].map(([f, s]) => [f, { source: s, mutants: [] }])) }]), 5)).toEqual([]);
   });
 
