@@ -185,8 +185,7 @@ export const MODEL_RULES: readonly ModelRule[] = [
       for (const { from, targets } of stack.reaches) {
         for (const { service: target, port } of targets()) {
           if (target.host === from.host) continue;
-          // a port of each replica (a worker pool's sequential ports) or the service's one
-          const own = Array.from({ length: target.replicas }, (_, i) => target.perReplica?.(i + 1).ports?.find((q) => q.name === port) ?? target.port(port));
+          const own = Array.from({ length: target.replicas }, (_, i) => target.replicaPort(i + 1, port));
           const p = own.find((q) => loopbackOnly(target, q));
           if (p) on(report)(target, 'bind', fix(target, p, `${from.serviceName} on host ${from.host}`));
         }

@@ -374,6 +374,11 @@ export class Service extends Construct {
     return this._ports.get(name);
   }
 
+  /** The named port of replica n (1-based): its own (a worker pool's sequential ports) or the service's. */
+  replicaPort(replica: number, name: string): PortSpec | undefined {
+    return this.perReplica?.(replica).ports?.find((p) => p.name === name) ?? this.port(name);
+  }
+
   /** True when the service, or each of its replicas (a worker pool's own ports), has this named port. */
   hasPort(name: string): boolean {
     return this._ports.has(name) || (this.perReplica?.(1).ports ?? []).some((p) => p.name === name);

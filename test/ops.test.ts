@@ -9,7 +9,7 @@ import { describe, expect, it } from 'vitest';
 import { keptByReaper } from '../lib/deploy/orphans';
 import { HostConnection, shellWord, sshOptionsFor, sshWrapperScript } from '../lib/ops/docker';
 import { envFile, oneOffPlan, pickSource, uploadedFiles, type SourceContainer } from '../lib/ops/exec';
-import { blocksDeploy, classifyConnectionError, clockVerdict, diskVerdict, engineVerdict, formatHostCheck, NFS_PROBE, nfsVerdict, parseDf, versionAtLeast, type HostCheck } from '../lib/ops/hosts';
+import { blocksDeploy, classifyConnectionError, clockVerdict, diskVerdict, engineVerdict, formatHostCheck, freeOnRoot, NFS_PROBE, nfsVerdict, onHostShell, parseDf, versionAtLeast, type HostCheck } from '../lib/ops/hosts';
 import { formatLine, LineSplitter, mergeByTime, parseTimestamped, prefixOf, servicesNamed, timestampKey, validSince, validTail } from '../lib/ops/logs';
 import { DEFAULT_MESSAGE, escapeHtml, maintenanceCreateArgs, maintenanceLabels, maintenancePage, MAINTENANCE_PRIORITY } from '../lib/ops/maintenance';
 import { expectedContainers, loadModel, serviceOf, replicaName } from '../lib/ops/model';
@@ -390,8 +390,32 @@ describe('host checks', () => {
     const r = spawnSync('sh', ['-c', NFS_PROBE], { encoding: 'utf8' });
     expect(r.status).toBe(0);
     expect(r.stdout).toContain('---');
-    const hasNfs = /^\s*(nodev\s+)?nfs4?\s*$/m.test(fs.readFileSync('/proc/filesystems', 'utf8'));
+    // each line of /proc/filesystems ends with the file system's name
+    const hasNfs = fs.readFileSync('/proc/filesystems', 'utf8').split('\n').some((l) => ['nfs', 'nfs4'].includes(l.trim().split(/\s+/).pop() ?? ''));
     expect(nfsVerdict(r.stdout).ok).toBe(hasNfs || /nfs\.ko/.test(r.stdout));
+  });
+
+  it('a probe over ssh reaches the remote shell as one command: a folder with a space and a quote is one word for df', async () => {
+    const dir = tempDir();
+    // stands in for ssh to a host: drops the options and the host, and hands the rest to a shell
+    // as one string, as sshd does with the words ssh sends
+    fs.writeFileSync(path.join(dir, 'ssh'), '#!/bin/sh\nwhile [ "$1" != "--" ]; do shift; done\nshift 2\nexec sh -c "$*"\n', { mode: 0o755 });
+    const odd = path.join(dir, "data root's copy");
+    fs.mkdirSync(odd);
+    const conn = new HostConnection({ name: 'core', docker: 'ssh://root@core', hostKey: KEY }, { ...process.env, PATH: `${dir}:${process.env.PATH}` });
+    try {
+      const free = await freeOnRoot(conn, odd);
+      expect(typeof free === 'number' && free > 0, String(free)).toBe(true);
+      expect(await freeOnRoot(conn, path.join(dir, 'missing; touch pwned'))).toBeUndefined(); // df fails: unknown, and nothing ran
+      expect(fs.existsSync(path.join(process.cwd(), 'pwned'))).toBe(false);
+      const probe = await onHostShell(conn, NFS_PROBE);
+      expect(probe !== 'not asked' && probe.code === 0 && probe.stdout.includes('---')).toBe(true);
+    } finally {
+      conn.close();
+    }
+    const tcp = new HostConnection({ name: 't', docker: 'tcp://h:2376' }, { PATH: '/usr/bin' });
+    expect(await onHostShell(tcp, 'true')).toBe('not asked');
+    expect(await freeOnRoot(tcp, '/var/lib/docker')).toBe('not asked');
   });
 
   it('a deploy stops on an unreachable host or a too old engine; low disk and clock skew only warn (a rollback during a full-disk outage must go through)', () => {

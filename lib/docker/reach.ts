@@ -8,10 +8,9 @@ import type { Reach } from '../service';
 export function dockerReach(model: EnvironmentModel): Reach {
   return {
     replicas(from, target, port) {
-      const base = target.port(port);
       const addresses: string[] = [];
       for (let i = 1; i <= target.replicas; i++) {
-        const own = target.perReplica?.(i).ports?.find((p) => p.name === port) ?? base;
+        const own = target.replicaPort(i, port);
         if (!own) continue;
         if (target.host === from.host) addresses.push(`${model.environmentName}-${target.serviceName}-${i}:${own.container}`);
         else {

@@ -8,7 +8,7 @@
  */
 import * as fs from 'node:fs';
 import type { Environment } from '../environment';
-import { lastLine, runProcess, withHosts, type HostConnection } from './docker';
+import { lastLine, runProcess, withHosts, type HostConnection, type RunResult } from './docker';
 import { usedHosts } from './model';
 import { shellQuote } from '../values';
 
@@ -132,9 +132,26 @@ export function formatHostCheck(c: HostCheck): string {
   return [head, ...fixes].join('\n');
 }
 
-async function freeOnRoot(conn: HostConnection, root: string): Promise<number | undefined | 'not asked'> {
+/**
+ * Runs a shell command where the host's engine is: on this machine for unix://, through the
+ * host's ssh (its pinned key and options) for ssh://; 'not asked' for tcp://, which has no shell.
+ */
+export async function onHostShell(conn: HostConnection, command: string): Promise<RunResult | 'not asked'> {
   const url = conn.host.docker;
-  if (url.startsWith('unix://')) {
+  if (url.startsWith('unix://')) return runProcess('sh', ['-c', command], process.env, { timeoutMs: 30_000 });
+  if (url.startsWith('ssh://')) {
+    // ssh hands the remote shell one string: the command as one quoted word for sh -c
+    const { cmd, args } = conn.sshArgs(['sh', '-c', shellQuote(command)]);
+    return runProcess(cmd, args, conn.env, { timeoutMs: 30_000 });
+  }
+  return 'not asked';
+}
+
+/** What a probe printed, undefined when it failed, 'not asked' where there is no shell. */
+const probeOutput = (r: RunResult | 'not asked') => (r === 'not asked' ? r : r.code === 0 ? r.stdout : undefined);
+
+export async function freeOnRoot(conn: HostConnection, root: string): Promise<number | undefined | 'not asked'> {
+  if (conn.host.docker.startsWith('unix://')) {
     try {
       const s = fs.statfsSync(root);
       return Number(s.bavail) * Number(s.bsize);
@@ -142,29 +159,12 @@ async function freeOnRoot(conn: HostConnection, root: string): Promise<number | 
       return undefined;
     }
   }
-  if (url.startsWith('ssh://')) {
-    // ssh hands the remote shell one string: the folder quoted, so one with a space is one word
-    const { cmd, args } = conn.sshArgs(['df', '-Pk', '--', shellQuote(root)]);
-    const r = await runProcess(cmd, args, conn.env, { timeoutMs: 30_000 });
-    return r.code === 0 ? parseDf(r.stdout) : undefined;
-  }
-  return 'not asked';
+  // the folder quoted, so one with a space is one word
+  const out = probeOutput(await onHostShell(conn, `df -Pk -- ${shellQuote(root)}`));
+  return out === 'not asked' || out === undefined ? out : parseDf(out);
 }
 
-async function nfsProbe(conn: HostConnection): Promise<string | undefined | 'not asked'> {
-  const url = conn.host.docker;
-  if (url.startsWith('unix://')) {
-    const r = await runProcess('sh', ['-c', NFS_PROBE], process.env, { timeoutMs: 30_000 });
-    return r.code === 0 ? r.stdout : undefined;
-  }
-  if (url.startsWith('ssh://')) {
-    // ssh hands the remote shell one string: the probe as one quoted word for sh -c
-    const { cmd, args } = conn.sshArgs(['sh', '-c', shellQuote(NFS_PROBE)]);
-    const r = await runProcess(cmd, args, conn.env, { timeoutMs: 30_000 });
-    return r.code === 0 ? r.stdout : undefined;
-  }
-  return 'not asked';
-}
+const nfsProbe = async (conn: HostConnection) => probeOutput(await onHostShell(conn, NFS_PROBE));
 
 export async function checkHost(conn: HostConnection, needsNfs = false): Promise<HostCheck> {
   const base = { host: conn.host.name, docker: conn.host.docker };
