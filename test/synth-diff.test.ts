@@ -77,6 +77,36 @@ describe('synth diff', () => {
     expect(p.changes.map((c) => [c.action, c.attributes.map((a) => [a.path, a.before, a.after, a.forcesReplacement])])).toEqual([['update', [['memory', '1', '2', false], ['restart', 'no', 'always', false]]]]);
   });
 
+  it('every container attribute the provider does not update in place replaces it, beyond the obvious ones (provider 4.x schema)', () => {
+    // ForceNew in resource_docker_container.go, and easy to miss: a Postgres container replaced for any of them
+    const forcing: Record<string, [unknown, unknown]> = {
+      user: ['999', '1000'], working_dir: ['/a', '/b'], cpus: ['1.0', '2.0'], hostname: ['a', 'b'], domainname: ['a', 'b'], publish_all_ports: [false, true],
+      stop_signal: ['SIGTERM', 'SIGINT'], stop_timeout: [10, 30], log_opts: [{ 'max-size': '10m' }, { 'max-size': '20m' }], shm_size: [64, 128], privileged: [false, true],
+    };
+    for (const [attr, [before, after]] of Object.entries(forcing)) {
+      const [p] = diff({ s: stack({ svc_db_1: container('db', 'postgres', { [attr]: before }) }) }, { s: stack({ svc_db_1: container('db', 'postgres', { [attr]: after }) }) });
+      expect([attr, p.changes[0].action, p.changes[0].dataLoss], attr).toEqual([attr, 'replace', true]);
+    }
+    // what the provider updates on the running container, or keeps to itself
+    const inPlace: Record<string, [unknown, unknown]> = {
+      restart: ['no', 'always'], memory: [256, 512], memory_swap: [256, 512], cpu_shares: [512, 1024], max_retry_count: [0, 3],
+      destroy_grace_seconds: [10, 60], wait_timeout: [60, 120], must_run: [true, false], wait: [true, false],
+    };
+    for (const [attr, [before, after]] of Object.entries(inPlace)) {
+      const [p] = diff({ s: stack({ svc_db_1: container('db', 'postgres', { [attr]: before }) }) }, { s: stack({ svc_db_1: container('db', 'postgres', { [attr]: after }) }) });
+      expect([attr, p.changes[0].action, p.changes[0].dataLoss], attr).toEqual([attr, 'update', false]);
+    }
+  });
+
+  it('meta-arguments are no change (depends_on, lifecycle); another provider is another host: a replacement, and data loss for a stateful one', () => {
+    const base = stack({ svc_db_1: container('db', 'postgres', { depends_on: ['docker_network.a'], lifecycle: { replace_triggered_by: ['terraform_data.x'] } }) });
+    const meta = stack({ svc_db_1: container('db', 'postgres', { depends_on: ['docker_network.b'], lifecycle: { replace_triggered_by: ['terraform_data.y'], create_before_destroy: true } }) });
+    expect(diff({ s: base }, { s: meta })[0].changes).toEqual([]);
+    const moved = stack({ svc_db_1: container('db', 'postgres', { provider: 'docker.other', depends_on: ['docker_network.a'], lifecycle: { replace_triggered_by: ['terraform_data.x'] } }) });
+    const [c] = diff({ s: base }, { s: moved })[0].changes;
+    expect([c.action, c.dataLoss, c.attributes.map((a) => [a.path, a.forcesReplacement])]).toEqual(['replace', true, [['provider', true]]]);
+  });
+
   it('only containers have replacement rules and data: other resources changing a name or a stateful label are updates', () => {
     const base = stack({}, { github_team: { t: { name: 'a', labels: labels('x', 'postgres') } } });
     const head = stack({}, { github_team: { t: { name: 'b', labels: labels('x', 'postgres') } } });

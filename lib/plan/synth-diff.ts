@@ -8,6 +8,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { ConfigError } from '../config/errors';
+import { forcesReplacement, META_ARGUMENTS } from '../docker/replacement';
 import { isStatefulKind } from '../registry';
 import { serviceFromAddress, type AttributeChange, type ResourceChange, type StackPlan } from './summary';
 
@@ -25,8 +26,8 @@ function resources(stack: Json): Map<string, Json> {
   const out = new Map<string, Json>();
   for (const [type, byName] of Object.entries(stack?.resource ?? {})) {
     for (const [name, body] of Object.entries(byName as Json)) {
-      const { ['//']: _meta, ...rest } = body as Json;
-      out.set(`${type}.${name}`, rest);
+      // meta-arguments (depends_on, lifecycle, ...) are no change to the resource; `provider` names the host below
+      out.set(`${type}.${name}`, Object.fromEntries(Object.entries(body as Json).filter(([k]) => k === 'provider' || !META_ARGUMENTS.has(k))));
     }
   }
   return out;
@@ -51,9 +52,8 @@ export function synthDiff(baseDir: string, headDir: string): StackPlan[] {
       const kind = labels['stackyard.kind'];
       const attributes = action === 'update' ? diffAttributes(before, after) : [];
       const stateful = type === 'docker_volume' || (type === 'docker_container' && isStatefulKind(kind));
-      // the docker provider replaces a container when any of these change, and a volume on any
-      // change at all (the Docker API cannot update a volume: every attribute forces a new one)
-      const forces = (a: AttributeChange) => type === 'docker_volume' || (type === 'docker_container' && /^(image|volumes|name|env|command|entrypoint|upload|ports|labels|networks_advanced|healthcheck)(\.|$)/.test(a.path));
+      // the docker provider's schema: a volume is replaced on any change, a container on any but its few in-place attributes
+      const forces = (a: AttributeChange) => forcesReplacement(type, a.path);
       const replacing = attributes.some(forces);
       changes.push({
         address,
