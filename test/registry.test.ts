@@ -13,5 +13,4 @@ describe('stateful kinds', () => {
     expect(isStatefulKind(undefined)).toBe(false);
     expect(isStatefulKind('')).toBe(false);
   });
-
 });
