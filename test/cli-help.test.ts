@@ -1,0 +1,31 @@
+/**
+ * `stackyard --help` documents everything, in process (the CLI tests that spawn the built
+ * command prove the rest): every command, every argument and every option has a description,
+ * and each argument has a name.
+ */
+import { describe, expect, it } from 'vitest';
+import { buildProgram } from '../lib/cli/program';
+
+describe('the command documents itself', () => {
+  it('every command, argument and option has a description; every argument a name', () => {
+    const program = buildProgram();
+    expect(program.commands.length).toBeGreaterThanOrEqual(14);
+    for (const c of program.commands) {
+      expect(c.description().trim(), c.name()).not.toBe('');
+      for (const a of c.registeredArguments) {
+        expect(a.name().trim(), `${c.name()} argument`).not.toBe('');
+        expect(a.description.trim(), `${c.name()} <${a.name()}>`).not.toBe('');
+      }
+      for (const o of c.options) expect(o.description.trim(), `${c.name()} ${o.flags}`).not.toBe('');
+      for (const sub of c.commands) {
+        expect(sub.description().trim(), `${c.name()} ${sub.name()}`).not.toBe('');
+        for (const a of sub.registeredArguments) expect(a.description.trim(), `${c.name()} ${sub.name()} <${a.name()}>`).not.toBe('');
+        for (const o of sub.options) expect(o.description.trim(), `${c.name()} ${sub.name()} ${o.flags}`).not.toBe('');
+      }
+    }
+  });
+
+  it('the commands, in the order --help lists them', () => {
+    expect(buildProgram().commands.map((c) => c.name())).toEqual(['synth', 'plan', 'deploy', 'down', 'secrets', 'releases', 'audit', 'rollback', 'lock', 'status', 'logs', 'exec', 'maintenance', 'hosts', 'graph']);
+  });
+});
