@@ -12,7 +12,7 @@ import { CliError, EXIT } from '../lib/cli/exit-codes';
 import { underMachineLock } from '../lib/cli/flock';
 import { environmentsDir, outDir, projectRoot, stackDir } from '../lib/cli/paths';
 import { positiveInt, where } from '../lib/cli/where';
-import { flockHeld } from './e2e/shared';
+import { flockHeld } from './flock-held';
 import { tempDir } from './helpers';
 
 const saved = { argv: process.argv, env: { ...process.env } };

@@ -13,7 +13,7 @@ import { adoptionRequested, decideReap, unreachableHost, type HostListing } from
 import { deployPlan, failedJobs, jobKeys, phaseOneKeys } from '../lib/deploy/phases';
 import { appendSecrets, parseSecretsFile, resolveSecrets, type SecretsInput } from '../lib/deploy/secrets';
 import { decideVolumes, type VolumeListing } from '../lib/deploy/volumes';
-import { flockHeld } from './e2e/shared';
+import { flockHeld } from './flock-held';
 import { errors, MINIMAL, synth, tempDir } from './helpers';
 
 const ROOT = path.resolve(__dirname, '..');
