@@ -163,6 +163,45 @@ describe('the tar docker cp reads and writes', () => {
     expect(r.stdout.equals(body)).toBe(true);
     expect(untarFirstFile(Buffer.alloc(1024))).toBeUndefined();
   });
+
+  it('every header field as Python\'s tarfile reads it (it checks the checksum): name, mode 0600, root, size, mtime, a regular file, ustar', () => {
+    const file = path.join(tempDir(), 'a.tar');
+    fs.writeFileSync(file, tarOneFile('deploys.jsonl', Buffer.from('x'.repeat(700)), 1_700_000_123));
+    const py = "import tarfile,sys,json\nt=tarfile.open(sys.argv[1])\nm=t.getmembers()\nprint(json.dumps([[i.name,oct(i.mode),i.uid,i.gid,i.size,i.mtime,i.isreg(),i.type.decode(),t.fileobj is not None] for i in m]))\nprint(t.extractfile(m[0]).read().decode()==('x'*700))";
+    const r = spawnSync('python3', ['-c', py, file], { encoding: 'utf8' });
+    expect(r.stderr).toBe('');
+    const [members, same] = r.stdout.trim().split('\n');
+    expect(JSON.parse(members)).toEqual([['deploys.jsonl', '0o600', 0, 0, 700, 1_700_000_123, true, '0', true]]);
+    expect(same).toBe('True');
+    // ustar magic and version, as GNU tar's --format=ustar writes them
+    const header = fs.readFileSync(file).subarray(0, 512);
+    expect(header.subarray(257, 265).toString('latin1')).toBe('ustar\u000000');
+  });
+
+  it('sizes: an empty file and one of exactly a block need no padding; the archive ends with two zero blocks', () => {
+    expect(tarOneFile('e', Buffer.alloc(0)).length).toBe(512 + 1024);
+    expect(untarFirstFile(tarOneFile('e', Buffer.alloc(0)))?.length).toBe(0);
+    const block = Buffer.alloc(512, 65);
+    const a = tarOneFile('b', block);
+    expect(a.length).toBe(512 + 512 + 1024);
+    expect(a.subarray(1024).every((b) => b === 0)).toBe(true);
+    expect(untarFirstFile(a)?.equals(block)).toBe(true);
+    expect(tarOneFile('c', Buffer.alloc(513, 66)).length).toBe(512 + 1024 + 1024);
+  });
+
+  it('a name over 99 bytes is refused; reading skips what is not a regular file (a folder GNU tar put first)', () => {
+    expect(() => tarOneFile('n'.repeat(100), Buffer.from('x'))).toThrow(`tar: file name too long: ${'n'.repeat(100)}`);
+    expect(tarOneFile('n'.repeat(99), Buffer.from('x')).length).toBe(512 + 512 + 1024);
+    const dir = tempDir();
+    fs.mkdirSync(path.join(dir, 'records'));
+    fs.writeFileSync(path.join(dir, 'records', 'deploys.jsonl'), 'line one\n'.repeat(80));
+    const r = spawnSync('tar', ['-cf', '-', '--format=ustar', '-C', dir, 'records']);
+    expect(r.status).toBe(0);
+    expect(String.fromCharCode(r.stdout[156])).toBe('5'); // the folder first
+    expect(untarFirstFile(r.stdout)?.toString('utf8')).toBe('line one\n'.repeat(80));
+    expect(untarFirstFile(Buffer.alloc(0))).toBeUndefined();
+    expect(untarFirstFile(r.stdout.subarray(0, 512))).toBeUndefined(); // the folder alone, cut short
+  });
 });
 
 describe('release tag and repositories of a stack', () => {
