@@ -201,6 +201,16 @@ describe('the tar docker cp reads and writes', () => {
     expect(untarFirstFile(r.stdout)?.toString('utf8')).toBe('line one\n'.repeat(80));
     expect(untarFirstFile(Buffer.alloc(0))).toBeUndefined();
     expect(untarFirstFile(r.stdout.subarray(0, 512))).toBeUndefined(); // the folder alone, cut short
+    // an entry with content that is no regular file (a pax header, which a long name brings) is skipped by its size
+    const long = `${'l'.repeat(120)}.jsonl`;
+    fs.writeFileSync(path.join(dir, long), 'after the pax header\n');
+    const pax = spawnSync('tar', ['-cf', '-', '--format=pax', '-C', dir, long]);
+    expect(pax.status).toBe(0);
+    expect(String.fromCharCode(pax.stdout[156])).toBe('x');
+    expect(parseInt(pax.stdout.subarray(124, 136).toString('latin1'), 8)).toBeGreaterThan(0);
+    expect(untarFirstFile(pax.stdout)?.toString('utf8')).toBe('after the pax header\n');
+    // a header that ends the buffer exactly is still read (an empty file needs nothing after it)
+    expect(untarFirstFile(tarOneFile('e', Buffer.alloc(0)).subarray(0, 512))?.length).toBe(0);
   });
 });
 
