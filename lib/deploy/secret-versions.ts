@@ -40,10 +40,15 @@ export const KEY_ITERATIONS = 600_000;
 export const VERSION = /^v1:[0-9a-f]{32}$/;
 const SECRET_NAME = /^[A-Za-z_][A-Za-z0-9_]{0,127}$/;
 
+/** The version key's salt: the environment, so staging and production never share versions. */
+const keySalt = (environment: string) => `stackyard secret versions v1\0${environment}`;
+const KEY_BYTES = 32;
+const KEY_DIGEST = 'sha512';
+
 /** The version key of an environment, from its state passphrase. */
 export function versionKey(passphrase: string, environment: string, iterations = KEY_ITERATIONS): Buffer {
   if (!passphrase) throw new Error('the state passphrase is empty; secret versions need it');
-  return crypto.pbkdf2Sync(passphrase, `stackyard secret versions v1\0${environment}`, iterations, 32, 'sha512');
+  return crypto.pbkdf2Sync(passphrase, keySalt(environment), iterations, KEY_BYTES, KEY_DIGEST);
 }
 
 /**
@@ -61,7 +66,7 @@ export interface PreparedKey {
 export function prepareVersionKey(passphrase: string | undefined, environment: string, iterations = KEY_ITERATIONS): Promise<PreparedKey | undefined> {
   if (!passphrase) return Promise.resolve(undefined);
   return new Promise((resolve) => {
-    crypto.pbkdf2(passphrase, `stackyard secret versions v1\0${environment}`, iterations, 32, 'sha512', (err, key) => resolve(err ? undefined : { passphrase, environment, key }));
+    crypto.pbkdf2(passphrase, keySalt(environment), iterations, KEY_BYTES, KEY_DIGEST, (err, key) => resolve(err ? undefined : { passphrase, environment, key }));
   });
 }
 
