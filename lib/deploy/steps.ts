@@ -36,6 +36,9 @@ export function readStack(dir: string): { stack: StackJson; meta: StackyardMeta 
   return { stack, meta };
 }
 
+/** An environment's secrets file: TF_VAR_<NAME>=<value> lines, mode 600, never committed. */
+const secretsFileOf = (root: string, environment: string) => path.join(root, '.stackyard', 'secrets', `${environment}.env`);
+
 /** Every declared secret's value (TF_VAR_<NAME> → value), from the process or the secrets file; never printed. */
 export function deploySecrets(root: string, dir: string, mode: SecretsMode, prepared?: PreparedKey): Map<string, string> {
   const { stack, meta } = readStack(dir);
@@ -43,7 +46,7 @@ export function deploySecrets(root: string, dir: string, mode: SecretsMode, prep
     .filter(([k, v]) => k !== SECRET_VERSIONS_VARIABLE && !(v && typeof v === 'object' && 'default' in v))
     .map(([k]) => k)
     .sort();
-  const file = path.join(root, '.stackyard', 'secrets', `${meta.environment}.env`);
+  const file = secretsFileOf(root, meta.environment);
   const text = fs.existsSync(file) ? fs.readFileSync(file, 'utf8') : '';
   const stateFile = path.join(root, '.stackyard', 'state', `${meta.environment}.tfstate`);
   const localState = fs.existsSync(stateFile) ? fs.readFileSync(stateFile, 'utf8') : '';
@@ -91,7 +94,7 @@ export function deploySecrets(root: string, dir: string, mode: SecretsMode, prep
 export function givenPassphrase(root: string, environment: string): string | undefined {
   const v = `TF_VAR_${STATE_PASSPHRASE_VARIABLE}`;
   if (process.env[v]) return process.env[v];
-  const file = path.join(root, '.stackyard', 'secrets', `${environment}.env`);
+  const file = secretsFileOf(root, environment);
   try {
     return parseSecretsFile(fs.readFileSync(file, 'utf8')).get(v) || undefined;
   } catch {
