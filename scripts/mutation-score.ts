@@ -127,12 +127,6 @@ function main(argv: string[]): number {
     return i >= 0 ? argv[i + 1] : undefined;
   };
   const dir = arg('--reports') ?? REPORTS;
-  const names = fs.existsSync(dir) ? fs.readdirSync(dir).filter((f) => f.endsWith('.json')) : [];
-  // oldest first: a newer report of the same file text wins
-  const reports = names
-    .map((f) => ({ f, t: fs.statSync(path.join(dir, f)).mtimeMs }))
-    .sort((a, b) => a.t - b.t || a.f.localeCompare(b.f))
-    .map(({ f }) => JSON.parse(fs.readFileSync(path.join(dir, f), 'utf8')) as Report);
   const files = mutatedFiles(root);
   const record = arg('--record');
   if (record !== undefined) {
@@ -144,6 +138,13 @@ function main(argv: string[]): number {
     console.log(`kept ${path.basename(name)}: ${Object.keys(kept.files).length} files`);
     return 0;
   }
+  // the kept reports (each a megabyte or so) are read only here, not to record one more
+  const names = fs.existsSync(dir) ? fs.readdirSync(dir).filter((f) => f.endsWith('.json')) : [];
+  // oldest first: a newer report of the same file text wins
+  const reports = names
+    .map((f) => ({ f, t: fs.statSync(path.join(dir, f)).mtimeMs }))
+    .sort((a, b) => a.t - b.t || a.f.localeCompare(b.f))
+    .map(({ f }) => JSON.parse(fs.readFileSync(path.join(dir, f), 'utf8')) as Report);
   const done = currentResults(files, reports);
   const n = arg('--todo');
   if (n !== undefined) {
