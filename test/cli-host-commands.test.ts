@@ -1,0 +1,356 @@
+/**
+ * The commands that read or change what stackyard keeps on an environment's first host (`lock`,
+ * `releases`, `audit`, `rollback`) and `plan`, in process through main(). What they decide is
+ * tested here; Docker and OpenTofu are stood in for:
+ *  - the host store (lib/deploy/host-store.ts: a container for the lock, a file in a volume for the
+ *    record) is a map in memory that remembers which host it was asked about; test/e2e runs the
+ *    real one on the engine;
+ *  - synthOne's synthesis runs in process (the real one loads lib/app with require(), which
+ *    vitest cannot);
+ *  - `plan` runs a stand-in engine binary (STACKYARD_USE_OWN_ENGINE) that answers init, plan and
+ *    `show -json` with a real plan of test/fixtures/plans.
+ *  - `rollback` hands its deploy to a recorder; deploy itself is tested in test/e2e.
+ */
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { buildApp } from '../lib/app';
+import { EXIT } from '../lib/cli/exit-codes';
+import { main } from '../lib/cli/program';
+import type { LockInfo } from '../lib/deploy/deploy-lock';
+import { DeployStop } from '../lib/deploy/steps';
+import { MINIMAL, tempDir, writeFiles } from './helpers';
+
+const fake = vi.hoisted(() => ({
+  locks: new Map<string, LockInfo>(),
+  records: new Map<string, string>(),
+  /** createLock loses a race: someone took the lock between the read and the create. */
+  raceLost: false,
+  hosts: new Set<string>(),
+  deploys: [] as unknown[],
+}));
+
+vi.mock('../lib/deploy/host-store', async (actual) => ({
+  ...(await actual<typeof import('../lib/deploy/host-store')>()),
+  readLock: (host: string, env: string) => {
+    fake.hosts.add(host);
+    const l = fake.locks.get(env);
+    return l && { ...l, id: 'c0ffee' };
+  },
+  createLock: (host: string, info: LockInfo) => {
+    fake.hosts.add(host);
+    if (fake.raceLost || fake.locks.has(info.environment)) return false;
+    fake.locks.set(info.environment, info);
+    return true;
+  },
+  removeLock: (host: string, env: string) => {
+    fake.hosts.add(host);
+    fake.locks.delete(env);
+  },
+  readRecordsText: (host: string, env: string) => {
+    fake.hosts.add(host);
+    return fake.records.get(env) ?? '';
+  },
+}));
+
+vi.mock('../lib/deploy/run', async (actual) => ({
+  ...(await actual<typeof import('../lib/deploy/run')>()),
+  synthOne: (where: { root: string; environmentsDir: string; outDir: string }, env: string) => {
+    const file = path.join(where.environmentsDir, `${env}.yaml`);
+    if (!fs.existsSync(file)) throw new DeployStop(`no environment named ${env} in ${where.environmentsDir}/`);
+    const outdir = path.resolve(where.root, where.outDir);
+    buildApp([file], outdir).app.synth();
+    return path.join(outdir, 'stacks', env);
+  },
+  deploy: async (_where: unknown, o: unknown) => {
+    fake.deploys.push(o);
+    return EXIT.ok;
+  },
+}));
+
+const HOST = 'unix:///var/run/docker.sock'; // MINIMAL's only host
+/** MINIMAL with its api image released by tag (a rollback needs `release:`). */
+const RELEASED = MINIMAL.replace('name: test', 'name: test\nrelease: { tag: r3, images: [ghcr.io/acme/api] }').replace('    tag: "1.0"\n', '');
+
+let out = '';
+let err = '';
+const saved = { ...process.env };
+beforeEach(() => {
+  out = '';
+  err = '';
+  vi.spyOn(process.stdout, 'write').mockImplementation((c: string | Uint8Array) => ((out += String(c)), true));
+  vi.spyOn(process.stderr, 'write').mockImplementation((c: string | Uint8Array) => ((err += String(c)), true));
+  vi.spyOn(console, 'log').mockImplementation((...a: unknown[]) => void (out += a.join(' ') + '\n'));
+  fake.locks.clear();
+  fake.records.clear();
+  fake.hosts.clear();
+  fake.deploys.length = 0;
+  fake.raceLost = false;
+  process.env.ENVIRONMENTS_DIR = writeFiles({ 'test.yaml': MINIMAL, 'rel.yaml': RELEASED.replace('name: test', 'name: rel') });
+  process.env.CDKTF_OUTDIR = tempDir();
+  process.env.STACKYARD_WHO = 'alice@laptop';
+});
+afterEach(() => {
+  vi.restoreAllMocks();
+  process.exitCode = undefined;
+  for (const k of Object.keys(process.env)) if (!(k in saved)) delete process.env[k];
+  Object.assign(process.env, saved);
+});
+
+describe('stackyard lock', () => {
+  it('status of a free lock: "not locked", exit 0, asked of the environment\'s first host', async () => {
+    expect(await main(['lock', 'test', 'status'])).toBe(EXIT.ok);
+    expect(out).toBe('test is not locked\n');
+    expect([...fake.hosts]).toEqual([HOST]);
+    expect(await main(['lock', 'test', 'status', '--json'])).toBe(EXIT.ok);
+    expect(out.split('\n')[1]).toBe('{"locked":false}');
+  });
+
+  it('acquire takes it with who and why; status then says who holds it, exit 75 (text and JSON)', async () => {
+    expect(await main(['lock', 'test', 'acquire', '-m', 'migrating the database'])).toBe(EXIT.ok);
+    expect(out).toBe('test locked by alice@laptop: migrating the database; deploys by others are refused until stackyard lock test release\n');
+    const held = fake.locks.get('test');
+    expect(held).toMatchObject({ environment: 'test', holder: 'alice@laptop', message: 'migrating the database', run: false });
+    expect(Math.abs(Date.parse(held!.since) - Date.now())).toBeLessThan(60_000);
+    out = '';
+    expect(await main(['lock', 'test', 'status'])).toBe(EXIT.locked);
+    expect(out).toMatch(/^test is locked, held by alice@laptop since \S+ \(0 min ago\): migrating the database\n$/);
+    out = '';
+    expect(await main(['lock', 'test', 'status', '--json'])).toBe(EXIT.locked);
+    expect(JSON.parse(out)).toMatchObject({ locked: true, holder: 'alice@laptop', message: 'migrating the database', run: false });
+  });
+
+  it('acquire without a message says nothing after the name', async () => {
+    expect(await main(['lock', 'test', 'acquire'])).toBe(EXIT.ok);
+    expect(out).toBe('test locked by alice@laptop; deploys by others are refused until stackyard lock test release\n');
+    expect(fake.locks.get('test')?.message).toBe('');
+  });
+
+  it('acquire when I hold it already: said, still held, exit 0', async () => {
+    await main(['lock', 'test', 'acquire', '-m', 'first']);
+    out = '';
+    expect(await main(['lock', 'test', 'acquire', '-m', 'second'])).toBe(EXIT.ok);
+    expect(out).toMatch(/^test: you hold the lock already \(held by alice@laptop since .*: first\)\n$/);
+    expect(fake.locks.get('test')?.message).toBe('first');
+  });
+
+  it('acquire while someone else holds it, or while a deploy run of mine holds it: refused with exit 75, the lock unchanged', async () => {
+    fake.locks.set('test', { environment: 'test', holder: 'bob@ci', since: new Date().toISOString(), message: 'release 7', run: false });
+    expect(await main(['lock', 'test', 'acquire'])).toBe(EXIT.locked);
+    expect(err).toMatch(/test is locked, held by bob@ci since .*: release 7/);
+    expect(fake.locks.get('test')?.holder).toBe('bob@ci');
+    err = '';
+    fake.locks.set('test', { environment: 'test', holder: 'alice@laptop', since: new Date().toISOString(), message: '', run: true });
+    expect(await main(['lock', 'test', 'acquire'])).toBe(EXIT.locked);
+    expect(err).toContain('test is locked, held by alice@laptop since');
+    expect(err).toContain('a deploy in progress');
+    expect(fake.locks.get('test')?.run).toBe(true);
+  });
+
+  it('acquire that loses the race to another machine: exit 75 and what to run', async () => {
+    fake.raceLost = true;
+    expect(await main(['lock', 'test', 'acquire'])).toBe(EXIT.locked);
+    expect(err).toContain('test was locked by someone else just now: stackyard lock test status');
+    expect(out).toBe('');
+  });
+
+  it('release: the holder releases; someone else is refused unless --force; nothing held is said', async () => {
+    expect(await main(['lock', 'test', 'release'])).toBe(EXIT.ok);
+    expect(out).toBe('test is not locked\n');
+    await main(['lock', 'test', 'acquire']);
+    process.env.STACKYARD_WHO = 'bob@ci';
+    out = '';
+    expect(await main(['lock', 'test', 'release'])).toBe(EXIT.locked);
+    expect(err).toContain('only alice@laptop releases it (or --force)');
+    expect(fake.locks.has('test')).toBe(true);
+    expect(await main(['lock', 'test', 'release', '--force'])).toBe(EXIT.ok);
+    expect(out).toBe('test unlocked\n');
+    expect(fake.locks.has('test')).toBe(false);
+    process.env.STACKYARD_WHO = 'alice@laptop';
+    await main(['lock', 'test', 'acquire']);
+    out = '';
+    expect(await main(['lock', 'test', 'release'])).toBe(EXIT.ok);
+    expect(out).toBe('test unlocked\n');
+    expect(fake.locks.size).toBe(0);
+  });
+
+  it('an unknown action is a usage error before any host is asked', async () => {
+    expect(await main(['lock', 'test', 'grab'])).toBe(EXIT.usage);
+    expect(err).toContain('unknown lock action "grab"; expected acquire, release or status');
+    expect(fake.hosts.size).toBe(0);
+  });
+
+  it('an environment that does not exist: exit 1 naming it', async () => {
+    expect(await main(['lock', 'nope', 'status'])).toBe(EXIT.failure);
+    expect(err).toContain('no environment named nope');
+    expect(fake.hosts.size).toBe(0);
+  });
+});
+
+const rec = (at: string, action: string, tag: string, result = 'success', who = 'alice@laptop') =>
+  JSON.stringify({ at, who, environment: 'rel', action, tag, headline: '1 to add, 0 to change, 0 to destroy', result, seconds: 12 });
+const RECORDS = [
+  rec('2026-11-01T10:00:00.000Z', 'deploy', 'r1'),
+  rec('2026-11-02T10:00:00.000Z', 'deploy', 'r2'),
+  rec('2026-11-03T10:00:00.000Z', 'deploy', 'r3', 'failed'),
+  rec('2026-11-04T10:00:00.000Z', 'down', '-', 'success', 'bob@ci'),
+  rec('2026-11-05T10:00:00.000Z', 'deploy', 'r3'),
+].join('\n') + '\n';
+
+describe('stackyard releases and audit', () => {
+  it('releases: the successful deploys, newest first, read from the first host; --json one line each', async () => {
+    fake.records.set('rel', RECORDS);
+    expect(await main(['releases', 'rel'])).toBe(EXIT.ok);
+    const lines = out.trimEnd().split('\n');
+    expect(lines[0]).toMatch(/^when +who +action +tag +result +took +plan$/);
+    expect(lines.slice(1).map((l) => l.split(/\s{2,}/)[4])).toEqual(['r3', 'r2', 'r1']);
+    expect([...fake.hosts]).toEqual([HOST]);
+    out = '';
+    expect(await main(['releases', 'rel', '--json'])).toBe(EXIT.ok);
+    expect(out.trimEnd().split('\n').map((l) => JSON.parse(l).tag)).toEqual(['r3', 'r2', 'r1']);
+  });
+
+  it('audit: every run, failures and downs too, newest first; -n keeps the newest n', async () => {
+    fake.records.set('rel', RECORDS);
+    expect(await main(['audit', 'rel'])).toBe(EXIT.ok);
+    expect(out.trimEnd().split('\n')).toHaveLength(6);
+    out = '';
+    expect(await main(['audit', 'rel', '-n', '2', '--json'])).toBe(EXIT.ok);
+    expect(out.trimEnd().split('\n').map((l) => JSON.parse(l))).toMatchObject([{ action: 'deploy', tag: 'r3', result: 'success' }, { action: 'down', who: 'bob@ci' }]);
+    out = '';
+    expect(await main(['audit', 'rel', '-n', '0'])).toBe(EXIT.usage);
+  });
+
+  it('nothing recorded yet: each says so', async () => {
+    expect(await main(['releases', 'rel'])).toBe(EXIT.ok);
+    expect(out).toBe('no release of rel recorded yet\n');
+    out = '';
+    expect(await main(['audit', 'rel'])).toBe(EXIT.ok);
+    expect(out).toBe('nothing recorded for rel yet\n');
+    out = '';
+    expect(await main(['releases', 'rel', '--json'])).toBe(EXIT.ok);
+    expect(out).toBe('');
+  });
+});
+
+describe('stackyard rollback', () => {
+  beforeEach(() => {
+    process.env.STACKYARD_LOCKED = 'rel'; // already under this machine's lock (test/cli-machine-lock.test.ts)
+  });
+
+  it('no tag: deploys the newest release before the current one, as a rollback, keeping the default 5 releases', async () => {
+    fake.records.set('rel', RECORDS);
+    expect(await main(['rollback', 'rel'])).toBe(EXIT.ok);
+    expect(out).toContain('stackyard: rolling rel back to release r2');
+    expect(fake.deploys).toEqual([{ env: 'rel', tag: 'r2', action: 'rollback', keepReleases: 5 }]);
+  });
+
+  it('a named release and --keep-releases (or $STACKYARD_KEEP_RELEASES) go to the deploy', async () => {
+    fake.records.set('rel', RECORDS);
+    expect(await main(['rollback', 'rel', 'r1', '--keep-releases', '2'])).toBe(EXIT.ok);
+    process.env.STACKYARD_KEEP_RELEASES = '9';
+    expect(await main(['rollback', 'rel', 'r1'])).toBe(EXIT.ok);
+    expect(fake.deploys).toEqual([
+      { env: 'rel', tag: 'r1', action: 'rollback', keepReleases: 2 },
+      { env: 'rel', tag: 'r1', action: 'rollback', keepReleases: 9 },
+    ]);
+  });
+
+  it('a release not in the record, or no record: refused naming what there is; nothing deployed', async () => {
+    fake.records.set('rel', RECORDS);
+    expect(await main(['rollback', 'rel', 'r9'])).toBe(EXIT.failure);
+    expect(err).toContain('rel has no release r9 in its record; its releases, newest first: r3, r2, r1');
+    fake.records.clear();
+    expect(await main(['rollback', 'rel'])).toBe(EXIT.failure);
+    expect(err).toContain('rel has no release in its record yet: nothing to roll back to');
+    expect(fake.deploys).toEqual([]);
+  });
+
+  it('an environment without `release:` pins its images: refused before the record is read', async () => {
+    process.env.STACKYARD_LOCKED = 'test';
+    expect(await main(['rollback', 'test'])).toBe(EXIT.failure);
+    expect(err).toContain('test has no `release:` in its environment file');
+    expect(fake.deploys).toEqual([]);
+  });
+});
+
+/** A stand-in `tofu`: logs its arguments, answers init/plan/show from FAKE_* variables. */
+function fakeEngine(): { bin: string; log: string } {
+  const dir = tempDir();
+  const bin = path.join(dir, 'tofu');
+  const log = path.join(dir, 'log');
+  fs.writeFileSync(bin, `#!/usr/bin/env bash
+echo "$*" >> ${JSON.stringify(log)}
+case $1 in
+  init) [ -n "$FAKE_FAIL" ] && [ "$FAKE_FAIL" = init ] && { echo "Error: init broke"; exit 1; }; echo "OpenTofu has been successfully initialized!" ;;
+  plan) [ "$FAKE_FAIL" = plan ] && { echo "Error: the plan broke" >&2; exit 1; }
+        for a in "$@"; do case $a in -out=*) echo binary-plan > "\${a#-out=}" ;; esac; done ;;
+  show) [ "$FAKE_FAIL" = show ] && exit 1; [ -f "$3" ] || { echo "no plan file $3" >&2; exit 9; }; cat "$FAKE_PLAN_JSON" ;;
+  *) exit 64 ;;
+esac
+`, { mode: 0o755 });
+  return { bin, log };
+}
+const fixture = (name: string) => path.join(__dirname, 'fixtures', 'plans', `${name}.json`);
+
+describe('stackyard plan', () => {
+  let engine: { bin: string; log: string };
+  beforeEach(() => {
+    engine = fakeEngine();
+    process.env.STACKYARD_USE_OWN_ENGINE = '1';
+    process.env.TERRAFORM_BINARY_NAME = engine.bin;
+    process.env.TF_VAR_DB_PASSWORD = 'x-db';
+    process.env.TF_VAR_JWT_SECRET = 'x-jwt';
+    process.env.TF_VAR_STATE_PASSPHRASE = 'a-passphrase-of-enough-length-0123456789';
+  });
+  const planFiles = () => fs.readdirSync(path.join(process.env.CDKTF_OUTDIR!, 'stacks', 'test')).filter((f) => f.endsWith('.tfplan'));
+
+  it('a plan that replaces the database: the terminal summary with its caution, exit 3; the plan file is gone after', async () => {
+    process.env.FAKE_PLAN_JSON = fixture('postgres-major');
+    expect(await main(['plan', 'test'])).toBe(EXIT.dataLoss);
+    expect(out).toMatch(/^stackyard plan\n\nCAUTION\n  Data loss: .*\n  - test: replace of postgres db on core \(docker_container\.svc_db_1\)\n/);
+    expect(out).not.toContain('> ');
+    expect(out).not.toContain('**');
+    const calls = fs.readFileSync(engine.log, 'utf8').trim().split('\n');
+    expect(calls.map((c) => c.split(' ')[0])).toEqual(['init', 'plan', 'show']);
+    expect(calls[1]).toContain('-lock=false');
+    expect(calls[1]).toMatch(/-out=\S+stackyard-plan\.tfplan/);
+    expect(calls[2]).toMatch(/^show -json \S+stackyard-plan\.tfplan$/);
+    expect(planFiles()).toEqual([]);
+  });
+
+  it('no change: exit 0; --markdown prints the pull-request comment; --json the artifact, without values', async () => {
+    process.env.FAKE_PLAN_JSON = fixture('no-change');
+    expect(await main(['plan', 'test'])).toBe(EXIT.ok);
+    expect(out).toContain('no changes');
+    out = '';
+    process.env.FAKE_PLAN_JSON = fixture('postgres-major');
+    expect(await main(['plan', 'test', '--markdown'])).toBe(EXIT.dataLoss);
+    expect(out).toContain('**test**');
+    expect(out).toContain('> - test: replace of postgres `db`');
+    out = '';
+    expect(await main(['plan', 'test', '--json'])).toBe(EXIT.dataLoss);
+    const artifact = JSON.parse(out);
+    expect(JSON.stringify(artifact)).toContain('docker_container.svc_db_1');
+    expect(out).not.toContain('(masked');
+  });
+
+  it.each(['init', 'plan', 'show'])('a failing %s: exit 1 naming the step, the engine\'s last lines shown, nothing on standard output, no plan file left', async (step) => {
+    process.env.FAKE_PLAN_JSON = fixture('no-change');
+    process.env.FAKE_FAIL = step;
+    expect(await main(['plan', 'test'])).toBe(EXIT.failure);
+    const what = step === 'plan' ? 'plan' : `tofu ${step}`;
+    expect(err).toContain(`${what} of test failed (above)`);
+    if (step !== 'show') expect(err).toContain(step === 'init' ? 'Error: init broke' : 'Error: the plan broke');
+    expect(out).toBe('');
+    expect(planFiles()).toEqual([]);
+  });
+
+  it('a missing secret stops before the engine runs', async () => {
+    delete process.env.TF_VAR_JWT_SECRET;
+    process.env.FAKE_PLAN_JSON = fixture('no-change');
+    expect(await main(['plan', 'test'])).toBe(EXIT.failure);
+    expect(err).toContain('environment test needs these secrets at deploy time: JWT_SECRET\n');
+    expect(fs.existsSync(engine.log)).toBe(false);
+  });
+});
