@@ -18,13 +18,17 @@ beforeEach(() => {
   err = '';
   vi.spyOn(process.stdout, 'write').mockImplementation((c: string | Uint8Array) => ((out += String(c)), true));
   vi.spyOn(process.stderr, 'write').mockImplementation((c: string | Uint8Array) => ((err += String(c)), true));
+  vi.spyOn(console, 'log').mockImplementation((...a: unknown[]) => void (out += a.join(' ') + '\n'));
 });
 afterEach(() => {
   vi.restoreAllMocks();
   process.exitCode = undefined;
   if (saved === undefined) delete process.env.ENVIRONMENTS_DIR;
   else process.env.ENVIRONMENTS_DIR = saved;
+  for (const k of ['CDKTF_OUTDIR', 'STACKYARD_ONLY', 'STACKYARD_QUIET']) delete process.env[k];
 });
+
+const stacksIn = (out: string) => (fs.existsSync(path.join(out, 'stacks')) ? fs.readdirSync(path.join(out, 'stacks')).sort() : []);
 
 describe('stackyard in process', () => {
   it('help and version end well; no command, an unknown one or a bad option value is a usage error', async () => {
@@ -58,5 +62,58 @@ describe('stackyard in process', () => {
     expect(err).toContain('1 problem(s) found in the environment files.');
     expect(err).not.toMatch(/\n\s+at /);
     expect(out).toBe('');
+  });
+
+  it('synth: every environment, or only the one named, or $STACKYARD_ONLY\'s; -q and $STACKYARD_QUIET print no table', async () => {
+    process.env.ENVIRONMENTS_DIR = writeFiles({ 'a.yaml': MINIMAL.replace('name: test', 'name: a'), 'b.yaml': MINIMAL.replace('name: test', 'name: b'), 'c.yaml': MINIMAL.replace('name: test', 'name: c') });
+    const all = tempDir();
+    process.env.CDKTF_OUTDIR = all;
+    expect(await main(['synth'])).toBe(EXIT.ok);
+    expect(stacksIn(all)).toEqual(['a', 'b', 'c']);
+    expect(JSON.parse(fs.readFileSync(path.join(all, 'stacks', 'b', 'cdk.tf.json'), 'utf8'))['//'].stackyard.environment).toBe('b');
+    expect(out).toMatch(/\ba\b[\s\S]*\bb\b[\s\S]*\bc\b/); // the summary table names each
+    const one = tempDir();
+    process.env.CDKTF_OUTDIR = one;
+    out = '';
+    expect(await main(['synth', 'b', '-q'])).toBe(EXIT.ok);
+    expect(stacksIn(one)).toEqual(['b']);
+    expect(out).toBe('');
+    const only = tempDir();
+    process.env.CDKTF_OUTDIR = only;
+    process.env.STACKYARD_ONLY = 'a,c';
+    process.env.STACKYARD_QUIET = '1';
+    expect(await main(['synth'])).toBe(EXIT.ok);
+    expect(stacksIn(only)).toEqual(['a', 'c']);
+    expect(out).toBe('');
+  });
+
+  it('synth of a file with a problem: exit 1 with its position, no stack written', async () => {
+    process.env.ENVIRONMENTS_DIR = writeFiles({ 'test.yaml': MINIMAL.replace('port: 8000', 'port: eighty') });
+    const o = tempDir();
+    process.env.CDKTF_OUTDIR = o;
+    expect(await main(['synth', '-q'])).toBe(EXIT.failure);
+    expect(err).toMatch(/test\.yaml:\d+:\d+ services\.api\.port:/);
+    expect(stacksIn(o)).toEqual([]);
+  });
+
+  it('hosts: one line per host, a host whose engine does not answer fails with what to do, exit 1; --json the same checks', async () => {
+    const sock = path.join(tempDir(), 'no-docker.sock');
+    process.env.ENVIRONMENTS_DIR = writeFiles({ 'test.yaml': MINIMAL.replace('unix:///var/run/docker.sock', `unix://${sock}`) });
+    expect(await main(['hosts', 'test'])).toBe(EXIT.failure);
+    expect(out).toMatch(new RegExp(`^FAIL main \\(unix://${sock.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')}\\): `));
+    expect(out.split('\n')[1]).toMatch(/^ {7}\S.*: /); // the fix, indented under its host
+    out = '';
+    expect(await main(['hosts', 'test', '--json'])).toBe(EXIT.failure);
+    const checks = JSON.parse(out);
+    expect(checks).toHaveLength(1);
+    expect(checks[0]).toMatchObject({ host: 'main', ok: false });
+  });
+
+  it('maintenance: a mode other than on or off is a usage error before anything is loaded', async () => {
+    process.env.ENVIRONMENTS_DIR = writeFiles({});
+    expect(await main(['maintenance', 'test', 'maybe'])).toBe(EXIT.usage);
+    expect(err).toContain('expected on or off, got "maybe"');
+    expect(await main(['maintenance', 'nope', 'on'])).toBe(EXIT.failure); // loaded only for on/off: the missing file is then named
+    expect(err).toContain('nope');
   });
 });
