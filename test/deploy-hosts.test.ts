@@ -7,7 +7,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { dockerEnv, forgetHosts } from '../lib/deploy/host-docker';
+import { dockerEnv, dockerSync, forgetHosts } from '../lib/deploy/host-docker';
 import { HostError, readLock } from '../lib/deploy/host-store';
 import { dockerHosts } from '../lib/deploy/stack-json';
 import { DeployStop, readStack, reap } from '../lib/deploy/steps';
@@ -88,5 +88,26 @@ describe('docker commands of the deploy', () => {
     expect(fs.existsSync(path.join(wrapperDir, 'ssh'))).toBe(true);
     forgetHosts();
     expect(fs.existsSync(wrapperDir)).toBe(false);
+  });
+
+  it('a host already known keeps its connection (one wrapper per host and process); one exit handler for all of them, gone when forgotten', () => {
+    const { dir } = setup();
+    const before = process.listenerCount('exit');
+    readStack(dir);
+    const wrapper = dockerEnv('ssh://root@10.231.0.2').PATH!.split(':')[0];
+    readStack(dir); // the same hosts again, as every command of a deploy does
+    expect(dockerEnv('ssh://root@10.231.0.2').PATH!.split(':')[0]).toBe(wrapper);
+    expect(process.listenerCount('exit')).toBe(before + 1);
+    forgetHosts();
+    expect(process.listenerCount('exit')).toBe(before);
+  });
+
+  it('docker output of many megabytes comes back whole (a deploy record read with docker cp)', () => {
+    const { dir } = setup();
+    fs.writeFileSync(path.join(dir, 'docker'), '#!/bin/sh\nhead -c 3000000 /dev/zero\n', { mode: 0o755 });
+    const r = dockerSync('unix:///var/run/docker.sock', ['cp', 'x:/records/deploys.jsonl', '-']);
+    expect(r.error).toBeUndefined();
+    expect(r.status).toBe(0);
+    expect(r.stdout.length).toBe(3_000_000);
   });
 });

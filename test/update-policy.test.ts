@@ -181,4 +181,35 @@ describe('the report of a replica that never became healthy', () => {
       ...[2, 3, 4, 5, 6].map((i) => `    (exit 22) curl: (22) The requested URL returned error: 503 (#${i})`),
     ].join('\n')]);
   });
+
+  const replica = (service: string | undefined, replica: string | undefined, state: Record<string, unknown> | undefined) =>
+    ({ Name: `/x-${service}-${replica}`, ...(service ? { Config: { Labels: { 'stackyard.service': service, ...(replica ? { 'stackyard.replica': replica } : {}) } } } : {}), ...(state ? { State: state } : {}) }) as never;
+
+  it('sorted by service, then replica as a number (2 before 10); a container without State, labels or log is reported or skipped without failing', () => {
+    const starting = { Status: 'running', Health: { Status: 'starting' } };
+    const lines = unhealthyReport([
+      replica('web', '10', starting),
+      replica('api', '1', starting),
+      replica('web', '2', starting),
+      replica('gone', '1', undefined),
+      replica(undefined, undefined, starting),
+    ]);
+    expect(lines.map((l) => l.split(':')[0])).toEqual(['service ?, replica ?', 'service api, replica 1', 'service web, replica 2', 'service web, replica 10']);
+    expect(lines[1]).toBe('service api, replica 1: container x-api-1 is starting, not healthy; the replicas it was to replace keep serving\n  no health output yet');
+    expect(unhealthyReport([replica('web', undefined, starting)])[0]).toMatch(/^service web, replica \?: /);
+  });
+
+  it('a container that is not running says its state too; output lines are split, blank ones dropped, ends trimmed, only a leading slash of the name goes', () => {
+    const [line] = unhealthyReport([{
+      Name: '/a/b', Config: { Labels: { 'stackyard.service': 's', 'stackyard.replica': '1' } },
+      State: { Status: 'exited', Health: { Status: 'unhealthy', Log: [{ ExitCode: 1, Output: '  first  \n\nsecond\t\n' }, { Output: 'no code' }] } },
+    }]);
+    expect(line).toBe([
+      'service s, replica 1: container a/b is exited, unhealthy, not healthy; the replicas it was to replace keep serving',
+      '  last health output:',
+      '    (exit 1)   first',
+      '    (exit 1) second',
+      '    (exit ?) no code',
+    ].join('\n'));
+  });
 });
