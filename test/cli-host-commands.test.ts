@@ -1,6 +1,7 @@
 /**
  * The commands that read or change what stackyard keeps on an environment's first host (`lock`,
- * `releases`, `audit`, `rollback`) and `plan`, in process through main(). What they decide is
+ * `releases`, `audit`, `rollback`), `plan`, and what `deploy` and `down` hand to the deploy, in
+ * process through main(). What they decide is
  * tested here; Docker and OpenTofu are stood in for:
  *  - the host store (lib/deploy/host-store.ts: a container for the lock, a file in a volume for the
  *    record) is a map in memory that remembers which host it was asked about; test/e2e runs the
@@ -9,8 +10,10 @@
  *    vitest cannot);
  *  - `plan` runs a stand-in engine binary (STACKYARD_USE_OWN_ENGINE) that answers init, plan and
  *    `show -json` with a real plan of test/fixtures/plans.
- *  - `rollback` hands its deploy to a recorder; deploy itself is tested in test/e2e.
+ *  - `deploy`, `rollback` and `down` hand their run to a recorder; the runs themselves are tested in
+ *    test/e2e. This machine's lock (lib/cli/flock.ts) is real.
  */
+import { spawn } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
@@ -19,6 +22,7 @@ import { EXIT } from '../lib/cli/exit-codes';
 import { main } from '../lib/cli/program';
 import type { LockInfo } from '../lib/deploy/deploy-lock';
 import { DeployStop } from '../lib/deploy/steps';
+import { flockHeld } from './flock-held';
 import { MINIMAL, tempDir, writeFiles } from './helpers';
 
 const fake = vi.hoisted(() => ({
@@ -28,6 +32,8 @@ const fake = vi.hoisted(() => ({
   raceLost: false,
   hosts: new Set<string>(),
   deploys: [] as unknown[],
+  /** What the recorded deploy or down returns. */
+  exitCode: 0,
 }));
 
 vi.mock('../lib/deploy/host-store', async (actual) => ({
@@ -64,7 +70,11 @@ vi.mock('../lib/deploy/run', async (actual) => ({
   },
   deploy: async (_where: unknown, o: unknown) => {
     fake.deploys.push(o);
-    return EXIT.ok;
+    return fake.exitCode;
+  },
+  down: async (_where: unknown, o: unknown) => {
+    fake.deploys.push({ down: o });
+    return fake.exitCode;
   },
 }));
 
@@ -86,6 +96,7 @@ beforeEach(() => {
   fake.hosts.clear();
   fake.deploys.length = 0;
   fake.raceLost = false;
+  fake.exitCode = 0;
   process.env.ENVIRONMENTS_DIR = writeFiles({ 'test.yaml': MINIMAL, 'rel.yaml': RELEASED.replace('name: test', 'name: rel') });
   process.env.CDKTF_OUTDIR = tempDir();
   process.env.STACKYARD_WHO = 'alice@laptop';
@@ -230,6 +241,58 @@ describe('stackyard releases and audit', () => {
     out = '';
     expect(await main(['releases', 'rel', '--json'])).toBe(EXIT.ok);
     expect(out).toBe('');
+  });
+});
+
+describe('stackyard deploy and down', () => {
+  it('deploy hands its options to the deploy and returns its exit code; releases kept: --keep-releases, else $STACKYARD_KEEP_RELEASES, else 5', async () => {
+    process.env.STACKYARD_LOCKED = 'test';
+    fake.exitCode = 3;
+    expect(await main(['deploy', 'test', '--generate-secrets', '--adopt-orphans', '--migrate-state', '--keep-releases', '2'])).toBe(3);
+    fake.exitCode = 0;
+    expect(await main(['deploy', 'test'])).toBe(EXIT.ok);
+    process.env.STACKYARD_KEEP_RELEASES = '7';
+    expect(await main(['deploy', 'test'])).toBe(EXIT.ok);
+    process.env.STACKYARD_KEEP_RELEASES = 'many';
+    expect(await main(['deploy', 'test'])).toBe(EXIT.ok);
+    expect(fake.deploys).toEqual([
+      { env: 'test', generateSecrets: true, adoptOrphans: true, migrateState: true, keepReleases: 2 },
+      { env: 'test', generateSecrets: undefined, adoptOrphans: undefined, migrateState: undefined, keepReleases: 5 },
+      { env: 'test', generateSecrets: undefined, adoptOrphans: undefined, migrateState: undefined, keepReleases: 7 },
+      { env: 'test', generateSecrets: undefined, adoptOrphans: undefined, migrateState: undefined, keepReleases: 5 },
+    ]);
+    expect(await main(['deploy', 'test', '--keep-releases', '0'])).toBe(EXIT.usage);
+    expect(fake.deploys).toHaveLength(4);
+  });
+
+  it('deploy, rollback and down while another run on this machine holds its lock: exit 75, nothing run', async () => {
+    const env = `held${process.pid}`;
+    const lock = path.join(process.cwd(), '.stackyard', 'locks', `${env}.lock`);
+    fs.mkdirSync(path.dirname(lock), { recursive: true });
+    const holder = spawn('flock', ['-o', lock, 'sleep', '30'], { stdio: 'ignore' });
+    try {
+      const t0 = Date.now();
+      while (!flockHeld(lock) && Date.now() - t0 < 10_000) await new Promise((r) => setTimeout(r, 20));
+      delete process.env.STACKYARD_LOCKED;
+      delete process.env.STACKYARD_LOCK_TIMEOUT;
+      expect(await main(['deploy', env])).toBe(EXIT.locked);
+      expect(await main(['rollback', env])).toBe(EXIT.locked);
+      expect(await main(['down', env, '--yes'])).toBe(EXIT.locked);
+      expect(fake.deploys).toEqual([]);
+      expect(fake.hosts.size).toBe(0);
+    } finally {
+      holder.kill();
+      fs.rmSync(lock, { force: true });
+    }
+  });
+
+  it('down: its options go to the down, environment `local` by default', async () => {
+    process.env.STACKYARD_LOCKED = 'local';
+    expect(await main(['down'])).toBe(EXIT.ok);
+    process.env.STACKYARD_LOCKED = 'test';
+    fake.exitCode = 1;
+    expect(await main(['down', 'test', '--volumes', '--github', '--yes'])).toBe(EXIT.failure);
+    expect(fake.deploys).toEqual([{ down: { env: 'local' } }, { down: { env: 'test', volumes: true, github: true, yes: true } }]);
   });
 });
 
