@@ -116,4 +116,24 @@ describe('stackyard in process', () => {
     expect(await main(['maintenance', 'nope', 'on'])).toBe(EXIT.failure); // loaded only for on/off: the missing file is then named
     expect(err).toContain('nope');
   });
+
+  it('status, logs and exec against a host whose engine does not answer: exit 1 naming the host, no stack trace; status --json says it was unreachable', async () => {
+    const sock = path.join(tempDir(), 'no-docker.sock');
+    process.env.ENVIRONMENTS_DIR = writeFiles({ 'test.yaml': MINIMAL.replace('unix:///var/run/docker.sock', `unix://${sock}`) });
+    const unanswered = `host main (unix://${sock}) did not answer: Cannot connect to the Docker daemon`;
+    expect(await main(['status', 'test'])).toBe(EXIT.failure);
+    expect(out).toMatch(/^ {2}✗ {2}api +1 +- +unknown .* host did not answer$/m);
+    expect(out).toContain(`test: 1 problem(s):\n  - ${unanswered}`);
+    out = '';
+    expect(await main(['status', 'test', '--json'])).toBe(EXIT.failure);
+    const report = JSON.parse(out);
+    expect(report).toMatchObject({ environment: 'test', ok: false, hosts: [{ name: 'main', reachable: false }] });
+    expect(report.hosts[0].containers.map((c: { name: string; ok: boolean }) => `${c.name} ${c.ok}`)).toEqual(['test-api-1 false', 'test-api-2 false', 'test-db-1 false', 'test-proxy-1 false']);
+    for (const cmd of [['logs', 'test', 'api', '-n', '5'], ['exec', 'test', 'api', '--', 'true']]) {
+      err = '';
+      expect(await main(cmd), cmd[0]).toBe(EXIT.failure);
+      expect(err, cmd[0]).toContain(`stackyard: ${unanswered}`);
+      expect(err, cmd[0]).not.toMatch(/internal error|\n\s+at /);
+    }
+  });
 });

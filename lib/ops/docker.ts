@@ -130,8 +130,9 @@ export class HostConnection {
   }
 }
 
-/** A host that did not answer: its name, URL and the last line docker printed. */
+/** A host that did not answer: its name, URL and the last line docker printed. An expected failure: the command exits 1 with this message, no stack trace. */
 export class HostError extends Error {
+  readonly exitCode = 1;
   constructor(readonly host: DockerHost, detail: string) {
     super(`host ${host.name} (${host.docker}) did not answer: ${lastLine(detail)}`);
     this.name = 'HostError';
