@@ -14,13 +14,12 @@
 # Each host (core, worker-1, worker-2) is a network namespace on one bridge, with its own dockerd
 # (own data root, exec root, /run, cgroup parent and bridge) and its own sshd whose sessions get
 # DOCKER_HOST pointing at that host's engine. Namespaces have no default route: they reach each
-# other, the bridge address and loopback, nothing else. A CNCF distribution registry (built from
-# the Go module proxy) runs on core with htpasswd (bcrypt) auth; every dockerd trusts it over
+# other, the bridge address and loopback, nothing else. A CNCF distribution registry (Debian's
+# docker-registry package) runs on core with htpasswd (bcrypt) auth; every dockerd trusts it over
 # plain HTTP. Everything lives in $STACKYARD_SCRATCH/fleet (default /var/tmp/stackyard/fleet);
 # fleet.json there describes the fleet for the tests. Needs root.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
-tools=${STACKYARD_TOOLS:-$root/.tools}
 SCRATCH=${STACKYARD_SCRATCH:-/var/tmp/stackyard}
 FLEET=$SCRATCH/fleet
 DOCKER_LOCK=${STACKYARD_DOCKER_LOCK:-/tmp/stackyard-docker.lock}   # the main engine is shared
@@ -37,8 +36,10 @@ CGROUP_PREFIX=stackyard-fleet-
 REGISTRY_HOST=core
 REGISTRY=$NET.${OCTET[$REGISTRY_HOST]}:5000
 REGISTRY_USER=stackyard
-REGISTRY_MODULE=github.com/distribution/distribution/v3
-REGISTRY_VERSION=v3.1.2
+# The CNCF distribution registry as Debian packages it (docker-registry 2.8.2, the same program
+# ghcr.io-style registries speak to); packaged, so a cold machine installs it in seconds instead of
+# building it from the Go module proxy (about 9 minutes here).
+REGISTRY_BIN=/usr/bin/docker-registry
 # Stand-in images (scripts/images.sh) the fleet environments pull through the registry.
 IMAGES=(stackyard-test/traefik:3.6 stackyard-test/postgres:17 stackyard-test/redis:7 stackyard/demo-app:1 stackyard/demo-app:2)
 # STACKYARD_FLEET_SEED003=1: also seed 003's (test/fleet/environments/homelab.yaml), which only
@@ -49,7 +50,6 @@ if [ "${STACKYARD_FLEET_SEED003:-0}" = 1 ]; then
   IMAGES_ARGS=(fleet)
 fi
 
-export GOFLAGS=-buildvcs=false GOTOOLCHAIN=${GOTOOLCHAIN:-local}
 fail() { printf 'fleet: %s\n' "$*" >&2; exit 1; }
 say() { printf 'fleet: %s\n' "$*"; }
 addr() { echo "$NET.${OCTET[$1]}"; }
@@ -69,6 +69,7 @@ ensure_packages() {
   [ -x /usr/sbin/sshd ] || need+=(openssh-server)
   command -v ssh-keygen >/dev/null || need+=(openssh-client)
   command -v htpasswd >/dev/null || need+=(apache2-utils)
+  [ -x "$REGISTRY_BIN" ] || need+=(docker-registry)
   command -v skopeo >/dev/null || need+=(skopeo)
   command -v curl >/dev/null || need+=(curl)
   command -v ip >/dev/null || need+=(iproute2)
@@ -78,19 +79,10 @@ ensure_packages() {
     apt-get update -qq >/dev/null && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${need[@]}" >/dev/null \
       || fail "could not install ${need[*]} (apt-get install failed)"
   fi
-  # Debian's openssh-server may have started the machine's own sshd on install: not ours, left alone.
+  # Debian's openssh-server may have started the machine's own sshd on install, and on a systemd
+  # machine docker-registry its own service on :5000 (/etc/docker/registry): not ours, left alone.
 }
 
-ensure_registry_binary() {
-  if [ -x "$tools/bin/registry" ] && [[ "$("$tools/bin/registry" --version 2>/dev/null)" == *" $REGISTRY_VERSION" ]]; then return; fi
-  command -v go >/dev/null || fail "Go is not installed; install Go 1.26 or newer and run again."
-  say "building the distribution registry $REGISTRY_VERSION from the Go module proxy"
-  mkdir -p "$tools/bin" "$tools/build"
-  # shellcheck source=lib/gobuild.sh
-  . "$root/scripts/lib/gobuild.sh"
-  LDFLAGS="-X $REGISTRY_MODULE/version.version=$REGISTRY_VERSION" \
-    build registry "$REGISTRY_MODULE" "$REGISTRY_VERSION" "$REGISTRY_MODULE/cmd/registry" "$tools/bin/registry"
-}
 
 # --- network -----------------------------------------------------------------------------------
 make_network() {
@@ -251,7 +243,7 @@ auth:
   htpasswd: { realm: stackyard-fleet, path: $r/htpasswd }
 CFG
 )
-  OTEL_TRACES_EXPORTER=none nohup nsenter --net="/var/run/netns/$(ns "$REGISTRY_HOST")" "$tools/bin/registry" serve "$r/config.yml" \
+  nohup nsenter --net="/var/run/netns/$(ns "$REGISTRY_HOST")" "$REGISTRY_BIN" serve "$r/config.yml" \
     >>"$r/registry.log" 2>&1 </dev/null &
   echo $! > "$r/registry.pid"
   for _ in $(seq 1 40); do registry_answers && return; sleep 0.25; done
@@ -393,7 +385,6 @@ up() {
   [ "$(id -u)" = 0 ] || fail "the fleet needs root (network namespaces, dockerd, sshd)"
   local started; started=$(date +%s)
   ensure_packages
-  ensure_registry_binary
   mkdir -p "$FLEET"
   make_network
   for h in "${HOSTS[@]}"; do start_dockerd "$h"; done
