@@ -6,8 +6,6 @@
  *  - the host store (lib/deploy/host-store.ts: a container for the lock, a file in a volume for the
  *    record) is a map in memory that remembers which host it was asked about; test/e2e runs the
  *    real one on the engine;
- *  - synthOne's synthesis runs in process (the real one loads lib/app with require(), which
- *    vitest cannot);
  *  - `plan` runs a stand-in engine binary (STACKYARD_USE_OWN_ENGINE) that answers init, plan and
  *    `show -json` with a real plan of test/fixtures/plans.
  *  - `deploy`, `rollback` and `down` hand their run to a recorder; the runs themselves are tested in
@@ -17,11 +15,9 @@ import { spawn } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { buildApp } from '../lib/app';
 import { EXIT } from '../lib/cli/exit-codes';
 import { main } from '../lib/cli/program';
 import type { LockInfo } from '../lib/deploy/deploy-lock';
-import { DeployStop } from '../lib/deploy/steps';
 import { flockHeld } from './flock-held';
 import { MINIMAL, tempDir, writeFiles } from './helpers';
 
@@ -61,13 +57,6 @@ vi.mock('../lib/deploy/host-store', async (actual) => ({
 
 vi.mock('../lib/deploy/run', async (actual) => ({
   ...(await actual<typeof import('../lib/deploy/run')>()),
-  synthOne: (where: { root: string; environmentsDir: string; outDir: string }, env: string) => {
-    const file = path.join(where.environmentsDir, `${env}.yaml`);
-    if (!fs.existsSync(file)) throw new DeployStop(`no environment named ${env} in ${where.environmentsDir}/`);
-    const outdir = path.resolve(where.root, where.outDir);
-    buildApp([file], outdir).app.synth();
-    return path.join(outdir, 'stacks', env);
-  },
   deploy: async (_where: unknown, o: unknown) => {
     fake.deploys.push(o);
     return fake.exitCode;

@@ -8,8 +8,8 @@ import { environmentsDir, outDir, projectRoot } from './paths';
 export const where = (): Where => ({ root: projectRoot(), environmentsDir: environmentsDir(), outDir: outDir() });
 
 /** Synthesizes the environment and names its first Docker host. */
-export function firstHost(env: string): { host: string; stack: StackJson } {
-  const { stack } = readStack(synthOne(where(), env));
+export async function firstHost(env: string): Promise<{ host: string; stack: StackJson }> {
+  const { stack } = readStack(await synthOne(where(), env));
   const host = dockerHosts(stack)[0]?.host;
   if (!host) throw new DeployStop(`${env} has no Docker host: nothing keeps a lock or a record for it`);
   return { host, stack };

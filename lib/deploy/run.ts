@@ -33,16 +33,15 @@ export class LockedStop extends DeployStop {
 }
 
 /** Synthesizes one environment into <out>/stacks/<env>; never acts on a stale synthesis. */
-export function synthOne(where: Where, env: string, migrate = false): string {
+export async function synthOne(where: Where, env: string, migrate = false): Promise<string> {
   const dir = path.resolve(where.root, where.outDir, 'stacks', env);
   fs.rmSync(path.join(dir, 'cdk.tf.json'), { force: true });
   const before = process.env[MIGRATE_STATE_VARIABLE];
   if (migrate) process.env[MIGRATE_STATE_VARIABLE] = env;
   else delete process.env[MIGRATE_STATE_VARIABLE];
   try {
-    // loaded here, not at the top: commands that never synthesize (help, lock, audit) stay fast
-    // eslint-disable-next-line @typescript-eslint/no-require-imports
-    const { synthEnvironments } = require('../app') as typeof import('../app');
+    // loaded here, not at the top: commands that never synthesize (help) stay fast
+    const { synthEnvironments } = await import('../app');
     const code = synthEnvironments({ dir: where.environmentsDir, outdir: path.resolve(where.root, where.outDir), only: [env], quiet: true });
     if (code !== 0) throw new DeployStop(`synthesis of ${env} failed (above)`);
   } finally {
@@ -278,10 +277,8 @@ function stepper(started: number): (what: string) => void {
  */
 export async function checkHostsFirst(where: Where, env: string): Promise<void> {
   // loaded here, not at the top: like the synthesizer, only when a deploy runs
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
-  const { loadModel } = require('../ops/model') as typeof import('../ops/model');
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
-  const { blocksDeploy, formatHostCheck, runHostChecks } = require('../ops/hosts') as typeof import('../ops/hosts');
+  const { loadModel } = await import('../ops/model');
+  const { blocksDeploy, formatHostCheck, runHostChecks } = await import('../ops/hosts');
   const checks = await runHostChecks(loadModel(env, where.environmentsDir));
   for (const c of checks.filter((c) => !c.ok && !blocksDeploy(c))) process.stderr.write(`warning: ${formatHostCheck(c)}\n`);
   const failed = checks.filter(blocksDeploy);
@@ -306,7 +303,7 @@ export async function deploy(where: Where, o: DeployOptions): Promise<number> {
   const step = stepper(started);
   // the secret-version key, derived on another thread while this one synthesizes and checks the hosts
   const keyAhead = prepareVersionKey(givenPassphrase(where.root, o.env), o.env);
-  let dir = synthOne(where, o.env);
+  let dir = await synthOne(where, o.env);
   step(`synthesized ${o.env}`);
   await checkHostsFirst(where, o.env);
   step('hosts checked');
@@ -317,7 +314,7 @@ export async function deploy(where: Where, o: DeployOptions): Promise<number> {
   if (needsMigration(where.root, dir, o.migrateState === true)) {
     say(`the state of ${o.env} is not encrypted yet; this deploy encrypts it (read once through the unencrypted fallback)`);
     migrating = true;
-    dir = synthOne(where, o.env, true);
+    dir = await synthOne(where, o.env, true);
   }
   const { stack } = readStack(dir);
   const vars = deploySecrets(where.root, dir, o.generateSecrets ? 'generate' : 'require', await keyAhead);
@@ -394,7 +391,7 @@ export async function deploy(where: Where, o: DeployOptions): Promise<number> {
     if (migrating) {
       // The state is encrypted now: leave the stack folder without the fallback, so a later engine
       // command there (plan, import, state) enforces encryption again.
-      synthOne(where, o.env);
+      await synthOne(where, o.env);
       say(`the state of ${o.env} is encrypted; the unencrypted fallback is gone from ${dir}`);
     }
     ok = true;
@@ -428,7 +425,7 @@ export interface DownOptions {
 export async function down(where: Where, o: DownOptions): Promise<number> {
   const started = Date.now();
   if (o.volumes) process.env.STACKYARD_DESTROY_DATA = o.env;
-  const dir = synthOne(where, o.env);
+  const dir = await synthOne(where, o.env);
   // confirmation first: nothing is touched when it is refused
   const flags = [o.volumes ? '--volumes' : '', o.github ? '--github' : '', o.yes ? '--yes' : ''].filter(Boolean);
   const exclude = confirmDown(dir, flags);

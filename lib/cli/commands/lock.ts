@@ -15,11 +15,11 @@ export function register(program: Command): void {
     .option('--force', 'release: break a lock someone else holds')
     .option('--json', 'status: JSON ({ locked, holder, since, message, run })')
     .addHelpText('after', '\nWho you are: $STACKYARD_WHO, else the GitHub actor in Actions, else user@hostname.\nstatus exits 0 when free, 75 when held.')
-    .action((env: string, action: string, o: { message?: string; force?: boolean; json?: boolean }) => {
+    .action(async (env: string, action: string, o: { message?: string; force?: boolean; json?: boolean }) => {
       if (!['acquire', 'release', 'status'].includes(action)) {
         throw new CliError(`unknown lock action ${JSON.stringify(action)}; expected acquire, release or status`, EXIT.usage);
       }
-      const { host } = firstHost(env);
+      const { host } = await firstHost(env);
       const me = whoAmI();
       const now = new Date();
       const held = readLock(host, env);

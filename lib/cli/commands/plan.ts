@@ -22,7 +22,7 @@ export function register(program: Command): void {
     .addHelpText('after', '\nNeeds the same secrets as deploy (TF_VAR_<NAME> or .stackyard/secrets/<env>.env). Exit code 3: the plan deletes or replaces data.')
     .action(async (env: string, o: { markdown?: boolean; json?: boolean }) => {
       const w = where();
-      const dir = synthOne(w, env);
+      const dir = await synthOne(w, env);
       const vars = deploySecrets(w.root, dir, 'require');
       const engine = resolveEngine(w.root);
       const run = (args: string[], keepStdout = false) => runEngine(engine, args, { cwd: dir, vars, keepStdout });

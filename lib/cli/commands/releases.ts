@@ -10,8 +10,8 @@ export function register(program: Command): void {
     .description('the successful deploys and rollbacks of an environment with their release tags, newest first')
     .argument('<env>', 'environment name')
     .option('--json', 'JSON lines for scripts')
-    .action((env: string, o: { json?: boolean }) => {
-      const list = releases(parseRecords(readRecordsText(firstHost(env).host, env)));
+    .action(async (env: string, o: { json?: boolean }) => {
+      const list = releases(parseRecords(readRecordsText((await firstHost(env)).host, env)));
       if (o.json) for (const r of list) console.log(JSON.stringify(r));
       else if (!list.length) console.log(`no release of ${env} recorded yet`);
       else for (const l of formatRecords(list, new Date())) console.log(l);
@@ -22,8 +22,8 @@ export function register(program: Command): void {
     .argument('<env>', 'environment name')
     .option('-n, --limit <n>', 'only the newest n', positiveInt)
     .option('--json', 'JSON lines for scripts')
-    .action((env: string, o: { json?: boolean; limit?: number }) => {
-      const list = newestFirst(parseRecords(readRecordsText(firstHost(env).host, env))).slice(0, o.limit ?? Infinity);
+    .action(async (env: string, o: { json?: boolean; limit?: number }) => {
+      const list = newestFirst(parseRecords(readRecordsText((await firstHost(env)).host, env))).slice(0, o.limit ?? Infinity);
       if (o.json) for (const r of list) console.log(JSON.stringify(r));
       else if (!list.length) console.log(`nothing recorded for ${env} yet`);
       else for (const l of formatRecords(list, new Date())) console.log(l);

@@ -21,7 +21,7 @@ export function register(program: Command): void {
         process.exitCode = locked;
         return;
       }
-      const { host, stack } = firstHost(env);
+      const { host, stack } = await firstHost(env);
       if (!stack.variable?.RELEASE_TAG) throw new CliError(`${env} has no \`release:\` in its environment file: a rollback changes the release tag, and this environment pins its images`);
       const target = rollbackTarget(env, parseRecords(readRecordsText(host, env)), tag);
       if ('error' in target) throw new CliError(target.error);
