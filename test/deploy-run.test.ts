@@ -2,8 +2,8 @@
  * The deploy and down runs themselves (lib/deploy/run.ts: the order of their steps and what each
  * outcome leaves behind), in process. test/e2e runs the same code against the real engine and
  * OpenTofu, but Stryker cannot count a spawned process, so the sequencing is proved here too, with:
- *  - a stand-in `docker` first on PATH that answers from a small JSON world (containers, networks,
- *    volumes) and logs each call;
+ *  - a stand-in `docker` first on PATH (test/stand-in-docker.ts) that answers from a small JSON
+ *    world (containers, networks, volumes) and logs each call;
  *  - a stand-in `tofu` (STACKYARD_USE_OWN_ENGINE) that logs each call and answers `state pull`,
  *    `apply -json` and `destroy -json` from a script of machine-readable events, as OpenTofu does;
  *  - the host store (lock and record on the first host) in memory (test/cli-host-commands.test.ts
@@ -18,6 +18,7 @@ import { forgetHosts } from '../lib/deploy/host-docker';
 import { deploy, down, type Where } from '../lib/deploy/run';
 import { DeployStop } from '../lib/deploy/steps';
 import { MINIMAL, tempDir } from './helpers';
+import { standInDocker, type StandIn, type StandInContainer, type World } from './stand-in-docker';
 
 const store = vi.hoisted(() => ({
   locks: new Map<string, LockInfo>(),
@@ -60,37 +61,6 @@ const WITH_JOB = ENV.replace('    uses: [db]\n', '    uses: [db]\n    after: [mi
 
 // --- the stand-ins --------------------------------------------------------------------------------
 
-const DOCKER = String.raw`#!/usr/bin/env node
-const fs = require('fs');
-const file = process.env.FAKE_DOCKER_WORLD;
-const w = JSON.parse(fs.readFileSync(file, 'utf8'));
-const a = process.argv.slice(2);
-fs.appendFileSync(process.env.FAKE_DOCKER_LOG, JSON.stringify(a) + '\n');
-if (w.down) { process.stderr.write('Cannot connect to the Docker daemon at ' + process.env.DOCKER_HOST + '. Is the docker daemon running?\n'); process.exit(1); }
-const filter = (k) => { const f = a.filter((x, i) => a[i - 1] === '--filter'); return f.find((x) => x.startsWith(k + '='))?.slice(k.length + 1); };
-const envOf = (o) => (o.Config?.Labels ?? o.Labels ?? {})['stackyard.environment'];
-const labelled = (list) => { const l = filter('label'); const env = l && l.replace('stackyard.environment=', ''); return list.filter((o) => envOf(o) === env); };
-const save = () => fs.writeFileSync(file, JSON.stringify(w));
-const out = (s) => process.stdout.write(s);
-switch (a[0]) {
-  case 'info': out(JSON.stringify({ ServerVersion: '27.5.1', DockerRootDir: w.root, SystemTime: new Date().toISOString() }) + '\n'); break;
-  case 'ps':
-    if (filter('volume')) { out(w.containers.filter((c) => (c.Mounts ?? []).some((m) => m.Name === filter('volume'))).map((c) => c.Name.slice(1) + '\n').join('')); break; }
-    out(labelled(w.containers).map((c) => c.Id + '\n').join('')); break;
-  case 'inspect': out(JSON.stringify(w.containers.filter((c) => a.includes(c.Id)))); break;
-  case 'rm': w.containers = w.containers.filter((c) => c.Name !== '/' + a[a.length - 1]); save(); break;
-  case 'network':
-    if (a[1] === 'ls') out(labelled(w.networks).map((n) => n.Id + '\n').join(''));
-    else if (a[1] === 'inspect') out(JSON.stringify(w.networks.filter((n) => a.includes(n.Id))));
-    else if (a[1] === 'rm') { w.networks = w.networks.filter((n) => n.Name !== a[2]); save(); }
-    break;
-  case 'volume':
-    if (a[1] === 'ls') out(labelled(w.volumes).map((v) => v.Name + '\n').join(''));
-    else if (a[1] === 'rm') { w.volumes = w.volumes.filter((v) => v.Name !== a[2]); save(); }
-    break;
-}
-`;
-
 const TOFU = String.raw`#!/usr/bin/env node
 const fs = require('fs');
 const s = JSON.parse(fs.readFileSync(process.env.FAKE_TOFU, 'utf8'));
@@ -124,8 +94,7 @@ const summary = (operation: string, add: number, change: number, remove: number)
 const failure = (text: string) => ({ '@level': 'error', '@message': `Error: ${text}`, '@module': 'tofu.ui', '@timestamp': '2026-11-30T00:00:00.000000Z', type: 'diagnostic', diagnostic: { severity: 'error', summary: text, detail: '' } });
 const applied = (add: number, change = 0, remove = 0) => ({ events: [summary('plan', add, change, remove), summary('apply', add, change, remove)] });
 
-interface Container { Id: string; Name: string; Config: { Labels: Record<string, string> }; Mounts?: { Type: string; Name: string }[]; State?: unknown }
-const container = (name: string, extra: Partial<Container> = {}): Container => {
+const container = (name: string, extra: Partial<StandInContainer> = {}): StandInContainer => {
   const [, service, replica] = /^test-(\w+)-(\d+)/.exec(name) ?? [];
   return { Id: `id-${name}`, Name: `/${name}`, Config: { Labels: { 'stackyard.environment': 'test', 'stackyard.service': service, 'stackyard.replica': replica } }, ...extra };
 };
@@ -137,18 +106,19 @@ const stateWith = (...names: string[]) => JSON.stringify({
 
 let root: string;
 let where: Where;
-let files: { world: string; dockerLog: string; tofu: string; tofuLog: string };
+let files: { tofu: string; tofuLog: string };
+let docker: StandIn;
 let out = '';
 let err = '';
 const saved = { ...process.env };
 
-function setUp(envText: string, world: { containers?: Container[]; networks?: unknown[]; volumes?: unknown[]; down?: boolean }, tofu: Record<string, unknown>): void {
+function setUp(envText: string, world: World, tofu: Record<string, unknown>): void {
   fs.writeFileSync(path.join(where.environmentsDir, 'test.yaml'), envText);
-  fs.writeFileSync(files.world, JSON.stringify({ root, containers: [], networks: [], volumes: [], ...world }));
+  docker.set(world);
   fs.writeFileSync(files.tofu, JSON.stringify(tofu));
 }
 const tofuCalls = () => (fs.existsSync(files.tofuLog) ? fs.readFileSync(files.tofuLog, 'utf8').trim().split('\n') : []);
-const dockerCalls = () => (fs.existsSync(files.dockerLog) ? fs.readFileSync(files.dockerLog, 'utf8').trim().split('\n').map((l) => JSON.parse(l) as string[]) : []);
+const dockerCalls = () => docker.calls();
 const records = () => (store.records.get('test') ?? '').trim().split('\n').filter(Boolean).map((l) => JSON.parse(l));
 async function failsWith(run: Promise<number>, message: string | RegExp, exitCode = 1): Promise<void> {
   const e = await run.then(() => undefined, (x: unknown) => x);
@@ -159,16 +129,15 @@ async function failsWith(run: Promise<number>, message: string | RegExp, exitCod
 
 beforeEach(() => {
   root = tempDir();
-  const bin = path.join(root, 'bin');
-  fs.mkdirSync(bin);
-  fs.writeFileSync(path.join(bin, 'docker'), DOCKER, { mode: 0o755 });
+  docker = standInDocker(root);
+  const bin = docker.bin;
   fs.writeFileSync(path.join(bin, 'tofu'), TOFU, { mode: 0o755 });
-  files = { world: path.join(root, 'world.json'), dockerLog: path.join(root, 'docker.log'), tofu: path.join(root, 'tofu.json'), tofuLog: path.join(root, 'tofu.log') };
+  files = { tofu: path.join(root, 'tofu.json'), tofuLog: path.join(root, 'tofu.log') };
   where = { root, environmentsDir: path.join(root, 'environments'), outDir: 'out' };
   fs.mkdirSync(where.environmentsDir);
   Object.assign(process.env, {
     PATH: `${bin}:${saved.PATH}`, STACKYARD_USE_OWN_ENGINE: '1', TERRAFORM_BINARY_NAME: path.join(bin, 'tofu'), STACKYARD_PROGRESS: 'plain', STACKYARD_WHO: 'alice@laptop',
-    FAKE_DOCKER_WORLD: files.world, FAKE_DOCKER_LOG: files.dockerLog, FAKE_TOFU: files.tofu, FAKE_TOFU_LOG: files.tofuLog,
+    ...docker.env, FAKE_TOFU: files.tofu, FAKE_TOFU_LOG: files.tofuLog,
     ...Object.fromEntries(Object.entries(CANARIES).map(([k, v]) => [`TF_VAR_${k}`, v])),
   });
   store.locks.clear();

@@ -1,0 +1,181 @@
+/**
+ * The day-2 commands' runs (lib/ops/logs.ts, maintenance.ts, status.ts) in process, against a
+ * stand-in `docker` (test/stand-in-docker.ts): which docker commands they send to which host, how
+ * they merge and judge the answers, and what they say when a command fails. test/ops.test.ts tests
+ * their decisions one by one; test/e2e/ops.test.ts runs them on the real engine.
+ */
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { CliError } from '../lib/cli/exit-codes';
+import { runLogs } from '../lib/ops/logs';
+import { runMaintenance } from '../lib/ops/maintenance';
+import { loadModel } from '../lib/ops/model';
+import { collectStatus, formatStatus } from '../lib/ops/status';
+import { MINIMAL, tempDir, writeFiles } from './helpers';
+import { standInDocker, type StandIn, type StandInContainer } from './stand-in-docker';
+
+const SOCKET = '/nonexistent/stackyard-test/docker.sock';
+const ENV = MINIMAL.replace('unix:///var/run/docker.sock', `unix://${SOCKET}`);
+const saved = { ...process.env };
+let docker: StandIn;
+const model = () => loadModel('test', writeFiles({ 'test.yaml': ENV }));
+
+beforeEach(() => {
+  docker = standInDocker(tempDir());
+  Object.assign(process.env, { PATH: `${docker.bin}:${saved.PATH}`, ...docker.env });
+});
+afterEach(() => {
+  for (const k of Object.keys(process.env)) if (!(k in saved)) delete process.env[k];
+  Object.assign(process.env, saved);
+});
+
+const replica = (service: string, n: number, extra: Partial<StandInContainer> & Record<string, unknown> = {}): StandInContainer => ({
+  Id: `id-${service}-${n}`, Name: `/test-${service}-${n}`, Image: `sha256:${service}`,
+  Config: { Labels: { 'stackyard.environment': 'test', 'stackyard.service': service, 'stackyard.replica': String(n) } }, ...extra,
+});
+async function rejects(run: Promise<unknown>, message: string | RegExp, exitCode = 1): Promise<void> {
+  const e = await run.then(() => undefined, (x: unknown) => x);
+  expect(e).toBeInstanceOf(CliError);
+  expect((e as CliError).message).toMatch(message);
+  expect((e as CliError).exitCode).toBe(exitCode);
+}
+
+describe('logs', () => {
+  const logs = {
+    'test-api-1': { stdout: '2026-11-30T10:00:01.000000000Z one\n2026-11-30T10:00:03.5Z three\n' },
+    'test-api-2': { stdout: '2026-11-30T10:00:02.000000000Z two\n', stderr: '2026-11-30T10:00:04.000000000Z four (stderr)\n' },
+  };
+
+  it('every replica\'s lines, stdout and stderr, merged by time and prefixed with host/replica; --tail and --since reach docker', async () => {
+    docker.set({ containers: [replica('api', 2), replica('api', 1), replica('db', 1)], logs });
+    const lines: string[] = [];
+    expect(await runLogs(model(), 'api', { tail: '5', since: '10m' }, (l) => lines.push(l))).toBe(0);
+    expect(lines).toEqual(['main/api-1 | one', 'main/api-2 | two', 'main/api-1 | three', 'main/api-2 | four (stderr)']);
+    const logCalls = docker.calls().filter((c) => c[0] === 'logs');
+    expect(logCalls).toEqual([
+      ['logs', '--timestamps', '--since', '10m', '--tail', '5', 'test-api-1'],
+      ['logs', '--timestamps', '--since', '10m', '--tail', '5', 'test-api-2'],
+    ]);
+    expect(docker.calls()).toContainEqual(['ps', '-a', '--format', '{{.Names}}', '--filter', 'label=stackyard.environment=test', '--filter', 'label=stackyard.service=api']);
+  });
+
+  it('-t keeps docker\'s timestamps; -f follows each replica until its stream ends', async () => {
+    docker.set({ containers: [replica('api', 1)], logs });
+    const lines: string[] = [];
+    expect(await runLogs(model(), 'api', { timestamps: true }, (l) => lines.push(l))).toBe(0);
+    expect(lines).toEqual(['main/api-1 | 2026-11-30T10:00:01.000000000Z one', 'main/api-1 | 2026-11-30T10:00:03.5Z three']);
+    const followed: string[] = [];
+    let stop: (() => void) | undefined;
+    expect(await runLogs(model(), 'api', { follow: true }, (l) => followed.push(l), (s) => (stop = s))).toBe(0);
+    expect(followed).toEqual(['main/api-1 | one', 'main/api-1 | three']);
+    expect(typeof stop).toBe('function');
+    expect(docker.calls().at(-1)).toEqual(['logs', '--timestamps', '--follow', 'test-api-1']);
+  });
+
+  it('a replica whose logs fail: the others are printed, the failure named, exit 1', async () => {
+    docker.set({ containers: [replica('api', 1), replica('api', 2)], logs: { 'test-api-1': logs['test-api-1'] } });
+    const lines: string[] = [];
+    let err = '';
+    const write = process.stderr.write.bind(process.stderr);
+    process.stderr.write = ((c: string) => ((err += c), true)) as typeof process.stderr.write;
+    try {
+      expect(await runLogs(model(), 'api', {}, (l) => lines.push(l))).toBe(1);
+    } finally {
+      process.stderr.write = write;
+    }
+    expect(lines).toEqual(['main/api-1 | one', 'main/api-1 | three']);
+    expect(err).toContain('stackyard: docker logs test-api-2 on main failed: Error response from daemon: No such container: test-api-2');
+  });
+
+  it('nothing deployed, a bad --since or --tail: refused with what to do (usage errors before any host is asked)', async () => {
+    docker.set({ containers: [] });
+    await rejects(runLogs(model(), 'api', {}), 'no container of api exists on main; deploy test first');
+    const before = docker.calls().length;
+    await rejects(runLogs(model(), 'api', { since: 'yesterday' }), /--since "yesterday": expected a duration/, 2);
+    await rejects(runLogs(model(), 'api', { tail: '-3' }), /--tail "-3": expected a number of lines or "all"/, 2);
+    expect(docker.calls()).toHaveLength(before);
+  });
+});
+
+describe('maintenance', () => {
+  let said: string[];
+  beforeEach(() => {
+    said = [];
+  });
+  const say = (l: string) => said.push(l);
+
+  it('on: the page container starts on the proxy\'s host with the message; on again replaces it; off removes it; off again has nothing to do', async () => {
+    docker.set({ containers: [] });
+    expect(await runMaintenance(model(), 'on', { message: 'Back at 10' }, say)).toBe(0);
+    const run = docker.calls().find((c) => c[0] === 'run')!;
+    expect(run.slice(0, 4)).toEqual(['run', '--detach', '--name', 'test-maintenance']);
+    expect(run).toContain('busybox:1.37');
+    expect(run.join(' ')).toContain('Back at 10');
+    expect(said.at(-1)).toBe('maintenance on for test: test-maintenance on main answers 503 for 1 route(s) and everything else on the proxy; containers keep running. stackyard maintenance test off ends it.');
+    expect(docker.world().containers.map((c) => c.Name)).toEqual(['/test-maintenance']);
+
+    expect(await runMaintenance(model(), 'on', { image: 'registry.example.com/busybox:1' }, say)).toBe(0);
+    expect(said.at(-1)).toContain('(message replaced)');
+    expect(docker.calls().filter((c) => c[0] === 'rm')).toEqual([['rm', '--force', 'test-maintenance']]);
+    expect(docker.calls().filter((c) => c[0] === 'run').at(-1)).toContain('registry.example.com/busybox:1');
+
+    expect(await runMaintenance(model(), 'off', {}, say)).toBe(0);
+    expect(said.at(-1)).toBe('maintenance off for test: test-maintenance removed on main; the services answer again');
+    expect(docker.world().containers).toEqual([]);
+    expect(await runMaintenance(model(), 'off', {}, say)).toBe(0);
+    expect(said.at(-1)).toBe('maintenance was not on for test; nothing to do');
+  });
+
+  it('a page image the host lacks: refused naming the image and --image; a host that does not answer: named', async () => {
+    docker.set({ runFails: 'Unable to find image \'busybox:1.37\' locally\ndocker: Error response from daemon: pull access denied for busybox' });
+    await rejects(runMaintenance(model(), 'on', {}, say), /could not start test-maintenance on main: .*pull access denied for busybox \(the page needs the image busybox:1\.37 on main, or --image with busybox at \/bin\/busybox\)$/s);
+    docker.set({ runFails: 'Error response from daemon: network test-proxy not found' });
+    await rejects(runMaintenance(model(), 'on', {}, say), /could not start test-maintenance on main: Error response from daemon: network test-proxy not found \(the page needs/);
+    docker.set({ runFails: 'Error response from daemon: port is already allocated' });
+    await rejects(runMaintenance(model(), 'on', {}, say), /could not start test-maintenance on main: Error response from daemon: port is already allocated$/);
+    docker.set({ down: true });
+    await rejects(runMaintenance(model(), 'off', {}, say), new RegExp(`^host main \\(unix://${SOCKET}\\) did not answer: Cannot connect to the Docker daemon`));
+    expect(said).toEqual([]);
+  });
+
+  it('a mode other than on or off is a usage error', async () => {
+    await rejects(runMaintenance(model(), 'maybe', {}, say), 'expected on or off, got "maybe"', 2);
+    expect(docker.calls()).toEqual([]);
+  });
+});
+
+describe('status', () => {
+  const running = (started: string, health?: string) => ({ Status: 'running', StartedAt: started, ...(health ? { Health: { Status: health } } : {}) });
+
+  it('asks the host for the environment\'s containers and their images\' tags, and judges them against the file', async () => {
+    const t = '2026-11-30T10:00:00.000000000Z';
+    docker.set({
+      containers: [
+        replica('api', 1, { State: running(t, 'healthy'), RestartCount: 0, Image: 'sha256:api' } as never),
+        replica('api', 2, { State: running(t, 'unhealthy'), RestartCount: 3, Image: 'sha256:api' } as never),
+        replica('db', 1, { State: running(t, 'healthy'), Image: 'sha256:pg' } as never),
+      ],
+      images: [{ Id: 'sha256:api', RepoTags: ['ghcr.io/acme/api:1.0'] }, { Id: 'sha256:pg', RepoTags: ['postgres:17'] }],
+    });
+    const report = await collectStatus(model(), () => Date.parse('2026-11-30T10:05:00Z'));
+    expect(report.ok).toBe(false);
+    const byName = Object.fromEntries(report.hosts[0].containers.map((c) => [c.name, c]));
+    expect(byName['test-api-1']).toMatchObject({ image: 'ghcr.io/acme/api:1.0', health: 'healthy', ok: true, uptimeSeconds: 300 });
+    expect(byName['test-api-2']).toMatchObject({ health: 'unhealthy', restarts: 3, ok: false });
+    expect(byName['test-db-1']).toMatchObject({ image: 'postgres:17', ok: true });
+    expect(byName['test-proxy-1']).toMatchObject({ state: 'missing', ok: false });
+    expect(report.problems.join('\n')).toMatch(/test-api-2/);
+    expect(report.problems.join('\n')).toMatch(/test-proxy-1/);
+    expect(formatStatus(report).join('\n')).toContain('test: 2 problem(s):');
+    const image = docker.calls().find((c) => c[0] === 'image')!;
+    expect(image.slice(0, 4)).toEqual(['image', 'inspect', '--format', '{{.Id}} {{json .RepoTags}}']);
+    expect(image.slice(4).sort()).toEqual(['sha256:api', 'sha256:pg']);
+  });
+
+  it('nothing on the host: every container missing; no image asked for', async () => {
+    docker.set({ containers: [] });
+    const report = await collectStatus(model());
+    expect(report.ok).toBe(false);
+    expect(report.hosts[0].containers.every((c) => c.state === 'missing')).toBe(true);
+    expect(docker.calls().some((c) => c[0] === 'image')).toBe(false);
+  });
+});
