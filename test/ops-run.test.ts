@@ -1,11 +1,13 @@
 /**
- * The day-2 commands' runs (lib/ops/logs.ts, maintenance.ts, status.ts) in process, against a
+ * The day-2 commands' runs (lib/ops/logs.ts, maintenance.ts, status.ts, exec.ts) in process, against a
  * stand-in `docker` (test/stand-in-docker.ts): which docker commands they send to which host, how
  * they merge and judge the answers, and what they say when a command fails. test/ops.test.ts tests
  * their decisions one by one; test/e2e/ops.test.ts runs them on the real engine.
  */
+import * as fs from 'node:fs';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { CliError } from '../lib/cli/exit-codes';
+import { runExec } from '../lib/ops/exec';
 import { runLogs } from '../lib/ops/logs';
 import { runMaintenance } from '../lib/ops/maintenance';
 import { loadModel } from '../lib/ops/model';
@@ -177,5 +179,65 @@ describe('status', () => {
     expect(report.ok).toBe(false);
     expect(report.hosts[0].containers.every((c) => c.state === 'missing')).toBe(true);
     expect(docker.calls().some((c) => c[0] === 'image')).toBe(false);
+  });
+});
+
+describe('exec', () => {
+  const CANARY = 'postgres://app:canary-pw-93b1@db:5432/app';
+  const source = (n: number, running = true) => ({
+    ...replica('api', n), Image: 'sha256:api1',
+    State: { Running: running, Status: running ? 'running' : 'exited' },
+    Config: { Labels: { 'stackyard.environment': 'test', 'stackyard.service': 'api', 'stackyard.replica': String(n) }, Env: ['PORT=8000', `DATABASE_URL=${CANARY}`], User: '1000', WorkingDir: '/app' },
+    NetworkSettings: { Networks: { 'test-proxy': {}, 'test-default': {} } },
+  });
+  const oneOffName = () => docker.calls().find((c) => c[0] === 'create')![docker.calls().find((c) => c[0] === 'create')!.indexOf('--name') + 1];
+
+  it('a one-off container: the replica\'s image, user, workdir and networks, its environment through a private env file (never on a command line), the secret files copied, the command\'s exit code, nothing left', async () => {
+    docker.set({ containers: [source(2), source(1)] as never, files: { 'test-api-1:/run/secrets/DATABASE_URL': 'url!', 'test-api-1:/run/secrets/DB_PASSWORD': 'pw', 'test-api-1:/run/secrets/JWT_SECRET': 'jwt' }, exitCode: 7 });
+    expect(await runExec(model(), 'api', ['python', 'manage.py', 'migrate'], {})).toBe(7);
+    const name = oneOffName();
+    expect(name).toMatch(/^test-api-run-[0-9a-f]{6}$/);
+    const create = docker.calls().find((c) => c[0] === 'create')!;
+    expect(create).toEqual(expect.arrayContaining(['--user', '1000', '--workdir', '/app', '--network', 'test-default', '--label', 'stackyard.exec=test']));
+    expect(create.slice(-4)).toEqual(['sha256:api1', 'python', 'manage.py', 'migrate']);
+    for (const c of docker.calls()) expect(c.join(' ')).not.toContain('canary-pw');
+    const w = docker.world();
+    expect(w.envFiles![name]).toEqual({ text: `PORT=8000\nDATABASE_URL=${CANARY}\n`, mode: 0o600 });
+    expect(fs.existsSync(create[create.indexOf('--env-file') + 1]), 'the env file is removed').toBe(false);
+    expect(w.connected).toEqual([['test-proxy', name]]);
+    // DATABASE_URL and DB_PASSWORD (uses: [db]), JWT_SECRET, in that order
+    expect(w.copied).toEqual([{ to: `${name}:/run/secrets`, bytes: 4 }, { to: `${name}:/run/secrets`, bytes: 2 }, { to: `${name}:/run/secrets`, bytes: 3 }]);
+    expect(docker.calls().filter((c) => c[0] === 'start' || c[0] === 'rm')).toEqual([['start', '--attach', name], ['rm', '--force', '--volumes', name]]);
+    expect(w.containers.map((c) => c.Name)).toEqual(['/test-api-2', '/test-api-1']);
+  });
+
+  it('an image without the secrets folder: the folder itself is copied; a file found nowhere stops the run, the container removed', async () => {
+    docker.set({ containers: [source(1)] as never, files: { 'test-api-1:/run/secrets/DATABASE_URL': 'url!', 'test-api-1:/run/secrets': 'tar' }, missingDirs: ['/run/secrets'] });
+    expect(await runExec(model(), 'api', ['true'], {})).toBe(0);
+    expect(docker.world().copied).toEqual([{ to: `${oneOffName()}:/run`, bytes: 3 }]); // once for every file of the folder
+    docker.set({ containers: [source(1)] as never, files: {}, missingDirs: ['/run/secrets'] });
+    await rejects(runExec(model(), 'api', ['true'], {}), /^could not copy \/run\/secrets\/DATABASE_URL from test-api-1 into the one-off container: .*Could not find the file/s);
+    expect(docker.world().containers.map((c) => c.Name)).toEqual(['/test-api-1']);
+  });
+
+  it('--reuse runs in the running replica (or the one asked for) with docker exec; none running: refused with what to do', async () => {
+    docker.set({ containers: [source(1, false), source(2)] as never, exitCode: 3 });
+    expect(await runExec(model(), 'api', ['ls'], { reuse: true })).toBe(3);
+    expect(docker.calls().at(-1)).toEqual(['exec', 'test-api-2', 'ls']);
+    expect(await runExec(model(), 'api', ['sh'], { reuse: true, interactive: true, tty: true, replica: 2 })).toBe(3);
+    expect(docker.calls().at(-1)).toEqual(['exec', '--interactive', '--tty', 'test-api-2', 'sh']);
+    await rejects(runExec(model(), 'api', ['ls'], { reuse: true, replica: 1 }), 'no running replica 1 of api on main; run without --reuse for a one-off container, or deploy test');
+    expect(docker.calls().some((c) => c[0] === 'create')).toBe(false);
+  });
+
+  it('nothing deployed, a create the host refuses, a host that does not answer, no command: each refused with what to do, nothing left', async () => {
+    docker.set({ containers: [] });
+    await rejects(runExec(model(), 'api', ['ls'], {}), 'no container of api on main to take its settings and files from; deploy test first');
+    docker.set({ containers: [source(1)] as never, runFails: 'Error response from daemon: No such image: sha256:api1' });
+    await rejects(runExec(model(), 'api', ['ls'], {}), 'could not create the one-off container on main: Error response from daemon: No such image: sha256:api1');
+    expect(docker.calls().some((c) => c[0] === 'rm')).toBe(false);
+    docker.set({ down: true });
+    await rejects(runExec(model(), 'api', ['ls'], {}), /^host main \(unix:\/\/\S+\) did not answer: Cannot connect/);
+    await rejects(runExec(model(), 'api', [], {}), /^no command given; put it after --/, 2);
   });
 });

@@ -2,8 +2,9 @@
  * A stand-in `docker` CLI for in-process tests of the code that sequences docker commands
  * (lib/deploy/run.ts, lib/ops/*.ts): put first on PATH, it answers from a JSON world file and logs
  * every call. It knows only what those callers ask: `info`, `ps` (-q or --format {{.Names}}, label,
- * name and volume filters), `inspect`/`container inspect`, `image inspect`, `logs`, `run`/`create`,
- * `rm`, `network ls|inspect|rm`, `volume ls|rm`. A world with `down: true` answers like an engine
+ * name and volume filters), `inspect`/`container inspect`, `image inspect`, `logs`, `run`/`create`
+ * (recording an `--env-file`'s text and mode as it was at that moment), `cp` both ways, `start`,
+ * `exec`, `rm`, `network ls|inspect|rm|connect`, `volume ls|rm`. A world with `down: true` answers like an engine
  * that is not running. The real CLI and engine are exercised by test/e2e and test/fleet.
  */
 import * as fs from 'node:fs';
@@ -31,6 +32,16 @@ export interface World {
   logs?: Record<string, { stdout?: string; stderr?: string; code?: number }>;
   /** `docker run`/`create` fails with this on stderr. */
   runFails?: string;
+  /** Files `docker cp <container>:<path> -` finds, by `container:path` (their text). */
+  files?: Record<string, string>;
+  /** Folders `docker cp - <container>:<folder>` does not find (the image lacks them). */
+  missingDirs?: string[];
+  /** Exit code of `docker start --attach` and `docker exec`. */
+  exitCode?: number;
+  /** Written by the stand-in: what each `create --env-file` read, what `cp -` received, networks connected. */
+  envFiles?: Record<string, { text: string; mode: number }>;
+  copied?: { to: string; bytes: number }[];
+  connected?: string[][];
 }
 
 const SCRIPT = String.raw`#!/usr/bin/env node
@@ -85,15 +96,30 @@ switch (a[0]) {
     const labels = {};
     a.forEach((x, i) => { if (a[i - 1] === '--label') { const [k, ...v] = x.split('='); labels[k] = v.join('='); } });
     const name = opt('--name');
+    if (a.includes('--env-file')) { const f = opt('--env-file'); w.envFiles = w.envFiles || {}; w.envFiles[name] = { text: fs.readFileSync(f, 'utf8'), mode: fs.statSync(f).mode & 0o777 }; }
     w.containers.push({ Id: 'id-' + name, Name: '/' + name, Config: { Labels: labels } });
     save(); out('id-' + name + '\n');
     break;
   }
+  case 'cp':
+    if (a[1] === '-') {
+      const dir = a[2].slice(a[2].indexOf(':') + 1);
+      if ((w.missingDirs || []).includes(dir)) { fs.readFileSync(0); fail('Error response from daemon: Could not find the file ' + dir + ' in container ' + a[2].split(':')[0]); }
+      const bytes = fs.readFileSync(0).length;
+      w.copied = w.copied || []; w.copied.push({ to: a[2], bytes }); save();
+    } else {
+      const text = (w.files || {})[a[1]];
+      if (text === undefined) fail('Error response from daemon: Could not find the file ' + a[1].split(':')[1] + ' in container ' + a[1].split(':')[0]);
+      out(text);
+    }
+    break;
+  case 'start': case 'exec': process.exit(w.exitCode || 0);
   case 'rm': { const name = a[a.length - 1]; w.containers = w.containers.filter((c) => c.Name !== '/' + name && c.Id !== name); save(); break; }
   case 'network':
     if (a[1] === 'ls') out(w.networks.filter(matches).map((n) => n.Id + '\n').join(''));
     else if (a[1] === 'inspect') out(JSON.stringify(w.networks.filter((n) => a.includes(n.Id))));
     else if (a[1] === 'rm') { w.networks = w.networks.filter((n) => n.Name !== a[2]); save(); }
+    else if (a[1] === 'connect') { w.connected = w.connected || []; w.connected.push([a[2], a[3]]); save(); }
     break;
   case 'volume':
     if (a[1] === 'ls') out(w.volumes.filter(matches).map((v) => v.Name + '\n').join(''));
