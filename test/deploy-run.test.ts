@@ -20,6 +20,10 @@ import { DeployStop } from '../lib/deploy/steps';
 import { MINIMAL, tempDir } from './helpers';
 import { standInDocker, type StandIn, type StandInContainer, type World } from './stand-in-docker';
 
+// each test runs up to three deploys (a synthesis, a key derivation and a dozen stand-in processes
+// each): far under a second apiece on a quiet machine, but a loaded one must not time them out
+vi.setConfig({ testTimeout: 120_000 });
+
 const store = vi.hoisted(() => ({
   locks: new Map<string, LockInfo>(),
   records: new Map<string, string>(),
@@ -82,7 +86,7 @@ switch (a[0]) {
     if (a[1] === 'pull') process.stdout.write(s.state ?? '');
     if (a[1] === 'list') process.stdout.write(s.stateList ?? '');
     break;
-  case 'apply': reply(s.applies); break;
+  case 'apply': fs.copyFileSync('cdk.tf.json', log + '.stack.' + before); reply(s.applies); break;
   case 'destroy': reply(s.destroys); break;
   default: process.exit(64);
 }
@@ -196,6 +200,24 @@ describe('a deploy, step by step', () => {
     expect(dockerCalls()).toContainEqual(['rm', '-f', 'test-api-9']);
     expect(dockerCalls()).not.toContainEqual(['rm', '-f', 'test-api-1']);
     expect(records()[0]).toMatchObject({ headline: '0 to add, 2 to change, 0 to destroy', result: 'success' });
+  });
+
+  it('a start-first service with nothing deployed yet: said; its apply sees the stack without the chain between its replicas, and the synthesized stack is back after', async () => {
+    setUp(ENV, { containers: [container('test-db-1')] }, { state: stateWith('test-db-1'), applies: [applied(0), applied(2)] });
+    expect(await deploy(where, { env: 'test' })).toBe(0);
+    expect(err).toContain('stackyard: nothing deployed yet of api: replicas start together, no drain (nothing to replace)');
+    const dependsOn = (text: string) => JSON.parse(text).resource.docker_container.svc_api_2.depends_on ?? [];
+    expect(dependsOn(fs.readFileSync(`${files.tofuLog}.stack.1`, 'utf8'))).not.toContain('docker_container.svc_api_1');
+    const synthesized = fs.readFileSync(path.join(root, 'out', 'stacks', 'test', 'cdk.tf.json'), 'utf8');
+    expect(dependsOn(synthesized)).toContain('docker_container.svc_api_1');
+    expect(fs.readFileSync(`${files.tofuLog}.stack.0`, 'utf8'), 'phase 1 applies the stack as synthesized').toBe(synthesized);
+  });
+
+  it('the same service with a replica in the state keeps the chain (an update: one replica at a time)', async () => {
+    setUp(ENV, { containers: [container('test-db-1'), container('test-api-1')] }, { state: stateWith('test-db-1', 'test-api-1'), applies: [applied(0), applied(2)] });
+    expect(await deploy(where, { env: 'test' })).toBe(0);
+    expect(err).not.toContain('nothing deployed yet');
+    expect(fs.readFileSync(`${files.tofuLog}.stack.1`, 'utf8')).toBe(fs.readFileSync(path.join(root, 'out', 'stacks', 'test', 'cdk.tf.json'), 'utf8'));
   });
 
   it('containers of the environment that the state does not know at all: refused, naming them, before anything is applied; --adopt-orphans removes them', async () => {
