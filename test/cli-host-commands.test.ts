@@ -19,7 +19,7 @@ import { EXIT } from '../lib/cli/exit-codes';
 import { main } from '../lib/cli/program';
 import type { LockInfo } from '../lib/deploy/deploy-lock';
 import { flockHeld } from './flock-held';
-import { MINIMAL, tempDir, writeFiles } from './helpers';
+import { MINIMAL, tempDir, writeFiles, captureOutput, type Captured } from './helpers';
 
 const fake = vi.hoisted(() => ({
   locks: new Map<string, LockInfo>(),
@@ -71,15 +71,10 @@ const HOST = 'unix:///var/run/docker.sock'; // MINIMAL's only host
 /** MINIMAL with its api image released by tag (a rollback needs `release:`). */
 const RELEASED = MINIMAL.replace('name: test', 'name: test\nrelease: { tag: r3, images: [ghcr.io/acme/api] }').replace('    tag: "1.0"\n', '');
 
-let out = '';
-let err = '';
+let io: Captured;
 const saved = { ...process.env };
 beforeEach(() => {
-  out = '';
-  err = '';
-  vi.spyOn(process.stdout, 'write').mockImplementation((c: string | Uint8Array) => ((out += String(c)), true));
-  vi.spyOn(process.stderr, 'write').mockImplementation((c: string | Uint8Array) => ((err += String(c)), true));
-  vi.spyOn(console, 'log').mockImplementation((...a: unknown[]) => void (out += a.join(' ') + '\n'));
+  io = captureOutput();
   fake.locks.clear();
   fake.records.clear();
   fake.hosts.clear();
@@ -100,89 +95,89 @@ afterEach(() => {
 describe('stackyard lock', () => {
   it('status of a free lock: "not locked", exit 0, asked of the environment\'s first host', async () => {
     expect(await main(['lock', 'test', 'status'])).toBe(EXIT.ok);
-    expect(out).toBe('test is not locked\n');
+    expect(io.out).toBe('test is not locked\n');
     expect([...fake.hosts]).toEqual([HOST]);
     expect(await main(['lock', 'test', 'status', '--json'])).toBe(EXIT.ok);
-    expect(out.split('\n')[1]).toBe('{"locked":false}');
+    expect(io.out.split('\n')[1]).toBe('{"locked":false}');
   });
 
   it('acquire takes it with who and why; status then says who holds it, exit 75 (text and JSON)', async () => {
     expect(await main(['lock', 'test', 'acquire', '-m', 'migrating the database'])).toBe(EXIT.ok);
-    expect(out).toBe('test locked by alice@laptop: migrating the database; deploys by others are refused until stackyard lock test release\n');
+    expect(io.out).toBe('test locked by alice@laptop: migrating the database; deploys by others are refused until stackyard lock test release\n');
     const held = fake.locks.get('test');
     expect(held).toMatchObject({ environment: 'test', holder: 'alice@laptop', message: 'migrating the database', run: false });
     expect(Math.abs(Date.parse(held!.since) - Date.now())).toBeLessThan(60_000);
-    out = '';
+    io.out = '';
     expect(await main(['lock', 'test', 'status'])).toBe(EXIT.locked);
-    expect(out).toMatch(/^test is locked, held by alice@laptop since \S+ \(0 min ago\): migrating the database\n$/);
-    out = '';
+    expect(io.out).toMatch(/^test is locked, held by alice@laptop since \S+ \(0 min ago\): migrating the database\n$/);
+    io.out = '';
     expect(await main(['lock', 'test', 'status', '--json'])).toBe(EXIT.locked);
-    expect(JSON.parse(out)).toMatchObject({ locked: true, holder: 'alice@laptop', message: 'migrating the database', run: false });
+    expect(JSON.parse(io.out)).toMatchObject({ locked: true, holder: 'alice@laptop', message: 'migrating the database', run: false });
   });
 
   it('acquire without a message says nothing after the name', async () => {
     expect(await main(['lock', 'test', 'acquire'])).toBe(EXIT.ok);
-    expect(out).toBe('test locked by alice@laptop; deploys by others are refused until stackyard lock test release\n');
+    expect(io.out).toBe('test locked by alice@laptop; deploys by others are refused until stackyard lock test release\n');
     expect(fake.locks.get('test')?.message).toBe('');
   });
 
   it('acquire when I hold it already: said, still held, exit 0', async () => {
     await main(['lock', 'test', 'acquire', '-m', 'first']);
-    out = '';
+    io.out = '';
     expect(await main(['lock', 'test', 'acquire', '-m', 'second'])).toBe(EXIT.ok);
-    expect(out).toMatch(/^test: you hold the lock already \(held by alice@laptop since .*: first\)\n$/);
+    expect(io.out).toMatch(/^test: you hold the lock already \(held by alice@laptop since .*: first\)\n$/);
     expect(fake.locks.get('test')?.message).toBe('first');
   });
 
   it('acquire while someone else holds it, or while a deploy run of mine holds it: refused with exit 75, the lock unchanged', async () => {
     fake.locks.set('test', { environment: 'test', holder: 'bob@ci', since: new Date().toISOString(), message: 'release 7', run: false });
     expect(await main(['lock', 'test', 'acquire'])).toBe(EXIT.locked);
-    expect(err).toMatch(/test is locked, held by bob@ci since .*: release 7/);
+    expect(io.err).toMatch(/test is locked, held by bob@ci since .*: release 7/);
     expect(fake.locks.get('test')?.holder).toBe('bob@ci');
-    err = '';
+    io.err = '';
     fake.locks.set('test', { environment: 'test', holder: 'alice@laptop', since: new Date().toISOString(), message: '', run: true });
     expect(await main(['lock', 'test', 'acquire'])).toBe(EXIT.locked);
-    expect(err).toContain('test is locked, held by alice@laptop since');
-    expect(err).toContain('a deploy in progress');
+    expect(io.err).toContain('test is locked, held by alice@laptop since');
+    expect(io.err).toContain('a deploy in progress');
     expect(fake.locks.get('test')?.run).toBe(true);
   });
 
   it('acquire that loses the race to another machine: exit 75 and what to run', async () => {
     fake.raceLost = true;
     expect(await main(['lock', 'test', 'acquire'])).toBe(EXIT.locked);
-    expect(err).toContain('test was locked by someone else just now: stackyard lock test status');
-    expect(out).toBe('');
+    expect(io.err).toContain('test was locked by someone else just now: stackyard lock test status');
+    expect(io.out).toBe('');
   });
 
   it('release: the holder releases; someone else is refused unless --force; nothing held is said', async () => {
     expect(await main(['lock', 'test', 'release'])).toBe(EXIT.ok);
-    expect(out).toBe('test is not locked\n');
+    expect(io.out).toBe('test is not locked\n');
     await main(['lock', 'test', 'acquire']);
     process.env.STACKYARD_WHO = 'bob@ci';
-    out = '';
+    io.out = '';
     expect(await main(['lock', 'test', 'release'])).toBe(EXIT.locked);
-    expect(err).toContain('only alice@laptop releases it (or --force)');
+    expect(io.err).toContain('only alice@laptop releases it (or --force)');
     expect(fake.locks.has('test')).toBe(true);
     expect(await main(['lock', 'test', 'release', '--force'])).toBe(EXIT.ok);
-    expect(out).toBe('test unlocked\n');
+    expect(io.out).toBe('test unlocked\n');
     expect(fake.locks.has('test')).toBe(false);
     process.env.STACKYARD_WHO = 'alice@laptop';
     await main(['lock', 'test', 'acquire']);
-    out = '';
+    io.out = '';
     expect(await main(['lock', 'test', 'release'])).toBe(EXIT.ok);
-    expect(out).toBe('test unlocked\n');
+    expect(io.out).toBe('test unlocked\n');
     expect(fake.locks.size).toBe(0);
   });
 
   it('an unknown action is a usage error before any host is asked', async () => {
     expect(await main(['lock', 'test', 'grab'])).toBe(EXIT.usage);
-    expect(err).toContain('unknown lock action "grab"; expected acquire, release or status');
+    expect(io.err).toContain('unknown lock action "grab"; expected acquire, release or status');
     expect(fake.hosts.size).toBe(0);
   });
 
   it('an environment that does not exist: exit 1 naming it', async () => {
     expect(await main(['lock', 'nope', 'status'])).toBe(EXIT.failure);
-    expect(err).toContain('no environment named nope');
+    expect(io.err).toContain('no environment named nope');
     expect(fake.hosts.size).toBe(0);
   });
 });
@@ -201,35 +196,35 @@ describe('stackyard releases and audit', () => {
   it('releases: the successful deploys, newest first, read from the first host; --json one line each', async () => {
     fake.records.set('rel', RECORDS);
     expect(await main(['releases', 'rel'])).toBe(EXIT.ok);
-    const lines = out.trimEnd().split('\n');
+    const lines = io.out.trimEnd().split('\n');
     expect(lines[0]).toMatch(/^when +who +action +tag +result +took +plan$/);
     expect(lines.slice(1).map((l) => l.split(/\s{2,}/)[4])).toEqual(['r3', 'r2', 'r1']);
     expect([...fake.hosts]).toEqual([HOST]);
-    out = '';
+    io.out = '';
     expect(await main(['releases', 'rel', '--json'])).toBe(EXIT.ok);
-    expect(out.trimEnd().split('\n').map((l) => JSON.parse(l).tag)).toEqual(['r3', 'r2', 'r1']);
+    expect(io.out.trimEnd().split('\n').map((l) => JSON.parse(l).tag)).toEqual(['r3', 'r2', 'r1']);
   });
 
   it('audit: every run, failures and downs too, newest first; -n keeps the newest n', async () => {
     fake.records.set('rel', RECORDS);
     expect(await main(['audit', 'rel'])).toBe(EXIT.ok);
-    expect(out.trimEnd().split('\n')).toHaveLength(6);
-    out = '';
+    expect(io.out.trimEnd().split('\n')).toHaveLength(6);
+    io.out = '';
     expect(await main(['audit', 'rel', '-n', '2', '--json'])).toBe(EXIT.ok);
-    expect(out.trimEnd().split('\n').map((l) => JSON.parse(l))).toMatchObject([{ action: 'deploy', tag: 'r3', result: 'success' }, { action: 'down', who: 'bob@ci' }]);
-    out = '';
+    expect(io.out.trimEnd().split('\n').map((l) => JSON.parse(l))).toMatchObject([{ action: 'deploy', tag: 'r3', result: 'success' }, { action: 'down', who: 'bob@ci' }]);
+    io.out = '';
     expect(await main(['audit', 'rel', '-n', '0'])).toBe(EXIT.usage);
   });
 
   it('nothing recorded yet: each says so', async () => {
     expect(await main(['releases', 'rel'])).toBe(EXIT.ok);
-    expect(out).toBe('no release of rel recorded yet\n');
-    out = '';
+    expect(io.out).toBe('no release of rel recorded yet\n');
+    io.out = '';
     expect(await main(['audit', 'rel'])).toBe(EXIT.ok);
-    expect(out).toBe('nothing recorded for rel yet\n');
-    out = '';
+    expect(io.out).toBe('nothing recorded for rel yet\n');
+    io.out = '';
     expect(await main(['releases', 'rel', '--json'])).toBe(EXIT.ok);
-    expect(out).toBe('');
+    expect(io.out).toBe('');
   });
 });
 
@@ -293,7 +288,7 @@ describe('stackyard rollback', () => {
   it('no tag: deploys the newest release before the current one, as a rollback, keeping the default 5 releases', async () => {
     fake.records.set('rel', RECORDS);
     expect(await main(['rollback', 'rel'])).toBe(EXIT.ok);
-    expect(out).toContain('stackyard: rolling rel back to release r2');
+    expect(io.out).toContain('stackyard: rolling rel back to release r2');
     expect(fake.deploys).toEqual([{ env: 'rel', tag: 'r2', action: 'rollback', keepReleases: 5 }]);
   });
 
@@ -311,17 +306,17 @@ describe('stackyard rollback', () => {
   it('a release not in the record, or no record: refused naming what there is; nothing deployed', async () => {
     fake.records.set('rel', RECORDS);
     expect(await main(['rollback', 'rel', 'r9'])).toBe(EXIT.failure);
-    expect(err).toContain('rel has no release r9 in its record; its releases, newest first: r3, r2, r1');
+    expect(io.err).toContain('rel has no release r9 in its record; its releases, newest first: r3, r2, r1');
     fake.records.clear();
     expect(await main(['rollback', 'rel'])).toBe(EXIT.failure);
-    expect(err).toContain('rel has no release in its record yet: nothing to roll back to');
+    expect(io.err).toContain('rel has no release in its record yet: nothing to roll back to');
     expect(fake.deploys).toEqual([]);
   });
 
   it('an environment without `release:` pins its images: refused before the record is read', async () => {
     process.env.STACKYARD_LOCKED = 'test';
     expect(await main(['rollback', 'test'])).toBe(EXIT.failure);
-    expect(err).toContain('test has no `release:` in its environment file');
+    expect(io.err).toContain('test has no `release:` in its environment file');
     expect(fake.deploys).toEqual([]);
   });
 });
@@ -360,9 +355,9 @@ describe('stackyard plan', () => {
   it('a plan that replaces the database: the terminal summary with its caution, exit 3; the plan file is gone after', async () => {
     process.env.FAKE_PLAN_JSON = fixture('postgres-major');
     expect(await main(['plan', 'test'])).toBe(EXIT.dataLoss);
-    expect(out).toMatch(/^stackyard plan\n\nCAUTION\n  Data loss: .*\n  - test: replace of postgres db on core \(docker_container\.svc_db_1\)\n/);
-    expect(out).not.toContain('> ');
-    expect(out).not.toContain('**');
+    expect(io.out).toMatch(/^stackyard plan\n\nCAUTION\n  Data loss: .*\n  - test: replace of postgres db on core \(docker_container\.svc_db_1\)\n/);
+    expect(io.out).not.toContain('> ');
+    expect(io.out).not.toContain('**');
     const calls = fs.readFileSync(engine.log, 'utf8').trim().split('\n');
     expect(calls.map((c) => c.split(' ')[0])).toEqual(['init', 'plan', 'show']);
     expect(calls[1]).toContain('-lock=false');
@@ -374,17 +369,17 @@ describe('stackyard plan', () => {
   it('no change: exit 0; --markdown prints the pull-request comment; --json the artifact, without values', async () => {
     process.env.FAKE_PLAN_JSON = fixture('no-change');
     expect(await main(['plan', 'test'])).toBe(EXIT.ok);
-    expect(out).toContain('no changes');
-    out = '';
+    expect(io.out).toContain('no changes');
+    io.out = '';
     process.env.FAKE_PLAN_JSON = fixture('postgres-major');
     expect(await main(['plan', 'test', '--markdown'])).toBe(EXIT.dataLoss);
-    expect(out).toContain('**test**');
-    expect(out).toContain('> - test: replace of postgres `db`');
-    out = '';
+    expect(io.out).toContain('**test**');
+    expect(io.out).toContain('> - test: replace of postgres `db`');
+    io.out = '';
     expect(await main(['plan', 'test', '--json'])).toBe(EXIT.dataLoss);
-    const artifact = JSON.parse(out);
+    const artifact = JSON.parse(io.out);
     expect(JSON.stringify(artifact)).toContain('docker_container.svc_db_1');
-    expect(out).not.toContain('(masked');
+    expect(io.out).not.toContain('(masked');
   });
 
   it.each(['init', 'plan', 'show'])('a failing %s: exit 1 naming the step, the engine\'s last lines shown, nothing on standard output, no plan file left', async (step) => {
@@ -392,9 +387,9 @@ describe('stackyard plan', () => {
     process.env.FAKE_FAIL = step;
     expect(await main(['plan', 'test'])).toBe(EXIT.failure);
     const what = step === 'plan' ? 'plan' : `tofu ${step}`;
-    expect(err).toContain(`${what} of test failed (above)`);
-    if (step !== 'show') expect(err).toContain(step === 'init' ? 'Error: init broke' : 'Error: the plan broke');
-    expect(out).toBe('');
+    expect(io.err).toContain(`${what} of test failed (above)`);
+    if (step !== 'show') expect(io.err).toContain(step === 'init' ? 'Error: init broke' : 'Error: the plan broke');
+    expect(io.out).toBe('');
     expect(planFiles()).toEqual([]);
   });
 
@@ -402,7 +397,7 @@ describe('stackyard plan', () => {
     delete process.env.TF_VAR_JWT_SECRET;
     process.env.FAKE_PLAN_JSON = fixture('no-change');
     expect(await main(['plan', 'test'])).toBe(EXIT.failure);
-    expect(err).toContain('environment test needs these secrets at deploy time: JWT_SECRET\n');
+    expect(io.err).toContain('environment test needs these secrets at deploy time: JWT_SECRET\n');
     expect(fs.existsSync(engine.log)).toBe(false);
   });
 });

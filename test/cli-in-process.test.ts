@@ -8,17 +8,12 @@ import * as path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { EXIT } from '../lib/cli/exit-codes';
 import { main } from '../lib/cli/program';
-import { MINIMAL, tempDir, writeFiles } from './helpers';
+import { MINIMAL, tempDir, writeFiles, captureOutput, type Captured } from './helpers';
 
-let out = '';
-let err = '';
+let io: Captured;
 const saved = process.env.ENVIRONMENTS_DIR;
 beforeEach(() => {
-  out = '';
-  err = '';
-  vi.spyOn(process.stdout, 'write').mockImplementation((c: string | Uint8Array) => ((out += String(c)), true));
-  vi.spyOn(process.stderr, 'write').mockImplementation((c: string | Uint8Array) => ((err += String(c)), true));
-  vi.spyOn(console, 'log').mockImplementation((...a: unknown[]) => void (out += a.join(' ') + '\n'));
+  io = captureOutput();
 });
 afterEach(() => {
   vi.restoreAllMocks();
@@ -28,40 +23,40 @@ afterEach(() => {
   for (const k of ['CDKTF_OUTDIR', 'STACKYARD_ONLY', 'STACKYARD_QUIET']) delete process.env[k];
 });
 
-const stacksIn = (out: string) => (fs.existsSync(path.join(out, 'stacks')) ? fs.readdirSync(path.join(out, 'stacks')).sort() : []);
+const stacksIn = (dir: string) => (fs.existsSync(path.join(dir, 'stacks')) ? fs.readdirSync(path.join(dir, 'stacks')).sort() : []);
 
 describe('stackyard in process', () => {
   it('help and version end well; no command, an unknown one or a bad option value is a usage error', async () => {
     expect(await main(['--help'])).toBe(EXIT.ok);
-    expect(out).toContain('Exit codes: 0 done, 1 failure or refusal, 2 usage error');
+    expect(io.out).toContain('Exit codes: 0 done, 1 failure or refusal, 2 usage error');
     expect(await main(['--version'])).toBe(EXIT.ok);
-    expect(out).toMatch(/\d+\.\d+\.\d+/);
+    expect(io.out).toMatch(/\d+\.\d+\.\d+/);
     expect(await main([])).toBe(EXIT.usage);
     expect(await main(['deplyo', 'x'])).toBe(EXIT.usage);
-    expect(err).toContain('(Did you mean deploy?)');
+    expect(io.err).toContain('(Did you mean deploy?)');
     expect(await main(['graph', 'x', '--format', 'png'])).toBe(EXIT.usage);
-    expect(err).toMatch(/argument 'png' is invalid\. Allowed choices are svg, mermaid/);
+    expect(io.err).toMatch(/argument 'png' is invalid\. Allowed choices are svg, mermaid/);
   });
 
   it('graph: the environment as Mermaid, to standard output or a file', async () => {
     process.env.ENVIRONMENTS_DIR = writeFiles({ 'test.yaml': MINIMAL });
     expect(await main(['graph', 'test', '--format', 'mermaid'])).toBe(EXIT.ok);
-    expect(out).toMatch(/^flowchart/);
-    expect(out).toContain('api');
+    expect(io.out).toMatch(/^flowchart/);
+    expect(io.out).toContain('api');
     const file = path.join(tempDir(), 'g.mmd');
-    const before = out;
+    const before = io.out;
     expect(await main(['graph', 'test', '--format', 'mermaid', '-o', file])).toBe(EXIT.ok);
     expect(fs.readFileSync(file, 'utf8')).toBe(before);
-    expect(out).toBe(before); // nothing more on standard output
+    expect(io.out).toBe(before); // nothing more on standard output
   });
 
   it('a file with a problem: its position and what to do, the count, exit 1, no stack trace', async () => {
     process.env.ENVIRONMENTS_DIR = writeFiles({ 'test.yaml': MINIMAL.replace('kind: postgres', 'kind: postgress') });
     expect(await main(['graph', 'test', '--format', 'mermaid'])).toBe(EXIT.failure);
-    expect(err).toMatch(/test\.yaml:7:9 services\.db\.kind: unknown kind "postgress"; did you mean `postgres`\?/);
-    expect(err).toContain('1 problem(s) found in the environment files.');
-    expect(err).not.toMatch(/\n\s+at /);
-    expect(out).toBe('');
+    expect(io.err).toMatch(/test\.yaml:7:9 services\.db\.kind: unknown kind "postgress"; did you mean `postgres`\?/);
+    expect(io.err).toContain('1 problem(s) found in the environment files.');
+    expect(io.err).not.toMatch(/\n\s+at /);
+    expect(io.out).toBe('');
   });
 
   it('synth: every environment, or only the one named, or $STACKYARD_ONLY\'s; -q and $STACKYARD_QUIET print no table', async () => {
@@ -71,20 +66,20 @@ describe('stackyard in process', () => {
     expect(await main(['synth'])).toBe(EXIT.ok);
     expect(stacksIn(all)).toEqual(['a', 'b', 'c']);
     expect(JSON.parse(fs.readFileSync(path.join(all, 'stacks', 'b', 'cdk.tf.json'), 'utf8'))['//'].stackyard.environment).toBe('b');
-    expect(out).toMatch(/\ba\b[\s\S]*\bb\b[\s\S]*\bc\b/); // the summary table names each
+    expect(io.out).toMatch(/\ba\b[\s\S]*\bb\b[\s\S]*\bc\b/); // the summary table names each
     const one = tempDir();
     process.env.CDKTF_OUTDIR = one;
-    out = '';
+    io.out = '';
     expect(await main(['synth', 'b', '-q'])).toBe(EXIT.ok);
     expect(stacksIn(one)).toEqual(['b']);
-    expect(out).toBe('');
+    expect(io.out).toBe('');
     const only = tempDir();
     process.env.CDKTF_OUTDIR = only;
     process.env.STACKYARD_ONLY = 'a,c';
     process.env.STACKYARD_QUIET = '1';
     expect(await main(['synth'])).toBe(EXIT.ok);
     expect(stacksIn(only)).toEqual(['a', 'c']);
-    expect(out).toBe('');
+    expect(io.out).toBe('');
   });
 
   it('synth of a file with a problem: exit 1 with its position, no stack written', async () => {
@@ -92,7 +87,7 @@ describe('stackyard in process', () => {
     const o = tempDir();
     process.env.CDKTF_OUTDIR = o;
     expect(await main(['synth', '-q'])).toBe(EXIT.failure);
-    expect(err).toMatch(/test\.yaml:\d+:\d+ services\.api\.port:/);
+    expect(io.err).toMatch(/test\.yaml:\d+:\d+ services\.api\.port:/);
     expect(stacksIn(o)).toEqual([]);
   });
 
@@ -100,11 +95,11 @@ describe('stackyard in process', () => {
     const sock = path.join(tempDir(), 'no-docker.sock');
     process.env.ENVIRONMENTS_DIR = writeFiles({ 'test.yaml': MINIMAL.replace('unix:///var/run/docker.sock', `unix://${sock}`) });
     expect(await main(['hosts', 'test'])).toBe(EXIT.failure);
-    expect(out).toMatch(new RegExp(`^FAIL main \\(unix://${sock.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')}\\): `));
-    expect(out.split('\n')[1]).toMatch(/^ {7}\S.*: /); // the fix, indented under its host
-    out = '';
+    expect(io.out).toMatch(new RegExp(`^FAIL main \\(unix://${sock.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')}\\): `));
+    expect(io.out.split('\n')[1]).toMatch(/^ {7}\S.*: /); // the fix, indented under its host
+    io.out = '';
     expect(await main(['hosts', 'test', '--json'])).toBe(EXIT.failure);
-    const checks = JSON.parse(out);
+    const checks = JSON.parse(io.out);
     expect(checks).toHaveLength(1);
     expect(checks[0]).toMatchObject({ host: 'main', ok: false });
   });
@@ -112,9 +107,9 @@ describe('stackyard in process', () => {
   it('maintenance: a mode other than on or off is a usage error before anything is loaded', async () => {
     process.env.ENVIRONMENTS_DIR = writeFiles({});
     expect(await main(['maintenance', 'test', 'maybe'])).toBe(EXIT.usage);
-    expect(err).toContain('expected on or off, got "maybe"');
+    expect(io.err).toContain('expected on or off, got "maybe"');
     expect(await main(['maintenance', 'nope', 'on'])).toBe(EXIT.failure); // loaded only for on/off: the missing file is then named
-    expect(err).toContain('nope');
+    expect(io.err).toContain('nope');
   });
 
   it('status, logs and exec against a host whose engine does not answer: exit 1 naming the host, no stack trace; status --json says it was unreachable', async () => {
@@ -122,18 +117,18 @@ describe('stackyard in process', () => {
     process.env.ENVIRONMENTS_DIR = writeFiles({ 'test.yaml': MINIMAL.replace('unix:///var/run/docker.sock', `unix://${sock}`) });
     const unanswered = `host main (unix://${sock}) did not answer: Cannot connect to the Docker daemon`;
     expect(await main(['status', 'test'])).toBe(EXIT.failure);
-    expect(out).toMatch(/^ {2}✗ {2}api +1 +- +unknown .* host did not answer$/m);
-    expect(out).toContain(`test: 1 problem(s):\n  - ${unanswered}`);
-    out = '';
+    expect(io.out).toMatch(/^ {2}✗ {2}api +1 +- +unknown .* host did not answer$/m);
+    expect(io.out).toContain(`test: 1 problem(s):\n  - ${unanswered}`);
+    io.out = '';
     expect(await main(['status', 'test', '--json'])).toBe(EXIT.failure);
-    const report = JSON.parse(out);
+    const report = JSON.parse(io.out);
     expect(report).toMatchObject({ environment: 'test', ok: false, hosts: [{ name: 'main', reachable: false }] });
     expect(report.hosts[0].containers.map((c: { name: string; ok: boolean }) => `${c.name} ${c.ok}`)).toEqual(['test-api-1 false', 'test-api-2 false', 'test-db-1 false', 'test-proxy-1 false']);
     for (const cmd of [['logs', 'test', 'api', '-n', '5'], ['exec', 'test', 'api', '--', 'true']]) {
-      err = '';
+      io.err = '';
       expect(await main(cmd), cmd[0]).toBe(EXIT.failure);
-      expect(err, cmd[0]).toContain(`stackyard: ${unanswered}`);
-      expect(err, cmd[0]).not.toMatch(/internal error|\n\s+at /);
+      expect(io.err, cmd[0]).toContain(`stackyard: ${unanswered}`);
+      expect(io.err, cmd[0]).not.toMatch(/internal error|\n\s+at /);
     }
   });
 });

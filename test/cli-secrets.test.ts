@@ -7,19 +7,14 @@ import * as path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { EXIT } from '../lib/cli/exit-codes';
 import { main } from '../lib/cli/program';
-import { MINIMAL, writeFiles } from './helpers';
+import { MINIMAL, writeFiles, captureOutput, type Captured } from './helpers';
 
 const BUNDLED = path.join(__dirname, '..', 'environments');
 const CANARY = 'canary-value-0f9d2c';
-let out = '';
-let err = '';
+let io: Captured;
 const saved = { ...process.env };
 beforeEach(() => {
-  out = '';
-  err = '';
-  vi.spyOn(process.stdout, 'write').mockImplementation((c: string | Uint8Array) => ((out += String(c)), true));
-  vi.spyOn(process.stderr, 'write').mockImplementation((c: string | Uint8Array) => ((err += String(c)), true));
-  vi.spyOn(console, 'log').mockImplementation((...a: unknown[]) => void (out += a.join(' ') + '\n'));
+  io = captureOutput();
   for (const k of Object.keys(process.env)) if (k.startsWith('TF_VAR_')) delete process.env[k];
 });
 afterEach(() => {
@@ -48,13 +43,13 @@ describe('stackyard secrets', () => {
   it('staging: each secret with its services and GitHub place; a repository secret another stack sets says so; all missing → exit 1 naming them', async () => {
     process.env.ENVIRONMENTS_DIR = BUNDLED;
     expect(await main(['secrets', 'staging'])).toBe(EXIT.failure);
-    const t = rows(out);
+    const t = rows(io.out);
     expect(t.DB_PASSWORD).toEqual(['backend, celery-worker, db, orchestrator, prestart, watcher', 'acme/platform environment staging', 'MISSING']);
     expect(t.GHCR_TOKEN).toEqual(['(registry ghcr.io)', 'acme/platform (repository, set by another stack)', 'MISSING']);
     expect(t.SSH_PRIVATE_KEY).toEqual(['(deploy only)', 'acme/platform environment staging', 'MISSING']);
     expect(Object.keys(t)).toHaveLength(8);
-    expect(out).toContain('\n\n8 secret(s) missing for staging: CRYPTOPANIC_API_KEY, DB_PASSWORD, GHCR_TOKEN, JWT_SECRET, NANSEN_API_KEY, NEWSCATCHER_API_KEY, REDIS_PASSWORD, SSH_PRIVATE_KEY (set TF_VAR_<NAME>)\n');
-    expect(err).toBe('');
+    expect(io.out).toContain('\n\n8 secret(s) missing for staging: CRYPTOPANIC_API_KEY, DB_PASSWORD, GHCR_TOKEN, JWT_SECRET, NANSEN_API_KEY, NEWSCATCHER_API_KEY, REDIS_PASSWORD, SSH_PRIVATE_KEY (set TF_VAR_<NAME>)\n');
+    expect(io.err).toBe('');
   });
 
   it('production owns the repository secret; a set secret reads "set" and its value never appears', async () => {
@@ -62,13 +57,13 @@ describe('stackyard secrets', () => {
     process.env.TF_VAR_GHCR_TOKEN = CANARY;
     process.env.TF_VAR_DB_PASSWORD = CANARY;
     expect(await main(['secrets', 'production'])).toBe(EXIT.failure);
-    const t = rows(out);
+    const t = rows(io.out);
     expect(t.GHCR_TOKEN).toEqual(['(registry ghcr.io)', 'acme/platform (repository)', 'set']);
     expect(t.DB_PASSWORD[2]).toBe('set');
     expect(t.JWT_SECRET).toEqual(['backend, orchestrator', 'acme/platform environment production', 'MISSING']);
-    expect(out).toContain('6 secret(s) missing for production: CRYPTOPANIC_API_KEY, JWT_SECRET, NANSEN_API_KEY, NEWSCATCHER_API_KEY, REDIS_PASSWORD, SSH_PRIVATE_KEY');
-    expect(out).not.toContain('GHCR_TOKEN,');
-    expect(out + err).not.toContain(CANARY);
+    expect(io.out).toContain('6 secret(s) missing for production: CRYPTOPANIC_API_KEY, JWT_SECRET, NANSEN_API_KEY, NEWSCATCHER_API_KEY, REDIS_PASSWORD, SSH_PRIVATE_KEY');
+    expect(io.out).not.toContain('GHCR_TOKEN,');
+    expect(io.out + io.err).not.toContain(CANARY);
   });
 
   it('every secret set: no missing line, exit 0; without GitHub the place says so', async () => {
@@ -76,9 +71,9 @@ describe('stackyard secrets', () => {
     process.env.TF_VAR_DB_PASSWORD = CANARY;
     process.env.TF_VAR_JWT_SECRET = CANARY;
     expect(await main(['secrets', 'test'])).toBe(EXIT.ok);
-    expect(rows(out)).toEqual({ DB_PASSWORD: ['api, db', '(no GitHub)', 'set'], JWT_SECRET: ['api', '(no GitHub)', 'set'] });
-    expect(out).not.toContain('missing');
-    expect(out).not.toContain(CANARY);
+    expect(rows(io.out)).toEqual({ DB_PASSWORD: ['api, db', '(no GitHub)', 'set'], JWT_SECRET: ['api', '(no GitHub)', 'set'] });
+    expect(io.out).not.toContain('missing');
+    expect(io.out).not.toContain(CANARY);
   });
 
   it('an empty TF_VAR_ counts as missing', async () => {
@@ -86,26 +81,26 @@ describe('stackyard secrets', () => {
     process.env.TF_VAR_DB_PASSWORD = '';
     process.env.TF_VAR_JWT_SECRET = CANARY;
     expect(await main(['secrets', 'test'])).toBe(EXIT.failure);
-    expect(out).toContain('1 secret(s) missing for test: DB_PASSWORD (set TF_VAR_<NAME>)');
+    expect(io.out).toContain('1 secret(s) missing for test: DB_PASSWORD (set TF_VAR_<NAME>)');
   });
 
   it('--json: one object per secret, in the declared order, no value, same exit code', async () => {
     process.env.ENVIRONMENTS_DIR = writeFiles({ 'test.yaml': MINIMAL });
     process.env.TF_VAR_JWT_SECRET = CANARY;
     expect(await main(['secrets', 'test', '--json'])).toBe(EXIT.failure);
-    expect(JSON.parse(out)).toEqual([
+    expect(JSON.parse(io.out)).toEqual([
       { name: 'DB_PASSWORD', deliveredTo: ['api', 'db'], github: '(no GitHub)', set: false },
       { name: 'JWT_SECRET', deliveredTo: ['api'], github: '(no GitHub)', set: true },
     ]);
-    expect(out.trimEnd().split('\n')).toHaveLength(1);
-    expect(out).not.toContain(CANARY);
+    expect(io.out.trimEnd().split('\n')).toHaveLength(1);
+    expect(io.out).not.toContain(CANARY);
   });
 
   it('an environment that does not exist: exit 1 naming it and the folder, nothing on standard output', async () => {
     const dir = writeFiles({ 'test.yaml': MINIMAL });
     process.env.ENVIRONMENTS_DIR = dir;
     expect(await main(['secrets', 'nope'])).toBe(EXIT.failure);
-    expect(err).toContain(`no environment named nope in ${dir}/`);
-    expect(out).toBe('');
+    expect(io.err).toContain(`no environment named nope in ${dir}/`);
+    expect(io.out).toBe('');
   });
 });

@@ -17,7 +17,7 @@ import type { LockInfo } from '../lib/deploy/deploy-lock';
 import { forgetHosts } from '../lib/deploy/host-docker';
 import { deploy, down, type Where } from '../lib/deploy/run';
 import { DeployStop } from '../lib/deploy/steps';
-import { MINIMAL, tempDir } from './helpers';
+import { MINIMAL, tempDir, captureOutput, type Captured } from './helpers';
 import { standInDocker, type StandIn, type StandInContainer, type World } from './stand-in-docker';
 
 // each test runs up to three deploys (a synthesis, a key derivation and a dozen stand-in processes
@@ -112,8 +112,7 @@ let root: string;
 let where: Where;
 let files: { tofu: string; tofuLog: string };
 let docker: StandIn;
-let out = '';
-let err = '';
+let io: Captured;
 const saved = { ...process.env };
 
 function setUp(envText: string, world: World, tofu: Record<string, unknown>): void {
@@ -149,11 +148,7 @@ beforeEach(() => {
   store.tags.clear();
   store.removedImages.length = 0;
   store.events.length = 0;
-  out = '';
-  err = '';
-  vi.spyOn(process.stdout, 'write').mockImplementation((c: string | Uint8Array) => ((out += String(c)), true));
-  vi.spyOn(process.stderr, 'write').mockImplementation((c: string | Uint8Array) => ((err += String(c)), true));
-  vi.spyOn(console, 'log').mockImplementation((...a: unknown[]) => void (out += a.join(' ') + '\n'));
+  io = captureOutput();
 });
 afterEach(() => {
   vi.restoreAllMocks();
@@ -162,7 +157,7 @@ afterEach(() => {
   Object.assign(process.env, saved);
   // every run, whatever its outcome, released the lock it took
   expect(store.locks.size, 'no lock left').toBe(0);
-  for (const v of Object.values(CANARIES)) expect(out + err, 'no secret value in the output').not.toContain(v);
+  for (const v of Object.values(CANARIES)) expect(io.out + io.err, 'no secret value in the output').not.toContain(v);
 });
 
 describe('a deploy, step by step', () => {
@@ -172,8 +167,8 @@ describe('a deploy, step by step', () => {
     expect(tofuCalls()).toEqual(['init -input=false -no-color', 'apply -json -auto-approve -input=false -no-color']);
     expect(store.events).toEqual(['lock deploy in progress', 'record', 'unlock']);
     expect(records()).toEqual([expect.objectContaining({ who: 'alice@laptop', environment: 'test', action: 'deploy', tag: '-', headline: '7 to add, 0 to change, 0 to destroy', result: 'success' })]);
-    expect(err).toContain('stackyard: nothing of test on its hosts: no orphan, nothing to replace (state not read before the apply)');
-    expect(out).toMatch(/deployed test in \d+s\n$/);
+    expect(io.err).toContain('stackyard: nothing of test on its hosts: no orphan, nothing to replace (state not read before the apply)');
+    expect(io.out).toMatch(/deployed test in \d+s\n$/);
     // the host was checked first, and every docker call went to the environment's host
     expect(dockerCalls()[0]).toEqual(['info', '--format', '{{json .}}']);
   });
@@ -205,7 +200,7 @@ describe('a deploy, step by step', () => {
   it('a start-first service with nothing deployed yet: said; its apply sees the stack without the chain between its replicas, and the synthesized stack is back after', async () => {
     setUp(ENV, { containers: [container('test-db-1')] }, { state: stateWith('test-db-1'), applies: [applied(0), applied(2)] });
     expect(await deploy(where, { env: 'test' })).toBe(0);
-    expect(err).toContain('stackyard: nothing deployed yet of api: replicas start together, no drain (nothing to replace)');
+    expect(io.err).toContain('stackyard: nothing deployed yet of api: replicas start together, no drain (nothing to replace)');
     const dependsOn = (text: string) => JSON.parse(text).resource.docker_container.svc_api_2.depends_on ?? [];
     expect(dependsOn(fs.readFileSync(`${files.tofuLog}.stack.1`, 'utf8'))).not.toContain('docker_container.svc_api_1');
     const synthesized = fs.readFileSync(path.join(root, 'out', 'stacks', 'test', 'cdk.tf.json'), 'utf8');
@@ -216,7 +211,7 @@ describe('a deploy, step by step', () => {
   it('the same service with a replica in the state keeps the chain (an update: one replica at a time)', async () => {
     setUp(ENV, { containers: [container('test-db-1'), container('test-api-1')] }, { state: stateWith('test-db-1', 'test-api-1'), applies: [applied(0), applied(2)] });
     expect(await deploy(where, { env: 'test' })).toBe(0);
-    expect(err).not.toContain('nothing deployed yet');
+    expect(io.err).not.toContain('nothing deployed yet');
     expect(fs.readFileSync(`${files.tofuLog}.stack.1`, 'utf8')).toBe(fs.readFileSync(path.join(root, 'out', 'stacks', 'test', 'cdk.tf.json'), 'utf8'));
   });
 
@@ -244,8 +239,8 @@ describe('a deploy, step by step', () => {
       applies: [applied(0), { events: [summary('plan', 0, 1, 0), failure('container failed to be in healthy state')], status: 1 }],
     });
     await failsWith(deploy(where, { env: 'test' }), 'apply of test failed (above)');
-    expect(err).toContain('service api, replica 1: container test-api-1 is unhealthy, not healthy');
-    expect(err).toContain('(exit 22) curl: (22) 503');
+    expect(io.err).toContain('service api, replica 1: container test-api-1 is unhealthy, not healthy');
+    expect(io.err).toContain('(exit 22) curl: (22) 503');
     expect(records()[0]).toMatchObject({ result: 'failed', headline: '0 to add, 1 to change, 0 to destroy' });
     expect(store.events.at(-1)).toBe('unlock');
   });
@@ -253,7 +248,7 @@ describe('a deploy, step by step', () => {
   it('a plan that fails (no headline): "plan of test failed", no health report', async () => {
     setUp(ENV, {}, { applies: [{ events: [failure('Invalid reference')], status: 1 }] });
     await failsWith(deploy(where, { env: 'test' }), 'plan of test failed (above)');
-    expect(err).not.toContain('not healthy');
+    expect(io.err).not.toContain('not healthy');
     expect(records()[0]).toMatchObject({ result: 'failed', headline: 'failed before the plan' });
   });
 
@@ -268,7 +263,7 @@ describe('a deploy, step by step', () => {
   it('the same in the main apply: said, the state read again, one retry whose own headline is recorded', async () => {
     setUp(ENV, { containers: [container('test-db-1')] }, { state: stateWith('test-db-1'), applies: [applied(0), conflict(true), applied(2)] });
     expect(await deploy(where, { env: 'test' })).toBe(0);
-    expect(err).toContain('stackyard: a container or network from an interrupted deploy is in the way; removing orphans and retrying once');
+    expect(io.err).toContain('stackyard: a container or network from an interrupted deploy is in the way; removing orphans and retrying once');
     expect(tofuCalls().map((c) => c.split(' ').slice(0, 2).join(' '))).toEqual(['init -input=false', 'state pull', 'apply -json', 'apply -json', 'state pull', 'apply -json']);
     expect(records()[0]).toMatchObject({ result: 'success', headline: '2 to add, 0 to change, 0 to destroy' });
   });
@@ -290,7 +285,7 @@ describe('a deploy, step by step', () => {
   it('a failing init stops the deploy before the lock is taken', async () => {
     setUp(ENV, {}, { init: [{ stderr: 'Error: Failed to query available provider packages', status: 1 }], applies: [applied(1)] });
     await failsWith(deploy(where, { env: 'test' }), 'tofu init failed for test (above)');
-    expect(err).toContain('Failed to query available provider packages');
+    expect(io.err).toContain('Failed to query available provider packages');
     expect(store.events).toEqual([]);
   });
 
@@ -315,7 +310,7 @@ describe('a deploy, step by step', () => {
   it('a host that does not answer: the host checks stop the deploy naming it; the engine never ran', async () => {
     setUp(ENV, { down: true }, { applies: [applied(7)] });
     await failsWith(deploy(where, { env: 'test' }), 'host checks failed for main (above); nothing was changed (stackyard hosts test checks again)');
-    expect(err).toMatch(/FAIL main \(unix:\/\/\S+\): /);
+    expect(io.err).toMatch(/FAIL main \(unix:\/\/\S+\): /);
     expect(tofuCalls()).toEqual([]);
   });
 
@@ -338,8 +333,8 @@ describe('releases', () => {
     expect(await deploy(where, { env: 'test', keepReleases: 2 })).toBe(0);
     expect(records().at(-1)).toMatchObject({ action: 'deploy', tag: 'r3', result: 'success' });
     expect(store.removedImages).toEqual(['ghcr.io/acme/api:r1']);
-    expect(err).toContain('pruned image ghcr.io/acme/api:r1 on unix://');
-    expect(out).toMatch(/deployed test \(release r3\) in \d+s/);
+    expect(io.err).toContain('pruned image ghcr.io/acme/api:r1 on unix://');
+    expect(io.out).toMatch(/deployed test \(release r3\) in \d+s/);
     expect(await deploy(where, { env: 'test', tag: 'r2', action: 'rollback', keepReleases: 2 })).toBe(0);
     expect(records().at(-1)).toMatchObject({ action: 'rollback', tag: 'r2', result: 'success' });
     expect(tofuCalls().filter((c) => c.startsWith('apply'))).toHaveLength(2);
@@ -360,8 +355,8 @@ describe('state encryption on the way', () => {
     fs.mkdirSync(path.join(root, '.stackyard', 'state'), { recursive: true });
     fs.writeFileSync(path.join(root, '.stackyard', 'state', 'test.tfstate'), JSON.stringify({ version: 4, serial: 3, resources: [] }));
     expect(await deploy(where, { env: 'test' })).toBe(0);
-    expect(err).toContain('stackyard: the state of test is not encrypted yet; this deploy encrypts it (read once through the unencrypted fallback)');
-    expect(err).toContain('stackyard: the state of test is encrypted; the unencrypted fallback is gone from');
+    expect(io.err).toContain('stackyard: the state of test is not encrypted yet; this deploy encrypts it (read once through the unencrypted fallback)');
+    expect(io.err).toContain('stackyard: the state of test is encrypted; the unencrypted fallback is gone from');
     expect(fs.readFileSync(path.join(root, 'out', 'stacks', 'test', 'cdk.tf.json'), 'utf8')).not.toContain('unencrypted');
   });
 });
@@ -377,7 +372,7 @@ describe('down', () => {
     expect(calls).toContain('state rm -no-color docker_volume.vol_db_data');
     expect(calls).not.toContain('state rm -no-color docker_container.svc_db_1');
     expect(calls.at(-1)).toBe('destroy -json -auto-approve -input=false -no-color');
-    expect(out).toContain('test-db-data');
+    expect(io.out).toContain('test-db-data');
     expect(store.events).toEqual(['lock down in progress', 'record', 'unlock']);
     expect(records()[0]).toMatchObject({ action: 'down', tag: '-', headline: 'down', result: 'success' });
   });
@@ -385,7 +380,7 @@ describe('down', () => {
   it('a destroy that fails: its last lines and a stop; the failure recorded', async () => {
     setUp(ENV, {}, { stateList: '', destroys: [{ stderr: 'Error: something in the way', status: 1 }] });
     await failsWith(down(where, { env: 'test' }), 'destroy of test failed (above)');
-    expect(err).toContain('Error: something in the way');
+    expect(io.err).toContain('Error: something in the way');
     expect(records()[0]).toMatchObject({ action: 'down', result: 'failed' });
   });
 });

@@ -2,9 +2,25 @@
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import { vi } from 'vitest';
 import { buildApp } from '../lib/app';
 import { ConfigError, formatProblem } from '../lib/config/errors';
 import { formatWarning } from '../lib/validation';
+
+/** What the code under test printed: standard output (console.log included) and standard error. */
+export interface Captured {
+  out: string;
+  err: string;
+}
+
+/** Captures the current test's output (undone by vi.restoreAllMocks()); set a field to '' to start again. */
+export function captureOutput(): Captured {
+  const io: Captured = { out: '', err: '' };
+  vi.spyOn(process.stdout, 'write').mockImplementation((c: string | Uint8Array) => ((io.out += String(c)), true));
+  vi.spyOn(process.stderr, 'write').mockImplementation((c: string | Uint8Array) => ((io.err += String(c)), true));
+  vi.spyOn(console, 'log').mockImplementation((...a: unknown[]) => void (io.out += a.join(' ') + '\n'));
+  return io;
+}
 
 export function tempDir(prefix = 'stackyard-test-'): string {
   return fs.mkdtempSync(path.join(os.tmpdir(), prefix));
