@@ -36,20 +36,30 @@ step() { printf '\n==> %s\n' "$*"; step_started=$(date +%s); }
 done_step() { printf '    done in %ss\n' "$(( $(date +%s) - step_started ))"; }
 . "$root/scripts/lib/gobuild.sh"
 has() { docker image inspect "$1" >/dev/null 2>&1; }
+# One build of each binary at a time: a second images.sh (.ci/run builds the binaries in the
+# background while the tests run) waits for the first, then finds the binary built.
+lock_build() { mkdir -p "$tools/build"; exec 8>"$tools/build/$1.lock"; flock 8; }
+unlock_build() { flock -u 8; exec 8>&-; }
+
 step "Traefik $TRAEFIK_VERSION (Go module proxy)"
+lock_build traefik
 if traefik_built; then echo "    cached"; else build_traefik; fi
+unlock_build
 done_step
 
 if [ $fleet = 1 ]; then
   step "Jaeger all-in-one $JAEGER_VERSION (Go module proxy)"
+  lock_build jaeger
   # `all-in-one version` prints {"gitCommit":...,"gitVersion":"v1.76.0",...}
   if [ -x "$tools/bin/jaeger-all-in-one" ] && grep -q "\"$JAEGER_VERSION\"" <<<"$("$tools/bin/jaeger-all-in-one" version 2>/dev/null || true)"; then echo "    cached"; else
     LDFLAGS="-X $JAEGER_MODULE/internal/version.latestVersion=$JAEGER_VERSION" \
       build jaeger "$JAEGER_MODULE" "$JAEGER_VERSION" "$JAEGER_MODULE/cmd/all-in-one" "$tools/bin/jaeger-all-in-one"
   fi
+  unlock_build
   done_step
 
   step "Ofelia $OFELIA_VERSION (test/images/ofelia/src, dependencies from the Go module proxy)"
+  lock_build ofelia
   # cached by a digest of the source, so an edit there rebuilds it
   ofelia_src=$root/test/images/ofelia/src
   ofelia_stamp="$OFELIA_VERSION $(cd "$ofelia_src" && find . -type f | LC_ALL=C sort | xargs sha256sum | sha256sum | cut -c1-16)"
@@ -57,6 +67,7 @@ if [ $fleet = 1 ]; then
     (cd "$ofelia_src" && go build -trimpath -ldflags="-s -w -X main.version=$OFELIA_VERSION" -o "$tools/bin/ofelia" .) || fail "building Ofelia failed"
     echo "$ofelia_stamp" > "$tools/bin/ofelia.stamp"
   fi
+  unlock_build
   done_step
 fi
 
