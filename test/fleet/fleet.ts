@@ -13,8 +13,29 @@ import { engineEnv, httpRequest, keptSecrets, reporter, ROOT, runAsync, runSync,
 import * as shared from '../e2e/shared';
 
 export { ROOT };
-export const ENV_DIR = path.join(ROOT, 'test', 'fleet', 'environments');
-const SCRATCH = process.env.STACKYARD_SCRATCH ?? '/var/tmp/stackyard';
+const DEFAULT_SCRATCH = '/var/tmp/stackyard';
+const SCRATCH = process.env.STACKYARD_SCRATCH ?? DEFAULT_SCRATCH;
+const SOURCE_ENV_DIR = path.join(ROOT, 'test', 'fleet', 'environments');
+
+/**
+ * The fleet's environment files name its ssh config in the default scratch folder
+ * (`sshOptions: [-F, /var/tmp/stackyard/fleet/ssh/config]`). With another STACKYARD_SCRATCH (a
+ * cold CI measurement keeps its caches apart), the suite deploys copies that name that folder's
+ * config, their relative `extends:` to files outside made absolute.
+ */
+function environmentsFor(scratch: string): string {
+  if (path.resolve(scratch) === DEFAULT_SCRATCH) return SOURCE_ENV_DIR;
+  const dir = path.join(scratch, 'fleet-environments');
+  fs.mkdirSync(dir, { recursive: true });
+  for (const f of fs.readdirSync(SOURCE_ENV_DIR).filter((n) => n.endsWith('.yaml'))) {
+    const text = fs.readFileSync(path.join(SOURCE_ENV_DIR, f), 'utf8')
+      .replaceAll(`${DEFAULT_SCRATCH}/fleet/`, `${path.resolve(scratch)}/fleet/`)
+      .replace(/^extends: (\.\.\/\S+)$/m, (_, rel: string) => `extends: ${path.resolve(SOURCE_ENV_DIR, rel)}`);
+    fs.writeFileSync(path.join(dir, f), text);
+  }
+  return dir;
+}
+export const ENV_DIR = environmentsFor(SCRATCH);
 export const FLEET_JSON = path.join(SCRATCH, 'fleet', 'fleet.json');
 
 export interface FleetHost { address: string; docker: string; socket: string; namespace: string }
