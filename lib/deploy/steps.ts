@@ -38,6 +38,8 @@ export function readStack(dir: string): { stack: StackJson; meta: StackyardMeta 
 
 /** An environment's secrets file: TF_VAR_<NAME>=<value> lines, mode 600, never committed. */
 const secretsFileOf = (root: string, environment: string) => path.join(root, '.stackyard', 'secrets', `${environment}.env`);
+/** An environment's local state (the `local` backend). */
+const stateFileOf = (root: string, environment: string) => path.join(root, '.stackyard', 'state', `${environment}.tfstate`);
 
 /** Every declared secret's value (TF_VAR_<NAME> → value), from the process or the secrets file; never printed. */
 export function deploySecrets(root: string, dir: string, mode: SecretsMode, prepared?: PreparedKey): Map<string, string> {
@@ -48,7 +50,7 @@ export function deploySecrets(root: string, dir: string, mode: SecretsMode, prep
     .sort();
   const file = secretsFileOf(root, meta.environment);
   const text = fs.existsSync(file) ? fs.readFileSync(file, 'utf8') : '';
-  const stateFile = path.join(root, '.stackyard', 'state', `${meta.environment}.tfstate`);
+  const stateFile = stateFileOf(root, meta.environment);
   const localState = fs.existsSync(stateFile) ? fs.readFileSync(stateFile, 'utf8') : '';
   const r = resolveSecrets({
     environment: meta.environment,
@@ -221,7 +223,7 @@ export function needsMigration(root: string, dir: string, asked: boolean): boole
   }
   if (asked) return true;
   if (meta.stateBackend !== 'local') return false;
-  const file = path.join(root, '.stackyard', 'state', `${meta.environment}.tfstate`);
+  const file = stateFileOf(root, meta.environment);
   return fs.existsSync(file) && isPlaintextState(fs.readFileSync(file, 'utf8'));
 }
 
