@@ -4,12 +4,12 @@
  * process through main(). What they decide is
  * tested here; Docker and OpenTofu are stood in for:
  *  - the host store (lib/deploy/host-store.ts: a container for the lock, a file in a volume for the
- *    record) is a map in memory that remembers which host it was asked about; test/e2e runs the
- *    real one on the engine;
- *  - `plan` runs a stand-in engine binary (STACKYARD_USE_OWN_ENGINE) that answers init, plan and
- *    `show -json` with a real plan of test/fixtures/plans.
+ *    record) is a map in memory that remembers which host it was asked about
+ *    (test/memory-host-store.ts); test/e2e runs the real one on the engine;
+ *  - `plan` runs a stand-in engine (test/stand-in-tofu.ts) that answers init, plan and
+ *    `show -json` with a real plan of test/fixtures/plans;
  *  - `deploy`, `rollback` and `down` hand their run to a recorder; the runs themselves are tested in
- *    test/e2e. This machine's lock (lib/cli/flock.ts) is real.
+ *    test/deploy-run.test.ts and test/e2e. This machine's lock (lib/cli/flock.ts) is real.
  */
 import { spawn } from 'node:child_process';
 import * as fs from 'node:fs';
@@ -17,43 +17,18 @@ import * as path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { EXIT } from '../lib/cli/exit-codes';
 import { main } from '../lib/cli/program';
-import type { LockInfo } from '../lib/deploy/deploy-lock';
+import { hostStore } from './memory-host-store';
 import { flockHeld } from './flock-held';
 import { MINIMAL, tempDir, writeFiles, captureOutput, type Captured } from './helpers';
+import { standInTofu, type StandInTofu, type TofuScript } from './stand-in-tofu';
 
 const fake = vi.hoisted(() => ({
-  locks: new Map<string, LockInfo>(),
-  records: new Map<string, string>(),
-  /** createLock loses a race: someone took the lock between the read and the create. */
-  raceLost: false,
-  hosts: new Set<string>(),
   deploys: [] as unknown[],
   /** What the recorded deploy or down returns. */
   exitCode: 0,
 }));
 
-vi.mock('../lib/deploy/host-store', async (actual) => ({
-  ...(await actual<typeof import('../lib/deploy/host-store')>()),
-  readLock: (host: string, env: string) => {
-    fake.hosts.add(host);
-    const l = fake.locks.get(env);
-    return l && { ...l, id: 'c0ffee' };
-  },
-  createLock: (host: string, info: LockInfo) => {
-    fake.hosts.add(host);
-    if (fake.raceLost || fake.locks.has(info.environment)) return false;
-    fake.locks.set(info.environment, info);
-    return true;
-  },
-  removeLock: (host: string, env: string) => {
-    fake.hosts.add(host);
-    fake.locks.delete(env);
-  },
-  readRecordsText: (host: string, env: string) => {
-    fake.hosts.add(host);
-    return fake.records.get(env) ?? '';
-  },
-}));
+vi.mock('../lib/deploy/host-store', async (actual) => (await import('./memory-host-store')).memoryHostStore(await actual()));
 
 vi.mock('../lib/deploy/run', async (actual) => ({
   ...(await actual<typeof import('../lib/deploy/run')>()),
@@ -75,11 +50,8 @@ let io: Captured;
 const saved = { ...process.env };
 beforeEach(() => {
   io = captureOutput();
-  fake.locks.clear();
-  fake.records.clear();
-  fake.hosts.clear();
+  hostStore.reset();
   fake.deploys.length = 0;
-  fake.raceLost = false;
   fake.exitCode = 0;
   process.env.ENVIRONMENTS_DIR = writeFiles({ 'test.yaml': MINIMAL, 'rel.yaml': RELEASED.replace('name: test', 'name: rel') });
   process.env.CDKTF_OUTDIR = tempDir();
@@ -96,7 +68,7 @@ describe('stackyard lock', () => {
   it('status of a free lock: "not locked", exit 0, asked of the environment\'s first host', async () => {
     expect(await main(['lock', 'test', 'status'])).toBe(EXIT.ok);
     expect(io.out).toBe('test is not locked\n');
-    expect([...fake.hosts]).toEqual([HOST]);
+    expect([...hostStore.hosts]).toEqual([HOST]);
     expect(await main(['lock', 'test', 'status', '--json'])).toBe(EXIT.ok);
     expect(io.out.split('\n')[1]).toBe('{"locked":false}');
   });
@@ -104,7 +76,7 @@ describe('stackyard lock', () => {
   it('acquire takes it with who and why; status then says who holds it, exit 75 (text and JSON)', async () => {
     expect(await main(['lock', 'test', 'acquire', '-m', 'migrating the database'])).toBe(EXIT.ok);
     expect(io.out).toBe('test locked by alice@laptop: migrating the database; deploys by others are refused until stackyard lock test release\n');
-    const held = fake.locks.get('test');
+    const held = hostStore.locks.get('test');
     expect(held).toMatchObject({ environment: 'test', holder: 'alice@laptop', message: 'migrating the database', run: false });
     expect(Math.abs(Date.parse(held!.since) - Date.now())).toBeLessThan(60_000);
     io.out = '';
@@ -118,7 +90,7 @@ describe('stackyard lock', () => {
   it('acquire without a message says nothing after the name', async () => {
     expect(await main(['lock', 'test', 'acquire'])).toBe(EXIT.ok);
     expect(io.out).toBe('test locked by alice@laptop; deploys by others are refused until stackyard lock test release\n');
-    expect(fake.locks.get('test')?.message).toBe('');
+    expect(hostStore.locks.get('test')?.message).toBe('');
   });
 
   it('acquire when I hold it already: said, still held, exit 0', async () => {
@@ -126,24 +98,24 @@ describe('stackyard lock', () => {
     io.out = '';
     expect(await main(['lock', 'test', 'acquire', '-m', 'second'])).toBe(EXIT.ok);
     expect(io.out).toMatch(/^test: you hold the lock already \(held by alice@laptop since .*: first\)\n$/);
-    expect(fake.locks.get('test')?.message).toBe('first');
+    expect(hostStore.locks.get('test')?.message).toBe('first');
   });
 
   it('acquire while someone else holds it, or while a deploy run of mine holds it: refused with exit 75, the lock unchanged', async () => {
-    fake.locks.set('test', { environment: 'test', holder: 'bob@ci', since: new Date().toISOString(), message: 'release 7', run: false });
+    hostStore.locks.set('test', { environment: 'test', holder: 'bob@ci', since: new Date().toISOString(), message: 'release 7', run: false });
     expect(await main(['lock', 'test', 'acquire'])).toBe(EXIT.locked);
     expect(io.err).toMatch(/test is locked, held by bob@ci since .*: release 7/);
-    expect(fake.locks.get('test')?.holder).toBe('bob@ci');
+    expect(hostStore.locks.get('test')?.holder).toBe('bob@ci');
     io.err = '';
-    fake.locks.set('test', { environment: 'test', holder: 'alice@laptop', since: new Date().toISOString(), message: '', run: true });
+    hostStore.locks.set('test', { environment: 'test', holder: 'alice@laptop', since: new Date().toISOString(), message: '', run: true });
     expect(await main(['lock', 'test', 'acquire'])).toBe(EXIT.locked);
     expect(io.err).toContain('test is locked, held by alice@laptop since');
     expect(io.err).toContain('a deploy in progress');
-    expect(fake.locks.get('test')?.run).toBe(true);
+    expect(hostStore.locks.get('test')?.run).toBe(true);
   });
 
   it('acquire that loses the race to another machine: exit 75 and what to run', async () => {
-    fake.raceLost = true;
+    hostStore.raceLost = true;
     expect(await main(['lock', 'test', 'acquire'])).toBe(EXIT.locked);
     expect(io.err).toContain('test was locked by someone else just now: stackyard lock test status');
     expect(io.out).toBe('');
@@ -157,28 +129,28 @@ describe('stackyard lock', () => {
     io.out = '';
     expect(await main(['lock', 'test', 'release'])).toBe(EXIT.locked);
     expect(io.err).toContain('only alice@laptop releases it (or --force)');
-    expect(fake.locks.has('test')).toBe(true);
+    expect(hostStore.locks.has('test')).toBe(true);
     expect(await main(['lock', 'test', 'release', '--force'])).toBe(EXIT.ok);
     expect(io.out).toBe('test unlocked\n');
-    expect(fake.locks.has('test')).toBe(false);
+    expect(hostStore.locks.has('test')).toBe(false);
     process.env.STACKYARD_WHO = 'alice@laptop';
     await main(['lock', 'test', 'acquire']);
     io.out = '';
     expect(await main(['lock', 'test', 'release'])).toBe(EXIT.ok);
     expect(io.out).toBe('test unlocked\n');
-    expect(fake.locks.size).toBe(0);
+    expect(hostStore.locks.size).toBe(0);
   });
 
   it('an unknown action is a usage error before any host is asked', async () => {
     expect(await main(['lock', 'test', 'grab'])).toBe(EXIT.usage);
     expect(io.err).toContain('unknown lock action "grab"; expected acquire, release or status');
-    expect(fake.hosts.size).toBe(0);
+    expect(hostStore.hosts.size).toBe(0);
   });
 
   it('an environment that does not exist: exit 1 naming it', async () => {
     expect(await main(['lock', 'nope', 'status'])).toBe(EXIT.failure);
     expect(io.err).toContain('no environment named nope');
-    expect(fake.hosts.size).toBe(0);
+    expect(hostStore.hosts.size).toBe(0);
   });
 });
 
@@ -194,19 +166,19 @@ const RECORDS = [
 
 describe('stackyard releases and audit', () => {
   it('releases: the successful deploys, newest first, read from the first host; --json one line each', async () => {
-    fake.records.set('rel', RECORDS);
+    hostStore.records.set('rel', RECORDS);
     expect(await main(['releases', 'rel'])).toBe(EXIT.ok);
     const lines = io.out.trimEnd().split('\n');
     expect(lines[0]).toMatch(/^when +who +action +tag +result +took +plan$/);
     expect(lines.slice(1).map((l) => l.split(/\s{2,}/)[4])).toEqual(['r3', 'r2', 'r1']);
-    expect([...fake.hosts]).toEqual([HOST]);
+    expect([...hostStore.hosts]).toEqual([HOST]);
     io.out = '';
     expect(await main(['releases', 'rel', '--json'])).toBe(EXIT.ok);
     expect(io.out.trimEnd().split('\n').map((l) => JSON.parse(l).tag)).toEqual(['r3', 'r2', 'r1']);
   });
 
   it('audit: every run, failures and downs too, newest first; -n keeps the newest n', async () => {
-    fake.records.set('rel', RECORDS);
+    hostStore.records.set('rel', RECORDS);
     expect(await main(['audit', 'rel'])).toBe(EXIT.ok);
     expect(io.out.trimEnd().split('\n')).toHaveLength(6);
     io.out = '';
@@ -263,7 +235,7 @@ describe('stackyard deploy and down', () => {
       expect(await main(['rollback', env])).toBe(EXIT.locked);
       expect(await main(['down', env, '--yes'])).toBe(EXIT.locked);
       expect(fake.deploys).toEqual([]);
-      expect(fake.hosts.size).toBe(0);
+      expect(hostStore.hosts.size).toBe(0);
     } finally {
       holder.kill();
       fs.rmSync(lock, { force: true });
@@ -286,14 +258,14 @@ describe('stackyard rollback', () => {
   });
 
   it('no tag: deploys the newest release before the current one, as a rollback, keeping the default 5 releases', async () => {
-    fake.records.set('rel', RECORDS);
+    hostStore.records.set('rel', RECORDS);
     expect(await main(['rollback', 'rel'])).toBe(EXIT.ok);
     expect(io.out).toContain('stackyard: rolling rel back to release r2');
     expect(fake.deploys).toEqual([{ env: 'rel', tag: 'r2', action: 'rollback', keepReleases: 5 }]);
   });
 
   it('a named release and --keep-releases (or $STACKYARD_KEEP_RELEASES) go to the deploy', async () => {
-    fake.records.set('rel', RECORDS);
+    hostStore.records.set('rel', RECORDS);
     expect(await main(['rollback', 'rel', 'r1', '--keep-releases', '2'])).toBe(EXIT.ok);
     process.env.STACKYARD_KEEP_RELEASES = '9';
     expect(await main(['rollback', 'rel', 'r1'])).toBe(EXIT.ok);
@@ -304,10 +276,10 @@ describe('stackyard rollback', () => {
   });
 
   it('a release not in the record, or no record: refused naming what there is; nothing deployed', async () => {
-    fake.records.set('rel', RECORDS);
+    hostStore.records.set('rel', RECORDS);
     expect(await main(['rollback', 'rel', 'r9'])).toBe(EXIT.failure);
     expect(io.err).toContain('rel has no release r9 in its record; its releases, newest first: r3, r2, r1');
-    fake.records.clear();
+    hostStore.records.clear();
     expect(await main(['rollback', 'rel'])).toBe(EXIT.failure);
     expect(io.err).toContain('rel has no release in its record yet: nothing to roll back to');
     expect(fake.deploys).toEqual([]);
@@ -321,31 +293,19 @@ describe('stackyard rollback', () => {
   });
 });
 
-/** A stand-in `tofu`: logs its arguments, answers init/plan/show from FAKE_* variables. */
-function fakeEngine(): { bin: string; log: string } {
-  const dir = tempDir();
-  const bin = path.join(dir, 'tofu');
-  const log = path.join(dir, 'log');
-  fs.writeFileSync(bin, `#!/usr/bin/env bash
-echo "$*" >> ${JSON.stringify(log)}
-case $1 in
-  init) [ -n "$FAKE_FAIL" ] && [ "$FAKE_FAIL" = init ] && { echo "Error: init broke"; exit 1; }; echo "OpenTofu has been successfully initialized!" ;;
-  plan) [ "$FAKE_FAIL" = plan ] && { echo "Error: the plan broke" >&2; exit 1; }
-        for a in "$@"; do case $a in -out=*) echo binary-plan > "\${a#-out=}" ;; esac; done ;;
-  show) [ "$FAKE_FAIL" = show ] && exit 1; [ -f "$3" ] || { echo "no plan file $3" >&2; exit 9; }; cat "$FAKE_PLAN_JSON" ;;
-  *) exit 64 ;;
-esac
-`, { mode: 0o755 });
-  return { bin, log };
-}
 const fixture = (name: string) => path.join(__dirname, 'fixtures', 'plans', `${name}.json`);
 
 describe('stackyard plan', () => {
-  let engine: { bin: string; log: string };
+  let engine: StandInTofu;
+  const script = (planJson: string, failing?: 'init' | 'plan' | 'show'): TofuScript => ({
+    planJson,
+    init: [failing === 'init' ? { stdout: 'Error: init broke', status: 1 } : { stdout: 'OpenTofu has been successfully initialized!' }],
+    plans: [failing === 'plan' ? { stderr: 'Error: the plan broke', status: 1 } : {}],
+    show: failing === 'show' ? { status: 1 } : {},
+  });
   beforeEach(() => {
-    engine = fakeEngine();
-    process.env.STACKYARD_USE_OWN_ENGINE = '1';
-    process.env.TERRAFORM_BINARY_NAME = engine.bin;
+    engine = standInTofu(tempDir());
+    Object.assign(process.env, engine.env);
     process.env.TF_VAR_DB_PASSWORD = 'x-db';
     process.env.TF_VAR_JWT_SECRET = 'x-jwt';
     process.env.TF_VAR_STATE_PASSPHRASE = 'a-passphrase-of-enough-length-0123456789';
@@ -353,12 +313,12 @@ describe('stackyard plan', () => {
   const planFiles = () => fs.readdirSync(path.join(process.env.CDKTF_OUTDIR!, 'stacks', 'test')).filter((f) => f.endsWith('.tfplan'));
 
   it('a plan that replaces the database: the terminal summary with its caution, exit 3; the plan file is gone after', async () => {
-    process.env.FAKE_PLAN_JSON = fixture('postgres-major');
+    engine.set(script(fixture('postgres-major')));
     expect(await main(['plan', 'test'])).toBe(EXIT.dataLoss);
     expect(io.out).toMatch(/^stackyard plan\n\nCAUTION\n  Data loss: .*\n  - test: replace of postgres db on core \(docker_container\.svc_db_1\)\n/);
     expect(io.out).not.toContain('> ');
     expect(io.out).not.toContain('**');
-    const calls = fs.readFileSync(engine.log, 'utf8').trim().split('\n');
+    const calls = engine.calls();
     expect(calls.map((c) => c.split(' ')[0])).toEqual(['init', 'plan', 'show']);
     expect(calls[1]).toContain('-lock=false');
     expect(calls[1]).toMatch(/-out=\S+stackyard-plan\.tfplan/);
@@ -367,11 +327,11 @@ describe('stackyard plan', () => {
   });
 
   it('no change: exit 0; --markdown prints the pull-request comment; --json the artifact, without values', async () => {
-    process.env.FAKE_PLAN_JSON = fixture('no-change');
+    engine.set(script(fixture('no-change')));
     expect(await main(['plan', 'test'])).toBe(EXIT.ok);
     expect(io.out).toContain('no changes');
     io.out = '';
-    process.env.FAKE_PLAN_JSON = fixture('postgres-major');
+    engine.set(script(fixture('postgres-major')));
     expect(await main(['plan', 'test', '--markdown'])).toBe(EXIT.dataLoss);
     expect(io.out).toContain('**test**');
     expect(io.out).toContain('> - test: replace of postgres `db`');
@@ -382,9 +342,8 @@ describe('stackyard plan', () => {
     expect(io.out).not.toContain('(masked');
   });
 
-  it.each(['init', 'plan', 'show'])('a failing %s: exit 1 naming the step, the engine\'s last lines shown, nothing on standard output, no plan file left', async (step) => {
-    process.env.FAKE_PLAN_JSON = fixture('no-change');
-    process.env.FAKE_FAIL = step;
+  it.each(['init', 'plan', 'show'] as const)('a failing %s: exit 1 naming the step, the engine\'s last lines shown, nothing on standard output, no plan file left', async (step) => {
+    engine.set(script(fixture('no-change'), step));
     expect(await main(['plan', 'test'])).toBe(EXIT.failure);
     const what = step === 'plan' ? 'plan' : `tofu ${step}`;
     expect(io.err).toContain(`${what} of test failed (above)`);
@@ -395,9 +354,9 @@ describe('stackyard plan', () => {
 
   it('a missing secret stops before the engine runs', async () => {
     delete process.env.TF_VAR_JWT_SECRET;
-    process.env.FAKE_PLAN_JSON = fixture('no-change');
+    engine.set(script(fixture('no-change')));
     expect(await main(['plan', 'test'])).toBe(EXIT.failure);
     expect(io.err).toContain('environment test needs these secrets at deploy time: JWT_SECRET\n');
-    expect(fs.existsSync(engine.log)).toBe(false);
+    expect(engine.calls()).toEqual([]);
   });
 });

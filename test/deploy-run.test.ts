@@ -4,58 +4,29 @@
  * OpenTofu, but Stryker cannot count a spawned process, so the sequencing is proved here too, with:
  *  - a stand-in `docker` first on PATH (test/stand-in-docker.ts) that answers from a small JSON
  *    world (containers, networks, volumes) and logs each call;
- *  - a stand-in `tofu` (STACKYARD_USE_OWN_ENGINE) that logs each call and answers `state pull`,
+ *  - a stand-in `tofu` (test/stand-in-tofu.ts) that logs each call and answers `state pull`,
  *    `apply -json` and `destroy -json` from a script of machine-readable events, as OpenTofu does;
- *  - the host store (lock and record on the first host) in memory (test/cli-host-commands.test.ts
- *    has the same; test/e2e the real one).
+ *  - the host store (lock and record on the first host) in memory (test/memory-host-store.ts;
+ *    test/e2e runs the real one).
  * The environment's host is a unix socket nobody serves: nothing here can reach a real engine.
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import type { LockInfo } from '../lib/deploy/deploy-lock';
 import { forgetHosts } from '../lib/deploy/host-docker';
 import { deploy, down, type Where } from '../lib/deploy/run';
 import { DeployStop } from '../lib/deploy/steps';
+import { hostStore } from './memory-host-store';
 import { MINIMAL, tempDir, captureOutput, type Captured } from './helpers';
 import { standInDocker, type StandIn, type StandInContainer, type World } from './stand-in-docker';
+import { standInTofu, type StandInTofu, type TofuScript } from './stand-in-tofu';
 
 // each test runs up to three deploys (a synthesis, a key derivation and a dozen stand-in processes
 // each): far under a second apiece on a quiet machine, but a loaded one must not time them out
 vi.setConfig({ testTimeout: 120_000 });
 
-const store = vi.hoisted(() => ({
-  locks: new Map<string, LockInfo>(),
-  records: new Map<string, string>(),
-  tags: new Map<string, string[]>(),
-  removedImages: [] as string[],
-  events: [] as string[],
-}));
-
-vi.mock('../lib/deploy/host-store', async (actual) => ({
-  ...(await actual<typeof import('../lib/deploy/host-store')>()),
-  readLock: (_h: string, env: string) => {
-    const l = store.locks.get(env);
-    return l && { ...l, id: 'c0ffee' };
-  },
-  createLock: (_h: string, info: LockInfo) => {
-    if (store.locks.has(info.environment)) return false;
-    store.locks.set(info.environment, info);
-    store.events.push(`lock ${info.message}`);
-    return true;
-  },
-  removeLock: (_h: string, env: string) => {
-    store.locks.delete(env);
-    store.events.push('unlock');
-  },
-  readRecordsText: (_h: string, env: string) => store.records.get(env) ?? '',
-  writeRecordsText: (_h: string, env: string, text: string) => {
-    store.records.set(env, text);
-    store.events.push('record');
-  },
-  localTags: (_h: string, repository: string) => store.tags.get(repository) ?? [],
-  removeImage: (_h: string, ref: string) => (store.removedImages.push(ref), true),
-}));
+vi.mock('../lib/deploy/host-store', async (actual) => (await import('./memory-host-store')).memoryHostStore(await actual()));
+const store = hostStore;
 
 const SOCKET = '/nonexistent/stackyard-test/docker.sock';
 const CANARIES = { DB_PASSWORD: 'canary-db-51e2', JWT_SECRET: 'canary-jwt-77a0', STATE_PASSPHRASE: 'canary-passphrase-0123456789abcdef' };
@@ -65,32 +36,6 @@ const WITH_JOB = ENV.replace('    uses: [db]\n', '    uses: [db]\n    after: [mi
 
 // --- the stand-ins --------------------------------------------------------------------------------
 
-const TOFU = String.raw`#!/usr/bin/env node
-const fs = require('fs');
-const s = JSON.parse(fs.readFileSync(process.env.FAKE_TOFU, 'utf8'));
-const a = process.argv.slice(2);
-const log = process.env.FAKE_TOFU_LOG;
-const before = fs.existsSync(log) ? fs.readFileSync(log, 'utf8').split('\n').filter((l) => l.startsWith(a[0] + ' ')).length : 0;
-fs.appendFileSync(log, a.join(' ') + '\n');
-const reply = (list) => {
-  const r = list[Math.min(before, list.length - 1)];
-  for (const e of r.events ?? []) process.stdout.write(JSON.stringify(e) + '\n');
-  if (r.stderr) process.stderr.write(r.stderr + '\n');
-  process.exit(r.status ?? 0);
-};
-switch (a[0]) {
-  case 'init': // as OpenTofu's: the working folder and the lock file (a failed init writes neither)
-    if (((s.init ?? [{}])[0].status ?? 0) === 0) { fs.mkdirSync('.terraform', { recursive: true }); fs.writeFileSync('.terraform.lock.hcl', ''); }
-    reply(s.init ?? [{}]); break;
-  case 'state':
-    if (a[1] === 'pull') process.stdout.write(s.state ?? '');
-    if (a[1] === 'list') process.stdout.write(s.stateList ?? '');
-    break;
-  case 'apply': fs.copyFileSync('cdk.tf.json', log + '.stack.' + before); reply(s.applies); break;
-  case 'destroy': reply(s.destroys); break;
-  default: process.exit(64);
-}
-`;
 
 const ev = (type: string, message: string, extra: Record<string, unknown> = {}) => ({ '@level': 'info', '@message': message, '@module': 'tofu.ui', '@timestamp': '2026-11-30T00:00:00.000000Z', type, ...extra });
 const summary = (operation: string, add: number, change: number, remove: number) =>
@@ -110,17 +55,17 @@ const stateWith = (...names: string[]) => JSON.stringify({
 
 let root: string;
 let where: Where;
-let files: { tofu: string; tofuLog: string };
+let tofu: StandInTofu;
 let docker: StandIn;
 let io: Captured;
 const saved = { ...process.env };
 
-function setUp(envText: string, world: World, tofu: Record<string, unknown>): void {
+function setUp(envText: string, world: World, script: TofuScript): void {
   fs.writeFileSync(path.join(where.environmentsDir, 'test.yaml'), envText);
   docker.set(world);
-  fs.writeFileSync(files.tofu, JSON.stringify(tofu));
+  tofu.set(script);
 }
-const tofuCalls = () => (fs.existsSync(files.tofuLog) ? fs.readFileSync(files.tofuLog, 'utf8').trim().split('\n') : []);
+const tofuCalls = () => tofu.calls();
 const dockerCalls = () => docker.calls();
 const records = () => (store.records.get('test') ?? '').trim().split('\n').filter(Boolean).map((l) => JSON.parse(l));
 async function failsWith(run: Promise<number>, message: string | RegExp, exitCode = 1): Promise<void> {
@@ -133,21 +78,15 @@ async function failsWith(run: Promise<number>, message: string | RegExp, exitCod
 beforeEach(() => {
   root = tempDir();
   docker = standInDocker(root);
-  const bin = docker.bin;
-  fs.writeFileSync(path.join(bin, 'tofu'), TOFU, { mode: 0o755 });
-  files = { tofu: path.join(root, 'tofu.json'), tofuLog: path.join(root, 'tofu.log') };
+  tofu = standInTofu(root);
   where = { root, environmentsDir: path.join(root, 'environments'), outDir: 'out' };
   fs.mkdirSync(where.environmentsDir);
   Object.assign(process.env, {
-    PATH: `${bin}:${saved.PATH}`, STACKYARD_USE_OWN_ENGINE: '1', TERRAFORM_BINARY_NAME: path.join(bin, 'tofu'), STACKYARD_PROGRESS: 'plain', STACKYARD_WHO: 'alice@laptop',
-    ...docker.env, FAKE_TOFU: files.tofu, FAKE_TOFU_LOG: files.tofuLog,
+    PATH: `${docker.bin}:${saved.PATH}`, STACKYARD_PROGRESS: 'plain', STACKYARD_WHO: 'alice@laptop',
+    ...docker.env, ...tofu.env,
     ...Object.fromEntries(Object.entries(CANARIES).map(([k, v]) => [`TF_VAR_${k}`, v])),
   });
-  store.locks.clear();
-  store.records.clear();
-  store.tags.clear();
-  store.removedImages.length = 0;
-  store.events.length = 0;
+  store.reset();
   io = captureOutput();
 });
 afterEach(() => {
@@ -178,7 +117,7 @@ describe('a deploy, step by step', () => {
     await deploy(where, { env: 'test' });
     expect(await deploy(where, { env: 'test' })).toBe(0);
     expect(tofuCalls().filter((c) => c.startsWith('init'))).toHaveLength(1);
-    expect(fs.readFileSync(files.tofuLog, 'utf8')).not.toContain(CANARIES.DB_PASSWORD);
+    expect(tofuCalls().join('\n')).not.toContain(CANARIES.DB_PASSWORD);
   });
 
   it('something runs already: the state is read, an unknown container of the environment is removed, the job goes first (phase 1) with its -target list', async () => {
@@ -202,17 +141,17 @@ describe('a deploy, step by step', () => {
     expect(await deploy(where, { env: 'test' })).toBe(0);
     expect(io.err).toContain('stackyard: nothing deployed yet of api: replicas start together, no drain (nothing to replace)');
     const dependsOn = (text: string) => JSON.parse(text).resource.docker_container.svc_api_2.depends_on ?? [];
-    expect(dependsOn(fs.readFileSync(`${files.tofuLog}.stack.1`, 'utf8'))).not.toContain('docker_container.svc_api_1');
+    expect(dependsOn(tofu.stackOf(1))).not.toContain('docker_container.svc_api_1');
     const synthesized = fs.readFileSync(path.join(root, 'out', 'stacks', 'test', 'cdk.tf.json'), 'utf8');
     expect(dependsOn(synthesized)).toContain('docker_container.svc_api_1');
-    expect(fs.readFileSync(`${files.tofuLog}.stack.0`, 'utf8'), 'phase 1 applies the stack as synthesized').toBe(synthesized);
+    expect(tofu.stackOf(0), 'phase 1 applies the stack as synthesized').toBe(synthesized);
   });
 
   it('the same service with a replica in the state keeps the chain (an update: one replica at a time)', async () => {
     setUp(ENV, { containers: [container('test-db-1'), container('test-api-1')] }, { state: stateWith('test-db-1', 'test-api-1'), applies: [applied(0), applied(2)] });
     expect(await deploy(where, { env: 'test' })).toBe(0);
     expect(io.err).not.toContain('nothing deployed yet');
-    expect(fs.readFileSync(`${files.tofuLog}.stack.1`, 'utf8')).toBe(fs.readFileSync(path.join(root, 'out', 'stacks', 'test', 'cdk.tf.json'), 'utf8'));
+    expect(tofu.stackOf(1)).toBe(fs.readFileSync(path.join(root, 'out', 'stacks', 'test', 'cdk.tf.json'), 'utf8'));
   });
 
   it('containers of the environment that the state does not know at all: refused, naming them, before anything is applied; --adopt-orphans removes them', async () => {
@@ -277,7 +216,7 @@ describe('a deploy, step by step', () => {
   it('an engine that asks for init after all (a provider changed under the lock file): init again, the command once more', async () => {
     setUp(ENV, {}, { applies: [{ stderr: 'Error: Inconsistent dependency lock file', status: 1 }, applied(7)] });
     await deploy(where, { env: 'test' }).catch(() => undefined); // initialises the folder
-    fs.writeFileSync(files.tofuLog, '');
+    tofu.clearCalls();
     expect(await deploy(where, { env: 'test' })).toBe(0);
     expect(tofuCalls().map((c) => c.split(' ')[0])).toEqual(['apply', 'init', 'apply']);
   });
