@@ -36,38 +36,43 @@ step() { printf '\n==> %s\n' "$*"; step_started=$(date +%s); }
 done_step() { printf '    done in %ss\n' "$(( $(date +%s) - step_started ))"; }
 . "$root/scripts/lib/gobuild.sh"
 has() { docker image inspect "$1" >/dev/null 2>&1; }
-# One build of each binary at a time: a second images.sh (.ci/run builds the binaries in the
-# background while the tests run) waits for the first, then finds the binary built.
-lock_build() { mkdir -p "$tools/build"; exec 8>"$tools/build/$1.lock"; flock 8; }
-unlock_build() { flock -u 8; exec 8>&-; }
+# `NAME_built` says whether the binary is there and current, `build_NAME` makes it (traefik's are in
+# scripts/lib/gobuild.sh). One build of each binary at a time: a second images.sh (.ci/run builds
+# the binaries in the background while the tests run) waits for the first, then finds it built.
+binary() {
+  mkdir -p "$tools/build"
+  exec 8>"$tools/build/$1.lock"
+  flock 8
+  if "$1_built"; then echo "    cached"; else "build_$1"; fi
+  flock -u 8
+  exec 8>&-
+}
+# `all-in-one version` prints {"gitCommit":...,"gitVersion":"v1.76.0",...}
+jaeger_built() { [ -x "$tools/bin/jaeger-all-in-one" ] && grep -q "\"$JAEGER_VERSION\"" <<<"$("$tools/bin/jaeger-all-in-one" version 2>/dev/null || true)"; }
+build_jaeger() {
+  LDFLAGS="-X $JAEGER_MODULE/internal/version.latestVersion=$JAEGER_VERSION" \
+    build jaeger "$JAEGER_MODULE" "$JAEGER_VERSION" "$JAEGER_MODULE/cmd/all-in-one" "$tools/bin/jaeger-all-in-one"
+}
+# cached by a digest of the source, so an edit there rebuilds it
+ofelia_src=$root/test/images/ofelia/src
+ofelia_stamp() { echo "$OFELIA_VERSION $(cd "$ofelia_src" && find . -type f | LC_ALL=C sort | xargs sha256sum | sha256sum | cut -c1-16)"; }
+ofelia_built() { [ -x "$tools/bin/ofelia" ] && [ "$(cat "$tools/bin/ofelia.stamp" 2>/dev/null)" = "$(ofelia_stamp)" ]; }
+build_ofelia() {
+  (cd "$ofelia_src" && go build -trimpath -ldflags="-s -w -X main.version=$OFELIA_VERSION" -o "$tools/bin/ofelia" .) || fail "building Ofelia failed"
+  ofelia_stamp > "$tools/bin/ofelia.stamp"
+}
 
 step "Traefik $TRAEFIK_VERSION (Go module proxy)"
-lock_build traefik
-if traefik_built; then echo "    cached"; else build_traefik; fi
-unlock_build
+binary traefik
 done_step
 
 if [ $fleet = 1 ]; then
   step "Jaeger all-in-one $JAEGER_VERSION (Go module proxy)"
-  lock_build jaeger
-  # `all-in-one version` prints {"gitCommit":...,"gitVersion":"v1.76.0",...}
-  if [ -x "$tools/bin/jaeger-all-in-one" ] && grep -q "\"$JAEGER_VERSION\"" <<<"$("$tools/bin/jaeger-all-in-one" version 2>/dev/null || true)"; then echo "    cached"; else
-    LDFLAGS="-X $JAEGER_MODULE/internal/version.latestVersion=$JAEGER_VERSION" \
-      build jaeger "$JAEGER_MODULE" "$JAEGER_VERSION" "$JAEGER_MODULE/cmd/all-in-one" "$tools/bin/jaeger-all-in-one"
-  fi
-  unlock_build
+  binary jaeger
   done_step
 
   step "Ofelia $OFELIA_VERSION (test/images/ofelia/src, dependencies from the Go module proxy)"
-  lock_build ofelia
-  # cached by a digest of the source, so an edit there rebuilds it
-  ofelia_src=$root/test/images/ofelia/src
-  ofelia_stamp="$OFELIA_VERSION $(cd "$ofelia_src" && find . -type f | LC_ALL=C sort | xargs sha256sum | sha256sum | cut -c1-16)"
-  if [ -x "$tools/bin/ofelia" ] && [ "$(cat "$tools/bin/ofelia.stamp" 2>/dev/null)" = "$ofelia_stamp" ]; then echo "    cached"; else
-    (cd "$ofelia_src" && go build -trimpath -ldflags="-s -w -X main.version=$OFELIA_VERSION" -o "$tools/bin/ofelia" .) || fail "building Ofelia failed"
-    echo "$ofelia_stamp" > "$tools/bin/ofelia.stamp"
-  fi
-  unlock_build
+  binary ofelia
   done_step
 fi
 
