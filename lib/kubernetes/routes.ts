@@ -1,35 +1,52 @@
 /**
  * Traefik rules → Ingress rules. Understands what environment files use: Host(`a`[, `b`]),
- * PathPrefix(`/p`), joined with && and ||, with parentheses. Anything else is an error naming it.
+ * PathPrefix(`/p`[, `/q`]), joined with && and ||, with parentheses, in any nesting: the rule is
+ * rewritten as alternatives (one Ingress rule each) of at most one host and one path prefix.
+ * Anything else is an error naming it.
  */
 export interface IngressRule {
   readonly host?: string;
   readonly pathPrefix?: string;
 }
 
+/** The rule's alternatives, in the order they are written. Throws naming the part it cannot take. */
 export function parseRouteRule(rule: string): IngressRule[] {
-  const alternatives = splitTop(stripParens(rule.trim()), '||');
-  const out: IngressRule[] = [];
-  for (const alt of alternatives) {
-    const parts = splitTop(stripParens(alt.trim()), '&&').map((p) => stripParens(p.trim()));
-    if (parts.length === 1 && splitTop(parts[0], '||').length > 1) {
-      out.push(...parseRouteRule(parts[0]));
-      continue;
-    }
-    let hosts: (string | undefined)[] = [undefined];
-    let path: string | undefined;
-    for (const p of parts) {
-      const m = /^(Host|PathPrefix)\((.*)\)$/.exec(p);
-      if (!m) throw new Error(`route rule ${JSON.stringify(rule)}: ${JSON.stringify(p)} has no Ingress equivalent (use Host() and PathPrefix())`);
-      const args = [...m[2].matchAll(/`([^`]*)`/g)].map((x) => x[1]);
-      if (m[1] === 'Host') hosts = args;
-      else path = args[0];
-    }
-    for (const h of hosts) out.push({ host: h, pathPrefix: path });
-  }
-  return out;
+  const fail = (why: string): never => {
+    throw new Error(`route rule ${JSON.stringify(rule)}: ${why}`);
+  };
+  const parse = (text: string): IngressRule[] => {
+    const s = stripParens(text.trim());
+    if (s === '') return fail('nothing to match (an empty rule, or a || or && with nothing on one side)');
+    const alternatives = splitTop(s, '||');
+    if (alternatives.length > 1) return alternatives.flatMap(parse);
+    const parts = splitTop(s, '&&');
+    if (parts.length > 1) return parts.map(parse).reduce((left, right) => left.flatMap((a) => right.map((b) => both(a, b, fail))));
+    return matcher(s, fail);
+  };
+  return parse(rule);
 }
 
+/** Host(...) or PathPrefix(...) with backquoted arguments: one alternative per argument. */
+function matcher(s: string, fail: (why: string) => never): IngressRule[] {
+  const m = /^(Host|PathPrefix)\(\s*(`[^`]*`(?:\s*,\s*`[^`]*`)*)\s*\)$/.exec(s);
+  if (!m) return fail(`${JSON.stringify(s)} has no Ingress equivalent (use Host() and PathPrefix())`);
+  const args = [...m[2].matchAll(/`([^`]*)`/g)].map((x) => x[1]);
+  return args.map((a) => (m[1] === 'Host' ? { host: a } : { pathPrefix: a }));
+}
+
+/** One alternative that needs both: an Ingress rule has one host and one path prefix. */
+function both(a: IngressRule, b: IngressRule, fail: (why: string) => never): IngressRule {
+  for (const key of ['host', 'pathPrefix'] as const) {
+    if (a[key] !== undefined && b[key] !== undefined && a[key] !== b[key]) {
+      fail(`it asks for ${key === 'host' ? 'two hosts' : 'two path prefixes'} at once (${a[key]} && ${b[key]}), which no request matches; join them with || instead`);
+    }
+  }
+  const host = a.host ?? b.host;
+  const pathPrefix = a.pathPrefix ?? b.pathPrefix;
+  return { ...(host === undefined ? {} : { host }), ...(pathPrefix === undefined ? {} : { pathPrefix }) };
+}
+
+/** `(x)` → `x` while the parentheses are a pair around the whole. */
 function stripParens(s: string): string {
   while (s.startsWith('(') && s.endsWith(')') && balanced(s.slice(1, -1))) s = s.slice(1, -1).trim();
   return s;
@@ -37,13 +54,17 @@ function stripParens(s: string): string {
 
 function balanced(s: string): boolean {
   let depth = 0;
+  let quoted = false;
   for (const c of s) {
+    if (c === '`') quoted = !quoted;
+    if (quoted) continue;
     if (c === '(') depth++;
     if (c === ')' && --depth < 0) return false;
   }
   return depth === 0;
 }
 
+/** `s` split at `op` outside parentheses and backquotes, each piece trimmed. */
 function splitTop(s: string, op: string): string[] {
   const out: string[] = [];
   let depth = 0;
@@ -62,5 +83,5 @@ function splitTop(s: string, op: string): string[] {
     }
   }
   out.push(s.slice(start));
-  return out.map((x) => x.trim()).filter(Boolean);
+  return out.map((x) => x.trim());
 }
