@@ -8,6 +8,7 @@ import * as path from 'node:path';
 import { parseAllDocuments } from 'yaml';
 import { describe, expect, it } from 'vitest';
 import { loadEnvironments } from '../lib/environments';
+import { fileSecretName, SECRET_KEY, secretObjectName } from '../lib/kubernetes/render';
 import { kubernetesSecrets, SECRET_VERSION, secretsYaml, type SecretObject } from '../lib/kubernetes/secrets';
 import { main } from '../scripts/k8s-secrets';
 import { synthKubernetes } from '../scripts/synth-k8s';
@@ -115,6 +116,33 @@ describe('secrets:k8s and the manifests', () => {
     expect(docs.every((d: any) => d.kind === 'Secret' && d.metadata.namespace === 'platform')).toBe(true);
     expect(docs.find((d: any) => d.metadata.name === 'jwt-secret').metadata.annotations).toEqual({ [SECRET_VERSION]: '3' });
     expect(docs.find((d: any) => d.metadata.name === 'db-password').metadata.annotations).toEqual({ [SECRET_VERSION]: '1' });
+  });
+
+  it('each object whole: one per declared secret and one per file that embeds secrets, nothing for the other files', () => {
+    const stack = kubernetesStacks().find((s) => s.environmentName === 'homelab-cluster')!;
+    const r = kubernetesSecrets(stack, fake);
+    expect(r.missing).toEqual([]);
+    const objects = 'objects' in r ? r.objects : [];
+    // homelab-cluster also mounts files that embed no secret (Prometheus's and Grafana's
+    // provisioning): those are ConfigMaps of the manifests, never Secrets
+    const embedding = stack.services.flatMap((s) => s.files.filter((f) => f.sensitive && typeof f.content !== 'function').map((f) => fileSecretName(s, f.path)));
+    expect(stack.services.some((s) => s.files.some((f) => !f.sensitive && typeof f.content !== 'function')), 'the environment has a plain static file').toBe(true);
+    expect(objects.map((o) => o.metadata.name)).toEqual([...stack.secretNames.map(secretObjectName), ...embedding]);
+    expect(objects[0]).toStrictEqual({
+      apiVersion: 'v1', kind: 'Secret', type: 'Opaque',
+      metadata: { name: secretObjectName(stack.secretNames[0]), namespace: stack.kubernetes!.namespace, annotations: { [SECRET_VERSION]: '1' } },
+      data: { [SECRET_KEY]: Buffer.from(fake(stack.secretNames[0])).toString('base64') },
+    });
+    // a file's Secret carries no version: the pods restart on its content's checksum
+    expect(objects.at(-1)!.metadata).toStrictEqual({ name: embedding.at(-1), namespace: stack.kubernetes!.namespace });
+  });
+
+  it('a password in a URL is percent-encoded there and kept as it is in its own Secret', () => {
+    const password = 'p@ss:w/rd#?%';
+    const secrets = new Map(secretsOf('cluster', (n) => (n === 'DB_PASSWORD' ? password : fake(n))).map((s) => [s.metadata.name, s]));
+    const text = (name: string) => Buffer.from(secrets.get(name)!.data[SECRET_KEY], 'base64').toString();
+    expect(text('backend-database-url')).toBe(`postgresql://app:${encodeURIComponent(password)}@db:5432/app`);
+    expect(text('db-password')).toBe(password);
   });
 
   it('--placeholders (for the API server check) reads no value and fills every key', () => {
