@@ -121,6 +121,32 @@ describe('what the plan identity may plan', () => {
     expect(changedPaths({ a: [1, 2] }, { a: [1, 3] })).toEqual(['a.1']);
   });
 
+  it('an environment without a plan identity is not planned, whatever the pull request changes', () => {
+    const none = { ...base, github: { ...base.github, planEnvironment: undefined } } as typeof base;
+    expect(decide('production', none, none)).toEqual({ name: 'production', plan: false, reason: 'has no `github.planEnvironment`, so no plan identity' });
+    const noGithub = { ...base, github: undefined } as unknown as typeof base;
+    expect(decide('production', noGithub, noGithub).reason).toBe('has no `github.planEnvironment`, so no plan identity');
+  });
+
+  it('the refusal names the first five settings changed, sorted, and says when there are more', () => {
+    const hosts = (n: number) => withHosts(Object.fromEntries(Array.from({ length: n }, (_, i) => [`h${i}`, { docker: `ssh://x@10.0.0.${i}` }])));
+    const five = decide('production', hosts(0), hosts(5)).reason!;
+    expect(five).toBe("changes hosts.h0, hosts.h1, hosts.h2, hosts.h3, hosts.h4: settings that decide where the plan identity's credentials go; a maintainer must plan it");
+    const six = decide('production', hosts(0), hosts(6)).reason!;
+    expect(six).toMatch(/^changes hosts\.h0, hosts\.h1, hosts\.h2, hosts\.h3, hosts\.h4, \.\.\.: settings/);
+  });
+
+  it('changed paths: sorted, nested, arrays by index, a type change as the whole, at most `max`', () => {
+    expect(changedPaths({ b: 1, a: { y: 1, x: 2 } }, { b: 2, a: { y: 1, x: 3 } })).toEqual(['a.x', 'b']);
+    expect(changedPaths({ a: 1 }, { a: 1, c: null }, 'top')).toEqual(['top.c']);
+    expect(changedPaths({ a: null }, { a: {} })).toEqual(['a']);
+    expect(changedPaths({ a: [1] }, { a: { 0: 1 } })).toEqual(['a']);
+    expect(changedPaths(1, 2)).toEqual(['(all)']);
+    expect(changedPaths({ a: 1, b: 1, c: 1 }, { a: 2, b: 2, c: 2 }, '', 2)).toEqual(['a', 'b']);
+    expect(changedPaths({ a: { x: 1 }, b: 1 }, { a: { x: 2 }, b: 2 }, '', 1)).toEqual(['a.x']);
+    expect(changedPaths({ a: [1, 2] }, { a: [1, 2] })).toEqual([]);
+  });
+
   it('gives tofu a placeholder for every secret, never a value', () => {
     expect(placeholderEnv({ variable: { DB_PASSWORD: { sensitive: true }, RELEASE_TAG: {} } })).toEqual({ TF_VAR_DB_PASSWORD: `${PLACEHOLDER_PREFIX}DB_PASSWORD` });
     // the encrypted state must be readable: the passphrase is the one real value, and it is required
