@@ -265,6 +265,20 @@ describe('destructive downs ask first', () => {
     expect(confirms('', 'prod')).toBe(false);
   });
 
+  it('the question and the refusal name everything that cannot be undone, in one sentence', () => {
+    const all = { ...req, production: true, volumes: true, github: true };
+    const what = 'the containers and networks of production environment prod; every data volume of prod (databases included); the GitHub environment(s) of prod with their protection rules and secrets';
+    expect(decideDown({ ...all, interactive: true })).toEqual({ kind: 'ask', prompt: `This destroys ${what}.\nType the environment name (prod) to go on: ` });
+    expect(decideDown(all)).toEqual({ kind: 'refuse', message: `refusing to destroy ${what} without confirmation: no terminal to ask on. Pass --yes to confirm (e.g. in CI).` });
+    expect(decideDown({ ...req, volumes: true, interactive: true })).toEqual({ kind: 'ask', prompt: 'This destroys every data volume of prod (databases included).\nType the environment name (prod) to go on: ' });
+  });
+
+  it('only GitHub resources are kept out of the destroy, each by its address, sorted', () => {
+    const stack = { resource: { github_b: { z: {}, a: {} }, docker_container: { svc: {} }, github_a: { one: {} }, github_empty: null } };
+    expect(keepGithubArgs(stack, false)).toEqual(['-exclude=github_a.one', '-exclude=github_b.a', '-exclude=github_b.z']);
+    expect(keepGithubArgs({}, false)).toEqual([]);
+  });
+
   describe('the volumes the state no longer knows (kept by a plain down)', () => {
     const hosts: VolumeListing[] = [
       { alias: 'core', host: 'ssh://core', volumes: [{ name: 'prod-redis-data', users: [] }, { name: 'prod-db-data', users: [] }] },
