@@ -82,6 +82,18 @@ describe('the machine lock', () => {
       await new Promise((r) => holder.on('close', r));
     }
   });
+  it('no flock on this machine: a plain error naming it, not a stack trace', () => {
+    const { script } = command(0);
+    process.argv = [process.execPath, script, 'deploy', 'staging'];
+    delete process.env.STACKYARD_LOCKED;
+    const PATH = process.env.PATH;
+    process.env.PATH = tempDir();
+    try {
+      expect(() => underMachineLock(tempDir(), 'staging')).toThrow(new CliError('flock: spawnSync flock ENOENT'));
+    } finally {
+      process.env.PATH = PATH;
+    }
+  });
 });
 
 describe('where the commands find things', () => {
