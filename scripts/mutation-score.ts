@@ -113,6 +113,15 @@ export function renderTable(files: ReadonlyMap<string, string>, done: ReadonlyMa
   return lines.join('\n');
 }
 
+/** The kept reports, oldest first (a newer report of the same file text wins). */
+export function keptReports(dir: string = REPORTS): Report[] {
+  const names = fs.existsSync(dir) ? fs.readdirSync(dir).filter((f) => f.endsWith('.json')) : [];
+  return names
+    .map((f) => ({ f, t: fs.statSync(path.join(dir, f)).mtimeMs }))
+    .sort((a, b) => a.t - b.t || a.f.localeCompare(b.f))
+    .map(({ f }) => JSON.parse(fs.readFileSync(path.join(dir, f), 'utf8')) as Report);
+}
+
 /** A chunk's report as kept: every file of the chunk present, those without mutants empty. */
 export function withChunkFiles(report: Report, chunk: readonly string[], files: ReadonlyMap<string, string>): Report {
   const out: Record<string, ReportFile> = { ...report.files };
@@ -139,13 +148,7 @@ function main(argv: string[]): number {
     return 0;
   }
   // the kept reports (each a megabyte or so) are read only here, not to record one more
-  const names = fs.existsSync(dir) ? fs.readdirSync(dir).filter((f) => f.endsWith('.json')) : [];
-  // oldest first: a newer report of the same file text wins
-  const reports = names
-    .map((f) => ({ f, t: fs.statSync(path.join(dir, f)).mtimeMs }))
-    .sort((a, b) => a.t - b.t || a.f.localeCompare(b.f))
-    .map(({ f }) => JSON.parse(fs.readFileSync(path.join(dir, f), 'utf8')) as Report);
-  const done = currentResults(files, reports);
+  const done = currentResults(files, keptReports(dir));
   const n = arg('--todo');
   if (n !== undefined) {
     const count = Number(n);
