@@ -6,7 +6,7 @@
 import type { EnvironmentConfig, ServiceConfig } from './config/schema';
 import { secretValueProblems } from './config/secret-values';
 import type { At, Capability, CheckContext, EnvironmentView, Kind } from './kind';
-import { parseRouteRule } from './kubernetes/routes';
+import { parseRouteRule, RouteRuleError } from './kubernetes/routes';
 import { ALL_KINDS, kindNamed } from './registry';
 import { DUPLICATE_GRACE, gracesGivenTwice } from './update-policy';
 import type { Rule } from './validation';
@@ -139,7 +139,8 @@ export const FILE_RULES: readonly FileRule[] = [
         try {
           parseRouteRule(svc.route);
         } catch (e) {
-          report([...at, 'route'], `${(e as Error).message.replace(/^route rule "[^"]*": /, '')}; Kubernetes Ingress rules take hosts and path prefixes only`);
+          if (!(e instanceof RouteRuleError)) throw e;
+          report([...at, 'route'], `${e.reason}; Kubernetes Ingress rules take hosts and path prefixes only`);
         }
       }
     },

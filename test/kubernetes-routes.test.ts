@@ -5,7 +5,7 @@
  * rendered from them; test/k8s applies them to a real API server.
  */
 import { describe, expect, it } from 'vitest';
-import { parseRouteRule } from '../lib/kubernetes/routes';
+import { parseRouteRule, RouteRuleError } from '../lib/kubernetes/routes';
 
 const rules = (rule: string) => parseRouteRule(rule);
 
@@ -81,5 +81,18 @@ describe('route rules as Ingress rules', () => {
   it('two different hosts (or path prefixes) joined by && match no request: refused, saying to use ||', () => {
     expect(() => rules('Host(`a`) && Host(`b`)')).toThrow('route rule "Host(`a`) && Host(`b`)": it asks for two hosts at once (a && b), which no request matches; join them with || instead');
     expect(() => rules('PathPrefix(`/x`) && (PathPrefix(`/y`) || Host(`h`))')).toThrow('two path prefixes at once (/x && /y)');
+  });
+
+  it('the error carries the reason apart from the rule (the file check reports the reason at the route\'s place), quotes and all', () => {
+    const e = (() => {
+      try {
+        rules('Host(`a"b`) && Host(`c`)');
+      } catch (x) {
+        return x;
+      }
+    })();
+    expect(e).toBeInstanceOf(RouteRuleError);
+    expect((e as RouteRuleError).reason).toBe('it asks for two hosts at once (a"b && c), which no request matches; join them with || instead');
+    expect((e as RouteRuleError).message).toBe(`route rule ${JSON.stringify('Host(`a"b`) && Host(`c`)')}: ${(e as RouteRuleError).reason}`);
   });
 });

@@ -9,10 +9,17 @@ export interface IngressRule {
   readonly pathPrefix?: string;
 }
 
-/** The rule's alternatives, in the order they are written. Throws naming the part it cannot take. */
+/** A rule no Ingress can say: `reason` says why, the message adds the rule. */
+export class RouteRuleError extends Error {
+  constructor(rule: string, readonly reason: string) {
+    super(`route rule ${JSON.stringify(rule)}: ${reason}`);
+  }
+}
+
+/** The rule's alternatives, in the order they are written. Throws a RouteRuleError naming the part it cannot take. */
 export function parseRouteRule(rule: string): IngressRule[] {
   const fail = (why: string): never => {
-    throw new Error(`route rule ${JSON.stringify(rule)}: ${why}`);
+    throw new RouteRuleError(rule, why);
   };
   const parse = (text: string): IngressRule[] => {
     const s = stripParens(text.trim());
