@@ -188,6 +188,55 @@ describe('the pull request of a workflow_run', () => {
     expect(() => runInfo(event({}), 'acme/platform\n')).toThrow(/GITHUB_REPOSITORY/);
   });
 
+  it('a field of the wrong type is refused even when its text would pass (an array of one SHA prints as the SHA)', () => {
+    const bad: [object, RegExp][] = [
+      [{ head_sha: [sha] }, /head_sha is not 40 hex digits/],
+      [{ head_branch: ['feature/x'] }, /head_branch is not a branch name/],
+      [{ head_repository: { owner: { login: ['forker'] } } }, /owner is not a GitHub login/],
+      [{ head_repository: {} }, /owner is not a GitHub login/],
+      [{ head_repository: null }, /owner is not a GitHub login/],
+      [{ id: 0 }, /run id is not a positive integer/],
+      [{ id: -3 }, /run id is not a positive integer/],
+      [{ id: 2 ** 60 }, /run id is not a positive integer/],
+    ];
+    for (const [over, msg] of bad) expect(() => runInfo(event(over), 'acme/platform'), JSON.stringify(over)).toThrow(msg);
+    for (const e of [{}, { workflow_run: 'pull_request' }, { workflow_run: null }, null]) expect(() => runInfo(e, 'acme/platform')).toThrow('workflow_run event: no workflow_run in the event');
+    // what triggered the run is quoted, and cut short
+    expect(() => runInfo(event({ event: 'x'.repeat(100) }), 'acme/platform')).toThrow(new RegExp(`^workflow_run event: the run was triggered by "x{39}, not pull_request$`));
+  });
+
+  it('the pull requests the event lists: only well-formed ones of this repository', () => {
+    const other = 'b'.repeat(40);
+    const info = runInfo(event({
+      pull_requests: [
+        { number: 1, head: { sha } },
+        { number: 2, head: { sha }, base: { repo: { url: 'https://api.github.com/repos/acme/platform' } } },
+        { number: 3, head: { sha }, base: { repo: { url: 'https://api.github.com/repos/evil/platform' } } },
+        { number: 4, head: { sha }, base: { repo: { url: 'https://api.github.com/repos/acme/platform/x' } } },
+        { number: '5', head: { sha } }, { number: 0, head: { sha } }, { number: 12345678901, head: { sha } },
+        { number: 6, head: { sha: 'short' } }, { number: 7, head: { sha: [sha] } }, { number: 8 }, null,
+        { number: 9, head: { sha: other } },
+      ],
+    }), 'acme/platform');
+    expect(info.listed).toStrictEqual([{ number: 1, headSha: sha }, { number: 2, headSha: sha }, { number: 9, headSha: other }]);
+    expect(runInfo(event({ pull_requests: 'nope' }), 'acme/platform').listed).toStrictEqual([]);
+    expect(runInfo(event({}), 'acme/platform')).toStrictEqual({ repository: 'acme/platform', runId: 42, headSha: sha, headOwner: 'forker', headBranch: 'feature/x', listed: [] });
+  });
+
+  it('candidates from the API: open, a sane number, exactly the head, based on this repository; several name each', () => {
+    const info = runInfo(event({}), 'acme/platform');
+    const pr = (number: unknown, over: object = {}) => ({ number, state: 'open', head: { sha }, base: { repo: { full_name: 'acme/platform' } }, ...over });
+    for (const wrong of [pr(20, { state: 'closed' }), pr(21, { base: {} }), pr(22, { base: null }), pr(23, { head: null }), pr('24'), null]) {
+      expect(() => selectPullRequest(info, [wrong]), JSON.stringify(wrong)).toThrow(`no open pull request of acme/platform has head ${sha} (it moved on, or was closed); nothing to comment on`);
+    }
+    expect(() => selectPullRequest(info, 'nope' as never)).toThrow(/no open pull request/);
+    expect(() => selectPullRequest(info, [pr(12), pr(15), pr(12)])).toThrow(`several pull requests have head ${sha} (#12, #15); refusing to guess`);
+    // the event's own and the API's same pull request are one
+    const listed = runInfo(event({ pull_requests: [{ number: 12, head: { sha } }] }), 'acme/platform');
+    expect(selectPullRequest(listed, [pr(12)])).toStrictEqual({ number: 12, headSha: sha });
+    expect(selectPullRequest(listed)).toStrictEqual({ number: 12, headSha: sha });
+  });
+
   it('the find-pr command writes only checked values for $GITHUB_OUTPUT', () => {
     const d = tempDir();
     fs.writeFileSync(path.join(d, 'event.json'), JSON.stringify(event({ pull_requests: [{ number: 7, head: { sha } }] })));
