@@ -197,6 +197,35 @@ describe('summary artifacts', () => {
     expect(() => readArtifact(path.join(d, 'link.json'))).toThrow(/not a regular file/);
   });
 
+  it('each refusal says what is wrong, at the file, with nothing else', () => {
+    const d = tempDir();
+    const problem = (file: string) => {
+      try {
+        readArtifact(file);
+      } catch (e) {
+        expect(e).toBeInstanceOf(ConfigError);
+        return (e as ConfigError).problems;
+      }
+      throw new Error(`${file} was read`);
+    };
+    const at = (name: string, text: string | Buffer) => (fs.writeFileSync(path.join(d, name), text), path.join(d, name));
+    expect(problem(path.join(d, 'missing.json'))).toEqual([{ file: path.join(d, 'missing.json'), line: 0, col: 0, path: '', message: 'file does not exist' }]);
+    expect(problem(at('x.json', 'x'))[0].message).toBe('is not JSON; expected a plan summary written by `npm run plan:summary -- ... --json <file>`');
+    expect(problem(at('top.json', '[]'))[0].message).toMatch(/^is not a plan summary: \(top\): /);
+    expect(problem(at('deep.json', JSON.stringify({ kind: 'stackyard-plan-summary', version: 1, plans: [{ name: 'ok', changes: [{}] }] })))[0].message).toMatch(/^is not a plan summary: plans\.0\.changes\.0\.address: /);
+    fs.mkdirSync(path.join(d, 'dir.json'));
+    expect(problem(path.join(d, 'dir.json'))[0].message).toBe('is not a regular file');
+    // the size limit itself is allowed; one byte more is not
+    const limit = 4 * 1024 * 1024;
+    expect(problem(at('limit.json', Buffer.alloc(limit, 32)))[0].message).toMatch(/^is not JSON/);
+    expect(problem(at('over.json', Buffer.alloc(limit + 1, 32)))[0].message).toBe(`is ${limit + 1} bytes; a plan summary is at most ${limit}`);
+  });
+
+  it('an artifact is one line of JSON with its kind and version, a note only when there is one', () => {
+    const text = toArtifact([{ name: 'staging', changes: [] }, { name: 'prod', changes: [], note: 'not planned' }]);
+    expect(text).toBe('{"kind":"stackyard-plan-summary","version":1,"plans":[{"name":"staging","changes":[]},{"name":"prod","changes":[],"note":"not planned"}]}\n');
+  });
+
   it('the render CLI labels where each summary came from and fails cleanly on a bad one', () => {
     const d = tempDir();
     fs.writeFileSync(path.join(d, 'a.json'), toArtifact([{ name: 'staging', changes: [] }]));
