@@ -1,5 +1,6 @@
 /** Scheduled jobs and backups from environment files: Ofelia on Docker hosts, cron checks. */
 import { describe, expect, it } from 'vitest';
+import { cronProblem } from '../constructs/scheduled-job';
 import { ofeliaWord } from '../lib/docker/scheduler';
 import { errors, shared, synth, twoHostEnvironment } from './helpers';
 
@@ -84,3 +85,57 @@ describe('schedules', () => {
     ]);
   });
 });
+
+describe('cron expressions, field by field (cronProblem)', () => {
+  it('accepts each form within bounds: *, numbers, ranges, lists, steps; spaces around and between fields', () => {
+    for (const ok of ['* * * * *', '0 0 1 1 0', '59 23 31 12 7', '*/15 0-6,18-23 1-31/2 */3 1,3,5', '  5\t4  * * *  ', '0-59/59 * * * *']) expect(cronProblem(ok), ok).toBeUndefined();
+    expect(cronProblem('30 */10 * * * *', { seconds: true })).toBeUndefined();
+    expect(cronProblem('59 * * * * *', { seconds: true })).toBeUndefined();
+  });
+
+  it('names the field and the bound each value breaks, low and high, in ranges too', () => {
+    const cases: [string, string][] = [
+      ['60 * * * *', 'minute 60 is outside 0-59'],
+      ['* 24 * * *', 'hour 24 is outside 0-23'],
+      ['* * 0 * *', 'day of month 0 is outside 1-31'],
+      ['* * 32 * *', 'day of month 32 is outside 1-31'],
+      ['* * * 0 *', 'month 0 is outside 1-12'],
+      ['* * * 13 *', 'month 13 is outside 1-12'],
+      ['* * * * 8', 'day of week 8 is outside 0-7'],
+      ['0-60 * * * *', 'minute 60 is outside 0-59'],
+      ['* 1,2,30 * * *', 'hour 30 is outside 0-23'],
+      ['*/0 * * * *', 'minute step must be at least 1'],
+      ['* 1-5/0 * * *', 'hour step must be at least 1'],
+      ['a * * * *', 'minute field "a" is not a number, range, list or step'],
+      ['1-a * * * *', 'minute field "1-a" is not a number, range, list or step'],
+      ['1/2/3 * * * *', 'minute field "1/2/3" is not a number, range, list or step'],
+      ['x1 * * * *', 'minute field "x1" is not a number, range, list or step'],
+      ['1x * * * *', 'minute field "1x" is not a number, range, list or step'],
+      ['* * * * 1,', 'day of week field "1," is not a number, range, list or step'],
+    ];
+    for (const [expr, problem] of cases) expect(cronProblem(expr), expr).toBe(problem);
+  });
+
+  it('six fields only with seconds, which come first; the count is said either way', () => {
+    expect(cronProblem('0 * * * * *')).toBe('expected 5 fields (minute hour day month weekday), got 6');
+    expect(cronProblem('60 * * * * *', { seconds: true })).toBe('second 60 is outside 0-59');
+    expect(cronProblem('0 60 * * * *', { seconds: true })).toBe('minute 60 is outside 0-59');
+    expect(cronProblem('* * * *', { seconds: true })).toBe('expected 5 fields (minute hour day month weekday), or 6 with seconds first, got 4');
+    expect(cronProblem('* * * * * * *', { seconds: true })).toBe('expected 5 fields (minute hour day month weekday), or 6 with seconds first, got 7');
+  });
+});
+
+describe('a postgres-backup\'s own checks', () => {
+  const backup = (fields: string, extra = '') => errors({ 'e.yaml': base(`${extra}  backup: { kind: postgres-backup, ${fields}, schedule: "0 4 * * *" }\n`) });
+
+  it('its database must be a postgres service of the file', () => {
+    expect(backup('database: nope')).toEqual(['e.yaml:8:36 services.backup.database: unknown service "nope"; known: db, backup']);
+    expect(backup('database: cache', '  cache: { kind: redis, host: core, password: REDIS_PASSWORD }\n')).toEqual(['e.yaml:9:36 services.backup.database: cache is a redis, not a postgres service']);
+  });
+
+  it('`directory:` only means something under an NFS volume, which must be one of the file\'s', () => {
+    expect(backup('database: db, directory: elsewhere')).toEqual(["e.yaml:8:50 services.backup.directory: has no effect without `nfsVolume:` (it is the folder under the NFS volume's mount); add `nfsVolume:` or remove `directory:`"]);
+    expect(backup('database: db, nfsVolume: media')).toEqual(['e.yaml:8:50 services.backup.nfsVolume: unknown NFS volume "media"; known: none']);
+  });
+});
+
