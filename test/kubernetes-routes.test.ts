@@ -95,4 +95,14 @@ describe('route rules as Ingress rules', () => {
     expect((e as RouteRuleError).reason).toBe('it asks for two hosts at once (a"b && c), which no request matches; join them with || instead');
     expect((e as RouteRuleError).message).toBe(`route rule ${JSON.stringify('Host(`a"b`) && Host(`c`)')}: ${(e as RouteRuleError).reason}`);
   });
+
+  it('a rule that would multiply out past 100 Ingress rules is refused at once, not expanded', () => {
+    const factor = '(Host(`a`) || Host(`a`))';
+    expect(rules(Array(6).fill(factor).join(' && '))).toHaveLength(64);
+    expect(() => rules(Array(7).fill(factor).join(' && '))).toThrow('it makes 128 Ingress rules (at most 100); write fewer alternatives');
+    // 2^40 alternatives would not fit in memory: refused before any is made
+    expect(() => rules(Array(40).fill(factor).join(' && '))).toThrow('it makes 1099511627776 Ingress rules');
+    expect(() => rules(Array(101).fill('Host(`a`)').join(' || '))).toThrow('it makes 101 Ingress rules');
+  });
 });
+

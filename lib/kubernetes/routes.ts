@@ -9,6 +9,9 @@ export interface IngressRule {
   readonly pathPrefix?: string;
 }
 
+/** More alternatives than any real route has: a rule that multiplies out further is refused, not expanded. */
+export const MAX_ALTERNATIVES = 100;
+
 /** A rule no Ingress can say: `reason` says why, the message adds the rule. */
 export class RouteRuleError extends Error {
   constructor(rule: string, readonly reason: string) {
@@ -21,13 +24,20 @@ export function parseRouteRule(rule: string): IngressRule[] {
   const fail = (why: string): never => {
     throw new RouteRuleError(rule, why);
   };
+  const bounded = <T extends { length: number }>(list: T): T =>
+    list.length > MAX_ALTERNATIVES ? fail(`it makes ${list.length} Ingress rules (at most ${MAX_ALTERNATIVES}); write fewer alternatives`) : list;
   const parse = (text: string): IngressRule[] => {
     const s = stripParens(text.trim());
     if (s === '') return fail('nothing to match (an empty rule, or a || or && with nothing on one side)');
     const alternatives = splitTop(s, '||');
-    if (alternatives.length > 1) return alternatives.flatMap(parse);
+    if (alternatives.length > 1) return bounded(alternatives.flatMap(parse));
     const parts = splitTop(s, '&&');
-    if (parts.length > 1) return parts.map(parse).reduce((left, right) => left.flatMap((a) => right.map((b) => both(a, b, fail))));
+    if (parts.length > 1) {
+      const each = parts.map(parse);
+      // checked before multiplying out: (a || b) && (c || d) && ... doubles with every factor
+      bounded({ length: each.reduce((n, p) => n * p.length, 1) });
+      return each.reduce((left, right) => left.flatMap((a) => right.map((b) => both(a, b, fail))));
+    }
     return matcher(s, fail);
   };
   return parse(rule);
