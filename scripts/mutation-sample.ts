@@ -13,7 +13,7 @@
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { countMutants, currentResults, keptReports, mutatedFiles, score, type FileScore, type Report } from './mutation-score';
+import { countMutants, currentResults, detectedCount, keptReports, mutatedFiles, score, validCount, type FileScore, type Report } from './mutation-score';
 
 /** mulberry32: a small seeded generator, the same numbers on every machine. */
 export function random(seed: number): () => number {
@@ -87,8 +87,8 @@ export function estimate(report: Report, picked: ReadonlyMap<string, number[]>):
       const here = mutants.filter((m) => m.location.start.line === line);
       all.push(...here);
       const c = countMutants(file, here);
-      const valid = c.killed + c.timeout + c.survived + c.noCoverage;
-      if (valid) perLine.push({ detected: c.killed + c.timeout, valid });
+      const valid = validCount(c);
+      if (valid) perLine.push({ detected: detectedCount(c), valid });
     }
   }
   const { file: _, ...counts } = countMutants('', all);

@@ -43,9 +43,14 @@ export interface FileScore {
 
 /** Stryker's score: detected (killed, timed out) over valid mutants (detected, survived, not covered). */
 export function score(s: Omit<FileScore, 'file'>): number | undefined {
-  const valid = s.killed + s.timeout + s.survived + s.noCoverage;
-  return valid ? (100 * (s.killed + s.timeout)) / valid : undefined;
+  const valid = validCount(s);
+  return valid ? (100 * detectedCount(s)) / valid : undefined;
 }
+
+/** Mutants a test detected: killed or timed out. */
+export const detectedCount = (s: Omit<FileScore, 'file'>): number => s.killed + s.timeout;
+/** Mutants the score counts: detected, survived or not covered. */
+export const validCount = (s: Omit<FileScore, 'file'>): number => detectedCount(s) + s.survived + s.noCoverage;
 
 export function countMutants(file: string, mutants: readonly ReportMutant[]): FileScore {
   const c = { file, killed: 0, timeout: 0, survived: 0, noCoverage: 0, ignored: 0, errors: 0 };
