@@ -82,9 +82,9 @@ export function estimate(report: Report, picked: ReadonlyMap<string, number[]>):
   const perLine: LineResult[] = [];
   const all: { status: string }[] = [];
   for (const [file, lines] of picked) {
-    const mutants = (report.files[file]?.mutants ?? []) as { status: string; location: { start: { line: number } } }[];
+    const mutants = report.files[file]?.mutants ?? [];
     for (const line of lines) {
-      const here = mutants.filter((m) => m.location.start.line === line);
+      const here = mutants.filter((m) => m.location?.start.line === line);
       all.push(...here);
       const c = countMutants(file, here);
       const valid = validCount(c);

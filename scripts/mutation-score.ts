@@ -12,8 +12,14 @@
  * the chunk runner; nothing when every file is measured.
  * --record REPORT FILES keeps a chunk's Stryker report in the reports folder, with an empty entry
  * for each file of the chunk that has no mutant at all (Stryker leaves such a file out), so it
- * counts as measured.
+ * counts as measured, and writes each file's counts and survivors to the ledger.
+ *
+ * The ledger (test/mutation-ledger.json, tracked) is what outlives the machine: the reports
+ * folder is a cache outside the clone and a new machine starts without it. Per file it holds the
+ * SHA-256 of the text that was measured, the counts and where each surviving or uncovered mutant
+ * is; a file counts from it while its text is unchanged, as from a report.
  */
+import { createHash } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 
@@ -22,6 +28,9 @@ export const REPORTS = '/var/tmp/stackyard/stryker/reports';
 interface ReportMutant {
   readonly status: string;
   readonly static?: boolean;
+  readonly mutatorName?: string;
+  readonly replacement?: string;
+  readonly location?: { readonly start: { readonly line: number; readonly column?: number } };
 }
 interface ReportFile {
   readonly source: string;
@@ -65,12 +74,60 @@ export function countMutants(file: string, mutants: readonly ReportMutant[]): Fi
   return c;
 }
 
+/** The ledger's entry of one file: the text measured (by hash), its counts, its surviving and uncovered mutants. */
+export interface LedgerEntry extends Omit<FileScore, 'file'> {
+  readonly sha256: string;
+  /** `line:column Mutator: replacement` of each survived or not covered mutant, in source order. */
+  readonly survivors: readonly string[];
+}
+export interface Ledger {
+  readonly files: Readonly<Record<string, LedgerEntry>>;
+}
+
+export const LEDGER = 'test/mutation-ledger.json';
+/** A replacement longer than this is cut in the ledger (the line and column find the rest). */
+export const REPLACEMENT_CHARS = 60;
+
+export const sha256 = (text: string): string => createHash('sha256').update(text).digest('hex');
+
+export function ledgerEntry(body: ReportFile): LedgerEntry {
+  const { file: _file, ...counts } = countMutants('', body.mutants);
+  const where = (m: ReportMutant) => [m.location?.start.line ?? 0, m.location?.start.column ?? 0];
+  const survivors = body.mutants
+    .filter((m) => m.status === 'Survived' || m.status === 'NoCoverage')
+    .sort((a, b) => where(a)[0] - where(b)[0] || where(a)[1] - where(b)[1] || (a.mutatorName ?? '').localeCompare(b.mutatorName ?? ''))
+    .map((m) => {
+      const r = (m.replacement ?? '').replace(/\s+/g, ' ');
+      const cut = r.length > REPLACEMENT_CHARS ? `${r.slice(0, REPLACEMENT_CHARS)}…` : r;
+      return `${where(m).join(':')} ${m.mutatorName ?? '?'}${m.status === 'NoCoverage' ? ' (no coverage)' : ''}: ${cut}`;
+    });
+  return { sha256: sha256(body.source), ...counts, survivors };
+}
+
+/** The ledger with the report's files put in (replacing their earlier entries), files in name order. */
+export function updateLedger(ledger: Ledger, report: Report): Ledger {
+  const merged: Record<string, LedgerEntry> = { ...ledger.files };
+  for (const [file, body] of Object.entries(report.files ?? {})) merged[file] = ledgerEntry(body);
+  return { files: Object.fromEntries(Object.keys(merged).sort().map((f) => [f, merged[f]])) };
+}
+
+export function readLedger(file: string): Ledger {
+  return fs.existsSync(file) ? (JSON.parse(fs.readFileSync(file, 'utf8')) as Ledger) : { files: {} };
+}
+
 /**
  * Per file, the result of the newest report (reports in the order given, oldest first) that
- * holds the file with exactly its current text; files without one are absent.
+ * holds the file with exactly its current text, or else the ledger's while it was measured on
+ * that text; files with neither are absent.
  */
-export function currentResults(files: ReadonlyMap<string, string>, reports: readonly Report[]): Map<string, FileScore> {
+export function currentResults(files: ReadonlyMap<string, string>, reports: readonly Report[], ledger: Ledger = { files: {} }): Map<string, FileScore> {
   const out = new Map<string, FileScore>();
+  for (const [file, e] of Object.entries(ledger.files)) {
+    const text = files.get(file);
+    if (text !== undefined && sha256(text) === e.sha256) {
+      out.set(file, { file, killed: e.killed, timeout: e.timeout, survived: e.survived, noCoverage: e.noCoverage, ignored: e.ignored, errors: e.errors });
+    }
+  }
   for (const r of reports) {
     for (const [file, body] of Object.entries(r.files ?? {})) {
       if (files.get(file) === body.source) out.set(file, countMutants(file, body.mutants));
@@ -141,6 +198,7 @@ function main(argv: string[]): number {
     return i >= 0 ? argv[i + 1] : undefined;
   };
   const dir = arg('--reports') ?? REPORTS;
+  const ledgerFile = path.join(root, LEDGER);
   const files = mutatedFiles(root);
   const record = arg('--record');
   if (record !== undefined) {
@@ -149,11 +207,12 @@ function main(argv: string[]): number {
     fs.mkdirSync(dir, { recursive: true });
     const name = path.join(dir, `chunk-${new Date().toISOString().replace(/[:.]/g, '-')}.json`);
     fs.writeFileSync(name, JSON.stringify(kept));
-    console.log(`kept ${path.basename(name)}: ${Object.keys(kept.files).length} files`);
+    fs.writeFileSync(ledgerFile, `${JSON.stringify(updateLedger(readLedger(ledgerFile), kept), null, 1)}\n`);
+    console.log(`kept ${path.basename(name)}: ${Object.keys(kept.files).length} files; ${LEDGER} updated`);
     return 0;
   }
   // the kept reports (each a megabyte or so) are read only here, not to record one more
-  const done = currentResults(files, keptReports(dir));
+  const done = currentResults(files, keptReports(dir), readLedger(ledgerFile));
   const n = arg('--todo');
   if (n !== undefined) {
     const count = Number(n);

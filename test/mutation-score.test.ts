@@ -1,10 +1,11 @@
 /**
  * The mutation score kept across chunked Stryker runs (scripts/mutation-score.ts): which report
  * counts for a file (the newest holding its current text), what the score counts, which files the
- * chunk runner does next, and that a chunk's mutant-free files count as measured.
+ * chunk runner does next, that a chunk's mutant-free files count as measured, and the tracked
+ * ledger that keeps the results when the reports folder is gone.
  */
 import { describe, expect, it } from 'vitest';
-import { countMutants, currentResults, mutatedFiles, renderTable, score, todo, withChunkFiles, type Report } from '../scripts/mutation-score';
+import { countMutants, currentResults, LEDGER, ledgerEntry, mutatedFiles, readLedger, renderTable, score, sha256, todo, updateLedger, withChunkFiles, type Report } from '../scripts/mutation-score';
 import * as path from 'node:path';
 
 const m = (status: string) => ({ status });
@@ -57,5 +58,49 @@ describe('mutation score across chunks', () => {
     expect(all.has('constructs/postgres.ts')).toBe(true);
     expect(all.has('lib/trace-capture.ts')).toBe(false);
     expect([...all.keys()].every((f) => /^(lib|constructs)\/.+\.ts$/.test(f))).toBe(true);
+  });
+
+  it('the ledger keeps each file\'s counts and where its survivors are, by the hash of the text measured', () => {
+    const at = (status: string, line: number, column: number, mutatorName: string, replacement: string) => ({ status, location: { start: { line, column } }, mutatorName, replacement });
+    const e = ledgerEntry({ source: 'A2', mutants: [
+      at('Survived', 9, 3, 'ConditionalExpression', 'true'),
+      at('Killed', 1, 1, 'StringLiteral', '""'),
+      at('NoCoverage', 2, 14, 'BlockStatement', `{\n  ${'x'.repeat(80)}\n}`),
+      at('Survived', 2, 5, 'EqualityOperator', 'a  <=  b'),
+      at('Ignored', 3, 1, 'StringLiteral', '""'),
+    ] });
+    expect(e.sha256).toBe(sha256('A2'));
+    expect(e.sha256).toMatch(/^[0-9a-f]{64}$/);
+    expect([e.killed, e.survived, e.noCoverage, e.ignored]).toEqual([1, 2, 1, 1]);
+    // in source order; white space folded; a long replacement cut
+    expect(e.survivors).toEqual([
+      '2:5 EqualityOperator: a <= b',
+      `2:14 BlockStatement (no coverage): { ${'x'.repeat(58)}…`,
+      '9:3 ConditionalExpression: true',
+    ]);
+  });
+
+  it('a file counts from the ledger while its text is the one measured; a newer report wins; the merge replaces and sorts', () => {
+    const first = updateLedger({ files: {} }, { files: { 'lib/b.ts': { source: 'B1', mutants: [m('Killed'), m('Survived')] }, 'lib/a.ts': { source: 'A1', mutants: [m('Killed')] } } });
+    expect(Object.keys(first.files)).toEqual(['lib/a.ts', 'lib/b.ts']);
+    // lib/a.ts was measured on A1, it is A2 now: not counted
+    const done = currentResults(files, [], first);
+    expect([...done.keys()]).toEqual(['lib/b.ts']);
+    expect(done.get('lib/b.ts')).toEqual({ file: 'lib/b.ts', killed: 1, timeout: 0, survived: 1, noCoverage: 0, ignored: 0, errors: 0 });
+    expect(currentResults(files, [{ files: { 'lib/b.ts': { source: 'B1', mutants: [m('Killed'), m('Killed')] } } }], first).get('lib/b.ts')).toMatchObject({ killed: 2, survived: 0 });
+    const second = updateLedger(first, { files: { 'lib/a.ts': { source: 'A2', mutants: [m('Timeout')] } } });
+    expect(second.files['lib/b.ts']).toEqual(first.files['lib/b.ts']);
+    expect(currentResults(files, [], second).get('lib/a.ts')).toMatchObject({ timeout: 1 });
+    expect(readLedger(path.join(__dirname, 'no-such-ledger.json'))).toEqual({ files: {} });
+  });
+
+  it('the tracked ledger names only files that are mutated, each with its counts consistent', () => {
+    const root = path.resolve(__dirname, '..');
+    const ledger = readLedger(path.join(root, LEDGER));
+    const all = mutatedFiles(root);
+    for (const [f, e] of Object.entries(ledger.files)) {
+      expect(all.has(f), f).toBe(true);
+      expect(e.survivors.length, f).toBe(e.survived + e.noCoverage);
+    }
   });
 });
