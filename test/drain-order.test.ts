@@ -111,4 +111,25 @@ describe('the drain check on hand-made events, rule by rule', () => {
     ];
     expect(gatedRemovals(run)).toEqual(new Map([['api', 2]]));
   });
+
+  it('events without a hook, resource, change or time (tofu leaves them out on some types) are read, not thrown on', () => {
+    const bare = [
+      { type: 'apply_complete' }, { type: 'apply_complete', hook: {} }, { type: 'apply_complete', hook: { action: 'create' } },
+      { type: 'apply_start' }, { type: 'apply_start', hook: { action: 'delete' } },
+      { type: 'planned_change' }, { type: 'planned_change', change: {} }, { type: 'planned_change', change: { action: 'create' } },
+    ] as EngineEvent[];
+    expect(removalsBeforeDrain(bare)).toEqual([]);
+    expect(gatedRemovals(bare)).toEqual(new Map());
+    // a removal without a time, whose gate never came, is still reported (with no time)
+    const untimed = { type: 'apply_start', hook: { action: 'delete', resource: { addr: 'docker_container.svc_api_1' } } } as EngineEvent;
+    expect(removalsBeforeDrain([planned('terraform_data.drain_api', 'create'), ...bare, untimed])).toEqual(['docker_container.svc_api_1 removed at , its drain gate never created']);
+    expect(gatedRemovals([planned('terraform_data.drain_api', 'create'), ...bare, untimed])).toEqual(new Map([['api', 1]]));
+  });
+
+  it('only a planned_change plans a gate: another event that carries a change does not', () => {
+    const drift = { type: 'resource_drift', change: { action: 'create', resource: { addr: 'terraform_data.drain_api' } } } as EngineEvent;
+    const removal = hook('apply_start', 'delete', 'docker_container.svc_api_1', 5);
+    expect(removalsBeforeDrain([drift, removal])).toEqual([]);
+    expect(gatedRemovals([drift, removal])).toEqual(new Map());
+  });
 });

@@ -143,4 +143,43 @@ describe('maskPlan, every place a plan holds values', () => {
     expect(maskPlan(plan, { key })).toEqual(plan);
     expect(maskPlan(plan, { key, knownValues: [] })).toEqual(plan);
   });
+
+  it('odd shapes pass through as they are, nothing added: null or scalar changes, modules and entries; null sensitivity', () => {
+    const odd = {
+      resource_changes: [{ change: null }, { change: 'x' }, null, 7],
+      output_changes: { n: null, s: 'str' },
+      planned_values: null,
+      prior_state: { values: { root_module: { resources: [null, 'r'], child_modules: [null, 'm'] } } },
+      variables: { S: null, T: 'str' },
+      configuration: { root_module: { variables: { S: { sensitive: true }, T: { sensitive: true } } } },
+    };
+    expect(maskPlan(odd, { key })).toStrictEqual(odd);
+    // a plan without these sections gets none of them
+    for (const plan of [{ format_version: '1.2' }, { output_changes: 'str', prior_state: 'str', variables: 'str' }]) expect(maskPlan(plan, { key }), JSON.stringify(plan)).toStrictEqual(plan);
+    // variables without a root module in the configuration: none is declared sensitive
+    expect(maskPlan({ variables: { S: { value: 'v' } }, configuration: {} }, { key }).variables.S.value).toBe('v');
+    // tofu's null where it marks nothing; null under a marked structure
+    const c = maskPlan({ resource_changes: [{ change: { before: { a: 'x' }, after: null, before_sensitive: null, after_sensitive: { a: true } } }] }, { key }).resource_changes[0].change;
+    expect(c).toStrictEqual({ before: { a: 'x' }, after: null, before_sensitive: null, after_sensitive: { a: true } });
+  });
+
+  it('a sensitive value the change does not hold stays absent; a list that holds a mask is masked whole', () => {
+    const c = maskPlan({ output_changes: { o: { after: 'new', before_sensitive: true, after_sensitive: true } } }, { key }).output_changes.o;
+    expect('before' in c && c.before !== undefined).toBe(false);
+    expect(c.after).toMatch(M);
+    // only a string that is a mask is left as it is (masking twice changes nothing); a list holding one is a value like any other
+    const list = ['(masked 0123456789abcdef)'];
+    expect(mask(list)).toMatch(M);
+    expect(mask('(masked 0123456789abcdef)')).toBe('(masked 0123456789abcdef)');
+  });
+
+  it('a known value of exactly 4 characters is removed', () => {
+    expect(maskPlan({ a: 'pin=abcd' }, { key, knownValues: ['abcd'] }).a).toMatch(/^pin=\(masked [0-9a-f]{16}\)$/);
+  });
+
+  it('what the masker has no business with is passed on, not copied, when there are no known values', () => {
+    const configuration = { root_module: { resources: [{ address: 'a' }] } };
+    expect(maskPlan({ configuration }, { key }).configuration).toBe(configuration);
+    expect(maskPlan({ configuration }, { key, knownValues: ['nothing-here'] }).configuration).toEqual(configuration);
+  });
 });
