@@ -103,6 +103,33 @@ describe('route rules as Ingress rules', () => {
     // 2^40 alternatives would not fit in memory: refused before any is made
     expect(() => rules(Array(40).fill(factor).join(' && '))).toThrow('it makes 1099511627776 Ingress rules');
     expect(() => rules(Array(101).fill('Host(`a`)').join(' || '))).toThrow('it makes 101 Ingress rules');
+    // exactly 100 is allowed, written out or multiplied out
+    expect(rules(Array(100).fill('Host(`a`)').join(' || '))).toHaveLength(100);
+    expect(rules(`(${Array(10).fill('Host(`a`)').join(' || ')}) && (${Array(10).fill('PathPrefix(`/p`)').join(' || ')})`)).toHaveLength(100);
+  });
+
+  it('spaces around the arguments and their commas are allowed', () => {
+    expect(rules('Host( `a` , `b` )')).toStrictEqual([{ host: 'a' }, { host: 'b' }]);
+    expect(rules('PathPrefix(`/a` )')).toStrictEqual([{ pathPrefix: '/a' }]);
+  });
+
+  it('a rule with only path prefixes (or only hosts) has no host (or path prefix) key at all', () => {
+    expect(rules('PathPrefix(`/a`) && PathPrefix(`/a`)')).toStrictEqual([{ pathPrefix: '/a' }]);
+  });
+
+  it('parentheses are stripped only when they pair around the whole: (a) || (b) is two alternatives', () => {
+    expect(rules('(Host(`a`)) || (Host(`b`))')).toStrictEqual([{ host: 'a' }, { host: 'b' }]);
+    const reason = (rule: string) => {
+      try {
+        rules(rule);
+      } catch (x) {
+        return (x as RouteRuleError).reason;
+      }
+      return 'accepted';
+    };
+    // unpaired: named as written, not with a parenthesis taken off either end
+    expect(reason('(x')).toBe('"(x" has no Ingress equivalent (use Host() and PathPrefix())');
+    expect(reason('Host(`a`))')).toBe('"Host(`a`))" has no Ingress equivalent (use Host() and PathPrefix())');
   });
 });
 

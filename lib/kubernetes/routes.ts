@@ -81,7 +81,7 @@ function balanced(s: string): boolean {
   return depth === 0;
 }
 
-/** `s` split at `op` outside parentheses and backquotes, each piece trimmed. */
+/** `s` split at `op` outside parentheses and backquotes (parse() trims each piece). */
 function splitTop(s: string, op: string): string[] {
   const out: string[] = [];
   let depth = 0;
@@ -100,5 +100,5 @@ function splitTop(s: string, op: string): string[] {
     }
   }
   out.push(s.slice(start));
-  return out.map((x) => x.trim());
+  return out;
 }
