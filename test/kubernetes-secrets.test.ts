@@ -143,6 +143,11 @@ describe('secrets:k8s and the manifests', () => {
     const text = (name: string) => Buffer.from(secrets.get(name)!.data[SECRET_KEY], 'base64').toString();
     expect(text('backend-database-url')).toBe(`postgresql://app:${encodeURIComponent(password)}@db:5432/app`);
     expect(text('db-password')).toBe(password);
+    // a secret a file embeds as it is (Redis's requirepass) is not encoded; the URL beside it is
+    const redis = new Map(secretsOf('cluster', (n) => (n === 'REDIS_PASSWORD' ? password : fake(n))).map((s) => [s.metadata.name, s]));
+    const redisText = (name: string) => Buffer.from(redis.get(name)!.data[SECRET_KEY], 'base64').toString();
+    expect(redisText('redis-redis-conf')).toContain(`\nrequirepass ${password}\n`);
+    expect(redisText('backend-redis-url')).toBe(`redis://:${encodeURIComponent(password)}@redis:6379/0`);
   });
 
   it('--placeholders (for the API server check) reads no value and fills every key', () => {

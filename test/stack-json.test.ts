@@ -38,11 +38,16 @@ describe('a state', () => {
       { address: 'docker_container.no_mode', name: undefined, exitCode: null, status: undefined },
     ]);
     expect(stateContainers({})).toEqual([]);
+    // a container resource with no instance (all removed) lists nothing; only a leading slash is taken off
+    expect(stateContainers({ resources: [{ mode: 'managed', type: 'docker_container', name: 'gone' }] })).toStrictEqual([]);
+    expect(stateContainers({ resources: [{ type: 'docker_container', name: 'c', instances: [{ attributes: { name: 'a/b' } }] }] })[0].name).toBe('a/b');
   });
 
   it('networks: the names of the managed ones, sorted', () => {
     expect(stateNetworks(state)).toStrictEqual(['prod-a', 'prod-m', 'prod-z']);
     expect(stateNetworks({})).toEqual([]);
+    // an instance without attributes (tofu writes them, a hand-edited state may not) is skipped
+    expect(stateNetworks({ resources: [{ type: 'docker_network', name: 'n', instances: [{}, { attributes: { name: 'x' } }] }] })).toStrictEqual(['x']);
   });
 });
 

@@ -23,10 +23,8 @@ export type SecretsResult = { readonly missing: string[] } | { readonly missing:
 
 export function kubernetesSecrets(model: Environment, value: (name: string) => string | undefined): SecretsResult {
   const cfg = model.kubernetes!;
-  const given = (n: string) => {
-    const v = value(n);
-    return v === undefined || v === '' ? undefined : v;
-  };
+  // an empty value counts as missing, like an unset one
+  const given = (n: string): string | undefined => value(n) || undefined;
   const missing = model.secretNames.filter((n) => given(n) === undefined);
   if (missing.length) return { missing };
   const secret = (name: string, text: string, version?: string): SecretObject => ({
