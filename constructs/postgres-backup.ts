@@ -32,7 +32,7 @@ export type PostgresBackupProps = Omit<z.input<typeof PostgresBackupSchema>, 'ki
  */
 export class PostgresBackup extends ScheduledJob {
   constructor(scope: Construct, id: string, props: PostgresBackupProps) {
-    const p = withDefaults(PostgresBackupSchema, { ...props, host: '' });
+    const p = withDefaults(PostgresBackupSchema, props);
     const db = props.database;
     const name = db.database;
     const days = p.retentionDays;

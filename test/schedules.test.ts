@@ -1,8 +1,11 @@
 /** Scheduled jobs and backups from environment files: Ofelia on Docker hosts, cron checks. */
 import { describe, expect, it } from 'vitest';
+import { postgresBackupKind } from '../constructs/postgres-backup';
 import { cronProblem } from '../constructs/scheduled-job';
+import type { BuildContext } from '../lib/kind';
 import { ofeliaWord } from '../lib/docker/scheduler';
-import { errors, shared, synth, twoHostEnvironment } from './helpers';
+import { loadEnvironments } from '../lib/environments';
+import { errors, shared, synth, twoHostEnvironment, writeFiles } from './helpers';
 
 const base = twoHostEnvironment;
 
@@ -66,6 +69,12 @@ describe('schedules', () => {
     const l = (k: string) => Object.fromEntries(t.docker_container[k].labels.map((x: any) => [x.label, x.value]));
     expect(l('svc_sync_1')['ofelia.job-exec.sync.schedule']).toBe('*/10 * * * * *');
     expect(l('svc_backup_1')['ofelia.job-exec.backup.schedule']).toBe('5 * * * * *');
+    // spaces around the expression (the check allows them) do not reach Ofelia
+    const padded = synth({ 'e.yaml': base('  sync: { kind: scheduled-job, host: core, image: x/a, tag: "1", command: [run], schedule: "  */10 * * * * *  " }\n') }).obs.resource;
+    expect(Object.fromEntries(padded.docker_container.svc_sync_1.labels.map((x: any) => [x.label, x.value]))['ofelia.job-exec.sync.schedule']).toBe('*/10 * * * * *');
+    // and not the model either, which a Kubernetes CronJob takes as it is
+    const k8s = loadEnvironments(writeFiles({ 'e.yaml': 'name: k\nplatform: kubernetes\nkubernetes:\n  namespace: k\n  nodePools: { general: {} }\nservices:\n  sync: { kind: scheduled-job, host: general, image: x/a, tag: "1", command: [run], schedule: "  0 3 * * *  " }\n' }))[0];
+    expect(k8s.services.find((x) => x.serviceName === 'sync')?.schedule?.cron).toBe('0 3 * * *');
     expect(Object.values(t.docker_image).map((i: any) => i.name)).toContain('10.0.0.2:5000/ofelia:v0.3.13');
     expect(Object.values(t.docker_image).map((i: any) => i.name)).not.toContain('mcuadros/ofelia:v0.3.13');
     expect(errors({ 'e.yaml': base('  sync: { kind: scheduled-job, host: core, image: x/a, tag: "1", command: [run], schedule: "60 * * * * *" }\n') })).toEqual([
@@ -131,6 +140,14 @@ describe('a postgres-backup\'s own checks', () => {
   it('its database must be a postgres service of the file', () => {
     expect(backup('database: nope')).toEqual(['e.yaml:8:36 services.backup.database: unknown service "nope"; known: db, backup']);
     expect(backup('database: cache', '  cache: { kind: redis, host: core, password: REDIS_PASSWORD }\n')).toEqual(['e.yaml:9:36 services.backup.database: cache is a redis, not a postgres service']);
+  });
+
+  it('building one before its database (an ordering fault, not a file\'s) names both, whatever was built under that name', () => {
+    const svc = { kind: 'postgres-backup', database: 'db', schedule: '0 3 * * *', retentionDays: 14, directory: 'db-backups' } as const;
+    const ctx = (built: unknown) => ({ name: 'backup', built: () => built }) as unknown as BuildContext;
+    for (const built of [undefined, {}, { construct: {} }]) {
+      expect(() => postgresBackupKind.build(svc, ctx(built)), JSON.stringify(built)).toThrow(/^postgres-backup backup: database db must be built first$/);
+    }
   });
 
   it('`directory:` only means something under an NFS volume, which must be one of the file\'s', () => {
