@@ -28,4 +28,13 @@ describe('the command documents itself', () => {
   it('the commands, in the order --help lists them', () => {
     expect(buildProgram().commands.map((c) => c.name())).toEqual(['synth', 'plan', 'deploy', 'down', 'secrets', 'releases', 'audit', 'rollback', 'lock', 'status', 'logs', 'exec', 'maintenance', 'hosts', 'graph']);
   });
+
+  it('a command\'s --help shows the global options too, and the top-level help lists the commands in that order', () => {
+    const program = buildProgram();
+    const deploy = program.commands.find((c) => c.name() === 'deploy')!;
+    expect(deploy.helpInformation()).toMatch(/\nGlobal Options:\n\s+-V, --version\s+output the version number\n/);
+    const listed = [...program.helpInformation().split('\nCommands:\n')[1].matchAll(/^ {2}(\w+)/gm)].map((m) => m[1]);
+    expect(listed.slice(0, -1)).toEqual(program.commands.map((c) => c.name()));
+    expect(listed.at(-1)).toBe('help');
+  });
 });

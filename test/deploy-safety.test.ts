@@ -274,7 +274,7 @@ describe('destructive downs ask first', () => {
   });
 
   it('only GitHub resources are kept out of the destroy, each by its address, sorted', () => {
-    const stack = { resource: { github_b: { z: {}, a: {} }, docker_container: { svc: {} }, github_a: { one: {} }, github_empty: null } };
+    const stack = { resource: { github_b: { z: {}, a: {} }, docker_container: { svc: {} }, github_a: { one: {} }, github_empty: null, github_odd: 'x' } };
     expect(keepGithubArgs(stack, false)).toEqual(['-exclude=github_a.one', '-exclude=github_b.a', '-exclude=github_b.z']);
     expect(keepGithubArgs({}, false)).toEqual([]);
   });

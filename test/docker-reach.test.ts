@@ -58,5 +58,7 @@ describe('reaching a service (any replica)', () => {
 
   it('a host without an address: its name', () => {
     expect(reach.service(from('core'), service('api', 'bare', [9001]), 'metrics')).toBe('bare:9001');
+    // a host the model does not list (a model made in code): its name too
+    expect(reach.service(from('core'), service('api', 'elsewhere', [9001]), 'metrics')).toBe('elsewhere:9001');
   });
 });

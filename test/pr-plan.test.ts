@@ -216,9 +216,11 @@ describe('the pull request of a workflow_run', () => {
         { number: '5', head: { sha } }, { number: 0, head: { sha } }, { number: 12345678901, head: { sha } },
         { number: 6, head: { sha: 'short' } }, { number: 7, head: { sha: [sha] } }, { number: 8 }, null,
         { number: 9, head: { sha: other } },
+        // a base without its repository says nothing against it, like no base at all
+        { number: 10, head: { sha }, base: {} },
       ],
     }), 'acme/platform');
-    expect(info.listed).toStrictEqual([{ number: 1, headSha: sha }, { number: 2, headSha: sha }, { number: 9, headSha: other }]);
+    expect(info.listed).toStrictEqual([{ number: 1, headSha: sha }, { number: 2, headSha: sha }, { number: 9, headSha: other }, { number: 10, headSha: sha }]);
     expect(runInfo(event({ pull_requests: 'nope' }), 'acme/platform').listed).toStrictEqual([]);
     expect(runInfo(event({}), 'acme/platform')).toStrictEqual({ repository: 'acme/platform', runId: 42, headSha: sha, headOwner: 'forker', headBranch: 'feature/x', listed: [] });
   });
