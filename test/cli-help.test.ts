@@ -37,4 +37,20 @@ describe('the command documents itself', () => {
     expect(listed.slice(0, -1)).toEqual(program.commands.map((c) => c.name()));
     expect(listed.at(-1)).toBe('help');
   });
+
+  it('the notes a command keeps after its options are printed with its help', () => {
+    const help = (name: string) => {
+      const c = buildProgram().commands.find((x) => x.name() === name)!;
+      let out = '';
+      c.configureOutput({ writeOut: (t) => (out += t) });
+      c.outputHelp();
+      return out;
+    };
+    // each after the options, not instead of them
+    for (const [name, note] of [['hosts', 'Exit 1 when any host fails.'], ['status', 'Exit codes: 0 everything'], ['maintenance', 'The page survives a deploy.'], ['synth', 'Folders: $ENVIRONMENTS_DIR']]) {
+      const text = help(name);
+      expect(text.indexOf(note), name).toBeGreaterThan(text.indexOf('Options:'));
+      expect(text.indexOf('Options:'), name).toBeGreaterThan(0);
+    }
+  });
 });
