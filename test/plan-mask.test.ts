@@ -155,7 +155,7 @@ describe('maskPlan, every place a plan holds values', () => {
     };
     expect(maskPlan(odd, { key })).toStrictEqual(odd);
     // a plan without these sections gets none of them
-    for (const plan of [{ format_version: '1.2' }, { output_changes: 'str', prior_state: 'str', variables: 'str' }]) expect(maskPlan(plan, { key }), JSON.stringify(plan)).toStrictEqual(plan);
+    for (const plan of [{ format_version: '1.2' }, { output_changes: 'str', prior_state: 'str', variables: 'str' }, { planned_values: { outputs: {} } }]) expect(maskPlan(plan, { key }), JSON.stringify(plan)).toStrictEqual(plan);
     // variables without a root module in the configuration: none is declared sensitive
     expect(maskPlan({ variables: { S: { value: 'v' } }, configuration: {} }, { key }).variables.S.value).toBe('v');
     // tofu's null where it marks nothing; null under a marked structure
