@@ -26,6 +26,8 @@ const fake = vi.hoisted(() => ({
   deploys: [] as unknown[],
   /** What the recorded deploy or down returns. */
   exitCode: 0,
+  /** What the host checks find (the checks themselves: test/deploy-host-checks.test.ts). */
+  checks: [] as unknown[],
 }));
 
 vi.mock('../lib/deploy/host-store', async (actual) => (await import('./memory-host-store')).memoryHostStore(await actual()));
@@ -40,6 +42,11 @@ vi.mock('../lib/deploy/run', async (actual) => ({
     fake.deploys.push({ down: o });
     return fake.exitCode;
   },
+}));
+
+vi.mock('../lib/ops/hosts', async (actual) => ({
+  ...(await actual<typeof import('../lib/ops/hosts')>()),
+  runHostChecks: async () => fake.checks,
 }));
 
 const HOST = 'unix:///var/run/docker.sock'; // MINIMAL's only host
@@ -151,6 +158,39 @@ describe('stackyard lock', () => {
     expect(await main(['lock', 'nope', 'status'])).toBe(EXIT.failure);
     expect(io.err).toContain('no environment named nope');
     expect(hostStore.hosts.size).toBe(0);
+  });
+
+  it('an environment without a Docker host (Kubernetes): exit 1, nothing keeps a lock there', async () => {
+    fs.writeFileSync(path.join(process.env.ENVIRONMENTS_DIR!, 'k.yaml'), 'name: k\nplatform: kubernetes\nkubernetes:\n  namespace: k\n  nodePools: { general: {} }\nservices:\n  api: { kind: web, host: general, image: x/a, tag: "1", port: 8000 }\n');
+    expect(await main(['lock', 'k', 'status'])).toBe(EXIT.failure);
+    expect(io.err).toContain('k has no Docker host: nothing keeps a lock or a record for it');
+    expect(hostStore.hosts.size).toBe(0);
+  });
+});
+
+describe('stackyard hosts', () => {
+  const check = (host: string, ok: boolean) => ({
+    host, docker: `ssh://root@${host}`, ok,
+    reachable: { ok: true, text: 'reachable' },
+    engine: { ok: true, text: 'Docker 26.1.5' },
+    disk: ok ? { ok: true, text: '40 GiB free' } : { ok: false, text: 'only 1 GiB free on /var/lib/docker (at least 2 GiB needed)', fix: 'free space' },
+    clock: { ok: true, text: 'clock +0.1s' },
+  });
+
+  it('a line per host; exit 1 when any host fails, 0 when all pass; --json the checks as they are', async () => {
+    fake.checks = [check('a', true), check('b', false)];
+    expect(await main(['hosts', 'test'])).toBe(EXIT.failure);
+    expect(io.out.split('\n').filter((l) => /^(ok|FAIL)/.test(l))).toEqual([
+      'ok   a (ssh://root@a): reachable, Docker 26.1.5, 40 GiB free, clock +0.1s',
+      'FAIL b (ssh://root@b): reachable, Docker 26.1.5, only 1 GiB free on /var/lib/docker (at least 2 GiB needed), clock +0.1s',
+    ]);
+    fake.checks = [check('a', true), check('c', true)];
+    io.out = '';
+    expect(await main(['hosts', 'test'])).toBe(EXIT.ok);
+    fake.checks = [check('b', false)];
+    io.out = '';
+    expect(await main(['hosts', 'test', '--json'])).toBe(EXIT.failure);
+    expect(JSON.parse(io.out)).toEqual([check('b', false)]);
   });
 });
 
