@@ -14,6 +14,9 @@ describe('the plan comment for a terminal', () => {
 
   it('headings lose one to six #, a quote its > (with or without a space); a # inside a line stays', () => {
     expect(markdownForTerminal('# a\n###### b\n####### c\n>d\n> e\nx # y')).toBe('a\nb\n####### c\n  d\n  e\nx # y\n');
+    // only a > that starts the line quotes it; a summary tag only when it is the whole line
+    expect(markdownForTerminal('cpus 1 -> 2 > 1')).toBe('cpus 1 -> 2 > 1\n');
+    expect(markdownForTerminal('see <details><summary>x</summary>\n<details><summary>y</summary> more')).toBe('see <details><summary>x</summary>\n<details><summary>y</summary> more\n');
   });
 
   it('bold, code and emphasis lose their marks; emphasis only as a word, not inside snake_case names', () => {
