@@ -104,10 +104,14 @@ export function ledgerEntry(body: ReportFile): LedgerEntry {
   return { sha256: sha256(body.source), ...counts, survivors };
 }
 
-/** The ledger with the report's files put in (replacing their earlier entries), files in name order. */
-export function updateLedger(ledger: Ledger, report: Report): Ledger {
+/**
+ * The ledger with the report's files put in (replacing their earlier entries), files in name
+ * order. Only files whose text in the report is their text now (`files`): a report can carry
+ * results Stryker reused for an older text, which must not replace a current entry.
+ */
+export function updateLedger(ledger: Ledger, report: Report, files: ReadonlyMap<string, string>): Ledger {
   const merged: Record<string, LedgerEntry> = { ...ledger.files };
-  for (const [file, body] of Object.entries(report.files ?? {})) merged[file] = ledgerEntry(body);
+  for (const [file, body] of Object.entries(report.files ?? {})) if (files.get(file) === body.source) merged[file] = ledgerEntry(body);
   return { files: Object.fromEntries(Object.keys(merged).sort().map((f) => [f, merged[f]])) };
 }
 
@@ -207,7 +211,7 @@ function main(argv: string[]): number {
     fs.mkdirSync(dir, { recursive: true });
     const name = path.join(dir, `chunk-${new Date().toISOString().replace(/[:.]/g, '-')}.json`);
     fs.writeFileSync(name, JSON.stringify(kept));
-    fs.writeFileSync(ledgerFile, `${JSON.stringify(updateLedger(readLedger(ledgerFile), kept), null, 1)}\n`);
+    fs.writeFileSync(ledgerFile, `${JSON.stringify(updateLedger(readLedger(ledgerFile), kept, files), null, 1)}\n`);
     console.log(`kept ${path.basename(name)}: ${Object.keys(kept.files).length} files; ${LEDGER} updated`);
     return 0;
   }

@@ -81,14 +81,18 @@ describe('mutation score across chunks', () => {
   });
 
   it('a file counts from the ledger while its text is the one measured; a newer report wins; the merge replaces and sorts', () => {
-    const first = updateLedger({ files: {} }, { files: { 'lib/b.ts': { source: 'B1', mutants: [m('Killed'), m('Survived')] }, 'lib/a.ts': { source: 'A1', mutants: [m('Killed')] } } });
+    const then = new Map([...files, ['lib/a.ts', 'A1']]);
+    const first = updateLedger({ files: {} }, { files: { 'lib/b.ts': { source: 'B1', mutants: [m('Killed'), m('Survived')] }, 'lib/a.ts': { source: 'A1', mutants: [m('Killed')] } } }, then);
     expect(Object.keys(first.files)).toEqual(['lib/a.ts', 'lib/b.ts']);
     // lib/a.ts was measured on A1, it is A2 now: not counted
     const done = currentResults(files, [], first);
     expect([...done.keys()]).toEqual(['lib/b.ts']);
+    // a report's result for a text that is no longer the file's is not written over a current entry
+    const current = updateLedger({ files: {} }, { files: { 'lib/a.ts': { source: 'A2', mutants: [m('Killed')] } } }, files);
+    expect(updateLedger(current, { files: { 'lib/a.ts': { source: 'A1', mutants: [m('Survived')] } } }, files)).toEqual(current);
     expect(done.get('lib/b.ts')).toEqual({ file: 'lib/b.ts', killed: 1, timeout: 0, survived: 1, noCoverage: 0, ignored: 0, errors: 0 });
     expect(currentResults(files, [{ files: { 'lib/b.ts': { source: 'B1', mutants: [m('Killed'), m('Killed')] } } }], first).get('lib/b.ts')).toMatchObject({ killed: 2, survived: 0 });
-    const second = updateLedger(first, { files: { 'lib/a.ts': { source: 'A2', mutants: [m('Timeout')] } } });
+    const second = updateLedger(first, { files: { 'lib/a.ts': { source: 'A2', mutants: [m('Timeout')] } } }, files);
     expect(second.files['lib/b.ts']).toEqual(first.files['lib/b.ts']);
     expect(currentResults(files, [], second).get('lib/a.ts')).toMatchObject({ timeout: 1 });
     expect(readLedger(path.join(__dirname, 'no-such-ledger.json'))).toEqual({ files: {} });
