@@ -178,6 +178,24 @@ describe('the tar docker cp reads and writes', () => {
     expect(header.subarray(257, 265).toString('latin1')).toBe('ustar\u000000');
   });
 
+  it('the header is byte for byte the one GNU tar writes for the same file (ustar, numeric owner 0:0, mode 0600)', () => {
+    const dir = tempDir();
+    fs.writeFileSync(path.join(dir, 'deploys.jsonl'), 'x'.repeat(700));
+    const r = spawnSync('tar', ['--format=ustar', '--numeric-owner', '--owner=0', '--group=0', '--mode=0600', '--mtime=@1700000123', '-cf', '-', '-C', dir, 'deploys.jsonl']);
+    expect(r.status, r.stderr.toString()).toBe(0);
+    const ours = tarOneFile('deploys.jsonl', Buffer.from('x'.repeat(700)), 1_700_000_123);
+    expect(ours.subarray(0, 512).toString('latin1')).toBe(r.stdout.subarray(0, 512).toString('latin1'));
+    // the content and its padding too; GNU tar then pads the archive to its record size with zeros
+    expect(ours.subarray(0, 1536).equals(r.stdout.subarray(0, 1536))).toBe(true);
+    expect(r.stdout.subarray(1536).every((b: number) => b === 0)).toBe(true);
+  });
+
+  it('a pre-POSIX (v7) regular file, type NUL, is read too', () => {
+    const v7 = Buffer.from(tarOneFile('old', Buffer.from('data')));
+    v7[156] = 0;
+    expect(untarFirstFile(v7)?.toString()).toBe('data');
+  });
+
   it('sizes: an empty file and one of exactly a block need no padding; the archive ends with two zero blocks', () => {
     expect(tarOneFile('e', Buffer.alloc(0)).length).toBe(512 + 1024);
     expect(untarFirstFile(tarOneFile('e', Buffer.alloc(0)))?.length).toBe(0);

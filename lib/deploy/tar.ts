@@ -9,7 +9,10 @@ function octal(n: number, width: number): string {
   return n.toString(8).padStart(width - 1, '0') + '\0';
 }
 
-/** A tar archive holding one file `name` (mode 0600) with `content`. */
+/**
+ * A tar archive holding one file `name` (mode 0600, owner 0:0) with `content`: its header is the
+ * one GNU tar writes with `--format=ustar --numeric-owner --owner=0 --group=0 --mode=0600`.
+ */
 export function tarOneFile(name: string, content: Buffer, mtime = 0): Buffer {
   if (Buffer.byteLength(name) > 99) throw new Error(`tar: file name too long: ${name}`);
   const header = Buffer.alloc(BLOCK, 0);
@@ -23,6 +26,9 @@ export function tarOneFile(name: string, content: Buffer, mtime = 0): Buffer {
   header.write('0', 156, 'ascii');
   header.write('ustar\0', 257, 'ascii');
   header.write('00', 263, 'ascii');
+  // user and group names stay empty (numeric ids); device numbers as GNU tar writes them for a file
+  header.write(octal(0, 8), 329, 'ascii');
+  header.write(octal(0, 8), 337, 'ascii');
   let sum = 0;
   for (const b of header) sum += b;
   header.write(sum.toString(8).padStart(6, '0') + '\0 ', 148, 'ascii');
