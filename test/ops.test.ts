@@ -12,9 +12,10 @@ import { envFile, oneOffPlan, pickSource, uploadedFiles, type SourceContainer } 
 import { blocksDeploy, classifyConnectionError, clockVerdict, diskVerdict, engineVerdict, formatHostCheck, freeOnRoot, NFS_PROBE, nfsVerdict, onHostShell, parseDf, versionAtLeast, type HostCheck } from '../lib/ops/hosts';
 import { formatLine, LineSplitter, mergeByTime, parseTimestamped, prefixOf, servicesNamed, timestampKey, validSince, validTail } from '../lib/ops/logs';
 import { DEFAULT_MESSAGE, escapeHtml, maintenanceCreateArgs, maintenanceLabels, maintenancePage, MAINTENANCE_PRIORITY } from '../lib/ops/maintenance';
-import { expectedContainers, loadModel, serviceOf, replicaName } from '../lib/ops/model';
+import { CliError } from '../lib/cli/exit-codes';
+import { expectedContainers, loadModel, serviceOf, replicaName, usedHosts } from '../lib/ops/model';
 import { compareStatus, formatDuration, formatStatus, judge, observe, type InspectedContainer, type ObservedContainer } from '../lib/ops/status';
-import { shared, tempDir, writeFiles } from './helpers';
+import { shared, tempDir, twoHostEnvironment, writeFiles } from './helpers';
 
 const ROOT = path.resolve(__dirname, '..');
 /** Loaded by the first test that needs it (see `shared`). */
@@ -83,6 +84,38 @@ describe('the environment model', () => {
     expect(() => loadModel('nope', path.join(ROOT, 'environments'))).toThrow(/no environment named nope in .*environments/);
     expect(() => serviceOf(localModel(), 'backnd')).toThrow(/local has no service "backnd"; its services: adminer, backend, /);
     expect(() => loadModel('cluster', path.join(ROOT, 'environments'))).toThrow(/runs on Kubernetes/);
+  });
+
+  it('a Kubernetes environment is named with its namespace; a file with mistakes, with each problem at its place and their count', () => {
+    expect(() => loadModel('cluster', path.join(ROOT, 'environments'))).toThrow('cluster runs on Kubernetes: use kubectl against namespace platform; this command talks to Docker hosts');
+    const dir = writeFiles({ 'bad.yaml': 'name: bad\nhosts:\n  main: { docker: "unix:///var/run/docker.sock" }\nservices:\n  a: { kind: web, image: x/a, tag: "1", port: nope }\n  b: { kind: nope }\n' });
+    let message = '';
+    try {
+      loadModel('bad', dir);
+    } catch (e) {
+      expect(e).toBeInstanceOf(CliError);
+      message = (e as Error).message;
+    }
+    const lines = message.split('\n');
+    expect(lines.slice(0, -2).every((l) => /^\S*\/bad\.yaml:\d+:\d+ services\.[ab]/.test(l)), message).toBe(true);
+    expect(lines.slice(-2)).toEqual(['', `${lines.length - 2} problem(s) found in the environment files.`]);
+    expect(lines.length).toBeGreaterThanOrEqual(4);
+  });
+
+  it('the image a replica should run: repository:tag, or the repository alone when the release names its tag', () => {
+    const dir = writeFiles({
+      'r.yaml': 'name: r\nrelease: { tag: r3, images: [x/api] }\nhosts:\n  main: { docker: "unix:///var/run/docker.sock" }\nservices:\n  api: { kind: web, image: x/api, port: 8000 }\n  db: { kind: postgres, password: P }\nsecrets: [P]\n',
+    });
+    const e = expectedContainers(loadModel('r', dir));
+    expect(e.find((x) => x.service === 'api')?.image).toBe('x/api');
+    expect(e.find((x) => x.service === 'db')?.image).toMatch(/^[^:]+(:[^:]+)?:\d/);
+    expect(e.find((x) => x.service === 'db')).toMatchObject({ healthchecked: true, oneShot: false });
+  });
+
+  it('a job without a healthcheck is not expected to be healthy; hosts in use come sorted by name', () => {
+    expect(expectedContainers(localModel()).find((x) => x.service === 'prestart')).toMatchObject({ oneShot: true, healthchecked: false });
+    const m = loadModel('obs', writeFiles({ 'obs.yaml': twoHostEnvironment('  w: { kind: service, host: b, image: x/w, tag: "1" }\n').replace('hosts:\n  core:', 'hosts:\n  zz: { docker: "ssh://deploy@zz.example.com" }\n  core:') }));
+    expect(usedHosts(m).map((h) => h.name)).toEqual(['b', 'core']);
   });
 });
 
