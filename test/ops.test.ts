@@ -112,6 +112,13 @@ describe('the environment model', () => {
     expect(e.find((x) => x.service === 'db')).toMatchObject({ healthchecked: true, oneShot: false });
   });
 
+  it('a replica\'s name drops the revision a start-first replica carries at its end, nothing else', () => {
+    expect(replicaName('local-backend-1-3f5db583')).toBe('local-backend-1');
+    expect(replicaName('local-backend-1')).toBe('local-backend-1');
+    // eight hex digits inside the name (a service called deadbeef) are part of it
+    expect(replicaName('local-deadbeef-1')).toBe('local-deadbeef-1');
+  });
+
   it('a job without a healthcheck is not expected to be healthy; hosts in use come sorted by name', () => {
     expect(expectedContainers(localModel()).find((x) => x.service === 'prestart')).toMatchObject({ oneShot: true, healthchecked: false });
     const m = loadModel('obs', writeFiles({ 'obs.yaml': twoHostEnvironment('  w: { kind: service, host: b, image: x/w, tag: "1" }\n').replace('hosts:\n  core:', 'hosts:\n  zz: { docker: "ssh://deploy@zz.example.com" }\n  core:') }));
