@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { NfsServer } from '../../constructs/nfs-server';
+import { NfsServer, nfsClients } from '../../constructs/nfs-server';
 import { dockerStack } from './harness';
 
 describe('NfsServer', () => {
@@ -18,5 +18,12 @@ describe('NfsServer', () => {
   it('rootSquash: false and explicit clients are what it exports', () => {
     const { containers } = dockerStack((s) => new NfsServer(s, 'files', { host: 'main', clients: ['10.9.0.0/24'], rootSquash: false }));
     expect(containers.svc_files_1.env.find((e: string) => e.startsWith('NFS_EXPORT_0='))).toMatch(/^NFS_EXPORT_0=\/srv\/shared 10\.9\.0\.0\/24\([^)]*no_root_squash/);
+  });
+
+  it('default clients: every host address once, sorted; a loopback one as Docker\'s bridges; none at all, the bridges only', () => {
+    expect(nfsClients(['10.0.0.3', undefined, '10.0.0.2', '10.0.0.3'])).toEqual(['10.0.0.2', '10.0.0.3']);
+    expect(nfsClients(['127.0.0.1', '10.0.0.2', 'localhost'])).toEqual(['10.0.0.2', '172.16.0.0/12']);
+    expect(nfsClients([])).toEqual(['172.16.0.0/12']);
+    expect(nfsClients([undefined, ''])).toEqual(['172.16.0.0/12']);
   });
 });
