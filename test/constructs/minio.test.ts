@@ -8,6 +8,7 @@ import * as path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parseAllDocuments } from 'yaml';
 import { Minio, MINIO_TAG } from '../../constructs/minio';
+import { WebService } from '../../constructs/web-service';
 import { parsePlan, renderSummary } from '../../lib/plan/summary';
 import { synthDiff } from '../../lib/plan/synth-diff';
 import { errors, synth, tempDir, writeFiles } from '../helpers';
@@ -60,6 +61,8 @@ describe('Minio', () => {
     expect(hc.test[3]).toContain('GET /minio/health/live ');
     expect(hc.test[3]).toContain('" 200 "');
     expect(containers.svc_store_1.wait).toBe(true);
+    // asked every 5 s, given 10 s to start and 10 tries: under a minute to healthy or failed
+    expect([hc.interval, hc.timeout, hc.start_period, hc.retries]).toEqual(['5s', '5s', '10s', 10]);
     // a data service: stopped first and given the stateful grace period
     expect(containers.svc_store_1.destroy_grace_seconds).toBe(60);
   });
@@ -70,6 +73,13 @@ describe('Minio', () => {
     expect(api.env).toEqual(expect.arrayContaining(['S3_ENDPOINT=http://store:9000', 'S3_ACCESS_KEY_ID=minio', 'S3_SECRET_ACCESS_KEY_FILE=/run/secrets/MINIO_PASSWORD']));
     expect(api.depends_on).toContain('docker_container.svc_store_1');
     expect(JSON.stringify(env)).not.toMatch(/MINIO_ROOT_PASSWORD=|S3_SECRET_ACCESS_KEY=/);
+    // the wait is for health, not for the container to start
+    let api2: WebService | undefined;
+    dockerStack((st) => {
+      const store = new Minio(st, 'store', { host: 'main', password: 'MINIO_PASSWORD' });
+      api2 = new WebService(st, 'api', { host: 'main', image: 'x/api:1', port: 8000 }).uses(store);
+    }, { secrets: ['MINIO_PASSWORD'] });
+    expect(api2!.service.dependencies.map((d) => [d.service.serviceName, d.condition])).toEqual([['store', 'healthy']]);
   });
 
   it('refuses what its schema refuses, with the position', () => {
