@@ -80,4 +80,14 @@ describe('Alertmanager', () => {
       'e.yaml:8:207 services.alertmanager.routes.0.receiver: unknown receiver "pager"; known: oncall, team',
     ]);
   });
+
+  it('an unknown default receiver, or no receiver at all, is refused at its place; without routes the tree has none', () => {
+    const am = (fields: string) => `  alertmanager: { kind: alertmanager, host: core, ${fields} }\n`;
+    const [unknownDefault] = errors({ 'e.yaml': base(am('receivers: { team: "https://hooks.example.com/b" }, defaultReceiver: oncall')) });
+    expect(unknownDefault).toMatch(/^e\.yaml:8:\d+ services\.alertmanager\.defaultReceiver: unknown receiver "oncall"; known: team$/);
+    const [none] = errors({ 'e.yaml': base(am('receivers: {}, defaultReceiver: team')) });
+    expect(none).toMatch(/^e\.yaml:8:\d+ services\.alertmanager\.receivers: declare at least one receiver$/);
+    const conf = synth({ 'e.yaml': base(am('receivers: { team: "https://hooks.example.com/b" }, defaultReceiver: team')) }).obs.resource.docker_container.svc_alertmanager_1.upload[0].content;
+    expect(conf).toBe('route:\n  receiver: "team"\nreceivers:\n  - name: "team"\n    webhook_configs:\n      - url: "https://hooks.example.com/b"\n');
+  });
 });
