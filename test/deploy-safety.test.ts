@@ -8,7 +8,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { confirms, decideDown, keepGithubArgs } from '../lib/deploy/confirm';
-import { encryptionBlock, isPlaintextState } from '../lib/deploy/encryption';
+import { encryptionBlock, isPlaintextState, migrationRequested } from '../lib/deploy/encryption';
 import { adoptionRequested, decideReap, unreachableHost, type HostListing } from '../lib/deploy/orphans';
 import { deployPlan, failedJobs, jobKeys, phaseOneKeys } from '../lib/deploy/phases';
 import { appendSecrets, parseSecretsFile, resolveSecrets, type SecretsInput } from '../lib/deploy/secrets';
@@ -435,5 +435,13 @@ describe('state encryption', () => {
     expect(isPlaintextState(JSON.stringify({ serial: 1, lineage: 'x', meta: {}, encrypted_data: 'AAA', encryption_version: 'v0' }))).toBe(false);
     expect(isPlaintextState('')).toBe(false);
     expect(isPlaintextState('not json')).toBe(false);
+    // a state needs its resources or its lineage; other JSON is not one
+    expect(isPlaintextState(JSON.stringify({ lineage: 'x' }))).toBe(true);
+    expect(isPlaintextState(JSON.stringify({ resources: [] }))).toBe(true);
+    expect(isPlaintextState('{}')).toBe(false);
+    expect(isPlaintextState(JSON.stringify({ version: 4 }))).toBe(false);
+    // STACKYARD_MIGRATE_STATE lists environments, spaces allowed after the commas
+    expect(['prod', 'staging', 'dev'].map((e) => migrationRequested(e, 'staging, prod'))).toEqual([true, true, false]);
+    expect(migrationRequested('prod', undefined)).toBe(false);
   });
 });
