@@ -299,6 +299,14 @@ describe('incremental synth: dist is rebuilt only when a source changed', () => 
     fs.writeFileSync(path.join(root, 'tsconfig.json'), '{"compilerOptions":{}}');
     expect(isStale(root).stale).toBe(true);
     expect(sourceHash(tempDir())).toBeUndefined(); // an installed package: no sources, never rebuilt
+    // a declaration file is not compiled: it does not make the build stale
+    writeStamp(root, sourceHash(root)!);
+    fs.writeFileSync(path.join(root, 'lib', 'x', 'types.d.ts'), 'export type T = 1;\n');
+    expect(isStale(root).stale).toBe(false);
+    // an installed package with a stamp of its own is not stale either, and has no hash to record
+    const installed = tempDir();
+    writeStamp(installed, 'abc');
+    expect(isStale(installed)).toStrictEqual({ stale: false });
   });
 
   it('npm run build recorded the hash of this checkout', () => {
