@@ -360,8 +360,9 @@ describe('stackyard plan', () => {
     expect(io.out).not.toContain('**');
     const calls = engine.calls();
     expect(calls.map((c) => c.split(' ')[0])).toEqual(['init', 'plan', 'show']);
-    expect(calls[1]).toContain('-lock=false');
-    expect(calls[1]).toMatch(/-out=\S+stackyard-plan\.tfplan/);
+    // never asks (no terminal input), no colours in what is shown, no state lock taken for a read
+    expect(calls[0]).toBe('init -input=false -no-color');
+    expect(calls[1]).toMatch(/^plan -input=false -no-color -lock=false -out=\S+stackyard-plan\.tfplan$/);
     expect(calls[2]).toMatch(/^show -json \S+stackyard-plan\.tfplan$/);
     expect(planFiles()).toEqual([]);
   });
@@ -390,6 +391,15 @@ describe('stackyard plan', () => {
     if (step !== 'show') expect(io.err).toContain(step === 'init' ? 'Error: init broke' : 'Error: the plan broke');
     expect(io.out).toBe('');
     expect(planFiles()).toEqual([]);
+  });
+
+  it('a failing step shows the engine\'s last 20 lines, not all of them', async () => {
+    const lines = Array.from({ length: 30 }, (_, i) => `init line ${i + 1}`);
+    engine.set({ ...script(fixture('no-change')), init: [{ stdout: lines.join('\n'), status: 1 }] });
+    expect(await main(['plan', 'test'])).toBe(EXIT.failure);
+    expect(io.err).toContain('init line 30\n');
+    expect(io.err).toContain('init line 11\n');
+    expect(io.err).not.toContain('init line 10\n');
   });
 
   it('a missing secret stops before the engine runs', async () => {
