@@ -28,6 +28,12 @@ function secretsOf(env: string, value: (n: string) => string | undefined = fake)
   return parseAllDocuments(secretsYaml(r.objects)).map((d) => d.toJS());
 }
 
+/** The text each Secret holds, by object name, decoded. */
+function textsOf(objects: SecretObject[]): (name: string) => string {
+  const byName = new Map(objects.map((s) => [s.metadata.name, s]));
+  return (name) => Buffer.from(byName.get(name)!.data[SECRET_KEY], 'base64').toString();
+}
+
 function podTemplates(docs: any[]): [string, any, string[]][] {
   return docs.flatMap((d: any) => {
     const t = d.kind === 'CronJob' ? d.spec.jobTemplate.spec.template : d.spec?.template;
@@ -84,8 +90,9 @@ describe('secrets:k8s and the manifests', () => {
   }
 
   it('a secret file holds the value, and a file that embeds secrets holds its text with them filled in', () => {
-    const secrets = new Map(secretsOf('cluster').map((s) => [s.metadata.name, s]));
-    const text = (name: string) => Buffer.from(Object.values(secrets.get(name)!.data)[0], 'base64').toString();
+    const objects = secretsOf('cluster');
+    const secrets = new Map(objects.map((s) => [s.metadata.name, s]));
+    const text = textsOf(objects);
     expect(text('jwt-secret')).toBe('value-of-JWT_SECRET');
     expect(text('backend-database-url')).toBe('postgresql://app:value-of-DB_PASSWORD@db:5432/app');
     expect(secrets.get('jwt-secret')!.metadata).toEqual({ name: 'jwt-secret', namespace: 'platform', annotations: { [SECRET_VERSION]: '1' } });
@@ -139,13 +146,11 @@ describe('secrets:k8s and the manifests', () => {
 
   it('a password in a URL is percent-encoded there and kept as it is in its own Secret', () => {
     const password = 'p@ss:w/rd#?%';
-    const secrets = new Map(secretsOf('cluster', (n) => (n === 'DB_PASSWORD' ? password : fake(n))).map((s) => [s.metadata.name, s]));
-    const text = (name: string) => Buffer.from(secrets.get(name)!.data[SECRET_KEY], 'base64').toString();
+    const text = textsOf(secretsOf('cluster', (n) => (n === 'DB_PASSWORD' ? password : fake(n))));
     expect(text('backend-database-url')).toBe(`postgresql://app:${encodeURIComponent(password)}@db:5432/app`);
     expect(text('db-password')).toBe(password);
     // a secret a file embeds as it is (Redis's requirepass) is not encoded; the URL beside it is
-    const redis = new Map(secretsOf('cluster', (n) => (n === 'REDIS_PASSWORD' ? password : fake(n))).map((s) => [s.metadata.name, s]));
-    const redisText = (name: string) => Buffer.from(redis.get(name)!.data[SECRET_KEY], 'base64').toString();
+    const redisText = textsOf(secretsOf('cluster', (n) => (n === 'REDIS_PASSWORD' ? password : fake(n))));
     expect(redisText('redis-redis-conf')).toContain(`\nrequirepass ${password}\n`);
     expect(redisText('backend-redis-url')).toBe(`redis://:${encodeURIComponent(password)}@redis:6379/0`);
   });

@@ -8,6 +8,8 @@ import { loadEnvironments } from '../lib/environments';
 import { errors, shared, synth, twoHostEnvironment, writeFiles } from './helpers';
 
 const base = twoHostEnvironment;
+/** A synthesized container's labels as a map. */
+const labelsOf = (container: { labels: { label: string; value: string }[] }) => Object.fromEntries(container.labels.map((l) => [l.label, l.value]));
 
 describe('schedules', () => {
   const sOf = shared(() => synth({
@@ -15,7 +17,7 @@ describe('schedules', () => {
   backup: { kind: postgres-backup, database: db, retentionDays: 7 }
 `),
   }).obs);
-  const labels = (k: string) => Object.fromEntries(sOf().resource.docker_container[k].labels.map((l: any) => [l.label, l.value]));
+  const labels = (k: string) => labelsOf(sOf().resource.docker_container[k]);
 
   it('a scheduled job idles with its settings and secrets; Ofelia execs the command on the cron (seconds field added)', () => {
     const c = sOf().resource.docker_container;
@@ -66,12 +68,12 @@ describe('schedules', () => {
     const t = synth({
       'e.yaml': base('  sync: { kind: scheduled-job, host: core, image: x/a, tag: "1", command: [run], schedule: "*/10 * * * * *" }\n  backup: { kind: postgres-backup, database: db, schedule: "5 * * * * *" }\n', 'scheduler: { image: "10.0.0.2:5000/ofelia:v0.3.13" }\n'),
     }).obs.resource;
-    const l = (k: string) => Object.fromEntries(t.docker_container[k].labels.map((x: any) => [x.label, x.value]));
+    const l = (k: string) => labelsOf(t.docker_container[k]);
     expect(l('svc_sync_1')['ofelia.job-exec.sync.schedule']).toBe('*/10 * * * * *');
     expect(l('svc_backup_1')['ofelia.job-exec.backup.schedule']).toBe('5 * * * * *');
     // spaces around the expression (the check allows them) do not reach Ofelia
     const padded = synth({ 'e.yaml': base('  sync: { kind: scheduled-job, host: core, image: x/a, tag: "1", command: [run], schedule: "  */10 * * * * *  " }\n') }).obs.resource;
-    expect(Object.fromEntries(padded.docker_container.svc_sync_1.labels.map((x: any) => [x.label, x.value]))['ofelia.job-exec.sync.schedule']).toBe('*/10 * * * * *');
+    expect(labelsOf(padded.docker_container.svc_sync_1)['ofelia.job-exec.sync.schedule']).toBe('*/10 * * * * *');
     // and not the model either, which a Kubernetes CronJob takes as it is
     const k8s = loadEnvironments(writeFiles({ 'e.yaml': 'name: k\nplatform: kubernetes\nkubernetes:\n  namespace: k\n  nodePools: { general: {} }\nservices:\n  sync: { kind: scheduled-job, host: general, image: x/a, tag: "1", command: [run], schedule: "  0 3 * * *  " }\n' }))[0];
     expect(k8s.services.find((x) => x.serviceName === 'sync')?.schedule?.cron).toBe('0 3 * * *');
