@@ -89,6 +89,7 @@ describe('the orphan reaper', () => {
       expect(d.message).toContain('Nothing was removed');
       expect(d.message).toContain('--adopt-orphans');
       expect(d.message).toContain('STACKYARD_ADOPT_ORPHANS=prod');
+      expect(d.message).toContain('copy .stackyard/secrets/prod.env from the clone that deployed them');
       expect(d.message).toContain('tofu import');
     }
   });

@@ -85,7 +85,9 @@ export function decideReap(input: ReapInput): ReapDecision {
         '  a wrong bucket or key, a lost .stackyard/state file). Either:',
         `    - point \`state:\` at the right backend, or restore .stackyard/state/${input.environment}.tfstate, and deploy again; or`,
         `    - adopt them: deploy with ${ADOPT_FLAG} (or ${adoptVariable}=${input.environment}), which removes these containers and`,
-        '      recreates them from the environment file; named data volumes are kept and reused; or',
+        '      recreates them from the environment file; named data volumes are kept and reused, so bring the',
+        `      secrets they were created with too (copy .stackyard/secrets/${input.environment}.env from the clone that deployed them):`,
+        '      a database volume keeps the password it was initialized with, and newly generated ones fail to log in; or',
         '    - import them one by one: tofu import docker_container.<id> <container id> (in cdktf.out/stacks/<env>).',
       ].join('\n'),
     };
