@@ -9,11 +9,12 @@ import * as path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { firstDeployStack, onHosts, servicesNew } from '../lib/deploy/first-deploy';
 import type { StateJson, StateResource } from '../lib/deploy/stack-json';
-import { synth } from './helpers';
+import { shared, synth } from './helpers';
 
 const ROOT = path.resolve(__dirname, '..');
 const file = (n: string) => fs.readFileSync(path.join(ROOT, 'environments', n), 'utf8');
-const stack = synth({ 'local.yaml': file('local.yaml'), 'base.yaml': file('base.yaml') }, ['local.yaml']).local;
+// by the first test that reads it, not while the file is collected (see `shared`)
+const stack = shared(() => synth({ 'local.yaml': file('local.yaml'), 'base.yaml': file('base.yaml') }, ['local.yaml']).local);
 const empty: StateJson = { resources: [] };
 const container = (name: string, service: string, status?: string): StateResource => ({
   mode: 'managed', type: 'docker_container', name,
@@ -23,46 +24,46 @@ const deps = (s: any, key: string): string[] => s.resource.docker_container[key]
 
 describe('a first deploy starts replicas together and waits for no drain', () => {
   it('the synthesized stack orders replicas and sleeps in its drain gates (what plain tofu apply runs)', () => {
-    expect(deps(stack, 'svc_backend_2')).toContain('docker_container.svc_backend_1');
-    expect(deps(stack, 'svc_frontend_2')).toEqual(['docker_container.svc_frontend_1']);
-    expect(stack.resource.terraform_data.drain_backend.provisioner).toEqual([{ 'local-exec': { command: 'sleep 5' } }]);
+    expect(deps(stack(), 'svc_backend_2')).toContain('docker_container.svc_backend_1');
+    expect(deps(stack(), 'svc_frontend_2')).toEqual(['docker_container.svc_frontend_1']);
+    expect(stack().resource.terraform_data.drain_backend.provisioner).toEqual([{ 'local-exec': { command: 'sleep 5' } }]);
   });
 
   it('with nothing deployed: every start-first service, no chain, no sleep; the rest as synthesized', () => {
-    const r = firstDeployStack(stack, empty)!;
+    const r = firstDeployStack(stack(), empty)!;
     expect(r.services).toEqual(['adminer', 'backend', 'frontend']);
-    expect(deps(r.stack, 'svc_backend_2')).toEqual(deps(stack, 'svc_backend_1'));
+    expect(deps(r.stack, 'svc_backend_2')).toEqual(deps(stack(), 'svc_backend_1'));
     expect(deps(r.stack, 'svc_backend_2')).toContain('docker_container.svc_prestart_1');
     expect((r.stack as any).resource.docker_container.svc_frontend_2.depends_on).toBeUndefined();
     for (const s of ['adminer', 'backend', 'frontend']) {
       const gate = (r.stack as any).resource.terraform_data[`drain_${s}`];
       expect(gate.provisioner).toBeUndefined();
-      expect(gate.triggers_replace).toEqual(stack.resource.terraform_data[`drain_${s}`].triggers_replace);
+      expect(gate.triggers_replace).toEqual(stack().resource.terraform_data[`drain_${s}`].triggers_replace);
     }
     // only those changed: the same document with them put back
     const back = JSON.parse(JSON.stringify(r.stack));
-    back.resource.docker_container.svc_backend_2.depends_on = deps(stack, 'svc_backend_2');
-    back.resource.docker_container.svc_frontend_2.depends_on = deps(stack, 'svc_frontend_2');
-    for (const s of ['adminer', 'backend', 'frontend']) back.resource.terraform_data[`drain_${s}`].provisioner = stack.resource.terraform_data[`drain_${s}`].provisioner;
-    expect(back).toEqual(stack);
+    back.resource.docker_container.svc_backend_2.depends_on = deps(stack(), 'svc_backend_2');
+    back.resource.docker_container.svc_frontend_2.depends_on = deps(stack(), 'svc_frontend_2');
+    for (const s of ['adminer', 'backend', 'frontend']) back.resource.terraform_data[`drain_${s}`].provisioner = stack().resource.terraform_data[`drain_${s}`].provisioner;
+    expect(back).toEqual(stack());
     // the input is not touched
-    expect(deps(stack, 'svc_backend_2')).toContain('docker_container.svc_backend_1');
+    expect(deps(stack(), 'svc_backend_2')).toContain('docker_container.svc_backend_1');
   });
 
   it('a service with a replica in the state keeps its chain and drain; a new one beside it does not', () => {
     const state: StateJson = { resources: [container('svc_backend_1', 'backend'), container('svc_db_1', 'db')] };
-    expect(servicesNew(stack, state)).toEqual(['adminer', 'frontend']);
-    const r = firstDeployStack(stack, state)!;
-    expect(deps(r.stack, 'svc_backend_2')).toEqual(deps(stack, 'svc_backend_2'));
-    expect((r.stack as any).resource.terraform_data.drain_backend.provisioner).toEqual(stack.resource.terraform_data.drain_backend.provisioner);
+    expect(servicesNew(stack(), state)).toEqual(['adminer', 'frontend']);
+    const r = firstDeployStack(stack(), state)!;
+    expect(deps(r.stack, 'svc_backend_2')).toEqual(deps(stack(), 'svc_backend_2'));
+    expect((r.stack as any).resource.terraform_data.drain_backend.provisioner).toEqual(stack().resource.terraform_data.drain_backend.provisioner);
     expect((r.stack as any).resource.docker_container.svc_frontend_2.depends_on).toBeUndefined();
   });
 
   it('a tainted replica, or one known only by its label (a key the stack no longer has), counts as deployed', () => {
-    expect(servicesNew(stack, { resources: [container('svc_frontend_2', 'frontend', 'tainted')] })).toEqual(['adminer', 'backend']);
-    expect(servicesNew(stack, { resources: [container('svc_backend_3', 'backend')] })).toEqual(['adminer', 'frontend']);
+    expect(servicesNew(stack(), { resources: [container('svc_frontend_2', 'frontend', 'tainted')] })).toEqual(['adminer', 'backend']);
+    expect(servicesNew(stack(), { resources: [container('svc_backend_3', 'backend')] })).toEqual(['adminer', 'frontend']);
     const all = { resources: ['adminer', 'backend', 'frontend'].map((s) => container(`svc_${s}_1`, s)) };
-    expect(firstDeployStack(stack, all)).toBeUndefined();
+    expect(firstDeployStack(stack(), all)).toBeUndefined();
   });
 });
 

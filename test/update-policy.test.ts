@@ -86,19 +86,19 @@ describe('defaults per kind', () => {
 
 describe('the revision in a name', () => {
   const revision = (extra: string) => env(extra).resource.terraform_data.revision_api.triggers_replace;
-  const base = revision('');
+  const base = shared(() => revision(''));
 
   it('is replaced with what replaces the containers, and only then', () => {
-    expect(revision('    env: { FEATURE: "on" }\n').settings).not.toBe(base.settings);
-    expect(revision('    command: [serve, --fast]\n').settings).not.toBe(base.settings);
-    expect(revision('    resources: { memory: 256m }\n').settings).not.toBe(base.settings);
-    expect(revision('  other: { kind: redis, password: DB_PASSWORD }\n')).toEqual(base);
+    expect(revision('    env: { FEATURE: "on" }\n').settings).not.toBe(base().settings);
+    expect(revision('    command: [serve, --fast]\n').settings).not.toBe(base().settings);
+    expect(revision('    resources: { memory: 256m }\n').settings).not.toBe(base().settings);
+    expect(revision('  other: { kind: redis, password: DB_PASSWORD }\n')).toEqual(base());
   });
 
   it('takes the image id and the recorded secret versions (the values without state encryption) from Terraform; a name holds only the random id', () => {
-    expect(base.image).toBe('${docker_image.image_main_ghcr_io_acme_api_1_0.image_id}');
-    expect(base.secret_DB_PASSWORD).toBe('${terraform_data.secret_version_DB_PASSWORD.output}');
-    expect(base.secret_JWT_SECRET).toBe('${terraform_data.secret_version_JWT_SECRET.output}');
+    expect(base().image).toBe('${docker_image.image_main_ghcr_io_acme_api_1_0.image_id}');
+    expect(base().secret_DB_PASSWORD).toBe('${terraform_data.secret_version_DB_PASSWORD.output}');
+    expect(base().secret_JWT_SECRET).toBe('${terraform_data.secret_version_JWT_SECRET.output}');
     expect(revision('state: { backend: local, encryption: false }\n').secret_JWT_SECRET).toBe('${var.JWT_SECRET}');
     expect(containers(env('')).svc_api_1.name).toBe('test-api-1-${substr(terraform_data.revision_api.id, 0, 8)}');
   });

@@ -13,13 +13,13 @@ import { planKeySecret } from '../lib/github/plan-identity';
 import { ACTION_PINS, PLAN_SECRETS } from '../scripts/workflows';
 import { STATE_PASSPHRASE_VARIABLE } from '../lib/deploy/encryption';
 import { releaseTag } from '../scripts/release-tag';
-import { errors, MINIMAL } from './helpers';
+import { errors, MINIMAL, shared } from './helpers';
 
 const root = path.resolve(__dirname, '..');
 const dir = path.join(root, '.github', 'workflows');
 const read = (name: string) => parse(fs.readFileSync(path.join(dir, name), 'utf8'));
 const all = fs.readdirSync(dir).filter((f) => f.endsWith('.yml'));
-const stacks = loadEnvironments(path.join(root, 'environments'));
+const stacks = shared(() => loadEnvironments(path.join(root, 'environments'))); // when first read, not while the file is collected
 const text = (x: unknown) => JSON.stringify(x);
 type Step = { uses?: string; run?: string; with?: Record<string, unknown>; env?: Record<string, string>; 'working-directory'?: string };
 type Job = { steps: Step[]; env?: Record<string, string>; environment?: unknown; permissions?: unknown; 'runs-on': string; if?: string; needs?: unknown };
@@ -87,12 +87,12 @@ describe('plan.yml: the pull request\'s code gets nothing to steal', () => {
 describe('plan-comment.yml: credentials only with trusted code', () => {
   const wf = read('plan-comment.yml');
   const jobs = wf.jobs as Record<string, Job>;
-  const planned = stacks.filter((s) => s.github?.planEnvironment).map((s) => s.environmentName).sort();
+  const planned = () => stacks().filter((s) => s.github?.planEnvironment).map((s) => s.environmentName).sort();
 
   it('is triggered by the plan workflow only, with no default permission', () => {
     expect(wf.on).toEqual({ workflow_run: { workflows: ['plan'], types: ['completed'] } });
     expect(wf.permissions).toEqual({});
-    expect(Object.keys(jobs).sort()).toEqual(['comment', 'prepare', ...planned.map((e) => `plan-${e}`)].sort());
+    expect(Object.keys(jobs).sort()).toEqual(['comment', 'prepare', ...planned().map((e) => `plan-${e}`)].sort());
   });
 
   it('checks out only the default branch (no ref, repository or path) and runs only its built scripts', () => {
@@ -117,7 +117,7 @@ describe('plan-comment.yml: credentials only with trusted code', () => {
     const uploads = Object.entries(jobs).flatMap(([name, job]) => job.steps.filter((x) => x.uses?.startsWith('actions/upload-artifact')).map((u) => [name, u.with?.name, u.with?.path]));
     expect(uploads).toEqual([
       ['prepare', 'pr-environments', '${{ runner.temp }}/pr'],
-      ...planned.map((e) => [`plan-${e}`, `plan-${e}`, `\${{ runner.temp }}/plan-${e}.json`]),
+      ...planned().map((e) => [`plan-${e}`, `plan-${e}`, `\${{ runner.temp }}/plan-${e}.json`]),
     ]);
   });
 
@@ -139,7 +139,7 @@ describe('plan-comment.yml: credentials only with trusted code', () => {
         continue;
       }
       const env = name.slice('plan-'.length);
-      const stack = stacks.find((s) => s.environmentName === env)!;
+      const stack = stacks().find((s) => s.environmentName === env)!;
       expect(job.environment).toBe(`${stack.github!.environment ?? env}-plan`);
       expect(job.permissions).toEqual({ contents: 'read' });
       const used = new Set<string>();
@@ -165,11 +165,18 @@ describe('plan-comment.yml: credentials only with trusted code', () => {
 });
 
 describe('deploy workflows', () => {
-  for (const stack of stacks.filter((s) => s.github)) {
-    const env = stack.environmentName;
+  // The tests are made per deploy workflow on disk, so that no environment is built while the file
+  // is collected; the first test checks that those are exactly the environments with `github:`.
+  const deployed = all.filter((f) => /^deploy-.+\.yml$/.test(f)).map((f) => f.slice('deploy-'.length, -'.yml'.length)).sort();
+  it('there is one per environment with a github: section, and no other', () => {
+    expect(deployed).toEqual(stacks().filter((s) => s.github).map((s) => s.environmentName).sort());
+  });
+  for (const env of deployed) {
+    const stackOf = () => stacks().find((s) => s.environmentName === env)!;
     const wf = read(`deploy-${env}.yml`);
     const job = wf.jobs.deploy as Job;
     it(`${env}: secrets only on the steps that need them, every declared one as TF_VAR_ on the deploy step`, () => {
+      const stack = stackOf();
       expect(text(job.env)).not.toMatch(/secrets\./);
       expect(job.environment).toBe(stack.github!.environment ?? env);
       const withSecrets = job.steps.filter((s) => text(s).includes('secrets.'));
@@ -182,6 +189,7 @@ describe('deploy workflows', () => {
       expect(tfVars.map(([k]) => k.slice(7)).sort()).toEqual([...stack.secretNames, STATE_PASSPHRASE_VARIABLE].sort());
     });
     it(`${env}: pinned host keys, a checked release tag`, () => {
+      const stack = stackOf();
       const ssh = job.steps.find((s) => s.env?.KNOWN_HOSTS);
       for (const h of [...stack.hosts.values()].filter((x) => x.docker.startsWith('ssh://'))) expect(ssh!.env!.KNOWN_HOSTS).toContain(h.hostKey);
       const tag = job.steps.find((s) => s.env?.INPUT_TAG);
