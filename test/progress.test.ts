@@ -343,6 +343,63 @@ describe('the synth summary', () => {
     expect(t.slice(2).join(' ').replace(/\s+/g, ' ')).toContain([...names].sort().join(' '));
   });
 
+  /** An environment named `name` with a service per entry of `services` (`name: host/kind/replicas`) on the hosts they name. */
+  const modelOf = (name: string, services: readonly (readonly [string, string, string, number])[]) => {
+    const hosts = [...new Set(services.map(([, h]) => h))];
+    const yaml = [`name: ${name}`, 'hosts:', ...hosts.map((h) => `  ${h}: { docker: "ssh://deploy@${h}.example.com", address: ${h}.example.com }`), 'services:',
+      ...services.map(([n, h, kind, replicas]) => `  ${n}: { kind: ${kind}, host: ${h}, image: acme/x, tag: "1", replicas: ${replicas}${kind === 'web' ? ', port: 80' : ''} }`), ''].join('\n');
+    return loadModel(name, writeFiles({ [`${name}.yaml`]: yaml }));
+  };
+
+  it('exactly: columns as wide as their longest cell, replicas as ×n, more than four hosts counted, names wrapped at the width', () => {
+    const alpha = modelOf('alpha', [['web', 'h1', 'web', 2], ['api', 'h2', 'service', 3], ['cron', 'h3', 'service', 1], ['q', 'h4', 'service', 1], ['z', 'h5', 'service', 1]]);
+    const beta = modelOf('beta-environment', [['one', 'edge', 'service', 1], ['two', 'core', 'service', 1], ['three', 'edge', 'service', 1], ['four', 'core', 'service', 1]]);
+    expect(summaryTable([alpha, beta], 70)).toEqual([
+      'stack             hosts      size                       services × replicas',
+      '----------------  ---------  -------------------------  -------------------',
+      'alpha             5 hosts    5 services / 8 containers  api×3 cron q web×2 z',
+      'beta-environment  core,edge  4 services / 4 containers  four one three two', // hosts sorted
+    ]);
+    // four hosts are named; at 66 columns the names get 20 characters (the least they get), so they wrap
+    const four = modelOf('four', [['aa', 'h1', 'service', 1], ['bb', 'h2', 'service', 1], ['cc', 'h3', 'service', 1], ['dd', 'h4', 'service', 1], ['eeeeeeeeeeeeee', 'h1', 'service', 1]]);
+    expect(summaryTable([four], 66)).toEqual([
+      'stack  hosts        size                       services × replicas',
+      '-----  -----------  -------------------------  -------------------',
+      'four   h1,h2,h3,h4  5 services / 5 containers  aa bb cc dd',
+      '                                               eeeeeeeeeeeeee',
+    ]);
+    // the first three columns take 47 characters: 'aa bb cc dd eeeeeeeeeeeeee' (26) fits in 73, not in 72
+    expect(summaryTable([four], 73)[2]).toBe('four   h1,h2,h3,h4  5 services / 5 containers  aa bb cc dd eeeeeeeeeeeeee');
+    expect(summaryTable([four], 73)).toHaveLength(3);
+    expect(summaryTable([four], 72)).toHaveLength(4);
+  });
+
+  it('an environment without services: no trailing spaces where the names would be', () => {
+    const empty = loadModel('e', writeFiles({ 'e.yaml': 'name: e\nhosts: { a: { docker: "unix:///var/run/docker.sock" } }\nservices: {}\n' }));
+    expect(summaryTable([empty], 80)[2]).toBe('e             0 services / 0 containers');
+  });
+
+  it('names exactly 24 services, counts kinds from 25 on (most first, ties by name)', () => {
+    const of = (n: number) => modelOf(`n${n}`, Array.from({ length: n }, (_, i) => [`s${String(i).padStart(2, '0')}`, 'a', i % 3 === 0 ? 'web' : i % 3 === 1 ? 'singleton' : 'service', 1] as const));
+    expect(summaryTable([of(24)], 400)[2]).toMatch(/ s00 s01 .* s23$/);
+    expect(summaryTable([of(25)], 400)[2]).toMatch(/ by kind: 9 web, 8 service, 8 singleton$/);
+  });
+
+  it('is as wide as the terminal, or 100 columns when there is none', () => {
+    const names = modelOf('w', Array.from({ length: 20 }, (_, i) => [`service-number-${i}`, 'a', 'service', 1] as const));
+    const columns = Object.getOwnPropertyDescriptor(process.stdout, 'columns');
+    try {
+      Object.defineProperty(process.stdout, 'columns', { value: undefined, configurable: true });
+      expect(summaryTable([names])).toEqual(summaryTable([names], 100));
+      Object.defineProperty(process.stdout, 'columns', { value: 60, configurable: true });
+      expect(summaryTable([names])).toEqual(summaryTable([names], 60));
+      expect(summaryTable([names], 60)).not.toEqual(summaryTable([names], 100));
+    } finally {
+      if (columns) Object.defineProperty(process.stdout, 'columns', columns);
+      else delete (process.stdout as { columns?: number }).columns;
+    }
+  });
+
   it('counts by kind beyond 24 services', () => {
     const lines = ['name: big', 'hosts: { a: { docker: "unix:///var/run/docker.sock" } }', 'services:'];
     for (let i = 0; i < 40; i++) lines.push(`  s${i}: { kind: ${i % 4 ? 'service' : 'web'}, image: acme/x, tag: "1"${i % 4 ? '' : ', port: 80'} }`);
