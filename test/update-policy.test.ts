@@ -134,6 +134,7 @@ describe('impossible or malformed policies are positioned errors', () => {
     ['unknown key', '    update: { order: stop-first, drain: 3 }\n', 'env.yaml:17:34 services.api.update.drain: unknown key; allowed here: drainSeconds, order, parallelism, stopGraceSeconds'],
     ['grace twice', '    stopGracePeriod: 30s\n    update: { stopGraceSeconds: 30 }\n', 'env.yaml:18:15 services.api.update.stopGraceSeconds: the stop grace period is given twice: here and as `stopGracePeriod`; keep one'],
     ['parallelism on stop-first', '    update: { order: stop-first, parallelism: 2 }\n', 'env.yaml:17:34 services.api.update.parallelism: parallelism applies to start-first updates; api is stop-first (api asks for stop-first), and its replicas are replaced together'],
+    ['drainSeconds on stop-first', '    update: { order: stop-first, drainSeconds: 5 }\n', 'env.yaml:17:34 services.api.update.drainSeconds: drainSeconds applies to start-first updates; api is stop-first (api asks for stop-first); stopGraceSeconds is its time to finish'],
   ])('%s', (_n, extra, line) => {
     expect(bad(extra)).toEqual([line]);
   });
@@ -145,6 +146,11 @@ describe('impossible or malformed policies are positioned errors', () => {
     expect(errors({ 'env.yaml': MINIMAL + '  tool: { kind: service, image: ghcr.io/acme/tool, ports: { admin: { container: 9000, publish: 9000 } }, update: { order: start-first } }\n' })).toEqual([
       'env.yaml:17:116 services.tool.update.order: start-first is not possible: tool publishes host port 9000: the new container cannot bind it while the old one holds it; use order: stop-first',
     ]);
+  });
+
+  it('no problem where the request is possible: start-first with its knobs, or only a grace period on a singleton', () => {
+    expect(Object.keys(env('    update: { order: start-first, parallelism: 2, drainSeconds: 3 }\n').resource.docker_container)).toContain('svc_api_1');
+    expect(Object.keys(env('  orchestrator: { kind: singleton, image: ghcr.io/acme/api, tag: "1.0", update: { stopGraceSeconds: 10 } }\n').resource.docker_container)).toContain('svc_orchestrator_1');
   });
 
   it('a one-shot job has no update policy', () => {
