@@ -22,6 +22,17 @@ it("README's environment-file reference is current (generated from the same sche
   expect(withReference(readme) === readme, 'run `npm run schema`').toBe(true);
 });
 
+it('the reference goes between its markers only; a README without them, or with them in the wrong order, is an error', async () => {
+  const { withReference, REFERENCE_START, REFERENCE_END, environmentReference } = await import('../lib/config/reference');
+  expect(withReference(`before\n${REFERENCE_START}\nold\n${REFERENCE_END}\nafter\n`)).toBe(`before\n${REFERENCE_START}\n\n${environmentReference()}\n${REFERENCE_END}\nafter\n`);
+  expect(withReference(`${REFERENCE_START}${REFERENCE_END}`)).toBe(`${REFERENCE_START}\n\n${environmentReference()}\n${REFERENCE_END}`); // a start at offset 0 is a start
+  const missing = /README\.md has no .* section/;
+  expect(() => withReference('no markers')).toThrow(missing);
+  expect(() => withReference(`${REFERENCE_START}\nno end`)).toThrow(missing);
+  expect(() => withReference(`${REFERENCE_END}\n${REFERENCE_START}\n`)).toThrow(missing);
+  expect(() => withReference(`no start\n${REFERENCE_END}`)).toThrow(missing);
+});
+
 it('every key of schema.json carries a description (editors show it), and defaults are given as defaults', () => {
   const missing: string[] = [];
   let keys = 0;
