@@ -29,12 +29,16 @@ describe('cpusAsRead', () => {
     expect(cpusAsRead(1.5)).toBe('1.5');
     expect(cpusAsRead(0.25)).toBe('0.25');
     expect(cpusAsRead(0.075)).toBe('0.075');
+    expect(cpusAsRead(0.123456789)).toBe('0.123456789'); // nine decimals: as precise as Docker takes
   });
   it('refuses values the provider cannot read back as written (they would be replaced on every plan)', () => {
     expect(cpusAsRead(0.05)).toBeUndefined(); // reads back "0.1"
     expect(cpusAsRead(0.001)).toBeUndefined(); // reads back "0.0"
     expect(cpusAsRead(0.1234567891)).toBeUndefined(); // more precise than Docker takes
     expect(cpusAsRead(0)).toBeUndefined();
+    expect(cpusAsRead(-1)).toBeUndefined();
+    expect(cpusAsRead(1e-7)).toBeUndefined(); // String() gives "1e-7", which is no decimal number
+    expect(cpusAsRead(1e21)).toBeUndefined(); // "1e+21"
   });
 });
 
@@ -42,6 +46,9 @@ describe('durationAsRead (Go time.Duration.String)', () => {
   const GO: [number, string][] = [
     [0, '0s'], [0.5, '500ms'], [1, '1s'], [5, '5s'], [59, '59s'], [60, '1m0s'], [61, '1m1s'], [90, '1m30s'], [3600, '1h0m0s'],
     [3661.5, '1h1m1.5s'], [0.0015, '1.5ms'], [86400, '24h0m0s'], [125.25, '2m5.25s'],
+    // the unit boundaries and the fraction's zeros (printed by Go 1.x time.Duration(ns).String())
+    [1e-9, '1ns'], [999e-9, '999ns'], [1e-6, '1µs'], [1.5e-6, '1.5µs'], [999999e-9, '999.999µs'], [0.001, '1ms'],
+    [1.005, '1.005s'], [1.05, '1.05s'], [-5, '-5s'], [-0.5, '-500ms'], [60.5, '1m0.5s'],
   ];
   it.each(GO)('%s s → %s', (s, text) => expect(durationAsRead(s)).toBe(text));
 });
