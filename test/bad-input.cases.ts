@@ -117,6 +117,9 @@ export const BAD_CASES: BadCase[] = [
   { name: 'unknown proxy entrypoint', files: { 'env.yaml': replace('    route: PathPrefix(`/api`)', '    route: PathPrefix(`/api`)\n    entrypoints: [websecure]') }, expected: [
       "env.yaml:15:5 services.api.entrypoints: unknown proxy entrypoint \"websecure\"; the proxy has web",
     ] },
+  { name: 'TLS challenge on an unknown entrypoint', files: { 'env.yaml': replace('entrypoints: { web: 8001 } }', 'entrypoints: { web: 8001, websecure: 8443 }, acme: { email: ops@example.com, entrypoint: tls } }') }, expected: [
+      "env.yaml:6:104 services.proxy.acme.entrypoint: unknown entrypoint \"tls\"; known: web, websecure",
+    ] },
   { name: 'host needed with several hosts', files: { 'env.yaml': replace('hosts:\n', 'hosts:\n  workers: { docker: "ssh://deploy@w.example.com" }\n') }, expected: [
       "env.yaml:7:3 services.proxy: needs `host:`; this environment has several hosts (workers, main)",
       "env.yaml:8:3 services.db: needs `host:`; this environment has several hosts (workers, main)",
