@@ -120,6 +120,10 @@ export const BAD_CASES: BadCase[] = [
   { name: 'TLS challenge on an unknown entrypoint', files: { 'env.yaml': replace('entrypoints: { web: 8001 } }', 'entrypoints: { web: 8001, websecure: 8443 }, acme: { email: ops@example.com, entrypoint: tls } }') }, expected: [
       "env.yaml:6:104 services.proxy.acme.entrypoint: unknown entrypoint \"tls\"; known: web, websecure",
     ] },
+  { name: 'Prometheus scraping an unknown service or one without a metrics port', files: { 'env.yaml': MINIMAL + '  prom: { kind: prometheus, scrape: [api, nope] }\n' }, expected: [
+      "env.yaml:17:38 services.prom.scrape.0: api declares no `metrics` port to scrape; add `ports: { metrics: <port> }` to it (`metrics: true` on a worker pool) or remove it here",
+      "env.yaml:17:43 services.prom.scrape.1: unknown service \"nope\"; known: proxy, db, api, prom",
+    ] },
   { name: 'host needed with several hosts', files: { 'env.yaml': replace('hosts:\n', 'hosts:\n  workers: { docker: "ssh://deploy@w.example.com" }\n') }, expected: [
       "env.yaml:7:3 services.proxy: needs `host:`; this environment has several hosts (workers, main)",
       "env.yaml:8:3 services.db: needs `host:`; this environment has several hosts (workers, main)",
