@@ -8,7 +8,7 @@
  *    (test/memory-host-store.ts); test/e2e runs the real one on the engine;
  *  - `plan` runs a stand-in engine (test/stand-in-tofu.ts) that answers init, plan and
  *    `show -json` with a real plan of test/fixtures/plans;
- *  - `deploy`, `rollback` and `down` hand their run to a recorder; the runs themselves are tested in
+ *  - `deploy`, `rollback`, `down` and `exec` hand their run to a recorder (exec's run: test/ops.test.ts, test/e2e); the runs themselves are tested in
  *    test/deploy-run.test.ts and test/e2e. This machine's lock (lib/cli/flock.ts) is real.
  */
 import { spawn } from 'node:child_process';
@@ -40,6 +40,14 @@ vi.mock('../lib/deploy/run', async (actual) => ({
   },
   down: async (_where: unknown, o: unknown) => {
     fake.deploys.push({ down: o });
+    return fake.exitCode;
+  },
+}));
+
+vi.mock('../lib/ops/exec', async (actual) => ({
+  ...(await actual<typeof import('../lib/ops/exec')>()),
+  runExec: async (stack: { environmentName: string }, service: string, command: readonly string[], o: unknown) => {
+    fake.deploys.push({ exec: { environment: stack.environmentName, service, command, o } });
     return fake.exitCode;
   },
 }));
@@ -168,6 +176,41 @@ describe('stackyard lock', () => {
   });
 });
 
+describe('stackyard exec', () => {
+  const tty = (stdin: boolean | undefined, stdout: boolean | undefined) => {
+    Object.defineProperty(process.stdin, 'isTTY', { value: stdin, configurable: true });
+    Object.defineProperty(process.stdout, 'isTTY', { value: stdout, configurable: true });
+  };
+  const saved = { stdin: Object.getOwnPropertyDescriptor(process.stdin, 'isTTY'), stdout: Object.getOwnPropertyDescriptor(process.stdout, 'isTTY') };
+  afterEach(() => {
+    for (const [stream, d] of [[process.stdin, saved.stdin], [process.stdout, saved.stdout]] as const) {
+      if (d) Object.defineProperty(stream, 'isTTY', d);
+      else delete (stream as { isTTY?: boolean }).isTTY;
+    }
+  });
+
+  it('hands the command and options to the run, a terminal only when stdin and stdout are both one; its exit code is the command\'s', async () => {
+    fake.exitCode = 3;
+    tty(true, true);
+    expect(await main(['exec', 'test', 'api', '-i', '--reuse', '-r', '2', '--', 'ls', '-l'])).toBe(3);
+    tty(true, undefined);
+    expect(await main(['exec', 'test', 'api', '--', 'ls'])).toBe(3);
+    tty(undefined, true);
+    expect(await main(['exec', 'test', 'api', '--', 'ls'])).toBe(3);
+    expect(fake.deploys).toEqual([
+      { exec: { environment: 'test', service: 'api', command: ['ls', '-l'], o: { interactive: true, reuse: true, replica: 2, tty: true } } },
+      { exec: { environment: 'test', service: 'api', command: ['ls'], o: { tty: false } } },
+      { exec: { environment: 'test', service: 'api', command: ['ls'], o: { tty: false } } },
+    ]);
+  });
+
+  it('its help gives an example and says that secrets stay off the command line', async () => {
+    await main(['exec', '--help']).catch(() => undefined);
+    expect(io.out).toContain('Example: stackyard exec staging backend -- python manage.py migrate');
+    expect(io.out).toContain('Secret values never appear on a command line');
+  });
+});
+
 describe('stackyard hosts', () => {
   const check = (host: string, ok: boolean) => ({
     host, docker: `ssh://root@${host}`, ok,
@@ -191,6 +234,11 @@ describe('stackyard hosts', () => {
     io.out = '';
     expect(await main(['hosts', 'test', '--json'])).toBe(EXIT.failure);
     expect(JSON.parse(io.out)).toEqual([check('b', false)]);
+  });
+
+  it('its help says what the exit code means', async () => {
+    await main(['hosts', '--help']).catch(() => undefined);
+    expect(io.out).toContain('One line per host; a failing check is followed by what to do. Exit 1 when any host fails.');
   });
 });
 
