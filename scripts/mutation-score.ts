@@ -77,7 +77,12 @@ export function countMutants(file: string, mutants: readonly ReportMutant[]): Fi
 /** The ledger's entry of one file: the text measured (by hash), its counts, its surviving and uncovered mutants. */
 export interface LedgerEntry extends Omit<FileScore, 'file'> {
   readonly sha256: string;
-  /** `line:column Mutator: replacement` of each survived or not covered mutant, in source order. */
+  /**
+   * `line:column Mutator: replacement` of each survived or not covered mutant, in source order,
+   * `(static)` after the mutator when code ran outside any test (while a test file was collected
+   * or loaded) also runs it: under the vitest runner such a mutant's activation does not take, so
+   * its "survived" says nothing (README, "Mutation testing"); build that input in a test instead.
+   */
   readonly survivors: readonly string[];
 }
 export interface Ledger {
@@ -99,7 +104,8 @@ export function ledgerEntry(body: ReportFile): LedgerEntry {
     .map((m) => {
       const r = (m.replacement ?? '').replace(/\s+/g, ' ');
       const cut = r.length > REPLACEMENT_CHARS ? `${r.slice(0, REPLACEMENT_CHARS)}…` : r;
-      return `${where(m).join(':')} ${m.mutatorName ?? '?'}${m.status === 'NoCoverage' ? ' (no coverage)' : ''}: ${cut}`;
+      const notes = [m.status === 'NoCoverage' ? 'no coverage' : '', m.static ? 'static' : ''].filter(Boolean);
+      return `${where(m).join(':')} ${m.mutatorName ?? '?'}${notes.length ? ` (${notes.join(', ')})` : ''}: ${cut}`;
     });
   return { sha256: sha256(body.source), ...counts, survivors };
 }

@@ -68,14 +68,18 @@ describe('mutation score across chunks', () => {
       at('NoCoverage', 2, 14, 'BlockStatement', `{\n  ${'x'.repeat(80)}\n}`),
       at('Survived', 2, 5, 'EqualityOperator', 'a  <=  b'),
       at('Ignored', 3, 1, 'StringLiteral', '""'),
+      { ...at('Survived', 4, 2, 'ArrowFunction', '() => undefined'), static: true },
+      { ...at('NoCoverage', 5, 1, 'StringLiteral', '""'), static: true },
     ] });
     expect(e.sha256).toBe(sha256('A2'));
     expect(e.sha256).toMatch(/^[0-9a-f]{64}$/);
-    expect([e.killed, e.survived, e.noCoverage, e.ignored]).toEqual([1, 2, 1, 1]);
-    // in source order; white space folded; a long replacement cut
+    expect([e.killed, e.survived, e.noCoverage, e.ignored]).toEqual([1, 3, 2, 1]);
+    // in source order; white space folded; a long replacement cut; static ones marked
     expect(e.survivors).toEqual([
       '2:5 EqualityOperator: a <= b',
       `2:14 BlockStatement (no coverage): { ${'x'.repeat(58)}…`,
+      '4:2 ArrowFunction (static): () => undefined', // also run outside a test: its result is not to be trusted
+      '5:1 StringLiteral (no coverage, static): ""',
       '9:3 ConditionalExpression: true',
     ]);
   });
