@@ -343,7 +343,7 @@ describe('the synth summary', () => {
     expect(t.slice(2).join(' ').replace(/\s+/g, ' ')).toContain([...names].sort().join(' '));
   });
 
-  /** An environment named `name` with a service per entry of `services` (`name: host/kind/replicas`) on the hosts they name. */
+  /** An environment named `name` with a service per `[name, host, kind, replicas]` of `services`, on the hosts they name. */
   const modelOf = (name: string, services: readonly (readonly [string, string, string, number])[]) => {
     const hosts = [...new Set(services.map(([, h]) => h))];
     const yaml = [`name: ${name}`, 'hosts:', ...hosts.map((h) => `  ${h}: { docker: "ssh://deploy@${h}.example.com", address: ${h}.example.com }`), 'services:',
