@@ -6,6 +6,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { countMutants, currentResults, LEDGER, ledgerEntry, mutatedFiles, readLedger, renderTable, score, sha256, todo, updateLedger, withChunkFiles, type Report } from '../scripts/mutation-score';
+import * as fs from 'node:fs';
 import * as path from 'node:path';
 
 const m = (status: string) => ({ status });
@@ -110,5 +111,34 @@ describe('mutation score across chunks', () => {
       expect(all.has(f), f).toBe(true);
       expect(e.survivors.length, f).toBe(e.survived + e.noCoverage);
     }
+  });
+});
+
+describe('the security-relevant run (stryker.security.config.mjs)', () => {
+  const root = path.resolve(__dirname, '..');
+  /** The text of each `file:a-b` range the run mutates. */
+  const ranges = async () => {
+    const { default: config } = await import('../stryker.security.config.mjs');
+    return (config.mutate as string[]).filter((m) => /:\d+-\d+$/.test(m)).map((m) => {
+      const [, file, a, b] = /^(.+):(\d+)-(\d+)$/.exec(m)!;
+      return { file, text: fs.readFileSync(path.join(root, file), 'utf8').split('\n').slice(Number(a) - 1, Number(b)).join('\n') };
+    });
+  };
+
+  it('mutates the checks themselves, wherever they moved: destroy protection, literal secrets, declared secrets kept out of env:', async () => {
+    const r = await ranges();
+    const of = (file: string) => r.filter((x) => x.file === file).map((x) => x.text).join('\n');
+    expect(of('lib/docker/render.ts')).toMatch(/process\.env\[DESTROY_DATA_VARIABLE\] !== env/);
+    expect(of('lib/docker/render.ts')).toMatch(/preventDestroy: true/);
+    expect(of('lib/file-rules.ts')).toContain('for (const p of secretValueProblems(config))');
+    expect(of('lib/file-rules.ts')).toContain('is a declared secret; list it under');
+    expect(r.every((x) => x.text.split('\n').length <= 12)).toBe(true); // a check, not half a file
+  });
+
+  it('a check whose text is gone stops the run, naming it', async () => {
+    const { lines } = await import('../stryker.security.config.mjs');
+    expect(lines('lib/docker/render.ts', 'lifecycle: protect ?')).toMatch(/^lib\/docker\/render\.ts:(\d+)-\1$/);
+    expect(() => lines('lib/docker/render.ts', 'no such line anywhere')).toThrow(/lib\/docker\/render\.ts has no line with "no such line anywhere"; point the range at the check again/);
+    expect(() => lines('lib/docker/render.ts', 'const protect', 'no such end')).toThrow(/has no line with "no such end"/);
   });
 });
