@@ -25,6 +25,31 @@ describe('Grafana', () => {
     expect(json.resource.docker_volume.volume_dashboards_data.lifecycle).toEqual({ prevent_destroy: true });
   });
 
+  it('lists several sources by name, whatever order they were built in, the first Prometheus the default', () => {
+    const { containers } = dockerStack((s) => {
+      new Prometheus(s, 'zeta', { host: 'main' });
+      new Jaeger(s, 'tr-b', { host: 'main' });
+      new Prometheus(s, 'alpha', { host: 'main' });
+      new Jaeger(s, 'tr-a', { host: 'main' });
+      new Grafana(s, 'dashboards', { host: 'main', adminPassword: 'GF_PASSWORD' });
+    }, { secrets: ['GF_PASSWORD'] });
+    const ds: string = containers.svc_dashboards_1.upload.find((u: any) => u.file === '/etc/grafana/provisioning/datasources/stackyard.yaml').content;
+    expect([...ds.matchAll(/name: "([^"]+)"\n +type: (\w+)\n.*\n.*\n +isDefault: (\w+)/g)].map((m) => `${m[1]} ${m[2]} ${m[3]}`)).toEqual([
+      'alpha prometheus true', 'zeta prometheus false', 'tr-a jaeger false', 'tr-b jaeger false',
+    ]);
+  });
+
+  it('reaches every source on another host: one published on loopback only there is a problem naming Grafana', () => {
+    const problems = (prometheusBind: string, jaegerBind: string) => dockerStack((s) => {
+      new Prometheus(s, 'metrics', { host: 'edge', publish: 9090, bind: prometheusBind });
+      new Jaeger(s, 'tracing', { host: 'edge', uiPort: 16686, bind: jaegerBind });
+      new Grafana(s, 'dashboards', { host: 'main', adminPassword: 'GF_PASSWORD' });
+    }, { hosts: ['main', 'edge'], secrets: ['GF_PASSWORD'] }).problems;
+    expect(problems('127.0.0.1', '0.0.0.0')).toEqual([expect.stringMatching(/^dashboards on host main reaches metrics at 10\.0\.0\.2:9090, but it listens on 127\.0\.0\.1 only/)]);
+    expect(problems('0.0.0.0', '127.0.0.1')).toEqual([expect.stringMatching(/^dashboards on host main reaches tracing at 10\.0\.0\.2:16686, but it listens on 127\.0\.0\.1 only/)]);
+    expect(problems('0.0.0.0', '0.0.0.0')).toEqual([]);
+  });
+
   it('on Kubernetes reaches Prometheus by its Service name, from any node pool (it used the node pool as a host name)', () => {
     const dir = writeFiles({ 'k.yaml': `name: gk
 platform: kubernetes
