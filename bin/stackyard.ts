@@ -6,7 +6,7 @@
  */
 import { spawnSync } from 'node:child_process';
 import * as path from 'node:path';
-import { isStale, writeStamp } from '../lib/cli/freshness';
+import { isStale, markExecutable, writeStamp } from '../lib/cli/freshness';
 
 const root = path.resolve(__dirname, '..', '..');
 
@@ -21,6 +21,7 @@ function rebuildIfStale(): number | undefined {
     return 1;
   }
   writeStamp(root, hash);
+  markExecutable(root);
   const again = spawnSync(process.execPath, [__filename, ...process.argv.slice(2)], { stdio: 'inherit', env: { ...process.env, STACKYARD_FRESH: '1' } });
   return again.status ?? 1;
 }

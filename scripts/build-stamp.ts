@@ -1,7 +1,8 @@
-/** Run by `npm run build` after tsc: records the source hash the build compiled (lib/cli/freshness.ts). */
+/** Run by `npm run build` after tsc: records the source hash the build compiled, and makes the command executable (lib/cli/freshness.ts). */
 import * as path from 'node:path';
-import { sourceHash, writeStamp } from '../lib/cli/freshness';
+import { markExecutable, sourceHash, writeStamp } from '../lib/cli/freshness';
 
 const root = path.resolve(__dirname, '..', '..');
 const hash = sourceHash(root);
 if (hash) writeStamp(root, hash);
+markExecutable(root);

@@ -7,7 +7,7 @@ import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { isStale, sourceHash, writeStamp } from '../lib/cli/freshness';
+import { BIN, isStale, markExecutable, sourceHash, writeStamp } from '../lib/cli/freshness';
 import { decideRelease, decideRunLock, describeLock, lockLabels, parseLockLabels, pidAlive, thisProcess, whoAmI, type LockInfo } from '../lib/deploy/deploy-lock';
 import { appendRecord, formatRecords, MAX_RECORDS, parseRecords, planHeadline, releases, rollbackTarget, tagsToKeep, tagsToPrune, type DeployRecord } from '../lib/deploy/records';
 import { asksForInit, initKey, releaseRepositories, releaseTagOf } from '../lib/deploy/run';
@@ -307,6 +307,16 @@ describe('incremental synth: dist is rebuilt only when a source changed', () => 
     const installed = tempDir();
     writeStamp(installed, 'abc');
     expect(isStale(installed)).toStrictEqual({ stale: false });
+  });
+
+  it('a build leaves the command executable, as npx runs it through a link it made once (a 0644 script was "Permission denied")', () => {
+    const root = tempDir();
+    markExecutable(root); // nothing built: nothing to do
+    fs.mkdirSync(path.join(root, 'dist', 'bin'), { recursive: true });
+    fs.writeFileSync(path.join(root, BIN), '#!/usr/bin/env node\n', { mode: 0o644 });
+    markExecutable(root);
+    expect(fs.statSync(path.join(root, BIN)).mode & 0o777).toBe(0o755);
+    expect(fs.statSync(path.resolve(__dirname, '..', BIN)).mode & 0o111).toBe(0o111); // npm run build did it here
   });
 
   it('npm run build recorded the hash of this checkout', () => {

@@ -62,3 +62,18 @@ export function writeStamp(root: string, hash: string): void {
   fs.mkdirSync(path.join(root, 'dist'), { recursive: true });
   fs.writeFileSync(path.join(root, STAMP), hash + '\n');
 }
+
+/** The command's script in dist/ (package.json `bin`). */
+export const BIN = path.join('dist', 'bin', 'stackyard.js');
+
+/**
+ * Makes the command's script executable after a build. tsc writes it 0644, and npx runs a
+ * project's own bin through the link it made when it first installed that folder (cached under
+ * ~/.npm/_npx by the folder's path); npm set the mode then, on that build's file. A clone made
+ * again at the same path, or a rebuild that replaced the file, would otherwise fail with
+ * `sh: 1: stackyard: Permission denied` (it did: 14 fleet tests in one CI run).
+ */
+export function markExecutable(root: string): void {
+  const bin = path.join(root, BIN);
+  if (fs.existsSync(bin)) fs.chmodSync(bin, fs.statSync(bin).mode | 0o111);
+}
