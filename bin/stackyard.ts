@@ -6,7 +6,7 @@
  */
 import { spawnSync } from 'node:child_process';
 import * as path from 'node:path';
-import { isStale, markExecutable, writeStamp } from '../lib/cli/freshness';
+import { isStale, recordBuild } from '../lib/cli/freshness';
 
 const root = path.resolve(__dirname, '..', '..');
 
@@ -20,8 +20,7 @@ function rebuildIfStale(): number | undefined {
     process.stderr.write('stackyard: the build failed (above); nothing was run\n');
     return 1;
   }
-  writeStamp(root, hash);
-  markExecutable(root);
+  recordBuild(root, hash);
   const again = spawnSync(process.execPath, [__filename, ...process.argv.slice(2)], { stdio: 'inherit', env: { ...process.env, STACKYARD_FRESH: '1' } });
   return again.status ?? 1;
 }

@@ -1,8 +1,6 @@
 /** Run by `npm run build` after tsc: records the source hash the build compiled, and makes the command executable (lib/cli/freshness.ts). */
 import * as path from 'node:path';
-import { markExecutable, sourceHash, writeStamp } from '../lib/cli/freshness';
+import { recordBuild, sourceHash } from '../lib/cli/freshness';
 
 const root = path.resolve(__dirname, '..', '..');
-const hash = sourceHash(root);
-if (hash) writeStamp(root, hash);
-markExecutable(root);
+recordBuild(root, sourceHash(root));

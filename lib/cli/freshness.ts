@@ -77,3 +77,9 @@ export function markExecutable(root: string): void {
   const bin = path.join(root, BIN);
   if (fs.existsSync(bin)) fs.chmodSync(bin, fs.statSync(bin).mode | 0o111);
 }
+
+/** What every build does when tsc is done (`npm run build`, the command's own rebuild): the stamp, when there are sources, and an executable command. */
+export function recordBuild(root: string, hash: string | undefined): void {
+  if (hash) writeStamp(root, hash);
+  markExecutable(root);
+}
