@@ -18,6 +18,13 @@ export const NfsServerSchema = z.strictObject({
 
 export type NfsServerProps = ConstructProps<typeof NfsServerSchema>;
 
+/** One top-level `nfs:` volume. Its path and options defaults are also `NfsServer.volume()`'s. */
+export const NfsVolumeSchema = z.strictObject({
+  server: z.string().min(1).describe('The nfs-server service exporting it.'),
+  path: z.string().startsWith('/').default('/').describe('Path under the export.'),
+  options: z.string().default('nfsvers=4,rw,soft').describe('Mount options.'),
+});
+
 /**
  * An NFSv4 server exporting one folder (seed 003's /srv/ktrdr-shared), data in a protected
  * volume. `volume()` declares an NFS volume other services mount on any host by the server
@@ -51,9 +58,13 @@ export class NfsServer extends Construct {
       .addVolume('export', this.exportPath);
   }
 
-  /** Declares an NFS volume of this export (`/` is the export root under NFSv4's fsid=0). */
+  /**
+   * Declares an NFS volume of this export. `path` is under the export (default `/`, the export
+   * root under NFSv4's fsid=0); `mountOptions` default to `nfsvers=4,rw,soft` (NfsVolumeSchema).
+   */
   volume(name: string, options: { path?: string; mountOptions?: string } = {}): string {
-    Environment.of(this).nfsVolumes.set(name, { server: this.service, path: options.path ?? '/', options: options.mountOptions ?? 'nfsvers=4,rw,soft' });
+    const o = withDefaults(NfsVolumeSchema, { path: options.path, options: options.mountOptions });
+    Environment.of(this).nfsVolumes.set(name, { server: this.service, path: o.path, options: o.options });
     return name;
   }
 }

@@ -45,4 +45,30 @@ describe('NFS', () => {
       'e.yaml:10:69 services.worker.mounts.data: unknown NFS volume "data"; known: shared',
     ]);
   });
+
+  it('a volume whose server is a service of another kind', () => {
+    expect(errors({ 'e.yaml': base(nfs, 'nfs: { shared: { server: db } }\n') })).toEqual([
+      'e.yaml:2:18 nfs.shared.server: "db" is not an nfs-server service of this environment; name the service of kind: nfs-server that exports this volume',
+    ]);
+  });
+
+  it('Docker mounts NFS by address: a server on a host without `address:` is refused, naming that host', () => {
+    // the server's own host lacks the address; the other host's address does not stand in for it
+    expect(errors({ 'e.yaml': base(nfs.replace('host: core, exportPath', 'host: b, exportPath'), 'nfs: { shared: { server: nfs } }\n').replace(', address: b.example.com', '') })).toEqual([
+      'e.yaml:2:18 nfs.shared.server: the NFS server runs on host b, which has no `address:`; Docker mounts NFS by address, give hosts.b.address',
+    ]);
+    // a server with no `host:` runs on the environment's only host
+    const one = 'name: one\nhosts:\n  main: { docker: "ssh://deploy@main.example.com" }\nnfs: { shared: { server: files } }\nservices:\n  files: { kind: nfs-server, bind: 0.0.0.0 }\n  w: { kind: service, image: x/w, tag: "1", mounts: { shared: /mnt/shared } }\n';
+    expect(errors({ 'e.yaml': one })).toEqual([
+      'e.yaml:4:18 nfs.shared.server: the NFS server runs on host main, which has no `address:`; Docker mounts NFS by address, give hosts.main.address',
+    ]);
+    expect(() => synth({ 'e.yaml': one.replace('main.example.com" }', 'main.example.com", address: 10.0.0.5 }') })).not.toThrow();
+  });
+
+  it('with several hosts, a server without `host:` is asked for one, and no host is guessed for its address', () => {
+    const unplaced = nfs.replace('host: core, exportPath', 'exportPath');
+    expect(errors({ 'e.yaml': base(unplaced, 'nfs: { shared: { server: nfs } }\n').replace(', address: core.example.com', '') })).toEqual([
+      'e.yaml:9:3 services.nfs: needs `host:`; this environment has several hosts (core, b)',
+    ]);
+  });
 });

@@ -6,6 +6,7 @@
  */
 import { z } from 'zod';
 import { KINDS, type ServiceKind } from '../../constructs/index';
+import { NfsVolumeSchema } from '../../constructs/nfs-server';
 import { SchedulerSchema } from '../docker/scheduler';
 import { name, secretName } from './fields';
 import { GithubSchema, HostSchema, KubernetesSchema, RegistrySchema, ReleaseSchema, StateSchema } from './sections';
@@ -33,11 +34,7 @@ export const EnvironmentSchema = z.strictObject({
   github: GithubSchema.optional().describe('The GitHub environment, its protection, secrets and variables this file owns. Default: nothing on GitHub.'),
   scheduler: SchedulerSchema,
   registries: z.array(RegistrySchema).default([]).describe('Private registries every host logs in to.'),
-  nfs: z.record(name('an NFS volume name'), z.strictObject({
-    server: z.string().min(1).describe('The nfs-server service exporting it.'),
-    path: z.string().startsWith('/').default('/').describe('Path under the export.'),
-    options: z.string().default('nfsvers=4,rw,soft').describe('Mount options.'),
-  })).default({}).describe('NFS volumes services mount with `mounts:`.'),
+  nfs: z.record(name('an NFS volume name'), NfsVolumeSchema).default({}).describe('NFS volumes services mount with `mounts:`.'),
   release: ReleaseSchema.optional().describe('Application images released together under one tag, chosen at deploy time. Default: none.'),
   hosts: z.record(name('a host name'), HostSchema).default({}).describe('Docker hosts (platform docker only).'),
   secrets: z.array(secretName).default([]).describe('Names of secrets given at deploy time as TF_VAR_<NAME>. Never values.'),

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { NfsServer, nfsClients } from '../../constructs/nfs-server';
+import { GenericService } from '../../constructs/generic-service';
 import { dockerStack } from './harness';
 
 describe('NfsServer', () => {
@@ -25,5 +26,21 @@ describe('NfsServer', () => {
     expect(nfsClients(['127.0.0.1', '10.0.0.2', 'localhost'])).toEqual(['10.0.0.2', '172.16.0.0/12']);
     expect(nfsClients([])).toEqual(['172.16.0.0/12']);
     expect(nfsClients([undefined, ''])).toEqual(['172.16.0.0/12']);
+  });
+});
+
+describe('NfsServer.volume', () => {
+  const mount = (options?: { path?: string; mountOptions?: string }) => dockerStack((s) => {
+    const files = new NfsServer(s, 'files', { host: 'main', bind: '0.0.0.0' });
+    const shared = files.volume('shared', options);
+    new GenericService(s, 'w', { host: 'main', image: 'x/w', tag: '1' }).service.addNfsMount(shared, '/mnt/shared');
+  }).json.resource.docker_volume.nfs_main_shared.driver_opts;
+
+  it('mounts the export root with NFSv4, read-write and soft by default (the `nfs:` section\'s defaults)', () => {
+    expect(mount()).toEqual({ type: 'nfs', o: 'addr=10.0.0.1,nfsvers=4,rw,soft', device: ':/' });
+  });
+
+  it('a path under the export and mount options given replace the defaults', () => {
+    expect(mount({ path: '/backups', mountOptions: 'nfsvers=4.2,ro' })).toEqual({ type: 'nfs', o: 'addr=10.0.0.1,nfsvers=4.2,ro', device: ':/backups' });
   });
 });
