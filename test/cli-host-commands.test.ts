@@ -19,7 +19,7 @@ import { EXIT } from '../lib/cli/exit-codes';
 import { main } from '../lib/cli/program';
 import { hostStore } from './memory-host-store';
 import { flockHeld } from './flock-held';
-import { MINIMAL, tempDir, writeFiles, captureOutput, type Captured } from './helpers';
+import { MINIMAL, tempDir, writeFiles, captureOutput, stubProperty, type Captured } from './helpers';
 import { standInTofu, type StandInTofu, type TofuScript } from './stand-in-tofu';
 
 const fake = vi.hoisted(() => ({
@@ -178,16 +178,9 @@ describe('stackyard lock', () => {
 
 describe('stackyard exec', () => {
   const tty = (stdin: boolean | undefined, stdout: boolean | undefined) => {
-    Object.defineProperty(process.stdin, 'isTTY', { value: stdin, configurable: true });
-    Object.defineProperty(process.stdout, 'isTTY', { value: stdout, configurable: true });
+    stubProperty(process.stdin, 'isTTY', stdin);
+    stubProperty(process.stdout, 'isTTY', stdout);
   };
-  const saved = { stdin: Object.getOwnPropertyDescriptor(process.stdin, 'isTTY'), stdout: Object.getOwnPropertyDescriptor(process.stdout, 'isTTY') };
-  afterEach(() => {
-    for (const [stream, d] of [[process.stdin, saved.stdin], [process.stdout, saved.stdout]] as const) {
-      if (d) Object.defineProperty(stream, 'isTTY', d);
-      else delete (stream as { isTTY?: boolean }).isTTY;
-    }
-  });
 
   it('hands the command and options to the run, a terminal only when stdin and stdout are both one; its exit code is the command\'s', async () => {
     fake.exitCode = 3;

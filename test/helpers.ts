@@ -2,7 +2,7 @@
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { vi } from 'vitest';
+import { onTestFinished, vi } from 'vitest';
 import { buildApp } from '../lib/app';
 import { ConfigError, formatProblem } from '../lib/config/errors';
 import { formatWarning } from '../lib/validation';
@@ -50,6 +50,20 @@ export function shared<T>(make: () => T): () => T {
     if (!made || made.test !== test) made = { value: make(), test };
     return made.value;
   };
+}
+
+/**
+ * Gives `target[key]` the value `value` for the rest of the current test (a stream's `isTTY` or
+ * `columns`), and puts back what was there when the test finishes: its own property as it was, or
+ * none. Restores run last stub first, so two stubs of one key in a test leave the original.
+ */
+export function stubProperty(target: object, key: PropertyKey, value: unknown): void {
+  const saved = Object.getOwnPropertyDescriptor(target, key);
+  Object.defineProperty(target, key, { value, configurable: true, writable: true });
+  onTestFinished(() => {
+    if (saved) Object.defineProperty(target, key, saved);
+    else delete (target as Record<PropertyKey, unknown>)[key];
+  });
 }
 
 /** Synthesizes the named files and returns each stack's parsed cdk.tf.json by stack name. */

@@ -12,7 +12,7 @@ import { describe, expect, it } from 'vitest';
 import { summaryTable } from '../lib/app';
 import { eventText, liveView, newProgress, parseEvent, redraw, Reporter, subjectsOf, table, lines, apply, type EngineEvent, type Progress } from '../lib/deploy/progress';
 import { loadModel } from '../lib/ops/model';
-import { shared, synth, writeFiles } from './helpers';
+import { shared, stubProperty, synth, writeFiles } from './helpers';
 
 const ROOT = path.resolve(__dirname, '..');
 const FIXTURES = path.join(__dirname, 'fixtures', 'progress');
@@ -387,17 +387,11 @@ describe('the synth summary', () => {
 
   it('is as wide as the terminal, or 100 columns when there is none', () => {
     const names = modelOf('w', Array.from({ length: 20 }, (_, i) => [`service-number-${i}`, 'a', 'service', 1] as const));
-    const columns = Object.getOwnPropertyDescriptor(process.stdout, 'columns');
-    try {
-      Object.defineProperty(process.stdout, 'columns', { value: undefined, configurable: true });
-      expect(summaryTable([names])).toEqual(summaryTable([names], 100));
-      Object.defineProperty(process.stdout, 'columns', { value: 60, configurable: true });
-      expect(summaryTable([names])).toEqual(summaryTable([names], 60));
-      expect(summaryTable([names], 60)).not.toEqual(summaryTable([names], 100));
-    } finally {
-      if (columns) Object.defineProperty(process.stdout, 'columns', columns);
-      else delete (process.stdout as { columns?: number }).columns;
-    }
+    stubProperty(process.stdout, 'columns', undefined);
+    expect(summaryTable([names])).toEqual(summaryTable([names], 100));
+    stubProperty(process.stdout, 'columns', 60);
+    expect(summaryTable([names])).toEqual(summaryTable([names], 60));
+    expect(summaryTable([names], 60)).not.toEqual(summaryTable([names], 100));
   });
 
   it('counts by kind beyond 24 services', () => {
