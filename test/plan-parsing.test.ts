@@ -48,6 +48,45 @@ describe('what parsePlan refuses', () => {
     expect(problems('{"format_version":"1.99","resource_changes":[]}')).toEqual([]);
   });
 
+  it('resource_changes that is not a list', () => {
+    expect(problems('{"format_version":"1.2","resource_changes":{"0":{}}}', 'plan.json')).toEqual(problem('has resource_changes that is not a list; give the output of `tofu show -json <planfile>`'));
+  });
+
+  it('an entry that is not a resource change as tofu writes it: each field of the wrong type, no action, an action tofu does not have, replace_paths that are not paths', () => {
+    const good = rc('docker_container.svc_api_1', ['update']);
+    const bad: [string, unknown][] = [
+      ['null', null], ['a number', 5], ['a string', 'docker_container.svc_api_1'],
+      ['address', { ...good, address: 5 }], ['type', { ...good, type: ['docker_container'] }], ['name', { ...good, name: null }],
+      ['change null', { ...good, change: null }], ['change a string', { ...good, change: 'update' }],
+      ['actions a string', { ...good, change: { ...good.change, actions: 'update' } }],
+      ['no action', { ...good, change: { ...good.change, actions: [] } }],
+      ['a number action', { ...good, change: { ...good.change, actions: [5] } }],
+      ['an unknown action', { ...good, change: { ...good.change, actions: ['destroy'] } }],
+      ['an unknown action beside a known one', { ...good, change: { ...good.change, actions: ['update', 'destroy'] } }],
+      ['replace_paths a string', { ...good, change: { ...good.change, replace_paths: 'image' } }],
+      ['a replace path that is not a list', { ...good, change: { ...good.change, replace_paths: [['image'], 'env'] } }],
+    ];
+    for (const [what, entry] of bad) {
+      expect(problems(plan([good, entry as object]), 'plan.json'), what).toEqual(problem('has resource_changes[1] that is not a resource change as tofu writes it (needs address, type, name and change.actions); give the unmodified output of `tofu show -json <planfile>`'));
+    }
+    // every action tofu writes, and replace paths as lists, are read
+    const ok = parsePlan('s', plan([...['no-op', 'create', 'read', 'update', 'delete', 'forget'].map((a, i) => rc(`docker_container.svc_a${i}_1`, [a])), rc('docker_container.svc_r_1', ['delete', 'create'], { replace_paths: [['image'], ['env', 0]] })]));
+    expect(ok.changes.map((c) => c.action)).toEqual(['create', 'update', 'delete', 'forget', 'replace']);
+  });
+
+  it('a configuration whose entries are odd is read around them: the host comes from what is well formed', () => {
+    const configuration = { provider_config: null, root_module: { resources: [null, { address: 5 }, { address: 'docker_container.svc_a_1', provider_config_key: 7 }, { address: 'docker_container.svc_b_1', provider_config_key: 'docker.edge' }] } };
+    const p = parsePlan('s', plan([rc('docker_container.svc_a_1', ['update'], { after: { x: 1 } }), rc('docker_container.svc_b_1', ['update'], { after: { x: 1 } })], { configuration }));
+    expect(p.changes.map((c) => [c.service, c.host])).toEqual([['a', '-'], ['b', 'edge']]);
+  });
+
+  it('an entry too deeply nested to walk is refused as unreadable, naming it, not a crash', () => {
+    const deep = `${'['.repeat(20_000)}"x"${']'.repeat(20_000)}`;
+    const text = plan([rc('docker_container.svc_api_1', ['update'], { before: { a: 'DEEP' }, after: { a: [[1]] } })]).replace('"DEEP"', deep);
+    const [p] = problems(text, 'plan.json');
+    expect(p.message).toMatch(/^has resource_changes\[0\] \(docker_container\.svc_api_1\) that cannot be read: Maximum call stack size exceeded$/);
+  });
+
   it('an empty list of plans', () => {
     try {
       renderSummary([]);
@@ -114,8 +153,20 @@ describe('which resource changes are kept, and as what', () => {
       rc('null_resource.n', ['create'], { after: { name: 'named' } }),
       rc('null_resource.m', ['create'], { after: {} }),
       rc('null_resource.o', ['delete'], { before: { name: 'gone' }, after: null }),
+      rc('null_resource.p', ['create'], { after: { name: '' } }),
+      rc('null_resource.q', ['create'], { after: { name: 5 } }),
     ]));
-    expect(p.changes.map((c) => [c.host, c.service])).toEqual([['github', 'github'], ['-', 'named'], ['-', 'm'], ['-', 'gone']]);
+    expect(p.changes.map((c) => [c.host, c.service])).toEqual([['github', 'github'], ['-', 'named'], ['-', 'm'], ['-', 'gone'], ['-', 'p'], ['-', 'q']]);
+  });
+
+  it('an image, network or volume is named by its name on the host, when it has one', () => {
+    const p = parsePlan('s', plan([
+      rc('docker_image.image_main_a', ['create'], { after: { name: 'postgres:17' } }),
+      rc('docker_volume.volume_db_data', ['create'], { after: { name: '' } }),
+      rc('docker_network.network_main_private', ['create'], { after: { name: 7 } }),
+      rc('docker_container.svc_api_1', ['create'], { after: { name: 'unit-api-1' } }),
+    ]));
+    expect(p.changes.map((c) => c.name)).toEqual(['postgres:17', undefined, undefined, undefined]);
   });
 
   it('only containers and volumes carry data: a stateful label on anything else is no data loss', () => {

@@ -9,7 +9,7 @@ import * as path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { ConfigError } from '../lib/config/errors';
 import { readArtifact, toArtifact } from '../lib/plan/artifact';
-import { parsePlan, PLACEHOLDER_PREFIX, renderSummary, type StackPlan } from '../lib/plan/summary';
+import { code, parsePlan, PLACEHOLDER_PREFIX, renderSummary, text, withoutPlaceholders, type StackPlan } from '../lib/plan/summary';
 import { shared, tempDir } from './helpers';
 
 const cli = path.resolve(__dirname, '..', 'dist', 'scripts', 'plan-summary.js');
@@ -73,6 +73,79 @@ describe('plan comment renderer: hostile content', () => {
 
   it('a value that looks like the renderer\'s own words stays a code span', () => {
     expect(md()).toContain("`(</details><img src=x>)`");
+  });
+});
+
+describe('plan text and code spans', () => {
+  it('text: HTML characters as entities, Markdown punctuation escaped, mentions broken, control characters as spaces', () => {
+    expect(text('a & b < c > d')).toBe('a &amp; b &lt; c &gt; d');
+    expect(text('*b* _i_ [l](u) |t| ~s~ \\ `c`')).toBe('\\*b\\* \\_i\\_ \\[l\\](u) \\|t\\| \\~s\\~ \\\\ \\`c\\`');
+    expect(text('@org/team')).toBe('@\u200borg/team');
+    expect(text('a\nb\rc\td\u0000e\u007ff\u0085g\u2028h\u2029i')).toBe('a b c d e f g h i');
+  });
+
+  it('text: cut with an ellipsis past its bound (200 by default), not at it; the cut comes before escaping', () => {
+    expect(text('x'.repeat(200))).toBe('x'.repeat(200));
+    expect(text('x'.repeat(201))).toBe(`${'x'.repeat(197)}...`);
+    expect(text('abcdef', 5)).toBe('ab...');
+    expect(text('<'.repeat(6), 5)).toBe('&lt;&lt;...');
+  });
+
+  it('code: a span with backticks as quotes and control characters as spaces; the renderer\'s own words and the empty string in italics', () => {
+    expect(code('a`b\nc')).toBe("`a'b c`");
+    expect(code('<b>@x</b>')).toBe('`<b>@x</b>`');
+    expect(code('')).toBe('_(empty)_');
+    for (const w of ['(sensitive)', '(known after apply)', '(none)', '(rotated)', '(new secret)', '(version of the last deploy)']) expect(code(w)).toBe(`_${w}_`);
+    expect(code('(other)')).toBe('`(other)`');
+  });
+
+  it('code: cut with an ellipsis past 300 characters, not at 300', () => {
+    expect(code('y'.repeat(300))).toBe(`\`${'y'.repeat(300)}\``);
+    expect(code('y'.repeat(301))).toBe(`\`${'y'.repeat(297)}...\``);
+  });
+});
+
+describe('withoutPlaceholders: the deployed value stands in for each placeholder, its marks move with it', () => {
+  const PH = `${PLACEHOLDER_PREFIX}K`;
+
+  it('a string: the deployed string, or the placeholder when nothing was deployed', () => {
+    expect(withoutPlaceholders('real', `x${PH}`)).toStrictEqual({ after: 'real', sensitive: undefined, unknown: undefined });
+    expect(withoutPlaceholders(null, PH, true)).toStrictEqual({ after: PH, sensitive: true, unknown: undefined });
+    expect(withoutPlaceholders({ a: 1 }, 'plain', false, false)).toStrictEqual({ after: 'plain', sensitive: false, unknown: false });
+  });
+
+  it('an object: each field from the same field deployed; marks kept, copied per field, or whole', () => {
+    expect(withoutPlaceholders({ a: 'real', n: null }, { a: PH, n: null, k: 'kept' }, { a: true, gone: true }, { k: false, id: true })).toStrictEqual({
+      after: { a: 'real', n: null, k: 'kept' },
+      sensitive: { a: true, gone: true },
+      unknown: { k: false, id: true },
+    });
+    expect(withoutPlaceholders({ a: 'real' }, { a: PH }, true, true)).toStrictEqual({ after: { a: 'real' }, sensitive: true, unknown: true });
+    // nothing deployed, or a list where an object is now: the placeholder stays
+    expect(withoutPlaceholders(null, { a: PH }).after).toStrictEqual({ a: PH });
+    expect(withoutPlaceholders(['real'], { 0: PH }).after).toStrictEqual({ 0: PH });
+  });
+
+  it('a list: env entries matched by NAME=, uploads by file, anything else by position; the deployed order kept', () => {
+    const env = withoutPlaceholders(['A=1', 'echo A=real', 'B=real'], [`B=${PH}`, `echo A=${PH}`, 'A=1'], [true, true, false], [false, false, true]);
+    expect(env).toStrictEqual({ after: ['A=1', 'echo A=real', 'B=real'], sensitive: [false, true, true], unknown: [true, false, false] });
+    // a deployed entry stands in once, and a keyed one never for a keyless entry at its position
+    expect(withoutPlaceholders(['A=1', 'B=real'], ['A=1', `x ${PH}`]).after).toStrictEqual(['A=1', `x ${PH}`]);
+    // entries that pair with nothing keep their planned order, after the paired ones
+    expect(withoutPlaceholders(['A=1', 'B=2'], ['x', `y ${PH}`, 'z', 'B=2']).after).toStrictEqual(['B=2', 'x', `y ${PH}`, 'z']);
+    expect(withoutPlaceholders(['A=real', 'A=other'], [`A=${PH}`, `A=${PH}`]).after).toStrictEqual(['A=real', 'A=other']);
+    const files = withoutPlaceholders([{ file: '/a', content: 'a' }, { file: '/s', content: 'real' }], [{ file: '/s', content: PH }, { file: '/a', content: 'a' }]);
+    expect(files.after).toStrictEqual([{ file: '/a', content: 'a' }, { file: '/s', content: 'real' }]);
+    // entries without a key pair by position; ones past the deployed list stay as planned, last
+    const plain = withoutPlaceholders([{ x: 'real' }, { y: 'real' }], [{ x: 'x' }, { y: PH }, null, { z: PH }], true, true);
+    expect(plain).toStrictEqual({ after: [{ x: 'x' }, { y: 'real' }, null, { z: PH }], sensitive: true, unknown: true });
+    expect(withoutPlaceholders(['run'], ['run', `--token=${PH}`]).after).toStrictEqual(['run', `--token=${PH}`]);
+    // an entry without a file is keyless: it does not pair with another file-less entry deployed elsewhere
+    expect(withoutPlaceholders([{ y: 'real' }, { file: '/a' }], [{ file: '/a' }, { y: PH }]).after).toStrictEqual([{ file: '/a' }, { y: PH }]);
+  });
+
+  it('a list without marks gets a mark per entry, false where none was', () => {
+    expect(withoutPlaceholders(['A=real'], [`A=${PH}`, 'B=2'])).toStrictEqual({ after: ['A=real', 'B=2'], sensitive: [false, false], unknown: [false, false] });
   });
 });
 
@@ -146,6 +219,19 @@ describe('placeholder secrets in pull-request plans', () => {
     const notForced = parsePlan('p', change(deployed, { ...deployed, labels: [{ label: 'stackyard.kind', value: 'postgres' }, { label: 'x', value: 'y' }], upload: planned.upload }), 'p', { placeholders: true });
     expect(notForced.changes.map((c) => [c.action, c.dataLoss])).toEqual([['update', false]]);
   });
+  it('a destroyed or created container is listed as such, placeholders or not', () => {
+    const planned = { ...deployed, upload: [{ file: '/run/secrets/DB_PASSWORD', content: `${PLACEHOLDER_PREFIX}DB_PASSWORD` }] };
+    const plan = (actions: string[], before: unknown, after: unknown) => JSON.stringify({ format_version: '1.2', resource_changes: [{ address: 'docker_container.svc_db_1', mode: 'managed', type: 'docker_container', name: 'svc_db_1', change: { actions, before, after, after_unknown: {}, before_sensitive: {}, after_sensitive: {} } }] });
+    expect(parsePlan('p', plan(['delete'], deployed, null), 'p', { placeholders: true }).changes.map((c) => [c.action, c.dataLoss])).toEqual([['delete', true]]);
+    expect(parsePlan('p', plan(['create'], null, planned), 'p', { placeholders: true }).changes.map((c) => c.action)).toEqual(['create']);
+  });
+
+  it('a replacement forced by a real change stays a replacement beside changes that force nothing', () => {
+    const planned = { ...deployed, image: 'sha256:2', labels: [...deployed.labels, { label: 'x', value: 'y' }], upload: [{ file: '/etc/x.conf', content: 'x' }, { file: '/run/secrets/DB_PASSWORD', content: `${PLACEHOLDER_PREFIX}DB_PASSWORD` }] };
+    const p = parsePlan('p', change(deployed, planned, [['upload'], ['image']]), 'p', { placeholders: true });
+    expect(p.changes.map((c) => [c.action, c.attributes.map((a) => [a.path, a.forcesReplacement])])).toEqual([['replace', [['image', true], ['labels.1', false]]]]);
+  });
+
   it('user and working_dir read from the image (unset in the configuration) are no change, in a placeholder plan or a real replacement', () => {
     const redis = { ...deployed, working_dir: '/data', user: '999:999', labels: [{ label: 'stackyard.kind', value: 'redis' }] };
     const planned = { ...redis, working_dir: null, user: '', upload: [{ file: '/etc/x.conf', content: 'x' }, { file: '/run/secrets/DB_PASSWORD', content: `${PLACEHOLDER_PREFIX}DB_PASSWORD` }] };

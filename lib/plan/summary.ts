@@ -176,9 +176,14 @@ export function withoutPlaceholders(before: Json, after: Json, sensitive?: Json,
       if (typeof x === 'string') return /^([A-Za-z_][A-Za-z0-9_]*)=/.exec(x)?.[1];
       return x && typeof x === 'object' && typeof x.file === 'string' ? `file:${x.file}` : undefined;
     };
+    // each deployed entry stands in once: a keyed entry for the first one with its key not taken
+    // yet, a keyless entry for the keyless one at its own position
+    const keys = list.map(keyOf);
+    const taken = new Set<number>();
     const mapped = after.map((a, i) => {
       const k = keyOf(a);
-      const at = k !== undefined ? list.findIndex((b) => keyOf(b) === k) : i < list.length ? i : -1;
+      const at = k !== undefined ? keys.findIndex((b, j) => b === k && !taken.has(j)) : i < list.length && keys[i] === undefined ? i : -1;
+      taken.add(at);
       const r = at < 0 ? { after: a, sensitive: sub(sensitive, i), unknown: sub(unknown, i) } : withoutPlaceholders(list[at], a, sub(sensitive, i), sub(unknown, i));
       return { ...r, at: at < 0 ? Number.MAX_SAFE_INTEGER : at };
     });
@@ -190,20 +195,18 @@ export function withoutPlaceholders(before: Json, after: Json, sensitive?: Json,
       unknown: unknown === true ? true : mapped.map((m) => m.unknown ?? false),
     };
   }
-  if (after && typeof after === 'object') {
-    const b = before && typeof before === 'object' && !Array.isArray(before) ? before : {};
-    const out: Json = {};
-    const outS: Json = sensitive === true ? true : { ...(sensitive && typeof sensitive === 'object' ? sensitive : {}) };
-    const outU: Json = unknown === true ? true : { ...(unknown && typeof unknown === 'object' ? unknown : {}) };
-    for (const [k, v] of Object.entries(after)) {
-      const r = withoutPlaceholders(b[k], v, sub(sensitive, k), sub(unknown, k));
-      out[k] = r.after;
-      if (outS !== true && r.sensitive !== undefined) outS[k] = r.sensitive;
-      if (outU !== true && r.unknown !== undefined) outU[k] = r.unknown;
-    }
-    return { after: out, sensitive: outS, unknown: outU };
+  // an object (has() found a placeholder in it)
+  const b = before && typeof before === 'object' && !Array.isArray(before) ? before : {};
+  const out: Json = {};
+  const outS: Json = sensitive === true ? true : { ...(sensitive && typeof sensitive === 'object' ? sensitive : {}) };
+  const outU: Json = unknown === true ? true : { ...(unknown && typeof unknown === 'object' ? unknown : {}) };
+  for (const [k, v] of Object.entries(after)) {
+    const r = withoutPlaceholders(b[k], v, sub(sensitive, k), sub(unknown, k));
+    out[k] = r.after;
+    if (outS !== true && r.sensitive !== undefined) outS[k] = r.sensitive;
+    if (outU !== true && r.unknown !== undefined) outU[k] = r.unknown;
   }
-  return { after, sensitive, unknown };
+  return { after: out, sensitive: outS, unknown: outU };
 }
 
 function actionOf(actions: string[]): Action {
@@ -272,8 +275,8 @@ function attributeChanges(change: Json, action: Action, type: string): Attribute
     if (keptWhenUnset?.has(c.path) && (c.after === '(none)' || c.after === '')) return false;
     if (c.forcesReplacement) return true;
     if (c.after === UNKNOWN) return false;
-    if ((c.after === '(none)' || c.after === 'null') && empty.has(c.before)) return false;
-    return !(action === 'create' && (c.after === '(none)' || c.after === 'null'));
+    // a create's before is always (none): what it leaves unset is left out here too
+    return !((c.after === '(none)' || c.after === 'null') && empty.has(c.before));
   });
 }
 
