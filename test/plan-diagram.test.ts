@@ -111,6 +111,28 @@ describe('the picture of what a plan touches', () => {
     expect(s.markdown).toContain('The picture of the services this plan touches is left out');
   });
 
+  it('drawn while it fits beside the headlines with the cut note and a 64-character margin; one character less, the sentence instead', () => {
+    const p = fixture('image-tag');
+    const diagrams = new Map([['planfx', planfxTopology()]]);
+    const headOf = (md: string) => md.slice(0, md.indexOf('\n<details>'));
+    const plain = headOf(renderSummary([p], 1_000_000).markdown);
+    const drawn = headOf(renderSummary([p], 1_000_000, { diagrams }).markdown);
+    expect(drawn.startsWith(`${plain}\n**planfx: services this plan touches**`)).toBe(true);
+    const picture = drawn.length - plain.length - 1;
+    const note = '\n_Details cut to stay under GitHub\'s comment limit: the summary above is complete; run `npm run plan:summary` locally or read the workflow log for everything._\n';
+    const fits = plain.length + picture + note.length + 64;
+    expect(renderSummary([p], fits, { diagrams }).markdown).toContain('```mermaid');
+    const left = renderSummary([p], fits - 1, { diagrams }).markdown;
+    expect(left).not.toContain('```mermaid');
+    expect(left).toContain(`${plain}\n_The picture of the services this plan touches is left out to stay under GitHub's comment limit._\n\n`);
+  });
+
+  it('a plan without changes draws nothing and says nothing about a picture', () => {
+    const md = renderSummary([{ name: 'planfx', changes: [] }], 1_000_000, { diagrams: new Map([['planfx', planfxTopology()]]) }).markdown;
+    expect(md).not.toContain('mermaid');
+    expect(md).not.toContain('picture');
+  });
+
   it('hostile names from a plan cannot leave their label, the Mermaid block, or add Markdown or HTML', () => {
     const evil = 'x"]\n```\n@alice <img src=x onerror=alert(1)> [link](http://e) %%{init: {}}%%\nclick n1 call alert()|`';
     const plan: StackPlan = { name: 'evil', changes: [

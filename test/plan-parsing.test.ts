@@ -352,6 +352,93 @@ describe('the comment', () => {
     expect(s.markdown).toContain('  - `image`: `a` → `b` _(forces replacement)_\n  - `env`: `a` → `b`\n  - `upload`: _(sensitive)_ → _(sensitive)_ _(forces replacement)_\n');
   });
 
+  it('a destroyed image names itself and what forces it; a plan\'s note follows its headline; notes go under the headlines', () => {
+    const p: StackPlan = { ...stack('s', [
+      { action: 'replace', address: 'docker_image.image_main_pg', type: 'docker_image', name: 'postgres:17', service: '(images)', attributes: [{ path: 'name', before: 'postgres:16', after: 'postgres:17', forcesReplacement: true }] },
+      { action: 'delete', address: 'docker_network.network_main_private', type: 'docker_network', name: 'unit-private', service: '(network)' },
+    ]), note: 'planned by @someone <b>' };
+    const md = renderSummary([p], undefined, { notes: ['first _note_', 'second'] }).markdown;
+    expect(md).toContain([
+      '**Replaced or destroyed:**',
+      '- s: replace image `postgres:17` on main (`docker_image.image_main_pg`), forced by `name`',
+      '- s: delete network `unit-private` on main (`docker_network.network_main_private`)',
+      '',
+      '- **s**: 0 to add, 0 to change, 1 to replace, 1 to destroy (planned by @\u200bsomeone &lt;b&gt;)',
+      '',
+      '> first \\_note\\_',
+      '',
+      '> second',
+      '',
+      '<details>',
+    ].join('\n'));
+  });
+
+  describe('the lists at the top hold what fits', () => {
+    // what a cut comment ends with, and the margin kept beside it (lib/plan/summary.ts renderSummary)
+    const NOTE = '\n_Details cut to stay under GitHub\'s comment limit: the summary above is complete; run `npm run plan:summary` locally or read the workflow log for everything._\n';
+    const MARGIN = 64;
+    const long = (i: number) => `docker_container.svc_${'long_service_name_'.repeat(4)}${i}_1`;
+    const plans = [stack('prod', [
+      { address: 'docker_volume.volume_db_data', type: 'docker_volume', service: 'db', action: 'delete', dataLoss: true },
+      { address: 'docker_volume.volume_cache_data', type: 'docker_volume', service: 'cache', action: 'delete', dataLoss: true },
+      ...[1, 2, 3].map((i) => ({ address: long(i), action: 'replace' as const, service: `s${i}` })),
+    ])];
+    const full = renderSummary(plans, 1_000_000).markdown;
+    const headText = full.slice(0, full.indexOf('\n<details>'));
+    const lossItems = headText.split('\n').filter((l) => l.startsWith('> - '));
+    const destroyItems = headText.split('\n').filter((l) => l.startsWith('- prod: replace'));
+    const size = (items: string[]) => items.reduce((n, l) => n + l.length + 1, 0);
+    // the head without its two lists; the lists share the limit less that, the note and the margin
+    const fixed = headText.length - size(lossItems) - size(destroyItems);
+    const at = (limit: number) => {
+      const r = renderSummary(plans, limit);
+      const lines = r.markdown.split('\n');
+      return { loss: lines.filter((l) => l.startsWith('> - prod')).length, destroyed: lines.filter((l) => l.startsWith('- prod: replace')).length, more: lines.filter((l) => l.includes('more (cut to stay under')), truncated: r.truncated, length: r.markdown.length };
+    };
+
+    it('everything, when everything fits with the note and the margin; one character less, the last item gives way to a count', () => {
+      expect([lossItems.length, destroyItems.length]).toEqual([2, 3]);
+      expect(destroyItems[2].length).toBeGreaterThan(80);
+      const all = fixed + NOTE.length + MARGIN + size(lossItems) + size(destroyItems);
+      expect(at(all)).toMatchObject({ loss: 2, destroyed: 3, more: [] });
+      expect(at(all - 1)).toMatchObject({ loss: 2, destroyed: 2, more: ['- … and 1 more (cut to stay under GitHub\'s comment limit)'], truncated: true });
+    });
+
+    it('the data-loss list comes first; an item is shown while 80 characters stay free for the count after it', () => {
+      const lossOnly = fixed + NOTE.length + MARGIN + size(lossItems);
+      expect(at(lossOnly)).toMatchObject({ loss: 2, destroyed: 0, more: ['- … and 3 more (cut to stay under GitHub\'s comment limit)'] });
+      expect(at(lossOnly - 1)).toMatchObject({ loss: 1, destroyed: 0, more: ['> - … and 1 more (cut to stay under GitHub\'s comment limit)', '- … and 3 more (cut to stay under GitHub\'s comment limit)'] });
+      const oneMore = lossOnly + destroyItems[0].length + 1 + 80;
+      expect(at(oneMore)).toMatchObject({ loss: 2, destroyed: 1, more: ['- … and 2 more (cut to stay under GitHub\'s comment limit)'] });
+      expect(at(oneMore - 1)).toMatchObject({ loss: 2, destroyed: 0 });
+    });
+
+    it('a comment whose list at the top is cut says it was cut, even when its details fit whole', () => {
+      // the plan's name is in every item at the top, and only once in the details
+      const named = [stack('n'.repeat(200), [1, 2, 3].map((i) => ({ address: `docker_container.a${i}`, action: 'replace' as const })))];
+      const whole = renderSummary(named, 1_000_000).markdown;
+      const items = whole.split('\n').filter((l) => l.startsWith(`- ${'n'.repeat(200)}: replace`));
+      const head = whole.slice(0, whole.indexOf('\n<details>'));
+      const limit = head.length + NOTE.length + MARGIN - 1; // one character short of all three items
+      const r = renderSummary(named, limit);
+      expect(r.markdown.split('\n').filter((l) => l.startsWith(`- ${'n'.repeat(200)}: replace`))).toHaveLength(2);
+      expect(r.markdown).toContain(whole.slice(whole.indexOf('\n<details>')));
+      expect(r.truncated).toBe(true);
+    });
+
+    it('at any limit: never longer, every <details> closed, the headline kept while it fits', () => {
+      for (let limit = 40; limit <= full.length + 10; limit += 37) {
+        const r = renderSummary(plans, limit).markdown;
+        expect(r.length, String(limit)).toBeLessThanOrEqual(limit);
+        expect((r.match(/<details>/g) ?? []).length, String(limit)).toBe((r.match(/<\/details>/g) ?? []).length);
+        if (limit >= fixed + NOTE.length) expect(r, String(limit)).toContain('- **prod**: 0 to add, 0 to change, 3 to replace, 2 to destroy');
+      }
+      // with the lists whole and no room for a line of details, the note alone follows the head (no </details> without its <details>)
+      const bare = renderSummary(plans, fixed + NOTE.length + MARGIN + size(lossItems) + size(destroyItems)).markdown;
+      expect(bare).toBe(`${headText}\n${NOTE}`);
+    });
+  });
+
   it('a comment that fits is not cut; one that does not is cut, within the limit, with open details closed', () => {
     const changes = Array.from({ length: 40 }, (_, i) => ({ address: `docker_container.svc_${String(i).padStart(2, '0')}`, attributes: [{ path: 'env', before: 'a'.repeat(50), after: 'b'.repeat(50), forcesReplacement: false }] }));
     const full = renderSummary([stack('s', changes)]);

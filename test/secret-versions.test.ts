@@ -299,6 +299,9 @@ describe('secret versions: edges', () => {
     expect(parse([data('secret_version_DB_PASSWORD', ['update'], { input: OLD, triggers_replace: 1 }, { input: OLD, triggers_replace: 2 })]).changes).toEqual([]);
     // input unknown until apply: no crash, and no rotation claimed from a value not known
     expect(() => parse([data('secret_version_DB_PASSWORD', ['update'], { input: OLD }, { input: null })])).not.toThrow();
+    // an update without values (not as tofu writes it) reads without a crash; a forgotten version is no rotation
+    expect(parse([data('secret_version_DB_PASSWORD', ['update'], null, null)]).changes).toEqual([]);
+    expect(parse([data('secret_version_DB_PASSWORD', ['forget'], { input: OLD }, null)]).changes).toEqual([]);
     // a placeholder look-alike in a deploy's own plan (no placeholders option) is a real value
     expect(rotatedSecrets(parse([data('secret_version_DB_PASSWORD', ['update'], { input: OLD }, { input: unrecorded('DB_PASSWORD') })], {}))).toEqual(['DB_PASSWORD']);
   });
@@ -317,8 +320,10 @@ describe('secret versions: edges', () => {
 
   it('rotated secrets: from version resources only, sorted, at most 50, listed with commas', () => {
     const names = Array.from({ length: 60 }, (_, i) => `S${String(59 - i).padStart(2, '0')}`);
-    const p = parse(names.map((n) => data(`secret_version_${n}`, ['update'], { input: OLD }, { input: NEW })));
-    const fake = { address: 'docker_container.x', type: 'docker_container', action: 'update' as const, host: 'h', service: 'x', attributes: [{ path: 'version', before: 'a', after: '(rotated)', forcesReplacement: false }], dataLoss: false };
+    // a removed secret's version is no rotation; names sorting first, so the cut at 50 keeps them if wrongly counted
+    const p = parse([...names.map((n) => data(`secret_version_${n}`, ['update'], { input: OLD }, { input: NEW })), data('secret_version_A_GONE', ['delete'], { input: OLD }, null)]);
+    expect(p.changes.find((c) => c.service === 'A_GONE')?.attributes).toEqual([{ path: 'version', before: '(version of the last deploy)', after: '(none)', forcesReplacement: false }]);
+    const fake = { address: 'docker_container.x', type: 'docker_container', action: 'update' as const, host: 'h', service: 'A_CONTAINER', attributes: [{ path: 'version', before: 'a', after: '(rotated)', forcesReplacement: false }], dataLoss: false };
     const r = rotatedSecrets({ ...p, changes: [...p.changes, fake] });
     expect(r).toEqual([...names].sort().slice(0, 50));
     expect(renderSummary([parse(['A', 'B'].map((n) => data(`secret_version_${n}`, ['update'], { input: OLD }, { input: NEW })))]).markdown).toContain('secrets rotated: `A`, `B` (');
