@@ -7,6 +7,7 @@ import { describe, expect, it } from 'vitest';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { synthEnvironments } from '../lib/app';
+import { secretValueProblems } from '../lib/config/secret-values';
 import { errors, MINIMAL, synth, warnings, writeFiles } from './helpers';
 
 const VALUE = 'canary-typed-value-5e8a';
@@ -120,5 +121,32 @@ describe('secret-looking values in env', () => {
     expect(errors(withEnv(`JWT_SECRET: ${VALUE}`))).toEqual([
       'env.yaml:16:12 services.api.env.JWT_SECRET: JWT_SECRET is a declared secret; list it under `secrets:` of this service instead of giving a value here',
     ]);
+  });
+});
+
+describe('secretValueProblems: where a literal secret is looked for in a file', () => {
+  const found = (config: unknown) => secretValueProblems(config).map((p) => [p.at.join('.'), p.certain]);
+
+  it('an argument after a secret-named flag, in command, entrypoint and a healthcheck test only; a flag after the flag is no value', () => {
+    expect(found({ command: ['app', '--password', 'hunter2'] })).toEqual([['command.2', true]]);
+    expect(found({ entrypoint: ['app', '--token', 'hunter2'] })).toEqual([['entrypoint.2', true]]);
+    expect(found({ healthcheck: { test: ['CMD', 'probe', '--api-key', 'hunter2'] } })).toEqual([['healthcheck.test.3', true]]);
+    expect(found({ args: ['--password', 'hunter2'], command: ['app', '--password', '--stdin', '--token', 'x-'] })).toEqual([['command.4', true]]);
+  });
+
+  it('under env, labels and GitHub variables: a string or a number other than 0 and 1; blank values and references (padded too) are none', () => {
+    expect(found({ env: { DB_PASSWORD: 123456, A_TOKEN: 0, B_TOKEN: 1, C_TOKEN: '   ', D_TOKEN: '  /run/secrets/D', E_TOKEN: ' ${E} ' } })).toEqual([['env.DB_PASSWORD', true]]);
+    expect(found({ labels: { 'x.token': 'hunter2' }, variables: { DEPLOY_TOKEN: 'hunter2' }, other: { F_TOKEN: 'hunter2' } })).toEqual([['labels.x.token', true], ['variables.DEPLOY_TOKEN', true]]);
+  });
+
+  it('names the secret to declare in upper case with underscores, and says where labels and variables show', () => {
+    const [env] = secretValueProblems({ env: { 'db-password': 'hunter2' } });
+    expect(env.message).toContain('declare DB_PASSWORD in the top-level `secrets:` list');
+    const [label] = secretValueProblems({ labels: { 'x.token': 'hunter2' } });
+    expect(label.message).toMatch(/^looks like a secret value in plain YAML \(labels show in plans and `docker inspect`\); declare a secret/);
+  });
+
+  it('walks any value: nulls and numbers pass, a password inside a URL in any string is found', () => {
+    expect(found({ a: null, b: 5, c: 'postgres://app:hunter2@db/app', d: ['x', null, true] })).toEqual([['c', true]]);
   });
 });
