@@ -144,6 +144,12 @@ describe('withoutPlaceholders: the deployed value stands in for each placeholder
     expect(withoutPlaceholders([{ y: 'real' }, { file: '/a' }], [{ file: '/a' }, { y: PH }]).after).toStrictEqual([{ file: '/a' }, { y: PH }]);
   });
 
+  it('a list where nothing, or no list, was deployed keeps its placeholders', () => {
+    expect(withoutPlaceholders(null, [`x ${PH}`]).after).toStrictEqual([`x ${PH}`]);
+    expect(withoutPlaceholders({ 0: 'real' }, [`x ${PH}`]).after).toStrictEqual([`x ${PH}`]);
+    expect(withoutPlaceholders([], [{ a: PH }])).toStrictEqual({ after: [{ a: PH }], sensitive: [false], unknown: [false] });
+  });
+
   it('a list without marks gets a mark per entry, false where none was', () => {
     expect(withoutPlaceholders(['A=real'], [`A=${PH}`, 'B=2'])).toStrictEqual({ after: ['A=real', 'B=2'], sensitive: [false, false], unknown: [false, false] });
   });
