@@ -155,9 +155,9 @@ export const FILE_RULES: readonly FileRule[] = [
     what: 'no secret typed into the file: an error where the text says it is one, a warning where a key only mentions one',
     check: ({ config }, report) => {
       for (const p of secretValueProblems(config)) {
-        const [top, svcName, field, key] = p.at;
-        // a declared secret given a value is the secrets-not-in-env rule's
-        if (top === 'services' && field === 'env' && typeof svcName === 'string' && typeof key === 'string' && config.secrets.includes(key)) continue;
+        const [top, , field, key] = p.at;
+        // a declared secret given a value under env is the secrets-not-in-env rule's
+        if (top === 'services' && field === 'env' && config.secrets.includes(String(key))) continue;
         report(p.at, p.message, p.certain ? 'error' : 'warning');
       }
     },

@@ -117,6 +117,13 @@ describe('secret-looking values in env', () => {
     expect(lines.join('\n')).not.toContain(VALUE);
   });
 
+  it('a declared secret\'s name as a label, with a literal value, is refused as a literal secret (only env has the rule of its own)', () => {
+    const files = { 'env.yaml': MINIMAL.replace('    uses: [db]', `    uses: [db]\n    labels: { JWT_SECRET: ${VALUE} }`) };
+    expect(errors(files)).toEqual([
+      'env.yaml:16:15 services.api.labels.JWT_SECRET: looks like a secret value in plain YAML (labels show in plans and `docker inspect`); declare a secret in the top-level `secrets:` list, pass its value as TF_VAR_<NAME> at deploy time and deliver it with this service\'s `secrets:` (or the *_FILE settings `uses:` wires)',
+    ]);
+  });
+
   it('a declared secret given a literal value is refused with its own message', () => {
     expect(errors(withEnv(`JWT_SECRET: ${VALUE}`))).toEqual([
       'env.yaml:16:12 services.api.env.JWT_SECRET: JWT_SECRET is a declared secret; list it under `secrets:` of this service instead of giving a value here',
