@@ -4,7 +4,10 @@
  * ways: the mistake is refused with its position, the correct variant passes.
  */
 import { describe, expect, it } from 'vitest';
-import { errors, MINIMAL, synth } from './helpers';
+import { WebService } from '../constructs/web-service';
+import { checkEnvironment } from '../lib/invariants';
+import { dockerStack } from './constructs/harness';
+import { errors, MINIMAL, synth, twoHostEnvironment } from './helpers';
 
 const PINNED_BASE = MINIMAL.replace('name: test', 'name: test\nproduction: true')
   .replace('{ kind: postgres, password: DB_PASSWORD }', '{ kind: postgres, tag: "17.6", password: DB_PASSWORD }')
@@ -88,5 +91,46 @@ describe('replicas with a published port', () => {
     ]);
     const stack = synth(service('replicas: 2, ports: { http: { container: 80 } }')).test;
     expect(Object.keys(stack.resource.docker_container).filter((k) => k.startsWith('svc_worker_'))).toEqual(['svc_worker_1', 'svc_worker_2']);
+  });
+});
+
+describe('container hostnames fit a DNS label (Docker)', () => {
+  // environment-service-replica: 30 + 1 + 30 + 2 = 63 characters
+  const named = (service: string) => `name: ${'e'.repeat(30)}\nhosts:\n  main: { docker: "unix:///var/run/docker.sock" }\nservices:\n  ${service}: { kind: service, image: x/w, tag: "1" }\n`;
+
+  it('63 characters are accepted, 64 refused on the service', () => {
+    expect(() => synth({ 'env.yaml': named('s'.repeat(30)) })).not.toThrow();
+    expect(errors({ 'env.yaml': named('s'.repeat(31)) })).toEqual([
+      `env.yaml:5:3 services.${'s'.repeat(31)}: container hostname ${'e'.repeat(30)}-${'s'.repeat(31)}-1 would be 64 characters, over the 63 a hostname may have; shorten the environment or service name`,
+    ]);
+  });
+
+  it('a Kubernetes environment has no such container name', () => {
+    const cluster = `name: ${'e'.repeat(30)}\nplatform: kubernetes\nkubernetes: { namespace: n, nodePools: { general: {} } }\nservices:\n  ${'s'.repeat(40)}: { kind: service, host: general, image: x/w, tag: "1" }\n`;
+    expect(() => synth({ 'env.yaml': cluster })).not.toThrow();
+  });
+});
+
+describe('memory limits from code', () => {
+  it('Docker\'s minimum of 6 MiB is accepted; below it is refused at resources.memory', () => {
+    const problems = (memory: string) => checkEnvironment(dockerStack((s) => new WebService(s, 'api', { host: 'main', image: 'x/api:1', port: 8000, resources: { memory } })).environment).map((p) => [p.path, p.message]);
+    expect(problems('6m')).toEqual([]);
+    expect(problems('5m')).toEqual([['resources.memory', "memory limit of 5 MiB is below Docker's minimum of 6 MiB; give at least 6m"]]);
+  });
+});
+
+describe('an NFS server the other hosts mount listens where they reach it', () => {
+  const nfs = (bind: string, address = 'core.example.com') => ({ 'e.yaml': twoHostEnvironment(`  nfs: { kind: nfs-server, host: core${bind} }\n  w: { kind: service, host: b, image: x/w, tag: "1", mounts: { shared: /mnt/shared } }\n`, 'nfs: { shared: { server: nfs } }\n').replace('address: core.example.com', `address: ${address}`) });
+
+  it('refused on the loopback interface of a host with a network address, positioned on bind', () => {
+    expect(errors(nfs(''))).toEqual([
+      "e.yaml:9:3 services.nfs.bind: the hosts mounting its NFS volumes reach nfs at core.example.com:2049, but it listens on 127.0.0.1 only; set `bind:` here to an address they reach (e.g. 0.0.0.0 or the host's private address)",
+    ]);
+    expect(errors(nfs(', bind: 127.0.0.2'))[0]).toContain('but it listens on 127.0.0.2 only');
+  });
+
+  it('accepted on an address the hosts reach, or on a host whose own address is the loopback one', () => {
+    expect(() => synth(nfs(', bind: 0.0.0.0'))).not.toThrow();
+    expect(() => synth(nfs('', '127.0.0.1'))).not.toThrow();
   });
 });
