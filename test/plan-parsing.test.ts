@@ -82,9 +82,11 @@ describe('what parsePlan refuses', () => {
 
   it('an entry too deeply nested to walk is refused as unreadable, naming it, not a crash', () => {
     const deep = `${'['.repeat(20_000)}"x"${']'.repeat(20_000)}`;
-    const text = plan([rc('docker_container.svc_api_1', ['update'], { before: { a: 'DEEP' }, after: { a: [[1]] } })]).replace('"DEEP"', deep);
+    const address = `docker_container.svc_${'x'.repeat(150)}_1`;
+    const text = plan([rc(address, ['update'], { before: { a: 'DEEP' }, after: { a: [[1]] } })]).replace('"DEEP"', deep);
     const [p] = problems(text, 'plan.json');
-    expect(p.message).toMatch(/^has resource_changes\[0\] \(docker_container\.svc_api_1\) that cannot be read: Maximum call stack size exceeded$/);
+    // the address cut at 100 characters
+    expect(p.message).toBe(`has resource_changes[0] (${address.slice(0, 100)}) that cannot be read: Maximum call stack size exceeded`);
   });
 
   it('an empty list of plans', () => {
@@ -354,13 +356,13 @@ describe('the comment', () => {
 
   it('a destroyed image names itself and what forces it; a plan\'s note follows its headline; notes go under the headlines', () => {
     const p: StackPlan = { ...stack('s', [
-      { action: 'replace', address: 'docker_image.image_main_pg', type: 'docker_image', name: 'postgres:17', service: '(images)', attributes: [{ path: 'name', before: 'postgres:16', after: 'postgres:17', forcesReplacement: true }] },
+      { action: 'replace', address: 'docker_image.image_main_pg', type: 'docker_image', name: 'postgres:17', service: '(images)', attributes: [{ path: 'name', before: 'postgres:16', after: 'postgres:17', forcesReplacement: true }, { path: 'platform', before: 'a', after: 'b', forcesReplacement: true }] },
       { action: 'delete', address: 'docker_network.network_main_private', type: 'docker_network', name: 'unit-private', service: '(network)' },
     ]), note: 'planned by @someone <b>' };
     const md = renderSummary([p], undefined, { notes: ['first _note_', 'second'] }).markdown;
     expect(md).toContain([
       '**Replaced or destroyed:**',
-      '- s: replace image `postgres:17` on main (`docker_image.image_main_pg`), forced by `name`',
+      '- s: replace image `postgres:17` on main (`docker_image.image_main_pg`), forced by `name`, `platform`',
       '- s: delete network `unit-private` on main (`docker_network.network_main_private`)',
       '',
       '- **s**: 0 to add, 0 to change, 1 to replace, 1 to destroy (planned by @\u200bsomeone &lt;b&gt;)',
@@ -411,6 +413,18 @@ describe('the comment', () => {
       const oneMore = lossOnly + destroyItems[0].length + 1 + 80;
       expect(at(oneMore)).toMatchObject({ loss: 2, destroyed: 1, more: ['- … and 2 more (cut to stay under GitHub\'s comment limit)'] });
       expect(at(oneMore - 1)).toMatchObject({ loss: 2, destroyed: 0 });
+    });
+
+    it('with one list only, it has the room the other would have taken', () => {
+      for (const only of [plans[0].changes.filter((c) => c.dataLoss), plans[0].changes.filter((c) => !c.dataLoss)]) {
+        const one = [{ name: 'prod', changes: only }];
+        const whole = renderSummary(one, 1_000_000).markdown;
+        const head = whole.slice(0, whole.indexOf('\n<details>'));
+        const n = only.length;
+        const items = (limit: number) => renderSummary(one, limit).markdown.split('\n').filter((l) => l.startsWith('> - prod') || l.startsWith('- prod: replace')).length;
+        expect(items(head.length + NOTE.length + MARGIN)).toBe(n);
+        expect(items(head.length + NOTE.length + MARGIN - 1)).toBe(n - 1);
+      }
     });
 
     it('a comment whose list at the top is cut says it was cut, even when its details fit whole', () => {

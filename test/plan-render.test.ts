@@ -121,6 +121,11 @@ describe('withoutPlaceholders: the deployed value stands in for each placeholder
       unknown: { k: false, id: true },
     });
     expect(withoutPlaceholders({ a: 'real' }, { a: PH }, true, true)).toStrictEqual({ after: { a: 'real' }, sensitive: true, unknown: true });
+    // nested: a whole mark stays whole; no mark becomes an empty mark per level
+    expect(withoutPlaceholders({ a: { b: 'real' } }, { a: { b: PH } }, true, true)).toStrictEqual({ after: { a: { b: 'real' } }, sensitive: true, unknown: true });
+    expect(withoutPlaceholders({ a: { b: 'real' } }, { a: { b: PH } })).toStrictEqual({ after: { a: { b: 'real' } }, sensitive: { a: {} }, unknown: { a: {} } });
+    // a string deployed where an object is planned is no source of fields
+    expect(withoutPlaceholders('real', { 0: PH }).after).toStrictEqual({ 0: PH });
     // nothing deployed, or a list where an object is now: the placeholder stays
     expect(withoutPlaceholders(null, { a: PH }).after).toStrictEqual({ a: PH });
     expect(withoutPlaceholders(['real'], { 0: PH }).after).toStrictEqual({ 0: PH });
@@ -225,6 +230,12 @@ describe('placeholder secrets in pull-request plans', () => {
     const notForced = parsePlan('p', change(deployed, { ...deployed, labels: [{ label: 'stackyard.kind', value: 'postgres' }, { label: 'x', value: 'y' }], upload: planned.upload }), 'p', { placeholders: true });
     expect(notForced.changes.map((c) => [c.action, c.dataLoss])).toEqual([['update', false]]);
   });
+  it('an update whose only difference is a placeholder is no change', () => {
+    const plan = JSON.stringify({ format_version: '1.2', resource_changes: [{ address: 'docker_container.svc_api_1', mode: 'managed', type: 'docker_container', name: 'svc_api_1', change: { actions: ['update'], before: { env: ['A=1', 'K=real'] }, after: { env: ['A=1', `K=${PLACEHOLDER_PREFIX}K`] }, after_unknown: {}, before_sensitive: { env: true }, after_sensitive: { env: true } } }] });
+    expect(parsePlan('p', plan, 'p', { placeholders: true }).changes).toEqual([]);
+    expect(parsePlan('p', plan).changes.map((c) => c.action)).toEqual(['update']);
+  });
+
   it('a destroyed or created container is listed as such, placeholders or not', () => {
     const planned = { ...deployed, upload: [{ file: '/run/secrets/DB_PASSWORD', content: `${PLACEHOLDER_PREFIX}DB_PASSWORD` }] };
     const plan = (actions: string[], before: unknown, after: unknown) => JSON.stringify({ format_version: '1.2', resource_changes: [{ address: 'docker_container.svc_db_1', mode: 'managed', type: 'docker_container', name: 'svc_db_1', change: { actions, before, after, after_unknown: {}, before_sensitive: {}, after_sensitive: {} } }] });

@@ -146,6 +146,10 @@ describe('secretValueProblems: where a literal secret is looked for in a file', 
     expect(found({ labels: { 'x.token': 'hunter2' }, variables: { DEPLOY_TOKEN: 'hunter2' }, other: { F_TOKEN: 'hunter2' } })).toEqual([['labels.x.token', true], ['variables.DEPLOY_TOKEN', true]]);
   });
 
+  it('a value that settles the guess does so with the spaces around it trimmed', () => {
+    expect(secretValueProblems({ env: { TOKEN_FOR_CI: '  a1b2c3d4e5f6g7h8i9j0  ' } }).map((p) => p.certain)).toEqual([true]);
+  });
+
   it('names the secret to declare in upper case with underscores, and says where labels and variables show', () => {
     const [env] = secretValueProblems({ env: { 'db-password': 'hunter2' } });
     expect(env.message).toContain('declare DB_PASSWORD in the top-level `secrets:` list');
