@@ -28,6 +28,7 @@ export default {
     'lib/service.ts',
     // the secret-looking-value check, and the file rules that apply it and keep declared secrets out of env:
     'lib/config/secret-values.ts',
+    lines('lib/file-rules.ts', 'function* declaredSecretsInEnv', 'if (ctx.config.secrets.includes(k))'),
     lines('lib/file-rules.ts', "name: 'secrets-not-in-env'", 'instead of giving a value here'),
     lines('lib/file-rules.ts', "name: 'literal-secrets'", "report(p.at, p.message, p.certain ? 'error' : 'warning')"),
     // STACKYARD_DESTROY_DATA and prevent_destroy on data volumes

@@ -38,6 +38,14 @@ function* entries(ctx: FileContext): Generator<[string, ServiceConfig, At, Kind]
   for (const [name, svc] of Object.entries(ctx.config.services)) yield [name, svc, ['services', name], kindNamed(svc.kind)!];
 }
 
+/** A declared secret given a value under a service's `env:`: where, and its name (secrets-not-in-env reports these; literal-secrets leaves them to it). */
+function* declaredSecretsInEnv(ctx: FileContext): Generator<[At, string]> {
+  for (const [, svc, at] of entries(ctx)) {
+    if (!('env' in svc)) continue;
+    for (const k of Object.keys(svc.env)) if (ctx.config.secrets.includes(k)) yield [[...at, 'env', k], k];
+  }
+}
+
 const undeclared = (name: string) => `secret ${name} is not declared; add it to the top-level \`secrets:\` list`;
 const LISTENS = 'it is the address the published port listens on';
 
@@ -121,12 +129,7 @@ export const FILE_RULES: readonly FileRule[] = [
     name: 'secrets-not-in-env',
     what: 'a declared secret is delivered with `secrets:`, never given a value under `env:`',
     check: (ctx, report) => {
-      for (const [, svc, at] of entries(ctx)) {
-        if (!('env' in svc)) continue;
-        for (const k of Object.keys(svc.env)) {
-          if (ctx.config.secrets.includes(k)) report([...at, 'env', k], `${k} is a declared secret; list it under \`secrets:\` of this service instead of giving a value here`);
-        }
-      }
+      for (const [at, k] of declaredSecretsInEnv(ctx)) report(at, `${k} is a declared secret; list it under \`secrets:\` of this service instead of giving a value here`);
     },
   },
   {
@@ -153,11 +156,10 @@ export const FILE_RULES: readonly FileRule[] = [
   {
     name: 'literal-secrets',
     what: 'no secret typed into the file: an error where the text says it is one, a warning where a key only mentions one',
-    check: ({ config }, report) => {
-      for (const p of secretValueProblems(config)) {
-        const [top, , field, key] = p.at;
-        // a declared secret given a value under env is the secrets-not-in-env rule's
-        if (top === 'services' && field === 'env' && config.secrets.includes(String(key))) continue;
+    check: (ctx, report) => {
+      const theirs = new Set([...declaredSecretsInEnv(ctx)].map(([at]) => at.join('\0')));
+      for (const p of secretValueProblems(ctx.config)) {
+        if (theirs.has(p.at.join('\0'))) continue;
         report(p.at, p.message, p.certain ? 'error' : 'warning');
       }
     },

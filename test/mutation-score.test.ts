@@ -130,8 +130,9 @@ describe('the security-relevant run (stryker.security.config.mjs)', () => {
     const of = (file: string) => r.filter((x) => x.file === file).map((x) => x.text).join('\n');
     expect(of('lib/docker/render.ts')).toMatch(/process\.env\[DESTROY_DATA_VARIABLE\] !== env/);
     expect(of('lib/docker/render.ts')).toMatch(/preventDestroy: true/);
-    expect(of('lib/file-rules.ts')).toContain('for (const p of secretValueProblems(config))');
+    expect(of('lib/file-rules.ts')).toContain('for (const p of secretValueProblems(ctx.config))');
     expect(of('lib/file-rules.ts')).toContain('is a declared secret; list it under');
+    expect(of('lib/file-rules.ts')).toContain('if (ctx.config.secrets.includes(k)) yield');
     expect(r.every((x) => x.text.split('\n').length <= 12)).toBe(true); // a check, not half a file
   });
 
