@@ -65,6 +65,12 @@ describe('NFS', () => {
     expect(() => synth({ 'e.yaml': one.replace('main.example.com" }', 'main.example.com", address: 10.0.0.5 }') })).not.toThrow();
   });
 
+  it('a `kubernetes:` section on a Docker environment is refused once; the cluster checks of NFS volumes do not run', () => {
+    expect(errors({ 'e.yaml': base(nfs, 'kubernetes: { namespace: d, readWriteMany: false, nodePools: { a: {} } }\nnfs: { shared: { server: nfs } }\n') })).toEqual([
+      'e.yaml:2:1 kubernetes: only a `platform: kubernetes` environment takes a `kubernetes:` section; remove it or set the platform',
+    ]);
+  });
+
   it('with several hosts, a server without `host:` is asked for one, and no host is guessed for its address', () => {
     const unplaced = nfs.replace('host: core, exportPath', 'exportPath');
     expect(errors({ 'e.yaml': base(unplaced, 'nfs: { shared: { server: nfs } }\n').replace(', address: core.example.com', '') })).toEqual([

@@ -239,8 +239,10 @@ describe('placeholder secrets in pull-request plans', () => {
   it('a destroyed or created container is listed as such, placeholders or not', () => {
     const planned = { ...deployed, upload: [{ file: '/run/secrets/DB_PASSWORD', content: `${PLACEHOLDER_PREFIX}DB_PASSWORD` }] };
     const plan = (actions: string[], before: unknown, after: unknown) => JSON.stringify({ format_version: '1.2', resource_changes: [{ address: 'docker_container.svc_db_1', mode: 'managed', type: 'docker_container', name: 'svc_db_1', change: { actions, before, after, after_unknown: {}, before_sensitive: {}, after_sensitive: {} } }] });
-    expect(parsePlan('p', plan(['delete'], deployed, null), 'p', { placeholders: true }).changes.map((c) => [c.action, c.dataLoss])).toEqual([['delete', true]]);
-    expect(parsePlan('p', plan(['create'], null, planned), 'p', { placeholders: true }).changes.map((c) => c.action)).toEqual(['create']);
+    for (const options of [{ placeholders: true }, {}]) {
+      expect(parsePlan('p', plan(['delete'], deployed, null), 'p', options).changes.map((c) => [c.action, c.dataLoss])).toEqual([['delete', true]]);
+      expect(parsePlan('p', plan(['create'], null, planned), 'p', options).changes.map((c) => c.action)).toEqual(['create']);
+    }
   });
 
   it('a replacement forced by a real change stays a replacement beside changes that force nothing', () => {
