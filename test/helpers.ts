@@ -66,6 +66,9 @@ export function stubProperty(target: object, key: PropertyKey, value: unknown): 
   });
 }
 
+/** What a plan comment cut under GitHub's limit ends with (lib/plan/summary.ts renderSummary): the tests of where it is cut count its length. */
+export const PLAN_CUT_NOTE = '\n_Details cut to stay under GitHub\'s comment limit: the summary above is complete; run `npm run plan:summary` locally or read the workflow log for everything._\n';
+
 /** Synthesizes the named files and returns each stack's parsed cdk.tf.json by stack name. */
 export function synth(files: Record<string, string>, main: string[] = Object.keys(files)): Record<string, any> {
   const dir = writeFiles(files);

@@ -12,7 +12,7 @@ import { loadModel } from '../lib/ops/model';
 import { planDiagram, touchedServices } from '../lib/plan/diagram';
 import { parsePlan, renderSummary, type ResourceChange, type StackPlan } from '../lib/plan/summary';
 import { markdownForTerminal } from '../lib/plan/terminal';
-import { shared, writeFiles } from './helpers';
+import { PLAN_CUT_NOTE, shared, writeFiles } from './helpers';
 
 const fixture = (name: string) => parsePlan('planfx', fs.readFileSync(path.join(__dirname, 'fixtures', 'plans', `${name}.json`), 'utf8'));
 
@@ -119,8 +119,7 @@ describe('the picture of what a plan touches', () => {
     const drawn = headOf(renderSummary([p], 1_000_000, { diagrams }).markdown);
     expect(drawn.startsWith(`${plain}\n**planfx: services this plan touches**`)).toBe(true);
     const picture = drawn.length - plain.length - 1;
-    const note = '\n_Details cut to stay under GitHub\'s comment limit: the summary above is complete; run `npm run plan:summary` locally or read the workflow log for everything._\n';
-    const fits = plain.length + picture + note.length + 64;
+    const fits = plain.length + picture + PLAN_CUT_NOTE.length + 64;
     expect(renderSummary([p], fits, { diagrams }).markdown).toContain('```mermaid');
     const left = renderSummary([p], fits - 1, { diagrams }).markdown;
     expect(left).not.toContain('```mermaid');

@@ -6,6 +6,7 @@
 import { describe, expect, it } from 'vitest';
 import { ConfigError } from '../lib/config/errors';
 import { GITHUB_COMMENT_LIMIT, headline, parsePlan, renderSummary, serviceFromAddress, type StackPlan } from '../lib/plan/summary';
+import { PLAN_CUT_NOTE } from './helpers';
 
 const plan = (resource_changes: object[], extra: object = {}) => JSON.stringify({ format_version: '1.2', resource_changes, ...extra });
 const rc = (address: string, actions: string[], change: object = {}, extra: object = {}) => {
@@ -376,8 +377,7 @@ describe('the comment', () => {
   });
 
   describe('the lists at the top hold what fits', () => {
-    // what a cut comment ends with, and the margin kept beside it (lib/plan/summary.ts renderSummary)
-    const NOTE = '\n_Details cut to stay under GitHub\'s comment limit: the summary above is complete; run `npm run plan:summary` locally or read the workflow log for everything._\n';
+    // the margin kept beside the cut note (lib/plan/summary.ts renderSummary)
     const MARGIN = 64;
     const long = (i: number) => `docker_container.svc_${'long_service_name_'.repeat(4)}${i}_1`;
     const plans = [stack('prod', [
@@ -401,13 +401,13 @@ describe('the comment', () => {
     it('everything, when everything fits with the note and the margin; one character less, the last item gives way to a count', () => {
       expect([lossItems.length, destroyItems.length]).toEqual([2, 3]);
       expect(destroyItems[2].length).toBeGreaterThan(80);
-      const all = fixed + NOTE.length + MARGIN + size(lossItems) + size(destroyItems);
+      const all = fixed + PLAN_CUT_NOTE.length + MARGIN + size(lossItems) + size(destroyItems);
       expect(at(all)).toMatchObject({ loss: 2, destroyed: 3, more: [] });
       expect(at(all - 1)).toMatchObject({ loss: 2, destroyed: 2, more: ['- … and 1 more (cut to stay under GitHub\'s comment limit)'], truncated: true });
     });
 
     it('the data-loss list comes first; an item is shown while 80 characters stay free for the count after it', () => {
-      const lossOnly = fixed + NOTE.length + MARGIN + size(lossItems);
+      const lossOnly = fixed + PLAN_CUT_NOTE.length + MARGIN + size(lossItems);
       expect(at(lossOnly)).toMatchObject({ loss: 2, destroyed: 0, more: ['- … and 3 more (cut to stay under GitHub\'s comment limit)'] });
       expect(at(lossOnly - 1)).toMatchObject({ loss: 1, destroyed: 0, more: ['> - … and 1 more (cut to stay under GitHub\'s comment limit)', '- … and 3 more (cut to stay under GitHub\'s comment limit)'] });
       const oneMore = lossOnly + destroyItems[0].length + 1 + 80;
@@ -422,8 +422,8 @@ describe('the comment', () => {
         const head = whole.slice(0, whole.indexOf('\n<details>'));
         const n = only.length;
         const items = (limit: number) => renderSummary(one, limit).markdown.split('\n').filter((l) => l.startsWith('> - prod') || l.startsWith('- prod: replace')).length;
-        expect(items(head.length + NOTE.length + MARGIN)).toBe(n);
-        expect(items(head.length + NOTE.length + MARGIN - 1)).toBe(n - 1);
+        expect(items(head.length + PLAN_CUT_NOTE.length + MARGIN)).toBe(n);
+        expect(items(head.length + PLAN_CUT_NOTE.length + MARGIN - 1)).toBe(n - 1);
       }
     });
 
@@ -433,7 +433,7 @@ describe('the comment', () => {
       const whole = renderSummary(named, 1_000_000).markdown;
       const items = whole.split('\n').filter((l) => l.startsWith(`- ${'n'.repeat(200)}: replace`));
       const head = whole.slice(0, whole.indexOf('\n<details>'));
-      const limit = head.length + NOTE.length + MARGIN - 1; // one character short of all three items
+      const limit = head.length + PLAN_CUT_NOTE.length + MARGIN - 1; // one character short of all three items
       const r = renderSummary(named, limit);
       expect(r.markdown.split('\n').filter((l) => l.startsWith(`- ${'n'.repeat(200)}: replace`))).toHaveLength(2);
       expect(r.markdown).toContain(whole.slice(whole.indexOf('\n<details>')));
@@ -445,11 +445,11 @@ describe('the comment', () => {
         const r = renderSummary(plans, limit).markdown;
         expect(r.length, String(limit)).toBeLessThanOrEqual(limit);
         expect((r.match(/<details>/g) ?? []).length, String(limit)).toBe((r.match(/<\/details>/g) ?? []).length);
-        if (limit >= fixed + NOTE.length) expect(r, String(limit)).toContain('- **prod**: 0 to add, 0 to change, 3 to replace, 2 to destroy');
+        if (limit >= fixed + PLAN_CUT_NOTE.length) expect(r, String(limit)).toContain('- **prod**: 0 to add, 0 to change, 3 to replace, 2 to destroy');
       }
       // with the lists whole and no room for a line of details, the note alone follows the head (no </details> without its <details>)
-      const bare = renderSummary(plans, fixed + NOTE.length + MARGIN + size(lossItems) + size(destroyItems)).markdown;
-      expect(bare).toBe(`${headText}\n${NOTE}`);
+      const bare = renderSummary(plans, fixed + PLAN_CUT_NOTE.length + MARGIN + size(lossItems) + size(destroyItems)).markdown;
+      expect(bare).toBe(`${headText}\n${PLAN_CUT_NOTE}`);
     });
   });
 
