@@ -155,6 +155,20 @@ describe('withoutPlaceholders: the deployed value stands in for each placeholder
     expect(withoutPlaceholders([], [{ a: PH }])).toStrictEqual({ after: [{ a: PH }], sensitive: [false], unknown: [false] });
   });
 
+  it('a deployed value marked sensitive where it came from is marked in its new place, whatever the plan marked', () => {
+    expect(withoutPlaceholders('real', PH, false, undefined, true).sensitive).toBe(true);
+    expect(withoutPlaceholders('real', PH, false, undefined, false).sensitive).toBe(false);
+    // no deployed string, no deployed value shown: the planned mark stays
+    expect(withoutPlaceholders(null, PH, false, undefined, true).sensitive).toBe(false);
+    expect(withoutPlaceholders({ a: 'real' }, { a: PH }, { a: false }, undefined, { a: true }).sensitive).toStrictEqual({ a: true });
+    // a whole mark covers each part of the deployed value
+    expect(withoutPlaceholders({ a: { b: 'real' } }, { a: { b: PH } }, undefined, undefined, true).sensitive).toStrictEqual({ a: { b: true } });
+    // in a list, the mark of the deployed entry that stands in, not of the one at the planned position
+    const moved = withoutPlaceholders(['B=x', 'A=real'], [`A=${PH}`, 'B=x'], [false, false], undefined, [false, true]);
+    expect(moved).toStrictEqual({ after: ['B=x', 'A=real'], sensitive: [false, true], unknown: [false, false] });
+    expect(withoutPlaceholders(['A=real', 'B=2'], [`A=${PH}`, 'B=2'], [false, false], undefined, true).sensitive).toStrictEqual([true, false]);
+  });
+
   it('a list without marks gets a mark per entry, false where none was', () => {
     expect(withoutPlaceholders(['A=real'], [`A=${PH}`, 'B=2'])).toStrictEqual({ after: ['A=real', 'B=2'], sensitive: [false, false], unknown: [false, false] });
   });
@@ -282,6 +296,31 @@ describe('placeholder secrets in pull-request plans', () => {
     const md = renderSummary([p]).markdown;
     expect(md).not.toContain('deployed-real-secret');
     expect(p.changes[0].attributes.map((a) => [a.path, a.before, a.after])).toEqual([['upload.0.content', 'a', 'a2'], ['upload.2', '(none)', '{"file":"/etc/new.conf","content":"n"}']]);
+  });
+
+  it('the deployed value stays masked by its own mark when the planned one is missing and entries shift', () => {
+    // /etc/a.conf is removed, so the secret's deployed value lands at index 0, beside a.conf's deployed
+    // content; the plan carries no mark for it (a plan not from tofu, or a variable not marked sensitive)
+    const plan = JSON.stringify({
+      format_version: '1.2',
+      resource_changes: [{
+        address: 'docker_container.svc_api_1', mode: 'managed', type: 'docker_container', name: 'svc_api_1',
+        change: {
+          actions: ['delete', 'create'],
+          before: { upload: [{ file: '/etc/a.conf', content: 'a' }, { file: '/run/secrets/K', content: 'deployed-real-secret' }] },
+          after: { upload: [{ file: '/run/secrets/K', content: `${PLACEHOLDER_PREFIX}K` }, { file: '/etc/b.conf', content: 'b' }] },
+          before_sensitive: { upload: [{}, { content: true }] },
+          after_sensitive: { upload: [{}, {}] },
+          after_unknown: {},
+          replace_paths: [['upload']],
+        },
+      }],
+    });
+    const p = parsePlan('p', plan, 'p', { placeholders: true });
+    expect(renderSummary([p]).markdown).not.toContain('deployed-real-secret');
+    expect(p.changes[0].attributes.map((a) => [a.path, a.before, a.after])).toEqual([
+      ['upload.0.content', '(sensitive)', '(sensitive)'], ['upload.0.file', '/etc/a.conf', '/run/secrets/K'], ['upload.1.content', '(sensitive)', '(sensitive)'], ['upload.1.file', '/run/secrets/K', '/etc/b.conf'],
+    ]);
   });
 });
 

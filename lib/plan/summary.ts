@@ -120,7 +120,7 @@ function parseChange(rc: Json, options: ParseOptions, providerKeys: Map<string, 
     }
     let change = rc.change;
     if (options.placeholders && (action === 'update' || action === 'replace')) {
-      const n = withoutPlaceholders(change.before, change.after, change.after_sensitive, change.after_unknown);
+      const n = withoutPlaceholders(change.before, change.after, change.after_sensitive, change.after_unknown, change.before_sensitive);
       change = { ...change, after: n.after, after_sensitive: n.sensitive, after_unknown: n.unknown };
     }
     const attributes = attributeChanges(change, action, rc.type);
@@ -163,13 +163,20 @@ function parseChange(rc: Json, options: ParseOptions, providerKeys: Map<string, 
  * for: the same position in `before`; in lists (Terraform sets), the element with the same
  * `file` (uploads) or the same `NAME=` prefix (env), since set order follows the values. The
  * sensitivity and unknown marks move with their values (tofu marks a placeholder sensitive, as
- * it came from a sensitive variable, so the deployed value that replaces it stays masked).
+ * it came from a sensitive variable, so the deployed value that replaces it stays masked). A
+ * deployed value that was sensitive where it came from (`beforeSensitive`) stays masked too,
+ * whatever the planned mark says: the value shown is the deployed one, so its own mark counts.
  */
-export function withoutPlaceholders(before: Json, after: Json, sensitive?: Json, unknown?: Json): { after: Json; sensitive: Json; unknown: Json } {
+export function withoutPlaceholders(before: Json, after: Json, sensitive?: Json, unknown?: Json, beforeSensitive?: Json): { after: Json; sensitive: Json; unknown: Json } {
   const has = (v: Json): boolean => (typeof v === 'string' ? v.includes(PLACEHOLDER_PREFIX) : v !== null && typeof v === 'object' && Object.values(v).some(has));
   if (!has(after)) return { after, sensitive, unknown };
-  if (typeof after === 'string') return { after: typeof before === 'string' ? before : after, sensitive, unknown };
+  if (typeof after === 'string') {
+    if (typeof before !== 'string') return { after, sensitive, unknown };
+    return { after: before, sensitive: beforeSensitive === true ? true : sensitive, unknown };
+  }
   const sub = (x: Json, k: string | number) => (x !== null && typeof x === 'object' ? x[k] : undefined);
+  // a mark of the whole deployed value holds for each part of it
+  const subB = (k: string | number) => (beforeSensitive === true ? true : sub(beforeSensitive, k));
   if (Array.isArray(after)) {
     const list: Json[] = Array.isArray(before) ? before : [];
     const keyOf = (x: Json): string | undefined => {
@@ -184,7 +191,7 @@ export function withoutPlaceholders(before: Json, after: Json, sensitive?: Json,
       const k = keyOf(a);
       const at = k !== undefined ? keys.findIndex((b, j) => b === k && !taken.has(j)) : i < list.length && keys[i] === undefined ? i : -1;
       taken.add(at);
-      const r = at < 0 ? { after: a, sensitive: sub(sensitive, i), unknown: sub(unknown, i) } : withoutPlaceholders(list[at], a, sub(sensitive, i), sub(unknown, i));
+      const r = at < 0 ? { after: a, sensitive: sub(sensitive, i), unknown: sub(unknown, i) } : withoutPlaceholders(list[at], a, sub(sensitive, i), sub(unknown, i), subB(at));
       return { ...r, at: at < 0 ? Number.MAX_SAFE_INTEGER : at };
     });
     // a set's order follows its values: once they compare equal, take the deployed order
@@ -201,7 +208,7 @@ export function withoutPlaceholders(before: Json, after: Json, sensitive?: Json,
   const outS: Json = sensitive === true ? true : { ...(sensitive && typeof sensitive === 'object' ? sensitive : {}) };
   const outU: Json = unknown === true ? true : { ...(unknown && typeof unknown === 'object' ? unknown : {}) };
   for (const [k, v] of Object.entries(after)) {
-    const r = withoutPlaceholders(b[k], v, sub(sensitive, k), sub(unknown, k));
+    const r = withoutPlaceholders(b[k], v, sub(sensitive, k), sub(unknown, k), subB(k));
     out[k] = r.after;
     if (outS !== true && r.sensitive !== undefined) outS[k] = r.sensitive;
     if (outU !== true && r.unknown !== undefined) outU[k] = r.unknown;
