@@ -139,6 +139,10 @@ describe('withoutPlaceholders: the deployed value stands in for each placeholder
     // entries that pair with nothing keep their planned order, after the paired ones
     expect(withoutPlaceholders(['A=1', 'B=2'], ['x', `y ${PH}`, 'z', 'B=2']).after).toStrictEqual(['B=2', 'x', `y ${PH}`, 'z']);
     expect(withoutPlaceholders(['A=real', 'A=other'], [`A=${PH}`, `A=${PH}`]).after).toStrictEqual(['A=real', 'A=other']);
+    // an entry planned as deployed keeps its own slot: the placeholder takes the other one with its key
+    expect(withoutPlaceholders(['A=1', 'A=real'], [`A=${PH}`, 'A=1'], [true, false], undefined, [false, true])).toStrictEqual({ after: ['A=1', 'A=real'], sensitive: [false, true], unknown: [false, false] });
+    // a keyless slot kept that way is not also the position pairing of another entry
+    expect(withoutPlaceholders([{ f: 1 }, { g: 'real' }], [{ g: PH }, { f: 1 }]).after).toStrictEqual([{ f: 1 }, { g: PH }]);
     const files = withoutPlaceholders([{ file: '/a', content: 'a' }, { file: '/s', content: 'real' }], [{ file: '/s', content: PH }, { file: '/a', content: 'a' }]);
     expect(files.after).toStrictEqual([{ file: '/a', content: 'a' }, { file: '/s', content: 'real' }]);
     // entries without a key pair by position; ones past the deployed list stay as planned, last

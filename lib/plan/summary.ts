@@ -183,13 +183,22 @@ export function withoutPlaceholders(before: Json, after: Json, sensitive?: Json,
       if (typeof x === 'string') return /^([A-Za-z_][A-Za-z0-9_]*)=/.exec(x)?.[1];
       return x && typeof x === 'object' && typeof x.file === 'string' ? `file:${x.file}` : undefined;
     };
-    // each deployed entry stands in once: a keyed entry for the first one with its key not taken
-    // yet, a keyless entry for the keyless one at its own position
+    // each deployed entry stands in once. An entry planned as it was deployed keeps its own slot
+    // first (so it cannot use up the one a changed entry with the same key needs); then a keyed
+    // entry takes the first one with its key not taken yet, a keyless entry the keyless one at its
+    // own position.
     const keys = list.map(keyOf);
     const taken = new Set<number>();
+    const same = after.map((a) => {
+      if (has(a)) return -1;
+      const json = JSON.stringify(a);
+      const j = list.findIndex((b, n) => !taken.has(n) && JSON.stringify(b) === json);
+      taken.add(j);
+      return j;
+    });
     const mapped = after.map((a, i) => {
       const k = keyOf(a);
-      const at = k !== undefined ? keys.findIndex((b, j) => b === k && !taken.has(j)) : i < list.length && keys[i] === undefined ? i : -1;
+      const at = same[i] >= 0 ? same[i] : k !== undefined ? keys.findIndex((b, j) => b === k && !taken.has(j)) : i < list.length && keys[i] === undefined && !taken.has(i) ? i : -1;
       taken.add(at);
       const r = at < 0 ? { after: a, sensitive: sub(sensitive, i), unknown: sub(unknown, i) } : withoutPlaceholders(list[at], a, sub(sensitive, i), sub(unknown, i), subB(at));
       return { ...r, at: at < 0 ? Number.MAX_SAFE_INTEGER : at };
