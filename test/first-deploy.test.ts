@@ -67,6 +67,57 @@ describe('a first deploy starts replicas together and waits for no drain', () =>
   });
 });
 
+describe('what counts as deployed, and which drain gates wait on fresh replicas only', () => {
+  it('a data source, an entry without instances or another resource type is no deployed replica', () => {
+    const data: StateResource = { ...container('svc_backend_1', 'backend'), mode: 'data' };
+    const none: StateResource = { ...container('svc_frontend_1', 'frontend'), instances: [] };
+    const volume: StateResource = { ...container('svc_adminer_1', 'adminer'), type: 'docker_volume' };
+    expect(servicesNew(stack(), { resources: [data, none, volume] })).toEqual(['adminer', 'backend', 'frontend']);
+    // an entry without a mode is managed (older state files)
+    const { mode: _mode, ...noMode } = container('svc_backend_1', 'backend');
+    expect(servicesNew(stack(), { resources: [noMode as StateResource] })).toEqual(['adminer', 'frontend']);
+  });
+
+  it('a replica in the state without labels is known by the stack key it has', () => {
+    const bare: StateResource = { mode: 'managed', type: 'docker_container', name: 'svc_frontend_1', instances: [{ attributes: {} }] };
+    expect(servicesNew(stack(), { resources: [bare] })).toEqual(['adminer', 'backend']);
+  });
+
+  // a small stack: web (start-first, two replicas, a gate), db (stop-first)
+  const label = (s: string) => [{ label: 'stackyard.service', value: s }];
+  const small = () => ({
+    resource: {
+      docker_container: {
+        svc_web_1: { labels: label('web'), lifecycle: { create_before_destroy: true }, depends_on: ['docker_container.svc_db_1'] },
+        svc_web_2: { labels: label('web'), lifecycle: { create_before_destroy: true }, depends_on: ['docker_container.svc_web_1'] },
+        svc_db_1: { labels: label('db') },
+        svc_api_1: { labels: label('api'), lifecycle: { create_before_destroy: false } },
+      },
+      terraform_data: {
+        web_only: { provisioner: [{ 'local-exec': { command: 'sleep 5' } }], triggers_replace: { containers: ['${docker_container.svc_web_2.id}'] } },
+        with_db: { provisioner: [{ 'local-exec': { command: 'sleep 5' } }], triggers_replace: { containers: ['${docker_container.svc_web_2.id}', '${docker_container.svc_db_1.id}'] } },
+        not_a_ref: { provisioner: [{ 'local-exec': { command: 'sleep 5' } }], triggers_replace: { containers: ['${docker_container.svc_web_2.id}', 'svc_web_1'] } },
+        watches_nothing: { provisioner: [{ 'local-exec': { command: 'sleep 5' } }], triggers_replace: {} },
+        no_sleep: { triggers_replace: { containers: ['${docker_container.svc_web_2.id}'] } },
+      },
+    },
+  });
+
+  it('only start-first services count; a gate loses its sleep only when every replica it watches is fresh', () => {
+    const r = firstDeployStack(small() as any, empty)!;
+    expect(r.services).toEqual(['web']);
+    const gates = (r.stack as any).resource.terraform_data;
+    expect(Object.keys(gates).filter((k) => gates[k].provisioner === undefined)).toEqual(['web_only', 'no_sleep']);
+    // the chain between web's replicas goes, web's dependency on db stays
+    expect((r.stack as any).resource.docker_container.svc_web_1.depends_on).toEqual(['docker_container.svc_db_1']);
+    expect((r.stack as any).resource.docker_container.svc_web_2.depends_on).toBeUndefined();
+    // a stack without gates or containers of that kind is no problem
+    const bare = small() as any;
+    delete bare.resource.terraform_data;
+    expect(firstDeployStack(bare, empty)!.stack).not.toHaveProperty('resource.terraform_data');
+  });
+});
+
 describe('whether the state must be read before the apply', () => {
   const host = (containers: string[], networks: string[] = []) => ({ alias: 'local', host: 'unix:///var/run/docker.sock', containers: containers.map((name) => ({ name, volumes: [], networks: [] })), networks: networks.map((name) => ({ name, users: [] })) });
   it('only when a host has a container or a network of the environment', () => {
