@@ -224,6 +224,48 @@ describe('secrets at deploy time', () => {
     expect(resolveSecrets({ ...base, mode: 'require' }).error).toMatch(/needs these secrets at deploy time: DB_PASSWORD STATE_PASSPHRASE/);
   });
 
+  it('a secrets file: only whole TF_VAR_<NAME>= lines count; nothing is appended when nothing is new', () => {
+    expect([...parseSecretsFile(' TF_VAR_A=x\nexport TF_VAR_B=x\nTF_VAR_=x\nTF_VAR_C-D=x\nTF_VAR_E x\nTF_VAR_F=\nTF_VAR_g1=ok\r')]).toEqual([['TF_VAR_F', ''], ['TF_VAR_g1', 'ok']]);
+    expect(appendSecrets('TF_VAR_A=one', new Map())).toBe('TF_VAR_A=one');
+    expect(appendSecrets('', new Map([['TF_VAR_B', 'two'], ['TF_VAR_C', '3']]))).toBe('TF_VAR_B=two\nTF_VAR_C=3\n');
+  });
+
+  it('an empty value, given or in the file, is no value', () => {
+    const r = resolveSecrets({ ...base, mode: 'require', processEnv: { TF_VAR_DB_PASSWORD: '' }, file: new Map([['TF_VAR_DB_PASSWORD', 'kept'], ['TF_VAR_STATE_PASSPHRASE', '']]) });
+    expect([...r.exports]).toEqual([['TF_VAR_DB_PASSWORD', 'kept']]);
+    expect(r.error).toMatch(/^environment dev needs these secrets at deploy time: STATE_PASSPHRASE\n/);
+  });
+
+  it('what each mode says: generated names and where they are kept, never a value; the missing ones and both ways to give them', () => {
+    const g = resolveSecrets({ ...base, variables: ['A', 'B'], passphraseVariable: undefined, random: undefined });
+    expect(g.messages).toEqual(['generated secret A for dev (stored in .stackyard/secrets/dev.env)', 'generated secret B for dev (stored in .stackyard/secrets/dev.env)']);
+    // a real random value (24 bytes as hex), a new one for each
+    expect(g.generated.get('TF_VAR_A')).toMatch(/^[0-9a-f]{48}$/);
+    expect(g.generated.get('TF_VAR_B')).not.toBe(g.generated.get('TF_VAR_A'));
+    expect([...g.exports]).toEqual([...g.generated]);
+    expect(g.messages.join('\n')).not.toContain(g.generated.get('TF_VAR_A'));
+    const e = resolveSecrets({ ...base, encryptedStateExists: true });
+    expect(e.messages).toEqual([
+      'generated secret DB_PASSWORD for dev (stored in .stackyard/secrets/dev.env)',
+      'not generating STATE_PASSPHRASE: the state of dev is already encrypted with a passphrase this machine does not have',
+    ]);
+    const r = resolveSecrets({ ...base, mode: 'require', file: new Map([['TF_VAR_STATE_PASSPHRASE', 'p']]) });
+    expect(r.error).toBe('environment dev needs these secrets at deploy time: DB_PASSWORD\n'
+      + '  give each as TF_VAR_<NAME> in the environment (CI passes them from GitHub secrets),\n'
+      + '  or put TF_VAR_<NAME>=<value> lines in .stackyard/secrets/dev.env (mode 600, never committed)');
+    expect(resolveSecrets({ ...base, mode: 'require' }).error).toMatch(/never committed\)\n  STATE_PASSPHRASE is the passphrase of the encrypted state: without the one it was encrypted with, the state cannot be read$/);
+    expect(resolveSecrets({ ...base, production: true }).error).toBe('--generate-secrets is refused for dev: it is marked production: true. Give every secret as TF_VAR_<NAME> (CI passes them from GitHub secrets) or in .stackyard/secrets/dev.env');
+    // everything given: no error, no message
+    expect(resolveSecrets({ ...base, mode: 'require', processEnv: { TF_VAR_DB_PASSWORD: 'a', TF_VAR_STATE_PASSPHRASE: 'b' } })).toEqual({ exports: new Map(), generated: new Map(), messages: [] });
+  });
+
+  it('placeholders stand in for every secret but the passphrase, which comes from the file like any value', () => {
+    const p = resolveSecrets({ ...base, mode: 'placeholder', file: new Map([['TF_VAR_STATE_PASSPHRASE', 'p']]) });
+    expect(p).toEqual({ exports: new Map([['TF_VAR_DB_PASSWORD', 'unused-by-destroy'], ['TF_VAR_STATE_PASSPHRASE', 'p']]), generated: new Map(), messages: [] });
+    // refused generation for production leaves nothing half done
+    expect(resolveSecrets({ ...base, production: true, github: true })).toMatchObject({ exports: new Map(), generated: new Map(), messages: [], error: expect.stringMatching(/it is marked production: true\./) });
+  });
+
   it('the shell loader exports the last value of a file that lacks a trailing newline', () => {
     const dir = tempDir();
     const env = `nl${process.pid}`;
