@@ -74,6 +74,54 @@ describe('what a deploy applies first', () => {
   });
 });
 
+describe('phase 1 on a hand-made stack: what a job is, what waits, cycles, and the forced case', () => {
+  const C = 'docker_container.';
+  const stackOf = (c: Record<string, object>) => ({ resource: { docker_container: c } }) as any;
+  const full = () => ({
+    job: { attach: true, must_run: false },
+    notjob: { attach: true },
+    db: {},
+    web: { lifecycle: { create_before_destroy: true }, depends_on: [`${C}db`] },
+    after: { depends_on: [`${C}job`, 'terraform_data.x'] },
+    chain: { depends_on: [`${C}after`] },
+    afterweb: { depends_on: [`${C}web`] },
+    cyc1: { depends_on: [`${C}cyc2`] },
+    cyc2: { depends_on: [`${C}cyc1`] },
+    gone: { depends_on: [`${C}nothere`] },
+  });
+
+  it('a job is attached and not kept running; phase 1 is everything that waits for no job and no start-first container', () => {
+    expect(jobKeys(stackOf(full()))).toEqual(['job']);
+    expect(phaseOneKeys(stackOf(full()))).toEqual(['cyc1', 'cyc2', 'db', 'gone', 'job', 'notjob']);
+  });
+
+  it('without a job, phase 1 exists only while a start-first container uses a stop-first one', () => {
+    const { job: _j, after: _a, chain: _c, ...noJob } = full();
+    expect(phaseOneKeys(stackOf(noJob))).toEqual(['cyc1', 'cyc2', 'db', 'gone', 'notjob']);
+    // through another container too
+    expect(phaseOneKeys(stackOf({ db: {}, mid: { depends_on: [`${C}db`] }, web: { lifecycle: { create_before_destroy: true }, depends_on: [`${C}mid`] } }))).toEqual(['db', 'mid']);
+    expect(phaseOneKeys(stackOf({ ...noJob, web: { lifecycle: { create_before_destroy: true } } }))).toEqual([]);
+    // start-first using start-first only: nothing stop-first to replace first
+    expect(phaseOneKeys(stackOf({ a: { lifecycle: { create_before_destroy: true } }, b: { lifecycle: { create_before_destroy: true }, depends_on: [`${C}a`] } }))).toEqual([]);
+  });
+
+  it('the phase-1 apply targets each key and replaces each failed job; the notes say both', () => {
+    const state = { resources: [
+      { mode: 'managed', type: 'docker_container', name: 'job', instances: [{ attributes: { exit_code: 2 } }] },
+      { mode: 'managed', type: 'docker_container', name: 'db', instances: [{ attributes: { name: 'x-db-1', exit_code: '1' } }] },
+    ] };
+    expect(failedJobs(stackOf(full()), state)).toEqual([{ address: `${C}job`, container: `${C}job`, exitCode: 2 }]);
+    expect(deployPlan(stackOf(full()), state)).toEqual({
+      phaseOneArgs: ['cyc1', 'cyc2', 'db', 'gone', 'job', 'notjob'].map((k) => `-target=${C}${k}`).concat(`-replace=${C}job`),
+      notes: [
+        `one-shot job container ${C}job exited 2 in an earlier deploy; replacing it (-replace=${C}job)`,
+        'phase 1, one-shot jobs and what does not wait for them: cyc1 cyc2 db gone job notjob',
+      ],
+    });
+    expect(deployPlan(stackOf(full()), { resources: [] })).toEqual({ phaseOneArgs: [], notes: ['nothing deployed yet; jobs run in the single apply (dependents still wait for them)'] });
+  });
+});
+
 describe('the orphan reaper', () => {
   const hosts = (containers: { name: string; volumes?: string[] }[]): HostListing[] => [
     { alias: 'core', host: 'ssh://deploy@core.example.com', containers: containers.map((c) => ({ name: c.name, volumes: c.volumes ?? [] })) },
