@@ -8,7 +8,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { loadEnvironment } from '../lib/config/load';
-import { extractEnvironments, gitReader, insideRepository } from '../lib/github/pr-files';
+import { extractEnvironments, gitReader, insideRepository, MAX_FILE_BYTES, MAX_FILES, type GitReader } from '../lib/github/pr-files';
 import { changedPaths, decide } from '../lib/github/pr-plan';
 import { runInfo, selectPullRequest } from '../lib/github/pull-request';
 import { toArtifact } from '../lib/plan/artifact';
@@ -73,6 +73,112 @@ describe("the pull request's environment files, as blobs", () => {
     expect(() => extractEnvironments(gitReader(git), 'HEAD', tempDir())).toThrow(/40-hex/);
     expect(insideRepository('environments/../x.yaml')).toBe(false);
     expect(insideRepository('a/b.yaml')).toBe(true);
+  });
+});
+
+describe('the pull request\'s files through a git stand-in: every rule of what is written', () => {
+  type Entry = string | { readonly text?: string; readonly mode?: string; readonly type?: string; readonly size?: number };
+  /** A GitReader over `files`, counting its calls. */
+  const fake = (files: Record<string, Entry>) => {
+    const calls = { list: [] as string[], blob: [] as string[] };
+    const entry = (p: string) => {
+      const f = files[p];
+      const e = typeof f === 'string' ? { text: f } : f;
+      return { mode: e.mode ?? '100644', type: e.type ?? 'blob', size: e.size ?? Buffer.byteLength(e.text ?? ''), path: p };
+    };
+    const git: GitReader = {
+      list: (_c, spec) => {
+        calls.list.push(spec);
+        return Object.keys(files).filter((p) => p === spec || p.startsWith(`${spec}/`)).map(entry);
+      },
+      blob: (_c, file) => {
+        calls.blob.push(file);
+        const f = files[file];
+        return Buffer.from(typeof f === 'string' ? f : f.text ?? '');
+      },
+    };
+    return { git, calls };
+  };
+  const SHA = 'a'.repeat(40);
+  const run = (files: Record<string, Entry>, dir?: string) => {
+    const { git, calls } = fake(files);
+    const out = tempDir();
+    return { ...extractEnvironments(git, SHA, out, dir), out, calls };
+  };
+
+  it('insideRepository: plain relative paths that stay below the root, written as normalize would', () => {
+    for (const p of ['a/b.yaml', 'x.yml', 'a-b_c.d/e', 'a/..b']) expect(insideRepository(p), p).toBe(true);
+    for (const p of ['', '/a', '..', '.', '../a', 'a/../../b', 'a/../b', 'a/./b', 'a//b', 'a b', 'ä', 'a\\b', 'a:b', '~/a']) expect(insideRepository(p), p).toBe(false);
+  });
+
+  it('environment files are the .yaml and .yml files directly in the folder; others are neither read nor written', () => {
+    const r = run({ 'environments/a.yaml': 'name: a\n', 'environments/b.yml': 'name: b\n', 'environments/sub/c.yaml': 'x: 1\n', 'environments/d.yamlx': 'x\n', 'environments/e.YAML': 'x\n', 'other/f.yaml': 'x\n' });
+    expect(r).toMatchObject({ written: ['environments/a.yaml', 'environments/b.yml'], refused: [] });
+    expect(r.calls.blob).toEqual(['environments/a.yaml', 'environments/b.yml']);
+    expect(run({ 'other/f.yaml': 'x: 1\n', 'environments/a.yaml': 'x: 1\n' }, 'other').written).toEqual(['other/f.yaml']);
+  });
+
+  it('an executable YAML file is data like any other, written without its mode; a submodule or a tree is not a regular file', () => {
+    const r = run({ 'environments/a.yaml': { text: 'name: a\n', mode: '100755' }, 'environments/m.yaml': { mode: '160000', type: 'commit' }, 'environments/t.yaml': { mode: '040000', type: 'tree' }, 'environments/odd.yaml': { mode: '100600' }, 'environments/x.yaml': { mode: '100644', type: 'tree' } });
+    expect(r.written).toEqual(['environments/a.yaml']);
+    expect(fs.statSync(path.join(r.out, 'environments/a.yaml')).mode & 0o777).toBe(0o644);
+    expect(r.refused).toEqual([
+      { file: 'environments/m.yaml', reason: 'environments/m.yaml is not a regular file' },
+      { file: 'environments/odd.yaml', reason: 'environments/odd.yaml is not a regular file' },
+      { file: 'environments/t.yaml', reason: 'environments/t.yaml is not a regular file' },
+      { file: 'environments/x.yaml', reason: 'environments/x.yaml is not a regular file' },
+    ]);
+  });
+
+  it('the size limit holds at exactly the limit, by the tree and by the blob itself', () => {
+    const at = `# ${'x'.repeat(MAX_FILE_BYTES - 3)}\n`;
+    expect(Buffer.byteLength(at)).toBe(MAX_FILE_BYTES);
+    expect(run({ 'environments/a.yaml': at }).written).toEqual(['environments/a.yaml']);
+    expect(run({ 'environments/a.yaml': `${at}x` }).refused).toEqual([{ file: 'environments/a.yaml', reason: `environments/a.yaml is larger than ${MAX_FILE_BYTES} bytes` }]);
+    // a tree that understates the size: the blob read is measured too
+    expect(run({ 'environments/a.yaml': { text: `${at}x`, size: 10 } })).toMatchObject({ written: [], refused: [{ file: 'environments/a.yaml', reason: `environments/a.yaml is larger than ${MAX_FILE_BYTES} bytes` }] });
+  });
+
+  it('extends: resolved from the file\'s folder and normalized; a value that is no string, or names a path with odd characters, leaves the tree', () => {
+    const r = run({
+      'environments/a.yaml': 'extends: ./x/../base.yaml\n',
+      'environments/base.yaml': 'partial: true\n',
+      'environments/list.yaml': 'extends: [./base.yaml]\n',
+      'environments/num.yaml': 'extends: 5\n',
+      'environments/odd.yaml': 'extends: "./b ase.yaml"\n',
+      'environments/long.yaml': `extends: ../../${'d/'.repeat(60)}x.yaml\n`,
+      'environments/top.yaml': '- extends: ../../etc/passwd\n',
+    });
+    expect(r.written).toEqual(['environments/a.yaml', 'environments/base.yaml', 'environments/top.yaml']);
+    expect(Object.fromEntries(r.refused.map((x) => [x.file, x.reason]))).toEqual({
+      'environments/list.yaml': 'environments/list.yaml extends "./base.yaml", which leaves the repository tree',
+      'environments/num.yaml': 'environments/num.yaml extends "5", which leaves the repository tree',
+      'environments/odd.yaml': 'environments/odd.yaml extends "./b ase.yaml", which leaves the repository tree',
+      'environments/long.yaml': `environments/long.yaml extends ${JSON.stringify(`../../${'d/'.repeat(60)}x.yaml`).slice(0, 80)}, which leaves the repository tree`,
+    });
+    // the base read once, though two files name it (one directly, one as a root)
+    expect(r.calls.blob.filter((b) => b === 'environments/base.yaml')).toHaveLength(1);
+  });
+
+  it('a cycle is written for the loader to report with its position; a file outside the folder is looked up once', () => {
+    const r = run({ 'environments/a.yaml': 'extends: ../lib/b.yaml\n', 'lib/b.yaml': 'extends: ../environments/a.yaml\n', 'environments/c.yaml': 'extends: ../lib/b.yaml\n' });
+    expect(r).toMatchObject({ written: ['environments/a.yaml', 'environments/c.yaml', 'lib/b.yaml'], refused: [] });
+    expect(r.calls.list).toEqual(['environments', 'lib/b.yaml']);
+  });
+
+  it('at most MAX_FILES environment files, and extends chains that name at most that many files', () => {
+    const many = (n: number) => Object.fromEntries(Array.from({ length: n }, (_, i) => [`environments/e${String(i).padStart(3, '0')}.yaml`, 'x: 1\n']));
+    expect(run(many(MAX_FILES)).written).toHaveLength(MAX_FILES);
+    const { git } = fake(many(MAX_FILES + 1));
+    expect(() => extractEnvironments(git, SHA, tempDir())).toThrow(`the pull request has ${MAX_FILES + 1} environment files; at most ${MAX_FILES} are read`);
+    // one root whose chain names n files in all, the root included
+    const chain = (n: number) => {
+      const links = Object.fromEntries(Array.from({ length: n - 2 }, (_, i) => [`lib/c${i}.yaml`, `extends: ./c${i + 1}.yaml\n`]));
+      return run({ 'environments/a.yaml': 'extends: ../lib/c0.yaml\n', ...links, [`lib/c${n - 2}.yaml`]: 'x: 1\n' });
+    };
+    expect(chain(MAX_FILES)).toMatchObject({ refused: [] });
+    expect(chain(MAX_FILES).written).toHaveLength(MAX_FILES);
+    expect(chain(MAX_FILES + 1)).toMatchObject({ written: [], refused: [{ file: 'environments/a.yaml', reason: `the extends chains name more than ${MAX_FILES} files` }] });
   });
 });
 
