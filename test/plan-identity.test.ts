@@ -39,6 +39,53 @@ describe('SSH settings', () => {
   });
 });
 
+describe('the plan identity\'s settings, exactly', () => {
+  it('authorized_keys: each key type, the key\'s own comment dropped, ours cleaned and cut at 100, a proxy path of our choosing', () => {
+    const b64 = 'A'.repeat(32);
+    for (const type of ['ssh-ed25519', 'ecdsa-sha2-nistp256', 'ecdsa-sha2-nistp384', 'ecdsa-sha2-nistp521', 'ssh-rsa', 'sk-ssh-ed25519@openssh.com']) {
+      expect(authorizedKeysLine(`  ${type} ${b64}== old-comment\n`, { comment: 'c', command: '/opt/p-1/x.pl' })).toBe(`restrict,command="/opt/p-1/x.pl" ${type} ${b64}== c`);
+    }
+    expect(authorizedKeysLine(`ssh-ed25519 ${b64}`, { comment: `a b/c"d${'x'.repeat(200)}` })).toBe(`restrict,command="/usr/local/libexec/stackyard-docker-readonly" ssh-ed25519 ${b64} a-b-c-d${'x'.repeat(93)}`);
+    for (const bad of [`ssh-dss ${b64}`, `ssh-ed25519 ${'A'.repeat(31)}`, `ssh-ed25519 ${'A'.repeat(2049)}`, `ssh-ed25519 ${b64}====`, `ssh-ed25519 ${b64} ${'c'.repeat(101)}`, `ssh-ed25519 ${b64} a b\tc`, `x ssh-ed25519 ${b64}`, `ssh-ed25519  ${b64}`]) {
+      expect(() => authorizedKeysLine(bad, { comment: 'x' }), bad).toThrow('expected one OpenSSH public key line, e.g. "ssh-ed25519 AAAAC3Nz... comment"');
+    }
+    expect(authorizedKeysLine(`ssh-ed25519 ${'A'.repeat(2048)} ${'c'.repeat(100)}`, { comment: 'x' })).toMatch(/ x$/);
+    for (const command of ['relative/p', '/a b', '/x"', '']) expect(() => authorizedKeysLine(KEY, { comment: 'x', command })).toThrow(`the proxy path must be an absolute path of letters, digits and . _ - /, got ${JSON.stringify(command)}`);
+  });
+
+  it('ssh targets: user optional, port 22 unless given, IPv6 in brackets; anything else is refused', () => {
+    expect(sshTarget('ssh://h.example')).toEqual({ user: undefined, host: 'h.example', port: 22 });
+    expect(sshTarget('ssh://[fd00::2]')).toEqual({ user: undefined, host: 'fd00::2', port: 22 });
+    expect(sshTarget('ssh://u@10.0.0.1:2022')).toEqual({ user: 'u', host: '10.0.0.1', port: 2022 });
+    for (const bad of ['tcp://h', 'ssh://', 'ssh://h:', 'ssh://h:x', ' ssh://h', 'ssh://h:22 ']) expect(() => sshTarget(bad), bad).toThrow(`not an ssh:// Docker URL: ${bad}`);
+  });
+
+  it('known_hosts: one line per distinct host, nothing at all without ssh hosts; a key that is not a pinned key is refused', () => {
+    const a = { name: 'a', docker: 'ssh://u@a.example', hostKey: KEY };
+    expect(knownHosts([a, { ...a, name: 'a2' }, { name: 'v6', docker: 'ssh://[fd00::2]:2200', hostKey: KEY }])).toBe(`a.example ${KEY}\n[fd00::2]:2200 ${KEY}\n`);
+    expect(knownHosts([{ name: 'l', docker: 'unix:///var/run/docker.sock' }])).toBe('');
+    expect(knownHosts([])).toBe('');
+    expect(() => knownHosts([{ ...a, hostKey: 'not a key' }])).toThrow('host a has no valid pinned hostKey');
+  });
+
+  it('ssh_config: each ssh host in full, with a blank line between; none for other hosts', () => {
+    const cfg = planSshConfig([{ name: 'a', docker: 'ssh://u@a.example' }, { name: 'l', docker: 'unix:///x' }, { name: 'b', docker: 'ssh://b.example:2222' }], (h) => `/k/${h}.key`, '/k/kh');
+    const block = (host: string, user: string[], port: number, key: string) => [`Host ${host}`, ...user, `  Port ${port}`, `  IdentityFile ${key}`, '  IdentitiesOnly yes', '  StrictHostKeyChecking yes', '  UserKnownHostsFile /k/kh', '  ForwardAgent no', '  ClearAllForwardings yes', ''].join('\n');
+    expect(cfg).toBe(`${block('a.example', ['  User u'], 22, '/k/a.key')}\n${block('b.example', [], 2222, '/k/b.key')}`);
+    expect(planSshConfig([{ name: 'l', docker: 'unix:///x' }], () => '/k', '/kh')).toBe('');
+  });
+
+  it('the GitHub secret of a host\'s plan key: upper case, anything but letters and digits as _', () => {
+    expect(planKeySecret('db.eu-1_x')).toBe('STACKYARD_PLAN_SSH_KEY_DB_EU_1_X');
+  });
+
+  it('the proxy is generated for the socket given, which must be a plain absolute path', () => {
+    expect(readOnlyDockerProxy()).toContain("my $SOCKET = '/var/run/docker.sock';");
+    expect(readOnlyDockerProxy({ socket: '/run/user/1000/docker.sock' })).toContain("my $SOCKET = '/run/user/1000/docker.sock';");
+    for (const socket of ["/x'; system('id'); '", 'docker.sock', '/a b']) expect(() => readOnlyDockerProxy({ socket })).toThrow(`bad socket path ${JSON.stringify(socket)}`);
+  });
+});
+
 describe('read-only Docker proxy (forced command)', () => {
   const dir = tempDir();
   const socket = path.join(dir, 'docker.sock');
