@@ -140,6 +140,57 @@ describe('deploy record', () => {
     expect(tagsToPrune(['r1', 'r2', 'r3', 'r4'], records, 5)).toEqual([]);
   });
 
+  it('a line is a record only with a real time, a tag, a known action and result; text fields are cleaned and cut', () => {
+    const ok = { at: '2025-03-01T10:00:00Z', who: 'a', environment: 'prod', action: 'deploy', tag: 'r1', headline: 'h', result: 'success', seconds: 3 };
+    const bad = [{ ...ok, at: 'yesterday' }, { ...ok, at: 5 }, { ...ok, tag: 1 }, { ...ok, result: 'ok' }, { ...ok, action: 'apply' }, null, [ok], 'x', 5];
+    expect(parseRecords(bad.map((b) => JSON.stringify(b)).join('\n'))).toEqual([]);
+    for (const action of ['deploy', 'rollback', 'down']) for (const result of ['success', 'failed']) expect(parseRecords(JSON.stringify({ ...ok, action, result }))).toHaveLength(1);
+    const long = parseRecords(JSON.stringify({ ...ok, who: 'w'.repeat(300), environment: `e\t${'e'.repeat(200)}`, tag: 't'.repeat(200), headline: `h\u007f${'h'.repeat(400)}`, seconds: '3' }))[0];
+    expect(long).toEqual({ ...ok, who: 'w'.repeat(200), environment: `e ${'e'.repeat(98)}`, tag: 't'.repeat(128), headline: `h ${'h'.repeat(298)}`, seconds: 0 });
+    expect(parseRecords(JSON.stringify({ ...ok, who: 5, environment: null, headline: undefined }))[0]).toMatchObject({ who: '', environment: '', headline: '' });
+    // blank lines and a file without a trailing newline
+    expect(parseRecords(`\n  \n${JSON.stringify(ok)}`)).toHaveLength(1);
+    // exactly MAX_RECORDS kept: the oldest beyond that goes
+    let text = '';
+    for (let i = 0; i < MAX_RECORDS; i++) text += `${JSON.stringify({ ...ok, tag: `t${i}` })}\n`;
+    expect(parseRecords(appendRecord(text, rec('new', ok.at))).map((r) => r.tag).slice(0, 1)).toEqual(['t1']);
+    expect(parseRecords(appendRecord(text, rec('new', ok.at)))).toHaveLength(MAX_RECORDS);
+    expect(appendRecord('', rec('a', ok.at))).toBe(`${JSON.stringify(rec('a', ok.at))}\n`);
+  });
+
+  it('newest first: by time, and at the same time the later line first; keeping N counts distinct tags', () => {
+    const same = [rec('a', '2025-03-01T10:00:00Z'), rec('b', '2025-03-01T10:00:00Z'), rec('c', '2025-02-01T10:00:00Z')];
+    expect(releases(same).map((r) => r.tag)).toEqual(['b', 'a', 'c']);
+    const repeated = [rec('r1', '2025-03-01T10:00:00Z'), rec('r2', '2025-03-02T10:00:00Z'), rec('r2', '2025-03-03T10:00:00Z'), rec('r3', '2025-03-04T10:00:00Z', { tag: '-' })];
+    expect([...tagsToKeep(repeated, 2)]).toEqual(['r2', 'r1']);
+    expect([...tagsToKeep(repeated, 0)]).toEqual([]);
+    expect(tagsToPrune(['r1', 'r1', 'r2'], repeated, 1)).toEqual(['r1']);
+  });
+
+  it('rollback\'s refusals say what a tag is and what the record holds', () => {
+    expect(rollbackTarget('prod', [], 'bad tag;')).toEqual({ error: '"bad tag;" is not a Docker tag (letters, digits, _ . -, up to 128 characters)' });
+    expect(rollbackTarget('prod', [], `x${'y'.repeat(200)} ;`)).toEqual({ error: `${JSON.stringify(`x${'y'.repeat(139)}`)} is not a Docker tag (letters, digits, _ . -, up to 128 characters)` });
+    expect(rollbackTarget('prod', [], 'r1')).toEqual({ error: 'prod has no release r1 in its record (no successful deploy recorded yet)' });
+    const twelve = Array.from({ length: 12 }, (_, i) => rec(`r${i}`, new Date(Date.UTC(2025, 0, 1 + i)).toISOString()));
+    expect(rollbackTarget('prod', twelve, 'zz')).toEqual({ error: 'prod has no release zz in its record; its releases, newest first: r11, r10, r9, r8, r7, r6, r5, r4, r3, r2' });
+    // the newest release first, even when an older one is repeated after it
+    expect(rollbackTarget('prod', [rec('r1', '2025-03-01T10:00:00Z'), rec('r2', '2025-03-03T10:00:00Z'), rec('r1', '2025-03-02T10:00:00Z')])).toEqual({ tag: 'r1' });
+  });
+
+  it('audit: times without fractions, how long ago at each unit boundary, columns padded, the last not', () => {
+    const now = new Date('2025-03-10T00:00:00.000Z');
+    const at = (ms: number) => new Date(now.getTime() - ms).toISOString();
+    const agoOf = (ms: number) => formatRecords([rec('r', at(ms))], now)[1].split(/\s{2,}/)[1];
+    expect([89_400, 89_600, 90_000, 89 * 60_000 + 29_000, 90 * 60_000, 36 * 3_600_000 - 1_000, 36 * 3_600_000, -5_000].map(agoOf))
+      .toEqual(['89s ago', '2 min ago', '2 min ago', '89 min ago', '2 h ago', '36 h ago', '2 days ago', '0s ago']);
+    const lines = formatRecords([rec('r1', '2025-03-09T23:59:00.123Z', { who: 'bob', headline: 'no changes' }), rec('release-22', '2025-03-09T23:58:00Z', { seconds: 100, headline: '' })], now);
+    expect(lines).toEqual([
+      'when                             who           action  tag         result   took  plan',
+      '2025-03-09T23:59:00Z  60s ago    bob           deploy  r1          success  12s   no changes',
+      '2025-03-09T23:58:00Z  2 min ago  alice@laptop  deploy  release-22  success  100s',
+    ]);
+  });
+
   it('the plan headline comes from the engine output', () => {
     expect(planHeadline(['', 'Plan: 3 to add, 1 to change, 0 to destroy.', ''])).toBe('3 to add, 1 to change, 0 to destroy');
     expect(planHeadline(['No changes. Your infrastructure matches the configuration.'])).toBe('no changes');
