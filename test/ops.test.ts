@@ -7,7 +7,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { keptByReaper } from '../lib/deploy/orphans';
-import { HostConnection, shellWord, sshOptionsFor, sshWrapperScript } from '../lib/ops/docker';
+import { HostConnection, HostError, lastLine, runProcess, shellWord, sshOptionsFor, sshWrapperScript, which, withHosts } from '../lib/ops/docker';
 import { envFile, oneOffPlan, pickSource, uploadedFiles, type SourceContainer } from '../lib/ops/exec';
 import { blocksDeploy, classifyConnectionError, clockVerdict, diskVerdict, engineVerdict, formatHostCheck, freeOnRoot, NFS_PROBE, nfsVerdict, onHostShell, parseDf, versionAtLeast, type HostCheck } from '../lib/ops/hosts';
 import { formatLine, LineSplitter, mergeByTime, parseTimestamped, prefixOf, servicesNamed, timestampKey, validSince, validTail } from '../lib/ops/logs';
@@ -66,6 +66,109 @@ describe('host connections', () => {
     const t = new HostConnection({ name: 't', docker: 'tcp://h:2376', tlsCertPath: '/certs' }, { PATH: '/usr/bin' });
     expect(t.env).toMatchObject({ DOCKER_HOST: 'tcp://h:2376', DOCKER_TLS_VERIFY: '1', DOCKER_CERT_PATH: '/certs' });
     expect(sshWrapperScript('/usr/bin/ssh', ['-o', "x='y'"])).toBe(`#!/bin/sh\nexec '/usr/bin/ssh' '-o' 'x='\\''y'\\''' "$@"\n`);
+  });
+});
+
+describe('host connections, piece by piece', () => {
+  it('which: the first executable of that name on PATH, skipping empty entries, our own folder and files that do not run', () => {
+    const [a, b, c] = [tempDir(), tempDir(), tempDir()];
+    fs.writeFileSync(path.join(a, 'ssh'), 'not executable', { mode: 0o644 });
+    fs.writeFileSync(path.join(b, 'ssh'), '#!/bin/sh\n', { mode: 0o755 });
+    fs.writeFileSync(path.join(c, 'ssh'), '#!/bin/sh\n', { mode: 0o755 });
+    expect(which('ssh', `${a}:${b}:${c}`)).toBe(path.join(b, 'ssh'));
+    expect(which('ssh', `${a}:${b}:${c}`, b)).toBe(path.join(c, 'ssh'));
+    expect(which('ssh', `${a}`)).toBeUndefined();
+    const cwd = process.cwd();
+    process.chdir(b);
+    try {
+      // an empty entry is not the current folder
+      expect(which('ssh', `:${a}`)).toBeUndefined();
+    } finally {
+      process.chdir(cwd);
+    }
+  });
+
+  it('an ssh:// connection: its own wrapper (owner only) and known_hosts (0600), the real ssh found outside it, DOCKER_CONTEXT dropped', () => {
+    const bin = tempDir();
+    fs.writeFileSync(path.join(bin, 'ssh'), '#!/bin/sh\n', { mode: 0o755 });
+    const conn = new HostConnection({ name: 'core', docker: 'ssh://u@[fd00::2]:2200', hostKey: KEY }, { PATH: `${bin}:/usr/bin`, DOCKER_CONTEXT: 'other', KEEP: 'k' });
+    try {
+      const dir = conn.env.PATH!.split(':')[0];
+      expect(conn.env).toEqual({ PATH: `${dir}:${bin}:/usr/bin`, DOCKER_HOST: 'ssh://u@[fd00::2]:2200', KEEP: 'k' });
+      expect(fs.statSync(path.join(dir, 'ssh')).mode & 0o777).toBe(0o700);
+      expect(fs.statSync(path.join(dir, 'known_hosts')).mode & 0o777).toBe(0o600);
+      expect(fs.readFileSync(path.join(dir, 'ssh'), 'utf8')).toBe(sshWrapperScript(path.join(bin, 'ssh'), sshOptionsFor(conn.host, path.join(dir, 'known_hosts'))));
+      expect(conn.sshArgs(['df', '-P'])).toEqual({ cmd: path.join(dir, 'ssh'), args: ['-o', 'ConnectTimeout=15', '-l', 'u', '-p', '2200', '--', 'fd00::2', 'df', '-P'] });
+    } finally {
+      conn.close();
+    }
+    // no host key: no known_hosts file, and ssh's own checking; no ssh on PATH: the wrapper names plain ssh
+    const bare = new HostConnection({ name: 'b', docker: 'ssh://b.example' }, { PATH: tempDir() });
+    try {
+      const dir = bare.env.PATH!.split(':')[0];
+      expect(fs.readdirSync(dir)).toEqual(['ssh']);
+      expect(fs.readFileSync(path.join(dir, 'ssh'), 'utf8')).toBe(sshWrapperScript('ssh', ['-o', 'BatchMode=yes']));
+      expect(bare.sshArgs(['true']).args).toEqual(['-o', 'ConnectTimeout=15', '--', 'b.example', 'true']);
+    } finally {
+      bare.close();
+    }
+    const noPath = new HostConnection({ name: 'n', docker: 'ssh://n' }, {});
+    expect(noPath.env.PATH).toMatch(/stackyard-ssh-[^:]+:$/);
+    noPath.close();
+  });
+
+  it('other hosts: no wrapper, no ssh; TLS only for tcp:// with certificates', () => {
+    const u = new HostConnection({ name: 'l', docker: 'unix:///run/docker.sock', tlsCertPath: '/certs' }, { PATH: '/usr/bin', DOCKER_CONTEXT: 'x' });
+    expect(u.env).toEqual({ PATH: '/usr/bin', DOCKER_HOST: 'unix:///run/docker.sock' });
+    expect(() => u.sshArgs(['true'])).toThrow('host l is not reached over ssh://');
+    expect(new HostConnection({ name: 't', docker: 'tcp://h:2376' }, { PATH: '/usr/bin' }).env).toEqual({ PATH: '/usr/bin', DOCKER_HOST: 'tcp://h:2376' });
+  });
+
+  it('runProcess: input on stdin, output and code back; a timeout kills it and says so; a program that cannot start is 127', async () => {
+    expect(await runProcess('sh', ['-c', 'cat; echo err >&2; exit 4'], process.env, { input: 'in' })).toEqual({ code: 4, stdout: 'in', stderr: 'err\n' });
+    expect(await runProcess('sh', ['-c', 'cat'], process.env)).toEqual({ code: 0, stdout: '', stderr: '' });
+    const slow = await runProcess('sleep', ['30'], process.env, { timeoutMs: 200 });
+    expect(slow).toEqual({ code: 128, stdout: '', stderr: '\nkilled by SIGKILL (timeout)' });
+    expect(await runProcess('/nonexistent/docker', [], process.env)).toEqual({ code: 127, stdout: '', stderr: 'spawn /nonexistent/docker ENOENT' });
+  });
+
+  it('a host that did not answer: its name, URL and the last non-empty line', () => {
+    const h = { name: 'core', docker: 'ssh://core' };
+    expect(new HostError(h, 'warning: x\n  Cannot connect to the Docker daemon  \n\n').message).toBe('host core (ssh://core) did not answer: Cannot connect to the Docker daemon');
+    expect(new HostError(h, '').message).toBe('host core (ssh://core) did not answer: no answer');
+    expect(new HostError(h, '').exitCode).toBe(1);
+    expect(new HostError(h, '').name).toBe('HostError');
+    expect(lastLine(' \n ')).toBe('no answer');
+  });
+
+  it('withHosts: a connection per host, removed afterwards even when the work fails', async () => {
+    const hosts = [{ name: 'a', docker: 'ssh://a' }, { name: 'b', docker: 'unix:///x' }];
+    let dirs: string[] = [];
+    await expect(withHosts(hosts, async (conns) => {
+      expect([...conns.keys()]).toEqual(['a', 'b']);
+      dirs = [conns.get('a')!.env.PATH!.split(':')[0]];
+      expect(fs.existsSync(dirs[0])).toBe(true);
+      throw new Error('boom');
+    })).rejects.toThrow('boom');
+    expect(fs.existsSync(dirs[0])).toBe(false);
+    expect(await withHosts([], async () => 7)).toBe(7);
+  });
+
+  it('inspect and container ids through the docker CLI; a failure is a HostError', async () => {
+    const bin = tempDir();
+    fs.writeFileSync(path.join(bin, 'docker'), '#!/bin/sh\ncase "$1 $2" in\n  "container inspect") echo "[{\\"Id\\":\\"$3\\"}]";;\n  "network inspect") echo "[{\\"Net\\":\\"$3\\"}]";;\n  "ps -aq") echo "$*" >&2; printf "id1\\n\\nid2\\n";;\n  *) echo "Cannot connect" >&2; exit 1;;\nesac\n', { mode: 0o755 });
+    const conn = new HostConnection({ name: 'l', docker: 'unix:///x' }, { PATH: `${bin}:/usr/bin:/bin` });
+    expect(await conn.inspect([])).toEqual([]);
+    expect(await conn.inspect(['c1'])).toEqual([{ Id: 'c1' }]);
+    expect(await conn.inspect(['n1'], 'network')).toEqual([{ Net: 'n1' }]);
+    expect(await conn.containerIds('a=1', 'b')).toEqual(['id1', 'id2']);
+    expect((await conn.run(['ps', '-aq', '--no-trunc', '--filter', 'label=a=1'])).stderr).toBe('ps -aq --no-trunc --filter label=a=1\n');
+    expect(conn.runSync(['version'])).toEqual({ code: 1, stdout: '', stderr: 'Cannot connect\n' });
+    const broken = new HostConnection({ name: 'l', docker: 'unix:///x' }, { PATH: tempDir() });
+    expect(broken.runSync(['version'])).toMatchObject({ code: 1, stderr: 'spawnSync docker ENOENT' });
+    fs.writeFileSync(path.join(bin, 'docker'), '#!/bin/sh\necho "Cannot connect" >&2; exit 1\n', { mode: 0o755 });
+    await expect(conn.inspect(['c1'])).rejects.toThrow(new HostError(conn.host, 'Cannot connect'));
+    await expect(conn.containerIds()).rejects.toThrow('host l (unix:///x) did not answer: Cannot connect');
   });
 });
 
