@@ -142,6 +142,49 @@ describe('the orphan reaper', () => {
     }
   });
 
+  it('the refusal in full, naming only the hosts that have containers', () => {
+    const two: HostListing[] = [
+      { alias: 'edge', host: 'ssh://edge', containers: [] },
+      { alias: 'core', host: 'ssh://core', containers: [{ name: 'prod-db-1', volumes: ['prod-db-data', 'prod-db-wal'] }, { name: 'prod-api-1', volumes: [] }] },
+      { alias: 'work', host: 'ssh://work', containers: [{ name: 'prod-w-1', volumes: [] }] },
+    ];
+    const d = decideReap({ environment: 'prod', known: new Set(), hosts: two, adopt: false });
+    expect(d).toEqual({ kind: 'refuse', message: [
+      'the state of prod knows none of the 3 container(s) labelled stackyard.environment=prod:',
+      '    on core (ssh://core): prod-db-1 (data volumes: prod-db-data, prod-db-wal), prod-api-1',
+      '    on work (ssh://work): prod-w-1',
+      '  Nothing was removed. The state is empty or not the one that deployed them (a fresh clone on local state,',
+      '  a wrong bucket or key, a lost .stackyard/state file). Either:',
+      '    - point `state:` at the right backend, or restore .stackyard/state/prod.tfstate, and deploy again; or',
+      '    - adopt them: deploy with --adopt-orphans (or STACKYARD_ADOPT_ORPHANS=prod), which removes these containers and',
+      '      recreates them from the environment file; named data volumes are kept and reused, so bring the',
+      '      secrets they were created with too (copy .stackyard/secrets/prod.env from the clone that deployed them):',
+      '      a database volume keeps the password it was initialized with, and newly generated ones fail to log in; or',
+      '    - import them one by one: tofu import docker_container.<id> <container id> (in cdktf.out/stacks/<env>).',
+    ].join('\n') });
+  });
+
+  it('networks: judged per host (a container of that name on another host is another container), sorted by host and name', () => {
+    const hosts: HostListing[] = [
+      { alias: 'work', host: 'ssh://work', containers: [{ name: 'prod-x-1', volumes: [], networks: ['prod-z'] }], networks: [{ name: 'prod-z', users: [] }, { name: 'prod-b', users: [] }] },
+      // prod-x-1 here is a container of no environment on core: removing work's leaves it using prod-n
+      { alias: 'core', host: 'ssh://core', containers: [{ name: 'prod-k-1', volumes: [] }], networks: [{ name: 'prod-n', users: ['prod-x-1'] }, { name: 'prod-known', users: [] }, { name: 'prod-c', users: [] }] },
+    ];
+    const d = decideReap({ environment: 'prod', known: new Set(['prod-k-1']), knownNetworks: new Set(['prod-known']), hosts, adopt: false });
+    expect(d.kind === 'remove' && d.removals.map((r) => `${r.alias}/${r.name}`)).toEqual(['work/prod-x-1']);
+    expect(d.kind === 'remove' && d.networks.map((n) => `${n.alias}/${n.name}: ${n.message}`)).toEqual([
+      'core/prod-c: removing network prod-c on core (not in the state, no container left on it)',
+      'work/prod-b: removing network prod-b on work (not in the state, no container left on it)',
+      'work/prod-z: removing network prod-z on work (not in the state, no container left on it)',
+    ]);
+  });
+
+  it('an unreachable host: docker\'s last line, or that it said nothing; adoption by a list with spaces', () => {
+    expect(unreachableHost('edge', 'ssh://x', '\n\n')).toBe('host edge (ssh://x) is unreachable: no answer\n  nothing was deployed; check that the Docker engine there runs and that this machine can reach it');
+    expect(adoptionRequested('prod', false, ' staging , prod ')).toBe(true);
+    expect(adoptionRequested('prod', false, 'production')).toBe(false);
+  });
+
   it('removes them when adoption is asked, and says which data volumes stay', () => {
     const d = decideReap({ environment: 'prod', known: new Set(), hosts: hosts(env), adopt: true });
     expect(d).toEqual({
