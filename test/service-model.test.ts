@@ -5,7 +5,7 @@
  */
 import { Construct } from 'constructs';
 import { describe, expect, it } from 'vitest';
-import { imageName, parseImage, secretPath, secretsIn, Service, type ServiceProps } from '../lib/service';
+import { imageName, isLoopback, modeForReader, parseImage, secretPath, secretsIn, Service, uniquePublished, type ServiceProps } from '../lib/service';
 import { synth } from './helpers';
 
 const root = () => new Construct(undefined as any, 'root');
@@ -105,6 +105,37 @@ describe('ports, routes, volumes, dependencies', () => {
     expect(s.port('metrics')).toEqual({ name: 'metrics', container: 9100, publish: undefined });
     expect(s.port('nope')).toBeUndefined();
     expect(svc('none').addPort('http', 80).publishedPorts()).toEqual([]);
+  });
+
+  it('a replica\'s named port: its own when it has one by that name, else the service\'s', () => {
+    const s = svc('w', { replicas: 2, perReplica: (i) => ({ ports: [{ name: 'metrics', container: 9000 + i, publish: 9100 + i }] }) }).addPort('http', 80);
+    expect(s.replicaPort(2, 'metrics')).toMatchObject({ container: 9002, publish: 9102 });
+    expect(s.replicaPort(2, 'http')).toMatchObject({ name: 'http', container: 80 });
+    expect(s.replicaPort(1, 'none')).toBeUndefined();
+    // per-replica settings without ports
+    const e = svc('e', { perReplica: () => ({ env: { A: '1' } }) }).addPort('http', 80);
+    expect(e.replicaPort(1, 'http')).toMatchObject({ container: 80 });
+    expect(e.hasPort('http')).toBe(true);
+    expect(e.hasPort('metrics')).toBe(false);
+    expect(e.publishedPorts()).toEqual([]);
+  });
+
+  it('one host mapping per bind, host port and container port; no bind is the loopback one', () => {
+    const p = (name: string, bind?: string) => ({ name, container: 80, publish: 8080, ...(bind ? { bind } : {}) });
+    expect(uniquePublished([p('a'), p('b', '127.0.0.1'), p('c', '0.0.0.0'), { name: 'd', container: 80 }]).map((x) => x.name)).toEqual(['a', 'c']);
+    expect(uniquePublished([p('a', '0.0.0.0'), p('b')]).map((x) => x.name)).toEqual(['a', 'b']);
+  });
+
+  it('loopback: all of 127.0.0.0/8, ::1 and localhost in any case; nothing else', () => {
+    for (const a of ['127.0.0.1', '127.10.200.33', '::1', 'localhost', 'LocalHost']) expect(isLoopback(a), a).toBe(true);
+    for (const a of ['10.0.0.1', '127.0.0', '127.0.0.1.5', 'x127.0.0.1', '::2', '0.0.0.0', '', 'localhost.example']) expect(isLoopback(a), a).toBe(false);
+  });
+
+  it('a non-root reader gets the owner\'s read bit for the group too; three octal digits always', () => {
+    expect(modeForReader('0400', { uid: 472, gid: 0 })).toBe('0440');
+    expect(modeForReader('0004', { uid: 472, gid: 0 })).toBe('0004');
+    expect(modeForReader('0644', { uid: 472, gid: 0 })).toBe('0644');
+    expect(modeForReader('0400', { uid: 0, gid: 0 })).toBe('0400');
   });
 
   it('keeps the strongest dependency condition on the same service, whatever the order', () => {
