@@ -124,18 +124,14 @@ describe('resolveEngine', () => {
       { STACKYARD_USE_OWN_ENGINE: '1', TERRAFORM_BINARY_NAME: 'nothere', PATH: `${d}:/bin` },
       { STACKYARD_USE_OWN_ENGINE: '1', TERRAFORM_BINARY_NAME: path.join(d, 'nothere'), PATH: '/bin' },
       { STACKYARD_USE_OWN_ENGINE: '1', TERRAFORM_BINARY_NAME: 'myterraform', PATH: '/bin' },
-      { STACKYARD_USE_OWN_ENGINE: '1', TERRAFORM_BINARY_NAME: 'terraform', PATH: `${path.delimiter}/bin` },
+      // package.json is in the current folder (the checkout, or Stryker's copy of it), which an empty entry would name
+      { STACKYARD_USE_OWN_ENGINE: '1', TERRAFORM_BINARY_NAME: 'package.json', PATH: `${path.delimiter}/bin` },
     ];
-    const cwd = process.cwd();
-    process.chdir(d);
-    try {
-      for (const base of cases) {
-        const c = checkout();
-        expect(resolveEngine(c.root, base).bin).toBe('tofu');
-        expect(c.ran()).toMatch(/^ran\n/);
-      }
-    } finally {
-      process.chdir(cwd);
+    expect(fs.existsSync('package.json')).toBe(true);
+    for (const base of cases) {
+      const c = checkout();
+      expect(resolveEngine(c.root, base).bin).toBe('tofu');
+      expect(c.ran()).toMatch(/^ran\n/);
     }
   });
 

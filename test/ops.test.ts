@@ -78,14 +78,9 @@ describe('host connections, piece by piece', () => {
     expect(which('ssh', `${a}:${b}:${c}`)).toBe(path.join(b, 'ssh'));
     expect(which('ssh', `${a}:${b}:${c}`, b)).toBe(path.join(c, 'ssh'));
     expect(which('ssh', `${a}`)).toBeUndefined();
-    const cwd = process.cwd();
-    process.chdir(b);
-    try {
-      // an empty entry is not the current folder
-      expect(which('ssh', `:${a}`)).toBeUndefined();
-    } finally {
-      process.chdir(cwd);
-    }
+    // an empty entry is not the current folder (the checkout, or Stryker's copy of it, where this runs)
+    expect(fs.statSync('node_modules/.bin/vitest').mode & 0o111).not.toBe(0);
+    expect(which('node_modules/.bin/vitest', `:${a}`)).toBeUndefined();
   });
 
   it('an ssh:// connection: its own wrapper (owner only) and known_hosts (0600), the real ssh found outside it, DOCKER_CONTEXT dropped', () => {
