@@ -141,6 +141,8 @@ describe('withoutPlaceholders: the deployed value stands in for each placeholder
     expect(withoutPlaceholders(['A=real', 'A=other'], [`A=${PH}`, `A=${PH}`]).after).toStrictEqual(['A=real', 'A=other']);
     // an entry planned as deployed keeps its own slot: the placeholder takes the other one with its key
     expect(withoutPlaceholders(['A=1', 'A=real'], [`A=${PH}`, 'A=1'], [true, false], undefined, [false, true])).toStrictEqual({ after: ['A=1', 'A=real'], sensitive: [false, true], unknown: [false, false] });
+    // NAME= only at the start: `echo A=` is keyless, so it does not take the deployed A= entry
+    expect(withoutPlaceholders(['A=1', 'echo A=real'], [`echo A=${PH}`, 'A=2']).after).toStrictEqual(['A=2', `echo A=${PH}`]);
     // a keyless slot kept that way is not also the position pairing of another entry
     expect(withoutPlaceholders([{ f: 1 }, { g: 'real' }], [{ g: PH }, { f: 1 }]).after).toStrictEqual([{ f: 1 }, { g: PH }]);
     const files = withoutPlaceholders([{ file: '/a', content: 'a' }, { file: '/s', content: 'real' }], [{ file: '/s', content: PH }, { file: '/a', content: 'a' }]);
