@@ -9,7 +9,7 @@ import { describe, expect, it } from 'vitest';
 import { keptByReaper } from '../lib/deploy/orphans';
 import { HostConnection, HostError, lastLine, runProcess, shellWord, sshOptionsFor, sshWrapperScript, which, withHosts } from '../lib/ops/docker';
 import { envFile, oneOffPlan, pickSource, uploadedFiles, type SourceContainer } from '../lib/ops/exec';
-import { blocksDeploy, classifyConnectionError, clockVerdict, diskVerdict, engineVerdict, formatHostCheck, freeOnRoot, NFS_PROBE, nfsVerdict, onHostShell, parseDf, versionAtLeast, type HostCheck } from '../lib/ops/hosts';
+import { blocksDeploy, checkHost, classifyConnectionError, formatBytes, clockVerdict, diskVerdict, engineVerdict, formatHostCheck, freeOnRoot, NFS_PROBE, nfsVerdict, onHostShell, parseDf, versionAtLeast, type HostCheck } from '../lib/ops/hosts';
 import { formatLine, LineSplitter, mergeByTime, parseTimestamped, prefixOf, servicesNamed, timestampKey, validSince, validTail } from '../lib/ops/logs';
 import { DEFAULT_MESSAGE, escapeHtml, maintenanceCreateArgs, maintenanceLabels, maintenancePage, MAINTENANCE_PRIORITY } from '../lib/ops/maintenance';
 import { CliError } from '../lib/cli/exit-codes';
@@ -164,6 +164,104 @@ describe('host connections, piece by piece', () => {
     fs.writeFileSync(path.join(bin, 'docker'), '#!/bin/sh\necho "Cannot connect" >&2; exit 1\n', { mode: 0o755 });
     await expect(conn.inspect(['c1'])).rejects.toThrow(new HostError(conn.host, 'Cannot connect'));
     await expect(conn.containerIds()).rejects.toThrow('host l (unix:///x) did not answer: Cannot connect');
+  });
+});
+
+describe('checking one host (docker info through a stand-in docker)', () => {
+  /** A folder with a `docker` that prints `out` (exit `code`, `err` on stderr) and an `ssh` that fails. */
+  const standIn = (out: string, code = 0, err = '') => {
+    const bin = tempDir();
+    fs.writeFileSync(path.join(bin, 'docker'), `#!/bin/sh\nprintf '%s' ${shellWord(out)}\nprintf '%s' ${shellWord(err)} >&2\nexit ${code}\n`, { mode: 0o755 });
+    fs.writeFileSync(path.join(bin, 'ssh'), '#!/bin/sh\necho "ssh: connect to host core port 22: Connection refused" >&2\nexit 255\n', { mode: 0o755 });
+    return { PATH: `${bin}:/usr/bin:/bin` };
+  };
+
+  it('a reachable local engine: its version, the free space of its data root, its clock; no NFS check unless asked', async () => {
+    const root = tempDir();
+    const info = JSON.stringify({ ServerVersion: '28.2.2', DockerRootDir: root, SystemTime: new Date().toISOString() });
+    const conn = new HostConnection({ name: 'local', docker: 'unix:///x.sock' }, standIn(`WARNING: no swap limit support\n${info}\n`));
+    const c = await checkHost(conn);
+    expect(c).toMatchObject({ host: 'local', docker: 'unix:///x.sock', ok: true, reachable: { ok: true, text: 'reachable' }, engine: { ok: true, text: 'Docker 28.2.2' }, disk: { ok: true }, clock: { ok: true } });
+    expect(c.disk!.text).toMatch(new RegExp(` free on ${root}$`));
+    expect(c).not.toHaveProperty('nfs');
+    const withNfs = await checkHost(conn, true);
+    expect(withNfs.nfs).toBeDefined();
+    expect(withNfs.ok).toBe(withNfs.nfs!.ok);
+  });
+
+  it('the verdicts at their boundaries', () => {
+    expect(versionAtLeast('20.10.0', '20.10.0')).toBe(true);
+    expect(versionAtLeast('20.10', '20.10.0')).toBe(true);
+    expect(versionAtLeast('20.10.0.1', '20.10.0')).toBe(true);
+    expect(versionAtLeast('v28', '20.10.0')).toBe(false);
+    expect(engineVerdict('20.10.0')).toEqual({ ok: true, text: 'Docker 20.10.0' });
+    expect(engineVerdict('')).toEqual({ ok: false, text: 'engine version unknown', fix: 'check docker version on the host' });
+    expect([0, 1023, 1024, 1536, 100 * 1024, 1024 ** 2 * 99.5, 1024 ** 5, 3 * 1024 ** 5].map(formatBytes)).toEqual(['0 B', '1023 B', '1.0 KiB', '1.5 KiB', '100 KiB', '99.5 MiB', '1024 TiB', '3072 TiB']);
+    expect(diskVerdict('/r', 2 * 1024 ** 3)).toEqual({ ok: true, text: '2.0 GiB free on /r' });
+    expect(diskVerdict('/r', 2 * 1024 ** 3 - 1).ok).toBe(false);
+    expect(diskVerdict('/r', 10, 10).ok).toBe(true);
+    const t0 = Date.parse('2026-01-01T10:00:00Z');
+    expect(clockVerdict('2026-01-01T10:00:30Z', t0, t0)).toEqual({ ok: true, text: 'clock +30.0s' });
+    expect(clockVerdict('2026-01-01T09:59:30Z', t0, t0)).toEqual({ ok: true, text: 'clock -30.0s' });
+    expect(clockVerdict('2026-01-01T10:00:00Z', t0, t0)).toEqual({ ok: true, text: 'clock +0.0s' });
+    expect(clockVerdict('2026-01-01T10:00:31Z', t0, t0)).toEqual({ ok: false, text: 'clock +31.0s off this machine (more than 30s)', fix: 'run time synchronisation on the host (systemd-timesyncd or chrony)' });
+    expect(clockVerdict('2026-01-01T10:00:05Z', t0, t0, 4).ok).toBe(false);
+    expect(clockVerdict('soon', t0, t0)).toEqual({ ok: false, text: 'engine clock unknown', fix: 'check docker info on the host' });
+    expect(clockVerdict(undefined, t0, t0).ok).toBe(false);
+    expect(parseDf('/dev/sda1 100 50 2048 50%')).toBeUndefined();
+    expect(parseDf('/dev/sda1 100 50 x 50% /')).toBeUndefined();
+    expect(parseDf('')).toBeUndefined();
+    expect(nfsVerdict('nodev\tsysfs\nnodev\tnfs4\n---\n')).toEqual({ ok: true, text: 'NFS client (kernel)' });
+    expect(nfsVerdict('nodev\tnfs\n')).toEqual({ ok: true, text: 'NFS client (kernel)' });
+    expect(nfsVerdict('nodev\tnfsd\n---\n')).toMatchObject({ ok: false, text: 'no NFS support in the kernel (an nfs volume cannot be mounted here)' });
+    expect(nfsVerdict('ext4\n---\n/lib/modules/6.1/kernel/fs/nfs/nfs.ko.xz\n')).toEqual({ ok: true, text: 'NFS client (module)' });
+    expect(nfsVerdict('nfs.ko\n---\n')).toMatchObject({ ok: false });
+    expect(nfsVerdict(undefined)).toEqual({ ok: false, text: 'NFS support unknown', fix: 'check on the host: grep nfs /proc/filesystems, or modprobe nfs' });
+  });
+
+  it('an answer that is no JSON: version, clock unknown, the default data root; the host fails', async () => {
+    const conn = new HostConnection({ name: 'local', docker: 'unix:///x.sock' }, standIn('not json'));
+    const c = await checkHost(conn);
+    expect(c).toMatchObject({ ok: false, engine: { ok: false, text: 'engine version unknown' }, clock: { ok: false, text: 'engine clock unknown' } });
+    expect(c.disk!.text).toMatch(/ on \/var\/lib\/docker/);
+  });
+
+  it('an old engine fails the host; a data root that cannot be read is unknown space', async () => {
+    const info = JSON.stringify({ ServerVersion: '19.03.1', DockerRootDir: '/nonexistent/docker', SystemTime: new Date().toISOString() });
+    const c = await checkHost(new HostConnection({ name: 'local', docker: 'unix:///x.sock' }, standIn(info)));
+    expect(c).toMatchObject({ ok: false, engine: { ok: false }, disk: { ok: false, text: 'free space on /nonexistent/docker unknown' }, clock: { ok: true } });
+  });
+
+  it('an ssh host: its pinned key named; the disk asked over ssh (a failed ssh: unknown); a host that does not answer: why, with its own keys in the fix', async () => {
+    const info = JSON.stringify({ ServerVersion: '28.2.2', SystemTime: new Date().toISOString() });
+    const pinned = new HostConnection({ name: 'core', docker: 'ssh://root@core', hostKey: KEY }, standIn(info));
+    try {
+      const c = await checkHost(pinned);
+      expect(c).toMatchObject({ ok: false, reachable: { ok: true, text: 'ssh ok (pinned key)' }, disk: { ok: false, text: 'free space on /var/lib/docker unknown' } });
+    } finally {
+      pinned.close();
+    }
+    const plain = new HostConnection({ name: 'core', docker: 'ssh://root@core' }, standIn(info));
+    try {
+      expect((await checkHost(plain)).reachable).toEqual({ ok: true, text: 'ssh ok' });
+    } finally {
+      plain.close();
+    }
+    const refused = new HostConnection({ name: 'edge', docker: 'ssh://root@edge' }, standIn('', 1, 'Host key verification failed.\n'));
+    try {
+      expect(await checkHost(refused)).toEqual({
+        host: 'edge', docker: 'ssh://root@edge', ok: false,
+        reachable: { ok: false, text: 'host key not accepted', fix: 'pin the host key in hosts.edge.hostKey (ssh-keyscan -t ed25519 <host>, checked out of band) or in the known_hosts file of its sshOptions' },
+      });
+    } finally {
+      refused.close();
+    }
+  });
+
+  it('a tcp:// engine: nothing asked of a shell it does not have', async () => {
+    const info = JSON.stringify({ ServerVersion: '28.2.2', SystemTime: new Date().toISOString() });
+    const c = await checkHost(new HostConnection({ name: 't', docker: 'tcp://h:2376' }, standIn(info)), true);
+    expect(c).toMatchObject({ ok: true, disk: { ok: true, text: 'free space on /var/lib/docker not checked (tcp://)' }, nfs: { ok: true, text: 'NFS client not checked (tcp://)' } });
   });
 });
 
