@@ -5,6 +5,7 @@
  */
 import type { EnvironmentConfig, ServiceConfig } from './config/schema';
 import { secretValueProblems } from './config/secret-values';
+import { PLACEHOLDER_PREFIX } from './deploy/secret-versions';
 import type { At, Capability, CheckContext, EnvironmentView, Kind } from './kind';
 import { parseRouteRule, RouteRuleError } from './kubernetes/routes';
 import { ALL_KINDS, kindNamed } from './registry';
@@ -43,6 +44,18 @@ function* declaredSecretsInEnv(ctx: FileContext): Generator<[At, string]> {
   for (const [, svc, at] of entries(ctx)) {
     if (!('env' in svc)) continue;
     for (const k of Object.keys(svc.env)) if (ctx.config.secrets.includes(k)) yield [[...at, 'env', k], k];
+  }
+}
+
+/** Every string of the parsed file, keys included, with its path (a key at the path it names). */
+function* strings(v: unknown, at: At): Generator<[At, string]> {
+  if (typeof v === 'string') yield [at, v];
+  else if (Array.isArray(v)) for (const [i, x] of v.entries()) yield* strings(x, [...at, i]);
+  else if (v !== null && typeof v === 'object') {
+    for (const [k, x] of Object.entries(v)) {
+      yield [[...at, k], k];
+      yield* strings(x, [...at, k]);
+    }
   }
 }
 
@@ -161,6 +174,19 @@ export const FILE_RULES: readonly FileRule[] = [
       for (const p of secretValueProblems(ctx.config)) {
         if (theirs.has(p.at.join('\0'))) continue;
         report(p.at, p.message, p.certain ? 'error' : 'warning');
+      }
+    },
+  },
+  {
+    name: 'placeholder-text',
+    what: 'no value holds the text pull-request plans put in place of secrets (such a value would show there as unchanged)',
+    check: ({ config }, report) => {
+      const seen = new Set<string>();
+      for (const [at, text] of strings(config, [])) {
+        const key = at.join('\0');
+        if (!text.includes(PLACEHOLDER_PREFIX) || seen.has(key)) continue;
+        seen.add(key);
+        report(at, `${JSON.stringify(PLACEHOLDER_PREFIX)} is reserved: pull-request plans put it in place of every secret and compare a value holding it as unchanged, so a change here would not show in the plan comment or its data-loss check; remove it`);
       }
     },
   },

@@ -105,6 +105,11 @@ export const BAD_CASES: BadCase[] = [
   { name: 'secret value in env', files: { 'env.yaml': replace('    uses: [db]', '    uses: [db]\n    env: { STRIPE_API_KEY: sk_live_123 }') }, expected: [
       "env.yaml:16:12 services.api.env.STRIPE_API_KEY: looks like a secret value in plain YAML; declare STRIPE_API_KEY in the top-level `secrets:` list, list it in this service's `secrets:` and pass its value as TF_VAR_STRIPE_API_KEY at deploy time",
     ] },
+  { name: 'the plan placeholder in a value or a key', files: { 'env.yaml': replace('    uses: [db]', '    uses: [db]\n    env: { API_URL: "https://x.example/#stackyard-plan-placeholder-A" }\n    command: [serve, --token-file=stackyard-plan-placeholder-C]\n    labels: { stackyard-plan-placeholder-B: x }') }, expected: [
+      "env.yaml:16:12 services.api.env.API_URL: \"stackyard-plan-placeholder-\" is reserved: pull-request plans put it in place of every secret and compare a value holding it as unchanged, so a change here would not show in the plan comment or its data-loss check; remove it",
+      "env.yaml:17:22 services.api.command.1: \"stackyard-plan-placeholder-\" is reserved: pull-request plans put it in place of every secret and compare a value holding it as unchanged, so a change here would not show in the plan comment or its data-loss check; remove it",
+      "env.yaml:18:15 services.api.labels.stackyard-plan-placeholder-B: \"stackyard-plan-placeholder-\" is reserved: pull-request plans put it in place of every secret and compare a value holding it as unchanged, so a change here would not show in the plan comment or its data-loss check; remove it",
+    ] },
   { name: 'declared secret given a value', files: { 'env.yaml': replace('    uses: [db]', '    uses: [db]\n    env: { JWT_SECRET: hunter2 }') }, expected: [
       "env.yaml:16:12 services.api.env.JWT_SECRET: JWT_SECRET is a declared secret; list it under `secrets:` of this service instead of giving a value here",
     ] },
