@@ -143,8 +143,11 @@ describe('withoutPlaceholders: the deployed value stands in for each placeholder
     expect(withoutPlaceholders(['A=1', 'A=real'], [`A=${PH}`, 'A=1'], [true, false], undefined, [false, true])).toStrictEqual({ after: ['A=1', 'A=real'], sensitive: [false, true], unknown: [false, false] });
     // NAME= only at the start: `echo A=` is keyless, so it does not take the deployed A= entry
     expect(withoutPlaceholders(['A=1', 'echo A=real'], [`echo A=${PH}`, 'A=2']).after).toStrictEqual(['A=2', `echo A=${PH}`]);
-    // a keyless slot kept that way is not also the position pairing of another entry
-    expect(withoutPlaceholders([{ f: 1 }, { g: 'real' }], [{ g: PH }, { f: 1 }]).after).toStrictEqual([{ f: 1 }, { g: PH }]);
+    // keyless entries pair by position only, even an unchanged one: in an ordered list (a command) a
+    // move is a change and stays one; a keyless block that moved in a set keeps its placeholder (a
+    // known limit: it then shows as changed, masked where it is marked)
+    expect(withoutPlaceholders(['x', 'y', 'real'], ['y', 'x', `--t=${PH}`]).after).toStrictEqual(['y', 'x', 'real']);
+    expect(withoutPlaceholders([{ f: 1 }, { g: 'real' }], [{ g: PH }, { f: 1 }]).after).toStrictEqual([{ g: PH }, { f: 1 }]);
     const files = withoutPlaceholders([{ file: '/a', content: 'a' }, { file: '/s', content: 'real' }], [{ file: '/s', content: PH }, { file: '/a', content: 'a' }]);
     expect(files.after).toStrictEqual([{ file: '/a', content: 'a' }, { file: '/s', content: 'real' }]);
     // entries without a key pair by position; ones past the deployed list stay as planned, last
@@ -302,6 +305,30 @@ describe('placeholder secrets in pull-request plans', () => {
     const md = renderSummary([p]).markdown;
     expect(md).not.toContain('deployed-real-secret');
     expect(p.changes[0].attributes.map((a) => [a.path, a.before, a.after])).toEqual([['upload.0.content', 'a', 'a2'], ['upload.2', '(none)', '{"file":"/etc/new.conf","content":"n"}']]);
+  });
+
+  it('a reordered command is a change, whatever placeholders it holds', () => {
+    const plan = JSON.stringify({ format_version: '1.2', resource_changes: [{ address: 'docker_container.svc_api_1', mode: 'managed', type: 'docker_container', name: 'svc_api_1', change: {
+      actions: ['delete', 'create'], before: { command: ['serve', '--safe', '--port=80'] }, after: { command: [`${PLACEHOLDER_PREFIX}X`, '--port=80', '--safe'] },
+      before_sensitive: {}, after_sensitive: {}, after_unknown: {}, replace_paths: [['command']],
+    } }] });
+    expect(parsePlan('p', plan, 'p', { placeholders: true }).changes.map((c) => c.attributes.map((a) => [a.path, a.before, a.after]))).toEqual([[['command.1', '--safe', '--port=80'], ['command.2', '--port=80', '--safe']]]);
+  });
+
+  it('a key named __proto__ in a plan is a field like any other: a deployed value standing in stays masked', () => {
+    // JSON.parse makes `__proto__` an own key; set with `o[k] = ...` it would become the object's prototype
+    const PH = `${PLACEHOLDER_PREFIX}K`;
+    const plan = `{"format_version":"1.2","resource_changes":[{"address":"terraform_data.t","mode":"managed","type":"terraform_data","name":"t","change":{"actions":["update"],
+      "before":{"__proto__":{"x":"deployed-real-secret"},"x":"public"},"after":{"__proto__":{"x":"${PH}"}},
+      "before_sensitive":{"__proto__":{"x":true}},"after_sensitive":{"__proto__":false},"after_unknown":{}}}]}`;
+    const p = parsePlan('p', plan, 'p', { placeholders: true });
+    expect(renderSummary([p]).markdown).not.toContain('deployed-real-secret');
+    expect(p.changes[0].attributes.map((a) => [a.path, a.before, a.after])).toEqual([['x', 'public', '(none)']]);
+    const r = withoutPlaceholders(JSON.parse('{"__proto__":{"x":"real"}}'), JSON.parse(`{"__proto__":{"x":"${PH}"}}`), JSON.parse('{"__proto__":{"x":true}}'), JSON.parse('{"__proto__":{}}'));
+    expect(Object.getPrototypeOf(r.after)).toBe(Object.prototype);
+    expect(Object.getPrototypeOf(r.sensitive)).toBe(Object.prototype);
+    expect(Object.getPrototypeOf(r.unknown)).toBe(Object.prototype);
+    expect(JSON.stringify(r)).toBe('{"after":{"__proto__":{"x":"real"}},"sensitive":{"__proto__":{"x":true}},"unknown":{"__proto__":{}}}');
   });
 
   it('the deployed value stays masked by its own mark when the planned one is missing and entries shift', () => {

@@ -183,22 +183,24 @@ export function withoutPlaceholders(before: Json, after: Json, sensitive?: Json,
       if (typeof x === 'string') return /^([A-Za-z_][A-Za-z0-9_]*)=/.exec(x)?.[1];
       return x && typeof x === 'object' && typeof x.file === 'string' ? `file:${x.file}` : undefined;
     };
-    // each deployed entry stands in once. An entry planned as it was deployed keeps its own slot
-    // first (so it cannot use up the one a changed entry with the same key needs); then a keyed
-    // entry takes the first one with its key not taken yet, a keyless entry the keyless one at its
-    // own position.
+    // each deployed entry stands in once. A keyed entry planned as it was deployed keeps its own
+    // slot first (so it cannot use up the one a changed entry with the same key needs); then a
+    // keyed entry takes the first one with its key not taken yet, a keyless entry the keyless one
+    // at its own position (keyless entries keep their order: in an ordered list such as a command,
+    // a move is a change).
     const keys = list.map(keyOf);
+    const texts = list.map((b) => JSON.stringify(b));
     const taken = new Set<number>();
     const same = after.map((a) => {
-      if (has(a)) return -1;
-      const json = JSON.stringify(a);
-      const j = list.findIndex((b, n) => !taken.has(n) && JSON.stringify(b) === json);
+      if (has(a) || keyOf(a) === undefined) return -1;
+      const text = JSON.stringify(a);
+      const j = texts.findIndex((b, n) => b === text && !taken.has(n));
       taken.add(j);
       return j;
     });
     const mapped = after.map((a, i) => {
       const k = keyOf(a);
-      const at = same[i] >= 0 ? same[i] : k !== undefined ? keys.findIndex((b, j) => b === k && !taken.has(j)) : i < list.length && keys[i] === undefined && !taken.has(i) ? i : -1;
+      const at = same[i] >= 0 ? same[i] : k !== undefined ? keys.findIndex((b, j) => b === k && !taken.has(j)) : i < list.length && keys[i] === undefined ? i : -1;
       taken.add(at);
       const r = at < 0 ? { after: a, sensitive: sub(sensitive, i), unknown: sub(unknown, i) } : withoutPlaceholders(list[at], a, sub(sensitive, i), sub(unknown, i), subB(at));
       return { ...r, at: at < 0 ? Number.MAX_SAFE_INTEGER : at };
@@ -218,11 +220,18 @@ export function withoutPlaceholders(before: Json, after: Json, sensitive?: Json,
   const outU: Json = unknown === true ? true : { ...(unknown && typeof unknown === 'object' ? unknown : {}) };
   for (const [k, v] of Object.entries(after)) {
     const r = withoutPlaceholders(b[k], v, sub(sensitive, k), sub(unknown, k), subB(k));
-    out[k] = r.after;
-    if (outS !== true && r.sensitive !== undefined) outS[k] = r.sensitive;
-    if (outU !== true && r.unknown !== undefined) outU[k] = r.unknown;
+    // as own properties: `o[k] = ...` with k `__proto__` (a key a plan's JSON may hold) would set
+    // the object's prototype, whose fields the walk then reads unmarked
+    own(out, k, r.after);
+    if (outS !== true && r.sensitive !== undefined) own(outS, k, r.sensitive);
+    if (outU !== true && r.unknown !== undefined) own(outU, k, r.unknown);
   }
   return { after: out, sensitive: outS, unknown: outU };
+}
+
+/** Sets `o[k]` as an own property, whatever the key. */
+function own(o: Json, k: string, v: Json): void {
+  Object.defineProperty(o, k, { value: v, enumerable: true, writable: true, configurable: true });
 }
 
 function actionOf(actions: string[]): Action {
@@ -276,7 +285,7 @@ function attributeChanges(change: Json, action: Action, type: string): Attribute
     if (isObj(b) && isObj(a) && Array.isArray(b) === Array.isArray(a)) {
       const keys = [...new Set([...Object.keys(b), ...Object.keys(a)])].sort();
       for (const k of keys) walk(b[k], a[k], isObj(bs) ? bs[k] : undefined, isObj(as) ? as[k] : undefined, isObj(au) ? au[k] : undefined, [...at, k]);
-      if (isObj(au)) for (const k of Object.keys(au)) if (!(k in a) && !(k in b)) walk(undefined, undefined, undefined, undefined, au[k], [...at, k]);
+      if (isObj(au)) for (const k of Object.keys(au)) if (!Object.hasOwn(a, k) && !Object.hasOwn(b, k)) walk(undefined, undefined, undefined, undefined, au[k], [...at, k]);
       return;
     }
     if (JSON.stringify(b) !== JSON.stringify(a)) out.push({ path: at.join('.'), before: render(b, bs), after: render(a, as), forcesReplacement: forced.has(at.join('.')) });
