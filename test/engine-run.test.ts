@@ -103,7 +103,8 @@ describe('resolveEngine', () => {
       bin: 'tofu',
       env: { PATH: `${tools}/bin:/usr/bin:/bin`, HOME: '/h', CHECKPOINT_DISABLE: '1', TF_IN_AUTOMATION: '1', TF_CLI_CONFIG_FILE: `${tools}/tofurc`, TERRAFORM_BINARY_NAME: 'tofu' },
     });
-    expect(resolveEngine(c.root, { STACKYARD_TOOLS: '/t' }).env).toMatchObject({ PATH: '/t/bin:', TF_CLI_CONFIG_FILE: '/t/tofurc' });
+    // without a PATH, only the tools (no empty entry, which would name the current folder)
+    expect(resolveEngine(c.root, { STACKYARD_TOOLS: '/t' }).env).toMatchObject({ PATH: '/t/bin', TF_CLI_CONFIG_FILE: '/t/tofurc' });
   });
 
   it('the user\'s own engine when asked for and found on PATH (terraform unless named), without building one', () => {

@@ -103,7 +103,7 @@ describe('what counts as deployed, and which drain gates wait on fresh replicas 
     },
   });
 
-  it('only start-first services count; a gate loses its sleep only when every replica it watches is fresh', () => {
+  it('only start-first services count; a gate loses its sleep only when every replica it watches is a fresh start-first one', () => {
     const r = firstDeployStack(small() as any, empty)!;
     expect(r.services).toEqual(['web']);
     const gates = (r.stack as any).resource.terraform_data;

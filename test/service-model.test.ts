@@ -126,7 +126,7 @@ describe('ports, routes, volumes, dependencies', () => {
     expect(uniquePublished([p('a', '0.0.0.0'), p('b')]).map((x) => x.name)).toEqual(['a', 'b']);
   });
 
-  it('loopback: all of 127.0.0.0/8, ::1 and localhost in any case; nothing else', () => {
+  it('loopback: 127.<digits>.<digits>.<digits> (127.0.0.0/8; octets are not range-checked), ::1 and localhost in any case; nothing else', () => {
     for (const a of ['127.0.0.1', '127.10.200.33', '::1', 'localhost', 'LocalHost']) expect(isLoopback(a), a).toBe(true);
     for (const a of ['10.0.0.1', '127.0.0', '127.0.0.1.5', 'x127.0.0.1', '::2', '0.0.0.0', '', 'localhost.example']) expect(isLoopback(a), a).toBe(false);
   });

@@ -29,7 +29,7 @@ export function resolveEngine(root: string, base: NodeJS.ProcessEnv = process.en
   if (r.status !== 0) throw new DeployStop('engine installation failed; run npm run engine to see why');
   return {
     bin: 'tofu',
-    env: { ...env, PATH: `${path.join(tools, 'bin')}${path.delimiter}${base.PATH ?? ''}`, TF_CLI_CONFIG_FILE: path.join(tools, 'tofurc'), TERRAFORM_BINARY_NAME: 'tofu' },
+    env: { ...env, PATH: base.PATH ? `${path.join(tools, 'bin')}${path.delimiter}${base.PATH}` : path.join(tools, 'bin'), TF_CLI_CONFIG_FILE: path.join(tools, 'tofurc'), TERRAFORM_BINARY_NAME: 'tofu' },
   };
 }
 

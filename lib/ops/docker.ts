@@ -77,7 +77,8 @@ export class HostConnection {
         fs.writeFileSync(known, knownHosts([{ name: host.name, docker: host.docker, hostKey: host.hostKey }]), { mode: 0o600 });
       }
       fs.writeFileSync(path.join(this.dir, 'ssh'), sshWrapperScript(realSsh, sshOptionsFor(host, known)), { mode: 0o700 });
-      env.PATH = `${this.dir}${path.delimiter}${base.PATH ?? ''}`;
+      // no trailing empty entry when there was no PATH: it would name the current folder
+      env.PATH = base.PATH ? `${this.dir}${path.delimiter}${base.PATH}` : this.dir;
     }
     if (host.docker.startsWith('tcp://') && host.tlsCertPath) {
       env.DOCKER_TLS_VERIFY = '1';
