@@ -80,6 +80,7 @@ describe('phase 1 on a hand-made stack: what a job is, what waits, cycles, and t
   const full = () => ({
     job: { attach: true, must_run: false },
     notjob: { attach: true },
+    idle: { must_run: false },
     db: {},
     web: { lifecycle: { create_before_destroy: true }, depends_on: [`${C}db`] },
     after: { depends_on: [`${C}job`, 'terraform_data.x'] },
@@ -88,16 +89,22 @@ describe('phase 1 on a hand-made stack: what a job is, what waits, cycles, and t
     cyc1: { depends_on: [`${C}cyc2`] },
     cyc2: { depends_on: [`${C}cyc1`] },
     gone: { depends_on: [`${C}nothere`] },
+    ajob: { attach: true, must_run: false },
   });
 
   it('a job is attached and not kept running; phase 1 is everything that waits for no job and no start-first container', () => {
-    expect(jobKeys(stackOf(full()))).toEqual(['job']);
-    expect(phaseOneKeys(stackOf(full()))).toEqual(['cyc1', 'cyc2', 'db', 'gone', 'job', 'notjob']);
+    // sorted, whatever the stack's order
+    expect(jobKeys(stackOf(full()))).toEqual(['ajob', 'job']);
+    expect(phaseOneKeys(stackOf(full()))).toEqual(['ajob', 'cyc1', 'cyc2', 'db', 'gone', 'idle', 'job', 'notjob']);
   });
 
   it('without a job, phase 1 exists only while a start-first container uses a stop-first one', () => {
-    const { job: _j, after: _a, chain: _c, ...noJob } = full();
-    expect(phaseOneKeys(stackOf(noJob))).toEqual(['cyc1', 'cyc2', 'db', 'gone', 'notjob']);
+    const { job: _j, ajob: _aj, after: _a, chain: _c, ...noJob } = full();
+    expect(phaseOneKeys(stackOf(noJob))).toEqual(['cyc1', 'cyc2', 'db', 'gone', 'idle', 'notjob']);
+    // start-first using start-first only, beside a stop-first one that none uses: no phase 1
+    const sf = { lifecycle: { create_before_destroy: true } };
+    expect(phaseOneKeys(stackOf({ a: sf, b: { ...sf, depends_on: [`${C}a`] }, c: {} }))).toEqual([]);
+    expect(deployPlan(stackOf({ a: sf, c: {} }), { resources: [] })).toEqual({ phaseOneArgs: [], notes: [] });
     // through another container too
     expect(phaseOneKeys(stackOf({ db: {}, mid: { depends_on: [`${C}db`] }, web: { lifecycle: { create_before_destroy: true }, depends_on: [`${C}mid`] } }))).toEqual(['db', 'mid']);
     expect(phaseOneKeys(stackOf({ ...noJob, web: { lifecycle: { create_before_destroy: true } } }))).toEqual([]);
@@ -112,10 +119,10 @@ describe('phase 1 on a hand-made stack: what a job is, what waits, cycles, and t
     ] };
     expect(failedJobs(stackOf(full()), state)).toEqual([{ address: `${C}job`, container: `${C}job`, exitCode: 2 }]);
     expect(deployPlan(stackOf(full()), state)).toEqual({
-      phaseOneArgs: ['cyc1', 'cyc2', 'db', 'gone', 'job', 'notjob'].map((k) => `-target=${C}${k}`).concat(`-replace=${C}job`),
+      phaseOneArgs: ['ajob', 'cyc1', 'cyc2', 'db', 'gone', 'idle', 'job', 'notjob'].map((k) => `-target=${C}${k}`).concat(`-replace=${C}job`),
       notes: [
         `one-shot job container ${C}job exited 2 in an earlier deploy; replacing it (-replace=${C}job)`,
-        'phase 1, one-shot jobs and what does not wait for them: cyc1 cyc2 db gone job notjob',
+        'phase 1, one-shot jobs and what does not wait for them: ajob cyc1 cyc2 db gone idle job notjob',
       ],
     });
     expect(deployPlan(stackOf(full()), { resources: [] })).toEqual({ phaseOneArgs: [], notes: ['nothing deployed yet; jobs run in the single apply (dependents still wait for them)'] });
@@ -348,6 +355,10 @@ describe('secrets at deploy time', () => {
     expect(resolveSecrets({ ...base, production: true }).error).toBe('--generate-secrets is refused for dev: it is marked production: true. Give every secret as TF_VAR_<NAME> (CI passes them from GitHub secrets) or in .stackyard/secrets/dev.env');
     // everything given: no error, no message
     expect(resolveSecrets({ ...base, mode: 'require', processEnv: { TF_VAR_DB_PASSWORD: 'a', TF_VAR_STATE_PASSPHRASE: 'b' } })).toEqual({ exports: new Map(), generated: new Map(), messages: [] });
+  });
+
+  it('production or GitHub-kept secrets refuse only generation: given values deploy', () => {
+    expect(resolveSecrets({ ...base, mode: 'require', production: true, github: true, processEnv: { TF_VAR_DB_PASSWORD: 'a', TF_VAR_STATE_PASSPHRASE: 'b' } })).toEqual({ exports: new Map(), generated: new Map(), messages: [] });
   });
 
   it('placeholders stand in for every secret but the passphrase, which comes from the file like any value', () => {

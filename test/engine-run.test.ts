@@ -75,6 +75,11 @@ describe('runEngine', () => {
     expect(r).toEqual({ status: 127, tail: [expect.stringMatching(/^\/nonexistent\/tofu: spawn \/nonexistent\/tofu ENOENT/)], stdout: '' });
   });
 
+  it('the engine gets no standard input, so nothing it asks can hang the deploy; no variable unless given', async () => {
+    const r = await runEngine(sh, ['-c', 'cat; echo "done:${S-unset}"'], { cwd: process.cwd() });
+    expect(r.tail).toEqual(['done:unset']);
+  }, 10_000);
+
   it('runs in the folder given', async () => {
     const d = tempDir();
     expect((await runEngine(sh, ['-c', 'pwd -P'], { cwd: d })).tail).toEqual([fs.realpathSync(d)]);
@@ -85,7 +90,7 @@ describe('resolveEngine', () => {
   afterEach(() => vi.restoreAllMocks());
   // a checkout whose scripts/engine.sh records that it ran, and fails when asked to
   const checkout = (fail = false) => {
-    const root = writeFiles({ 'scripts/engine.sh': `echo ran >> "${'$'}{0%/*}/ran"; echo "$TF_IN_AUTOMATION" >> "${'$'}{0%/*}/ran"\n${fail ? 'exit 1' : 'exit 0'}\n` });
+    const root = writeFiles({ 'scripts/engine.sh': `echo ran >> "${'$'}{0%/*}/ran"; echo "$TF_IN_AUTOMATION$HOME" >> "${'$'}{0%/*}/ran"\n${fail ? 'exit 1' : 'exit 0'}\n` });
     return { root, ran: () => (fs.existsSync(path.join(root, 'scripts', 'ran')) ? fs.readFileSync(path.join(root, 'scripts', 'ran'), 'utf8') : '') };
   };
   const bins = () => {
@@ -97,7 +102,8 @@ describe('resolveEngine', () => {
   it('the bundled OpenTofu by default: engine.sh run with the caller\'s environment, its tools first on PATH, its CLI config', () => {
     const c = checkout();
     const e = resolveEngine(c.root, { PATH: '/usr/bin:/bin', HOME: '/h' });
-    expect(c.ran()).toBe('ran\n\n');
+    // the caller's environment as given (HOME), not the engine's (TF_IN_AUTOMATION)
+    expect(c.ran()).toBe('ran\n/h\n');
     const tools = path.join(c.root, '.tools');
     expect(e).toEqual({
       bin: 'tofu',

@@ -81,6 +81,10 @@ describe('what counts as deployed, and which drain gates wait on fresh replicas 
   it('a replica in the state without labels is known by the stack key it has', () => {
     const bare: StateResource = { mode: 'managed', type: 'docker_container', name: 'svc_frontend_1', instances: [{ attributes: {} }] };
     expect(servicesNew(stack(), { resources: [bare] })).toEqual(['adminer', 'backend']);
+    // no attributes at all, labels without the service's (or a null one): still known by the key
+    const none = { mode: 'managed', type: 'docker_container', name: 'svc_frontend_1', instances: [{}] } as StateResource;
+    const other: StateResource = { mode: 'managed', type: 'docker_container', name: 'svc_backend_1', instances: [{ attributes: { labels: [null, { label: 'other', value: 'x' }] } }] };
+    expect(servicesNew(stack(), { resources: [none, other] })).toEqual(['adminer']);
   });
 
   // a small stack: web (start-first, two replicas, a gate), db (stop-first)
@@ -89,7 +93,8 @@ describe('what counts as deployed, and which drain gates wait on fresh replicas 
     resource: {
       docker_container: {
         svc_web_1: { labels: label('web'), lifecycle: { create_before_destroy: true }, depends_on: ['docker_container.svc_db_1'] },
-        svc_web_2: { labels: label('web'), lifecycle: { create_before_destroy: true }, depends_on: ['docker_container.svc_web_1'] },
+        svc_web_2: { labels: label('web'), lifecycle: { create_before_destroy: true }, depends_on: ['docker_container.svc_web_1', 'docker_container.svc_gone_1'] },
+        svc_ui_1: { labels: label('ui'), lifecycle: { create_before_destroy: true } },
         svc_db_1: { labels: label('db') },
         svc_api_1: { labels: label('api'), lifecycle: { create_before_destroy: false } },
       },
@@ -97,6 +102,8 @@ describe('what counts as deployed, and which drain gates wait on fresh replicas 
         web_only: { provisioner: [{ 'local-exec': { command: 'sleep 5' } }], triggers_replace: { containers: ['${docker_container.svc_web_2.id}'] } },
         with_db: { provisioner: [{ 'local-exec': { command: 'sleep 5' } }], triggers_replace: { containers: ['${docker_container.svc_web_2.id}', '${docker_container.svc_db_1.id}'] } },
         not_a_ref: { provisioner: [{ 'local-exec': { command: 'sleep 5' } }], triggers_replace: { containers: ['${docker_container.svc_web_2.id}', 'svc_web_1'] } },
+        ref_inside: { provisioner: [{ 'local-exec': { command: 'sleep 5' } }], triggers_replace: { containers: ['x${docker_container.svc_web_2.id}'] } },
+        ref_before: { provisioner: [{ 'local-exec': { command: 'sleep 5' } }], triggers_replace: { containers: ['${docker_container.svc_web_2.id}x'] } },
         watches_nothing: { provisioner: [{ 'local-exec': { command: 'sleep 5' } }], triggers_replace: {} },
         no_sleep: { triggers_replace: { containers: ['${docker_container.svc_web_2.id}'] } },
       },
@@ -105,12 +112,14 @@ describe('what counts as deployed, and which drain gates wait on fresh replicas 
 
   it('only start-first services count; a gate loses its sleep only when every replica it watches is a fresh start-first one', () => {
     const r = firstDeployStack(small() as any, empty)!;
-    expect(r.services).toEqual(['web']);
+    // sorted, whatever the stack's order
+    expect(r.services).toEqual(['ui', 'web']);
     const gates = (r.stack as any).resource.terraform_data;
     expect(Object.keys(gates).filter((k) => gates[k].provisioner === undefined)).toEqual(['web_only', 'no_sleep']);
     // the chain between web's replicas goes, web's dependency on db stays
     expect((r.stack as any).resource.docker_container.svc_web_1.depends_on).toEqual(['docker_container.svc_db_1']);
-    expect((r.stack as any).resource.docker_container.svc_web_2.depends_on).toBeUndefined();
+    // a dependency on a container the stack does not have is no replica of web: kept
+    expect((r.stack as any).resource.docker_container.svc_web_2.depends_on).toEqual(['docker_container.svc_gone_1']);
     // a stack without gates or containers of that kind is no problem
     const bare = small() as any;
     delete bare.resource.terraform_data;

@@ -72,6 +72,9 @@ describe('the deploy lock on a host', () => {
   it('read: any other failure stops, naming the host and docker\'s last line (or its exit status)', () => {
     fakeDocker([{ when: '^container inspect', status: 1, err: 'warning: slow\npermission denied\n\n' }]);
     expect(() => readLock(H, 'e')).toThrow(new HostError(`reading the deploy lock on ${H} failed: permission denied`));
+    // a last line of blanks is no line
+    fakeDocker([{ when: '^container inspect', status: 1, err: 'permission denied\n   \n' }]);
+    expect(() => readLock(H, 'e')).toThrow(new HostError(`reading the deploy lock on ${H} failed: permission denied`));
     fakeDocker([{ when: '^container inspect', status: 3 }]);
     expect(() => readLock(H, 'e')).toThrow(new HostError(`reading the deploy lock on ${H} failed: exit 3`));
   });
@@ -103,6 +106,10 @@ describe('the deploy lock on a host', () => {
     expect(c[2].args).toEqual(['import', '--change', 'LABEL stackyard.role=marker', '--change', 'CMD ["stackyard-marker"]', '-', 'stackyard/marker:1']);
     expect(c[2].input).toEqual(Buffer.alloc(1024, 0));
     expect(c[3].args).toEqual(c[0].args);
+    // a create that succeeds while saying it had to find the image is done: nothing imported
+    const pulled = fakeDocker([{ when: '^create', out: b64('id\n'), err: 'Unable to find image \'stackyard/marker:1\' locally\n' }]);
+    expect(createLock(H, info)).toBe(true);
+    expect(args(pulled.calls()).map((a) => a.split(' ')[0])).toEqual(['create']);
   });
 
   it('take: the image there already is not imported again; a failed import stops, naming the image', () => {
@@ -150,6 +157,10 @@ describe('the deploy record on a host', () => {
     const { calls } = fakeDocker([{ when: '^cp', out: record('{"a":1}\n') }]);
     expect(readRecordsText(H, 'e')).toBe('{"a":1}\n');
     expect(args(calls())).toEqual(['cp stackyard-records-e:/records/deploys.jsonl -']);
+    // a read that succeeded is the answer, whatever docker printed beside it
+    const noisy = fakeDocker([{ when: '^cp', out: record('{"b":2}\n'), err: 'No such container: elsewhere\n' }]);
+    expect(readRecordsText(H, 'e')).toBe('{"b":2}\n');
+    expect(args(noisy.calls())).toHaveLength(1);
     fakeDocker([{ when: '^cp', status: 1, err: 'Error: Could not find the file /records/deploys.jsonl in container stackyard-records-e\n' }]);
     expect(readRecordsText(H, 'e')).toBe('');
     // an archive without a file in it
@@ -198,6 +209,9 @@ describe('the deploy record on a host', () => {
     expect(args(c)).toEqual(['container inspect --format {{.Id}} stackyard-records-e', 'cp - stackyard-records-e:/records']);
     expect(untarFirstFile(c[1].input)?.toString('utf8')).toBe('{"a":1}\n{"b":2}\n');
     expect(c[1].input.subarray(0, 13).toString('latin1')).toBe('deploys.jsonl');
+    // stamped with the time it was written, in seconds
+    const mtime = parseInt(c[1].input.subarray(136, 148).toString('latin1'), 8);
+    expect(Math.abs(mtime - Date.now() / 1000)).toBeLessThan(120);
     fakeDocker([{ when: '^container inspect', out: b64('id\n') }, { when: '^cp', status: 1, err: 'read-only file system\n' }]);
     expect(() => writeRecordsText(H, 'e', 'x')).toThrow(new HostError(`writing the deploy record on ${H} failed: read-only file system`));
   });
