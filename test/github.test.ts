@@ -124,6 +124,21 @@ describe('branch policies when github.branches is not given', () => {
     expect(policies(gh(', branches: ["release/*"]'))).toEqual([['github_environment', 'release/*'], ['github_plan_environment', 'main']]);
   });
 
+  it('without reviewers and outside production, the environment sets no approval fields (GitHub keeps its own defaults)', () => {
+    const e = gh('').resource.github_repository_environment.github_environment;
+    expect(e.reviewers).toBeUndefined();
+    expect(e.prevent_self_review).toBeUndefined();
+    expect(e.can_admins_bypass).toBeUndefined();
+  });
+
+  it('reviewers given as users only: one reviewers block with the users and no teams key', () => {
+    const j = gh(', reviewers: { users: [alice, bob] }');
+    const e = j.resource.github_repository_environment.github_environment;
+    expect(e.reviewers).toEqual([{ users: ['${data.github_user.reviewer_user_alice.id}', '${data.github_user.reviewer_user_bob.id}'] }]);
+    expect(e.prevent_self_review).toBe(true);
+    expect(e.can_admins_bypass).toBeUndefined();
+  });
+
   it('refuses a default branch that is a pattern', () => {
     expect(errors({ 'env.yaml': MINIMAL.replace('name: test', 'name: test\ngithub: { owner: acme, repository: platform, defaultBranch: "release/*" }') })[0]).toMatch(/^env\.yaml:2:\d+ github\.defaultBranch: a branch name/);
   });

@@ -96,7 +96,8 @@ export function renderGithub(stack: EnvironmentStack): void {
     r.overrideLogicalId('github_plan_secret_versions');
   }
   const variables: Record<string, string> = { STACKYARD_ENVIRONMENT: model.environmentName, ...gh.variables };
-  for (const [name, value] of Object.entries(variables).sort(([a], [b]) => a.localeCompare(b))) {
+  // the synthesized JSON lists resources by logical id, so the order here does not show
+  for (const [name, value] of Object.entries(variables)) {
     for (const t of targets) {
       const v = new ActionsEnvironmentVariable(stack, `github_${t.id}variable_${name}`, { provider, repository: gh.repository, environment: t.environment, variableName: name, value: terraformLiteral(value) });
       v.overrideLogicalId(`github_${t.id}variable_${name}`);
