@@ -160,6 +160,16 @@ describe('the pull request\'s files through a git stand-in: every rule of what i
     expect(r.calls.blob.filter((b) => b === 'environments/base.yaml')).toHaveLength(1);
   });
 
+  it('extends naming a folder: the folder is no file of the pull request, though files lie under it', () => {
+    const r = run({ 'environments/a.yaml': 'extends: ../lib\n', 'lib/b.yaml': 'partial: true\n' });
+    expect(r).toMatchObject({ written: [], refused: [{ file: 'environments/a.yaml', reason: 'lib does not exist in the pull request' }] });
+    expect(r.calls.blob).toEqual(['environments/a.yaml']);
+  });
+
+  it('a commit is exactly 40 hex digits: nothing before or after', () => {
+    for (const c of [`${SHA}\n`, `${SHA}a`, `x${SHA}`, SHA.toUpperCase()]) expect(() => extractEnvironments(fake({}).git, c, tempDir()), c).toThrow('commit must be a full 40-hex SHA');
+  });
+
   it('a cycle is written for the loader to report with its position; a file outside the folder is looked up once', () => {
     const r = run({ 'environments/a.yaml': 'extends: ../lib/b.yaml\n', 'lib/b.yaml': 'extends: ../environments/a.yaml\n', 'environments/c.yaml': 'extends: ../lib/b.yaml\n' });
     expect(r).toMatchObject({ written: ['environments/a.yaml', 'environments/c.yaml', 'lib/b.yaml'], refused: [] });

@@ -127,7 +127,7 @@ function extendsOf(data: Buffer): unknown {
     fs.writeFileSync(f, data);
     const { doc } = parseYamlFile(f);
     const v = doc?.value;
-    return v && typeof v === 'object' && !Array.isArray(v) ? (v as Record<string, unknown>).extends : undefined;
+    return v && typeof v === 'object' ? (v as Record<string, unknown>).extends : undefined; // a list has no `extends`
   } finally {
     fs.rmSync(tmp, { recursive: true, force: true });
   }
