@@ -35,7 +35,7 @@ export function sshTarget(docker: string): { user?: string; host: string; port: 
 /** known_hosts lines from the pinned host keys: the only keys the workflows accept. */
 export function knownHosts(hosts: readonly SshHost[]): string {
   const lines = hosts.filter((h) => h.docker.startsWith('ssh://')).map((h) => {
-    if (!h.hostKey || !HOST_KEY.test(h.hostKey)) throw new Error(`host ${h.name} has no valid pinned hostKey`);
+    if (!HOST_KEY.test(h.hostKey ?? '')) throw new Error(`host ${h.name} has no valid pinned hostKey`);
     const t = sshTarget(h.docker);
     return `${t.port === 22 ? t.host : `[${t.host}]:${t.port}`} ${h.hostKey}`;
   });
