@@ -188,6 +188,9 @@ describe('the orphan reaper', () => {
 
   it('an unreachable host: docker\'s last line, or that it said nothing; adoption by a list with spaces', () => {
     expect(unreachableHost('edge', 'ssh://x', '\n\n')).toBe('host edge (ssh://x) is unreachable: no answer\n  nothing was deployed; check that the Docker engine there runs and that this machine can reach it');
+    // blank lines that hold spaces are no answer either: the last line with text is named, trimmed
+    expect(unreachableHost('edge', 'ssh://x', '  \n\t\n')).toMatch(/^host edge \(ssh:\/\/x\) is unreachable: no answer\n/);
+    expect(unreachableHost('edge', 'ssh://x', 'ssh: connect to host x port 22: Connection refused  \n   \n')).toMatch(/^host edge \(ssh:\/\/x\) is unreachable: ssh: connect to host x port 22: Connection refused\n/);
     expect(adoptionRequested('prod', false, ' staging , prod ')).toBe(true);
     expect(adoptionRequested('prod', false, 'production')).toBe(false);
   });

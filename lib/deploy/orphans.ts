@@ -121,7 +121,7 @@ function networkRemovals(input: ReapInput, removals: readonly Removal[]): Remova
 
 /** The deploy stops when a host cannot be listed: skipping it would deploy against a half-known environment. */
 export function unreachableHost(alias: string, host: string, detail: string): string {
-  const why = detail.trim().split('\n').filter(Boolean).slice(-1)[0] ?? 'no answer';
+  const why = detail.split('\n').map((l) => l.trim()).filter(Boolean).slice(-1)[0] ?? 'no answer';
   return `host ${alias} (${host}) is unreachable: ${why}\n  nothing was deployed; check that the Docker engine there runs and that this machine can reach it`;
 }
 
