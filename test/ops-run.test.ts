@@ -140,6 +140,29 @@ describe('maintenance', () => {
     expect(said).toEqual([]);
   });
 
+  it('only the page itself counts as on: a container of that name without the page\'s label, or a longer name with it, is left alone', async () => {
+    const own = { Id: 'id-own', Name: '/test-maintenance', Config: { Labels: { 'stackyard.environment': 'test' } } };
+    const longer = { Id: 'id-longer', Name: '/test-maintenance-old', Config: { Labels: { 'stackyard.maintenance': 'on' } } };
+    docker.set({ containers: [own, longer] });
+    expect(await runMaintenance(model(), 'off', {}, say)).toBe(0);
+    expect(said).toEqual(['maintenance was not on for test; nothing to do']);
+    expect(docker.calls()).toEqual([['ps', '-aq', '--filter', 'name=^/test-maintenance$', '--filter', 'label=stackyard.maintenance']]);
+    expect(docker.world().containers.map((c) => c.Name)).toEqual(['/test-maintenance', '/test-maintenance-old']);
+  });
+
+  it('a page that cannot be removed: refused with docker\'s reason, and no new page started', async () => {
+    docker.set({ containers: [{ Id: 'id-page', Name: '/test-maintenance', Config: { Labels: { 'stackyard.maintenance': 'on' } } }], rmFails: 'Error response from daemon: removal of container test-maintenance is already in progress' });
+    await rejects(runMaintenance(model(), 'on', {}, say), 'could not remove test-maintenance on main: Error response from daemon: removal of container test-maintenance is already in progress');
+    await rejects(runMaintenance(model(), 'off', {}, say), /^could not remove test-maintenance on main: /);
+    expect(docker.calls().filter((c) => c[0] === 'run')).toEqual([]);
+    expect(said).toEqual([]);
+  });
+
+  it('a registry\'s "Not Found" in any case names the image the page needs', async () => {
+    docker.set({ runFails: 'Error response from daemon: manifest for busybox:1.37 Not Found' });
+    await rejects(runMaintenance(model(), 'on', {}, say), /Not Found \(the page needs the image busybox:1\.37 on main, or --image with busybox at \/bin\/busybox\)$/);
+  });
+
   it('a mode other than on or off is a usage error', async () => {
     await rejects(runMaintenance(model(), 'maybe', {}, say), 'expected on or off, got "maybe"', 2);
     expect(docker.calls()).toEqual([]);

@@ -560,6 +560,27 @@ describe('maintenance', () => {
     expect(l['traefik.http.routers.local-maintenance-backend.entrypoints']).toBe('web');
     expect(l['traefik.http.routers.local-maintenance-backend.middlewares']).toBe('local-maintenance');
     expect(l['traefik.http.middlewares.local-maintenance.replacepath.path']).toBe('/cgi-bin/maintenance');
+    // local has no certificate resolver: no router asks for TLS
+    expect(Object.keys(l).filter((k) => k.includes('.tls'))).toEqual([]);
+  });
+
+  it('with TLS: each service\'s router keeps its route\'s entrypoints and the certificate resolver; the plain-HTTP catch-all takes every entrypoint, without TLS', () => {
+    const l = maintenanceLabels(loadModel('production', path.join(ROOT, 'environments')));
+    const r = (name: string, key: string) => l[`traefik.http.routers.production-maintenance-${name}.${key}`];
+    expect([r('backend', 'entrypoints'), r('backend', 'tls.certresolver')]).toEqual(['websecure', 'le']);
+    expect([r('frontend', 'entrypoints'), r('frontend', 'tls.certresolver')]).toEqual(['websecure', 'le']);
+    expect([r('all', 'entrypoints'), r('all', 'tls.certresolver')]).toEqual(['web,websecure', undefined]);
+    // the page runs beside the proxy: the label that places it names the proxy's host
+    expect(l['stackyard.host']).toBe('core');
+  });
+
+  it('the page container\'s arguments: small capped logs, every label once and sorted, the message only in its variable', () => {
+    const args = maintenanceCreateArgs(localModel(), 'x', 'busybox:1.37');
+    expect(args.slice(0, 15)).toEqual(['run', '--detach', '--name', 'local-maintenance', '--hostname', 'local-maintenance', '--restart', 'unless-stopped', '--network', 'local-proxy', '--log-driver', 'json-file', '--log-opt', 'max-size=1m', '--log-opt']);
+    expect(args[15]).toBe('max-file=1');
+    const labels = args.filter((_, i) => args[i - 1] === '--label');
+    expect(labels).toEqual(Object.entries(maintenanceLabels(localModel())).map(([k, v]) => `${k}=${v}`).sort());
+    expect(labels.map((x) => x.split('=')[0])).toEqual([...labels.map((x) => x.split('=')[0])].sort((a, b) => a.localeCompare(b)));
   });
 
   it('the page escapes the message; the program the container runs holds nothing the user typed', () => {

@@ -32,6 +32,8 @@ export interface World {
   logs?: Record<string, { stdout?: string; stderr?: string; code?: number }>;
   /** `docker run`/`create` fails with this on stderr. */
   runFails?: string;
+  /** `docker rm` fails with this on stderr. */
+  rmFails?: string;
   /** Files `docker cp <container>:<path> -` finds, by `container:path` (their text). */
   files?: Record<string, string>;
   /** Folders `docker cp - <container>:<folder>` does not find (the image lacks them). */
@@ -114,7 +116,7 @@ switch (a[0]) {
     }
     break;
   case 'start': case 'exec': process.exit(w.exitCode || 0);
-  case 'rm': { const name = a[a.length - 1]; w.containers = w.containers.filter((c) => c.Name !== '/' + name && c.Id !== name); save(); break; }
+  case 'rm': { if (w.rmFails) fail(w.rmFails); const name = a[a.length - 1]; w.containers = w.containers.filter((c) => c.Name !== '/' + name && c.Id !== name); save(); break; }
   case 'network':
     if (a[1] === 'ls') out(w.networks.filter(matches).map((n) => n.Id + '\n').join(''));
     else if (a[1] === 'inspect') out(JSON.stringify(w.networks.filter((n) => a.includes(n.Id))));
