@@ -89,6 +89,44 @@ describe('logs', () => {
     expect(err).toContain('stackyard: docker logs test-api-2 on main failed: Error response from daemon: No such container: test-api-2');
   });
 
+  it('replicas in number order (a container without a number first), prefixes padded to the widest; equal times keep that order', async () => {
+    const at = '2026-11-30T10:00:00Z';
+    const names = ['api-10', 'api-2', 'api-1', 'api'];
+    docker.set({
+      containers: names.map((n) => ({ Id: `id-${n}`, Name: `/test-${n}`, Config: { Labels: { 'stackyard.environment': 'test', 'stackyard.service': 'api' } } })),
+      logs: Object.fromEntries(names.map((n) => [`test-${n}`, { stdout: `${at} from ${n}\n` }])),
+    });
+    const lines: string[] = [];
+    expect(await runLogs(model(), 'api', {}, (l) => lines.push(l))).toBe(0);
+    expect(lines).toEqual(['main/api    | from api', 'main/api-1  | from api-1', 'main/api-2  | from api-2', 'main/api-10 | from api-10']);
+  });
+
+  it('a failed replica\'s reason is docker\'s message once, trimmed', async () => {
+    docker.set({ containers: [replica('api', 1)], logs: { 'test-api-1': { stderr: '  Error response from daemon: container is dead \n\n', code: 1 } } });
+    let err = '';
+    const write = process.stderr.write.bind(process.stderr);
+    process.stderr.write = ((c: string) => ((err += c), true)) as typeof process.stderr.write;
+    try {
+      expect(await runLogs(model(), 'api', {}, () => undefined)).toBe(1);
+    } finally {
+      process.stderr.write = write;
+    }
+    expect(err).toBe('stackyard: docker logs test-api-1 on main failed: Error response from daemon: container is dead\n');
+  });
+
+  it('-f: a replica whose stream fails makes the exit code 1, after the others\' lines', async () => {
+    docker.set({ containers: [replica('api', 1), replica('api', 2)], logs: { 'test-api-1': logs['test-api-1'] } });
+    const lines: string[] = [];
+    expect(await runLogs(model(), 'api', { follow: true }, (l) => lines.push(l))).toBe(1);
+    expect(lines.filter((l) => l.startsWith('main/api-1 |'))).toEqual(['main/api-1 | one', 'main/api-1 | three']);
+  });
+
+  it('nothing deployed: only the hosts the service runs on are named', async () => {
+    docker.set({ containers: [] });
+    const two = ENV.replace('hosts:\n', `hosts:\n  edge: { docker: "unix://${SOCKET}", address: 10.0.0.2 }\n`).replace('entrypoints: { web: 8001 } }', 'entrypoints: { web: 8001 }, host: main }').replace('password: DB_PASSWORD }', 'password: DB_PASSWORD, host: main }').replace('    kind: web\n', '    kind: web\n    host: main\n') + '  w: { kind: service, image: busybox, tag: "1", host: edge }\n';
+    await rejects(runLogs(loadModel('test', writeFiles({ 'test.yaml': two })), 'api', {}), 'no container of api exists on main; deploy test first');
+  });
+
   it('nothing deployed, a bad --since or --tail: refused with what to do (usage errors before any host is asked)', async () => {
     docker.set({ containers: [] });
     await rejects(runLogs(model(), 'api', {}), 'no container of api exists on main; deploy test first');

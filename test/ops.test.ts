@@ -449,12 +449,18 @@ describe('logs', () => {
   it('accepts what docker logs --since accepts, and nothing else', () => {
     for (const ok of ['10m', '1h30m', '45s', '2026-01-01', '2026-01-01T10:00:00Z', '2026-01-01T10:00:00+02:00', '1767225600', '1767225600.5']) expect(validSince(ok), ok).toBe(true);
     for (const bad of ['10x', 'yesterday', '', '-5m', '10 m', '$(id)']) expect(validSince(bad), bad).toBe(false);
+    // every part of a duration has its unit, and nothing may follow or precede a date or a number
+    expect(validSince('1.5h')).toBe(true);
+    for (const bad of ['10m5', '10mx', '2026-01-01junk', 'x2026-01-01', '2026-01-01T10:00:00Zx', '1767225600x']) expect(validSince(bad), bad).toBe(false);
     expect(['all', '0', '100'].every(validTail)).toBe(true);
     expect(['-1', 'ten', '1.5'].some(validTail)).toBe(false);
   });
 
   it('prefixes lines with host and replica, padded like compose', () => {
     expect(prefixOf('local', 'core', 'local-backend-2')).toBe('core/backend-2');
+    expect(prefixOf('local', 'core', 'other-backend-2')).toBe('core/other-backend-2');
+    // asked for timestamps, a line without one gets no empty column
+    expect(formatLine({ prefix: 'core/db-1', timestamp: '', text: 'ready' }, 9, true)).toBe('core/db-1 | ready');
     expect(formatLine({ prefix: 'core/db-1', timestamp: '2026-01-01T10:00:00.5Z', text: 'ready' }, 14, false)).toBe('core/db-1      | ready');
     expect(formatLine({ prefix: 'core/db-1', timestamp: '2026-01-01T10:00:00.5Z', text: 'ready' }, 9, true)).toBe('core/db-1 | 2026-01-01T10:00:00.5Z ready');
   });
@@ -466,11 +472,20 @@ describe('logs', () => {
     expect(s.push('tail')).toEqual([]);
     expect(s.end()).toEqual(['tail']);
     expect(s.end()).toEqual([]);
+    // only a line's last carriage return is the line end's
+    expect(new LineSplitter().push('a\rb\r\n')).toEqual(['a\rb']);
   });
 
   it('merges replicas in time order although docker trims trailing zeros of the fraction', () => {
     expect(parseTimestamped('2026-01-01T10:00:00.1234Z hello world')).toEqual({ timestamp: '2026-01-01T10:00:00.1234Z', text: 'hello world' });
     expect(parseTimestamped('no timestamp')).toEqual({ timestamp: '', text: 'no timestamp' });
+    expect(parseTimestamped('2026-01-01T10:00:00Z')).toEqual({ timestamp: '2026-01-01T10:00:00Z', text: '' });
+    expect(parseTimestamped('2026-01-01T10:00:00Z a\u2028b')).toEqual({ timestamp: '2026-01-01T10:00:00Z', text: 'a\u2028b' });
+    // a whole second sorts before its fractions; a time with an offset or anything after the Z is left as it is
+    expect(timestampKey('2026-01-01T10:00:01Z') < timestampKey('2026-01-01T10:00:01.5Z')).toBe(true);
+    expect(timestampKey('2026-01-01T10:00:01.5Z') < timestampKey('2026-01-01T10:00:02Z')).toBe(true);
+    expect(timestampKey('2026-01-01T10:00:01+02:00')).toBe('2026-01-01T10:00:01+02:00');
+    expect(timestampKey('2026-01-01T10:00:01Zx')).toBe('2026-01-01T10:00:01Zx');
     expect(timestampKey('2026-01-01T10:00:00.1234Z') < timestampKey('2026-01-01T10:00:00.12345678Z')).toBe(true);
     expect('2026-01-01T10:00:00.1234Z' < '2026-01-01T10:00:00.12345678Z').toBe(false); // why timestampKey exists
     const merged = mergeByTime([
@@ -490,7 +505,12 @@ describe('logs', () => {
     const name = pools[0].node.scope!.node.id;
     expect(servicesNamed(homelab, name).map((s) => s.serviceName).sort()).toEqual(pools.filter((s) => s.node.scope!.node.id === name).map((s) => s.serviceName).sort());
     expect(servicesNamed(localModel(), 'backend').map((s) => s.serviceName)).toEqual(['backend']);
-    expect(() => servicesNamed(localModel(), 'nope')).toThrow(/no service "nope"/);
+    expect(() => servicesNamed(localModel(), 'nope')).toThrow('local has no service "nope"; its services: adminer, backend, celery-worker, db, frontend, orchestrator, prestart, proxy, redis, watcher');
+    // a pool is named once in the list, by its own name, and sorted with the rest
+    const listed = /its services: (.*)$/.exec((() => { try { servicesNamed(homelab, 'nope'); } catch (e) { return (e as Error).message; } return ''; })())![1].split(', ');
+    expect(listed).toContain(name);
+    expect(listed).not.toContain(pools[0].serviceName);
+    expect(listed).toEqual([...listed].sort());
   });
 });
 

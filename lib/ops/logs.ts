@@ -22,9 +22,12 @@ export interface LogsOptions {
 export function servicesNamed(stack: Environment, name: string): Service[] {
   const exact = stack.services.filter((s) => s.serviceName === name);
   if (exact.length) return exact;
-  const pool = stack.services.filter((s) => s.node.scope?.node.id === name && s.serviceName.startsWith(`${name}-`));
+  // else the services the construct of that name made (a worker pool's, one per host; any other
+  // construct has a service of its own name, found above)
+  const pool = stack.services.filter((s) => s.node.scope!.node.id === name);
   if (pool.length) return pool;
-  const known = [...new Set(stack.services.map((s) => (s.node.scope && s.serviceName.startsWith(`${s.node.scope.node.id}-`) ? s.node.scope.node.id : s.serviceName)))].sort();
+  // by construct: a service's own name, a worker pool's once
+  const known = [...new Set(stack.services.map((s) => s.node.scope!.node.id))].sort();
   throw new CliError(`${stack.environmentName} has no service ${JSON.stringify(name)}; its services: ${known.join(', ')}`);
 }
 
@@ -50,7 +53,7 @@ export class LineSplitter {
   push(chunk: string): string[] {
     const text = this.rest + chunk;
     const lines = text.split('\n');
-    this.rest = lines.pop() ?? '';
+    this.rest = lines.pop()!; // split gives at least one element
     return lines.map((l) => l.replace(/\r$/, ''));
   }
   end(): string[] {
@@ -73,18 +76,22 @@ export function parseTimestamped(line: string): { timestamp: string; text: strin
   return m ? { timestamp: m[1], text: m[2] } : { timestamp: '', text: line };
 }
 
-/** A key that sorts RFC 3339 UTC timestamps in time order (docker trims trailing zeros of the fraction). */
+/**
+ * A key that sorts RFC 3339 UTC timestamps in time order: without the `Z`, which sorts after every
+ * digit (`…00.1234Z` would come after `…00.12345678Z`); docker trims the fraction's trailing zeros,
+ * so the digits that are left compare as text.
+ */
 export function timestampKey(ts: string): string {
   const m = /^(\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2})(?:\.(\d+))?Z$/.exec(ts);
   if (!m) return ts;
-  return `${m[1]}.${(m[2] ?? '').padEnd(9, '0')}`;
+  return `${m[1]}.${m[2] ?? ''}`;
 }
 
-/** Merges the lines of several containers in time order; lines with equal times keep their order. */
+/** Merges the lines of several containers in time order; lines with equal times keep their order (sort is stable). */
 export function mergeByTime(lines: readonly LogLine[]): LogLine[] {
   return lines
-    .map((l, i) => ({ l, i, k: timestampKey(l.timestamp) }))
-    .sort((a, b) => (a.k < b.k ? -1 : a.k > b.k ? 1 : a.i - b.i))
+    .map((l) => ({ l, k: timestampKey(l.timestamp) }))
+    .sort((a, b) => (a.k < b.k ? -1 : a.k > b.k ? 1 : 0))
     .map((x) => x.l);
 }
 
