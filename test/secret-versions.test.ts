@@ -97,6 +97,8 @@ describe('the deploy records the version of each value it deploys', () => {
   it('a key derived ahead (on another thread) is the same key, and is used only for its own passphrase and environment', async () => {
     expect(await prepareVersionKey(undefined, 'production')).toBeUndefined();
     expect(await prepareVersionKey('', 'production')).toBeUndefined();
+    // arguments the derivation refuses (here: no iterations) give no key, never a rejected promise
+    expect(await prepareVersionKey(PASS, 'production', 0)).toBeUndefined();
     const ahead = await prepareVersionKey(PASS, 'production', 1000);
     expect(ahead?.key.equals(versionKey(PASS, 'production', 1000))).toBe(true);
     // a stand-in key shows which key the versions came from
@@ -344,6 +346,25 @@ describe('secret versions: edges', () => {
     expect(() => planVersions(['A'], '{"A":5}')).toThrow(/malformed version for A/);
     expect(() => planVersions(['A'], `{${' '.repeat(256 * 1024 - 2)}}`)).not.toThrow();
     expect(() => planVersions(['A'], `{${' '.repeat(256 * 1024 - 1)}}`)).toThrow(/larger than 256 KiB/);
+  });
+
+  it('the recorded map, entry by entry: a whole version and a whole secret name only; own entries only; blank is none', () => {
+    const hex = '0123456789abcdef0123456789abcdef';
+    for (const v of [`v1:${hex}0`, `xv1:${hex}`, `v1:${hex.toUpperCase()}`, `v2:${hex}`]) expect(() => planVersions(['A'], JSON.stringify({ A: v })), v).toThrow('STACKYARD_SECRET_VERSIONS has a malformed version for A (expected v1:<32 hex>)');
+    // a list holding one version prints as that version: still no string
+    expect(() => planVersions(['A'], JSON.stringify({ A: [`v1:${hex}`] }))).toThrow(/malformed version for A/);
+    expect(planVersions(['A'.repeat(128)], JSON.stringify({ ['A'.repeat(128)]: `v1:${hex}` }))).toEqual({ ['A'.repeat(128)]: `v1:${hex}` });
+    for (const k of ['A'.repeat(129), '1A', 'A-B', '']) expect(() => planVersions(['A'], JSON.stringify({ [k]: `v1:${hex}` })), k).toThrow('STACKYARD_SECRET_VERSIONS has an entry that is not a secret name');
+    // a secret named like an object's inherited member has no recorded version in an empty map
+    expect(planVersions(['constructor', 'toString'], '{}')).toEqual({ constructor: unrecorded('constructor'), toString: unrecorded('toString') });
+    // an empty or blank secret (not set yet in the plan environment): every secret unrecorded
+    expect(planVersions(['A'], ' \n')).toEqual({ A: unrecorded('A') });
+  });
+
+  it('an engine command run by hand on a stack without stackyard\'s metadata: the passphrase is missing, said as such', () => {
+    const stack = { variable: { STACKYARD_SECRET_VERSIONS: { sensitive: true } }, resource: { terraform_data: { secret_version_A: {} } } };
+    expect(() => withSecretVersions(stack, { TF_VAR_A: 'one' })).toThrow('the state passphrase is empty; secret versions need it');
+    expect(() => withSecretVersions({ ...stack, '//': {} }, { TF_VAR_A: 'one' })).toThrow('the state passphrase is empty; secret versions need it');
   });
 
   it('reading a synthesized stack: only version resources and string triggers count, sorted', () => {

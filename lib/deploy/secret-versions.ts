@@ -66,7 +66,11 @@ export interface PreparedKey {
 export function prepareVersionKey(passphrase: string | undefined, environment: string, iterations = KEY_ITERATIONS): Promise<PreparedKey | undefined> {
   if (!passphrase) return Promise.resolve(undefined);
   return new Promise((resolve) => {
-    crypto.pbkdf2(passphrase, keySalt(environment), iterations, KEY_BYTES, KEY_DIGEST, (err, key) => resolve(err ? undefined : { passphrase, environment, key }));
+    try {
+      crypto.pbkdf2(passphrase, keySalt(environment), iterations, KEY_BYTES, KEY_DIGEST, (err, key) => resolve(err ? undefined : { passphrase, environment, key }));
+    } catch {
+      resolve(undefined); // arguments refused (no such digest, iterations out of range): the deploy derives it itself and says why
+    }
   });
 }
 
