@@ -292,6 +292,39 @@ describe('exec', () => {
     expect(docker.calls().some((c) => c[0] === 'create')).toBe(false);
   });
 
+  it('the env file is gone before the command starts (an interactive shell may run for hours); a replica without environment gives an empty one', async () => {
+    const bare = { ...source(1), Config: { ...source(1).Config, Env: undefined } };
+    docker.set({ containers: [bare] as never, files: { 'test-api-1:/run/secrets/DATABASE_URL': 'u', 'test-api-1:/run/secrets/DB_PASSWORD': 'p', 'test-api-1:/run/secrets/JWT_SECRET': 'j' } });
+    expect(await runExec(model(), 'api', ['env'], {})).toBe(0);
+    expect(docker.world().envFiles![oneOffName()].text).toBe('');
+    expect(docker.world().envFileAtStart).toBe(false);
+  });
+
+  it('a network the one-off container cannot join: refused naming it, the container removed', async () => {
+    docker.set({ containers: [source(1)] as never, connectFails: 'Error response from daemon: network test-proxy not found' });
+    await rejects(runExec(model(), 'api', ['ls'], {}), 'could not connect the one-off container to test-proxy: Error response from daemon: network test-proxy not found');
+    expect(docker.calls().filter((c) => c[0] === 'start')).toEqual([]);
+    expect(docker.calls().at(-1)).toEqual(['rm', '--force', '--volumes', oneOffName()]);
+  });
+
+  it('--reuse: --tty only with --interactive; docker killed by a signal (Ctrl-C) is exit 130', async () => {
+    docker.set({ containers: [source(1)] as never });
+    expect(await runExec(model(), 'api', ['ls'], { reuse: true, tty: true })).toBe(0);
+    expect(docker.calls().at(-1)).toEqual(['exec', 'test-api-1', 'ls']);
+    docker.set({ containers: [source(1)] as never, killedBy: 'SIGTERM' });
+    expect(await runExec(model(), 'api', ['sleep', '1000'], { reuse: true })).toBe(130);
+  });
+
+  it('leftovers: the names of one-off containers still on the host, none as an empty list', async () => {
+    const { leftovers } = await import('../lib/ops/exec');
+    const { withHosts } = await import('../lib/ops/docker');
+    const host = model().hosts.get('main')!;
+    docker.set({ containers: [] });
+    expect(await withHosts([host], (c) => leftovers(c.get('main')!, 'test'))).toEqual([]);
+    docker.set({ containers: [{ Id: 'r', Name: '/test-api-run-abc', Config: { Labels: { 'stackyard.exec': 'test' } } }] });
+    expect(await withHosts([host], (c) => leftovers(c.get('main')!, 'test'))).toEqual(['test-api-run-abc']);
+  });
+
   it('nothing deployed, a create the host refuses, a host that does not answer, no command: each refused with what to do, nothing left', async () => {
     docker.set({ containers: [] });
     await rejects(runExec(model(), 'api', ['ls'], {}), 'no container of api on main to take its settings and files from; deploy test first');

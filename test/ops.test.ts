@@ -9,6 +9,7 @@ import { describe, expect, it } from 'vitest';
 import { keptByReaper } from '../lib/deploy/orphans';
 import { HostConnection, HostError, lastLine, runProcess, shellWord, sshOptionsFor, sshWrapperScript, which, withHosts } from '../lib/ops/docker';
 import { envFile, oneOffPlan, pickSource, uploadedFiles, type SourceContainer } from '../lib/ops/exec';
+import type { Service } from '../lib/service';
 import { blocksDeploy, checkHost, classifyConnectionError, formatBytes, clockVerdict, diskVerdict, engineVerdict, formatHostCheck, freeOnRoot, NFS_PROBE, nfsVerdict, onHostShell, parseDf, versionAtLeast, type HostCheck } from '../lib/ops/hosts';
 import { formatLine, LineSplitter, mergeByTime, parseTimestamped, prefixOf, servicesNamed, timestampKey, validSince, validTail } from '../lib/ops/logs';
 import { DEFAULT_MESSAGE, escapeHtml, maintenanceCreateArgs, maintenanceLabels, maintenancePage, MAINTENANCE_PRIORITY } from '../lib/ops/maintenance';
@@ -554,7 +555,32 @@ describe('exec', () => {
     expect(p.create.join(' ')).not.toMatch(/JWT_SECRET_FILE|PATH=/); // the environment is in the file only
   });
 
+  it('a bare replica (no user, workdir, groups or networks) and a service with an entrypoint: only what is there, the entrypoint\'s first word as --entrypoint and the rest before the command; no --tty without --interactive', () => {
+    const bare: SourceContainer = { Id: 'x', Name: '/local-backend-1', Image: 'sha256:9', State: { Running: true, Status: 'running' }, Config: { Env: null, Labels: null }, HostConfig: { GroupAdd: null }, NetworkSettings: { Networks: null } };
+    const service = (entrypoint: string[] | undefined) => ({ serviceName: 'backend', entrypoint }) as unknown as Service;
+    const p = oneOffPlan({ env: 'local', service: service(['tini', '--', 'app']), source: bare, command: ['ls'], envFilePath: '/tmp/x/env', suffix: 's', o: { tty: true } });
+    expect(p.create).toEqual([
+      'create', '--rm', '--name', 'local-backend-run-s', '--hostname', 'local-backend-run-s',
+      '--label', 'stackyard.exec=local', '--label', 'stackyard.exec.service=backend', '--env-file', '/tmp/x/env',
+      '--entrypoint', 'tini', 'sha256:9', '--', 'app', 'ls',
+    ]);
+    expect(p.connect).toEqual([]);
+    expect(p.start).toEqual(['start', '--attach', 'local-backend-run-s']);
+    // an empty entrypoint is the image's
+    expect(oneOffPlan({ env: 'local', service: service([]), source: bare, command: ['ls'], envFilePath: '/e', suffix: 's', o: {} }).create.slice(-5)).toEqual(['stackyard.exec.service=backend', '--env-file', '/e', 'sha256:9', 'ls']);
+    // a replica without a replica label (a job's container) counts as replica 0: first
+    const job = { ...bare, Id: 'job' };
+    const one = { ...bare, Id: 'one', Config: { Labels: { 'stackyard.replica': '1' } } };
+    expect(pickSource([one, job], {})).toBe(job);
+  });
+
+  it('copies only secrets read as files, not those read from the environment', () => {
+    const dir = writeFiles({ 'x.yaml': 'name: x\nhosts: { h: { docker: "unix:///var/run/docker.sock" } }\nsecrets: [A, B]\nservices:\n  w: { kind: service, image: busybox, tag: "1", secrets: [A, { name: B, as: env }] }\n' });
+    expect(uploadedFiles(serviceOf(loadModel('x', dir), 'w'))).toEqual(['/run/secrets/A']);
+  });
+
   it('writes the env file, and refuses a value with a line break', () => {
+    expect(() => envFile(['A=1', 'CERT=line1\rline2'])).toThrow('the environment variable CERT holds a line break, which docker\'s env file cannot carry; use --reuse');
     expect(envFile(['A=1', 'B=x y'])).toBe('A=1\nB=x y\n');
     expect(envFile([])).toBe('');
     expect(() => envFile(['A=1', 'CERT=line1\nline2'])).toThrow(/CERT holds a line break/);

@@ -34,6 +34,12 @@ export interface World {
   runFails?: string;
   /** `docker rm` fails with this on stderr. */
   rmFails?: string;
+  /** `docker network connect` fails with this on stderr. */
+  connectFails?: string;
+  /** `docker start --attach` and `docker exec` end killed by this signal (the terminal's Ctrl-C reaching docker). */
+  killedBy?: string;
+  /** Written by the stand-in: whether the last `create --env-file`'s file still existed when `start` ran. */
+  envFileAtStart?: boolean;
   /** Files `docker cp <container>:<path> -` finds, by `container:path` (their text). */
   files?: Record<string, string>;
   /** Folders `docker cp - <container>:<folder>` does not find (the image lacks them). */
@@ -98,7 +104,7 @@ switch (a[0]) {
     const labels = {};
     a.forEach((x, i) => { if (a[i - 1] === '--label') { const [k, ...v] = x.split('='); labels[k] = v.join('='); } });
     const name = opt('--name');
-    if (a.includes('--env-file')) { const f = opt('--env-file'); w.envFiles = w.envFiles || {}; w.envFiles[name] = { text: fs.readFileSync(f, 'utf8'), mode: fs.statSync(f).mode & 0o777 }; }
+    if (a.includes('--env-file')) { const f = opt('--env-file'); w.envFiles = w.envFiles || {}; w.envFiles[name] = { text: fs.readFileSync(f, 'utf8'), mode: fs.statSync(f).mode & 0o777 }; w.lastEnvFile = f; }
     w.containers.push({ Id: 'id-' + name, Name: '/' + name, Config: { Labels: labels } });
     save(); out('id-' + name + '\n');
     break;
@@ -115,13 +121,16 @@ switch (a[0]) {
       out(text);
     }
     break;
-  case 'start': case 'exec': process.exit(w.exitCode || 0);
+  case 'start': case 'exec':
+    if (a[0] === 'start' && w.lastEnvFile) { w.envFileAtStart = fs.existsSync(w.lastEnvFile); save(); }
+    if (w.killedBy) process.kill(process.pid, w.killedBy);
+    process.exit(w.exitCode || 0);
   case 'rm': { if (w.rmFails) fail(w.rmFails); const name = a[a.length - 1]; w.containers = w.containers.filter((c) => c.Name !== '/' + name && c.Id !== name); save(); break; }
   case 'network':
     if (a[1] === 'ls') out(w.networks.filter(matches).map((n) => n.Id + '\n').join(''));
     else if (a[1] === 'inspect') out(JSON.stringify(w.networks.filter((n) => a.includes(n.Id))));
     else if (a[1] === 'rm') { w.networks = w.networks.filter((n) => n.Name !== a[2]); save(); }
-    else if (a[1] === 'connect') { w.connected = w.connected || []; w.connected.push([a[2], a[3]]); save(); }
+    else if (a[1] === 'connect') { if (w.connectFails) fail(w.connectFails); w.connected = w.connected || []; w.connected.push([a[2], a[3]]); save(); }
     break;
   case 'volume':
     if (a[1] === 'ls') out(w.volumes.filter(matches).map((v) => v.Name + '\n').join(''));
