@@ -137,6 +137,16 @@ describe('logs', () => {
   });
 });
 
+describe('hosts', () => {
+  it('checks each used host; the NFS probe only where a service mounts an NFS volume (none here)', async () => {
+    const { runHostChecks } = await import('../lib/ops/hosts');
+    docker.set({ root: tempDir() });
+    const checks = await runHostChecks(model());
+    expect(checks.map((c) => [c.host, c.reachable.text, c.engine?.text])).toEqual([['main', 'reachable', 'Docker 27.5.1']]);
+    expect(checks[0]).not.toHaveProperty('nfs');
+  });
+});
+
 describe('maintenance', () => {
   let said: string[];
   beforeEach(() => {

@@ -194,6 +194,8 @@ describe('checking one host (docker info through a stand-in docker)', () => {
     expect(c).not.toHaveProperty('nfs');
     const withNfs = await checkHost(conn, true);
     expect(withNfs.nfs).toBeDefined();
+    // this machine's shell answered the probe (in time): a verdict, not "unknown"
+    expect(withNfs.nfs!.text).not.toBe('NFS support unknown');
     expect(withNfs.ok).toBe(disk.ok && withNfs.nfs!.ok);
   });
 
@@ -232,6 +234,16 @@ describe('checking one host (docker info through a stand-in docker)', () => {
     const c = await checkHost(conn);
     expect(c).toMatchObject({ ok: false, engine: { ok: false, text: 'engine version unknown' }, clock: { ok: false, text: 'engine clock unknown' } });
     expect(c.disk!.text).toMatch(/ on \/var\/lib\/docker/);
+  });
+
+  it('an old engine alone fails the host, and so does a skewed clock alone', async (ctx) => {
+    const root = tempDir();
+    const s = fs.statfsSync(root);
+    if (Number(s.bavail) * Number(s.bsize) < 2 * 1024 ** 3) ctx.skip(); // the disk verdict would fail the host too: shown as skipped
+    const check = (o: object) => checkHost(new HostConnection({ name: 'local', docker: 'unix:///x.sock' }, standIn(JSON.stringify({ ServerVersion: '28.2.2', DockerRootDir: root, SystemTime: new Date().toISOString(), ...o }))));
+    expect(await check({})).toMatchObject({ ok: true });
+    expect(await check({ ServerVersion: '19.03.1' })).toMatchObject({ ok: false, engine: { ok: false }, disk: { ok: true }, clock: { ok: true } });
+    expect(await check({ SystemTime: new Date(Date.now() - 3_600_000).toISOString() })).toMatchObject({ ok: false, engine: { ok: true }, disk: { ok: true }, clock: { ok: false } });
   });
 
   it('an old engine fails the host; a data root that cannot be read is unknown space', async () => {
@@ -663,6 +675,20 @@ describe('host checks', () => {
       ['ssh://root@h', 'sh: 1: docker: not found', /no docker command.*install Docker/],
       ['unix:///var/run/docker.sock', 'Cannot connect to the Docker daemon at unix:///var/run/docker.sock. Is the docker daemon running?', /not running.*systemctl start docker/],
       ['unix:///x.sock', 'permission denied while trying to connect to the Docker daemon socket', /docker group/],
+      // each alternative of each pattern, and the engine's own wording beside ssh's
+      ['ssh://root@h', 'No ED25519 host key is known for h and you have requested strict checking.', /^host key not accepted: pin the host key in hosts.<h>.hostKey/],
+      ['ssh://root@h', 'No host key is known for h and you have requested strict checking.', /^host key not accepted: /],
+      ['ssh://root@h', 'host key verification failed', /^host key not accepted: /],
+      ['ssh://root@h', 'getaddrinfo: Name or service not known', /^host name does not resolve: /],
+      ['ssh://root@h', 'ssh: connect to host h port 22: No route to host', /^no answer \(timeout\): /],
+      ['ssh://root@h', 'ssh: connect to host h port 22: Network is unreachable', /^no answer \(timeout\): /],
+      ['ssh://root@h', 'ssh -o ... docker info: killed by SIGKILL after 45 s', /^no answer \(timeout\): /],
+      ['ssh://root@h', 'bash: line 1: docker: command not found', /^no docker command on the host: /],
+      ['ssh://root@h', 'sh: 1: exec: docker: No such file or directory', /^no docker command on the host: /],
+      ['ssh://root@h', 'Is the docker daemon running?', /^Docker engine not running: /],
+      ['unix:///x.sock', 'dial unix /x.sock: connect: connection refused', /^connection refused: start the Docker engine \(systemctl start docker\) or fix hosts.<h>.docker$/],
+      ['ssh://root@h', 'line 1\nsomething new\n', /^something new: run the same connection by hand: ssh <sshOptions> <user@host> docker version$/],
+      ['tcp://h:2376', 'something new', /^something new: check that the Docker engine answers at this URL$/],
     ];
     for (const [url, err, want] of cases) {
       const c = classifyConnectionError(url, err);
@@ -675,6 +701,10 @@ describe('host checks', () => {
     expect(versionAtLeast('28.2.2', '20.10.0')).toBe(true);
     expect(versionAtLeast('19.03.15', '20.10.0')).toBe(false);
     expect(versionAtLeast('20.9.99', '20.10.0')).toBe(false);
+    // a version without a number counts as 0
+    expect(versionAtLeast('unknown', '1')).toBe(false);
+    // the last line counts, wherever df's columns start
+    expect(parseDf('Filesystem 1024-blocks Used Available Capacity Mounted on\n   /dev/sda1 100 50 2048 50% /\n')).toBe(2048 * 1024);
     expect(engineVerdict('19.03.1')).toMatchObject({ ok: false, text: 'Docker 19.03.1 is older than 20.10.0' });
     expect(diskVerdict('/var/lib/docker', 50 * 1024 ** 3)).toEqual({ ok: true, text: '50.0 GiB free on /var/lib/docker' });
     expect(diskVerdict('/var/lib/docker', 500 * 1024 ** 2)).toMatchObject({ ok: false, text: 'only 500 MiB free on /var/lib/docker (at least 2.0 GiB needed)' });
