@@ -456,7 +456,70 @@ describe('status: expected vs actual', () => {
   });
 
   it('formats durations', () => {
-    expect([0, 59, 60, 3599, 3600, 5400, 86399, 90000, null].map(formatDuration)).toEqual(['0s', '59s', '1m', '59m', '1h00m', '1h30m', '23h59m', '1d01h', '-']);
+    expect([0, 59, 60, 3599, 3600, 5400, 86399, 86400, 90000, null].map(formatDuration)).toEqual(['0s', '59s', '1m', '59m', '1h00m', '1h30m', '23h59m', '1d00h', '1d01h', '-']);
+  });
+
+  it('observes what docker says, and what it leaves out', () => {
+    const bare: InspectedContainer = { Id: 'x', Name: '/local-old-thing', Image: 'sha256:0123456789abcdef0123', Config: { Image: 'sha256:0123456789abcdef0123', Labels: null }, State: { Status: 'running', Health: { Status: '' } } };
+    // no tags, an image configured by id: the short id; no labels: no service, replica or kind, no maintenance page; absent counts are 0
+    expect(observe('h', [bare], new Map())[0]).toEqual({ host: 'h', name: 'local-old-thing', service: undefined, replica: undefined, kind: undefined, image: '0123456789ab', state: 'running', health: undefined, exitCode: 0, startedAt: undefined, finishedAt: undefined, restarts: 0, maintenance: false });
+    // the tag of the repository the model expects, not another one that starts alike; else the configured name; else the first tag
+    const tagged = { ...bare, Config: { Image: 'ghcr.io/acme/api:2.0', Labels: { 'stackyard.replica': 'x' } } };
+    const tags = new Map([['sha256:0123456789abcdef0123', ['ghcr.io/acme/api-old:9', 'ghcr.io/acme/api:1.0']]]);
+    expect(observe('h', [tagged], tags, () => 'ghcr.io/acme/api')[0]).toMatchObject({ image: 'ghcr.io/acme/api:1.0', replica: undefined });
+    expect(observe('h', [tagged], tags, () => 'ghcr.io/acme/apx')[0].image).toBe('ghcr.io/acme/api:2.0');
+    expect(observe('h', [tagged], tags)[0].image).toBe('ghcr.io/acme/api:2.0');
+    expect(observe('h', [bare], tags)[0].image).toBe('ghcr.io/acme/api-old:9');
+    expect(observe('h', [{ ...bare, Image: 'sha256:feed', Config: { Image: 'other/x' } }], new Map([['sha256:feed', ['ghcr.io/acme/api']]]), () => 'ghcr.io/acme/api')[0].image).toBe('ghcr.io/acme/api');
+  });
+
+  it('uptime: none for Docker\'s zero time or an unreadable one, never negative; a job that still runs is fine; health named when reported', () => {
+    const e = expectedOf().find((x) => x.service === 'backend')!;
+    const row = (state: Partial<InspectedContainer['State']>) => compareStatus({
+      environment: 'local', hosts: [{ name: 'local', docker: 'unix:///x' }], expected: [e], unreachable: new Map(), now: NOW,
+      observed: new Map([['local', observe('local', [{ ...inspected(e.name), State: { Status: 'running', ...state } }], new Map())]]),
+    }).hosts[0].containers[0];
+    expect(row({ StartedAt: '0001-01-01T00:00:00Z' }).uptimeSeconds).toBeNull();
+    expect(row({ StartedAt: 'soon' }).uptimeSeconds).toBeNull();
+    expect(row({ StartedAt: '2026-01-01T12:00:00Z' }).uptimeSeconds).toBe(0);
+    expect(row({ Status: 'exited', ExitCode: 3, FinishedAt: '2026-01-01T11:29:00Z' })).toMatchObject({ exitCode: 3, uptimeSeconds: 60 });
+    const o = observe('local', [inspected('local-prestart-1')], new Map())[0];
+    expect(judge({ ...e, oneShot: true }, o)).toEqual({ ok: true, note: 'job running' });
+    expect(judge({ ...e, healthchecked: true }, { ...o, health: undefined })).toEqual({ ok: false, note: 'no health reported' });
+  });
+
+  it('while an update runs, the running one of a replica\'s two containers speaks for it; the other is a note', () => {
+    const e = expectedOf().find((x) => x.service === 'backend')!;
+    const old = { ...inspected(`${e.name}`, { status: 'exited', exit: 137 }), Id: 'old' };
+    const fresh = { ...inspected(`${e.name}-0a1b2c3d`, { health: 'healthy' }), Id: 'new' };
+    const r = compareStatus({ environment: 'local', hosts: [{ name: 'local', docker: 'unix:///x' }], expected: [e], unreachable: new Map(), now: NOW, observed: new Map([['local', observe('local', [old, fresh], new Map())]]) });
+    expect(r.hosts[0].containers.map((c) => [c.name, c.state, c.ok])).toEqual([[`${e.name}-0a1b2c3d`, 'running', true], [e.name, 'exited', true]]);
+    expect(r.notes).toEqual([`${e.name} on local: not in the environment file (the next deploy removes it)`]);
+  });
+
+  it('a container the file does not know, without labels: its row says so with dashes; a host that did not answer and one with nothing', () => {
+    const stray: InspectedContainer = { Id: 's', Name: '/local-stray', Image: 'sha256:aaaabbbbccccdddd', Config: { Labels: null }, State: { Status: 'exited', ExitCode: 2, FinishedAt: '2026-01-01T11:00:00Z' } };
+    const r = compareStatus({
+      environment: 'local', hosts: [{ name: 'a', docker: 'unix:///a' }, { name: 'b', docker: 'ssh://b' }, { name: 'c', docker: 'ssh://c' }], expected: [], now: NOW,
+      observed: new Map([['a', observe('a', [stray], new Map())], ['c', []]]), unreachable: new Map([['b', 'connection refused']]),
+    });
+    expect(r.hosts[0].containers).toEqual([{ host: 'a', service: '-', replica: null, name: 'local-stray', kind: null, image: 'aaaabbbbcccc', state: 'exited', health: null, exitCode: 2, uptimeSeconds: 1800, restarts: 0, ok: true, note: 'not in the environment file (the next deploy removes it)' }]);
+    const running = compareStatus({ environment: 'local', hosts: [{ name: 'a', docker: 'unix:///a' }], expected: [], now: NOW, unreachable: new Map(),
+      observed: new Map([['a', observe('a', [{ ...stray, State: { Status: 'running', ExitCode: 0, StartedAt: '2026-01-01T11:29:00Z', FinishedAt: '0001-01-01T00:00:00Z' } }], new Map())]]) });
+    expect(running.hosts[0].containers[0]).toMatchObject({ state: 'running', exitCode: null, uptimeSeconds: 60 });
+    expect(formatStatus(r)).toEqual([
+      'host a (unix:///a)',
+      '     SERVICE  REPLICA  IMAGE         STATE      HEALTH  UPTIME  RESTARTS  NOTE',
+      '     -        -        aaaabbbbcccc  exited(2)  -       30m     0         not in the environment file (the next deploy removes it)',
+      'host b (ssh://b): did not answer: connection refused',
+      '  (nothing expected or running here)',
+      'host c (ssh://c)',
+      '  (nothing expected or running here)',
+      '',
+      'local: 1 problem(s):',
+      '  - host b (ssh://b) did not answer: connection refused',
+      '  note: local-stray on a: not in the environment file (the next deploy removes it)',
+    ]);
   });
 });
 
