@@ -285,23 +285,25 @@ describe('placeholder secrets in pull-request plans', () => {
     expect(moved.changes.map((c) => [c.action, c.attributes.map((a) => [a.path, a.before, a.after])])).toEqual([['replace', [['working_dir', '/data', '/srv']]]]);
   });
 
+  /** A pull-request plan replacing a container whose deployed uploads are a.conf and the secret K (sensitive). */
+  const uploadsPlan = (after: object[], afterSensitive: object[]) => parsePlan('p', JSON.stringify({
+    format_version: '1.2',
+    resource_changes: [{
+      address: 'docker_container.svc_api_1', mode: 'managed', type: 'docker_container', name: 'svc_api_1',
+      change: {
+        actions: ['delete', 'create'],
+        before: { upload: [{ file: '/etc/a.conf', content: 'a' }, { file: '/run/secrets/K', content: 'deployed-real-secret' }] },
+        after: { upload: after },
+        before_sensitive: { upload: [{}, { content: true }] },
+        after_sensitive: { upload: afterSensitive },
+        after_unknown: {},
+        replace_paths: [['upload']],
+      },
+    }],
+  }), 'p', { placeholders: true });
+
   it('the deployed value that stands in for a placeholder stays masked when set order changes', () => {
-    const plan = JSON.stringify({
-      format_version: '1.2',
-      resource_changes: [{
-        address: 'docker_container.svc_api_1', mode: 'managed', type: 'docker_container', name: 'svc_api_1',
-        change: {
-          actions: ['delete', 'create'],
-          before: { upload: [{ file: '/etc/a.conf', content: 'a' }, { file: '/run/secrets/K', content: 'deployed-real-secret' }] },
-          after: { upload: [{ file: '/run/secrets/K', content: `${PLACEHOLDER_PREFIX}K` }, { file: '/etc/a.conf', content: 'a2' }, { file: '/etc/new.conf', content: 'n' }] },
-          before_sensitive: { upload: [{}, { content: true }] },
-          after_sensitive: { upload: [{ content: true }, {}, {}] },
-          after_unknown: {},
-          replace_paths: [['upload']],
-        },
-      }],
-    });
-    const p = parsePlan('p', plan, 'p', { placeholders: true });
+    const p = uploadsPlan([{ file: '/run/secrets/K', content: `${PLACEHOLDER_PREFIX}K` }, { file: '/etc/a.conf', content: 'a2' }, { file: '/etc/new.conf', content: 'n' }], [{ content: true }, {}, {}]);
     const md = renderSummary([p]).markdown;
     expect(md).not.toContain('deployed-real-secret');
     expect(p.changes[0].attributes.map((a) => [a.path, a.before, a.after])).toEqual([['upload.0.content', 'a', 'a2'], ['upload.2', '(none)', '{"file":"/etc/new.conf","content":"n"}']]);
@@ -334,22 +336,7 @@ describe('placeholder secrets in pull-request plans', () => {
   it('the deployed value stays masked by its own mark when the planned one is missing and entries shift', () => {
     // /etc/a.conf is removed, so the secret's deployed value lands at index 0, beside a.conf's deployed
     // content; the plan carries no mark for it (a plan not from tofu, or a variable not marked sensitive)
-    const plan = JSON.stringify({
-      format_version: '1.2',
-      resource_changes: [{
-        address: 'docker_container.svc_api_1', mode: 'managed', type: 'docker_container', name: 'svc_api_1',
-        change: {
-          actions: ['delete', 'create'],
-          before: { upload: [{ file: '/etc/a.conf', content: 'a' }, { file: '/run/secrets/K', content: 'deployed-real-secret' }] },
-          after: { upload: [{ file: '/run/secrets/K', content: `${PLACEHOLDER_PREFIX}K` }, { file: '/etc/b.conf', content: 'b' }] },
-          before_sensitive: { upload: [{}, { content: true }] },
-          after_sensitive: { upload: [{}, {}] },
-          after_unknown: {},
-          replace_paths: [['upload']],
-        },
-      }],
-    });
-    const p = parsePlan('p', plan, 'p', { placeholders: true });
+    const p = uploadsPlan([{ file: '/run/secrets/K', content: `${PLACEHOLDER_PREFIX}K` }, { file: '/etc/b.conf', content: 'b' }], [{}, {}]);
     expect(renderSummary([p]).markdown).not.toContain('deployed-real-secret');
     expect(p.changes[0].attributes.map((a) => [a.path, a.before, a.after])).toEqual([
       ['upload.0.content', '(sensitive)', '(sensitive)'], ['upload.0.file', '/etc/a.conf', '/run/secrets/K'], ['upload.1.content', '(sensitive)', '(sensitive)'], ['upload.1.file', '/run/secrets/K', '/etc/b.conf'],
