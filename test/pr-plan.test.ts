@@ -69,6 +69,19 @@ describe("the pull request's environment files, as blobs", () => {
     expect(loadEnvironment(path.join(out, 'environments', 'good.yaml')).config.name).toBe('good');
   });
 
+  it('git plumbing: every entry with its mode, type and exact size (ls-tree pads sizes), the big file refused by the tree before its blob is read', () => {
+    const entries = gitReader(git).list(commit, 'environments');
+    const big = entries.find((e) => e.path === 'environments/big.yaml')!;
+    expect(big).toEqual({ mode: '100644', type: 'blob', size: Buffer.byteLength(`${env('big')}# ${'x'.repeat(300 * 1024)}\n`), path: 'environments/big.yaml' });
+    expect(entries.find((e) => e.path === 'environments/notes.txt')!.size).toBe('not an environment'.length);
+    expect(entries.find((e) => e.path === 'environments/link.yaml')).toMatchObject({ mode: '120000', type: 'blob' });
+    expect(entries.map((e) => e.path)).toEqual([...entries.map((e) => e.path)].sort());
+    const reader = gitReader(git);
+    const blobs: string[] = [];
+    extractEnvironments({ list: reader.list, blob: (c, f) => (blobs.push(f), reader.blob(c, f)) }, commit, tempDir());
+    expect(blobs).not.toContain('environments/big.yaml');
+  });
+
   it('refuses a commit that is not a full SHA', () => {
     expect(() => extractEnvironments(gitReader(git), 'HEAD', tempDir())).toThrow(/40-hex/);
     expect(insideRepository('environments/../x.yaml')).toBe(false);
