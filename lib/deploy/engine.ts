@@ -9,6 +9,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { eventText, parseEvent, type EngineEvent } from './progress';
 import { DeployStop } from './steps';
+import { prependPath } from '../ops/docker';
 
 export interface Engine {
   readonly bin: string;
@@ -29,7 +30,7 @@ export function resolveEngine(root: string, base: NodeJS.ProcessEnv = process.en
   if (r.status !== 0) throw new DeployStop('engine installation failed; run npm run engine to see why');
   return {
     bin: 'tofu',
-    env: { ...env, PATH: base.PATH ? `${path.join(tools, 'bin')}${path.delimiter}${base.PATH}` : path.join(tools, 'bin'), TF_CLI_CONFIG_FILE: path.join(tools, 'tofurc'), TERRAFORM_BINARY_NAME: 'tofu' },
+    env: { ...env, PATH: prependPath(path.join(tools, 'bin'), base.PATH), TF_CLI_CONFIG_FILE: path.join(tools, 'tofurc'), TERRAFORM_BINARY_NAME: 'tofu' },
   };
 }
 

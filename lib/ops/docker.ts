@@ -46,6 +46,11 @@ export function sshWrapperScript(realSsh: string, options: readonly string[]): s
   return `#!/bin/sh\nexec ${[realSsh, ...options].map(shellWord).join(' ')} "$@"\n`;
 }
 
+/** PATH with `dir` first; without a PATH, `dir` alone (a trailing empty entry would name the current folder). */
+export function prependPath(dir: string, pathVar: string | undefined): string {
+  return pathVar ? `${dir}${path.delimiter}${pathVar}` : dir;
+}
+
 /** The first executable `name` on PATH, leaving out `skip` (a folder of ours). */
 export function which(name: string, pathVar = process.env.PATH ?? '', skip?: string): string | undefined {
   for (const dir of pathVar.split(path.delimiter)) {
@@ -77,8 +82,7 @@ export class HostConnection {
         fs.writeFileSync(known, knownHosts([{ name: host.name, docker: host.docker, hostKey: host.hostKey }]), { mode: 0o600 });
       }
       fs.writeFileSync(path.join(this.dir, 'ssh'), sshWrapperScript(realSsh, sshOptionsFor(host, known)), { mode: 0o700 });
-      // no trailing empty entry when there was no PATH: it would name the current folder
-      env.PATH = base.PATH ? `${this.dir}${path.delimiter}${base.PATH}` : this.dir;
+      env.PATH = prependPath(this.dir, base.PATH);
     }
     if (host.docker.startsWith('tcp://') && host.tlsCertPath) {
       env.DOCKER_TLS_VERIFY = '1';
