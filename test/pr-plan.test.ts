@@ -82,6 +82,34 @@ describe("the pull request's environment files, as blobs", () => {
     expect(blobs).not.toContain('environments/big.yaml');
   });
 
+  it('written files are 0644 whatever the umask; the copies the extends parser reads are removed after it', () => {
+    const tmp = tempDir();
+    const out = tempDir();
+    const before = { umask: process.umask(0), TMPDIR: process.env.TMPDIR };
+    process.env.TMPDIR = tmp;
+    try {
+      extractEnvironments(gitReader(git), commit, out);
+      expect(fs.statSync(path.join(out, 'environments', 'good.yaml')).mode & 0o777).toBe(0o644);
+      expect(fs.readdirSync(tmp)).toEqual([]);
+    } finally {
+      process.umask(before.umask);
+      if (before.TMPDIR === undefined) delete process.env.TMPDIR;
+      else process.env.TMPDIR = before.TMPDIR;
+    }
+  });
+
+  it('a tree whose listing outgrows a default output buffer (1 MiB) is still counted and refused by its number of files', () => {
+    const dir = tempDir();
+    const git = (input: string, ...a: string[]) => execFileSync('git', ['-C', dir, ...a], { input, encoding: 'utf8', env: { ...process.env, GIT_AUTHOR_NAME: 't', GIT_AUTHOR_EMAIL: 't@t', GIT_COMMITTER_NAME: 't', GIT_COMMITTER_EMAIL: 't@t' } }).trim();
+    git('', 'init', '-q');
+    const blob = git('x: 1\n', 'hash-object', '-w', '--stdin');
+    const n = 14_000; // about 85 bytes a line in `ls-tree -r -l -z`
+    const envs = git(Array.from({ length: n }, (_, i) => `100644 blob ${blob}\te${String(i).padStart(5, '0')}.yaml\n`).join(''), 'mktree');
+    const top = git(`040000 tree ${envs}\tenvironments\n`, 'mktree');
+    const c = git('', 'commit-tree', top, '-m', 'many');
+    expect(() => extractEnvironments(gitReader(path.join(dir, '.git')), c, tempDir())).toThrow(`the pull request has ${n} environment files; at most ${MAX_FILES} are read`);
+  });
+
   it('refuses a commit that is not a full SHA', () => {
     expect(() => extractEnvironments(gitReader(git), 'HEAD', tempDir())).toThrow(/40-hex/);
     expect(insideRepository('environments/../x.yaml')).toBe(false);
