@@ -29,6 +29,7 @@ describe('SSH settings', () => {
   it('known_hosts only from the pinned keys, with the port when it is not 22', () => {
     expect(knownHosts(hosts)).toBe(`core.example.com ${KEY}\n[b.example.com]:2222 ${KEY}\n`);
     expect(() => knownHosts([{ name: 'x', docker: 'ssh://x' }])).toThrow(/hostKey/);
+    expect(knownHosts([{ name: 'x', docker: 'ssh://x:22', hostKey: KEY }, { name: 'y', docker: 'ssh://[fd00::2]:2200', hostKey: KEY }])).toBe(`x ${KEY}\n[fd00::2]:2200 ${KEY}\n`);
   });
   it('one plan key per host, strict host key checking, no forwarding', () => {
     const cfg = planSshConfig(hosts, (h) => `/k/${h}`, '/k/known_hosts');
@@ -53,9 +54,10 @@ describe('the plan identity\'s settings, exactly', () => {
     for (const command of ['relative/p', '/a b', '/x"', '']) expect(() => authorizedKeysLine(KEY, { comment: 'x', command })).toThrow(`the proxy path must be an absolute path of letters, digits and . _ - /, got ${JSON.stringify(command)}`);
   });
 
-  it('ssh targets: user optional, port 22 unless given, IPv6 in brackets; anything else is refused', () => {
-    expect(sshTarget('ssh://h.example')).toEqual({ user: undefined, host: 'h.example', port: 22 });
-    expect(sshTarget('ssh://[fd00::2]')).toEqual({ user: undefined, host: 'fd00::2', port: 22 });
+  it('ssh targets: user optional, no port unless given (ssh\'s 22), IPv6 in brackets; anything else is refused', () => {
+    expect(sshTarget('ssh://h.example')).toEqual({ user: undefined, host: 'h.example', port: undefined });
+    expect(sshTarget('ssh://h.example:22')).toEqual({ user: undefined, host: 'h.example', port: 22 });
+    expect(sshTarget('ssh://[fd00::2]')).toEqual({ user: undefined, host: 'fd00::2', port: undefined });
     expect(sshTarget('ssh://u@10.0.0.1:2022')).toEqual({ user: 'u', host: '10.0.0.1', port: 2022 });
     for (const bad of ['tcp://h', 'ssh://', 'ssh://h:', 'ssh://h:x', ' ssh://h', 'ssh://h:22 ']) expect(() => sshTarget(bad), bad).toThrow(`not an ssh:// Docker URL: ${bad}`);
   });
@@ -82,7 +84,7 @@ describe('the plan identity\'s settings, exactly', () => {
   it('the proxy is generated for the socket given, which must be a plain absolute path', () => {
     expect(readOnlyDockerProxy()).toContain("my $SOCKET = '/var/run/docker.sock';");
     expect(readOnlyDockerProxy({ socket: '/run/user/1000/docker.sock' })).toContain("my $SOCKET = '/run/user/1000/docker.sock';");
-    for (const socket of ["/x'; system('id'); '", 'docker.sock', '/a b']) expect(() => readOnlyDockerProxy({ socket })).toThrow(`bad socket path ${JSON.stringify(socket)}`);
+    for (const socket of ["/x'; system('id'); '", "'; system('id'); '/docker.sock", 'docker.sock', '/a b']) expect(() => readOnlyDockerProxy({ socket })).toThrow(`bad socket path ${JSON.stringify(socket)}`);
   });
 });
 

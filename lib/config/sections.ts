@@ -10,6 +10,12 @@ import { name, SECRET, secretName } from './fields';
 // Values that reach generated workflows, shell and known_hosts lines: strict patterns only.
 const HOSTNAME = String.raw`([A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?(\.[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*|\[[0-9A-Fa-f:.]+\])`;
 export const DOCKER_URL = new RegExp(String.raw`^(unix:///[A-Za-z0-9._/-]+|ssh://([a-z_][a-z0-9_.-]{0,31}@)?${HOSTNAME}(:\d{1,5})?|tcp://${HOSTNAME}:\d{1,5})$`);
+/** User, host (IPv6 without its brackets) and port of an ssh:// Docker URL (one DOCKER_URL accepts); no port when the URL names none (ssh's default, 22). */
+export function sshTarget(docker: string): { user?: string; host: string; port?: number } {
+  const m = /^ssh:\/\/(?:([^@]+)@)?(?:\[([^\]]+)\]|([^:]+))(?::(\d+))?$/.exec(docker);
+  if (!m) throw new Error(`not an ssh:// Docker URL: ${docker}`);
+  return { user: m[1], host: m[2] ?? m[3], port: m[4] === undefined ? undefined : Number(m[4]) };
+}
 /** An OpenSSH public host key: type and base64 key, as in known_hosts (comment not allowed). */
 export const HOST_KEY = /^(ssh-ed25519|ecdsa-sha2-nistp(256|384|521)|ssh-rsa|sk-ssh-ed25519@openssh\.com) [A-Za-z0-9+/]{32,2048}={0,3}$/;
 /** GitHub names and branch patterns that end up in workflows. */

@@ -10,6 +10,9 @@
  * pinned `hosts.<h>.hostKey`.
  */
 import { HOST_KEY } from '../config/schema';
+import { sshTarget } from '../config/sections';
+
+export { sshTarget };
 
 export interface SshHost {
   readonly name: string;
@@ -25,19 +28,13 @@ export function planKeySecret(host: string): string {
   return `STACKYARD_PLAN_SSH_KEY_${host.toUpperCase().replace(/[^A-Z0-9]/g, '_')}`;
 }
 
-/** user, host and port of an ssh:// Docker URL (already validated by the schema). */
-export function sshTarget(docker: string): { user?: string; host: string; port: number } {
-  const m = /^ssh:\/\/(?:([^@]+)@)?(\[[^\]]+\]|[^:]+)(?::(\d+))?$/.exec(docker);
-  if (!m) throw new Error(`not an ssh:// Docker URL: ${docker}`);
-  return { user: m[1], host: m[2].replace(/^\[|\]$/g, ''), port: m[3] ? Number(m[3]) : 22 };
-}
-
 /** known_hosts lines from the pinned host keys: the only keys the workflows accept. */
 export function knownHosts(hosts: readonly SshHost[]): string {
   const lines = hosts.filter((h) => h.docker.startsWith('ssh://')).map((h) => {
-    if (!HOST_KEY.test(h.hostKey ?? '')) throw new Error(`host ${h.name} has no valid pinned hostKey`);
+    if (!HOST_KEY.test(String(h.hostKey))) throw new Error(`host ${h.name} has no valid pinned hostKey`);
     const t = sshTarget(h.docker);
-    return `${t.port === 22 ? t.host : `[${t.host}]:${t.port}`} ${h.hostKey}`;
+    const port = t.port ?? 22;
+    return `${port === 22 ? t.host : `[${t.host}]:${port}`} ${h.hostKey}`;
   });
   return lines.length ? `${[...new Set(lines)].join('\n')}\n` : '';
 }
@@ -49,7 +46,7 @@ export function planSshConfig(hosts: readonly SshHost[], keyFile: (host: string)
     return [
       `Host ${t.host}`,
       ...(t.user ? [`  User ${t.user}`] : []),
-      `  Port ${t.port}`,
+      `  Port ${t.port ?? 22}`,
       `  IdentityFile ${keyFile(h.name)}`,
       '  IdentitiesOnly yes',
       '  StrictHostKeyChecking yes',
