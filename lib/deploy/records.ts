@@ -31,8 +31,7 @@ export const NO_TAG = '-';
 const clean = (s: unknown, max: number): string => (typeof s === 'string' ? s.replace(/[\u0000-\u001f\u007f]/g, ' ').slice(0, max) : '');
 
 function valid(j: unknown): j is DeployRecord {
-  if (!j || typeof j !== 'object') return false;
-  const r = j as Record<string, unknown>;
+  const r = Object(j) as Record<string, unknown>; // null, a number or a string: no record fields
   return typeof r.at === 'string' && !Number.isNaN(Date.parse(r.at)) && typeof r.tag === 'string' && (r.result === 'success' || r.result === 'failed')
     && (r.action === 'deploy' || r.action === 'rollback' || r.action === 'down');
 }
@@ -41,8 +40,7 @@ function valid(j: unknown): j is DeployRecord {
 export function parseRecords(text: string): DeployRecord[] {
   const out: DeployRecord[] = [];
   for (const line of text.split('\n')) {
-    if (!line.trim()) continue;
-    try {
+    try { // a blank line is no JSON either
       const j = JSON.parse(line) as unknown;
       if (!valid(j)) continue;
       out.push({ at: j.at, who: clean(j.who, 200), environment: clean(j.environment, 100), action: j.action, tag: clean(j.tag, 128), headline: clean(j.headline, 300), result: j.result, seconds: typeof j.seconds === 'number' ? j.seconds : 0 });
@@ -116,10 +114,10 @@ function ago(ms: number): string {
 
 /** `audit` lines, newest first: time (and how long ago), who, what, tag, result, headline. */
 export function formatRecords(records: readonly DeployRecord[], now: Date): string[] {
-  const rows = records.map((r) => [r.at.replace(/\.\d+Z$/, 'Z'), ago(now.getTime() - Date.parse(r.at)), r.who, r.action, r.tag, r.result, `${r.seconds}s`, r.headline]);
+  const rows = records.map((r) => [`${new Date(r.at).toISOString().slice(0, 19)}Z`, ago(now.getTime() - Date.parse(r.at)), r.who, r.action, r.tag, r.result, `${r.seconds}s`, r.headline]);
   const head = ['when', '', 'who', 'action', 'tag', 'result', 'took', 'plan'];
   const widths = head.map((h, i) => Math.max(h.length, ...rows.map((row) => row[i].length)));
-  const line = (row: string[]) => row.map((c, i) => (i === row.length - 1 ? c : c.padEnd(widths[i]))).join('  ').trimEnd();
+  const line = (row: string[]) => row.map((c, i) => c.padEnd(widths[i])).join('  ').trimEnd();
   return [line(head), ...rows.map(line)];
 }
 
