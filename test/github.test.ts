@@ -135,8 +135,16 @@ describe('branch policies when github.branches is not given', () => {
     const j = gh(', reviewers: { users: [alice, bob] }');
     const e = j.resource.github_repository_environment.github_environment;
     expect(e.reviewers).toEqual([{ users: ['${data.github_user.reviewer_user_alice.id}', '${data.github_user.reviewer_user_bob.id}'] }]);
+    // each id is looked up by that user's login, through the environment's provider
+    expect(j.data.github_user).toMatchObject({ reviewer_user_alice: { provider: 'github', username: 'alice' }, reviewer_user_bob: { provider: 'github', username: 'bob' } });
     expect(e.prevent_self_review).toBe(true);
     expect(e.can_admins_bypass).toBeUndefined();
+  });
+
+  it('reviewers given as teams only: each team looked up by slug, members not listed (summary only), no users key', () => {
+    const j = gh(', reviewers: { teams: [ops] }');
+    expect(j.resource.github_repository_environment.github_environment.reviewers).toEqual([{ teams: ['${data.github_team.reviewer_team_ops.id}'] }]);
+    expect(j.data.github_team).toMatchObject({ reviewer_team_ops: { provider: 'github', slug: 'ops', summary_only: true } });
   });
 
   it('refuses a default branch that is a pattern', () => {
