@@ -5,7 +5,7 @@
 import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { keptByReaper } from '../lib/deploy/orphans';
 import { HostConnection, HostError, lastLine, runProcess, shellWord, sshOptionsFor, sshWrapperScript, which, withHosts } from '../lib/ops/docker';
 import { envFile, oneOffPlan, pickSource, uploadedFiles, type SourceContainer } from '../lib/ops/exec';
@@ -132,6 +132,52 @@ describe('host connections, piece by piece', () => {
     const slow = await runProcess('sleep', ['30'], process.env, { timeoutMs: 200 });
     expect(slow).toEqual({ code: 128, stdout: '', stderr: '\nkilled by SIGKILL (timeout)' });
     expect(await runProcess('/nonexistent/docker', [], process.env)).toEqual({ code: 127, stdout: '', stderr: 'spawn /nonexistent/docker ENOENT' });
+  });
+
+  it('runProcess: the timeout timer ends with the process, whether it ran or could not start (no timer left to keep the CLI alive)', async () => {
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout'] });
+    try {
+      expect(await runProcess('true', [], process.env, { timeoutMs: 60_000 })).toMatchObject({ code: 0 });
+      expect(vi.getTimerCount()).toBe(0);
+      expect(await runProcess('/nonexistent/docker', [], process.env, { timeoutMs: 60_000 })).toMatchObject({ code: 127 });
+      expect(vi.getTimerCount()).toBe(0);
+    } finally {
+      vi.useRealTimers();
+    }
+  });
+
+  it('runSync: the whole output (more than the 1 MiB a default buffer holds), the reason when docker ran too long', () => {
+    const bin = tempDir();
+    fs.writeFileSync(path.join(bin, 'docker'), '#!/bin/sh\ncase "$1" in\n  big) head -c 2097152 /dev/zero | tr "\\0" x;;\n  slow) exec sleep 30;;\nesac\n', { mode: 0o755 });
+    const conn = new HostConnection({ name: 'l', docker: 'unix:///x' }, { PATH: `${bin}:/usr/bin:/bin` });
+    const big = conn.runSync(['big']);
+    expect(big.code).toBe(0);
+    expect(big.stdout).toBe('x'.repeat(2 * 1024 * 1024));
+    expect(conn.runSync(['slow'], 200)).toEqual({ code: 1, stdout: '', stderr: 'spawnSync docker ETIMEDOUT' });
+  });
+
+  it('spawn: docker gets the connection\'s environment, and the terminal unless told otherwise; close() may run twice', async () => {
+    const bin = tempDir();
+    fs.writeFileSync(path.join(bin, 'docker'), '#!/bin/sh\n[ "$1" = logs ] && printf "%s %s" "$DOCKER_HOST" "$*"\nexit 0\n', { mode: 0o755 });
+    const conn = new HostConnection({ name: 'l', docker: 'unix:///run/h1/docker.sock' }, { PATH: `${bin}:/usr/bin:/bin` });
+    const child = conn.spawn(['logs', '-f'], ['ignore', 'pipe', 'inherit']);
+    const out: Buffer[] = [];
+    child.stdout!.on('data', (d: Buffer) => out.push(d));
+    await new Promise((r) => child.on('close', r));
+    expect(Buffer.concat(out).toString()).toBe('unix:///run/h1/docker.sock logs -f');
+    const inherited = conn.spawn(['x']);
+    expect([inherited.stdin, inherited.stdout, inherited.stderr]).toEqual([null, null, null]);
+    await new Promise((r) => inherited.on('close', r));
+    const ssh = new HostConnection({ name: 's', docker: 'ssh://s' }, { PATH: '/usr/bin:/bin' });
+    ssh.close();
+    expect(() => ssh.close()).not.toThrow();
+  });
+
+  it('containerIds: every label a filter of its own, all states, full ids', async () => {
+    const bin = tempDir();
+    fs.writeFileSync(path.join(bin, 'docker'), '#!/bin/sh\nprintf "%s\\n" "$@"\n', { mode: 0o755 });
+    const conn = new HostConnection({ name: 'l', docker: 'unix:///x' }, { PATH: `${bin}:/usr/bin:/bin` });
+    expect(await conn.containerIds('a=1', 'b')).toEqual(['ps', '-aq', '--no-trunc', '--filter', 'label=a=1', '--filter', 'label=b']);
   });
 
   it('a host that did not answer: its name, URL and the last non-empty line', () => {

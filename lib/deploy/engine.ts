@@ -74,7 +74,7 @@ export function runEngine(engine: Engine, args: readonly string[], opts: RunOpti
     const lineOf = (partial: { s: string }, data: Buffer) => {
       partial.s += data.toString('utf8');
       const lines = partial.s.split('\n');
-      partial.s = lines.pop() ?? '';
+      partial.s = lines.pop()!; // split gives at least one element
       for (const l of lines) take(l);
     };
     const keep = (l: string) => {

@@ -146,7 +146,7 @@ export class HostError extends Error {
 }
 
 export function lastLine(text: string): string {
-  return text.trim().split('\n').map((l) => l.trim()).filter(Boolean).slice(-1)[0] ?? 'no answer';
+  return text.split('\n').map((l) => l.trim()).filter(Boolean).at(-1) ?? 'no answer';
 }
 
 export function runProcess(cmd: string, args: readonly string[], env: NodeJS.ProcessEnv, options: { input?: string | Buffer; timeoutMs?: number } = {}): Promise<RunResult> {
@@ -157,13 +157,13 @@ export function runProcess(cmd: string, args: readonly string[], env: NodeJS.Pro
     child.stdout.on('data', (d: Buffer) => out.push(d));
     child.stderr.on('data', (d: Buffer) => err.push(d));
     const timer = options.timeoutMs ? setTimeout(() => child.kill('SIGKILL'), options.timeoutMs) : undefined;
-    child.on('error', (e) => {
-      if (timer) clearTimeout(timer);
-      resolve({ code: 127, stdout: '', stderr: e.message });
-    });
+    const done = (r: RunResult) => {
+      clearTimeout(timer);
+      resolve(r);
+    };
+    child.on('error', (e) => done({ code: 127, stdout: '', stderr: e.message }));
     child.on('close', (code, signal) => {
-      if (timer) clearTimeout(timer);
-      resolve({ code: code ?? (signal ? 128 : 1), stdout: Buffer.concat(out).toString('utf8'), stderr: Buffer.concat(err).toString('utf8') + (signal ? `\nkilled by ${signal} (timeout)` : '') });
+      done({ code: code ?? (signal ? 128 : 1), stdout: Buffer.concat(out).toString('utf8'), stderr: Buffer.concat(err).toString('utf8') + (signal ? `\nkilled by ${signal} (timeout)` : '') });
     });
     child.stdin.on('error', () => undefined);
     child.stdin.end(options.input ?? '');
