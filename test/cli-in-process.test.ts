@@ -6,7 +6,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { EXIT } from '../lib/cli/exit-codes';
+import { CliError, EXIT } from '../lib/cli/exit-codes';
 import { main } from '../lib/cli/program';
 import { MINIMAL, tempDir, writeFiles, captureOutput, type Captured } from './helpers';
 
@@ -26,6 +26,12 @@ afterEach(() => {
 const stacksIn = (dir: string) => (fs.existsSync(path.join(dir, 'stacks')) ? fs.readdirSync(path.join(dir, 'stacks')).sort() : []);
 
 describe('stackyard in process', () => {
+  it('an expected failure names itself in a log line or a trace, and exits 1 unless given another code', () => {
+    expect(String(new CliError('no such service'))).toBe('CliError: no such service');
+    expect(new CliError('x').exitCode).toBe(EXIT.failure);
+    expect(new CliError('x', EXIT.locked).exitCode).toBe(75);
+  });
+
   it('help and version end well; no command, an unknown one or a bad option value is a usage error', async () => {
     expect(await main(['--help'])).toBe(EXIT.ok);
     expect(io.out).toContain('Exit codes: 0 done, 1 failure or refusal, 2 usage error');
