@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { postgresBackupKind } from '../constructs/postgres-backup';
 import { cronProblem } from '../constructs/scheduled-job';
 import type { BuildContext } from '../lib/kind';
-import { ofeliaWord } from '../lib/docker/scheduler';
+import { ofeliaWord, withSecondsField } from '../lib/docker/scheduler';
 import { loadEnvironments } from '../lib/environments';
 import { errors, shared, synth, twoHostEnvironment, writeFiles } from './helpers';
 
@@ -56,6 +56,31 @@ describe('schedules', () => {
     expect(env('run')).toBe(first);
     expect(env('run, --all')).not.toBe(first);
     expect(env('run', '0 4 * * *')).not.toBe(first);
+  });
+
+  it('the digest is the host\'s own jobs, whatever their order in the file: a job changed on another host replaces nothing here', () => {
+    const digests = (services: string) => {
+      const c = synth({ 'e.yaml': base(services) }).obs.resource.docker_container;
+      return ['svc_scheduler_core_1', 'svc_scheduler_b_1'].map((k) => labelsOf(c[k])['stackyard.scheduler.jobs']);
+    };
+    const job = (name: string, host: string, cmd: string) => `  ${name}: { kind: scheduled-job, host: ${host}, image: x/a, tag: "1", command: [${cmd}], schedule: "0 3 * * *" }\n`;
+    const [core, b] = digests(job('one', 'core', 'a') + job('two', 'core', 'b') + job('far', 'b', 'c'));
+    expect(digests(job('two', 'core', 'b') + job('far', 'b', 'c') + job('one', 'core', 'a'))).toEqual([core, b]);
+    const [core2, b2] = digests(job('one', 'core', 'a') + job('two', 'core', 'b') + job('far', 'b', 'changed'));
+    expect(core2).toBe(core);
+    expect(b2).not.toBe(b);
+  });
+
+  it('on a unix:// host the scheduler mounts that host\'s socket path, read-only, as /var/run/docker.sock', () => {
+    const c = synth({
+      'e.yaml': 'name: u\nhosts:\n  h1: { docker: "unix:///run/h1/docker.sock" }\nservices:\n  sync: { kind: scheduled-job, host: h1, image: x/a, tag: "1", command: [run], schedule: "0 3 * * *" }\n',
+    }).u.resource.docker_container;
+    expect(c.svc_scheduler_h1_1.volumes).toEqual([{ host_path: '/run/h1/docker.sock', container_path: '/var/run/docker.sock', read_only: true }]);
+  });
+
+  it('withSecondsField: a schedule given to a Service directly (not trimmed by a kind) reaches Ofelia as six plain fields', () => {
+    expect(withSecondsField('  0 3 * * *\n')).toBe('0 0 3 * * *');
+    expect(withSecondsField(' */10  * * * * * ')).toBe('*/10 * * * * *');
   });
 
   it('quotes each command word as Ofelia splits it: bare when plain, else double-quoted with \\ and " escaped', () => {

@@ -1,6 +1,9 @@
+import { Testing } from 'cdktf';
+import { Construct } from 'constructs';
 import { describe, expect, it } from 'vitest';
 import { GenericService as ServiceConstruct } from '../../constructs/generic-service';
 import { ScheduledJob } from '../../constructs/scheduled-job';
+import { environmentStack } from '../../lib/app';
 import { validate } from '../../lib/build';
 import { ConfigError } from '../../lib/config/errors';
 import { Environment } from '../../lib/environment';
@@ -54,6 +57,26 @@ describe('ScheduledJob', () => {
     new ServiceConstruct(environment, 'scheduler-main', { host: 'main', image: 'x/app', tag: '1' });
     expect(problemsOf(() => validate(environment))).toEqual([
       'construct unit/scheduler-main/Default the name scheduler-main belongs to the scheduler of host main (the Ofelia container that runs that host\'s schedules); rename this service',
+    ]);
+  });
+
+  it('a clash that appears after validate() is an error at render (no check reads the model\'s problems any more)', () => {
+    const environment = model();
+    new ServiceConstruct(environment, 'scheduler-main', { host: 'main', image: 'x/app', tag: '1' });
+    validate(environment);
+    new ScheduledJob(environment, 'nightly', { host: 'main', image: 'x/app', tag: '1', command: ['run'], schedule: '0 3 * * *' });
+    expect(problemsOf(() => Testing.synth(environmentStack(Testing.app(), environment)))).toEqual([
+      'construct unit/scheduler-main/Default the name scheduler-main belongs to the scheduler of host main (the Ofelia container that runs that host\'s schedules); rename this service',
+    ]);
+  });
+
+  it('a construct of the name that holds no Service is named itself; a sibling whose name merely starts the same is not it', () => {
+    const environment = model();
+    new ScheduledJob(environment, 'nightly', { host: 'main', image: 'x/app', tag: '1', command: ['run'], schedule: '0 3 * * *' });
+    new Construct(environment, 'scheduler-main');
+    new ServiceConstruct(environment, 'scheduler-main2', { host: 'main', image: 'x/app', tag: '1' });
+    expect(problemsOf(() => validate(environment))).toEqual([
+      'construct unit/scheduler-main the name scheduler-main belongs to the scheduler of host main (the Ofelia container that runs that host\'s schedules); rename this service',
     ]);
   });
 
