@@ -7,7 +7,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { topology } from '../lib/ops/graph';
+import { topology, type Topology } from '../lib/ops/graph';
 import { loadModel } from '../lib/ops/model';
 import { planDiagram, touchedServices } from '../lib/plan/diagram';
 import { parsePlan, renderSummary, type ResourceChange, type StackPlan } from '../lib/plan/summary';
@@ -130,6 +130,48 @@ describe('the picture of what a plan touches', () => {
     const md = renderSummary([{ name: 'planfx', changes: [] }], 1_000_000, { diagrams: new Map([['planfx', planfxTopology()]]) }).markdown;
     expect(md).not.toContain('mermaid');
     expect(md).not.toContain('picture');
+  });
+
+  it('touched: containers and volumes with a planned action, each service once per host with its most severe action, sorted by severity, service, host', () => {
+    const c = (type: string, action: ResourceChange['action'], service: string, host = 'core'): ResourceChange => ({ address: `${type}.${service}_${host}`, type, action, host, service, attributes: [], dataLoss: false });
+    const plan: StackPlan = { name: 'p', changes: [
+      c('docker_network', 'replace', '(network)'),
+      c('docker_image', 'delete', '(images)'),
+      c('github_actions_environment_secret', 'update', 'github', 'github'),
+      c('docker_container', 'forget', 'old'),
+      c('docker_container', 'update', 'api'),
+      c('docker_container', 'update', 'api', 'b'),
+      c('docker_volume', 'delete', 'db'),
+      c('docker_container', 'replace', 'db'),
+      c('docker_container', 'create', 'web'),
+      c('docker_container', 'update', 'db'),
+      c('docker_container', 'replace', 'cache'),
+      c('docker_container', 'create', 'alpha'),
+    ] };
+    expect(touchedServices(plan).map((t) => `${t.service}@${t.host} ${t.action}`)).toEqual(['db@core delete', 'cache@core replace', 'api@b update', 'api@core update', 'alpha@core create', 'web@core create']);
+  });
+
+  it('bounds: touched services at most the smaller bound; neighbours only while there is room, up to exactly maxNodes boxes', () => {
+    const five: StackPlan = { name: 'p', changes: ['a', 'b', 'c', 'd', 'e'].map((s) => ({ address: `docker_container.svc_${s}_1`, type: 'docker_container', action: 'create', host: 'core', service: s, attributes: [], dataLoss: false })) };
+    const d = planDiagram(five, undefined, 30, 3)!;
+    expect([d.touched, d.leftOut, d.mermaid.match(/^    n\d+\[/gm)?.length]).toEqual([5, 2, 3]);
+    const boxes = (maxNodes: number) => planDiagram(fixture('image-tag'), planfxTopology(), 30, maxNodes)!;
+    expect([boxes(3).neighbours, boxes(3).mermaid.match(/^    n\d+\[/gm)?.length]).toEqual([2, 3]);
+    expect(boxes(5).neighbours).toBe(4);
+  });
+
+  it('hosts in name order (h1 the first); a service touched on two hosts but drawn once shows its most severe action; only service boxes are looked up by name', () => {
+    const plan: StackPlan = { name: 'p', changes: [
+      { address: 'docker_container.svc_backend_1', type: 'docker_container', action: 'update', host: 'core', service: 'backend', attributes: [], dataLoss: false },
+      { address: 'docker_container.svc_backend_2', type: 'docker_container', action: 'replace', host: 'zeta', service: 'backend', attributes: [], dataLoss: false },
+    ] };
+    const bare = planDiagram(plan)!.mermaid;
+    expect(bare.indexOf('subgraph h1["host core"]')).toBeGreaterThan(0);
+    expect(bare.indexOf('subgraph h2["host zeta"]')).toBeGreaterThan(bare.indexOf('subgraph h1'));
+    const topo: Topology = { environment: 'p', edges: [], hosts: [{ id: 'hz', name: 'zeta', title: 'host zeta', nodes: [{ id: 'svc', type: 'service', lines: ['backend', 'web ×2'] }, { id: 'vol', type: 'volume', lines: ['backend'] }] }] };
+    const m = planDiagram(plan, topo)!.mermaid;
+    expect(m.match(/^    n\d+\[/gm)).toHaveLength(1);
+    expect(m).toContain('["backend<br/>web ×2<br/>→ replaced"]');
   });
 
   it('hostile names from a plan cannot leave their label, the Mermaid block, or add Markdown or HTML', () => {

@@ -36,8 +36,8 @@ export interface PlanDiagram {
 export function touchedServices(plan: StackPlan): { service: string; host: string; action: Action }[] {
   const by = new Map<string, { service: string; host: string; action: Action }>();
   for (const c of plan.changes) {
-    if (c.host === 'github' || c.service.startsWith('(') || !(c.action in SEVERITY)) continue;
-    if (c.type !== 'docker_container' && c.type !== 'docker_volume' && !c.type.startsWith('kubernetes_')) continue;
+    // containers and volumes carry a service (networks, images and GitHub settings do not); a forgotten one is not touched
+    if ((c.type !== 'docker_container' && c.type !== 'docker_volume') || !(c.action in SEVERITY)) continue;
     const key = `${c.host}\u0000${c.service}`;
     const was = by.get(key);
     if (!was || SEVERITY[c.action] < SEVERITY[was.action]) by.set(key, { service: c.service, host: c.host, action: c.action });
