@@ -40,11 +40,16 @@ export type WorkerPoolProps = Omit<ConstructProps<typeof WorkerPoolSchema>, 'hos
 export class WorkerPool extends Construct {
   readonly services: Service[] = [];
   private readonly origin?: Origin;
+  /** The address the workers' ports listen on. */
+  private readonly bind: string;
+  /** Each host's Service and the port of its first worker. */
+  private readonly firstPort = new Map<Service, number>();
 
   constructor(scope: Construct, id: string, props: WorkerPoolProps) {
     super(scope, id);
     const p = withDefaults(WorkerPoolSchema, { ...props, host: '' });
     this.origin = p.origin;
+    this.bind = p.bind ?? LOOPBACK;
     const environment = Environment.of(this);
     for (const [host, replicas] of Object.entries(p.hosts)) {
       const first = environment.allocatePorts(host, p.basePort, replicas);
@@ -69,7 +74,7 @@ export class WorkerPool extends Construct {
         origin: p.origin,
         perReplica: (i) => {
           const port = first + i - 1;
-          const worker = { container: port, publish: port, bind: p.bind ?? LOOPBACK };
+          const worker = { container: port, publish: port, bind: this.bind };
           return {
             env: { WORKER_PORT: String(port), WORKER_PUBLIC_BASE_URL: `http://${address ?? host}:${port}` },
             // the metrics are served on the worker port: one port, two names (published once)
@@ -81,6 +86,7 @@ export class WorkerPool extends Construct {
       for (const [k, v] of Object.entries(p.env)) service.addEnv(k, String(v));
       for (const s of p.secrets) service.addSecret(s);
       this.services.push(service);
+      this.firstPort.set(service, first);
     }
   }
 
@@ -97,14 +103,16 @@ export class WorkerPool extends Construct {
   /** Workers register with this service: `<envName>` gets its URL (across hosts by address). */
   registerWith(target: { readonly service: Service }, envName = 'API_URL'): this {
     const environment = Environment.of(this);
+    if (!target.service.port('http')) {
+      environment.wiringProblems.push({ ...this.locate('registerWith'), message: `${target.service.serviceName} has no \`http\` port for the workers to register with; give it one (\`ports: { http: ... }\`) or name another service` });
+    }
     for (const s of this.services) {
-      // the service calls the workers back at WORKER_PUBLIC_BASE_URL: the host's address, so not loopback only
+      // the service calls the workers back at WORKER_PUBLIC_BASE_URL: the host's address (Docker hosts only have one), so not loopback only
       const address = environment.hosts.get(s.host)?.address;
-      const worker = s.perReplica?.(1).ports?.find((p) => p.name === 'worker');
-      if (environment.platform === 'docker' && address && !isLoopback(address) && worker?.bind && isLoopback(worker.bind)) {
-        environment.wiringProblems.push({ ...this.locate('bind'), message: `${target.service.serviceName} calls the workers on host ${s.host} back at ${address}:${worker.publish}, but they listen on ${worker.bind} only; set \`bind:\` here to an address it reaches (e.g. 0.0.0.0 or the host's private address)` });
+      if (address && !isLoopback(address) && isLoopback(this.bind)) {
+        environment.wiringProblems.push({ ...this.locate('bind'), message: `${target.service.serviceName} calls the workers on host ${s.host} back at ${address}:${this.firstPort.get(s)}, but they listen on ${this.bind} only; set \`bind:\` here to an address it reaches (e.g. 0.0.0.0 or the host's private address)` });
       }
-      const ep = endpoint(target.service, 'http', s);
+      const ep = endpoint(target.service, 'http', s); // undefined after a problem it reported
       if (ep) s.addEnv(envName, `http://${ep.host}:${ep.port}`);
       s.dependOn(target.service, target.service.healthcheck ? 'healthy' : 'started');
     }

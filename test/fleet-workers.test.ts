@@ -1,6 +1,7 @@
 /** Worker pools and Celery from environment files, and the bad input of fleets and observability, checked on synthesized JSON. */
 import { describe, expect, it } from 'vitest';
-import { errors, shared, synth, twoHostEnvironment } from './helpers';
+import { loadEnvironments } from '../lib/environments';
+import { errors, shared, synth, twoHostEnvironment, writeFiles } from './helpers';
 
 const base = twoHostEnvironment;
 
@@ -38,6 +39,60 @@ describe('WorkerPool', () => {
     expect(one('  backtest: { kind: worker-pool, image: x/api, tag: "1", command: [run], type: backtesting, hosts: { b: 1 }, metrics: true }\n')).toEqual([
       'e.yaml:8:110 services.backtest.metrics: has no effect: the environment has no Prometheus to scrape the workers; add a service of kind: prometheus or remove `metrics`',
     ]);
+  });
+});
+
+describe('WorkerPool, rule by rule', () => {
+  const pool = (extra: string, hosts = '{ b: 1 }') => `  backtest: { kind: worker-pool, image: x/api, tag: "1", command: [run], type: backtesting, hosts: ${hosts}${extra} }\n`;
+  /** Loads without a problem (loadEnvironments throws every problem together). */
+  const loads = (text: string) => loadEnvironments(writeFiles({ 'e.yaml': text }))[0];
+  const backend = '  backend: { kind: web, host: core, image: x/api, tag: "1", port: 8000, health: /h, replicas: 1, ports: { http: { container: 8000, publish: 8000, bind: 0.0.0.0 } } }\n';
+
+  it('registerWith a service that calls the workers back at a public address while they listen on loopback only: refused; a loopback address or a public bind is fine', () => {
+    expect(one(backend + pool(', registerWith: backend'))).toEqual([
+      'e.yaml:9:3 services.backtest.bind: backend calls the workers on host b back at b.example.com:5003, but they listen on 127.0.0.1 only; set `bind:` here to an address it reaches (e.g. 0.0.0.0 or the host\'s private address)',
+    ]);
+    expect(loads(base(backend + pool(', registerWith: backend, bind: 0.0.0.0'))).service('backtest-b')).toBeDefined();
+    const local = base(backend + pool(', registerWith: backend')).replace('b: { docker: "ssh://deploy@b.example.com", address: b.example.com }', 'b: { docker: "ssh://deploy@b.example.com", address: 127.0.0.1 }');
+    expect(loads(local).service('backtest-b')).toBeDefined();
+  });
+
+  it('each worker: its host\'s address as WORKER_HOSTNAME, the pool\'s env, stopGracePeriod as the stop grace; the workers wait for the service they register with to be healthy', () => {
+    const c = synth({ 'e.yaml': base(backend + pool(', registerWith: backend, bind: 0.0.0.0, env: { MODE: fast, LIMIT: 3 }, stopGracePeriod: 10m')) }).obs.resource.docker_container;
+    expect(c.svc_backtest_b_1.env).toEqual(expect.arrayContaining(['WORKER_HOSTNAME=b.example.com', 'MODE=fast', 'LIMIT=3', 'API_URL=http://core.example.com:8000']));
+    expect(c.svc_backtest_b_1.destroy_grace_seconds).toBe(600);
+    const model = loads(base(backend + '  plain: { kind: service, host: core, image: x/p, tag: "1", ports: { http: { container: 80, publish: 8080, bind: 0.0.0.0 } } }\n' + pool(', registerWith: backend, bind: 0.0.0.0') + pool(', registerWith: plain, bind: 0.0.0.0', '{ b: 1 }').replace('backtest:', 'other:')));
+    const deps = (name: string) => model.service(name)!.dependencies.map((d) => `${d.service.serviceName} ${d.condition}`);
+    expect(deps('backtest-b')).toEqual(['backend healthy']);
+    expect(deps('other-b')).toEqual(['plain started']);
+  });
+
+  it('registerWith a service without an http port, or one on another host that does not publish it: refused, never a worker without its URL', () => {
+    expect(one('  plain: { kind: service, host: core, image: x/p, tag: "1" }\n' + pool(', registerWith: plain, bind: 0.0.0.0'))).toEqual([
+      'e.yaml:9:110 services.backtest.registerWith: plain has no `http` port for the workers to register with; give it one (`ports: { http: ... }`) or name another service',
+    ]);
+    expect(one('  unpublished: { kind: service, host: core, image: x/p, tag: "1", ports: { http: 8000 } }\n' + pool(', registerWith: unpublished, bind: 0.0.0.0'))).toEqual([
+      'e.yaml:9:3 services.backtest.uses: uses unpublished from another host, but unpublished does not publish its http port; set `publish:` on it',
+    ]);
+  });
+
+  it('a service that uses a pool waits for the workers of every host to have started', () => {
+    const model = loads(base(pool(', bind: 0.0.0.0', '{ b: 1, core: 1 }') + '  api: { kind: service, host: core, image: x/a, tag: "1", uses: [backtest] }\n'));
+    expect(model.service('api')!.dependencies.map((d) => `${d.service.serviceName} ${d.condition}`).sort()).toEqual(['backtest-b started', 'backtest-core started']);
+  });
+
+  it('the port sequence may end at 65535 exactly; a pool of no replicas after one that ran past it adds no error of its own', () => {
+    expect(loads(base(pool(', basePort: 65533', '{ b: 3 }'))).service('backtest-b')?.replicas).toBe(3);
+    expect(one(pool(', basePort: 65535', '{ b: 2 }') + pool('', '{ b: 0 }').replace('backtest:', 'idle:'))).toEqual([
+      'e.yaml:8:110 services.backtest.basePort: needs host ports up to 65536 on host b, past 65535; lower `basePort` or the replicas',
+    ]);
+  });
+
+  it('on Kubernetes no host port is taken and no node pool needs an address: neither check applies', () => {
+    const k8s = 'name: k\nplatform: kubernetes\nkubernetes:\n  namespace: k\n  nodePools: { general: {} }\nservices:\n'
+      + '  backend: { kind: web, host: general, image: x/api, tag: "1", port: 8000, health: /h }\n'
+      + '  backtest: { kind: worker-pool, image: x/api, tag: "1", command: [run], type: backtesting, hosts: { general: 3 }, basePort: 65535, registerWith: backend }\n';
+    expect(loads(k8s).service('backtest-general')?.replicas).toBe(3);
   });
 });
 

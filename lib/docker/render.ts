@@ -12,6 +12,8 @@ import { Volume } from '@cdktf/provider-docker/lib/volume';
 import { createHash } from 'node:crypto';
 import { TerraformResource } from 'cdktf';
 import type { Construct } from 'constructs';
+import { ConfigError } from '../config/errors';
+import { checkEnvironment } from '../invariants';
 import type { HostProps } from '../model';
 import { RELEASE_VARIABLE, type EnvironmentStack } from '../terraform/stack';
 import { imageName, LOOPBACK, secretPath, secretsIn, uniquePublished, type FileOwner, type Service } from '../service';
@@ -49,6 +51,9 @@ export function renderDocker(stack: EnvironmentStack): void {
   addSchedulers(stack.model); // a model built from code gets its schedulers here (lib/build.ts added a file's before its checks)
   const reach = dockerReach(stack.model);
   const services = stack.model.services;
+  // a model built from code and never validated may place a service on a host it does not have,
+  // which nothing can render: the model rules say so, with the rest of what they find
+  if (services.some((s) => !stack.model.hosts.has(s.host))) throw new ConfigError(checkEnvironment(stack.model));
   const protect = stack.model.protectVolumes && process.env[DESTROY_DATA_VARIABLE] !== env;
   const providers = new Map<string, DockerProvider>();
   const privateNets = new Map<string, Network>();

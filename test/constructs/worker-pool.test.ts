@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { WebService } from '../../constructs/web-service';
 import { WorkerPool } from '../../constructs/worker-pool';
+import { ConfigError } from '../../lib/config/errors';
 import { dockerStack } from './harness';
 
 describe('WorkerPool', () => {
@@ -15,5 +16,18 @@ describe('WorkerPool', () => {
     const m1 = containers['svc_bt-main_1'] ?? containers.svc_bt_main_1;
     expect(m1.env).toContain('WORKER_PORT=5003');
     expect(m1.destroy_grace_seconds).toBe(120);
+  });
+
+  it('a host the environment does not have: one clear error when the stack is made (the model rules\'), not also a host without an address', () => {
+    let problems: string[] = [];
+    try {
+      dockerStack((s) => {
+        new WorkerPool(s, 'bt', { image: 'x/worker', tag: '1', command: ['work'], type: 'backtesting', hosts: { nowhere: 1 }, bind: '0.0.0.0' });
+      });
+    } catch (e) {
+      if (!(e instanceof ConfigError)) throw e;
+      problems = e.problems.map((p) => `${p.file} ${p.message}`);
+    }
+    expect(problems).toEqual(['construct unit/bt/nowhere unknown host "nowhere"; declared hosts: main']);
   });
 });
