@@ -7,7 +7,8 @@ import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { toMermaid, topology, toSvg } from '../lib/ops/graph';
+import { escapeXml, mermaidText, toMermaid, topology, toSvg } from '../lib/ops/graph';
+import { loadEnvironments } from '../lib/environments';
 import { loadModel } from '../lib/ops/model';
 import { EXAMPLE_PICTURES, examplePicture, pictureFile } from '../scripts/graphs';
 import { shared, tempDir, writeFiles } from './helpers';
@@ -97,6 +98,18 @@ describe('the topology model', () => {
 });
 
 describe('the SVG picture', () => {
+  it('label text: every control character, C1 code and line or paragraph separator becomes a space; SVG text escapes &, <, > and " (& first)', () => {
+    for (const c of ['\u0000', '\n', '\u001f', '\u007f', '\u0085', '\u009f', '\u2028', '\u2029']) expect(mermaidText(`a${c}b`), JSON.stringify(c)).toBe('a b');
+    expect(mermaidText('a\u00a0b')).toBe('a\u00a0b'); // printable: kept
+    expect(escapeXml('a&b<c>"d')).toBe('a&amp;b&lt;c&gt;&quot;d');
+    expect(escapeXml('&lt;')).toBe('&amp;lt;');
+  });
+
+  it('on Kubernetes (a plan comment\'s picture; `stackyard graph` is for Docker hosts) each host box is a node pool', () => {
+    const [k] = loadEnvironments(writeFiles({ 'k.yaml': 'name: k\nplatform: kubernetes\nkubernetes:\n  namespace: k\n  nodePools: { general: {} }\nservices:\n  api: { kind: service, host: general, image: x/a, tag: "1" }\n' }));
+    expect(topology(k).hosts.map((h) => h.title)).toEqual(['host general (node pool)']);
+  });
+
   it('is the same for the same model, and renders', async () => {
     const a = await toSvg(topology(localModel()));
     expect(await toSvg(topology(localModel()))).toBe(a);

@@ -89,7 +89,8 @@ export function topology(stack: Environment): Topology {
   }
   const hosts = hostNames.map((h) => {
     const props = stack.hosts.get(h);
-    const where = props ? `${props.docker}${props.address ? `, ${props.address}` : ''}` : stack.platform === 'kubernetes' ? 'node pool' : '';
+    // a cluster's node pools are hosts of the model too, whose `docker` says only kubernetes
+    const where = stack.platform === 'kubernetes' ? 'node pool' : props ? `${props.docker}${props.address ? `, ${props.address}` : ''}` : '';
     return { id: `host_${slug(h)}`, name: h, title: `host ${h}${where ? ` (${shorten(where, 60)})` : ''}`, nodes: nodesOf.get(h)! };
   });
   return { environment: stack.environmentName, hosts, edges: edges.sort((a, b) => a.id.localeCompare(b.id)) };
