@@ -5,6 +5,7 @@
  * passes them what users type.
  */
 import { describe, expect, it } from 'vitest';
+import { memoryMiB } from '../lib/config/fields';
 import { dnsSlug, durationToSeconds, memoryToMb, slug } from '../lib/values';
 
 describe('memoryToMb', () => {
@@ -22,6 +23,13 @@ describe('memoryToMb', () => {
     for (const bad of ['512', '512t', 'x512m', '512mx', '512m 2', '1.g', '.5g', '1.5.5g', 'm', '']) {
       expect(() => memoryToMb(bad), bad).toThrow(`not a memory size: ${bad}`);
     }
+  });
+});
+
+describe('memoryMiB (the schema\'s reading: NaN instead of an error)', () => {
+  it('the same sizes and spaces as memoryToMb; NaN for anything else', () => {
+    expect([' 512m ', '3g', '1.25 g'].map(memoryMiB)).toEqual([512, 3072, 1280]);
+    for (const bad of ['512', 'x512m', '']) expect(memoryMiB(bad), bad).toBeNaN();
   });
 });
 
