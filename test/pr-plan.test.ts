@@ -82,20 +82,23 @@ describe("the pull request's environment files, as blobs", () => {
     expect(blobs).not.toContain('environments/big.yaml');
   });
 
-  it('written files are 0644 whatever the umask; the copies the extends parser reads are removed after it', () => {
+  it('written files are 0644 (chmod: whatever the umask, and over a file left in the folder); the copies the extends parser reads are removed after it', () => {
     const tmp = tempDir();
     const out = tempDir();
-    const before = { umask: process.umask(0), TMPDIR: process.env.TMPDIR };
+    fs.mkdirSync(path.join(out, 'environments'));
+    fs.writeFileSync(path.join(out, 'environments', 'good.yaml'), 'left over');
+    fs.chmodSync(path.join(out, 'environments', 'good.yaml'), 0o666);
+    const before = process.env.TMPDIR;
     process.env.TMPDIR = tmp;
     try {
       extractEnvironments(gitReader(git), commit, out);
-      expect(fs.statSync(path.join(out, 'environments', 'good.yaml')).mode & 0o777).toBe(0o644);
-      expect(fs.readdirSync(tmp)).toEqual([]);
     } finally {
-      process.umask(before.umask);
-      if (before.TMPDIR === undefined) delete process.env.TMPDIR;
-      else process.env.TMPDIR = before.TMPDIR;
+      if (before === undefined) delete process.env.TMPDIR;
+      else process.env.TMPDIR = before;
     }
+    expect(fs.statSync(path.join(out, 'environments', 'good.yaml')).mode & 0o777).toBe(0o644);
+    expect(fs.statSync(path.join(out, 'environments', 'base.yaml')).mode & 0o777).toBe(0o644);
+    expect(fs.readdirSync(tmp)).toEqual([]);
   });
 
   it('a tree whose listing outgrows a default output buffer (1 MiB) is still counted and refused by its number of files', () => {

@@ -108,7 +108,8 @@ export function extractEnvironments(git: GitReader, commit: string, outDir: stri
     const dest = path.resolve(outDir, file);
     if (!dest.startsWith(path.resolve(outDir) + path.sep)) throw new Error(`refusing to write outside ${outDir}: ${file}`);
     fs.mkdirSync(path.dirname(dest), { recursive: true });
-    fs.writeFileSync(dest, staged.get(file)!, { mode: 0o644 });
+    fs.writeFileSync(dest, staged.get(file)!);
+    fs.chmodSync(dest, 0o644); // whatever the umask, and over a file left in the folder
     written.push(file);
   };
   for (const root of roots) {
