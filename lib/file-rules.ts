@@ -94,7 +94,8 @@ export const FILE_RULES: readonly FileRule[] = [
         const host = (svc as { host?: string }).host;
         if (host === undefined) {
           if (hostNames.length === 1) ctx.hostOf.set(name, hostNames[0]);
-          else report([...at], `needs \`host:\`; this environment has several hosts (${hostNames.join(', ')})`);
+          // none at all is reported once, where the hosts (or the cluster's node pools) are missing
+          else if (hostNames.length > 1) report([...at], `needs \`host:\`; this environment has several hosts (${hostNames.join(', ')})`);
         } else if (!own(placements, host)) report([...at, 'host'], ctx.unknown(k8s ? 'node pool' : 'host', host, hostNames));
         else ctx.hostOf.set(name, host);
       }
@@ -151,9 +152,10 @@ export const FILE_RULES: readonly FileRule[] = [
     check: (ctx, report) => {
       if (!ctx.k8s) return;
       for (const [, svc, at] of entries(ctx)) {
-        if (!('route' in svc) || typeof svc.route !== 'string') continue;
+        const route = (svc as { route?: unknown }).route;
+        if (typeof route !== 'string') continue;
         try {
-          parseRouteRule(svc.route);
+          parseRouteRule(route);
         } catch (e) {
           if (!(e instanceof RouteRuleError)) throw e;
           report([...at, 'route'], `${e.reason}; Kubernetes Ingress rules take hosts and path prefixes only`);
@@ -183,7 +185,7 @@ export const FILE_RULES: readonly FileRule[] = [
     check: ({ config }, report) => {
       const seen = new Set<string>();
       for (const [at, text] of strings(config, [])) {
-        const key = at.join('\0');
+        const key = JSON.stringify(at);
         if (!text.includes(PLACEHOLDER_PREFIX) || seen.has(key)) continue;
         seen.add(key);
         report(at, `${JSON.stringify(PLACEHOLDER_PREFIX)} is reserved: pull-request plans put it in place of every secret and compare a value holding it as unchanged, so a change here would not show in the plan comment or its data-loss check; remove it`);

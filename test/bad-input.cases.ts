@@ -213,4 +213,22 @@ export const BAD_CASES: BadCase[] = [
   { name: 'container hostname over 63 characters', files: { 'env.yaml': replace('name: test', `name: ${'e'.repeat(30)}`).replace('  api:\n', `  ${'a'.repeat(35)}:\n`) }, expected: [
       "env.yaml:8:3 services.aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa: container hostname eeeeeeeeeeeeeeeeeeeeeeeeeeeeee-aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa-2 would be 68 characters, over the 63 a hostname may have; shorten the environment or service name",
     ] },
+  { name: 'no host at all', files: { 'env.yaml': 'name: k\nhosts: {}\nservices:\n  api: { kind: service, image: x/a, tag: "1" }\n' }, expected: [
+      "env.yaml:2:1 hosts: declare at least one Docker host, e.g. local: { docker: \"unix:///var/run/docker.sock\" }",
+    ] },
+  { name: 'Kubernetes without its section', files: { 'env.yaml': 'name: k\nplatform: kubernetes\nservices:\n  api: { kind: service, image: x/a, tag: "1" }\n' }, expected: [
+      "env.yaml:1:1 platform: kubernetes needs a `kubernetes:` section (namespace, nodePools, storageClass)",
+    ] },
+  { name: 'dependsOn an unknown service', files: { 'env.yaml': replace('  api:', '  other: { kind: service, image: x/a, tag: "1", dependsOn: { dbb: started } }\n  api:') }, expected: [
+      "env.yaml:8:62 services.other.dependsOn.dbb: unknown service \"dbb\"; did you mean \"db\"?",
+    ] },
+  { name: 'a secret declared twice', files: { 'env.yaml': replace('secrets: [DB_PASSWORD, JWT_SECRET]', 'secrets: [DB_PASSWORD, JWT_SECRET, DB_PASSWORD]') }, expected: [
+      "env.yaml:4:36 secrets.2: secret DB_PASSWORD is declared twice",
+    ] },
+  { name: 'a repository secret that is not declared', files: { 'env.yaml': replace('name: test', 'name: test\ngithub: { owner: acme, repository: platform, repositorySecrets: [GHCR_TOKEN] }') }, expected: [
+      "env.yaml:2:66 github.repositorySecrets.0: secret GHCR_TOKEN is not declared; add it to the top-level `secrets:` list",
+    ] },
+  { name: 'entrypoints without a route', files: { 'env.yaml': replace('    port: 8000', '    port: 8000\n    entrypoints: [web]').replace('    route: PathPrefix(`/api`)\n', '') }, expected: [
+      "env.yaml:13:5 services.api.entrypoints: has no effect without `route:` (they are the proxy entrypoints of the route); add `route:` or remove `entrypoints:`",
+    ] },
 ];

@@ -3,7 +3,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { buildApp } from '../lib/app';
-import { environmentFiles } from '../lib/environments';
+import { environmentFiles, loadEnvironments } from '../lib/environments';
 import { secretInventory } from '../lib/github/inventory';
 import { errors, MINIMAL, shared, synth, tempDir, writeFiles } from './helpers';
 import { workflowFiles } from '../scripts/workflows';
@@ -169,6 +169,9 @@ describe('GitHub bad input', () => {
   it('no reviewers for a production environment', () => {
     const out = errors({ 'env.yaml': withGithub('production: true\ngithub: { owner: acme, repository: platform, reviewers: { users: [] } }').replace('{ kind: postgres, password: DB_PASSWORD }', '{ kind: postgres, tag: "17.6", password: DB_PASSWORD }').replace('entrypoints: { web: 8001 } }', 'entrypoints: { web: 8001 }, version: v3.6.12 }') });
     expect(out).toEqual(['env.yaml:3:46 github.reviewers: a production environment needs at least one reviewer (users or teams) to approve deploys; add `reviewers: { teams: [...] }`']);
+    // one user and one team (two reviewers, however they are counted) are enough
+    const prod = (reviewers: string) => withGithub(`production: true\ngithub: { owner: acme, repository: platform, reviewers: ${reviewers} }`).replace('{ kind: postgres, password: DB_PASSWORD }', '{ kind: postgres, tag: "17.6", password: DB_PASSWORD }').replace('entrypoints: { web: 8001 } }', 'entrypoints: { web: 8001 }, version: v3.6.12 }');
+    expect(loadEnvironments(writeFiles({ 'env.yaml': prod('{ users: [alice], teams: [ops] }') }))[0].production).toBe(true);
   });
   it('a registry without a declared credentials secret', () => {
     expect(errors({ 'env.yaml': withGithub('registries: [{ address: ghcr.io, username: bot, passwordSecret: GHCR_TOKEN }]') })).toEqual([

@@ -133,7 +133,7 @@ export function versionedSecrets(stack: StackWithVersions): string[] {
 export function secretReaders(stack: StackWithVersions): Map<string, string[]> {
   const out = new Map<string, string[]>();
   for (const [name, body] of Object.entries((stack.resource?.docker_container ?? {}) as Record<string, { lifecycle?: { replace_triggered_by?: unknown } }>)) {
-    const triggers = body?.lifecycle?.replace_triggered_by;
+    const triggers = body.lifecycle?.replace_triggered_by;
     const names = (Array.isArray(triggers) ? triggers : []).map((t) => (typeof t === 'string' ? versionedSecretOf(t) : undefined)).filter((n): n is string => !!n);
     if (names.length) out.set(`docker_container.${name}`, names.sort());
   }
