@@ -47,14 +47,14 @@ function fill(schema: z.ZodType, value: unknown): unknown {
   for (;;) {
     const def = (s as unknown as { def: { type: string; innerType?: z.ZodType; defaultValue?: unknown } }).def;
     if (def.type === 'default') {
-      if (dflt === undefined) dflt = typeof def.defaultValue === 'function' ? (def.defaultValue as () => unknown)() : def.defaultValue;
+      if (dflt === undefined) dflt = def.defaultValue; // zod 4 calls a default's factory when this is read
       s = def.innerType!;
     } else if (def.type === 'optional' || def.type === 'readonly' || def.type === 'nullable') s = def.innerType!;
     else break;
   }
   const v = value === undefined ? dflt : value;
   const def = (s as unknown as { def: { type: string; shape?: Record<string, z.ZodType> } }).def;
-  if (def.type === 'object' && def.shape && v !== null && typeof v === 'object' && !Array.isArray(v)) {
+  if (def.shape && v !== null && typeof v === 'object' && !Array.isArray(v)) {
     const out: Record<string, unknown> = { ...(v as Record<string, unknown>) };
     for (const [k, child] of Object.entries(def.shape)) {
       const filled = fill(child, out[k]);
