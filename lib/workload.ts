@@ -108,10 +108,8 @@ export abstract class Workload extends Construct implements Connectable {
 
   /** Another workload using this one gets `<NAME>_URL` pointing at its HTTP port. */
   connect(consumer: Service): void {
-    const http = this.service.port('http');
     consumer.dependOn(this.service, this.service.healthcheck ? 'healthy' : 'started');
-    if (!http) return;
-    const ep = endpoint(this.service, 'http', consumer);
+    const ep = endpoint(this.service, 'http', consumer); // none without an http port
     if (ep) consumer.addEnv(`${envName(this.service.serviceName)}_URL`, `http://${ep.host}:${ep.port}`);
   }
 }

@@ -4,10 +4,10 @@ import { environmentStack } from '../../lib/app';
 import { Environment } from '../../lib/environment';
 import { checkEnvironment } from '../../lib/invariants';
 
-export function dockerStack(build: (environment: Environment) => void, opts: { production?: boolean; secrets?: string[]; hosts?: string[] } = {}) {
+export function dockerStack(build: (environment: Environment) => void, opts: { production?: boolean; secrets?: string[]; hosts?: string[]; addresses?: string[] } = {}) {
   const environment = new Environment({
     name: 'unit',
-    hosts: (opts.hosts ?? ['main']).map((name, i) => ({ name, docker: `ssh://deploy@${name}.example.com:22`, address: `10.0.0.${i + 1}`, sshOptions: [] })),
+    hosts: (opts.hosts ?? ['main']).map((name, i) => ({ name, docker: `ssh://deploy@${name}.example.com:22`, address: opts.addresses?.[i] ?? `10.0.0.${i + 1}`, sshOptions: [] })),
     secrets: opts.secrets ?? ['DB_PASSWORD', 'REDIS_PASSWORD', 'JWT_SECRET'],
     production: opts.production,
   });
