@@ -8,7 +8,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { confirms, decideDown, keepGithubArgs } from '../lib/deploy/confirm';
-import { encryptionBlock, isPlaintextState, migrationRequested } from '../lib/deploy/encryption';
+import { encryptedStateMayExist, encryptionBlock, isPlaintextState, migrationRequested } from '../lib/deploy/encryption';
 import { adoptionRequested, decideReap, unreachableHost, type HostListing } from '../lib/deploy/orphans';
 import { deployPlan, failedJobs, jobKeys, phaseOneKeys } from '../lib/deploy/phases';
 import { appendSecrets, parseSecretsFile, resolveSecrets, type SecretsInput } from '../lib/deploy/secrets';
@@ -316,6 +316,16 @@ describe('secrets at deploy time', () => {
     expect(r.generated.has('TF_VAR_STATE_PASSPHRASE')).toBe(false);
     expect(r.error).toMatch(/needs these secrets at deploy time: STATE_PASSPHRASE/);
     expect(r.error).toMatch(/passphrase of the encrypted state/);
+  });
+
+  it('an encrypted state may exist (no passphrase is made up): always for a remote backend, locally only for a state file that is not plaintext', () => {
+    const plain = JSON.stringify({ version: 4, lineage: 'x', resources: [] });
+    const encrypted = JSON.stringify({ serial: 1, lineage: 'x', meta: {}, encrypted_data: 'AAA', encryption_version: 'v0' });
+    for (const backend of ['s3', 'pg']) expect(encryptedStateMayExist(backend, ''), backend).toBe(true);
+    expect(encryptedStateMayExist('local', '')).toBe(false);
+    expect(encryptedStateMayExist('local', ' \n')).toBe(false);
+    expect(encryptedStateMayExist('local', plain)).toBe(false);
+    expect(encryptedStateMayExist('local', encrypted)).toBe(true);
   });
 
   it('destroy gets placeholders for secrets but still needs the passphrase; require mode names what is missing', () => {

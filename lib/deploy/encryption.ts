@@ -46,6 +46,15 @@ export function migrationRequested(environment: string, value: string | undefine
   return (value ?? '').split(',').map((s) => s.trim()).includes(environment);
 }
 
+/**
+ * Whether a state encrypted with some passphrase may exist already, so that none may be made up:
+ * a remote backend's may (this machine cannot tell); a local one does when its file holds a state
+ * that is not plaintext (an empty or missing file is no state).
+ */
+export function encryptedStateMayExist(backend: string, localState: string): boolean {
+  return backend !== 'local' || (localState.trim() !== '' && !isPlaintextState(localState));
+}
+
 /** Whether a state file's text is an unencrypted state (as opposed to an encrypted one or no state). */
 export function isPlaintextState(text: string): boolean {
   if (!text.trim()) return false;

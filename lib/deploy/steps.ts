@@ -8,7 +8,7 @@ import { unhealthyReport, type InspectedContainer } from './health-report';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { confirms, decideDown, keepGithubArgs } from './confirm';
-import { isPlaintextState, STATE_PASSPHRASE_VARIABLE } from './encryption';
+import { encryptedStateMayExist, isPlaintextState, STATE_PASSPHRASE_VARIABLE } from './encryption';
 import { keptByReaper, adoptionRequested, adoptVariable, decideReap, unreachableHost, type HostListing } from './orphans';
 import { deployPlan } from './phases';
 import { deployVersions, recordsVersions, SECRET_VERSIONS_VARIABLE, versionedSecrets, type PreparedKey } from './secret-versions';
@@ -62,7 +62,7 @@ export function deploySecrets(root: string, dir: string, mode: SecretsMode, prep
     file: parseSecretsFile(text),
     mode,
     // a remote state may exist already: its passphrase is shared, never made up here
-    encryptedStateExists: meta.stateBackend !== 'local' || (localState.trim() !== '' && !isPlaintextState(localState)),
+    encryptedStateExists: encryptedStateMayExist(meta.stateBackend, localState),
   });
   for (const m of r.messages) say(m);
   if (r.error) stop(r.error);
