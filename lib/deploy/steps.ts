@@ -68,8 +68,9 @@ export function deploySecrets(root: string, dir: string, mode: SecretsMode, prep
   if (r.error) stop(r.error);
   if (r.generated.size) {
     fs.mkdirSync(path.dirname(file), { recursive: true });
-    fs.writeFileSync(file, appendSecrets(text, r.generated), { mode: 0o600 });
-    fs.chmodSync(file, 0o600);
+    fs.closeSync(fs.openSync(file, 'a')); // there, still without a new value
+    fs.chmodSync(file, 0o600); // private (an older file too) before any value goes in
+    fs.writeFileSync(file, appendSecrets(text, r.generated));
   }
   const out = new Map(r.exports);
   if (recordsVersions(stack)) {

@@ -1,0 +1,53 @@
+/**
+ * The deploy's secrets step (deploySecrets, lib/deploy/steps.ts) on a real synthesized stack: the
+ * values it generates land in a private secrets file (mode 600 before any value is in it, an older
+ * file made private too), and a destroy's placeholder run records no version of its dummy values.
+ */
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { buildApp } from '../lib/app';
+import { unrecorded } from '../lib/deploy/secret-versions';
+import { deploySecrets } from '../lib/deploy/steps';
+import { MINIMAL, writeFiles } from './helpers';
+
+/** A checkout with MINIMAL synthesized: its root and the stack folder. */
+function checkout(): { root: string; dir: string } {
+  const root = writeFiles({ 'environments/test.yaml': MINIMAL });
+  buildApp([path.join(root, 'environments', 'test.yaml')], path.join(root, 'cdktf.out')).app.synth();
+  return { root, dir: path.join(root, 'cdktf.out', 'stacks', 'test') };
+}
+
+const saved = { ...process.env };
+beforeEach(() => {
+  for (const k of Object.keys(process.env)) if (k.startsWith('TF_VAR_')) delete process.env[k];
+  vi.spyOn(process.stderr, 'write').mockImplementation(() => true);
+});
+afterEach(() => {
+  vi.restoreAllMocks();
+  for (const k of Object.keys(process.env)) if (!(k in saved)) delete process.env[k];
+  Object.assign(process.env, saved);
+});
+
+describe('the deploy\'s secrets step', () => {
+  it('generated values go to a secrets file of mode 600; an older, wider file is made private before a value is added', () => {
+    const { root, dir } = checkout();
+    const file = path.join(root, '.stackyard', 'secrets', 'test.env');
+    const vars = deploySecrets(root, dir, 'generate');
+    expect(fs.statSync(file).mode & 0o777).toBe(0o600);
+    expect(fs.readFileSync(file, 'utf8')).toContain(`TF_VAR_DB_PASSWORD=${vars.get('TF_VAR_DB_PASSWORD')}`);
+    // a file left readable by others, lacking one value: private again when the value is added
+    fs.writeFileSync(file, fs.readFileSync(file, 'utf8').split('\n').filter((l) => !l.startsWith('TF_VAR_JWT_SECRET=')).join('\n'));
+    fs.chmodSync(file, 0o644);
+    deploySecrets(root, dir, 'generate');
+    expect(fs.statSync(file).mode & 0o777).toBe(0o600);
+    expect(fs.readFileSync(file, 'utf8')).toMatch(/^TF_VAR_JWT_SECRET=/m);
+  });
+
+  it('a destroy (placeholder values) records no version of its dummies: each secret\'s version is the unrecorded placeholder', () => {
+    const { root, dir } = checkout();
+    deploySecrets(root, dir, 'generate'); // the passphrase a destroy still needs
+    const vars = deploySecrets(root, dir, 'placeholder');
+    expect(JSON.parse(vars.get('TF_VAR_STACKYARD_SECRET_VERSIONS')!)).toEqual({ DB_PASSWORD: unrecorded('DB_PASSWORD'), JWT_SECRET: unrecorded('JWT_SECRET') });
+  });
+});
