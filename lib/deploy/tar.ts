@@ -5,8 +5,9 @@
  */
 const BLOCK = 512;
 
+/** A numeric field: width - 1 octal digits; the NUL after them is the header's zero byte. */
 function octal(n: number, width: number): string {
-  return n.toString(8).padStart(width - 1, '0') + '\0';
+  return n.toString(8).padStart(width - 1, '0');
 }
 
 /**
@@ -16,22 +17,22 @@ function octal(n: number, width: number): string {
 export function tarOneFile(name: string, content: Buffer, mtime = 0): Buffer {
   if (Buffer.byteLength(name) > 99) throw new Error(`tar: file name too long: ${name}`);
   const header = Buffer.alloc(BLOCK, 0);
-  header.write(name, 0, 'utf8');
-  header.write(octal(0o600, 8), 100, 'ascii');
-  header.write(octal(0, 8), 108, 'ascii');
-  header.write(octal(0, 8), 116, 'ascii');
-  header.write(octal(content.length, 12), 124, 'ascii');
-  header.write(octal(mtime, 12), 136, 'ascii');
-  header.write('        ', 148, 'ascii'); // checksum field counts as spaces
-  header.write('0', 156, 'ascii');
-  header.write('ustar\0', 257, 'ascii');
-  header.write('00', 263, 'ascii');
+  header.write(name, 0);
+  header.write(octal(0o600, 8), 100);
+  header.write(octal(0, 8), 108);
+  header.write(octal(0, 8), 116);
+  header.write(octal(content.length, 12), 124);
+  header.write(octal(mtime, 12), 136);
+  header.write('        ', 148); // checksum field counts as spaces
+  header.write('0', 156);
+  header.write('ustar\0', 257);
+  header.write('00', 263);
   // user and group names stay empty (numeric ids); device numbers as GNU tar writes them for a file
-  header.write(octal(0, 8), 329, 'ascii');
-  header.write(octal(0, 8), 337, 'ascii');
+  header.write(octal(0, 8), 329);
+  header.write(octal(0, 8), 337);
   let sum = 0;
   for (const b of header) sum += b;
-  header.write(sum.toString(8).padStart(6, '0') + '\0 ', 148, 'ascii');
+  header.write(sum.toString(8).padStart(6, '0') + '\0 ', 148);
   const pad = (BLOCK - (content.length % BLOCK)) % BLOCK;
   return Buffer.concat([header, content, Buffer.alloc(pad, 0), Buffer.alloc(2 * BLOCK, 0)]);
 }
@@ -42,7 +43,7 @@ export function untarFirstFile(archive: Buffer): Buffer | undefined {
   while (at + BLOCK <= archive.length) {
     const header = archive.subarray(at, at + BLOCK);
     if (header.every((b) => b === 0)) return undefined;
-    const size = parseInt(header.subarray(124, 136).toString('ascii').replace(/\0.*$/s, '').trim() || '0', 8);
+    const size = parseInt(header.toString('latin1', 124, 136), 8) || 0; // parseInt stops at the NUL or space after the digits
     const type = String.fromCharCode(header[156]);
     const start = at + BLOCK;
     if (type === '0' || type === '\0') return archive.subarray(start, start + size);
