@@ -194,10 +194,15 @@ export function keptReports(dir: string = REPORTS): Report[] {
     .map(({ f }) => JSON.parse(fs.readFileSync(path.join(dir, f), 'utf8')) as Report);
 }
 
-/** A chunk's report as kept: every file of the chunk present, those without mutants empty. */
+/**
+ * A chunk's report as kept: the chunk's files only, those without mutants empty. Stryker's report
+ * also carries every other file of its incremental state with its current source but the results
+ * of its last run, mapped onto the new text: a file edited since then would count with mutants of
+ * code it no longer has (found in session 15), so only what the chunk ran is kept.
+ */
 export function withChunkFiles(report: Report, chunk: readonly string[], files: ReadonlyMap<string, string>): Report {
-  const out: Record<string, ReportFile> = { ...report.files };
-  for (const f of chunk) if (!out[f] && files.has(f)) out[f] = { source: files.get(f)!, mutants: [] };
+  const out: Record<string, ReportFile> = {};
+  for (const f of chunk) if (files.has(f)) out[f] = report.files?.[f] ?? { source: files.get(f)!, mutants: [] };
   return { ...report, files: out };
 }
 
