@@ -32,7 +32,7 @@ function main(argv: string[]): number {
   for (const [name, h] of hosts) {
     const t = sshTarget(h.docker);
     for (const k of keys.keys()) if (!config.hosts[k]) throw new Error(`--public-key names host ${k}, which ${env} does not have`);
-    process.stdout.write(`\nhost ${name} (${t.user ?? '<ssh user>'}@${t.host}:${t.port ?? 22})\n`);
+    process.stdout.write(`\nhost ${name} (${t.user ?? '<ssh user>'}@${t.host}:${t.port})\n`);
     process.stdout.write(`  GitHub secret of ${config.github?.environment ?? env}-plan: ${planKeySecret(name)} (the private key)\n`);
     const pub = keys.get(name);
     if (pub) {

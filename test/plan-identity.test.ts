@@ -7,6 +7,7 @@ import * as fs from 'node:fs';
 import * as http from 'node:http';
 import * as path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { parseSshUrl } from '../lib/config/sections';
 import { authorizedKeysLine, knownHosts, planKeySecret, planSshConfig, readOnlyDockerProxy, sshTarget } from '../lib/github/plan-identity';
 import { tempDir } from './helpers';
 
@@ -55,11 +56,14 @@ describe('the plan identity\'s settings, exactly', () => {
   });
 
   it('ssh targets: user optional, no port unless given (ssh\'s 22), IPv6 in brackets; anything else is refused', () => {
-    expect(sshTarget('ssh://h.example')).toEqual({ user: undefined, host: 'h.example', port: undefined });
-    expect(sshTarget('ssh://h.example:22')).toEqual({ user: undefined, host: 'h.example', port: 22 });
-    expect(sshTarget('ssh://[fd00::2]')).toEqual({ user: undefined, host: 'fd00::2', port: undefined });
-    expect(sshTarget('ssh://u@10.0.0.1:2022')).toEqual({ user: 'u', host: '10.0.0.1', port: 2022 });
-    for (const bad of ['tcp://h', 'ssh://', 'ssh://h:', 'ssh://h:x', ' ssh://h', 'ssh://h:22 ']) expect(() => sshTarget(bad), bad).toThrow(`not an ssh:// Docker URL: ${bad}`);
+    expect(parseSshUrl('ssh://h.example')).toEqual({ user: undefined, host: 'h.example', port: undefined });
+    expect(parseSshUrl('ssh://h.example:22')).toEqual({ user: undefined, host: 'h.example', port: 22 });
+    expect(parseSshUrl('ssh://[fd00::2]')).toEqual({ user: undefined, host: 'fd00::2', port: undefined });
+    expect(parseSshUrl('ssh://u@10.0.0.1:2022')).toEqual({ user: 'u', host: '10.0.0.1', port: 2022 });
+    for (const bad of ['tcp://h', 'ssh://', 'ssh://h:', 'ssh://h:x', ' ssh://h', 'ssh://h:22 ']) expect(() => parseSshUrl(bad), bad).toThrow(`not an ssh:// Docker URL: ${bad}`);
+    // the workflows' reading: ssh's 22 when none is named
+    expect(sshTarget('ssh://h.example')).toEqual({ user: undefined, host: 'h.example', port: 22 });
+    expect(() => sshTarget('tcp://h')).toThrow('not an ssh:// Docker URL: tcp://h');
   });
 
   it('known_hosts: one line per distinct host, nothing at all without ssh hosts; a key that is not a pinned key is refused', () => {

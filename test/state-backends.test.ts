@@ -1,7 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { Testing } from 'cdktf';
-import { environmentStack } from '../lib/app';
-import { loadEnvironments } from '../lib/environments';
+import * as path from 'node:path';
+import { buildApp } from '../lib/app';
 import { MINIMAL, synth, writeFiles } from './helpers';
 
 describe('state backends', () => {
@@ -68,8 +67,8 @@ describe('the stack\'s variables and metadata', () => {
   });
 
   it('a secret\'s version address only for a declared secret, and only when versions are recorded', () => {
-    const [model] = loadEnvironments(writeFiles({ 'env.yaml': MINIMAL }));
-    const stack = environmentStack(Testing.app(), model);
+    const dir = writeFiles({ 'env.yaml': MINIMAL });
+    const [stack] = buildApp([path.join(dir, 'env.yaml')], path.join(dir, 'out')).stacks;
     expect(stack.secretVersionAddress('JWT_SECRET')).toBe('terraform_data.secret_version_JWT_SECRET');
     expect(stack.secretVersionAddress('UNDECLARED')).toBeUndefined();
   });

@@ -11,7 +11,7 @@ import { name, SECRET, secretName } from './fields';
 const HOSTNAME = String.raw`([A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?(\.[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*|\[[0-9A-Fa-f:.]+\])`;
 export const DOCKER_URL = new RegExp(String.raw`^(unix:///[A-Za-z0-9._/-]+|ssh://([a-z_][a-z0-9_.-]{0,31}@)?${HOSTNAME}(:\d{1,5})?|tcp://${HOSTNAME}:\d{1,5})$`);
 /** User, host (IPv6 without its brackets) and port of an ssh:// Docker URL (one DOCKER_URL accepts); no port when the URL names none (ssh's default, 22). */
-export function sshTarget(docker: string): { user?: string; host: string; port?: number } {
+export function parseSshUrl(docker: string): { user?: string; host: string; port?: number } {
   const m = /^ssh:\/\/(?:([^@]+)@)?(?:\[([^\]]+)\]|([^:]+))(?::(\d+))?$/.exec(docker);
   if (!m) throw new Error(`not an ssh:// Docker URL: ${docker}`);
   return { user: m[1], host: m[2] ?? m[3], port: m[4] === undefined ? undefined : Number(m[4]) };

@@ -10,9 +10,7 @@
  * pinned `hosts.<h>.hostKey`.
  */
 import { HOST_KEY } from '../config/schema';
-import { sshTarget } from '../config/sections';
-
-export { sshTarget };
+import { parseSshUrl } from '../config/sections';
 
 export interface SshHost {
   readonly name: string;
@@ -28,13 +26,18 @@ export function planKeySecret(host: string): string {
   return `STACKYARD_PLAN_SSH_KEY_${host.toUpperCase().replace(/[^A-Z0-9]/g, '_')}`;
 }
 
+/** User, host and port of an ssh:// Docker URL as the workflows' ssh_config and known_hosts write it: port 22 when the URL names none. */
+export function sshTarget(docker: string): { user?: string; host: string; port: number } {
+  const t = parseSshUrl(docker);
+  return { ...t, port: t.port ?? 22 };
+}
+
 /** known_hosts lines from the pinned host keys: the only keys the workflows accept. */
 export function knownHosts(hosts: readonly SshHost[]): string {
   const lines = hosts.filter((h) => h.docker.startsWith('ssh://')).map((h) => {
     if (!HOST_KEY.test(String(h.hostKey))) throw new Error(`host ${h.name} has no valid pinned hostKey`);
     const t = sshTarget(h.docker);
-    const port = t.port ?? 22;
-    return `${port === 22 ? t.host : `[${t.host}]:${port}`} ${h.hostKey}`;
+    return `${t.port === 22 ? t.host : `[${t.host}]:${t.port}`} ${h.hostKey}`;
   });
   return lines.length ? `${[...new Set(lines)].join('\n')}\n` : '';
 }
@@ -46,7 +49,7 @@ export function planSshConfig(hosts: readonly SshHost[], keyFile: (host: string)
     return [
       `Host ${t.host}`,
       ...(t.user ? [`  User ${t.user}`] : []),
-      `  Port ${t.port ?? 22}`,
+      `  Port ${t.port}`,
       `  IdentityFile ${keyFile(h.name)}`,
       '  IdentitiesOnly yes',
       '  StrictHostKeyChecking yes',

@@ -13,7 +13,7 @@ import { spawn, spawnSync, type ChildProcess, type StdioOptions } from 'node:chi
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { sshTarget } from '../config/sections';
+import { parseSshUrl } from '../config/sections';
 import { knownHosts } from '../github/plan-identity';
 
 /** What a connection needs of a host (HostProps of the environment model). */
@@ -95,7 +95,7 @@ export class HostConnection {
   /** ssh ARGS... to the host with the same options as the docker CLI's connection (ssh:// hosts only). */
   sshArgs(command: readonly string[]): { cmd: string; args: string[] } {
     if (!this.host.docker.startsWith('ssh://') || !this.dir) throw new Error(`host ${this.host.name} is not reached over ssh://`);
-    const t = sshTarget(this.host.docker);
+    const t = parseSshUrl(this.host.docker);
     const target = [...(t.user ? ['-l', t.user] : []), ...(t.port === undefined ? [] : ['-p', String(t.port)]), '--', t.host];
     return { cmd: path.join(this.dir, 'ssh'), args: ['-o', 'ConnectTimeout=15', ...target, ...command] };
   }
