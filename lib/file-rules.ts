@@ -95,7 +95,7 @@ export const FILE_RULES: readonly FileRule[] = [
         if (host === undefined) {
           if (hostNames.length === 1) ctx.hostOf.set(name, hostNames[0]);
           // none at all is reported once, where the hosts (or the cluster's node pools) are missing
-          else if (hostNames.length > 1) report([...at], `needs \`host:\`; this environment has several hosts (${hostNames.join(', ')})`);
+          else if (hostNames.length) report([...at], `needs \`host:\`; this environment has several hosts (${hostNames.join(', ')})`);
         } else if (!own(placements, host)) report([...at, 'host'], ctx.unknown(k8s ? 'node pool' : 'host', host, hostNames));
         else ctx.hostOf.set(name, host);
       }

@@ -63,6 +63,32 @@ describe('the topology model', () => {
     expect(nfs.find((e) => e.label === 'exports')).toMatchObject({ from: 'svc_nfs', to: share.id });
     expect(nfs.filter((e) => e.from === share.id).length).toBeGreaterThan(1);
     expect(homelab.hosts.map((h) => h.name)).toEqual(['core', 'workers-b', 'workers-c']);
+    expect(toMermaid(homelab)).toContain(`  svc_nfs -.-|"exports"| ${share.id}\n`);
+  });
+
+  it('hosts in name order; a replica\'s own port says which replica (not with one replica); past four ports, a count', () => {
+    const port = (n: number, bind = '') => `p${n}: { container: ${n}, publish: ${9000 + n}${bind} }`;
+    const dir = writeFiles({ 'x.yaml': [
+      'name: x',
+      // zeta's service sorts first: the host order is the hosts' names, not where their first service falls
+      'hosts: { zeta: { docker: "unix:///var/run/docker.sock", address: 127.0.0.1 }, alpha: { docker: "ssh://root@a", address: 10.0.0.2 } }',
+      'services:',
+      `  a: { kind: service, host: zeta, image: x/a, tag: "1", ports: { ${[1, 2, 3, 4, 6].map((n) => port(n)).join(', ')}, ${port(5, ', bind: 0.0.0.0')} } }`,
+      '  b: { kind: worker-pool, image: x/w, tag: "1", command: [w], type: t, hosts: { alpha: 2, zeta: 1 } }',
+      `  c: { kind: service, host: alpha, image: x/c, tag: "1", ports: { ${[1, 2, 3, 4].map((n) => port(n)).join(', ')} } }`,
+      '',
+    ].join('\n') });
+    const t = topology(loadModel('x', dir));
+    expect(t.hosts.map((h) => [h.title, h.nodes.map((n) => n.lines)])).toEqual([
+      ['host alpha (ssh://root@a, 10.0.0.2)', [
+        ['b-alpha', 'worker-pool ×2', 'port 127.0.0.1:5003→5003 (#1)', 'port 127.0.0.1:5004→5004 (#2)'],
+        ['c', 'service ×1', 'port 127.0.0.1:9001→1', 'port 127.0.0.1:9002→2', 'port 127.0.0.1:9003→3', 'port 127.0.0.1:9004→4'],
+      ]],
+      ['host zeta (unix:///var/run/docker.sock, 127.0.0.1)', [
+        ['a', 'service ×1', 'port 127.0.0.1:9001→1', 'port 127.0.0.1:9002→2', 'port 127.0.0.1:9003→3', 'port 127.0.0.1:9004→4', '+2 more ports'],
+        ['b-zeta', 'worker-pool ×1', 'port 127.0.0.1:5003→5003'],
+      ]],
+    ]);
   });
 
   it('writes Mermaid that GitHub renders: subgraphs per host, escaped labels', () => {
@@ -101,6 +127,7 @@ describe('the SVG picture', () => {
   it('label text: every control character, C1 code and line or paragraph separator becomes a space; SVG text escapes &, <, > and " (& first)', () => {
     for (const c of ['\u0000', '\n', '\u001f', '\u007f', '\u0085', '\u009f', '\u2028', '\u2029']) expect(mermaidText(`a${c}b`), JSON.stringify(c)).toBe('a b');
     expect(mermaidText('a\u00a0b')).toBe('a\u00a0b'); // printable: kept
+    expect(mermaidText('a"b<c>d|e`f')).toBe('a#quot;b#lt;c#gt;d#124;e#96;f');
     expect(escapeXml('a&b<c>"d')).toBe('a&amp;b&lt;c&gt;&quot;d');
     expect(escapeXml('&lt;')).toBe('&amp;lt;');
   });

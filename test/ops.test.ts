@@ -84,6 +84,7 @@ describe('host connections, piece by piece', () => {
     const env = path.relative(process.cwd(), '/usr/bin/env');
     expect(fs.statSync(env).mode & 0o111).not.toBe(0);
     expect(which(env, `:`)).toBeUndefined();
+    expect(which('sh', undefined)).toBeUndefined(); // no PATH at all: nothing found
   });
 
   it('an ssh:// connection: its own wrapper (owner only) and known_hosts (0600), the real ssh found outside it, DOCKER_CONTEXT dropped', () => {
@@ -154,6 +155,8 @@ describe('host connections, piece by piece', () => {
     expect(big.code).toBe(0);
     expect(big.stdout).toBe('x'.repeat(2 * 1024 * 1024));
     expect(conn.runSync(['slow'], 200)).toEqual({ code: 1, stdout: '', stderr: 'spawnSync docker ETIMEDOUT' });
+    // no docker on PATH: not started, no output at all (not a null), the reason
+    expect(new HostConnection({ name: 'l', docker: 'unix:///x' }, { PATH: tempDir() }).runSync(['version'])).toEqual({ code: 1, stdout: '', stderr: 'spawnSync docker ENOENT' });
   });
 
   it('spawn: docker gets the connection\'s environment, and the terminal unless told otherwise; close() may run twice', async () => {

@@ -9,7 +9,7 @@ import * as path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { topology, type Topology } from '../lib/ops/graph';
 import { loadModel } from '../lib/ops/model';
-import { planDiagram, touchedServices } from '../lib/plan/diagram';
+import { diagramSection, planDiagram, touchedServices } from '../lib/plan/diagram';
 import { parsePlan, renderSummary, type ResourceChange, type StackPlan } from '../lib/plan/summary';
 import { markdownForTerminal } from '../lib/plan/terminal';
 import { PLAN_CUT_NOTE, shared, writeFiles } from './helpers';
@@ -56,7 +56,8 @@ describe('the picture of what a plan touches', () => {
     expect(d.neighbours).toBe(4);
     const backend = /^    (n\d+)\["backend<br\/>web ×2<br\/>→ replaced"\]$/m.exec(d.mermaid)!;
     expect(backend).not.toBeNull();
-    expect(d.mermaid).toContain(`class ${backend[1]} replace`);
+    // the touched box coloured by its action; the neighbours plain (no class of their own)
+    expect(d.mermaid.slice(d.mermaid.indexOf('  classDef'))).toBe(`  classDef replace fill:#ffebe9,stroke:#cf222e\n  class ${backend[1]} replace\n`);
     expect(d.mermaid).toMatch(/^  subgraph h1\["host core \(unix:\/\/\/var\/run\/docker\.sock, 127\.0\.0\.1\)"\]$/m);
     expect(d.mermaid).toMatch(new RegExp(`^  n\\d+ ==>\\|"PathPrefix\\(#96;/api#96;\\)"\\| ${backend[1]}$`, 'm'));
     expect(d.mermaid.match(/ -\.->\|"after"\| /g)).toHaveLength(1);
@@ -145,6 +146,7 @@ describe('the picture of what a plan touches', () => {
       c('docker_container', 'replace', 'db'),
       c('docker_container', 'create', 'web'),
       c('docker_container', 'update', 'db'),
+      c('docker_container', 'update', 'cache'), // a more severe change of the same service after it wins
       c('docker_container', 'replace', 'cache'),
       c('docker_container', 'create', 'alpha'),
     ] };
@@ -172,6 +174,19 @@ describe('the picture of what a plan touches', () => {
     const m = planDiagram(plan, topo)!.mermaid;
     expect(m.match(/^    n\d+\[/gm)).toHaveLength(1);
     expect(m).toContain('["backend<br/>web ×2<br/>→ replaced"]');
+  });
+
+  it('the comment section: a titled block per plan that touches a service; the count of neighbours, of boxes left out, and of a missing environment file in its title', () => {
+    const one = (name: string, service: string): StackPlan => ({ name, changes: [{ address: `docker_container.svc_${service}_1`, type: 'docker_container', action: 'create', host: 'core', service, attributes: [], dataLoss: false }] });
+    const topo: Topology = { environment: 'p', edges: [], hosts: [{ id: 'hc', name: 'core', title: 'host core', nodes: [{ id: 'svc_a', type: 'service', lines: ['a'] }] }] };
+    const plans = [{ name: 'none', changes: [] }, one('p', 'a'), one('q', 'b')];
+    const section = diagramSection(plans, new Map([['p', topo]]), (x) => `<${x}>`);
+    const p = planDiagram(plans[1], topo)!.mermaid;
+    const q = planDiagram(plans[2])!.mermaid;
+    expect(section).toBe([
+      '**<p>: services this plan touches** (1 touched)', '', '```mermaid', p.trimEnd(), '```', '',
+      '**<q>: services this plan touches** (1 touched; environment file not read, so no arrows)', '', '```mermaid', q.trimEnd(), '```', '',
+    ].join('\n'));
   });
 
   it('hostile names from a plan cannot leave their label, the Mermaid block, or add Markdown or HTML', () => {

@@ -53,8 +53,8 @@ export function prependPath(dir: string, pathVar: string | undefined): string {
 }
 
 /** The first executable `name` on PATH, leaving out `skip` (a folder of ours). */
-export function which(name: string, pathVar = process.env.PATH ?? '', skip?: string): string | undefined {
-  for (const dir of pathVar.split(path.delimiter)) {
+export function which(name: string, pathVar: string | undefined, skip?: string): string | undefined {
+  for (const dir of (pathVar ?? '').split(path.delimiter)) {
     if (!dir || dir === skip) continue;
     const p = path.join(dir, name);
     try {
@@ -94,7 +94,7 @@ export class HostConnection {
 
   /** ssh ARGS... to the host with the same options as the docker CLI's connection (ssh:// hosts only). */
   sshArgs(command: readonly string[]): { cmd: string; args: string[] } {
-    if (!this.host.docker.startsWith('ssh://') || !this.dir) throw new Error(`host ${this.host.name} is not reached over ssh://`);
+    if (!this.dir) throw new Error(`host ${this.host.name} is not reached over ssh://`);
     const t = parseSshUrl(this.host.docker);
     const target = [...(t.user ? ['-l', t.user] : []), ...(t.port === undefined ? [] : ['-p', String(t.port)]), '--', t.host];
     return { cmd: path.join(this.dir, 'ssh'), args: ['-o', 'ConnectTimeout=15', ...target, ...command] };
@@ -119,7 +119,7 @@ export class HostConnection {
   /** The parsed `docker inspect` of ids (empty list for none). */
   async inspect<T>(ids: readonly string[], kind: 'container' | 'network' = 'container'): Promise<T[]> {
     if (!ids.length) return [];
-    const r = await this.run(kind === 'network' ? ['network', 'inspect', ...ids] : ['container', 'inspect', ...ids]);
+    const r = await this.run([kind, 'inspect', ...ids]);
     if (r.code !== 0) throw new HostError(this.host, r.stderr);
     return JSON.parse(r.stdout) as T[];
   }
@@ -151,7 +151,7 @@ export function lastLine(text: string): string {
 
 export function runProcess(cmd: string, args: readonly string[], env: NodeJS.ProcessEnv, options: { input?: string | Buffer; timeoutMs?: number } = {}): Promise<RunResult> {
   return new Promise((resolve) => {
-    const child = spawn(cmd, [...args], { env, stdio: ['pipe', 'pipe', 'pipe'] });
+    const child = spawn(cmd, [...args], { env }); // stdin, stdout and stderr piped (spawn's default)
     const out: Buffer[] = [];
     const err: Buffer[] = [];
     child.stdout.on('data', (d: Buffer) => out.push(d));

@@ -76,7 +76,7 @@ export function topology(stack: Environment): Topology {
   }
   for (const [name, def] of [...stack.nfsVolumes.entries()].sort(([a], [b]) => a.localeCompare(b))) {
     const id = `nfs_${slug(name)}`;
-    nodesOf.get(def.server.host)?.push({ id, type: 'nfs', lines: [`NFS share ${name}`, def.path] });
+    nodesOf.get(def.server.host)!.push({ id, type: 'nfs', lines: [`NFS share ${name}`, def.path] });
     edges.push({ id: `e_export_${slug(name)}`, from: svcId(def.server.serviceName), to: id, kind: 'nfs', label: 'exports' });
   }
   const proxy = stack.proxy;
@@ -88,10 +88,11 @@ export function topology(stack: Environment): Topology {
     }
   }
   const hosts = hostNames.map((h) => {
-    const props = stack.hosts.get(h);
-    // a cluster's node pools are hosts of the model too, whose `docker` says only kubernetes
-    const where = stack.platform === 'kubernetes' ? 'node pool' : props ? `${props.docker}${props.address ? `, ${props.address}` : ''}` : '';
-    return { id: `host_${slug(h)}`, name: h, title: `host ${h}${where ? ` (${shorten(where, 60)})` : ''}`, nodes: nodesOf.get(h)! };
+    // a cluster's node pools are hosts of the model too, whose `docker` says only kubernetes; a
+    // service's host on Docker is one of the environment's (the model's rules refuse any other)
+    const props = stack.hosts.get(h)!;
+    const where = stack.platform === 'kubernetes' ? 'node pool' : `${props.docker}${props.address ? `, ${props.address}` : ''}`;
+    return { id: `host_${slug(h)}`, name: h, title: `host ${h} (${shorten(where, 60)})`, nodes: nodesOf.get(h)! };
   });
   return { environment: stack.environmentName, hosts, edges: edges.sort((a, b) => a.id.localeCompare(b.id)) };
 }
@@ -147,33 +148,31 @@ export async function toSvg(t: Topology): Promise<string> {
   // eslint-disable-next-line @typescript-eslint/no-require-imports
   const ELK = require('elkjs/lib/elk.bundled.js') as new () => { layout(g: unknown): Promise<Laid> };
   const elk = new ELK();
+  // ELK's own defaults stand where they are what the picture wants (the examples' committed
+  // pictures would change with them): the layered algorithm, left to right, orthogonal edges,
+  // labels beside their edge, random seed 1.
   const graph = {
     id: 'root',
     layoutOptions: {
-      'elk.algorithm': 'layered',
-      'elk.direction': 'RIGHT',
       'elk.hierarchyHandling': 'INCLUDE_CHILDREN',
-      'elk.edgeRouting': 'ORTHOGONAL',
       'elk.spacing.nodeNode': '24',
       'elk.layered.spacing.nodeNodeBetweenLayers': '48',
       'elk.spacing.edgeLabel': '4',
-      'elk.edgeLabels.inline': 'false',
       'elk.json.edgeCoords': 'ROOT',
       'elk.json.shapeCoords': 'ROOT',
       'elk.padding': '[top=16,left=16,bottom=16,right=16]',
-      'elk.randomSeed': '1',
     },
     children: t.hosts.map((h) => ({
       id: h.id,
       labels: [{ text: h.title, width: textWidth([h.title]), height: LINE_HEIGHT }],
-      layoutOptions: { 'elk.padding': '[top=40,left=16,bottom=16,right=16]', 'elk.nodeLabels.placement': 'INSIDE V_TOP H_LEFT', 'elk.nodeSize.constraints': 'MINIMUM_SIZE NODE_LABELS', 'elk.nodeSize.minimum': `(${textWidth([h.title]) + 16},60)` },
+      layoutOptions: { 'elk.padding': '[top=40,left=16,bottom=16,right=16]', 'elk.nodeLabels.placement': 'INSIDE V_TOP H_LEFT', 'elk.nodeSize.constraints': 'NODE_LABELS' },
       children: h.nodes.map((n) => ({ id: n.id, width: textWidth(n.lines), height: n.lines.length * LINE_HEIGHT + 2 * PAD })),
     })),
     edges: t.edges.map((e) => ({
       id: e.id,
       sources: [e.from],
       targets: [e.to],
-      labels: e.label ? [{ text: e.label, width: textWidth([e.label]) - PAD, height: LINE_HEIGHT }] : [],
+      ...(e.label ? { labels: [{ text: e.label, width: textWidth([e.label]) - PAD, height: LINE_HEIGHT }] } : {}),
     })),
   };
   const laid = await elk.layout(graph);
@@ -207,17 +206,16 @@ export async function toSvg(t: Topology): Promise<string> {
       });
     }
   }
-  const edges: LaidEdge[] = [...(laid.edges ?? []), ...(laid.children ?? []).flatMap((h) => h.edges ?? [])];
-  for (const e of edges.sort((a, b) => a.id.localeCompare(b.id))) {
-    const kind = kindOf.get(e.id) ?? 'uses';
+  // every edge is declared on the root, where ELK leaves it, in the topology's (sorted) order
+  for (const e of laid.edges ?? []) {
+    const kind = kindOf.get(e.id)!;
     const cls = kind === 'volume' ? 'e volumeedge' : kind === 'nfs' ? 'e nfsedge' : `e ${kind}`;
     for (const s of e.sections ?? []) {
       const pts = [s.startPoint, ...(s.bendPoints ?? []), s.endPoint].map((p) => `${n1(p.x)},${n1(p.y)}`).join(' ');
       out.push(`<polyline class="${cls}" points="${pts}"${kind === 'volume' ? '' : ' marker-end="url(#arrow)"'}/>`);
     }
     for (const l of e.labels ?? []) {
-      if (!l.text) continue;
-      out.push(`<text class="elabel" x="${n1(l.x)}" y="${n1((l.y ?? 0) + LINE_HEIGHT - 4)}">${escapeXml(l.text)}</text>`);
+      out.push(`<text class="elabel" x="${n1(l.x)}" y="${n1((l.y ?? 0) + LINE_HEIGHT - 4)}">${escapeXml(l.text ?? '')}</text>`);
     }
   }
   out.push('</g>', '</svg>', '');

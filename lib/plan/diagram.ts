@@ -74,8 +74,9 @@ export function planDiagram(plan: StackPlan, topology?: Topology, maxTouched = D
   const edges: GraphEdge[] = [];
   let neighbours = 0;
   if (topology) {
+    // boxes are services only: an edge to a volume or an NFS share has an end no box is picked for
     const touchedIds = new Set(picked.keys());
-    const near = topology.edges.filter((e) => (e.kind === 'route' || e.kind === 'uses' || e.kind === 'after') && (touchedIds.has(e.from) || touchedIds.has(e.to)));
+    const near = topology.edges.filter((e) => touchedIds.has(e.from) || touchedIds.has(e.to));
     const services = new Map<string, { node: GraphNode; host: GraphHost }>([...nodeOf.values()].map((v) => [v.node.id, v]));
     for (const e of near) {
       for (const end of [e.from, e.to]) {
@@ -85,16 +86,14 @@ export function planDiagram(plan: StackPlan, topology?: Topology, maxTouched = D
         neighbours++;
       }
     }
-    edges.push(...topology.edges.filter((e) => picked.has(e.from) && picked.has(e.to) && (e.kind === 'route' || e.kind === 'uses' || e.kind === 'after')));
+    edges.push(...topology.edges.filter((e) => picked.has(e.from) && picked.has(e.to)));
   }
   // renumbered ids: nothing from a name reaches the syntax
   const ids = new Map([...picked.keys()].map((k, i) => [k, `n${i + 1}`]));
-  const hostIds = new Map<string, string>();
   const hosts = new Map<string, { id: string; name: string; title: string; nodes: GraphNode[] }>();
   const sortedPicked = [...picked.entries()].sort(([, a], [, b]) => a.host.localeCompare(b.host));
   for (const [key, p] of sortedPicked) {
-    if (!hostIds.has(p.host)) hostIds.set(p.host, `h${hostIds.size + 1}`);
-    const h = hosts.get(p.host) ?? { id: hostIds.get(p.host)!, name: p.host, title: p.hostTitle, nodes: [] };
+    const h = hosts.get(p.host) ?? { id: `h${hosts.size + 1}`, name: p.host, title: p.hostTitle, nodes: [] };
     h.nodes.push({ id: ids.get(key)!, type: 'service', lines: p.lines });
     hosts.set(p.host, h);
   }
