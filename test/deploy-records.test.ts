@@ -195,6 +195,10 @@ describe('deploy record', () => {
     expect(planHeadline(['', 'Plan: 3 to add, 1 to change, 0 to destroy.', ''])).toBe('3 to add, 1 to change, 0 to destroy');
     expect(planHeadline(['No changes. Your infrastructure matches the configuration.'])).toBe('no changes');
     expect(planHeadline(['Error: boom'])).toBe('plan headline not found');
+    // counts of any size; indented lines are read; a line that only mentions a plan is not the headline
+    expect(planHeadline(['  Plan: 12 to add, 10 to change, 100 to destroy.'])).toBe('12 to add, 10 to change, 100 to destroy');
+    expect(planHeadline(['  No changes. Your infrastructure matches the configuration.'])).toBe('no changes');
+    expect(planHeadline(['Error: Plan: 1 to add, 0 to change, 0 to destroy', 'Error: No changes. were expected'])).toBe('plan headline not found');
     // the change_summary message of `apply -json`, whose empty plan is no `No changes.` line
     expect(planHeadline(['Plan: 0 to add, 0 to change, 0 to destroy.'])).toBe('no changes');
   });
