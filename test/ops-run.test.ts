@@ -38,6 +38,7 @@ async function rejects(run: Promise<unknown>, message: string | RegExp, exitCode
   const e = await run.then(() => undefined, (x: unknown) => x);
   expect(e).toBeInstanceOf(CliError);
   expect((e as CliError).message).toMatch(message);
+  expect((e as CliError).message).toBe((e as CliError).message.trim()); // docker's reasons without their line break
   expect((e as CliError).exitCode).toBe(exitCode);
 }
 
@@ -209,6 +210,12 @@ describe('maintenance', () => {
   it('a registry\'s "Not Found" in any case names the image the page needs', async () => {
     docker.set({ runFails: 'Error response from daemon: manifest for busybox:1.37 Not Found' });
     await rejects(runMaintenance(model(), 'on', {}, say), /Not Found \(the page needs the image busybox:1\.37 on main, or --image with busybox at \/bin\/busybox\)$/);
+  });
+
+  it('an environment without a proxy: on and off both refused with the reason, no host asked', async () => {
+    const dir = writeFiles({ 'x.yaml': `name: x\nhosts: { main: { docker: "unix://${SOCKET}" } }\nservices:\n  w: { kind: service, image: busybox, tag: "1" }\n` });
+    for (const mode of ['on', 'off']) await rejects(runMaintenance(loadModel('x', dir), mode, {}, say), 'x has no proxy (a service of kind: traefik), so nothing is routed; there is no page to put up or take down');
+    expect(docker.calls()).toEqual([]);
   });
 
   it('a mode other than on or off is a usage error', async () => {

@@ -767,9 +767,36 @@ describe('maintenance', () => {
     expect(DEFAULT_MESSAGE).toMatch(/maintenance/);
   });
 
+  it('the page container\'s program, run as docker would (its entrypoint, command and variable) with a real busybox in a network namespace of its own: at the path the proxy rewrites every request to, 503 with Retry-After and the escaped message', () => {
+    // busybox is Debian's (.ci/run installs it), the official image's interface: /bin/busybox
+    if (!fs.existsSync('/bin/busybox')) throw new Error('/bin/busybox is missing: apt-get install busybox (.ci/run installs it)');
+    const args = maintenanceCreateArgs(localModel(), 'Back at 5 <b>$(reboot)</b>', 'busybox:1.37');
+    const entrypoint = args[args.indexOf('--entrypoint') + 1];
+    const command = args.slice(args.indexOf('busybox:1.37') + 1);
+    const page = args[args.indexOf('--env') + 1].replace(/^STACKYARD_MAINTENANCE_PAGE=/, '');
+    const rewritten = args.find((a) => a.startsWith('traefik.http.middlewares.local-maintenance.replacepath.path='))!.split('=')[1];
+    // the probe runs the program in the background, then asks its port until it answers
+    const probe = [
+      'busybox ip link set lo up && mount -t tmpfs tmpfs /tmp || exit 9',
+      '"$@" &',
+      'for i in $(busybox seq 100); do',
+      "  printf 'GET %s HTTP/1.0\\r\\n\\r\\n' \"$PAGE_PATH\" | busybox nc 127.0.0.1 8080 >/tmp/answer 2>/dev/null && [ -s /tmp/answer ] && { cat /tmp/answer; kill $!; exit 0; }",
+      '  busybox usleep 100000',
+      'done',
+      'kill $!; exit 8',
+    ].join('\n');
+    const r = spawnSync('unshare', ['--mount', '--net', '--fork', '--', 'sh', '-c', probe, 'probe', entrypoint, ...command], { env: { PATH: '/usr/sbin:/usr/bin:/sbin:/bin', STACKYARD_MAINTENANCE_PAGE: page, PAGE_PATH: rewritten }, encoding: 'utf8', timeout: 30_000 });
+    expect(r.status, `${r.stderr}${r.error?.message ?? ''}`).toBe(0);
+    const [head, body] = r.stdout.split('\r\n\r\n');
+    expect(head.split('\r\n')).toEqual(['HTTP/1.0 503 Service Unavailable', 'Content-Type: text/html; charset=utf-8', 'Retry-After: 300', 'Cache-Control: no-store']);
+    expect(body).toBe(maintenancePage('Back at 5 <b>$(reboot)</b>'));
+    expect(body).toContain('<title>Down for maintenance</title>');
+    expect(body).toContain('<p>Back at 5 &lt;b&gt;$(reboot)&lt;/b&gt;</p>');
+  });
+
   it('refuses an environment without a proxy', () => {
     const dir = writeFiles({ 'x.yaml': 'name: x\nhosts: { h: { docker: "unix:///var/run/docker.sock" } }\nservices:\n  w: { kind: service, image: busybox, tag: "1" }\n' });
-    expect(() => maintenanceLabels(loadModel('x', dir))).toThrow(/x has no proxy/);
+    expect(() => maintenanceLabels(loadModel('x', dir))).toThrow('x has no proxy (a service of kind: traefik), so nothing is routed; there is no page to put up or take down');
   });
 
   it('the orphan reaper keeps the page', () => {

@@ -70,11 +70,16 @@ export const MAINTENANCE_SCRIPT = [
   '',
 ].join('\n');
 
+/** The environment's proxy, beside which the page runs; an environment without one has nothing routed to put a page in front of. */
+function proxyOf(stack: Environment): NonNullable<Environment['proxy']> {
+  if (!stack.proxy) throw new CliError(`${stack.environmentName} has no proxy (a service of kind: traefik), so nothing is routed; there is no page to put up or take down`);
+  return stack.proxy;
+}
+
 /** The Traefik labels of the maintenance container: one router per route of the environment, and a catch-all. */
 export function maintenanceLabels(stack: Environment): Record<string, string> {
   const env = stack.environmentName;
-  const proxy = stack.proxy;
-  if (!proxy) throw new CliError(`${env} has no proxy (a service of kind: traefik), so nothing is routed; there is no page to put up`);
+  const proxy = proxyOf(stack);
   const id = `${env}-maintenance`;
   const labels: Record<string, string> = {
     [ENV_LABEL]: env,
@@ -121,8 +126,7 @@ export function maintenanceCreateArgs(stack: Environment, message: string, image
 export async function runMaintenance(stack: Environment, mode: string, o: { message?: string; image?: string }, say: (l: string) => void = (l) => process.stdout.write(`${l}\n`)): Promise<number> {
   if (mode !== 'on' && mode !== 'off') throw new CliError(`expected on or off, got ${JSON.stringify(mode)}`, 2);
   const env = stack.environmentName;
-  const args = mode === 'on' ? maintenanceCreateArgs(stack, o.message ?? DEFAULT_MESSAGE, o.image ?? MAINTENANCE_IMAGE) : [];
-  const host = stack.hosts.get(stack.proxy!.service.host)!;
+  const host = stack.hosts.get(proxyOf(stack).service.host)!;
   const name = maintenanceContainer(env);
   return withHosts([host], async (conns) => {
     const conn = conns.get(host.name)!;
@@ -137,7 +141,7 @@ export async function runMaintenance(stack: Environment, mode: string, o: { mess
       say(was ? `maintenance off for ${env}: ${name} removed on ${host.name}; the services answer again` : `maintenance was not on for ${env}; nothing to do`);
       return 0;
     }
-    const r = await conn.run(args);
+    const r = await conn.run(maintenanceCreateArgs(stack, o.message ?? DEFAULT_MESSAGE, o.image ?? MAINTENANCE_IMAGE));
     if (r.code !== 0) {
       const missing = /No such image|pull access denied|not found/i.test(r.stderr) ? ` (the page needs the image ${o.image ?? MAINTENANCE_IMAGE} on ${host.name}, or --image with busybox at /bin/busybox)` : '';
       throw new CliError(`could not start ${name} on ${host.name}: ${r.stderr.trim()}${missing}`);
