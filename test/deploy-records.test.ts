@@ -93,6 +93,31 @@ describe('deploy lock decisions', () => {
     expect(whoAmI({ STACKYARD_WHO: 'carol' })).toBe('carol');
     expect(whoAmI({ GITHUB_ACTIONS: 'true', GITHUB_ACTOR: 'dave', GITHUB_REPOSITORY: 'acme/app', GITHUB_RUN_ID: '42' })).toBe('dave (GitHub Actions acme/app run 42)');
     expect(whoAmI({})).toMatch(/^[^@\s]+@\S+$/);
+    const local = whoAmI({});
+    // control characters become spaces, the ends are trimmed, at most 200 characters
+    expect(whoAmI({ STACKYARD_WHO: ' carol\tsmith\n' })).toBe('carol smith');
+    expect(whoAmI({ STACKYARD_WHO: 'x'.repeat(300) })).toBe('x'.repeat(200));
+    // a blank STACKYARD_WHO names nobody: the next rule decides
+    expect(whoAmI({ STACKYARD_WHO: ' \t', GITHUB_ACTIONS: 'true', GITHUB_ACTOR: 'dave' })).toBe('dave (GitHub Actions  run ?)');
+    // the actor counts only inside Actions, and Actions only with an actor
+    expect(whoAmI({ GITHUB_ACTOR: 'dave' })).toBe(local);
+    expect(whoAmI({ GITHUB_ACTIONS: 'true' })).toBe(local);
+    expect(whoAmI({ GITHUB_ACTIONS: 'false', GITHUB_ACTOR: 'dave' })).toBe(local);
+  });
+
+  it('a lock read from labels: what is missing is empty (the holder "?" never, it is what makes a lock); the age in minutes, then hours; an unreadable time said so', () => {
+    expect(parseLockLabels({ 'stackyard.lock.holder': 'x' })).toEqual({ environment: '', holder: 'x', since: '', message: '', run: false });
+    expect(lockLabels({ ...held, run: false })['stackyard.lock.run']).toBe('false');
+    expect(lockLabels({ ...held, run: true })['stackyard.lock.run']).toBe('true');
+    // the process label whole, or not at all
+    for (const v of ['ci-1 b00t 4242 more', 'x ci-1 b00t 4242', 'ci-1 b00t']) expect(parseLockLabels({ ...lockLabels(held), 'stackyard.lock.process': v })?.process, v).toBeUndefined();
+    const at = (minutes: number) => describeLock({ ...held, since: new Date(now.getTime() - minutes * 60000).toISOString() }, now);
+    expect(at(119)).toContain('(119 min ago)');
+    expect(at(120)).toContain('(2 h ago)');
+    expect(at(150)).toContain('(3 h ago)');
+    expect(at(-5)).toContain('(0 min ago)'); // a clock behind the holder's
+    expect(describeLock({ ...held, since: 'yesterday-ish' }, now)).toBe('held by alice@laptop since yesterday-ish (an unknown time): migrating the database');
+    expect(describeLock({ ...held, message: '' }, now)).toBe('held by alice@laptop since 2025-03-01T10:18:00Z (12 min ago): no reason given');
   });
 });
 

@@ -75,6 +75,16 @@ describe('logs', () => {
     expect(docker.calls().at(-1)).toEqual(['logs', '--timestamps', '--follow', 'test-api-1']);
   });
 
+  it('-f with -t: each line with its timestamp, a last line without its line break too (when the stream ends)', async () => {
+    docker.set({ containers: [replica('api', 1)], logs: { 'test-api-1': { stdout: '2026-11-30T10:00:01Z one\n2026-11-30T10:00:02Z partial', stderr: '2026-11-30T10:00:03Z err' } } });
+    const lines: string[] = [];
+    expect(await runLogs(model(), 'api', { follow: true, timestamps: true }, (l) => lines.push(l))).toBe(0);
+    expect(lines.sort()).toEqual(['main/api-1 | 2026-11-30T10:00:01Z one', 'main/api-1 | 2026-11-30T10:00:02Z partial', 'main/api-1 | 2026-11-30T10:00:03Z err']);
+    const plain: string[] = [];
+    expect(await runLogs(model(), 'api', { follow: true }, (l) => plain.push(l))).toBe(0);
+    expect(plain.sort()).toEqual(['main/api-1 | err', 'main/api-1 | one', 'main/api-1 | partial']);
+  });
+
   it('a replica whose logs fail: the others are printed, the failure named, exit 1', async () => {
     docker.set({ containers: [replica('api', 1), replica('api', 2)], logs: { 'test-api-1': logs['test-api-1'] } });
     const lines: string[] = [];

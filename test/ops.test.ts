@@ -578,6 +578,9 @@ describe('logs', () => {
     for (const bad of ['10x', 'yesterday', '', '-5m', '10 m', '$(id)']) expect(validSince(bad), bad).toBe(false);
     // every part of a duration has its unit, and nothing may follow or precede a date or a number
     expect(validSince('1.5h')).toBe(true);
+    // fractions of any length; a date with or without seconds and zone; a zone as Z or ±hh:mm
+    for (const ok of ['1.25h', '2026-01-01T10:00', '2026-01-01T10:00Z', '2026-01-01T10:00:00.123456789Z', '2026-01-01T10:00:00-05:30', '1767225600.125']) expect(validSince(ok), ok).toBe(true);
+    for (const bad of ['1.h', '2026-01-01T10', '2026-01-01T10:00:00+0200', '2026-01-01T10:00:00.Z', '1767225600.']) expect(validSince(bad), bad).toBe(false);
     for (const bad of ['10m5', '10mx', '2026-01-01junk', 'x2026-01-01', '2026-01-01T10:00:00Zx', '1767225600x']) expect(validSince(bad), bad).toBe(false);
     expect(['all', '0', '100'].every(validTail)).toBe(true);
     expect(['-1', 'ten', '1.5'].some(validTail)).toBe(false);
@@ -608,11 +611,15 @@ describe('logs', () => {
     expect(parseTimestamped('no timestamp')).toEqual({ timestamp: '', text: 'no timestamp' });
     expect(parseTimestamped('2026-01-01T10:00:00Z')).toEqual({ timestamp: '2026-01-01T10:00:00Z', text: '' });
     expect(parseTimestamped('2026-01-01T10:00:00Z a\u2028b')).toEqual({ timestamp: '2026-01-01T10:00:00Z', text: 'a\u2028b' });
+    expect(parseTimestamped('2026-01-01T10:00:00.5+02:00 hi')).toEqual({ timestamp: '2026-01-01T10:00:00.5+02:00', text: 'hi' });
+    // only at the start of the line, and only a whole one
+    for (const line of ['x 2026-01-01T10:00:00Z hi', '2026-01-01T10:00:00+2:00 hi', '2026-01-01T10:00:00 hi']) expect(parseTimestamped(line), line).toEqual({ timestamp: '', text: line });
     // a whole second sorts before its fractions; a time with an offset or anything after the Z is left as it is
     expect(timestampKey('2026-01-01T10:00:01Z') < timestampKey('2026-01-01T10:00:01.5Z')).toBe(true);
     expect(timestampKey('2026-01-01T10:00:01.5Z') < timestampKey('2026-01-01T10:00:02Z')).toBe(true);
     expect(timestampKey('2026-01-01T10:00:01+02:00')).toBe('2026-01-01T10:00:01+02:00');
     expect(timestampKey('2026-01-01T10:00:01Zx')).toBe('2026-01-01T10:00:01Zx');
+    expect(timestampKey('x2026-01-01T10:00:01Z')).toBe('x2026-01-01T10:00:01Z');
     expect(timestampKey('2026-01-01T10:00:00.1234Z') < timestampKey('2026-01-01T10:00:00.12345678Z')).toBe(true);
     expect('2026-01-01T10:00:00.1234Z' < '2026-01-01T10:00:00.12345678Z').toBe(false); // why timestampKey exists
     const merged = mergeByTime([
@@ -622,6 +629,10 @@ describe('logs', () => {
       { prefix: 'b/x-2', timestamp: '2026-01-01T10:00:00.2Z', text: 'b2' },
     ]);
     expect(merged.map((l) => l.text)).toEqual(['b1', 'a2', 'b2', 'a3']);
+    // equal times keep their order, before and after a sort moves other lines around them
+    const t = (text: string, s: number) => ({ prefix: 'p', timestamp: `2026-01-01T10:00:0${s}Z`, text });
+    expect(mergeByTime([t('e1', 2), t('x', 1), t('e2', 2), t('e3', 2), t('y', 3), t('e4', 2)]).map((l) => l.text)).toEqual(['x', 'e1', 'e2', 'e3', 'e4', 'y']);
+    expect(mergeByTime([t('z', 3), t('y', 2), t('x', 1)]).map((l) => l.text)).toEqual(['x', 'y', 'z']);
   });
 
   it('a worker pool\'s name selects its service on every host', () => {
@@ -632,6 +643,8 @@ describe('logs', () => {
     const name = pools[0].node.scope!.node.id;
     expect(servicesNamed(homelab, name).map((s) => s.serviceName).sort()).toEqual(pools.filter((s) => s.node.scope!.node.id === name).map((s) => s.serviceName).sort());
     expect(servicesNamed(localModel(), 'backend').map((s) => s.serviceName)).toEqual(['backend']);
+    // a pool's service on one host, by its own name: that one only
+    expect(servicesNamed(homelab, pools[0].serviceName)).toEqual([pools[0]]);
     expect(() => servicesNamed(localModel(), 'nope')).toThrow('local has no service "nope"; its services: adminer, backend, celery-worker, db, frontend, orchestrator, prestart, proxy, redis, watcher');
     // a pool is named once in the list, by its own name, and sorted with the rest
     const listed = /its services: (.*)$/.exec((() => { try { servicesNamed(homelab, 'nope'); } catch (e) { return (e as Error).message; } return ''; })())![1].split(', ');

@@ -138,10 +138,10 @@ export async function runLogs(stack: Environment, serviceName: string, o: LogsOp
     if (!o.follow) {
       const results = await Promise.all(list.map(async (s) => ({ s, r: await s.conn.run(dockerLogsArgs(s.container, o)) })));
       const lines: LogLine[] = [];
-      let failed = 0;
+      let failed = false;
       for (const { s, r } of results) {
         if (r.code !== 0) {
-          failed++;
+          failed = true;
           process.stderr.write(`stackyard: docker logs ${s.container} on ${s.conn.host.name} failed: ${r.stderr.trim()}\n`);
           continue;
         }
@@ -156,7 +156,7 @@ export async function runLogs(stack: Environment, serviceName: string, o: LogsOp
     }
     return new Promise<number>((resolve) => {
       let open = list.length;
-      let failed = 0;
+      let failed = false;
       const children = list.map((s) => {
         const child = s.conn.spawn(dockerLogsArgs(s.container, o), ['ignore', 'pipe', 'pipe']);
         for (const stream of [child.stdout!, child.stderr!]) {
@@ -166,7 +166,7 @@ export async function runLogs(stack: Environment, serviceName: string, o: LogsOp
           stream.on('end', () => { for (const l of split.end()) write(formatLine({ prefix: s.prefix, ...parseTimestamped(l) }, width, o.timestamps === true)); });
         }
         child.on('close', (code) => {
-          if (code) failed++;
+          if (code) failed = true;
           if (--open === 0) resolve(failed ? 1 : 0);
         });
         return child;
