@@ -262,6 +262,25 @@ describe('status', () => {
     expect(image.slice(4).sort()).toEqual(['sha256:api', 'sha256:pg']);
   });
 
+  it('an image with several tags shows the one of the file\'s repository (a registry with a port too, tags of any length); else the configured name, else its first tag', async () => {
+    const t = '2026-11-30T10:00:00Z';
+    const registry = loadModel('test', writeFiles({ 'test.yaml': ENV.replace('image: ghcr.io/acme/api', 'image: localhost:5000/acme/api').replace('tag: "1.0"', 'tag: "2.10.3"') }));
+    docker.set({
+      containers: [
+        replica('api', 1, { State: running(t), Image: 'sha256:api' } as never),
+        replica('db', 1, { State: running(t), Image: 'sha256:pg', Config: { Image: 'postgres:17', Labels: { 'stackyard.environment': 'test', 'stackyard.service': 'db', 'stackyard.replica': '1' } } } as never),
+        replica('proxy', 1, { State: running(t), Image: 'sha256:tr' } as never),
+      ],
+      images: [
+        { Id: 'sha256:api', RepoTags: ['localhost/acme/api:old', 'localhost:5000/acme/api-b:1', 'localhost:5000/acme/api:2.10.3'] },
+        { Id: 'sha256:pg', RepoTags: ['aaa/pg:1', 'postgres:17'] },
+        { Id: 'sha256:tr', RepoTags: ['zz/traefik:1', 'traefik:v3'] },
+      ],
+    });
+    const byName = Object.fromEntries((await collectStatus(registry, () => Date.parse(t))).hosts[0].containers.map((c) => [c.name, c.image]));
+    expect(byName).toMatchObject({ 'test-api-1': 'localhost:5000/acme/api:2.10.3', 'test-db-1': 'postgres:17', 'test-proxy-1': 'traefik:v3' });
+  });
+
   it('nothing on the host: every container missing; no image asked for', async () => {
     docker.set({ containers: [] });
     const report = await collectStatus(model());
