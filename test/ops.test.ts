@@ -255,6 +255,8 @@ describe('checking one host (docker info through a stand-in docker)', () => {
     expect(versionAtLeast('20.10', '20.10.0')).toBe(true);
     expect(versionAtLeast('20.10.0.1', '20.10.0')).toBe(true);
     expect(versionAtLeast('v28', '20.10.0')).toBe(false);
+    expect(versionAtLeast('20.10', '20.10.1')).toBe(false); // a missing part is 0
+    expect(versionAtLeast('20.9.9', '20.10.0')).toBe(false);
     expect(engineVerdict('20.10.0')).toEqual({ ok: true, text: 'Docker 20.10.0' });
     expect(engineVerdict('')).toEqual({ ok: false, text: 'engine version unknown', fix: 'check docker version on the host' });
     expect([0, 1023, 1024, 1536, 100 * 1024, 1024 ** 2 * 99.5, 1024 ** 5, 3 * 1024 ** 5].map(formatBytes)).toEqual(['0 B', '1023 B', '1.0 KiB', '1.5 KiB', '100 KiB', '99.5 MiB', '1024 TiB', '3072 TiB']);
@@ -274,6 +276,9 @@ describe('checking one host (docker info through a stand-in docker)', () => {
     expect(parseDf('')).toBeUndefined();
     expect(nfsVerdict('nodev\tsysfs\nnodev\tnfs4\n---\n')).toEqual({ ok: true, text: 'NFS client (kernel)' });
     expect(nfsVerdict('nodev\tnfs\n')).toEqual({ ok: true, text: 'NFS client (kernel)' });
+    // the name alone on its line, after nodev and any blanks; another file system that ends in nfs is not it
+    for (const fsLine of ['\tnfs', 'nfs4', 'nodev \t nfs']) expect(nfsVerdict(`ext4\n${fsLine}\n---\n`).ok, fsLine).toBe(true);
+    for (const fsLine of ['nodev\tfakenfs', 'nodevnfs', 'xnodev\tnfs']) expect(nfsVerdict(`ext4\n${fsLine}\n---\n`).ok, fsLine).toBe(false);
     expect(nfsVerdict('nodev\tnfsd\n---\n')).toMatchObject({ ok: false, text: 'no NFS support in the kernel (an nfs volume cannot be mounted here)' });
     expect(nfsVerdict('ext4\n---\n/lib/modules/6.1/kernel/fs/nfs/nfs.ko.xz\n')).toEqual({ ok: true, text: 'NFS client (module)' });
     expect(nfsVerdict('nfs.ko\n---\n')).toMatchObject({ ok: false });
@@ -910,6 +915,9 @@ describe('host checks', () => {
     const tcp = new HostConnection({ name: 't', docker: 'tcp://h:2376' }, { PATH: '/usr/bin' });
     expect(await onHostShell(tcp, 'true')).toBe('not asked');
     expect(await freeOnRoot(tcp, '/var/lib/docker')).toBe('not asked');
+    // a unix:// engine is on this machine: its shell is this one
+    const local = new HostConnection({ name: 'l', docker: 'unix:///var/run/docker.sock' }, { PATH: '/usr/bin:/bin' });
+    expect(await onHostShell(local, 'echo $((6 * 7)); exit 3')).toEqual({ code: 3, stdout: '42\n', stderr: '' });
   });
 
   it('a deploy stops on an unreachable host or a too old engine; low disk and clock skew only warn (a rollback during a full-disk outage must go through)', () => {
