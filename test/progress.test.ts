@@ -10,7 +10,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { summaryTable } from '../lib/app';
-import { eventText, liveView, newProgress, parseEvent, redraw, Reporter, subjectsOf, table, lines, apply, type EngineEvent, type Progress } from '../lib/deploy/progress';
+import { eventText, liveView, newProgress, parseEvent, redraw, Reporter, seconds, state, subjectsOf, table, lines, apply, type EngineEvent, type Progress, type SubjectOf } from '../lib/deploy/progress';
 import { loadModel } from '../lib/ops/model';
 import { shared, stubProperty, synth, writeFiles } from './helpers';
 
@@ -400,5 +400,193 @@ describe('the synth summary', () => {
     const t = summaryTable([loadModel('big', writeFiles({ 'big.yaml': `${lines.join('\n')}\n` }))], 100);
     expect(t).toHaveLength(3);
     expect(t[2]).toMatch(/^big +a +40 services \/ \d+ containers +by kind: 30 service, 10 web$/);
+  });
+});
+
+/**
+ * Event by event, with made-up events and subjects: what each kind of event does to an item and
+ * which line it prints (the recordings above show real runs; these pin every branch of the fold).
+ */
+describe('the fold, event by event', () => {
+  const T0 = Date.parse('2026-12-01T10:00:00Z');
+  const at = (s: number) => new Date(T0 + s * 1000).toISOString();
+  /** Every address is one replica on host h; terraform_data is bookkeeping. */
+  const subject: SubjectOf = (address) => {
+    const name = address.split('.')[1];
+    return { host: 'h', group: name, label: `${name}-1`, replica: 1, ready: 'healthy', internal: address.startsWith('terraform_data.') };
+  };
+  const res = (addr: string) => ({ addr, resource_type: addr.split('.')[0] });
+  const planned = (addr: string, action: string): EngineEvent => ({ type: 'planned_change', change: { resource: res(addr), action } });
+  const hook = (type: string, addr: string, action: string | undefined, s: number, extra: Record<string, unknown> = {}, message: string | null = `${addr}: ${type}`): EngineEvent =>
+    ({ type, '@timestamp': at(s), ...(message === null ? {} : { '@message': message }), hook: { resource: res(addr), ...(action === undefined ? {} : { action }), ...extra } });
+  const run = (events: EngineEvent[]) => {
+    const p = newProgress('deploy of x', T0);
+    const out = events.map((e) => apply(p, e, subject, T0));
+    return { p, out, item: (a: string) => p.items.get(a)! };
+  };
+
+  it('planned changes: reads, no-ops, moves and forgets make no item; a replacement is two steps; a deposed object of the same address adds its own', () => {
+    const { p, out, item } = run([
+      planned('docker_image.read', 'read'), planned('docker_image.same', 'no-op'), planned('docker_network.moved', 'move'), planned('docker_volume.gone', 'forget'),
+      planned('docker_container.a', 'create'), planned('docker_container.b', 'replace'), planned('docker_container.b', 'delete'),
+      planned('docker_container.c', 'update'), planned('docker_container.d', 'delete'), { type: 'planned_change', change: { action: 'create' } },
+    ]);
+    expect(out.flat()).toEqual([]);
+    expect([...p.items.keys()]).toEqual(['docker_container.a', 'docker_container.b', 'docker_container.c', 'docker_container.d']);
+    expect(['a', 'b', 'c', 'd'].map((n) => { const i = item(`docker_container.${n}`); return [i.action, i.steps, i.phase, state(i, T0)]; })).toEqual([
+      ['create', 1, 'pending', 'pending'], ['replace', 3, 'pending', 'to replace'], ['update', 1, 'pending', 'to update'], ['delete', 1, 'pending', 'to remove'],
+    ]);
+  });
+
+  it('a create: started, in progress (from the elapsed time when its start was missed), done with the time the engine gives, else the time since its start', () => {
+    const { out, item } = run([
+      planned('docker_container.a', 'create'),
+      hook('apply_start', 'docker_container.a', 'create', 0),
+      hook('apply_progress', 'docker_container.a', 'create', 10, { elapsed_seconds: 10 }),
+      hook('apply_complete', 'docker_container.a', 'create', 12, { elapsed_seconds: 12 }),
+    ]);
+    expect(out).toEqual([[], ['h/a-1: creating (docker_container.a: apply_start)'], ['h/a-1: creating, 10s (docker_container.a: apply_progress)'], ['h/a-1: healthy after 12s (docker_container.a: apply_complete)']]);
+    expect([item('docker_container.a').phase, item('docker_container.a').endedAt, state(item('docker_container.a'), T0 + 99_000)]).toEqual(['done', T0 + 12_000, 'healthy 12s']);
+    // progress first (the start was before this run read the output): started elapsed seconds before
+    const late = run([hook('apply_progress', 'docker_container.a', undefined, 30, { elapsed_seconds: 20 }, null), hook('apply_complete', 'docker_container.a', undefined, 35, {}, null)]);
+    expect(late.out).toEqual([['h/a-1: updating, 20s (docker_container.a)'], ['h/a-1: updated after 25s (docker_container.a)']]);
+    expect(late.item('docker_container.a').startedAt).toBe(T0 + 10_000);
+    // nothing known about its start: no time
+    expect(run([hook('apply_complete', 'docker_container.a', 'create', 5)]).out).toEqual([['h/a-1: healthy (docker_container.a: apply_complete)']]);
+    // a second start keeps the first start's time
+    const twice = run([hook('apply_start', 'docker_container.a', 'create', 1), hook('apply_start', 'docker_container.a', 'create', 4)]);
+    expect(twice.item('docker_container.a').startedAt).toBe(T0 + 1000);
+    expect(state(twice.item('docker_container.a'), T0 + 9000)).toBe('creating 8s');
+  });
+
+  it('a replacement: the new one first, then the old one removed, done only then with the whole time; destroy-first says the old one went', () => {
+    const { out, item } = run([
+      planned('docker_container.b', 'replace'),
+      hook('apply_start', 'docker_container.b', 'create', 0),
+      hook('apply_complete', 'docker_container.b', 'create', 5, { elapsed_seconds: 5 }),
+      hook('apply_start', 'docker_container.b', 'delete', 6),
+      hook('apply_complete', 'docker_container.b', 'delete', 20, { elapsed_seconds: 14 }),
+    ]);
+    expect(out.slice(1)).toEqual([
+      ['h/b-1: replacing (docker_container.b: apply_start)'],
+      ['h/b-1: new one healthy after 5s; removing the old one (docker_container.b: apply_complete)'],
+      ['h/b-1: removing the old container (docker_container.b: apply_start)'],
+      ['h/b-1: healthy after 20s (docker_container.b: apply_complete)'],
+    ]);
+    expect(item('docker_container.b').phase).toBe('done');
+    const first = run([planned('docker_container.b', 'replace'), hook('apply_start', 'docker_container.b', 'delete', 0), hook('apply_complete', 'docker_container.b', 'delete', 3, { elapsed_seconds: 3 })]);
+    expect(first.out.slice(1)).toEqual([['h/b-1: removing the old container (docker_container.b: apply_start)'], ['h/b-1: old one removed after 3s (docker_container.b: apply_complete)']]);
+    expect([first.item('docker_container.b').phase, state(first.item('docker_container.b'), T0 + 4000)]).toEqual(['running', 'removing the old container 4s']);
+  });
+
+  it('a removal and an update say so; a failure says after how long (or not), also for bookkeeping, which says nothing else', () => {
+    const { out } = run([
+      planned('docker_container.d', 'delete'), hook('apply_start', 'docker_container.d', 'delete', 0), hook('apply_complete', 'docker_container.d', 'delete', 2, { elapsed_seconds: 2 }),
+      planned('docker_container.c', 'update'), hook('apply_start', 'docker_container.c', 'update', 0), hook('apply_errored', 'docker_container.c', 'update', 7),
+      hook('apply_start', 'terraform_data.rev', 'create', 0), hook('apply_errored', 'terraform_data.rev', 'create', 1, {}, null),
+      hook('apply_errored', 'docker_container.e', 'create', 1),
+    ]);
+    expect(out.flat()).toEqual([
+      'h/d-1: removing (docker_container.d: apply_start)', 'h/d-1: removed after 2s (docker_container.d: apply_complete)',
+      'h/c-1: updating (docker_container.c: apply_start)', 'h/c-1: failed after 7s (docker_container.c: apply_errored)',
+      'h/rev-1: failed after 1s (terraform_data.rev)',
+      'h/e-1: failed (docker_container.e: apply_errored)',
+    ]);
+  });
+
+  it('an event without an address, or of a kind not read, changes nothing and prints nothing', () => {
+    const { p, out } = run([
+      { type: 'apply_start', hook: { action: 'create' } }, { type: 'apply_progress', hook: {} }, { type: 'apply_complete', hook: {} }, { type: 'apply_errored' },
+      { type: 'resource_drift', change: { resource: res('docker_container.a'), action: 'update' } }, { type: 'outputs', '@message': 'Outputs: 0' },
+    ]);
+    expect(out.flat()).toEqual([]);
+    expect(p.items.size).toBe(0);
+  });
+
+  it('diagnostics: the targeting warnings every phase 1 gets are dropped; other warnings printed, errors printed and kept; lines as the engine\'s plain output', () => {
+    const d = (severity: string, summary?: string, extra: Record<string, string> = {}): EngineEvent => ({ type: 'diagnostic', diagnostic: { severity, ...(summary === undefined ? {} : { summary }), ...extra } });
+    const { p, out } = run([
+      d('warning', 'Resource targeting is in effect'), d('warning', 'Applied changes may be incomplete'),
+      d('warning', 'Deprecated attribute'), d('error', 'Container exited', { address: 'docker_container.a', detail: 'line one\n\nline three' }), d('error'),
+      { type: 'diagnostic', '@message': 'no body' },
+    ]);
+    expect(out).toEqual([[], [], ['Warning: Deprecated attribute'], ['Error: Container exited', '  with docker_container.a', '  line one', '', '  line three'], ['Error:'], []]);
+    expect(p.diagnostics).toEqual([['Error: Container exited', '  with docker_container.a', '  line one', '', '  line three'], ['Error:']]);
+    expect(eventText(d('error', 'x', { detail: 'y' }))).toEqual(['Error: x', '  y']);
+    expect(eventText({ type: 'diagnostic', '@message': 'm' })).toEqual(['m']);
+    expect(eventText({ type: 'apply_start', '@message': 'm' })).toEqual(['m']);
+    expect(eventText({ type: 'apply_start' })).toEqual([]);
+  });
+
+  it('the summary of an apply ends what still runs and is the last line; a plan\'s summary does nothing', () => {
+    const { p, out, item } = run([
+      planned('docker_container.a', 'create'), hook('apply_start', 'docker_container.a', 'create', 0),
+      { type: 'change_summary', '@timestamp': at(3), '@message': 'Plan: 1 to add, 0 to change, 0 to destroy.', changes: { add: 1, operation: 'plan' } },
+    ]);
+    expect(out.at(-1)).toEqual([]);
+    expect([item('docker_container.a').phase, p.summary]).toEqual(['running', undefined]);
+    const s = apply(p, { type: 'change_summary', '@timestamp': at(9), '@message': 'Apply complete! Resources: 1 added, 0 changed, 0 destroyed.', changes: { add: 1, operation: 'apply' } }, subject, T0);
+    expect(s).toEqual(['Apply complete! Resources: 1 added, 0 changed, 0 destroyed.']);
+    expect([item('docker_container.a').phase, item('docker_container.a').endedAt, item('docker_container.a').step, p.summary]).toEqual(['done', T0 + 9000, undefined, 'Apply complete! Resources: 1 added, 0 changed, 0 destroyed.']);
+    expect(apply(newProgress('x', T0), { type: 'change_summary', changes: { operation: 'destroy' } }, subject, T0)).toEqual([]);
+  });
+
+  it('reads only lines that are whole JSON objects with a type', () => {
+    expect(parseEvent('{"type":"version"}')).toEqual({ type: 'version' });
+    for (const line of [' {"type":"version"}', '{"kind":"version"}', '{"type":5}', '{"type":"x"', 'null', '[{"type":"x"}]', 'Error: boom']) expect(parseEvent(line), line).toBeUndefined();
+  });
+
+  it('times: seconds up to 59, then minutes and two-digit seconds; never negative', () => {
+    expect([0, 59_499, 59_500, 60_000, 125_000, 3_600_000, -5000].map(seconds)).toEqual(['0s', '59s', '1m00s', '1m00s', '2m05s', '60m00s', '0s']);
+  });
+});
+
+describe('subjects from the synthesized stack and the state before the run', () => {
+  const stack = {
+    provider: { docker: [{ alias: 'core', host: 'unix:///x' }, { alias: 'edge', host: 'ssh://root@edge' }] },
+    resource: {
+      docker_container: {
+        svc_api_2: { provider: 'docker.edge', wait: true, labels: [{ label: 'stackyard.service', value: 'api' }, { label: 'stackyard.replica', value: '12' }, { label: 'stackyard.host', value: 'edge' }] },
+        svc_celery_worker_3: { provider: 'docker.edge', must_run: false },
+        odd: {},
+      },
+      docker_network: { net_edge_private: { name: 'e-private', provider: 'docker.edge' }, net_by_name_edge_x: { name: '${var.n}' } },
+      github_actions_environment_secret: { s: { secret_name: 'X' } },
+      terraform_data: { rev: {} },
+    },
+  } as never;
+  const state = { resources: [
+    { mode: 'managed', type: 'docker_container', name: 'svc_old_1', provider: 'provider["registry.opentofu.org/kreuzwerker/docker"].edge', instances: [{ attributes: { labels: [{ label: 'stackyard.service', value: 'old' }] } }] },
+    { mode: 'data', type: 'docker_network', name: 'gone', instances: [{ attributes: { name: 'data-net' } }] },
+    { mode: 'managed', type: 'docker_volume', name: 'in_module', module: 'module.m', instances: [{ attributes: { name: 'mod-vol' } }] },
+    { mode: 'managed', type: 'docker_volume', name: 'no_instance', instances: [] },
+  ] } as never;
+  const of = subjectsOf(stack, state);
+
+  it('a container: service, replica and host from its labels, else from its resource name and provider; what done means from wait and must_run', () => {
+    expect(of('docker_container.svc_api_2')).toEqual({ host: 'edge', group: 'api', label: 'api-12', replica: 12, ready: 'healthy', internal: false });
+    expect(of('docker_container.svc_celery_worker_3')).toEqual({ host: 'edge', group: 'celery-worker', label: 'celery-worker-3', replica: 3, ready: 'completed', internal: false });
+    expect(of('docker_container.odd')).toEqual({ host: 'core', group: 'odd', label: 'odd-1', replica: 1, ready: 'running', internal: false });
+    expect(of('module.a.module.b.docker_container.svc_api_2[0]')).toMatchObject({ host: 'edge', label: 'api-12' });
+    // gone from the stack: what the state before the run says (a data source or a module's resource is not it)
+    expect(of('docker_container.svc_old_1')).toMatchObject({ host: 'edge', group: 'old', label: 'old-1' });
+  });
+
+  it('other resources: their literal name, the host of their provider or named in their resource name, else the first host; GitHub settings on "github"; bookkeeping internal', () => {
+    expect(of('docker_network.net_edge_private')).toEqual({ host: 'edge', group: '(networks)', label: 'e-private', ready: 'created', internal: false });
+    expect(of('docker_network.net_by_name_edge_x')).toEqual({ host: 'edge', group: '(networks)', label: 'net_by_name_edge_x', ready: 'created', internal: false });
+    expect(of('docker_network.gone')).toMatchObject({ host: 'core', label: 'gone' });
+    expect(of('docker_volume.in_module')).toMatchObject({ label: 'in_module' });
+    expect(of('docker_volume.no_instance')).toMatchObject({ label: 'no_instance' });
+    expect(of('github_actions_environment_secret.s')).toEqual({ host: 'github', group: '(actions environment secret)', label: 's', ready: 'created', internal: false });
+    expect(of('terraform_data.rev')).toMatchObject({ internal: true, group: '(terraform_datas)' });
+    expect(of('docker_volume.x', 'docker_container')).toMatchObject({ group: 'x', label: 'x-1' }); // the type the engine names wins
+    expect(of('not an address')).toMatchObject({ host: 'core', label: 'not an address' });
+    // an image the stack no longer has: its reference from the id the engine names
+    const digest = `sha256:${'a'.repeat(64)}`;
+    expect(of('docker_image.img', undefined, `${digest}registry.example.com/app:1`)).toMatchObject({ label: 'registry.example.com/app:1' });
+    expect(of('docker_image.img', undefined, digest)).toMatchObject({ label: 'img' });
+    expect(of('docker_image.img', undefined, `x${digest}app:1`)).toMatchObject({ label: 'img' });
+    expect(subjectsOf({} as never)('docker_network.n')).toMatchObject({ host: '-' });
   });
 });

@@ -162,7 +162,8 @@ export function newProgress(title: string, startedAt: number): Progress {
 }
 
 const stepsOf = (action: string) => (action === 'replace' ? 2 : 1);
-const actionOf = (a: string | undefined) => (a === 'replace' || a === 'create' || a === 'update' || a === 'delete' ? a : a === 'read' ? 'read' : a ?? 'update');
+/** The engine's action as it names it (create, update, replace, delete, read...); a hook without one updates. */
+const actionOf = (a: string | undefined) => a ?? 'update';
 const timeOf = (e: EngineEvent, fallback: number) => {
   const t = e['@timestamp'] ? Date.parse(e['@timestamp']) : NaN;
   return Number.isFinite(t) ? t : fallback;
