@@ -225,6 +225,27 @@ describe('the live view', () => {
     expect(t.at(-1)).toMatch(/^  … 29\d more service rows \(200 done, 9\d waiting\)$/);
   });
 
+  it('rows: all when they fit with their host lines; else the most urgent that fit with theirs (failed, running, waiting, done; then host and name) and a count of the rest; a line as wide as the screen is not cut', () => {
+    const p = newProgress('deploy of t', 0);
+    const add = (host: string, group: string, phase: 'done' | 'running' | 'failed' | 'pending') =>
+      p.items.set(group, { address: group, subject: { host, group, label: `${group}-1`, replica: 1, ready: 'healthy', internal: false }, action: 'create', phase, completed: 0, steps: 1 });
+    add('a', 'g1', 'done'); add('a', 'g2', 'running'); add('a', 'g4', 'failed'); add('a', 'g5', 'pending'); add('b', 'g3', 'pending');
+    const head = 'deploy of t: 1/5 done, 1 in progress, 1 FAILED, 2 waiting (0s)';
+    const row = (g: string, st: string) => `  ${g.padEnd(8)}  #1 ${st}`;
+    // 5 rows and 2 host lines under the headline: 9 rows of screen hold them (one kept free)
+    expect(table(p, 0, { columns: 80, rows: 9 })).toEqual([head, 'a', row('g1', 'healthy'), row('g2', 'creating'), row('g4', 'FAILED'), row('g5', 'pending'), 'b', row('g3', 'pending')]);
+    // fewer: the most urgent that fit with their host line and a line for the count (the three on
+    // host a need 4 lines: in 8 rows and in 7), the rest counted
+    const three = [head, 'a', row('g2', 'creating'), row('g4', 'FAILED'), row('g5', 'pending'), '  … 2 more service rows (1 done, 1 waiting)'];
+    expect(table(p, 0, { columns: 80, rows: 8 })).toEqual(three);
+    expect(table(p, 0, { columns: 80, rows: 7 })).toEqual(three);
+    expect(table(p, 0, { columns: 80, rows: 6 })).toEqual([head, 'a', row('g2', 'creating'), row('g4', 'FAILED'), '  … 3 more service rows (1 done, 2 waiting)']);
+    // no room for any row: every row counted, by phase
+    expect(table(p, 0, { columns: 80, rows: 3 })).toEqual([head, '  … 5 more service rows (1 done, 2 waiting, 1 in progress, 1 failed)']);
+    expect(table(p, 0, { columns: head.length, rows: 8 })[0]).toBe(head);
+    expect(table(p, 0, { columns: head.length - 1, rows: 8 })[0]).toBe(`${head.slice(0, head.length - 2)}…`);
+  });
+
   it('redraws in place, and keeps diagnostics above the frame', () => {
     const out: string[] = [];
     let now = 0;
@@ -292,6 +313,37 @@ describe('the live view', () => {
     expect(shown.filter((l) => l.startsWith('deploy of e2e:'))).toEqual([expect.stringMatching(/^deploy of e2e: 21\/21 done \(\d+m\d\ds\)$/)]);
     expect(shown[0]).toContain('a plain line on the engine');
     expect(shown).toContainEqual(expect.stringMatching(/^  backend +#1 healthy \d+s, #2 healthy \d+s$/));
+  });
+
+  it('the live reporter, call by call: text before any item and after the end is plain; a tick redraws only a frame in progress; events the table does not show draw nothing; the end draws once', () => {
+    const out: string[] = [];
+    const subject: SubjectOf = (a) => ({ host: 'h', group: a, label: `${a}-1`, replica: 1, ready: 'running', internal: false });
+    const r = new Reporter('deploy of t', subject, { live: true, write: (t) => out.push(t), size: () => ({ columns: 80, rows: 10 }), now: () => 0 });
+    r.text('before');
+    r.tick();
+    r.event({ type: 'version', '@message': 'OpenTofu 1.11' });
+    expect(out).toEqual(['before\n']);
+    r.event({ type: 'planned_change', change: { resource: { addr: 'x', resource_type: 'docker_container' }, action: 'create' } });
+    const frame = ['deploy of t: 0/1 done, 1 waiting (0s)', 'h', '  x         #1 pending'];
+    expect(out.at(-1)).toBe(redraw(0, frame));
+    r.event({ type: 'version' });
+    expect(out).toHaveLength(2);
+    r.tick();
+    expect(out.at(-1)).toBe(redraw(3, frame));
+    r.text('a line');
+    expect(out.at(-1)).toBe(redraw(3, ['a line', ...frame]));
+    r.finish();
+    expect(out.at(-1)).toBe(redraw(3, frame));
+    const n = out.length;
+    r.finish();
+    r.tick();
+    expect(out).toHaveLength(n);
+    r.text('after');
+    expect(out.at(-1)).toBe('after\n');
+    // nothing happened at all: the end prints nothing
+    const quiet: string[] = [];
+    new Reporter('deploy of t', subject, { live: false, write: (t) => quiet.push(t), size: () => ({ columns: 80, rows: 10 }), now: () => 0 }).finish();
+    expect(quiet).toEqual([]);
   });
 
   it('in plain mode, engine text that is no event is timestamped like the rest', () => {
@@ -443,10 +495,11 @@ describe('the fold, event by event', () => {
       planned('docker_container.a', 'create'),
       hook('apply_start', 'docker_container.a', 'create', 0),
       hook('apply_progress', 'docker_container.a', 'create', 10, { elapsed_seconds: 10 }),
-      hook('apply_complete', 'docker_container.a', 'create', 12, { elapsed_seconds: 12 }),
+      hook('apply_complete', 'docker_container.a', 'create', 13, { elapsed_seconds: 12 }),
     ]);
+    // the line says the engine's own time for the step; the table the time from start to end
     expect(out).toEqual([[], ['h/a-1: creating (docker_container.a: apply_start)'], ['h/a-1: creating, 10s (docker_container.a: apply_progress)'], ['h/a-1: healthy after 12s (docker_container.a: apply_complete)']]);
-    expect([item('docker_container.a').phase, item('docker_container.a').endedAt, state(item('docker_container.a'), T0 + 99_000)]).toEqual(['done', T0 + 12_000, 'healthy 12s']);
+    expect([item('docker_container.a').phase, item('docker_container.a').endedAt, state(item('docker_container.a'), T0 + 99_000)]).toEqual(['done', T0 + 13_000, 'healthy 13s']);
     // progress first (the start was before this run read the output): started elapsed seconds before
     const late = run([hook('apply_progress', 'docker_container.a', undefined, 30, { elapsed_seconds: 20 }, null), hook('apply_complete', 'docker_container.a', undefined, 35, {}, null)]);
     expect(late.out).toEqual([['h/a-1: updating, 20s (docker_container.a)'], ['h/a-1: updated after 25s (docker_container.a)']]);
@@ -474,6 +527,14 @@ describe('the fold, event by event', () => {
       ['h/b-1: healthy after 20s (docker_container.b: apply_complete)'],
     ]);
     expect(item('docker_container.b').phase).toBe('done');
+    // with a deposed object to remove too: done after the third step, not the second
+    const deposed = run([planned('docker_container.b', 'replace'), planned('docker_container.b', 'delete'), hook('apply_start', 'docker_container.b', 'create', 0), hook('apply_complete', 'docker_container.b', 'create', 1), hook('apply_complete', 'docker_container.b', 'delete', 2)]);
+    expect(deposed.item('docker_container.b').phase).toBe('running');
+    apply(deposed.p, hook('apply_complete', 'docker_container.b', 'delete', 3), subject, T0);
+    expect(deposed.item('docker_container.b').phase).toBe('done');
+    // a planned change read again once the work started (the next engine run's plan) adds no step
+    const again = run([planned('docker_container.a', 'create'), hook('apply_start', 'docker_container.a', 'create', 0), planned('docker_container.a', 'replace')]);
+    expect([again.item('docker_container.a').steps, again.item('docker_container.a').action]).toEqual([1, 'create']);
     const first = run([planned('docker_container.b', 'replace'), hook('apply_start', 'docker_container.b', 'delete', 0), hook('apply_complete', 'docker_container.b', 'delete', 3, { elapsed_seconds: 3 })]);
     expect(first.out.slice(1)).toEqual([['h/b-1: removing the old container (docker_container.b: apply_start)'], ['h/b-1: old one removed after 3s (docker_container.b: apply_complete)']]);
     expect([first.item('docker_container.b').phase, state(first.item('docker_container.b'), T0 + 4000)]).toEqual(['running', 'removing the old container 4s']);
