@@ -1,6 +1,9 @@
 /** `extends:` merges: mappings key by key, lists replaced, and `null` removes what the base file has. */
 import { describe, expect, it } from 'vitest';
-import { errors, MINIMAL, shared, synth } from './helpers';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { MAX_FILE_BYTES, parseYamlFile, unreadableReason } from '../lib/config/yaml-source';
+import { errors, MINIMAL, shared, synth, tempDir } from './helpers';
 
 const BASE = `partial: true
 hosts:
@@ -44,6 +47,21 @@ describe('extends', () => {
       'base.yaml:6:13 nfs.shared.server: "files" is not an nfs-server service of this environment; name the service of kind: nfs-server that exports this volume',
       'base.yaml:9:25 services.db.host: unknown host "mian"; did you mean "main"?',
     ]);
+  });
+});
+
+describe('the size bound of an environment file', () => {
+  it('exactly 1 MiB is read; one byte more is refused by its size, before it is opened', () => {
+    const dir = tempDir();
+    const at = path.join(dir, 'at.yaml');
+    const over = path.join(dir, 'over.yaml');
+    const text = `name: x\n# ${'x'.repeat(MAX_FILE_BYTES - 11)}\n`;
+    expect(Buffer.byteLength(text)).toBe(MAX_FILE_BYTES);
+    fs.writeFileSync(at, text);
+    fs.writeFileSync(over, `${text} `);
+    expect(unreadableReason(at)).toBeUndefined();
+    expect(parseYamlFile(at).problems).toEqual([]);
+    expect(unreadableReason(over)).toBe(`is larger than 1 MiB (${MAX_FILE_BYTES + 1} bytes)`);
   });
 });
 
