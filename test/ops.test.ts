@@ -807,9 +807,18 @@ describe('maintenance', () => {
     expect(r.status, `${r.stderr}${r.error?.message ?? ''}`).toBe(0);
     const [head, body] = r.stdout.split('\r\n\r\n');
     expect(head.split('\r\n')).toEqual(['HTTP/1.0 503 Service Unavailable', 'Content-Type: text/html; charset=utf-8', 'Retry-After: 300', 'Cache-Control: no-store']);
-    expect(body).toBe(maintenancePage('Back at 5 <b>$(reboot)</b>'));
-    expect(body).toContain('<title>Down for maintenance</title>');
-    expect(body).toContain('<p>Back at 5 &lt;b&gt;$(reboot)&lt;/b&gt;</p>');
+    // the page, written out: a complete HTML document, nothing loaded from elsewhere, the message escaped
+    expect(body).toBe([
+      '<!doctype html>',
+      '<html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">',
+      '<title>Down for maintenance</title>',
+      '<style>body{font-family:system-ui,sans-serif;max-width:36rem;margin:15vh auto;padding:0 1rem;color:#222}h1{font-size:1.5rem}</style>',
+      '</head><body>',
+      '<h1>Down for maintenance</h1>',
+      '<p>Back at 5 &lt;b&gt;$(reboot)&lt;/b&gt;</p>',
+      '</body></html>',
+      '',
+    ].join('\n'));
   });
 
   it('refuses an environment without a proxy', () => {
