@@ -63,12 +63,14 @@ provider_installation {
     include = ["registry.opentofu.org/*/*", "registry.terraform.io/*/*"]
   }
 }
-plugin_cache_dir = "$tools_real/plugin-cache"
 RC
   mv -f "$tmp" "$tools/tofurc"
-  mkdir -p "$tools/plugin-cache"
 }
-tofurc_current() { [ -f "$tools/tofurc" ] && grep -qF "path    = \"$tools_real/providers\"" "$tools/tofurc"; }
+# No plugin_cache_dir: stacks initialised at the same time (test:converge runs them in parallel)
+# shared one cache, and an init rewriting its entry left another stack's provider link pointing at
+# nothing ("fork/exec .terraform/providers/...: no such file or directory" in a CI run, 2026-12-01).
+# Each stack installs from the local mirror into its own .terraform instead.
+tofurc_current() { [ -f "$tools/tofurc" ] && grep -qF "path    = \"$tools_real/providers\"" "$tools/tofurc" && ! grep -q '^plugin_cache_dir' "$tools/tofurc"; }
 
 # Fast path, no network: everything already built for these pins (deploys call this every time).
 docker_cached=$(cat "$tools/docker-provider.version" 2>/dev/null || true)

@@ -69,6 +69,17 @@ describe('scripts/engine.sh with everything cached', () => {
     expect(r.status).not.toBe(0); // it went on to build, and the fake go refused
   });
 
+  it('rewrites a CLI configuration that still names a shared plugin cache, from the cache', () => {
+    const { tools, bin } = cachedTools();
+    const real = fs.realpathSync(tools);
+    fs.writeFileSync(path.join(tools, 'tofurc'), `provider_installation {\n  filesystem_mirror {\n    path    = "${real}/providers"\n  }\n}\nplugin_cache_dir = "${real}/plugin-cache"\n`);
+    const r = spawnSync('bash', ['scripts/engine.sh'], { cwd: ROOT, encoding: 'utf8', timeout: 30_000, env: { ...process.env, STACKYARD_TOOLS: tools, PATH: `${bin}:${process.env.PATH}` } });
+    expect(r.status, r.stdout + r.stderr).toBe(0);
+    const rc = fs.readFileSync(path.join(tools, 'tofurc'), 'utf8');
+    expect(rc).toContain(`path    = "${real}/providers"`);
+    expect(rc).not.toContain('plugin_cache_dir');
+  });
+
   it('rewrites a CLI configuration that names another tools folder (moved checkout, folder shared through a symlink), from the cache', () => {
     const { tools, bin } = cachedTools();
     const link = path.join(tempDir('stackyard-engine-link-'), '.tools');
@@ -86,7 +97,8 @@ describe('scripts/engine.sh with everything cached', () => {
     const rc = fs.readFileSync(path.join(tools, 'tofurc'), 'utf8');
     const real = fs.realpathSync(tools);
     expect(rc).toContain(`path    = "${real}/providers"`);
-    expect(rc).toContain(`plugin_cache_dir = "${real}/plugin-cache"`);
+    // no shared plugin cache: stacks initialised in parallel broke each other's provider links
+    expect(rc).not.toContain('plugin_cache_dir');
     expect(rc).not.toContain('/gone/elsewhere');
     expect(fs.readdirSync(tools).filter((f) => f.startsWith('tofurc.'))).toEqual([]);
   });
