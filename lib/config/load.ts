@@ -142,7 +142,7 @@ function unionDescription(at: (string | number)[]): string {
 }
 
 function describeExpected(e: string): string {
-  return e === 'object' ? 'a mapping' : e === 'array' ? 'a list' : e === 'int' ? 'an integer' : `a ${e}`;
+  return e === 'object' || e === 'record' ? 'a mapping' : e === 'array' ? 'a list' : e === 'int' ? 'an integer' : `a ${e}`;
 }
 
 function describeValue(v: unknown): string {

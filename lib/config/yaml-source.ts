@@ -24,7 +24,7 @@ export interface SourcedDocument {
 
 export function displayPath(file: string): string {
   const rel = path.relative(process.cwd(), file);
-  return rel && !rel.startsWith('..') && !path.isAbsolute(rel) ? rel : file;
+  return rel && !rel.startsWith('..') ? rel : file;
 }
 
 const parsed = new Map<string, { key: string; result: { doc?: SourcedDocument; problems: Problem[] } }>();
@@ -51,16 +51,25 @@ export function unreadableReason(file: string): string | undefined {
   return undefined;
 }
 
-/** Reads at most MAX_FILE_BYTES + 1 bytes of a regular file, without blocking on a pipe swapped in after the check. */
-function readBounded(file: string): string {
-  const fd = fs.openSync(file, fs.constants.O_RDONLY | (fs.constants.O_NONBLOCK ?? 0));
+/**
+ * A regular file's text, or why it is refused: at most MAX_FILE_BYTES + 1 bytes are read, and a
+ * path swapped for a pipe or a device after unreadableReason() looked is not read (O_NONBLOCK: the
+ * open does not wait for a writer).
+ */
+export function readBounded(file: string): { text: string } | { why: string } {
+  let fd: number;
   try {
-    if (!fs.fstatSync(fd).isFile()) throw Object.assign(new Error('not a regular file'), { code: 'ENOTREG' });
+    fd = fs.openSync(file, fs.constants.O_RDONLY | fs.constants.O_NONBLOCK);
+  } catch (e) {
+    return { why: `cannot be read (${(e as NodeJS.ErrnoException).code})` };
+  }
+  try {
+    if (!fs.fstatSync(fd).isFile()) return { why: 'is not a regular file' };
     const buf = Buffer.alloc(MAX_FILE_BYTES + 1);
     let n = 0;
     for (let r = 1; r > 0 && n < buf.length; n += r) r = fs.readSync(fd, buf, n, buf.length - n, null);
-    if (n > MAX_FILE_BYTES) throw Object.assign(new Error('too large'), { code: 'EFBIG' });
-    return buf.toString('utf8', 0, n);
+    if (n > MAX_FILE_BYTES) return { why: `is larger than ${MAX_FILE_BYTES / 1024 / 1024} MiB` };
+    return { text: buf.toString('utf8', 0, n) };
   } finally {
     fs.closeSync(fd);
   }
@@ -71,22 +80,15 @@ export function parseYamlFile(file: string): { doc?: SourcedDocument; problems: 
   const shown = displayPath(file);
   const refuse = (why: string) => ({ problems: [{ file: shown, line: 0, col: 0, path: '', message: `${why}; an environment file is a regular YAML file of at most 1 MiB` }] });
   const why = unreadableReason(file);
-  if (why) return why === 'does not exist' ? { problems: [{ file: shown, line: 0, col: 0, path: '', message: 'file does not exist; check the path' }] } : refuse(why);
-  let text: string;
-  let key: string;
-  try {
-    const st = fs.statSync(file);
-    key = `${st.mtimeMs}:${st.size}`;
-    const hit = parsed.get(file);
-    if (hit && hit.key === key) return hit.result;
-    text = readBounded(file);
-  } catch (e) {
-    const code = (e as NodeJS.ErrnoException).code;
-    if (code === 'ENOTREG') return refuse('is not a regular file');
-    if (code === 'EFBIG') return refuse(`is larger than ${MAX_FILE_BYTES / 1024 / 1024} MiB`);
-    return { problems: [{ file: shown, line: 0, col: 0, path: '', message: `cannot be read (${code ?? String(e)}); check the path` }] };
-  }
-  const result = parseText(text, shown);
+  if (why === 'does not exist') return { problems: [{ file: shown, line: 0, col: 0, path: '', message: 'file does not exist; check the path' }] };
+  if (why) return refuse(why);
+  const st = fs.statSync(file, { throwIfNoEntry: false });
+  const key = `${st?.mtimeMs}:${st?.size}`;
+  const hit = parsed.get(file);
+  if (hit && hit.key === key) return hit.result;
+  const read = readBounded(file);
+  if ('why' in read) return refuse(read.why);
+  const result = parseText(read.text, shown);
   parsed.set(file, { key, result });
   return result;
 }
@@ -135,10 +137,7 @@ export function structureProblem(root: Json): { at: (string | number)[]; message
     if (known !== undefined) return known;
     sizes.set(v, Infinity); // a cycle cannot come out of YAML, but never loop on one
     let n = 1;
-    for (const c of Array.isArray(v) ? v : Object.values(v)) {
-      n += size(c);
-      if (n > MAX_VALUES) break;
-    }
+    for (const c of Array.isArray(v) ? v : Object.values(v)) n += size(c);
     sizes.set(v, n);
     return n;
   };
@@ -155,10 +154,9 @@ export function structureProblem(root: Json): { at: (string | number)[]; message
     }
     return { at, message: `expands to more than ${MAX_VALUES} values through YAML aliases (*name); write the values out or use fewer aliases` };
   }
-  const seen = new Set<object>();
+  // at most MAX_VALUES values to walk now, aliases expanded
   const find = (v: Json, at: (string | number)[]): (string | number)[] | undefined => {
-    if (v === null || typeof v !== 'object' || seen.has(v)) return undefined;
-    seen.add(v);
+    if (v === null || typeof v !== 'object') return undefined;
     if (!Array.isArray(v) && Object.hasOwn(v, '__proto__')) return [...at, '__proto__'];
     for (const [k, c] of Array.isArray(v) ? v.map((c, i) => [i, c] as const) : Object.entries(v)) {
       const hit = find(c, [...at, k]);
@@ -179,7 +177,7 @@ const yaml = (): YamlModule => (yamlModule ??= require('yaml') as YamlModule);
 function parseSlow(text: string, shown: string): { positions: Map<string, Position>; problems: Problem[] } {
   const { LineCounter, parseDocument } = yaml();
   const lineCounter = new LineCounter();
-  const document = parseDocument(text, { lineCounter, uniqueKeys: true, prettyErrors: false, strict: true });
+  const document = parseDocument(text, { lineCounter, uniqueKeys: true, prettyErrors: false });
   const problems: Problem[] = [];
   for (const err of document.errors) {
     const pos = lineCounter.linePos(err.pos[0]);
@@ -195,7 +193,7 @@ function parseSlow(text: string, shown: string): { positions: Map<string, Positi
 }
 
 function firstLine(s: string): string {
-  return s.split('\n')[0].replace(/ at line \d+, column \d+:?$/, '');
+  return s.split('\n')[0];
 }
 
 /** Records the position of every path below `node` (values come from the fast parser). */
@@ -234,13 +232,16 @@ export function mergeDocuments(base: SourcedDocument, over: SourcedDocument): So
     file: over.file,
     value,
     get positions() {
-      if (!positions) {
-        positions = new Map(base.positions);
-        mergePositions(base.value, over.value, [], over.positions, positions);
-      }
-      return positions;
+      return (positions ??= mergedPositions(base, over));
     },
   };
+}
+
+function mergedPositions(base: SourcedDocument, over: SourcedDocument): Map<string, Position> {
+  const out = new Map(base.positions);
+  mergePositions(base.value, over.value, [], over.positions, out);
+  out.set('', over.positions.get('')!); // the document is the extending file
+  return out;
 }
 
 function mergeValue(a: Json, b: Json): Json {
@@ -263,8 +264,8 @@ function mergePositions(a: Json, b: Json, at: string[], from: ReadonlyMap<string
         for (const key of [...out.keys()]) if (key === gone || key.startsWith(gone + '.')) out.delete(key);
         continue;
       }
-      if (Object.hasOwn(a, k)) mergePositions(a[k], v, child, from, out);
-      else copyPositions(pathToString(child), from, out);
+      // a key the base lacks is a replaced (undefined) value: the override's positions below it
+      mergePositions(a[k], v, child, from, out);
       const own = from.get(pathToString(child));
       if (own) out.set(pathToString(child), own);
     }
