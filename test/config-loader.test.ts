@@ -158,12 +158,14 @@ describe('reading a file', () => {
     expect(readBounded(path.join(dir, 'gone.yaml'))).toEqual({ why: 'cannot be read (ENOENT)' });
   });
 
-  it('parseYamlFile refuses a missing path, a directory and a device before opening them', () => {
+  it('parseYamlFile refuses a missing path, a directory, a device and a path through a file before opening them', () => {
     const dir = tempDir();
     const msg = (f: string) => parseYamlFile(f).problems.map((p) => `${p.line}:${p.col} ${p.message}`);
     expect(msg(path.join(dir, 'nope.yaml'))).toEqual(['0:0 file does not exist; check the path']);
     expect(msg(dir)).toEqual(['0:0 is not a regular file (a directory); an environment file is a regular YAML file of at most 1 MiB']);
     expect(msg('/dev/null')).toEqual(['0:0 is not a regular file (a device, socket or pipe); an environment file is a regular YAML file of at most 1 MiB']);
+    fs.writeFileSync(path.join(dir, 'f.yaml'), 'name: f\n');
+    expect(msg(path.join(dir, 'f.yaml', 'x.yaml'))).toEqual(['0:0 cannot be read (ENOTDIR); an environment file is a regular YAML file of at most 1 MiB']);
   });
 
   it('a changed file is parsed again; an unchanged one is not', () => {

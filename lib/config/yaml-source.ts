@@ -39,16 +39,22 @@ export const MAX_VALUES = 100_000;
  * undefined. Devices, FIFOs and directories are refused before they are opened.
  */
 export function unreadableReason(file: string): string | undefined {
+  const r = statReadable(file);
+  return 'why' in r ? r.why : undefined;
+}
+
+/** The stat of a path that can be read as an environment file, or why it cannot (unreadableReason). */
+function statReadable(file: string): { st: fs.Stats } | { why: string } {
   let st: fs.Stats;
   try {
     st = fs.statSync(file);
   } catch (e) {
     const code = (e as NodeJS.ErrnoException).code;
-    return code === 'ENOENT' ? 'does not exist' : `cannot be read (${code ?? String(e)})`;
+    return { why: code === 'ENOENT' ? 'does not exist' : `cannot be read (${code})` };
   }
-  if (!st.isFile()) return `is not a regular file (${st.isDirectory() ? 'a directory' : 'a device, socket or pipe'})`;
-  if (st.size > MAX_FILE_BYTES) return `is larger than ${MAX_FILE_BYTES / 1024 / 1024} MiB (${st.size} bytes)`;
-  return undefined;
+  if (!st.isFile()) return { why: `is not a regular file (${st.isDirectory() ? 'a directory' : 'a device, socket or pipe'})` };
+  if (st.size > MAX_FILE_BYTES) return { why: `is larger than ${MAX_FILE_BYTES / 1024 / 1024} MiB (${st.size} bytes)` };
+  return { st };
 }
 
 /**
@@ -79,11 +85,11 @@ export function readBounded(file: string): { text: string } | { why: string } {
 export function parseYamlFile(file: string): { doc?: SourcedDocument; problems: Problem[] } {
   const shown = displayPath(file);
   const refuse = (why: string) => ({ problems: [{ file: shown, line: 0, col: 0, path: '', message: `${why}; an environment file is a regular YAML file of at most 1 MiB` }] });
-  const why = unreadableReason(file);
-  if (why === 'does not exist') return { problems: [{ file: shown, line: 0, col: 0, path: '', message: 'file does not exist; check the path' }] };
-  if (why) return refuse(why);
-  const st = fs.statSync(file, { throwIfNoEntry: false });
-  const key = `${st?.mtimeMs}:${st?.size}`;
+  const stat = statReadable(file);
+  if ('why' in stat) {
+    return stat.why === 'does not exist' ? { problems: [{ file: shown, line: 0, col: 0, path: '', message: 'file does not exist; check the path' }] } : refuse(stat.why);
+  }
+  const key = `${stat.st.mtimeMs}:${stat.st.size}`;
   const hit = parsed.get(file);
   if (hit && hit.key === key) return hit.result;
   const read = readBounded(file);
