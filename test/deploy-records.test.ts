@@ -143,6 +143,8 @@ describe('deploy record', () => {
       rec('r1', '2025-03-05T10:00:00Z', { action: 'rollback' }),
     ];
     expect(releases(records).map((r) => `${r.action} ${r.tag}`)).toEqual(['rollback r1', 'deploy r3', 'deploy r1']);
+    // a deploy that names no release tag (the stack's own tags only) is no release to roll back to
+    expect(releases([...records, rec('-', '2025-03-06T10:00:00Z')]).map((r) => r.tag)).toEqual(['r1', 'r3', 'r1']);
     const lines = formatRecords(records.slice().reverse(), new Date('2025-03-05T10:10:00Z'));
     expect(lines[0]).toMatch(/^when\s+who\s+action\s+tag\s+result\s+took\s+plan$/);
     expect(lines[1]).toMatch(/^2025-03-05T10:00:00Z\s+10 min ago\s+alice@laptop\s+rollback\s+r1\s+success\s+12s\s+1 to add/);
@@ -163,6 +165,8 @@ describe('deploy record', () => {
     expect([...tagsToKeep(records, 2)]).toEqual(['r4', 'r3']);
     expect(tagsToPrune(['r1', 'r2', 'r3', 'r4', 'latest', 'other-env', '<none>'], records, 2)).toEqual(['r1', 'r2']);
     expect(tagsToPrune(['r1', 'r2', 'r3', 'r4'], records, 5)).toEqual([]);
+    // sorted whatever order the host listed them in
+    expect(tagsToPrune(['r2', 'latest', 'r1'], records, 2)).toEqual(['r1', 'r2']);
   });
 
   it('a line is a record only with a real time, a tag, a known action and result; text fields are cleaned and cut', () => {
@@ -174,7 +178,7 @@ describe('deploy record', () => {
     expect(long).toEqual({ ...ok, who: 'w'.repeat(200), environment: `e ${'e'.repeat(98)}`, tag: 't'.repeat(128), headline: `h ${'h'.repeat(298)}`, seconds: 0 });
     expect(parseRecords(JSON.stringify({ ...ok, who: 5, environment: null, headline: undefined }))[0]).toMatchObject({ who: '', environment: '', headline: '' });
     // blank lines and a file without a trailing newline
-    expect(parseRecords(`\n  \n${JSON.stringify(ok)}`)).toHaveLength(1);
+    expect(parseRecords(`\n  \n${JSON.stringify(ok)}`)).toEqual([ok]);
     // exactly MAX_RECORDS kept: the oldest beyond that goes
     let text = '';
     for (let i = 0; i < MAX_RECORDS; i++) text += `${JSON.stringify({ ...ok, tag: `t${i}` })}\n`;

@@ -5,6 +5,7 @@
  * their decisions one by one; test/e2e/ops.test.ts runs them on the real engine.
  */
 import * as fs from 'node:fs';
+import * as os from 'node:os';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { CliError } from '../lib/cli/exit-codes';
 import { runExec } from '../lib/ops/exec';
@@ -155,6 +156,15 @@ describe('hosts', () => {
     const checks = await runHostChecks(model());
     expect(checks.map((c) => [c.host, c.reachable.text, c.engine?.text])).toEqual([['main', 'reachable', 'Docker 27.5.1']]);
     expect(checks[0]).not.toHaveProperty('nfs');
+  });
+
+  it('a host where a service mounts an NFS volume is probed for NFS support', async () => {
+    const { runHostChecks } = await import('../lib/ops/hosts');
+    docker.set({ root: tempDir() });
+    const withNfs = ENV.replace('services:\n', 'nfs:\n  shared: { server: files }\nservices:\n  files: { kind: nfs-server, bind: 0.0.0.0 }\n') + '    mounts: { shared: /mnt/shared }\n';
+    const checks = await runHostChecks(loadModel('test', writeFiles({ 'test.yaml': withNfs })));
+    expect(checks.map((c) => c.host)).toEqual(['main']);
+    expect(checks[0].nfs?.text).toMatch(/NFS/);
   });
 });
 
@@ -345,6 +355,16 @@ describe('exec', () => {
     expect(await runExec(model(), 'api', ['env'], {})).toBe(0);
     expect(docker.world().envFiles![oneOffName()].text).toBe('');
     expect(docker.world().envFileAtStart).toBe(false);
+  });
+
+  it('a replica whose environment docker\'s env file cannot carry: refused before anything is created, and the private folder made for the env file is gone', async () => {
+    const multiline = { ...source(1), Config: { ...source(1).Config, Env: ['PORT=8000', 'CERT=-----BEGIN-----\nabc'] } };
+    docker.set({ containers: [multiline] as never });
+    const ours = () => fs.readdirSync(os.tmpdir()).filter((n) => n.startsWith('stackyard-exec-')).sort();
+    const before = ours();
+    await rejects(runExec(model(), 'api', ['ls'], {}), 'the environment variable CERT holds a line break, which docker\'s env file cannot carry; use --reuse');
+    expect(ours()).toEqual(before);
+    expect(docker.calls().some((c) => c[0] === 'create')).toBe(false);
   });
 
   it('a network the one-off container cannot join: refused naming it, the container removed', async () => {

@@ -496,6 +496,10 @@ describe('status: expected vs actual', () => {
     const o = observe('local', [inspected('local-watcher-1', { status: 'exited', exit: 0 })], new Map())[0];
     expect(judge(e, o)).toEqual({ ok: false, note: 'exited 0' });
     expect(judge({ ...e, oneShot: true }, o)).toEqual({ ok: true, note: 'completed' });
+    expect(judge({ ...e, oneShot: true }, { ...o, exitCode: 2 })).toEqual({ ok: false, note: 'job exited 2' });
+    // a job created but never started, or restarting, has not done its work
+    expect(judge({ ...e, oneShot: true }, { ...o, state: 'created' })).toEqual({ ok: false, note: 'job created' });
+    expect(judge({ ...e, oneShot: true }, { ...o, state: 'restarting' })).toEqual({ ok: false, note: 'job restarting' });
     expect(judge({ ...e, healthchecked: true }, { ...o, state: 'running', health: 'starting' })).toEqual({ ok: false, note: 'health starting' });
   });
 
@@ -752,6 +756,21 @@ describe('maintenance', () => {
     expect(l['traefik.http.middlewares.local-maintenance.replacepath.path']).toBe('/cgi-bin/maintenance');
     // local has no certificate resolver: no router asks for TLS
     expect(Object.keys(l).filter((k) => k.includes('.tls'))).toEqual([]);
+    // Traefik reads the labels of containers that enable it (the proxy runs with exposedByDefault=false);
+    // every router sends to the page's own service, on the port its program listens on (8080, below)
+    expect(l['traefik.enable']).toBe('true');
+    const routerServices = Object.entries(l).filter(([k]) => /^traefik\.http\.routers\.[^.]+\.service$/.test(k)).map(([, v]) => v);
+    expect(routerServices).toEqual(Array(4).fill('local-maintenance'));
+    expect(l['traefik.http.services.local-maintenance.loadbalancer.server.port']).toBe('8080');
+  });
+
+  it('a service with two routes gets a router for each, the second named -2, neither overwriting the other', () => {
+    const m = loadModel('local', path.join(ROOT, 'environments'));
+    m.services.find((s) => s.serviceName === 'backend')!.addRoute({ rule: 'Host(`second.localhost`)', port: 8000 });
+    const l = maintenanceLabels(m);
+    expect(l['traefik.http.routers.local-maintenance-backend.rule']).toBe('Host(`api.localhost`) || PathPrefix(`/api`)');
+    expect(l['traefik.http.routers.local-maintenance-backend-2.rule']).toBe('Host(`second.localhost`)');
+    expect(l['traefik.http.routers.local-maintenance-backend-2.service']).toBe('local-maintenance');
   });
 
   it('with TLS: each service\'s router keeps its route\'s entrypoints and the certificate resolver; the plain-HTTP catch-all takes every entrypoint, without TLS', () => {
