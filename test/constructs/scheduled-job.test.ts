@@ -7,6 +7,7 @@ import { environmentStack } from '../../lib/app';
 import { validate } from '../../lib/build';
 import { ConfigError } from '../../lib/config/errors';
 import { Environment } from '../../lib/environment';
+import { parseImage, Service } from '../../lib/service';
 import { dockerStack } from './harness';
 
 const model = () => new Environment({ name: 'unit', hosts: [{ name: 'main', docker: 'ssh://deploy@main.example.com:22', address: '10.0.0.1', sshOptions: [] }], secrets: [] });
@@ -77,6 +78,21 @@ describe('ScheduledJob', () => {
     new ServiceConstruct(environment, 'scheduler-main2', { host: 'main', image: 'x/app', tag: '1' });
     expect(problemsOf(() => validate(environment))).toEqual([
       'construct unit/scheduler-main the name scheduler-main belongs to the scheduler of host main (the Ofelia container that runs that host\'s schedules); rename this service',
+    ]);
+  });
+
+  it('a Service built in code that takes the name elsewhere in the tree, or the construct of the name holding a Service named otherwise: each reported where it is', () => {
+    const named = model();
+    new ScheduledJob(named, 'nightly', { host: 'main', image: 'x/app', tag: '1', command: ['run'], schedule: '0 3 * * *' });
+    new Service(new Construct(named, 'tools'), 'Default', { name: 'scheduler-main', host: 'main', kind: 'service', image: parseImage('x/app:1') });
+    expect(problemsOf(() => validate(named))).toEqual([
+      'construct unit/tools/Default the name scheduler-main belongs to the scheduler of host main (the Ofelia container that runs that host\'s schedules); rename this service',
+    ]);
+    const held = model();
+    new ScheduledJob(held, 'nightly', { host: 'main', image: 'x/app', tag: '1', command: ['run'], schedule: '0 3 * * *' });
+    new Service(new Construct(held, 'scheduler-main'), 'Default', { name: 'helper', host: 'main', kind: 'service', image: parseImage('x/app:1') });
+    expect(problemsOf(() => validate(held))).toEqual([
+      'construct unit/scheduler-main/Default the name scheduler-main belongs to the scheduler of host main (the Ofelia container that runs that host\'s schedules); rename this service',
     ]);
   });
 
