@@ -13,6 +13,8 @@
  * --record REPORT FILES keeps a chunk's Stryker report in the reports folder, with an empty entry
  * for each file of the chunk that has no mutant at all (Stryker leaves such a file out), so it
  * counts as measured, and writes each file's counts and survivors to the ledger.
+ * --tests TESTS (with --record): the chunk ran only these test files (the focused run,
+ * stryker.focused.config.mjs); its results say so wherever they are counted, as a lower bound.
  *
  * The ledger (test/mutation-ledger.json, tracked) is what outlives the machine: the reports
  * folder is a cache outside the clone and a new machine starts without it. Per file it holds the
@@ -38,6 +40,8 @@ interface ReportFile {
 }
 export interface Report {
   readonly files: Readonly<Record<string, ReportFile>>;
+  /** The test files a focused run ran (absent: the whole fast suite). */
+  readonly tests?: readonly string[];
 }
 
 export interface FileScore {
@@ -48,18 +52,20 @@ export interface FileScore {
   readonly noCoverage: number;
   readonly ignored: number;
   readonly errors: number;
+  /** The test files of a focused run; absent when the whole fast suite ran. */
+  readonly tests?: readonly string[];
 }
 
 /** Stryker's score: detected (killed, timed out) over valid mutants (detected, survived, not covered). */
-export function score(s: Omit<FileScore, 'file'>): number | undefined {
+export function score(s: Omit<FileScore, 'file' | 'tests'>): number | undefined {
   const valid = validCount(s);
   return valid ? (100 * detectedCount(s)) / valid : undefined;
 }
 
 /** Mutants a test detected: killed or timed out. */
-export const detectedCount = (s: Omit<FileScore, 'file'>): number => s.killed + s.timeout;
+export const detectedCount = (s: Omit<FileScore, 'file' | 'tests'>): number => s.killed + s.timeout;
 /** Mutants the score counts: detected, survived or not covered. */
-export const validCount = (s: Omit<FileScore, 'file'>): number => detectedCount(s) + s.survived + s.noCoverage;
+export const validCount = (s: Omit<FileScore, 'file' | 'tests'>): number => detectedCount(s) + s.survived + s.noCoverage;
 
 export function countMutants(file: string, mutants: readonly ReportMutant[]): FileScore {
   const c = { file, killed: 0, timeout: 0, survived: 0, noCoverage: 0, ignored: 0, errors: 0 };
@@ -95,7 +101,7 @@ export const REPLACEMENT_CHARS = 60;
 
 export const sha256 = (text: string): string => createHash('sha256').update(text).digest('hex');
 
-export function ledgerEntry(body: ReportFile): LedgerEntry {
+export function ledgerEntry(body: ReportFile, tests?: readonly string[]): LedgerEntry {
   const { file: _file, ...counts } = countMutants('', body.mutants);
   const where = (m: ReportMutant) => [m.location?.start.line ?? 0, m.location?.start.column ?? 0];
   const survivors = body.mutants
@@ -107,17 +113,22 @@ export function ledgerEntry(body: ReportFile): LedgerEntry {
       const notes = [m.status === 'NoCoverage' ? 'no coverage' : '', m.static ? 'static' : ''].filter(Boolean);
       return `${where(m).join(':')} ${m.mutatorName ?? '?'}${notes.length ? ` (${notes.join(', ')})` : ''}: ${cut}`;
     });
-  return { sha256: sha256(body.source), ...counts, survivors };
+  return { sha256: sha256(body.source), ...counts, ...(tests ? { tests } : {}), survivors };
 }
+
+/** Whether an entry measured under the whole suite for this very text is kept over a focused result. */
+const fullOverFocused = (e: LedgerEntry | undefined, source: string, tests: readonly string[] | undefined): boolean =>
+  tests !== undefined && e !== undefined && e.tests === undefined && e.sha256 === sha256(source);
 
 /**
  * The ledger with the report's files put in (replacing their earlier entries), files in name
  * order. Only files whose text in the report is their text now (`files`): a report can carry
- * results Stryker reused for an older text, which must not replace a current entry.
+ * results Stryker reused for an older text, which must not replace a current entry. A focused
+ * result does not replace one of the whole suite for the same text (it counts fewer tests).
  */
 export function updateLedger(ledger: Ledger, report: Report, files: ReadonlyMap<string, string>): Ledger {
   const merged: Record<string, LedgerEntry> = { ...ledger.files };
-  for (const [file, body] of Object.entries(report.files ?? {})) if (files.get(file) === body.source) merged[file] = ledgerEntry(body);
+  for (const [file, body] of Object.entries(report.files ?? {})) if (files.get(file) === body.source && !fullOverFocused(merged[file], body.source, report.tests)) merged[file] = ledgerEntry(body, report.tests);
   return { files: Object.fromEntries(Object.keys(merged).sort().map((f) => [f, merged[f]])) };
 }
 
@@ -128,19 +139,20 @@ export function readLedger(file: string): Ledger {
 /**
  * Per file, the result of the newest report (reports in the order given, oldest first) that
  * holds the file with exactly its current text, or else the ledger's while it was measured on
- * that text; files with neither are absent.
+ * that text; files with neither are absent. A focused result (fewer tests) never replaces one of
+ * the whole suite for the same text.
  */
 export function currentResults(files: ReadonlyMap<string, string>, reports: readonly Report[], ledger: Ledger = { files: {} }): Map<string, FileScore> {
   const out = new Map<string, FileScore>();
   for (const [file, e] of Object.entries(ledger.files)) {
     const text = files.get(file);
     if (text !== undefined && sha256(text) === e.sha256) {
-      out.set(file, { file, killed: e.killed, timeout: e.timeout, survived: e.survived, noCoverage: e.noCoverage, ignored: e.ignored, errors: e.errors });
+      out.set(file, { file, killed: e.killed, timeout: e.timeout, survived: e.survived, noCoverage: e.noCoverage, ignored: e.ignored, errors: e.errors, ...(e.tests ? { tests: e.tests } : {}) });
     }
   }
   for (const r of reports) {
     for (const [file, body] of Object.entries(r.files ?? {})) {
-      if (files.get(file) === body.source) out.set(file, countMutants(file, body.mutants));
+      if (files.get(file) === body.source && !(r.tests && out.has(file) && !out.get(file)!.tests)) out.set(file, { ...countMutants(file, body.mutants), ...(r.tests ? { tests: r.tests } : {}) });
     }
   }
   return out;
@@ -177,9 +189,11 @@ export function renderTable(files: ReadonlyMap<string, string>, done: ReadonlyMa
   const lines = [
     '| file | killed | timeout | survived | no coverage | ignored (static) | score |',
     '|---|---|---|---|---|---|---|',
-    ...rows.map((r) => `| \`${r.file}\` | ${r.killed} | ${r.timeout} | ${r.survived} | ${r.noCoverage} | ${r.ignored} | ${pct(score(r))} |`),
+    ...rows.map((r) => `| \`${r.file}\`${r.tests ? ` (focused: ${r.tests.length} test files)` : ''} | ${r.killed} | ${r.timeout} | ${r.survived} | ${r.noCoverage} | ${r.ignored} | ${pct(score(r))} |`),
     `| **measured: ${rows.length} of ${files.size} files** | ${total.killed} | ${total.timeout} | ${total.survived} | ${total.noCoverage} | ${total.ignored} | **${pct(score(total))}** |`,
   ];
+  const focused = rows.filter((r) => r.tests).length;
+  if (focused) lines.push('', `focused (${focused}): measured with only the test files the ledger names for them (npm run test:mutation:focused), a lower bound of their score under the whole fast suite`);
   const missing = [...files.keys()].filter((f) => !done.has(f));
   if (missing.length) lines.push('', `not measured yet (${missing.length}): ${missing.join(', ')}`);
   return lines.join('\n');
@@ -218,7 +232,13 @@ function main(argv: string[]): number {
   const record = arg('--record');
   if (record !== undefined) {
     const chunk = (argv[argv.indexOf('--record') + 2] ?? '').split(',').filter(Boolean);
-    const kept = withChunkFiles(JSON.parse(fs.readFileSync(record, 'utf8')) as Report, chunk, files);
+    const tests = arg('--tests')?.split(',').map((t) => t.trim()).filter(Boolean).sort();
+    if (argv.includes('--tests') && !tests?.length) {
+      process.stderr.write('--tests needs the test files the run ran, comma-separated\n');
+      return 2;
+    }
+    const report = JSON.parse(fs.readFileSync(record, 'utf8')) as Report;
+    const kept = withChunkFiles(tests ? { ...report, tests } : report, chunk, files);
     fs.mkdirSync(dir, { recursive: true });
     const name = path.join(dir, `chunk-${new Date().toISOString().replace(/[:.]/g, '-')}.json`);
     fs.writeFileSync(name, JSON.stringify(kept));

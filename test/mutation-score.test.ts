@@ -104,6 +104,28 @@ describe('mutation score across chunks', () => {
     expect(readLedger(path.join(__dirname, 'no-such-ledger.json'))).toEqual({ files: {} });
   });
 
+  it('a focused run\'s results say which tests ran, in the ledger and the table; they never replace a whole-suite result for the same text', () => {
+    const focused: Report = { tests: ['test/x.test.ts', 'test/y.test.ts'], files: { 'lib/a.ts': { source: 'A2', mutants: [m('Killed'), m('Survived')] }, 'lib/b.ts': { source: 'B1', mutants: [m('Killed')] } } };
+    const whole: Report = { files: { 'lib/b.ts': { source: 'B1', mutants: [m('Killed'), m('Killed')] } } };
+    const ledger = updateLedger(updateLedger({ files: {} }, whole, files), focused, files);
+    expect(ledger.files['lib/a.ts']).toMatchObject({ killed: 1, survived: 1, tests: ['test/x.test.ts', 'test/y.test.ts'] });
+    expect(ledger.files['lib/b.ts']).toEqual(ledgerEntry(whole.files['lib/b.ts']));
+    expect(ledger.files['lib/b.ts']).not.toHaveProperty('tests');
+    // a whole-suite result replaces a focused one; a focused result replaces an older text's entry
+    expect(updateLedger(ledger, { files: { 'lib/a.ts': { source: 'A2', mutants: [m('Killed')] } } }, files).files['lib/a.ts']).not.toHaveProperty('tests');
+    expect(updateLedger(updateLedger({ files: {} }, whole, new Map([['lib/b.ts', 'B0']])), focused, files).files['lib/b.ts']).toMatchObject({ tests: ['test/x.test.ts', 'test/y.test.ts'] });
+    // reports: a focused report after a whole one for the same text does not count over it
+    const done = currentResults(files, [whole, focused]);
+    expect(done.get('lib/b.ts')).toEqual({ file: 'lib/b.ts', killed: 2, timeout: 0, survived: 0, noCoverage: 0, ignored: 0, errors: 0 });
+    expect(done.get('lib/a.ts')).toMatchObject({ killed: 1, tests: ['test/x.test.ts', 'test/y.test.ts'] });
+    expect(currentResults(files, [], ledger).get('lib/a.ts')).toMatchObject({ tests: ['test/x.test.ts', 'test/y.test.ts'] });
+    const t = renderTable(files, done);
+    expect(t).toContain('| `lib/a.ts` (focused: 2 test files) | 1 | 0 | 1 | 0 | 0 | 50.0 % |');
+    expect(t).toContain('| `lib/b.ts` | 2 |');
+    expect(t).toContain('focused (1): measured with only the test files the ledger names for them');
+    expect(renderTable(files, currentResults(files, [whole]))).not.toContain('focused');
+  });
+
   it('the tracked ledger names only files that are mutated, each with its counts consistent', () => {
     const root = path.resolve(__dirname, '..');
     const ledger = readLedger(path.join(root, LEDGER));
