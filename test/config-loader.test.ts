@@ -19,6 +19,18 @@ describe('each kind of schema issue is worded for the operator and placed at its
     ['a scalar at the top level', { 'env.yaml': 'just text\n' }, 'env.yaml:1:1 expected a mapping with `name:`, `hosts:` and `services:` at the top level'],
     ['a document that is only null', { 'env.yaml': '~\n' }, 'env.yaml:1:1 file is empty; an environment file needs at least `name:` and `services:`'],
     ['extends that is not a path', { 'env.yaml': `extends: 3\n${MINIMAL}` }, 'env.yaml:1:1 extends: expected the path of another environment file, e.g. ./base.yaml'],
+    // placed at the `extends:` key, wherever it is, not at the top of the file
+    ['extends that is not a path, below the name', at('name: test', 'name: test\nextends: [a]'), 'env.yaml:2:1 extends: expected the path of another environment file, e.g. ./base.yaml'],
+    ['extends of a file that does not exist', at('name: test', 'name: test\nextends: ./nope.yaml'), 'env.yaml:2:1 extends: extends ./nope.yaml, which does not exist (looked for nope.yaml); fix the path relative to this file'],
+    ['extends of a directory', { ...at('name: test', 'name: test\nextends: ./sub'), 'sub/x.yaml': 'a: 1\n' }, 'env.yaml:2:1 extends: extends ./sub, which is not a regular file (a directory); extends names another environment file (a regular YAML file of at most 1 MiB)'],
+    // an unknown key lists the keys of the schema at its place, found through defaults, optionals,
+    // records, lists and (discriminated) unions
+    ['an unknown key in a section with a default', at('name: test', 'name: test\nscheduler: { image: "x/o:1", foo: 1 }'), 'env.yaml:2:30 scheduler.foo: unknown key; allowed here: image'],
+    ['an unknown key in the pg state backend', at('name: test', 'name: test\nstate: { backend: pg, foo: 1 }'), 'env.yaml:2:23 state.foo: unknown key; allowed here: backend, encryption, schema'],
+    ['an unknown key in a host', at('address: 10.0.0.1 }', 'address: 10.0.0.1, foo: 1 }'), 'env.yaml:3:69 hosts.main.foo: unknown key; allowed here: address, docker, hostKey, sshOptions, tlsCertPath'],
+    ['an unknown key in a published port', at('uses: [db]', 'uses: [db]\n    ports: { metrics: { container: 9000, foo: 1 } }'), 'env.yaml:16:42 services.api.ports.metrics.foo: unknown key; allowed here: bind, container, publish'],
+    ['an unknown key in a healthcheck', at('    health: /health', '    healthcheck: { test: [CMD, x], foo: 1 }'), 'env.yaml:13:36 services.api.healthcheck.foo: unknown key; allowed here: interval, retries, startPeriod, test, timeout'],
+    ['an unknown key in resources', at(DB, '{ kind: postgres, password: DB_PASSWORD, resources: { cpus: 1, foo: 1 } }'), 'env.yaml:7:70 services.db.resources.foo: unknown key; allowed here: cpus, memory'],
     ['an empty string', at('image: ghcr.io/acme/api', 'image: ""'), 'env.yaml:10:5 services.api.image: must not be empty'],
     ['a boolean for a string', at('tag: "1.0"', 'tag: true'), 'env.yaml:11:5 services.api.tag: expected a string, got boolean true; quote it: "true"'],
     ['null for a string', at('tag: "1.0"', 'tag: ~'), 'env.yaml:11:5 services.api.tag: expected a string, got an empty value'],

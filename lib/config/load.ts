@@ -60,7 +60,8 @@ export function loadEnvironment(file: string): LoadedEnvironment {
 /** True when the file declares `partial: true` (used only through `extends:`). */
 export function isPartialFile(file: string): boolean {
   const { doc } = parseYamlFile(path.resolve(file));
-  return !!doc && typeof doc.value === 'object' && doc.value !== null && (doc.value as Record<string, unknown>).partial === true;
+  // a scalar has no `partial` either: only a mapping's `partial: true` makes this true
+  return (doc?.value as { partial?: unknown } | null | undefined)?.partial === true;
 }
 
 function zodProblems(error: z.ZodError, source: SourcedDocument): Problem[] {
