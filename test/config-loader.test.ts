@@ -19,6 +19,10 @@ describe('each kind of schema issue is worded for the operator and placed at its
     ['a scalar at the top level', { 'env.yaml': 'just text\n' }, 'env.yaml:1:1 expected a mapping with `name:`, `hosts:` and `services:` at the top level'],
     ['a document that is only null', { 'env.yaml': '~\n' }, 'env.yaml:1:1 file is empty; an environment file needs at least `name:` and `services:`'],
     ['extends that is not a path', { 'env.yaml': `extends: 3\n${MINIMAL}` }, 'env.yaml:1:1 extends: expected the path of another environment file, e.g. ./base.yaml'],
+    // what only the fast parser refuses (the other reads these without a problem): its reason, at its mark
+    ['a YAML tag', { 'env.yaml': 'name: x\na: !custom 1\n' }, 'env.yaml:2:4 YAML error: unknown scalar tag !<!custom>'],
+    ['an explicit tag that does not fit', { 'env.yaml': 'name: x\na: !!int 3.5\n' }, 'env.yaml:2:4 YAML error: cannot resolve a node with !<tag:yaml.org,2002:int> explicit tag'],
+    ['a list as a key', { 'env.yaml': 'name: x\n? [a, b]\n: 1\n' }, 'env.yaml:1:1 YAML error: object-based map does not support complex keys'],
     // placed at the `extends:` key, wherever it is, not at the top of the file
     ['extends that is not a path, below the name', at('name: test', 'name: test\nextends: [a]'), 'env.yaml:2:1 extends: expected the path of another environment file, e.g. ./base.yaml'],
     ['extends of a file that does not exist', at('name: test', 'name: test\nextends: ./nope.yaml'), 'env.yaml:2:1 extends: extends ./nope.yaml, which does not exist (looked for nope.yaml); fix the path relative to this file'],
