@@ -8,12 +8,12 @@ import * as path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { buildApp } from '../lib/app';
 import { unrecorded } from '../lib/deploy/secret-versions';
-import { deploySecrets } from '../lib/deploy/steps';
+import { deploySecrets, needsMigration } from '../lib/deploy/steps';
 import { MINIMAL, writeFiles } from './helpers';
 
 /** A checkout with MINIMAL synthesized: its root and the stack folder. */
-function checkout(): { root: string; dir: string } {
-  const root = writeFiles({ 'environments/test.yaml': MINIMAL });
+function checkout(env = MINIMAL): { root: string; dir: string } {
+  const root = writeFiles({ 'environments/test.yaml': env });
   buildApp([path.join(root, 'environments', 'test.yaml')], path.join(root, 'cdktf.out')).app.synth();
   return { root, dir: path.join(root, 'cdktf.out', 'stacks', 'test') };
 }
@@ -49,5 +49,33 @@ describe('the deploy\'s secrets step', () => {
     deploySecrets(root, dir, 'generate'); // the passphrase a destroy still needs
     const vars = deploySecrets(root, dir, 'placeholder');
     expect(JSON.parse(vars.get('TF_VAR_STACKYARD_SECRET_VERSIONS')!)).toEqual({ DB_PASSWORD: unrecorded('DB_PASSWORD'), JWT_SECRET: unrecorded('JWT_SECRET') });
+  });
+
+  it('a state in clear is encrypted by this deploy only where it can be read: the local state file; elsewhere when asked; never with encryption off', () => {
+    const plain = JSON.stringify({ version: 4, lineage: 'l', resources: [] });
+    const local = checkout();
+    const stateFile = path.join(local.root, '.stackyard', 'state', 'test.tfstate');
+    expect(needsMigration(local.root, local.dir, false)).toBe(false); // no state yet
+    fs.mkdirSync(path.dirname(stateFile), { recursive: true });
+    fs.writeFileSync(stateFile, plain);
+    expect(needsMigration(local.root, local.dir, false)).toBe(true);
+    fs.writeFileSync(stateFile, JSON.stringify({ encrypted_data: 'x', meta: {} }));
+    expect(needsMigration(local.root, local.dir, false)).toBe(false);
+    // a remote state cannot be read here: migrated when asked only, even beside a plain local file
+    const remote = checkout(MINIMAL.replace('name: test', 'name: test\nstate: { backend: pg }'));
+    fs.mkdirSync(path.join(remote.root, '.stackyard', 'state'), { recursive: true });
+    fs.writeFileSync(path.join(remote.root, '.stackyard', 'state', 'test.tfstate'), plain);
+    expect(needsMigration(remote.root, remote.dir, false)).toBe(false);
+    expect(needsMigration(remote.root, remote.dir, true)).toBe(true);
+    // encryption off: asked or not, nothing to migrate to, and the flag is said to be ignored
+    const said = vi.mocked(process.stderr.write);
+    const off = checkout(MINIMAL.replace('name: test', 'name: test\nstate: { backend: local, encryption: false }'));
+    fs.mkdirSync(path.join(off.root, '.stackyard', 'state'), { recursive: true });
+    fs.writeFileSync(path.join(off.root, '.stackyard', 'state', 'test.tfstate'), plain);
+    said.mockClear();
+    expect(needsMigration(off.root, off.dir, false)).toBe(false);
+    expect(said).not.toHaveBeenCalled();
+    expect(needsMigration(off.root, off.dir, true)).toBe(false);
+    expect(said.mock.calls.map((c) => String(c[0]))).toEqual(['stackyard: --migrate-state ignored: test has state encryption turned off (state.encryption: false)\n']);
   });
 });
