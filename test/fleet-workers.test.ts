@@ -48,6 +48,15 @@ describe('WorkerPool, rule by rule', () => {
   const loads = (text: string) => loadEnvironments(writeFiles({ 'e.yaml': text }))[0];
   const backend = '  backend: { kind: web, host: core, image: x/api, tag: "1", port: 8000, health: /h, replicas: 1, ports: { http: { container: 8000, publish: 8000, bind: 0.0.0.0 } } }\n';
 
+  it('the pool\'s own checks, each at its key: no host, a host the environment lacks, registerEnv without registerWith, registerWith a service that does not exist', () => {
+    expect(one(pool('', '{}'))).toEqual(['e.yaml:8:93 services.backtest.hosts: name at least one host']);
+    expect(one(pool('', '{ nowhere: 1 }'))).toEqual(['e.yaml:8:102 services.backtest.hosts.nowhere: unknown host "nowhere"; known: core, b']);
+    expect(one(pool(', registerEnv: KTRDR_API_URL'))).toEqual(['e.yaml:8:110 services.backtest.registerEnv: has no effect without `registerWith:` (it names the variable that receives that service\'s URL); add `registerWith:` or remove `registerEnv:`']);
+    expect(one(pool(', registerWith: ghost, bind: 0.0.0.0'))).toEqual(['e.yaml:8:110 services.backtest.registerWith: unknown service "ghost"; known: db, backtest']);
+    // the default variable without registerWith says nothing
+    expect(loads(base(pool(''))).service('backtest-b')).toBeDefined();
+  });
+
   it('registerWith a service that calls the workers back at a public address while they listen on loopback only: refused; a loopback address or a public bind is fine', () => {
     expect(one(backend + pool(', registerWith: backend'))).toEqual([
       'e.yaml:9:3 services.backtest.bind: backend calls the workers on host b back at b.example.com:5003, but they listen on 127.0.0.1 only; set `bind:` here to an address it reaches (e.g. 0.0.0.0 or the host\'s private address)',

@@ -47,6 +47,15 @@ describe('schedules', () => {
     expect(c.svc_backup_1.upload.map((u: any) => u.file)).toEqual(['/run/secrets/DB_PASSWORD']);
   });
 
+  it('a backup written before its database in the file is built after it (databases first): the same stack as in file order', () => {
+    const dbLine = '  db: { kind: postgres, host: core, password: DB_PASSWORD, publish: 5432, bind: 0.0.0.0 }\n';
+    const backup = '  backup: { kind: postgres-backup, database: db, retentionDays: 7 }\n';
+    const inOrder = base(backup);
+    const reversed = inOrder.replace(dbLine, '').replace(backup, backup + dbLine);
+    expect(reversed.indexOf('backup:')).toBeLessThan(reversed.indexOf('  db:'));
+    expect(synth({ 'e.yaml': reversed }).obs.resource.docker_container).toEqual(synth({ 'e.yaml': inOrder }).obs.resource.docker_container);
+  });
+
   it('the scheduler is replaced when a job of its host changes (Ofelia reads the job labels only when it starts)', () => {
     const env = (cmd: string, cron = '0 3 * * *') => synth({
       'e.yaml': base(`  sync: { kind: scheduled-job, host: core, image: x/a, tag: "1", command: [${cmd}], schedule: "${cron}" }\n`),
