@@ -20,6 +20,13 @@ describe('GenericService', () => {
     expect(c.upload.map((u: any) => u.file)).toEqual(['/run/secrets/JWT_SECRET']);
   });
 
+  it('a health path without a port gives no healthcheck (there is no port to ask); with the port, curl asks that port and path', () => {
+    const without = dockerStack((s) => new GenericService(s, 'w', { host: 'main', image: 'x/w', tag: '1', health: '/h' })).containers.svc_w_1;
+    expect(without.healthcheck).toBeUndefined();
+    const withPort = dockerStack((s) => new GenericService(s, 'w', { host: 'main', image: 'x/w', tag: '1', port: 8000, health: '/h' })).containers.svc_w_1;
+    expect(withPort.healthcheck.test).toEqual(['CMD', 'curl', '-fsS', '-o', '/dev/null', 'http://localhost:8000/h']);
+  });
+
   it('one replica unless told; its own stop grace; a plain port is its http port', () => {
     const { containers, environment } = dockerStack((s) => new GenericService(s, 'w', { host: 'main', image: 'x/w', tag: '1', port: 8000, stopGracePeriod: '45s' }));
     expect(Object.keys(containers)).toEqual(['svc_w_1']);
