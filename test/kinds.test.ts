@@ -4,7 +4,8 @@ import * as path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { KINDS } from '../constructs/index';
 import { SERVICE_KINDS } from '../lib/config/schema';
-import { errors, synth } from './helpers';
+import { loadEnvironments } from '../lib/environments';
+import { errors, synth, twoHostEnvironment, writeFiles } from './helpers';
 
 const env = (services: string) => `name: k
 hosts:
@@ -59,5 +60,14 @@ describe('fields the schema accepts reach the output (they were silently dropped
       const [line] = errors({ 'e.yaml': env(svc(kind)) });
       expect(line).toMatch(/^e\.yaml:8:\d+ services\.w\.command: unknown key/);
     }
+  });
+});
+
+describe('a service that uses a kind others only start after (plain)', () => {
+  it('waits for it to be healthy when it has a healthcheck (Prometheus), to have started when it has none (an NFS server)', () => {
+    const m = loadEnvironments(writeFiles({ 'e.yaml': twoHostEnvironment('  prometheus: { kind: prometheus, host: core }\n  files: { kind: nfs-server, host: core, bind: 0.0.0.0 }\n  api: { kind: service, host: core, image: x/a, tag: "1", uses: [prometheus, files] }\n') }))[0];
+    expect(m.service('prometheus')!.healthcheck).toBeDefined();
+    expect(m.service('files')!.healthcheck).toBeUndefined();
+    expect(m.service('api')!.dependencies.map((d) => [d.service.serviceName, d.condition])).toEqual([['files', 'started'], ['prometheus', 'healthy']]);
   });
 });
