@@ -9,7 +9,7 @@ import { DRAIN_SECONDS, SECRETS_CHECKSUM } from '../lib/kubernetes/render';
 import { STOP_GRACE_SECONDS } from '../lib/service';
 import { parseRouteRule } from '../lib/kubernetes/routes';
 import { synthKubernetes } from '../scripts/synth-k8s';
-import { errors, shared, tempDir } from './helpers';
+import { errors, shared, tempDir, writeFiles } from './helpers';
 
 const root = path.resolve(__dirname, '..');
 /** The Kubernetes environments, rendered by the first test that needs them (see `shared`). */
@@ -108,6 +108,27 @@ describe('Kubernetes manifests', () => {
     expect(pod.serviceAccountName).toBe('stackyard-job-waiter');
     expect(pod.initContainers[0].command).toEqual(['kubectl', 'wait', '--for=condition=complete', '--timeout=600s', `job/${job.metadata.name}`]);
     expect(find('cluster', 'Deployment', 'frontend').spec.template.spec.initContainers).toBeUndefined();
+  });
+
+  it('a Job that runs after another waits for that Job by its name, and is renamed (so run again) when the other\'s spec changes, whatever their order in the file', () => {
+    // the later job comes first in the file and in name order: the name it waits on is worked out first
+    const render = (firstCommand: string) => {
+      const dir = writeFiles({ 'k.yaml': `name: k\nplatform: kubernetes\nkubernetes: { namespace: k, nodePools: { general: {} } }\nservices:\n  later: { kind: job, image: x/a, tag: "1", command: [b], after: [zfirst] }\n  zfirst: { kind: job, image: x/a, tag: "1", command: [${firstCommand}] }\n  api: { kind: service, image: x/a, tag: "1", after: [later] }\n  lone: { kind: job, image: x/a, tag: "1", command: [c] }\n` });
+      const [f] = synthKubernetes([dir], tempDir());
+      const all = parseAllDocuments(fs.readFileSync(f, 'utf8')).map((d) => d.toJS());
+      const named = (prefix: string) => all.find((d: any) => d.kind === 'Job' && d.metadata.name.startsWith(`${prefix}-`));
+      return { first: named('zfirst'), second: named('later'), lone: named('lone'), api: all.find((d: any) => d.kind === 'Deployment' && d.metadata.name === 'api') };
+    };
+    const a = render('a');
+    expect(a.first.spec.template.spec.initContainers).toBeUndefined();
+    // a Job nobody waits for is named by its spec too
+    expect(a.lone.metadata.name).toMatch(/^lone-[0-9a-f]{8}$/);
+    expect(a.second.spec.template.spec.initContainers.map((c: any) => c.command.at(-1))).toEqual([`job/${a.first.metadata.name}`]);
+    expect(a.api.spec.template.spec.initContainers.map((c: any) => c.command.at(-1))).toEqual([`job/${a.second.metadata.name}`]);
+    const b = render('changed');
+    expect(b.first.metadata.name).not.toBe(a.first.metadata.name);
+    expect(b.second.metadata.name).not.toBe(a.second.metadata.name);
+    expect(b.second.spec.template.spec.initContainers.map((c: any) => c.command.at(-1))).toEqual([`job/${b.first.metadata.name}`]);
   });
 
   it('a Job waits for the database it uses to be ready, and retries a bounded number of times within its timeout', () => {
