@@ -23,6 +23,9 @@ describe('each kind of schema issue is worded for the operator and placed at its
     ['a YAML tag', { 'env.yaml': 'name: x\na: !custom 1\n' }, 'env.yaml:2:4 YAML error: unknown scalar tag !<!custom>'],
     ['an explicit tag that does not fit', { 'env.yaml': 'name: x\na: !!int 3.5\n' }, 'env.yaml:2:4 YAML error: cannot resolve a node with !<tag:yaml.org,2002:int> explicit tag'],
     ['a list as a key', { 'env.yaml': 'name: x\n? [a, b]\n: 1\n' }, 'env.yaml:1:1 YAML error: object-based map does not support complex keys'],
+    ['a value not among those allowed', at('name: test', 'name: test\nplatform: nomad'), 'env.yaml:2:1 platform: expected one of "docker", "kubernetes", got "nomad"'],
+    ['a fraction for a whole number', at('port: 8000', 'port: 8000\n    replicas: 1.5'), 'env.yaml:13:5 services.api.replicas: expected an integer, got number 1.5'],
+    ['a quoted number', at('port: 8000', 'port: "80"'), 'env.yaml:12:5 services.api.port: expected a number, got "80"'],
     // placed at the `extends:` key, wherever it is, not at the top of the file
     ['extends that is not a path, below the name', at('name: test', 'name: test\nextends: [a]'), 'env.yaml:2:1 extends: expected the path of another environment file, e.g. ./base.yaml'],
     ['extends of a file that does not exist', at('name: test', 'name: test\nextends: ./nope.yaml'), 'env.yaml:2:1 extends: extends ./nope.yaml, which does not exist (looked for nope.yaml); fix the path relative to this file'],
