@@ -24,6 +24,8 @@ describe('NFS', () => {
     const s = sOf();
     expect(s.resource.docker_volume.nfs_b_shared).toMatchObject({ provider: 'docker.b', driver: 'local', driver_opts: { type: 'nfs', o: 'addr=core.example.com,nfsvers=4,rw,soft', device: ':/' } });
     expect(s.resource.docker_volume.nfs_core_shared.provider).toBe('docker.core');
+    // labelled with the environment (what `down --volumes` lists), the host and the NFS volume it mounts
+    expect(s.resource.docker_volume.nfs_b_shared.labels).toEqual([{ label: 'stackyard.environment', value: 'obs' }, { label: 'stackyard.host', value: 'b' }, { label: 'stackyard.nfs', value: 'shared' }]);
     expect(s.resource.docker_container.svc_worker_1.volumes).toEqual([{ container_path: '/mnt/shared', volume_name: '${docker_volume.nfs_b_shared.name}' }]);
   });
 
