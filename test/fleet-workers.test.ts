@@ -76,6 +76,12 @@ describe('WorkerPool, rule by rule', () => {
     expect(deps('other-b')).toEqual(['plain started']);
   });
 
+  it('a service that uses one on another host without `address:`: refused at its `uses:`, naming the key to give', () => {
+    const t = base('  cache: { kind: service, host: b, image: x/c, tag: "1", ports: { http: { container: 80, publish: 8080, bind: 0.0.0.0 } } }\n  api: { kind: service, host: core, image: x/a, tag: "1", uses: [cache] }\n')
+      .replace('b: { docker: "ssh://deploy@b.example.com", address: b.example.com }', 'b: { docker: "ssh://deploy@b.example.com" }');
+    expect(errors({ 'e.yaml': t })).toEqual(['e.yaml:9:59 services.api.uses: uses cache on host b, which has no `address:`; give hosts.b.address so other hosts can reach it']);
+  });
+
   it('registerWith a service without an http port, or one on another host that does not publish it: refused, never a worker without its URL', () => {
     expect(one('  plain: { kind: service, host: core, image: x/p, tag: "1" }\n' + pool(', registerWith: plain, bind: 0.0.0.0'))).toEqual([
       'e.yaml:9:110 services.backtest.registerWith: plain has no `http` port for the workers to register with; give it one (`ports: { http: ... }`) or name another service',
