@@ -116,9 +116,9 @@ export function ledgerEntry(body: ReportFile, tests?: readonly string[]): Ledger
   return { sha256: sha256(body.source), ...counts, ...(tests ? { tests } : {}), survivors };
 }
 
-/** Whether an entry measured under the whole suite for this very text is kept over a focused result. */
-const fullOverFocused = (e: LedgerEntry | undefined, source: string, tests: readonly string[] | undefined): boolean =>
-  tests !== undefined && e !== undefined && e.tests === undefined && e.sha256 === sha256(source);
+/** Whether a result held for a file's current text, measured under the whole suite, is kept over a focused result (`tests`). */
+const wholeOverFocused = (held: { readonly tests?: readonly string[] } | undefined, tests: readonly string[] | undefined): boolean =>
+  tests !== undefined && held !== undefined && held.tests === undefined;
 
 /**
  * The ledger with the report's files put in (replacing their earlier entries), files in name
@@ -128,7 +128,7 @@ const fullOverFocused = (e: LedgerEntry | undefined, source: string, tests: read
  */
 export function updateLedger(ledger: Ledger, report: Report, files: ReadonlyMap<string, string>): Ledger {
   const merged: Record<string, LedgerEntry> = { ...ledger.files };
-  for (const [file, body] of Object.entries(report.files ?? {})) if (files.get(file) === body.source && !fullOverFocused(merged[file], body.source, report.tests)) merged[file] = ledgerEntry(body, report.tests);
+  for (const [file, body] of Object.entries(report.files ?? {})) if (files.get(file) === body.source && !wholeOverFocused(merged[file]?.sha256 === sha256(body.source) ? merged[file] : undefined, report.tests)) merged[file] = ledgerEntry(body, report.tests);
   return { files: Object.fromEntries(Object.keys(merged).sort().map((f) => [f, merged[f]])) };
 }
 
@@ -152,7 +152,7 @@ export function currentResults(files: ReadonlyMap<string, string>, reports: read
   }
   for (const r of reports) {
     for (const [file, body] of Object.entries(r.files ?? {})) {
-      if (files.get(file) === body.source && !(r.tests && out.has(file) && !out.get(file)!.tests)) out.set(file, { ...countMutants(file, body.mutants), ...(r.tests ? { tests: r.tests } : {}) });
+      if (files.get(file) === body.source && !wholeOverFocused(out.get(file), r.tests)) out.set(file, { ...countMutants(file, body.mutants), ...(r.tests ? { tests: r.tests } : {}) });
     }
   }
   return out;
