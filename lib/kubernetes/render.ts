@@ -125,7 +125,7 @@ export function renderKubernetes(model: Environment, cfg: KubernetesConfig, outd
     const labels = { 'app.kubernetes.io/name': name, 'app.kubernetes.io/part-of': env, 'stackyard.kind': s.kind };
     const template = templateOf(s);
     const container = template.spec!.containers[0];
-    const configFiles = s.files.filter((f) => typeof f.content === 'function' || !f.sensitive);
+    const configFiles = s.files.filter((f) => !f.sensitive);
     if (configFiles.length) {
       new k8s.KubeConfigMap(chart, `${name}-files`, {
         metadata: { name: `${name}-files` },
@@ -252,7 +252,7 @@ function podTemplateFor(s: Service, env: string, cfg: KubernetesConfig, jobs: Re
   // secret values are not known here, and files mounted by subPath never update: the pod template
   // changes (and the workload rolls) when a secret's declared version or a generated file changes
   const secrets = [...new Set([...s.secrets.map((x) => x.name), ...s.files.flatMap(secretsIn)])].sort();
-  const configFiles = s.files.filter((f) => typeof f.content === 'function' || !f.sensitive);
+  const configFiles = s.files.filter((f) => !f.sensitive);
   const annotations: Record<string, string> = {};
   if (secrets.length) annotations[SECRETS_CHECKSUM] = hash(secrets.map((n) => [n, String(cfg.secretVersions[n] ?? 1)]), 16);
   if (configFiles.length) annotations[FILES_CHECKSUM] = hash(configFiles.map((f) => [f.path, fileText(f, cfg.namespace)]), 16);
@@ -304,9 +304,9 @@ function containerFor(s: Service): k8s.Container {
     ...s.volumes.map((v) => ({ name: v.name, mountPath: v.path })),
     ...s.secrets.filter((x) => x.as === 'file').map((x) => ({ name: `secret-${slug(x.name)}`, mountPath: secretPath(x.name), subPath: SECRET_KEY, readOnly: true })),
     ...s.files.map((f) =>
-      typeof f.content === 'function' || !f.sensitive
-        ? { name: 'files', mountPath: f.path, subPath: slug(f.path), readOnly: true }
-        : { name: `file-${slug(f.path)}`, mountPath: f.path, subPath: SECRET_KEY, readOnly: true },
+      f.sensitive
+        ? { name: `file-${slug(f.path)}`, mountPath: f.path, subPath: SECRET_KEY, readOnly: true }
+        : { name: 'files', mountPath: f.path, subPath: slug(f.path), readOnly: true },
     ),
     ...s.nfsMounts.map((m) => ({ name: `nfs-${m.volume}`, mountPath: m.path })),
   ].sort((a, b) => a.mountPath.localeCompare(b.mountPath));
@@ -328,8 +328,8 @@ function podSpecFor(s: Service, cfg: KubernetesConfig, container: k8s.Container,
   const pool = cfg.nodePools[s.host];
   const volumes: k8s.Volume[] = [
     ...s.secrets.filter((x) => x.as === 'file').map((x) => ({ name: `secret-${slug(x.name)}`, secret: { secretName: secretObjectName(x.name), defaultMode: parseInt(x.mode, 8) } })),
-    ...s.files.filter((f) => typeof f.content !== 'function' && f.sensitive).map((f) => ({ name: `file-${slug(f.path)}`, secret: { secretName: fileSecretName(s, f.path), defaultMode: parseInt(f.mode, 8) } })),
-    ...(s.files.some((f) => typeof f.content === 'function' || !f.sensitive) ? [{ name: 'files', configMap: { name: `${s.serviceName}-files` } }] : []),
+    ...s.files.filter((f) => f.sensitive).map((f) => ({ name: `file-${slug(f.path)}`, secret: { secretName: fileSecretName(s, f.path), defaultMode: parseInt(f.mode, 8) } })),
+    ...(s.files.some((f) => !f.sensitive) ? [{ name: 'files', configMap: { name: `${s.serviceName}-files` } }] : []),
     ...s.nfsMounts.map((m) => ({ name: `nfs-${m.volume}`, persistentVolumeClaim: { claimName: `nfs-${m.volume}` } })),
   ].sort((a, b) => a.name.localeCompare(b.name));
   const timeout = s.oneShot?.timeoutSeconds ?? SCHEDULED_WAIT_SECONDS;
