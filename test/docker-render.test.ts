@@ -109,4 +109,18 @@ describe('the Docker renderer', () => {
     }).containers.svc_api_1.labels.map((l: { label: string }) => l.label);
     expect(noTls.filter((k: string) => k.includes('tls') || k.includes('healthcheck'))).toEqual([]);
   });
+
+  it('pulls an image once per host and name, and keeps it on the host when the resource goes (a rollback or a sibling stack still needs it)', () => {
+    const { json } = dockerStack((s) => {
+      svc(s, 'a', { image: { repository: 'x/shared', tag: '1' } });
+      svc(s, 'b', { image: { repository: 'x/shared', tag: '1' } });
+      svc(s, 'c', { image: { repository: 'x/shared', tag: '1' }, host: 'edge' });
+    }, { hosts: ['main', 'edge'] });
+    const images = json.resource.docker_image as Record<string, { name: string; keep_locally: boolean; provider: string }>;
+    expect(Object.values(images).map((i) => [i.provider, i.name, i.keep_locally]).sort()).toEqual([
+      ['docker.edge', 'x/shared:1', true],
+      ['docker.main', 'x/shared:1', true],
+    ]);
+  });
 });
+
