@@ -122,5 +122,18 @@ describe('the Docker renderer', () => {
       ['docker.main', 'x/shared:1', true],
     ]);
   });
+
+  it('waits for a healthy container as long as its healthcheck may take to pass, plus half a minute, at least a minute; jobs and unchecked services are not waited for', () => {
+    const hc = (startPeriodSeconds: number, intervalSeconds: number, retries: number) => ({ test: ['CMD', 'true'], intervalSeconds, timeoutSeconds: 1, retries, startPeriodSeconds });
+    const { containers } = dockerStack((s) => {
+      svc(s, 'slow', { healthcheck: hc(40, 10, 5) });
+      svc(s, 'quick', { healthcheck: hc(0, 2, 3) });
+      svc(s, 'bare');
+    });
+    // 40 s start period, then 6 checks 10 s apart, then 30 s: 130 s
+    expect([containers.svc_slow_1.wait, containers.svc_slow_1.wait_timeout]).toEqual([true, 130]);
+    expect([containers.svc_quick_1.wait, containers.svc_quick_1.wait_timeout]).toEqual([true, 60]);
+    expect([containers.svc_bare_1.wait, containers.svc_bare_1.wait_timeout]).toEqual([undefined, undefined]);
+  });
 });
 
