@@ -1,13 +1,16 @@
 /**
  * The deploy's secrets step (deploySecrets, lib/deploy/steps.ts) on a real synthesized stack: the
  * values it generates land in a private secrets file (mode 600 before any value is in it, an older
- * file made private too), and a destroy's placeholder run records no version of its dummy values.
+ * file made private too), a first file holds those values and nothing else, no file is written
+ * when every value is given; a deploy records a keyed version of each value it deploys (where the
+ * stack records versions at all), a destroy's placeholder run none of its dummy values.
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { buildApp } from '../lib/app';
-import { unrecorded } from '../lib/deploy/secret-versions';
+import { STATE_PASSPHRASE_VARIABLE } from '../lib/deploy/encryption';
+import { SECRET_VERSIONS_VARIABLE, unrecorded } from '../lib/deploy/secret-versions';
 import { deploySecrets, needsMigration } from '../lib/deploy/steps';
 import { MINIMAL, writeFiles } from './helpers';
 
@@ -42,6 +45,38 @@ describe('the deploy\'s secrets step', () => {
     deploySecrets(root, dir, 'generate');
     expect(fs.statSync(file).mode & 0o777).toBe(0o600);
     expect(fs.readFileSync(file, 'utf8')).toMatch(/^TF_VAR_JWT_SECRET=/m);
+  });
+
+  it('a first deploy\'s secrets file holds the generated values and nothing else; with every value given, no file is written', () => {
+    const { root, dir } = checkout();
+    const file = path.join(root, '.stackyard', 'secrets', 'test.env');
+    const vars = deploySecrets(root, dir, 'generate');
+    const names = ['TF_VAR_DB_PASSWORD', 'TF_VAR_JWT_SECRET', `TF_VAR_${STATE_PASSPHRASE_VARIABLE}`];
+    const text = fs.readFileSync(file, 'utf8');
+    expect(text.endsWith('\n')).toBe(true);
+    expect(text.slice(0, -1).split('\n').sort()).toEqual(names.map((n) => `${n}=${vars.get(n)}`));
+    const given = checkout();
+    for (const n of names) process.env[n] = `given-${n}`;
+    deploySecrets(given.root, given.dir, 'generate');
+    expect(fs.existsSync(path.join(given.root, '.stackyard', 'secrets'))).toBe(false);
+  });
+
+  it('a deploy records a version of each value it deploys, which changes with the value; a stack that records no versions gets none', () => {
+    const { root, dir } = checkout();
+    const versions = () => JSON.parse(deploySecrets(root, dir, 'generate').get(`TF_VAR_${SECRET_VERSIONS_VARIABLE}`)!);
+    process.env[`TF_VAR_${STATE_PASSPHRASE_VARIABLE}`] = 'a passphrase of some length';
+    process.env.TF_VAR_JWT_SECRET = 'jwt';
+    process.env.TF_VAR_DB_PASSWORD = 'one';
+    const first = versions();
+    expect(Object.keys(first)).toEqual(['DB_PASSWORD', 'JWT_SECRET']);
+    expect(first.DB_PASSWORD).not.toBe(unrecorded('DB_PASSWORD'));
+    expect(versions()).toEqual(first);
+    process.env.TF_VAR_DB_PASSWORD = 'two';
+    const second = versions();
+    expect(second.DB_PASSWORD).not.toBe(first.DB_PASSWORD);
+    expect(second.JWT_SECRET).toBe(first.JWT_SECRET);
+    const off = checkout(MINIMAL.replace('name: test', 'name: test\nstate: { backend: local, encryption: false }'));
+    expect(deploySecrets(off.root, off.dir, 'generate').has(`TF_VAR_${SECRET_VERSIONS_VARIABLE}`)).toBe(false);
   });
 
   it('a destroy (placeholder values) records no version of its dummies: each secret\'s version is the unrecorded placeholder', () => {
