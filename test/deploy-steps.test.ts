@@ -1,13 +1,17 @@
 /**
  * The deploy's steps (lib/deploy/steps.ts) around the decisions tested in test/deploy-safety.test.ts:
  * `down` reads its flags and refuses without a terminal to ask on, keeps the GitHub resources unless
- * told, and a folder without a synthesized stack stops the deploy naming the folder.
+ * told, and a folder without a synthesized stack stops the deploy naming the folder; against a
+ * stand-in `docker` (test/stand-in-docker.ts), what a host lists for the reaper and what `down`
+ * does with the data volumes: this environment's only, by their labels.
  */
 import * as path from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { buildApp } from '../lib/app';
-import { confirmDown, DeployStop, readStack } from '../lib/deploy/steps';
+import { forgetHosts } from '../lib/deploy/host-docker';
+import { confirmDown, DeployStop, hostListings, readStack, volumes } from '../lib/deploy/steps';
 import { MINIMAL, tempDir, writeFiles } from './helpers';
+import { standInDocker, type StandIn } from './stand-in-docker';
 
 function stackDir(env: string): string {
   const root = writeFiles({ 'environments/test.yaml': env });
@@ -50,3 +54,81 @@ describe('the deploy\'s steps', () => {
     expect(stopped(() => readStack(dir))).toBe(`no synthesized stack in ${dir}`);
   });
 });
+
+describe('the deploy\'s steps on a host (stand-in docker)', () => {
+  const saved = { ...process.env };
+  let docker: StandIn;
+  let out: string[];
+  beforeEach(() => {
+    // reading a stack learns how to reach its hosts once per process, with the environment of the time
+    forgetHosts();
+    docker = standInDocker(tempDir());
+    Object.assign(process.env, { PATH: `${docker.bin}:${saved.PATH}`, ...docker.env });
+    out = [];
+    vi.spyOn(process.stdout, 'write').mockImplementation((t) => (out.push(String(t)), true));
+    vi.spyOn(process.stderr, 'write').mockImplementation((t) => (out.push(String(t)), true));
+  });
+  afterEach(() => {
+    vi.restoreAllMocks();
+    forgetHosts();
+    process.env.PATH = saved.PATH;
+  });
+  const env = (name: string, extra: Record<string, string> = {}) => ({ 'stackyard.environment': name, ...extra });
+
+  it('lists this environment\'s containers (without the maintenance page) and networks, each with its volumes, networks and users, in name order', () => {
+    const dir = stackDir(MINIMAL);
+    docker.set({
+      containers: [
+        { Id: 'c2', Name: '/test-web-1', Config: { Labels: env('test') }, Mounts: [{ Type: 'volume', Name: 'v-z' }, { Type: 'bind', Name: '' }, { Type: 'volume', Name: 'v-a' }], NetworkSettings: { Networks: { 'test-z': {}, 'test-a': {} } } },
+        { Id: 'c1', Name: '/test-api-1', Config: { Labels: env('test') } },
+        { Id: 'c3', Name: '/test-maintenance', Config: { Labels: env('test', { 'stackyard.maintenance': 'api' }) } },
+        { Id: 'c4', Name: '/other-api-1', Config: { Labels: env('other') } },
+      ],
+      networks: [
+        { Id: 'n1', Name: 'test-proxy', Labels: env('test') },
+        { Id: 'n2', Name: 'test-private', Labels: env('test'), Containers: { c2: { Name: 'test-web-1' }, c1: { Name: 'test-api-1' } } },
+        { Id: 'n3', Name: 'other-private', Labels: env('other') },
+      ],
+    });
+    const [main] = hostListings(dir);
+    expect(main).toEqual({
+      alias: 'main',
+      host: 'unix:///var/run/docker.sock',
+      containers: [
+        { name: 'test-api-1', volumes: [], networks: [] },
+        { name: 'test-web-1', volumes: ['v-a', 'v-z'], networks: ['test-a', 'test-z'] },
+      ],
+      networks: [
+        { name: 'test-private', users: ['test-api-1', 'test-web-1'] },
+        { name: 'test-proxy', users: [] },
+      ],
+    });
+  });
+
+  it('down keeps this environment\'s volumes unless --volumes; with it deletes them, only them, and refuses while one is mounted', () => {
+    const dir = stackDir(MINIMAL);
+    const world = { volumes: [{ Name: 'test-db', Labels: env('test') }, { Name: 'test-a', Labels: env('test') }, { Name: 'other-db', Labels: env('other') }] };
+    docker.set(world);
+    volumes(dir, false);
+    expect(docker.world().volumes.map((v) => v.Name)).toEqual(['test-db', 'test-a', 'other-db']);
+    expect(out.join('')).toContain('keeping volume test-a on main');
+    volumes(dir, true);
+    expect(docker.world().volumes.map((v) => v.Name)).toEqual(['other-db']);
+    expect(docker.calls().filter((c) => c[0] === 'volume' && c[1] === 'rm')).toEqual([['volume', 'rm', 'test-a'], ['volume', 'rm', 'test-db']]);
+    docker.set({ ...world, containers: [{ Id: 'x', Name: '/stray', Config: { Labels: {} }, Mounts: [{ Type: 'volume', Name: 'test-db' }] }] });
+    expect(stopped(() => volumes(dir, true))).toContain('test-db on main (unix:///var/run/docker.sock), used by stray');
+    expect(docker.world().volumes).toHaveLength(3);
+    // the engine refusing a removal stops down at the first, naming the volume and the engine's words
+    docker.set({ ...world, rmFails: 'Error response from daemon: remove test-a: volume is in use' });
+    expect(stopped(() => volumes(dir, true))).toBe('could not remove test-a on main: Error response from daemon: remove test-a: volume is in use');
+    expect(docker.calls().filter((c) => c[0] === 'volume' && c[1] === 'rm').at(-1)).toEqual(['volume', 'rm', 'test-a']);
+    expect(docker.world().volumes).toHaveLength(3);
+  });
+
+  it('a host that does not answer stops the deploy naming it', () => {
+    const dir = stackDir(MINIMAL);
+    docker.set({ down: true });
+    expect(stopped(() => hostListings(dir))).toMatch(/main/);
+  });
+});
+

@@ -32,7 +32,7 @@ export interface World {
   logs?: Record<string, { stdout?: string; stderr?: string; code?: number }>;
   /** `docker run`/`create` fails with this on stderr. */
   runFails?: string;
-  /** `docker rm` fails with this on stderr. */
+  /** `docker rm` and `docker volume rm` fail with this on stderr. */
   rmFails?: string;
   /** `docker network connect` fails with this on stderr. */
   connectFails?: string;
@@ -134,7 +134,7 @@ switch (a[0]) {
     break;
   case 'volume':
     if (a[1] === 'ls') out(w.volumes.filter(matches).map((v) => v.Name + '\n').join(''));
-    else if (a[1] === 'rm') { w.volumes = w.volumes.filter((v) => v.Name !== a[2]); save(); }
+    else if (a[1] === 'rm') { if (w.rmFails) fail(w.rmFails); w.volumes = w.volumes.filter((v) => v.Name !== a[2]); save(); }
     break;
 }
 `;
