@@ -9,7 +9,7 @@ import * as path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { buildApp } from '../lib/app';
 import { forgetHosts } from '../lib/deploy/host-docker';
-import { confirmDown, DeployStop, hostListings, readStack, volumes } from '../lib/deploy/steps';
+import { confirmDown, DeployStop, hostListings, readStack, reap, unhealthy, volumes } from '../lib/deploy/steps';
 import { MINIMAL, tempDir, writeFiles } from './helpers';
 import { standInDocker, type StandIn } from './stand-in-docker';
 
@@ -123,6 +123,54 @@ describe('the deploy\'s steps on a host (stand-in docker)', () => {
     expect(stopped(() => volumes(dir, true))).toBe('could not remove test-a on main: Error response from daemon: remove test-a: volume is in use');
     expect(docker.calls().filter((c) => c[0] === 'volume' && c[1] === 'rm').at(-1)).toEqual(['volume', 'rm', 'test-a']);
     expect(docker.world().volumes).toHaveLength(3);
+  });
+
+  it('a host without containers or networks of the environment lists none (no inspect of nothing, which the CLI refuses)', () => {
+    const dir = stackDir(MINIMAL);
+    expect(hostListings(dir)).toEqual([{ alias: 'main', host: 'unix:///var/run/docker.sock', containers: [], networks: [] }]);
+  });
+
+  it('after a failed apply, reports the environment\'s unhealthy replicas with their health output, no other environment\'s', () => {
+    const dir = stackDir(MINIMAL);
+    const sick = (name: string, environment: string) => ({
+      Id: name, Name: `/${name}`, Config: { Labels: { ...env(environment), 'stackyard.service': 'api', 'stackyard.replica': '1' } },
+      State: { Status: 'running', Health: { Status: 'unhealthy', Log: [{ ExitCode: 1, Output: `${name} refused` }] } },
+    });
+    docker.set({ containers: [sick('test-api-1', 'test'), sick('other-api-1', 'other')] });
+    unhealthy(dir);
+    const said = out.join('');
+    expect(said).toContain('test-api-1 refused');
+    expect(said).not.toContain('other-api-1');
+  });
+
+  it('reaps the environment\'s containers its state does not know, then networks only they used; refuses when the state knows none', () => {
+    const dir = stackDir(MINIMAL);
+    const state = JSON.stringify({ version: 4, resources: [
+      { mode: 'managed', type: 'docker_container', name: 'svc_api_1', instances: [{ attributes: { name: 'test-api-1' } }] },
+      { mode: 'managed', type: 'docker_network', name: 'network_main_private', instances: [{ attributes: { name: 'test-private' } }] },
+      { mode: 'managed', type: 'docker_network', name: 'network_proxy', instances: [{ attributes: { name: 'test-proxy' } }] },
+    ] });
+    const world = {
+      containers: [
+        { Id: 'a', Name: '/test-api-1', Config: { Labels: env('test') } },
+        { Id: 'b', Name: '/test-old-1', Config: { Labels: env('test') }, NetworkSettings: { Networks: { 'test-old': {} } } },
+        { Id: 'c', Name: '/other-old-1', Config: { Labels: env('other') } },
+      ],
+      networks: [
+        { Id: 'n1', Name: 'test-private', Labels: env('test'), Containers: { a: { Name: 'test-api-1' } } },
+        { Id: 'n2', Name: 'test-old', Labels: env('test'), Containers: { b: { Name: 'test-old-1' } } },
+        // the state's own network stays, even when only a removed container used it
+        { Id: 'n3', Name: 'test-proxy', Labels: env('test'), Containers: { b: { Name: 'test-old-1' } } },
+      ],
+    };
+    docker.set(world);
+    reap(dir, state, false);
+    expect(docker.world().containers.map((c) => c.Name)).toEqual(['/test-api-1', '/other-old-1']);
+    expect(docker.world().networks.map((n) => n.Name)).toEqual(['test-private', 'test-proxy']);
+    expect(docker.calls().filter((c) => c[0] === 'rm' || c[1] === 'rm')).toEqual([['rm', '-f', 'test-old-1'], ['network', 'rm', 'test-old']]);
+    docker.set(world);
+    expect(stopped(() => reap(dir, JSON.stringify({ version: 4, resources: [] }), false))).toMatch(/^the state of test knows none of the 2 container\(s\)/);
+    expect(docker.world().containers).toHaveLength(3);
   });
 
   it('a host that does not answer stops the deploy naming it', () => {
