@@ -297,6 +297,23 @@ describe('state encryption on the way', () => {
     expect(io.err).toContain('stackyard: the state of test is not encrypted yet; this deploy encrypts it (read once through the unencrypted fallback)');
     expect(io.err).toContain('stackyard: the state of test is encrypted; the unencrypted fallback is gone from');
     expect(fs.readFileSync(path.join(root, 'out', 'stacks', 'test', 'cdk.tf.json'), 'utf8')).not.toContain('unencrypted');
+    // the apply itself was given the stack that reads the state through the fallback once
+    expect(JSON.parse(tofu.stackOf(0)).terraform.encryption.state.fallback).toEqual({ method: 'method.unencrypted.migrate' });
+    // the request to migrate lives only as long as the synthesis that needs it
+    expect(process.env.STACKYARD_MIGRATE_STATE).toBeUndefined();
+  });
+
+  it('an encrypted or absent state is not migrated, and nothing says it was; a remote state is migrated when asked', async () => {
+    setUp(ENV, {}, { applies: [applied(7)] });
+    expect(await deploy(where, { env: 'test' })).toBe(0);
+    expect(io.err).not.toContain('not encrypted yet');
+    expect(io.err).not.toContain('the unencrypted fallback is gone');
+    process.env.STACKYARD_MIGRATE_STATE = 'elsewhere';
+    setUp(ENV.replace('name: test', 'name: test\nstate: { backend: pg }'), {}, { applies: [applied(7)] });
+    expect(await deploy(where, { env: 'test', migrateState: true })).toBe(0);
+    expect(io.err).toContain('stackyard: the state of test is not encrypted yet; this deploy encrypts it');
+    // a value the caller had is given back
+    expect(process.env.STACKYARD_MIGRATE_STATE).toBe('elsewhere');
   });
 });
 
