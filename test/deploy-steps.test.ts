@@ -29,8 +29,15 @@ const stopped = (f: () => unknown): string => {
 };
 
 describe('the deploy\'s steps', () => {
+  // no terminal to ask on, whatever runs the tests (a prompt would wait for stdin)
+  const tty = Object.getOwnPropertyDescriptor(process.stdin, 'isTTY');
+  beforeEach(() => Object.defineProperty(process.stdin, 'isTTY', { value: undefined, configurable: true }));
+  afterEach(() => {
+    if (tty) Object.defineProperty(process.stdin, 'isTTY', tty);
+    else delete (process.stdin as { isTTY?: boolean }).isTTY;
+  });
+
   it('down: goes on for a staging stack, refuses to delete data volumes or destroy production without a terminal unless --yes', () => {
-    // vitest's stdin is no terminal: nobody can be asked
     const staging = stackDir(MINIMAL);
     expect(confirmDown(staging, [])).toEqual([]);
     expect(stopped(() => confirmDown(staging, ['--volumes']))).toMatch(/^refusing to destroy every data volume of test .*without confirmation: no terminal to ask on\. Pass --yes/);

@@ -129,7 +129,10 @@ switch (a[0]) {
   case 'rm': { if (w.rmFails) fail(w.rmFails); const name = a[a.length - 1]; w.containers = w.containers.filter((c) => c.Name !== '/' + name && c.Id !== name); save(); break; }
   case 'network':
     if (a[1] === 'ls') out(w.networks.filter(matches).map((n) => n.Id + '\n').join(''));
-    else if (a[1] === 'inspect') if (a.length < 3) fail('"docker network inspect" requires at least 1 argument.'); else out(JSON.stringify(w.networks.filter((n) => a.includes(n.Id))));
+    else if (a[1] === 'inspect') {
+      if (a.length < 3) fail('"docker network inspect" requires at least 1 argument.');
+      out(JSON.stringify(w.networks.filter((n) => a.includes(n.Id))));
+    }
     else if (a[1] === 'rm') { w.networks = w.networks.filter((n) => n.Name !== a[2]); save(); }
     else if (a[1] === 'connect') { if (w.connectFails) fail(w.connectFails); w.connected = w.connected || []; w.connected.push([a[2], a[3]]); save(); }
     break;
