@@ -2,8 +2,9 @@
  * The deploy's steps (lib/deploy/steps.ts) around the decisions tested in test/deploy-safety.test.ts:
  * `down` reads its flags and refuses without a terminal to ask on, keeps the GitHub resources unless
  * told, and a folder without a synthesized stack stops the deploy naming the folder; against a
- * stand-in `docker` (test/stand-in-docker.ts), what a host lists for the reaper and what `down`
- * does with the data volumes: this environment's only, by their labels.
+ * stand-in `docker` (test/stand-in-docker.ts), what a host lists for the reaper, what the reaper
+ * removes, whose health the report after a failed apply shows, and what `down` does with the data
+ * volumes: this environment's only, by their labels.
  */
 import * as path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
