@@ -8,18 +8,12 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { buildApp } from '../lib/app';
 import { STATE_PASSPHRASE_VARIABLE } from '../lib/deploy/encryption';
 import { SECRET_VERSIONS_VARIABLE, unrecorded } from '../lib/deploy/secret-versions';
 import { deploySecrets, needsMigration } from '../lib/deploy/steps';
-import { MINIMAL, writeFiles } from './helpers';
+import { MINIMAL, synthesizedCheckout } from './helpers';
 
-/** A checkout with MINIMAL synthesized: its root and the stack folder. */
-function checkout(env = MINIMAL): { root: string; dir: string } {
-  const root = writeFiles({ 'environments/test.yaml': env });
-  buildApp([path.join(root, 'environments', 'test.yaml')], path.join(root, 'cdktf.out')).app.synth();
-  return { root, dir: path.join(root, 'cdktf.out', 'stacks', 'test') };
-}
+const checkout = (env = MINIMAL) => synthesizedCheckout(env);
 
 const saved = { ...process.env };
 beforeEach(() => {

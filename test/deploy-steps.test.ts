@@ -6,19 +6,13 @@
  * removes, whose health the report after a failed apply shows, and what `down` does with the data
  * volumes: this environment's only, by their labels.
  */
-import * as path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { buildApp } from '../lib/app';
 import { forgetHosts } from '../lib/deploy/host-docker';
 import { confirmDown, DeployStop, hostListings, readStack, reap, unhealthy, volumes } from '../lib/deploy/steps';
-import { MINIMAL, tempDir, writeFiles } from './helpers';
+import { MINIMAL, synthesizedCheckout, tempDir } from './helpers';
 import { standInDocker, type StandIn } from './stand-in-docker';
 
-function stackDir(env: string): string {
-  const root = writeFiles({ 'environments/test.yaml': env });
-  buildApp([path.join(root, 'environments', 'test.yaml')], path.join(root, 'cdktf.out')).app.synth();
-  return path.join(root, 'cdktf.out', 'stacks', 'test');
-}
+const stackDir = (env: string): string => synthesizedCheckout(env).dir;
 const stopped = (f: () => unknown): string => {
   try {
     f();

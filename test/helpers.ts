@@ -26,6 +26,13 @@ export function tempDir(prefix = 'stackyard-test-'): string {
   return fs.mkdtempSync(path.join(os.tmpdir(), prefix));
 }
 
+/** A checkout with `env` as environments/test.yaml, synthesized: its root and the stack folder (cdktf.out/stacks/test). */
+export function synthesizedCheckout(env: string): { root: string; dir: string } {
+  const root = writeFiles({ 'environments/test.yaml': env });
+  buildApp([path.join(root, 'environments', 'test.yaml')], path.join(root, 'cdktf.out')).app.synth();
+  return { root, dir: path.join(root, 'cdktf.out', 'stacks', 'test') };
+}
+
 export function writeFiles(files: Record<string, string>): string {
   const dir = tempDir();
   for (const [name, text] of Object.entries(files)) {
